@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: fast unit tests, and kernel/VM tests that build and boot a real kernel.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'kernel',
+          include: ['test/kernel/**/*.test.ts'],
+          // Provisioning the test kernel from scratch takes minutes; one test file at a time
+          // because two kernel builds must never share the two cores.
+          testTimeout: 45 * 60_000,
+          hookTimeout: 45 * 60_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
