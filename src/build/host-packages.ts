@@ -1,0 +1,58 @@
+import { execa } from 'execa';
+import { UserError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+
+/** Debian packages needed to build a 6.1 kernel and its modules. */
+export const KERNEL_BUILD_PACKAGES = [
+  'gcc', 'make', 'flex', 'bison', 'bc', 'libelf-dev', 'libssl-dev', 'dwarves', 'cpio', 'kmod',
+  'xz-utils', 'openssl', 'patch',
+] as const;
+
+/** Debian packages needed to boot a kernel for tests. */
+export const VM_PACKAGES = ['qemu-system-x86', 'busybox-static'] as const;
+
+async function missingPackages(names: readonly string[]): Promise<string[]> {
+  const result = await execa('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\n', ...names], {
+    reject: false,
+  });
+  const installed = new Set(
+    result.stdout
+      .split('\n')
+      .filter((line) => line.endsWith(' installed'))
+      .map((line) => line.split(' ')[0]),
+  );
+  return names.filter((name) => !installed.has(name));
+}
+
+/**
+ * Make sure the given Debian packages are installed: install the missing ones when running as
+ * root, otherwise fail naming them.
+ */
+export async function ensurePackages(names: readonly string[], log: Logger): Promise<void> {
+  const dpkg = await execa('dpkg-query', ['--version'], { reject: false });
+  if (dpkg.failed) {
+    throw new UserError(`cannot check for packages ${names.join(' ')}: dpkg-query is not available`, {
+      hint: 'this tool expects a Debian-based system; install the packages by hand',
+    });
+  }
+  const missing = await missingPackages(names);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    throw new UserError(`missing Debian packages: ${missing.join(' ')}`, {
+      hint: `run: sudo apt-get install -y ${missing.join(' ')}`,
+    });
+  }
+  log(`installing ${missing.join(' ')} (apt-get)`);
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  let install = await execa('apt-get', ['install', '-y', '-q', ...missing], { env, reject: false, all: true });
+  if (install.failed) {
+    await execa('apt-get', ['update', '-q'], { env, reject: false });
+    install = await execa('apt-get', ['install', '-y', '-q', ...missing], { env, reject: false, all: true });
+  }
+  if (install.failed) {
+    const tail = String(install.all ?? '').split('\n').slice(-15).join('\n');
+    throw new UserError(`could not install ${missing.join(' ')} with apt-get:\n${tail}`);
+  }
+  const still = await missingPackages(missing);
+  if (still.length > 0) throw new UserError(`apt-get did not install: ${still.join(' ')}`);
+}

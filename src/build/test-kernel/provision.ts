@@ -1,0 +1,146 @@
+import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { cacheRoot } from '../../util/cache.js';
+import { UserError } from '../../util/errors.js';
+import { sha256 } from '../../util/hash.js';
+import { withDirLock } from '../../util/lock.js';
+import type { Logger } from '../../util/log.js';
+import { compilerIdentity } from '../compiler.js';
+import { ensurePackages, KERNEL_BUILD_PACKAGES } from '../host-packages.js';
+import { appendFragment, renderFragment, verifyOptions } from '../kconfig.js';
+import { kbuildEnv, kernelRelease, runMake } from '../make.js';
+import { TEST_KERNEL_OPTIONS } from './options.js';
+import { identifySourcePackage, SOURCE_PACKAGE, SOURCE_TOPDIR } from './source-package.js';
+
+/** Bump when the way the test kernel is built changes, so old cache entries are not used. */
+const RECIPE_VERSION = 1;
+
+/** What a provisioned test kernel provides (the `--json` output of scripts/test-kernel.ts). */
+export interface TestKernel {
+  source: string;
+  config: string;
+  bzImage: string;
+  vmlinux: string;
+  systemMap: string;
+  moduleSymvers: string;
+  modulesDir: string;
+  release: string;
+}
+
+export interface ProvisionOptions {
+  log: Logger;
+  jobs?: number;
+}
+
+const exists = (path: string) => access(path).then(() => true, () => false);
+
+async function readComplete(entry: string): Promise<TestKernel | undefined> {
+  const text = await readFile(join(entry, 'complete.json'), 'utf8').catch(() => undefined);
+  if (!text) return undefined;
+  const kernel = JSON.parse(text) as TestKernel;
+  const paths = [kernel.bzImage, kernel.vmlinux, kernel.systemMap, kernel.moduleSymvers, kernel.modulesDir];
+  for (const path of paths) if (!(await exists(path))) return undefined;
+  return kernel;
+}
+
+/** Unpack the tarball into ENTRY/linux, through a temporary directory so a half-unpacked tree is never used. */
+async function unpack(entry: string, tarball: string, log: Logger): Promise<string> {
+  const tree = join(entry, 'linux');
+  if (await exists(join(entry, 'unpacked.ok'))) return tree;
+  const staging = join(entry, 'unpack.tmp');
+  await rm(staging, { recursive: true, force: true });
+  await rm(tree, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  log(`unpacking ${tarball}`);
+  await execa('tar', ['-xf', tarball, '-C', staging], { stdin: 'ignore' });
+  await rename(join(staging, SOURCE_TOPDIR), tree);
+  await rm(staging, { recursive: true, force: true });
+  await writeFile(join(entry, 'unpacked.ok'), '');
+  return tree;
+}
+
+async function configure(entry: string, tree: string, log: Logger): Promise<void> {
+  if (await exists(join(entry, 'configured.ok'))) return;
+  log('configuring: tinyconfig + test-kernel options');
+  const logFile = join(entry, 'build.log');
+  await runMake({ tree, targets: ['tinyconfig'], logFile, what: 'kernel config' });
+  await appendFragment(tree, TEST_KERNEL_OPTIONS);
+  await runMake({ tree, targets: ['olddefconfig'], logFile, what: 'kernel config' });
+  await verifyOptions(tree, TEST_KERNEL_OPTIONS);
+  await writeFile(join(entry, 'configured.ok'), '');
+}
+
+async function build(entry: string, tree: string, jobs: number, log: Logger): Promise<TestKernel> {
+  const logFile = join(entry, 'build.log');
+  log(`building bzImage and modules with -j${jobs} (several minutes on a cold cache; log: ${logFile})`);
+  const started = Date.now();
+  await runMake({ tree, targets: ['bzImage', 'modules'], jobs, logFile, what: 'test kernel build' });
+  const modulesRoot = join(entry, 'modules');
+  await rm(modulesRoot, { recursive: true, force: true });
+  await runMake({
+    tree, targets: ['modules_install'], logFile, what: 'test kernel modules_install',
+    vars: { INSTALL_MOD_PATH: modulesRoot },
+  });
+  const release = await kernelRelease(tree);
+  log(`built ${release} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return {
+    source: tree,
+    config: join(tree, '.config'),
+    bzImage: join(tree, 'arch/x86/boot/bzImage'),
+    vmlinux: join(tree, 'vmlinux'),
+    systemMap: join(tree, 'System.map'),
+    moduleSymvers: join(tree, 'Module.symvers'),
+    modulesDir: join(modulesRoot, 'lib/modules', release),
+    release,
+  };
+}
+
+/** The cache key of the test kernel: source content, configuration, compiler, recipe. */
+export async function testKernelKey(root: string): Promise<string> {
+  const source = await identifySourcePackage(root);
+  const compiler = await compilerIdentity();
+  return sha256(JSON.stringify({
+    recipe: RECIPE_VERSION,
+    arch: 'x86_64',
+    source: source.sha256,
+    config: renderFragment(TEST_KERNEL_OPTIONS),
+    compiler,
+  })).slice(0, 20);
+}
+
+/**
+ * Provision the test kernel (the RUNNING kernel: no -ffunction-sections), building it once per
+ * cache key. Safe to interrupt: each stage leaves a marker only when complete, and the result is
+ * recorded last; a later call resumes.
+ */
+export async function provisionTestKernel(options: ProvisionOptions): Promise<TestKernel> {
+  const { log } = options;
+  const root = join(cacheRoot(), 'test-kernel');
+  await mkdir(root, { recursive: true });
+  const quick = await exists('/usr/src/linux-source-6.1.tar.xz');
+  if (!quick) await ensurePackages([SOURCE_PACKAGE], log);
+  const key = await testKernelKey(root);
+  const entry = join(root, key);
+  const ready = await readComplete(entry);
+  if (ready) return ready;
+
+  await ensurePackages(KERNEL_BUILD_PACKAGES, log);
+  await mkdir(entry, { recursive: true });
+  return withDirLock(join(root, `${key}.lock`), (pid) => log(`waiting for process ${pid}, which is building this kernel`), async () => {
+    const again = await readComplete(entry);
+    if (again) return again;
+    const source = await identifySourcePackage(root);
+    const tree = await unpack(entry, source.tarball, log);
+    await configure(entry, tree, log);
+    const jobs = options.jobs ?? availableParallelism();
+    const kernel = await build(entry, tree, jobs, log);
+    const staged = join(entry, 'complete.json.tmp');
+    await writeFile(staged, JSON.stringify(kernel, null, 2) + '\n');
+    await rename(staged, join(entry, 'complete.json'));
+    return kernel;
+  });
+}
+
+export { kbuildEnv, UserError };

@@ -1,0 +1,112 @@
+/**
+ * Name rules for correlating symbols and sections between the original and the patched object.
+ *
+ * Compilers decorate local names with numbers that change from build to build: static locals
+ * (`count.1234`), optimised clones (`foo.isra.0`, `foo.constprop.3`, `foo.part.7`), split-off
+ * cold code (`foo.cold`, `foo.cold.12`) and `__UNIQUE_ID_*NNN` variables. Matching therefore
+ * ignores every "dot followed by digits" run, and a name equals the same name with a
+ * trailing ".NNN".
+ */
+
+function isDigit(code: number | undefined): boolean {
+  return code !== undefined && code >= 0x30 && code <= 0x39;
+}
+
+const DOT = 0x2e;
+
+/** True when `tail` is exactly "." followed by one or more digits... or only digits after a dot. */
+function isDigitTail(name: string, from: number): boolean {
+  if (name.charCodeAt(from) !== DOT) return false;
+  let at = from + 1;
+  while (isDigit(name.charCodeAt(at))) at++;
+  return at === name.length;
+}
+
+/**
+ * Whether two names are the same once compiler numbering is ignored.
+ * String-literal sections (`.rodata.<fn>.str1.1`) are compared exactly: their digits are
+ * alignment, not numbering.
+ */
+export function namesMatchIgnoringNumbers(a: string, b: string): boolean {
+  if (a.includes('.str1.')) return a === b;
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const ca = a.charCodeAt(i);
+    if (ca !== b.charCodeAt(j)) return false;
+    if (ca === DOT && isDigit(a.charCodeAt(i + 1))) {
+      if (!isDigit(b.charCodeAt(j + 1))) return false;
+      i++;
+      j++;
+      while (isDigit(a.charCodeAt(i))) i++;
+      while (isDigit(b.charCodeAt(j))) j++;
+      continue;
+    }
+    i++;
+    j++;
+  }
+  if (i === a.length && j === b.length) return true;
+  if (i === a.length) return isDigitTail(b, j);
+  if (j === b.length) return isDigitTail(a, i);
+  return false;
+}
+
+/**
+ * A key under which every pair of names that `namesMatchIgnoringNumbers` accepts collides
+ * (it may also collide for names that do not match: use it to bucket, then compare).
+ */
+export function numberlessKey(name: string): string {
+  if (name.includes('.str1.')) return name;
+  return name.replace(/\.\d+/g, '');
+}
+
+/** Kinds of compiler-generated child functions, which follow their parent. */
+export type ChildKind = 'cold' | 'part';
+
+/**
+ * If `name` is a compiler-split child function (`parent.cold`, `parent.cold.N`,
+ * `parent.part.N`), return the parent's name and the kind of child.
+ */
+export function childFunctionParent(name: string): { parent: string; kind: ChildKind } | undefined {
+  const cold = name.indexOf('.cold');
+  if (cold > 0) return { parent: name.slice(0, cold), kind: 'cold' };
+  const part = name.indexOf('.part.');
+  if (part > 0) return { parent: name.slice(0, part), kind: 'part' };
+  return undefined;
+}
+
+/**
+ * Static locals the compiler or kernel macros create per use site. They are never correlated
+ * with the original's (each patched use gets its own fresh copy, as a new build would), and are
+ * included whenever an included function references them.
+ *
+ * A name matches in gcc style (`<name>.` at the start: `__key.123`) or clang style
+ * (`.<name>` inside: `fn.__key`). `__already_done.` carries its dot so that only the clang
+ * spelling `fn.__already_done.N` matches; gcc's `__already_done.N` lives in `.data.once`
+ * (special as a whole) on current kernels.
+ */
+export const SPECIAL_STATIC_NAMES: readonly string[] = [
+  '__key',
+  '__warned',
+  '__already_done.',
+  '__func__',
+  '__FUNCTION__',
+  '_rs',
+  'CSWTCH',
+  '_entry',
+];
+
+/** Whether `name` is spelled like a special static (see SPECIAL_STATIC_NAMES). */
+export function hasSpecialStaticName(name: string): boolean {
+  for (const special of SPECIAL_STATIC_NAMES) {
+    if (name.startsWith(`${special}.`)) return true;
+    if (name.includes(`.${special}`)) return true;
+  }
+  return false;
+}
+
+/** Sections whose object symbols are dynamic-debug descriptors (special statics). */
+export const DYNAMIC_DEBUG_SECTIONS: readonly string[] = ['__verbose', '__dyndbg'];
+
+/** Section holding `WARN_ONCE`-style "done" flags: everything in it is a special static. */
+export const ONCE_FLAG_SECTION = '.data.once';

@@ -1,0 +1,109 @@
+/**
+ * Structural facts about one object that the comparison needs: which function/object symbol
+ * each -ffunction-sections/-fdata-sections section was made for ("bundled"), which functions are
+ * compiler-split children of others, and which functions begin with an ftrace call.
+ */
+import { STT_FUNC, STT_OBJECT } from '../elf/constants.js';
+import { UserError } from '../util/errors.js';
+import type { DiffObject, DiffSection, DiffSymbol } from './model.js';
+import { childFunctionParent } from './names.js';
+import { FENTRY_SYMBOL, FENTRY_CALL_WINDOW, isFentryCallRelocation } from '../arch/x86_64/ftrace.js';
+
+/** Section-name prefixes under which a symbol of the given type gets its own section. */
+const BUNDLE_PREFIXES: ReadonlyArray<{ prefix: string; type: number }> = [
+  { prefix: '.text.unlikely.', type: STT_FUNC },
+  { prefix: '.text.hot.', type: STT_FUNC },
+  { prefix: '.text.', type: STT_FUNC },
+  { prefix: '.data.rel.ro.', type: STT_OBJECT },
+  { prefix: '.data.rel.', type: STT_OBJECT },
+  { prefix: '.data.', type: STT_OBJECT },
+  { prefix: '.rodata.', type: STT_OBJECT },
+  { prefix: '.bss.', type: STT_OBJECT },
+];
+
+/** Whether `symbol` is the one symbol its section was created for. */
+export function isBundledIn(symbol: DiffSymbol, section: DiffSection): boolean {
+  for (const { prefix, type } of BUNDLE_PREFIXES) {
+    if (symbol.type !== type || !section.name.startsWith(prefix)) continue;
+    const suffix = section.name.slice(prefix.length);
+    if (suffix === symbol.name) return true;
+    // gcc puts `foo.cold` (and `foo.cold.N`) into `.text.unlikely.foo`.
+    if (prefix === '.text.unlikely.' && symbol.name.includes('.cold') && symbol.name.startsWith(suffix)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Link each bundled section to its symbol. */
+export function bundleSymbols(object: DiffObject): void {
+  for (const symbol of object.symbols) {
+    const section = symbol.section;
+    if (!section || !isBundledIn(symbol, section)) continue;
+    if (symbol.value !== 0) {
+      throw new UserError(
+        `${object.path}: symbol ${symbol.name} sits at offset ${symbol.value} of its own section ${section.name}, expected 0`,
+      );
+    }
+    section.bundled = symbol;
+  }
+}
+
+/**
+ * Link `.cold` and `.part.N` functions to the function they were split from. A `.cold` child
+ * without a parent of that name is bad input; a `.part` clone may legitimately outlive its
+ * parent (the parent got inlined everywhere).
+ */
+export function linkChildFunctions(object: DiffObject): void {
+  for (const symbol of object.symbols) {
+    if (symbol.type !== STT_FUNC) continue;
+    const child = childFunctionParent(symbol.name);
+    if (!child) continue;
+    const parent = object.symbolsByName.get(child.parent);
+    if (!parent) {
+      if (child.kind === 'cold') {
+        throw new UserError(`${object.path}: no parent function ${child.parent} for ${symbol.name}`);
+      }
+      continue;
+    }
+    symbol.parent = parent;
+    parent.children.push(symbol);
+  }
+}
+
+/**
+ * Mark functions whose first relocation is the ftrace entry call: only those can be
+ * redirected by the livepatch core.
+ */
+export function markFentryCalls(object: DiffObject): void {
+  for (const symbol of object.symbols) {
+    const rela = symbol.type === STT_FUNC ? symbol.section?.rela : undefined;
+    if (!rela) continue;
+    const start = symbol.value;
+    const first = firstRelocationFrom(rela.relocations, start);
+    if (!first || first.offset >= start + FENTRY_CALL_WINDOW) continue;
+    symbol.hasFentryCall = first.symbol.name === FENTRY_SYMBOL && isFentryCallRelocation(first.type);
+  }
+}
+
+function firstRelocationFrom<T extends { offset: number }>(relocations: readonly T[], start: number): T | undefined {
+  let best: T | undefined;
+  for (const relocation of relocations) {
+    if (relocation.offset < start) continue;
+    if (!best || relocation.offset < best.offset) best = relocation;
+    if (relocation.offset === start + 1) break;
+  }
+  return best;
+}
+
+/** Mark members of SHT_GROUP sections. */
+export function markGroupedSections(object: DiffObject, groupMembers: (group: DiffSection) => number[]): void {
+  const byIndex = new Map(object.sections.map((section) => [section.index, section]));
+  for (const group of object.sections) {
+    if (group.type !== 17) continue; // SHT_GROUP
+    for (const member of groupMembers(group)) {
+      const section = byIndex.get(member);
+      if (section) section.grouped = true;
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import { SHT_NOBITS } from '../constants.js';
+import { Lazy } from './lazy.js';
+
+/** What a section is made from; every field but name and type has a neutral default. */
+export interface SectionInit {
+  name: string;
+  type: number;
+  flags?: number;
+  addr?: bigint;
+  addralign?: number;
+  entsize?: number;
+  link?: ElfSection | undefined;
+  info?: number;
+  infoSection?: ElfSection | undefined;
+  /** Contents (ignored for SHT_NOBITS, whose size is `size`). */
+  data?: Buffer | (() => Buffer);
+  /** Size of an SHT_NOBITS section, or the size of lazily supplied data. */
+  size?: number;
+}
+
+/**
+ * One section of the model. Cross references are object references, not indexes, so the
+ * model can be edited (sections added, removed, reordered) and the writer derives all
+ * indexes at layout time.
+ *
+ * Subclasses hold sections whose contents the writer encodes from the model: symbol tables
+ * (ElfSymbolTable), relocation sections (ElfRelocationSection) and groups (ElfGroupSection).
+ */
+export class ElfSection {
+  /**
+   * Position in the section table of the file this section was read from (0 = the null
+   * section). Informative only: the writer numbers sections by their position in the model.
+   */
+  index = -1;
+  name: string;
+  /** sh_type (SHT_*). */
+  type: number;
+  /** sh_flags (SHF_*), an unsigned 32-bit number: combine with `(a | b) >>> 0`. */
+  flags: number;
+  /** sh_addr: 0 in relocatable objects, the load address in vmlinux. */
+  addr: bigint;
+  addralign: number;
+  entsize: number;
+  /** The section sh_link names (string table of a symbol table, symbol table of a relocation
+   *  section, the section an SHF_LINK_ORDER section belongs to), or undefined for 0. */
+  link: ElfSection | undefined;
+  /** Raw sh_info, for sections whose sh_info the writer does not derive from the model. */
+  info: number;
+  /** The section sh_info names when SHF_INFO_LINK is set on a section that is not a
+   *  relocation section (relocation sections use `target`). */
+  infoSection: ElfSection | undefined;
+  /** Offset in the file it was read from; -1 for sections built in memory. Informative. */
+  fileOffset = -1;
+
+  private readonly contents: Lazy<Buffer>;
+  private nobitsSize: number;
+  private lazySize: number | undefined;
+
+  constructor(init: SectionInit) {
+    this.name = init.name;
+    this.type = init.type;
+    this.flags = init.flags ?? 0;
+    this.addr = init.addr ?? 0n;
+    this.addralign = init.addralign ?? 1;
+    this.entsize = init.entsize ?? 0;
+    this.link = init.link;
+    this.info = init.info ?? 0;
+    this.infoSection = init.infoSection;
+    const data = init.data;
+    this.contents = typeof data === 'function' ? new Lazy(data) : Lazy.of(data ?? Buffer.alloc(0));
+    this.lazySize = typeof data === 'function' ? init.size : undefined;
+    this.nobitsSize = init.type === SHT_NOBITS ? (init.size ?? 0) : 0;
+  }
+
+  /** Contents. Read sections return a view of the file buffer (no copy); NOBITS has none. */
+  get data(): Buffer {
+    if (this.type === SHT_NOBITS) return Buffer.alloc(0);
+    return this.contents.get();
+  }
+
+  set data(value: Buffer) {
+    this.contents.set(value);
+    this.lazySize = undefined;
+  }
+
+  /** sh_size: the length of `data`, or the declared size of an SHT_NOBITS section. */
+  get size(): number {
+    if (this.type === SHT_NOBITS) return this.nobitsSize;
+    if (!this.contents.isResolved && this.lazySize !== undefined) return this.lazySize;
+    return this.contents.get().length;
+  }
+
+  /** Only SHT_NOBITS sections have a size apart from their data. */
+  set size(value: number) {
+    if (this.type !== SHT_NOBITS) throw new TypeError(`section ${this.name}: set data, not size, of a section with contents`);
+    this.nobitsSize = value;
+  }
+
+  hasFlag(flag: number): boolean {
+    return ((this.flags & flag) >>> 0) !== 0;
+  }
+
+  setFlag(flag: number, on = true): void {
+    this.flags = (on ? this.flags | flag : this.flags & ~flag) >>> 0;
+  }
+}
