@@ -1,5 +1,10 @@
 import type { CommandModule } from 'yargs';
+import { testKernelCommand } from './test-kernel.js';
+import { vmTestCommand } from './vm-test.js';
 
 // Each command lives in its own file; register it here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [
+  testKernelCommand,
+  vmTestCommand,
+];

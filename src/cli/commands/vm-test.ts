@@ -1,0 +1,66 @@
+import { readFile } from 'node:fs/promises';
+import type { CommandModule } from 'yargs';
+import { provisionTestKernel } from '../../build/test-kernel/provision.js';
+import { UserError } from '../../util/errors.js';
+import { stderrLogger } from '../../util/log.js';
+import { defaultScript } from '../../vm/default-script.js';
+import { runInVm } from '../../vm/run.js';
+
+interface Args {
+  modules: string[];
+  kernel?: string;
+  script?: string;
+  exec?: string;
+  cmdline?: string;
+  timeout: number;
+  cpus: number;
+  verbose: boolean;
+  json: boolean;
+}
+
+export const vmTestCommand: CommandModule<object, Args> = {
+  command: 'vm-test [modules..]',
+  describe: 'Boot a kernel under qemu (TCG), load modules, run a script, report what happened',
+  builder: (y) =>
+    y
+      .positional('modules', { type: 'string', array: true, default: [], describe: '.ko files to copy into the guest' })
+      .option('kernel', { type: 'string', describe: 'bzImage to boot (default: the built-in test kernel)' })
+      .option('script', { type: 'string', describe: 'shell script to run in the guest (default: load, check, disable, unload)' })
+      .option('exec', { type: 'string', describe: 'shell commands to run in the guest, instead of --script' })
+      .option('cmdline', { type: 'string', describe: 'extra kernel command line (e.g. module.sig_enforce=1)' })
+      .option('timeout', { type: 'number', default: 120, describe: 'seconds before the VM is killed' })
+      .option('cpus', { type: 'number', default: 1, describe: 'guest CPUs' })
+      .option('verbose', { type: 'boolean', default: false, describe: 'stream the serial console' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' })
+      .conflicts('script', 'exec')
+      .example('$0 vm-test livepatch-fix.ko', 'load, check, disable and unload a livepatch in the test kernel')
+      .example("$0 vm-test fix.ko --exec 'insmod fix.ko && cat /proc/cmdline'", 'run your own checks'),
+  handler: async (args) => {
+    const bzImage = args.kernel ?? (await provisionTestKernel({ log: stderrLogger })).bzImage;
+    let script = defaultScript(args.modules);
+    if (args.script) {
+      script = await readFile(args.script, 'utf8').catch((error: Error) => {
+        throw new UserError(`cannot read script ${args.script}: ${error.message}`);
+      });
+    } else if (args.exec) script = args.exec + '\n';
+    const result = await runInVm({
+      bzImage,
+      script,
+      modules: args.modules,
+      timeoutMs: args.timeout * 1000,
+      cpus: args.cpus,
+      ...(args.cmdline ? { cmdline: args.cmdline } : {}),
+      ...(args.verbose ? { onConsole: (text: string) => process.stderr.write(text) } : {}),
+    });
+    if (args.json) {
+      process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    } else {
+      process.stdout.write(result.output);
+      const seconds = (result.durationMs / 1000).toFixed(1);
+      process.stderr.write(`[vm] ${result.status}, script exit ${result.exitStatus ?? '-'}, ${seconds} s\n`);
+      for (const problem of result.problems) process.stderr.write(`[vm] ${problem}\n`);
+      if (result.status !== 'ok') process.stderr.write(result.kernelLog.split('\n').slice(-30).join('\n') + '\n');
+    }
+    process.exitCode = result.status === 'ok' ? (result.exitStatus === 0 ? 0 : 4) : 5;
+  },
+};

@@ -1,0 +1,30 @@
+import { basename } from 'node:path';
+
+/**
+ * The script `vm-test` runs when the user gives none: load the modules in order, wait for every
+ * livepatch transition, show the livepatch state, then disable the livepatches and unload
+ * everything in reverse order. Fails on the first step that fails.
+ */
+export function defaultScript(modules: readonly string[]): string {
+  const names = modules.map((m) => basename(m));
+  const lines = ['set -e', 'echo "kernel: $(uname -r)"'];
+  for (const name of names) {
+    lines.push(`echo "+ insmod ${name}"`, `insmod ./${name}`);
+  }
+  lines.push(
+    'for p in /sys/kernel/livepatch/*; do [ -d "$p" ] || continue; klp_wait "$(basename $p)"; done',
+    'echo "+ livepatch state"',
+    'for p in /sys/kernel/livepatch/*; do [ -d "$p" ] && echo "$(basename $p): enabled=$(cat $p/enabled) transition=$(cat $p/transition)"; done; true',
+    'lsmod',
+  );
+  for (const name of [...names].reverse()) {
+    const mod = name.replace(/\.ko$/, '').replace(/-/g, '_');
+    lines.push(
+      `if [ -d /sys/kernel/livepatch/${mod} ]; then echo "+ disable ${mod}"; klp_disable ${mod}; klp_wait_gone ${mod}; fi`,
+      `echo "+ rmmod ${mod}"`,
+      `rmmod ${mod}`,
+    );
+  }
+  lines.push('echo "all steps passed"');
+  return lines.join('\n') + '\n';
+}

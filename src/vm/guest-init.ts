@@ -1,0 +1,55 @@
+/**
+ * The guest side: /init of the initramfs (a busybox shell script) and a small shell library the
+ * test scripts can source. The test script runs with its modules in the working directory
+ * (/modules); its output and the kernel log are sent back framed (see serial-protocol.ts).
+ */
+export const GUEST_INIT = `#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+echo "@@TSBP:READY@@"
+cd /modules
+sh -c '. /lib/tsbp.sh; . /test.sh' > /tmp/test.out 2>&1 < /dev/null
+status=$?
+echo 1 > /proc/sys/kernel/printk
+emit() {
+  echo "@@TSBP:BEGIN $1@@"
+  base64 < "$2"
+  echo "@@TSBP:END $1 $(wc -c < "$2")@@"
+}
+emit OUTPUT /tmp/test.out
+dmesg > /tmp/kernel.log
+emit KLOG /tmp/kernel.log
+echo "@@TSBP:EXIT $status@@"
+sync
+reboot -f
+`;
+
+/** Helpers available to every test script. */
+export const GUEST_LIBRARY = `# tsbuild-patch guest helpers
+# klp_wait PATCH [TENTHS]: wait until PATCH's transition is over (default 30 s)
+klp_wait() {
+  _n=0
+  while [ "$(cat /sys/kernel/livepatch/$1/transition 2>/dev/null)" != 0 ]; do
+    _n=$((_n + 1))
+    [ $_n -gt \${2:-300} ] && { echo "klp_wait: $1 still in transition"; return 1; }
+    usleep 100000
+  done
+}
+# klp_disable PATCH: disable PATCH and wait for the transition to end
+klp_disable() {
+  echo 0 > /sys/kernel/livepatch/$1/enabled && klp_wait "$1"
+}
+# klp_wait_gone PATCH: wait until PATCH's sysfs directory is gone (after disable)
+klp_wait_gone() {
+  _n=0
+  while [ -d /sys/kernel/livepatch/$1 ]; do
+    _n=$((_n + 1)); [ $_n -gt 300 ] && return 1; usleep 100000
+  done
+}
+# report NAME VALUE: a line the host can pick up with result.values
+report() { echo "@@value $1=$2"; }
+`;
