@@ -1,4 +1,4 @@
-import { ET_REL, isSpecialSectionIndex, STB_LOCAL, STT_NOTYPE, STV_DEFAULT, SHN_UNDEF } from '../constants.js';
+import { ET_REL, isSpecialSectionIndex, STB_LOCAL, STT_NOTYPE, STT_SECTION, STV_DEFAULT, SHN_UNDEF } from '../constants.js';
 import type { ElfSection } from './section.js';
 
 export interface SymbolInit {
@@ -64,6 +64,12 @@ export class ElfSymbol {
 
   set visibility(value: number) {
     this.other = (this.other & ~3) | (value & 3);
+  }
+
+  /** The name, or for a section symbol (whose st_name is normally empty) its section's name. */
+  get displayName(): string {
+    if (this.name === '' && this.type === STT_SECTION && this.section !== undefined) return this.section.name;
+    return this.name;
   }
 
   get isLocal(): boolean {

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DirectoryResult } from 'tmp-promise';
+import {
+  ElfGroupSection, ElfRelocationSection, ElfSymbolTable, ET_REL, EM_X86_64, GRP_COMDAT, readElf, readStringList,
+  SHT_NOBITS, STB_GLOBAL, STB_WEAK, STT_FUNC, STT_OBJECT, type ElfFile,
+} from '../../../src/elf/index.js';
+import { compileFixture, tempDir } from './helpers/compile.js';
+import { flagLetters, ndxName, SECTION_TYPE_NAMES, SYMBOL_BIND_NAMES, SYMBOL_TYPE_NAMES, VISIBILITY_NAMES } from './helpers/names.js';
+import { readelfGroups, readelfRelocations, readelfSections, readelfSymbols } from './helpers/readelf.js';
+
+let tmp: DirectoryResult;
+let cObject: string;
+let cxxObject: string;
+
+beforeAll(async () => {
+  tmp = await tempDir();
+  [cObject, cxxObject] = await Promise.all([compileFixture('kernel-like.c', tmp.path), compileFixture('inline-groups.cc', tmp.path)]);
+});
+afterAll(async () => tmp?.cleanup());
+
+/** Checks every section, symbol, relocation and group of `file` against readelf's view of `path`. */
+async function expectSameAsReadelf(file: ElfFile, path: string): Promise<void> {
+  const sections = await readelfSections(path);
+  expect(file.sections.map((s) => s.index)).toEqual(sections.map((s) => s.index));
+  expect(
+    file.sections.map((s) => ({
+      index: s.index, name: s.name, type: SECTION_TYPE_NAMES[s.type] ?? String(s.type), addr: s.addr, size: s.size,
+      entsize: s.entsize, flags: flagLetters(s.flags), link: s.link?.index ?? 0,
+      info: s instanceof ElfRelocationSection ? s.target.index : s.info, align: s.addralign,
+    })),
+  ).toEqual(sections);
+
+  const symbols = await readelfSymbols(path);
+  expect(
+    file.symbols.map((s) => ({
+      index: s.index, value: s.value, size: s.size, type: SYMBOL_TYPE_NAMES[s.type], bind: SYMBOL_BIND_NAMES[s.bind],
+      vis: VISIBILITY_NAMES[s.visibility], ndx: ndxName(s.section?.index ?? s.shndx), name: s.displayName,
+    })),
+  ).toEqual(symbols);
+
+  const relocations = await readelfRelocations(path);
+  expect([...relocations.keys()]).toEqual(file.relocationSections.map((r) => r.name));
+  for (const rela of file.relocationSections) {
+    expect(
+      rela.relocations.map((r) => ({ offset: BigInt(r.offset), symbolIndex: r.symbol.index, type: r.type, addend: r.addend })),
+      rela.name,
+    ).toEqual((relocations.get(rela.name) ?? []).map(({ typeName: _, ...rest }) => rest));
+  }
+
+  const groups = await readelfGroups(path);
+  expect(
+    file.groups.map((g) => ({ index: g.index, signature: g.group.signature.name, members: g.group.members.map((m) => m.index) })),
+  ).toEqual(groups);
+}
+
+describe('readElf on a gcc-made kernel-style object', () => {
+  it('reads the header', async () => {
+    const file = await readElf(cObject);
+    expect(file.header.type).toBe(ET_REL);
+    expect(file.header.machine).toBe(EM_X86_64);
+    expect(file.path).toBe(cObject);
+  });
+
+  it('agrees with readelf on every section, symbol, relocation and group', async () => {
+    const file = await readElf(cObject);
+    await expectSameAsReadelf(file, cObject);
+    expect(file.groups.map((g) => g.group.signature.name)).toEqual(['__x86_return_thunk']);
+    expect(file.groups.every((g) => g.group.flags === GRP_COMDAT)).toBe(true);
+  });
+
+  it('agrees with readelf on a g++ object with COMDAT groups', async () => {
+    const file = await readElf(cxxObject);
+    await expectSameAsReadelf(file, cxxObject);
+    expect(file.groups.map((g) => g.group.signature.name)).toContain('_Z13shared_helperi');
+  });
+
+  it('links symbols, relocations and relocation sections to model objects', async () => {
+    const file = await readElf(cObject);
+    const dispatch = file.symbolByName('dispatch');
+    expect(dispatch?.type).toBe(STT_FUNC);
+    expect(dispatch?.bind).toBe(STB_GLOBAL);
+    expect(dispatch?.section?.name).toBe('.text.dispatch');
+
+    const text = file.sectionByName('.text.dispatch');
+    if (text === undefined) throw new Error('no .text.dispatch');
+    const relocations = file.relocationsFor(text);
+    expect(relocations.length).toBeGreaterThan(0);
+    // -mfentry -pg: the first relocation of a traced function is the call to __fentry__.
+    expect(relocations[0]?.symbol.name).toBe('__fentry__');
+    expect(relocations[0]?.addend).toBe(-4n);
+    // The jump table lives in .rodata.dispatch and points back into .text.dispatch.
+    const jumpTable = file.sections.find((s) => s.name.startsWith('.rodata') && file.relocationsFor(s).some((r) => r.symbol.section === text));
+    expect(jumpTable).toBeDefined();
+
+    expect(file.findSymbolAt(text, 0)).toBe(dispatch);
+    expect(file.findSymbolAt(text, (dispatch?.size ?? 0) - 1)).toBe(dispatch);
+    expect(file.findSymbolAt(text, dispatch?.size ?? 0)).toBeUndefined();
+    expect(file.sectionSymbol(text)?.section).toBe(text);
+
+    const weak = file.symbolByName('weak_hook');
+    expect(weak?.bind).toBe(STB_WEAK);
+    expect(file.symbolByName('hook_alias')?.section).toBe(weak?.section);
+
+    const events = file.symbolByName('events.0');
+    expect(events?.type).toBe(STT_OBJECT);
+    expect(events?.section?.type).toBe(SHT_NOBITS);
+    expect(events?.section?.size).toBe(4);
+  });
+
+  it('reads .comment and the special-section array', async () => {
+    const file = await readElf(cObject);
+    const comment = file.sectionByName('.comment');
+    if (comment === undefined) throw new Error('no .comment');
+    expect(readStringList(comment).some((s) => s.startsWith('GCC: '))).toBe(true);
+    const table = file.sectionByName('.fixture_table');
+    expect(table?.size).toBe(32);
+    expect(file.relocationsFor(table!).map((r) => r.symbol.displayName)).toEqual(
+      expect.arrayContaining(['.text.handle_a', '.text.handle_b']),
+    );
+  });
+
+  it('decodes symbols, relocations and groups only when asked', async () => {
+    const file = await readElf(cObject);
+    const symtab = file.symtab as ElfSymbolTable;
+    const rela = file.relocationSections[0] as ElfRelocationSection;
+    const group = file.groups[0] as ElfGroupSection;
+    expect([symtab.isDecoded, rela.isDecoded, group.isDecoded]).toEqual([false, false, false]);
+    void rela.relocations;
+    expect([symtab.isDecoded, rela.isDecoded, group.isDecoded]).toEqual([false, true, false]);
+    void file.symbols;
+    expect(symtab.isDecoded).toBe(true);
+  });
+});
