@@ -1,3 +1,6 @@
+import type { ElfSection } from '../elf/model/section.js';
+import type { ElfSymbol } from '../elf/model/symbol.js';
+
 /**
  * The differ's working view of one object file: sections, symbols and relocations linked to
  * each other, plus the per-element state the stages fill in (twin, status, include, ...).
@@ -23,6 +26,8 @@ export interface DiffRelocation {
 }
 
 export interface DiffSection {
+  /** The section of the shared ELF model this view was made from. */
+  readonly source: ElfSection;
   /** Section header index in the input file. */
   readonly index: number;
   readonly name: string;
@@ -60,6 +65,8 @@ export interface DiffSection {
 }
 
 export interface DiffSymbol {
+  /** The symbol of the shared ELF model this view was made from. */
+  readonly source: ElfSymbol;
   readonly index: number;
   name: string;
   readonly type: number;
@@ -83,14 +90,13 @@ export interface DiffSymbol {
 
 export interface DiffObject {
   readonly path: string;
-  /** e_ident, e_machine and friends, compared between the two inputs. */
+  /** ELF header fields that must agree between the two inputs. */
   readonly header: {
-    readonly ident: Uint8Array;
     readonly type: number;
     readonly machine: number;
-    readonly version: number;
+    readonly osabi: number;
+    readonly abiversion: number;
     readonly flags: number;
-    readonly programHeaderCount: number;
   };
   /** In section header order, without the null section. */
   readonly sections: DiffSection[];

@@ -1,0 +1,121 @@
+/**
+ * Decide, for every section and symbol of the patched object, whether it is the same as its
+ * twin, changed, or new. Code is compared through its relocations: two references are equal
+ * when they name the same symbol (after correlation) with the same addend, or the same string.
+ */
+import { SHN_ABS, SHN_UNDEF, SHT_NOBITS, STT_OBJECT } from '../elf/constants.js';
+import { isRelaSection, isTextSection, type DiffObject, type DiffRelocation, type DiffSection, type DiffSymbol } from './model.js';
+import { namesMatchIgnoringNumbers } from './names.js';
+import { DiffRefusal } from './refusal.js';
+import { lineNumberChangeOnly } from './line-drift.js';
+import { SECTIONS_REBUILT_BY_DIFFER } from '../arch/x86_64/special-sections.js';
+
+/** Code only the kernel's early boot runs; references into it may move freely. */
+const INERT_REFERENCE_TARGET = '.altinstr_aux';
+
+function relocationsEqual(patched: DiffRelocation, original: DiffRelocation): boolean {
+  if (patched.type !== original.type || patched.offset !== original.offset) return false;
+  if (patched.symbol.name === INERT_REFERENCE_TARGET && original.symbol.name === INERT_REFERENCE_TARGET) return true;
+  if (patched.string !== undefined) return original.string !== undefined && patched.string === original.string;
+  if (patched.addend !== original.addend) return false;
+  return namesMatchIgnoringNumbers(patched.symbol.name, original.symbol.name);
+}
+
+function compareRelocationSections(patched: DiffSection, original: DiffSection): boolean {
+  const a = patched.relocations;
+  const b = original.relocations;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (!relocationsEqual(a[i]!, b[i]!)) return false;
+  }
+  return true;
+}
+
+function compareTwinSections(section: DiffSection, twin: DiffSection): void {
+  if (
+    section.type !== twin.type ||
+    section.flags !== twin.flags ||
+    section.entsize !== twin.entsize ||
+    (section.addralign !== twin.addralign && !isTextSection(section))
+  ) {
+    throw new DiffRefusal(`section ${section.name}: header details (type, flags, entry size or alignment) differ`);
+  }
+  if (SECTIONS_REBUILT_BY_DIFFER.has(section.name)) {
+    section.status = 'same';
+    return;
+  }
+  let same: boolean;
+  if (section.size !== twin.size) same = false;
+  else if (isRelaSection(section)) same = compareRelocationSections(section, twin);
+  else if (section.type === SHT_NOBITS) same = true;
+  else same = Buffer.compare(section.data, twin.data) === 0;
+  section.status = same ? 'same' : 'changed';
+}
+
+/** A changed child without its own ftrace entry can only be reached through its parent. */
+function changedChildNeedsParent(symbol: DiffSymbol): boolean {
+  for (const child of symbol.children) {
+    if (child.hasFentryCall) continue;
+    if (child.section?.status === 'changed' || changedChildNeedsParent(child)) return true;
+  }
+  return false;
+}
+
+export function compareSections(patched: DiffObject): string[] {
+  for (const section of patched.sections) {
+    if (section.twin) compareTwinSections(section, section.twin);
+    else section.status = 'new';
+  }
+
+  const lineOnly: string[] = [];
+  for (const section of patched.sections) {
+    if (lineNumberChangeOnly(section)) {
+      section.status = 'same';
+      lineOnly.push(section.name);
+    }
+  }
+
+  for (const section of patched.sections) {
+    if (isRelaSection(section)) {
+      const owner = section.base?.bundled;
+      if (owner && owner.status !== 'changed') owner.status = section.status;
+      continue;
+    }
+    const owner = section.bundled;
+    if (!owner) continue;
+    if (owner.status !== 'changed') owner.status = section.status;
+    if (owner.status === 'same' && changedChildNeedsParent(owner)) owner.status = 'changed';
+  }
+  return lineOnly;
+}
+
+function sectionKind(section: DiffSection): 'normal' | 'hot' | 'unlikely' {
+  if (section.name.startsWith('.text.unlikely.')) return 'unlikely';
+  if (section.name.startsWith('.text.hot.')) return 'hot';
+  return 'normal';
+}
+
+function compareTwinSymbols(symbol: DiffSymbol, twin: DiffSymbol): void {
+  if (symbol.type !== twin.type || symbol.bind !== twin.bind || !symbol.section !== !twin.section) {
+    throw new DiffRefusal(`symbol ${symbol.name}: type, binding or definedness differs from the original`);
+  }
+  if (symbol.section && twin.section && symbol.section.twin !== twin.section) {
+    const movedOutOfIgnored = twin.section.twin?.ignore === true;
+    if (movedOutOfIgnored || sectionKind(symbol.section) !== sectionKind(twin.section)) {
+      symbol.status = 'changed';
+    } else {
+      throw new DiffRefusal(`symbol ${symbol.name} moved from section ${twin.section.name} to ${symbol.section.name}`);
+    }
+  }
+  if (symbol.type === STT_OBJECT && symbol.size !== twin.size) {
+    throw new DiffRefusal(`object ${symbol.name} changed size (${twin.size} -> ${symbol.size} bytes)`);
+  }
+  if (symbol.shndx === SHN_UNDEF || symbol.shndx === SHN_ABS) symbol.status = 'same';
+}
+
+export function compareSymbols(patched: DiffObject): void {
+  for (const symbol of patched.symbols) {
+    if (symbol.twin) compareTwinSymbols(symbol, symbol.twin);
+    else symbol.status = 'new';
+  }
+}

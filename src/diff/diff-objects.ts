@@ -1,0 +1,127 @@
+/**
+ * The differ pipeline: from an original and a patched object to the decision (changed,
+ * no change, refused) and the selection of what the patch object must contain. Each stage
+ * lives in its own file; this one only orders them.
+ */
+import { bundleSymbols, linkChildFunctions, markFentryCalls } from './structure.js';
+import { compareSections, compareSymbols } from './compare.js';
+import { correlateObjects } from './correlate.js';
+import { resolveEntrySizes, type EntrySizes } from './entry-sizes.js';
+import { includeChangedFunctions, includeNewGlobals, includeStandardElements } from './include.js';
+import { loadObject } from './load.js';
+import {
+  forcedFunctions,
+  includeCallbacks,
+  markIgnoredFunctionsSame,
+  markIgnoredSections,
+  markIgnoredSectionsSame,
+  type Callback,
+} from './markers.js';
+import type { DiffObject } from './model.js';
+import { DiffRefusal } from './refusal.js';
+import { replaceSectionReferences } from './section-references.js';
+import { rebuildSpecialSections } from './special-sections.js';
+import { correlateStaticLocals } from './static-locals.js';
+import { loadTarget, targetFromObject, type PatchTarget } from './target.js';
+import { functionsWithoutFtraceEntry, selectionProblems } from './verify.js';
+import { reportedFunctions } from './changes.js';
+
+export type Outcome = 'changed' | 'no-change' | 'refused';
+
+export interface DiffOptions {
+  original: string;
+  patched: string;
+  /** The ELF whose symbols the patch targets (vmlinux or a .ko); default: the original. */
+  parent?: string;
+  /** Entry sizes of special sections given by the caller (section name -> bytes). */
+  entrySizes?: ReadonlyMap<string, number>;
+}
+
+export interface DiffResult {
+  outcome: Outcome;
+  changedFunctions: string[];
+  newFunctions: string[];
+  callbacks: Callback[];
+  /** Why the patch was refused (each names the section or function). */
+  reasons: string[];
+  /** Other facts worth telling (ignored sections/functions, line-number-only changes, ...). */
+  notes: string[];
+  forcedFunctions: string[];
+  entrySizes: EntrySizes;
+  target: PatchTarget;
+  /** The patched object with its selection, for writing the output (changed outcome only). */
+  patched: DiffObject;
+}
+
+function checkHeaders(original: DiffObject, patched: DiffObject): void {
+  const a = original.header;
+  const b = patched.header;
+  if (a.type !== b.type || a.machine !== b.machine || a.flags !== b.flags || a.osabi !== b.osabi || a.abiversion !== b.abiversion) {
+    throw new DiffRefusal(`ELF headers of ${original.path} and ${patched.path} differ`);
+  }
+}
+
+function prepare(object: DiffObject): void {
+  bundleSymbols(object);
+  linkChildFunctions(object);
+  markFentryCalls(object);
+  replaceSectionReferences(object);
+}
+
+export function diffObjects(options: DiffOptions): DiffResult {
+  const entrySizes = resolveEntrySizes(options.entrySizes);
+  const original = loadObject(options.original);
+  const patched = loadObject(options.patched);
+  const target = options.parent ? loadTarget(options.parent) : targetFromObject(original);
+  const notes: string[] = [];
+  const result: DiffResult = {
+    outcome: 'refused',
+    changedFunctions: [],
+    newFunctions: [],
+    callbacks: [],
+    reasons: [],
+    notes,
+    forcedFunctions: [],
+    entrySizes,
+    target,
+    patched,
+  };
+
+  try {
+    checkHeaders(original, patched);
+    prepare(original);
+    prepare(patched);
+    correlateObjects(original, patched);
+    notes.push(...correlateStaticLocals(original, patched));
+    markIgnoredSections(patched, notes);
+    for (const name of compareSections(patched)) notes.push(`only line numbers changed in ${name}`);
+    compareSymbols(patched);
+    markIgnoredFunctionsSame(patched, notes);
+    markIgnoredSectionsSame(patched);
+    const noFtrace = functionsWithoutFtraceEntry(patched);
+    if (noFtrace.length > 0) throw new DiffRefusal(noFtrace);
+  } catch (error) {
+    if (!(error instanceof DiffRefusal)) throw error;
+    result.reasons.push(...error.reasons);
+    return result;
+  }
+
+  includeStandardElements(patched);
+  const changedCount = includeChangedFunctions(patched);
+  result.callbacks = includeCallbacks(patched);
+  result.forcedFunctions = forcedFunctions(patched);
+  const newGlobals = includeNewGlobals(patched);
+  const keyProblems = rebuildSpecialSections(patched, entrySizes, target);
+
+  const reported = reportedFunctions(patched);
+  result.changedFunctions = reported.changed;
+  result.newFunctions = reported.added;
+
+  const problems = [...keyProblems, ...selectionProblems(patched)];
+  if (problems.length > 0) {
+    result.reasons.push(...problems);
+    return result;
+  }
+  result.outcome = changedCount === 0 && newGlobals === 0 && result.callbacks.length === 0 ? 'no-change' : 'changed';
+  return result;
+}

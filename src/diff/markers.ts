@@ -1,0 +1,121 @@
+/**
+ * Act on the marker sections (see marker-sections.ts): ignored sections and functions are
+ * forced to "same", callbacks are recorded and their functions included, forced functions
+ * are recorded. Marker data itself never becomes part of the patch.
+ */
+import { STT_FUNC } from '../elf/constants.js';
+import { UserError } from '../util/errors.js';
+import { includeSection, includeSymbol } from './include.js';
+import { markerFor, MARKER_SYMBOL_PREFIXES, DISCARDED_SECTION_PREFIXES, type CallbackHook } from './marker-sections.js';
+import { isRelaSection, type DiffObject, type DiffSection, type DiffSymbol } from './model.js';
+
+export interface Callback {
+  hook: CallbackHook;
+  function: string;
+}
+
+function markerRelas(object: DiffObject, kind: string): Array<{ base: DiffSection; rela: DiffSection }> {
+  const found: Array<{ base: DiffSection; rela: DiffSection }> = [];
+  for (const section of object.sections) {
+    if (isRelaSection(section) || markerFor(section.name)?.kind !== kind || !section.rela) continue;
+    found.push({ base: section, rela: section.rela });
+  }
+  return found;
+}
+
+export function isMarkerSection(section: DiffSection): boolean {
+  return markerFor(section.name) !== undefined;
+}
+
+function isMarkerSymbol(symbol: DiffSymbol): boolean {
+  if (symbol.section && isMarkerSection(symbol.section) && symbol.type !== 3) return true; // not STT_SECTION
+  return MARKER_SYMBOL_PREFIXES.some((prefix) => symbol.name.startsWith(prefix));
+}
+
+/** Before comparison: mark discarded sections and those named by ignore-section markers. */
+export function markIgnoredSections(patched: DiffObject, notes: string[]): void {
+  for (const section of patched.sections) {
+    if (DISCARDED_SECTION_PREFIXES.some((prefix) => section.name.startsWith(prefix))) section.ignore = true;
+  }
+  for (const { rela } of markerRelas(patched, 'ignore-section')) {
+    for (const relocation of rela.relocations) {
+      const name = relocation.string;
+      const strings = relocation.symbol.section;
+      if (name === undefined || !strings) {
+        throw new UserError(`${patched.path}: an ignore-section marker does not point at a section name string`);
+      }
+      // The literal changed the string section; it is harmless, so ship it.
+      includeSection(strings);
+      let ignored = patched.sectionsByName.get(name);
+      if (!ignored) throw new UserError(`${patched.path}: ignore-section marker names ${name}, which does not exist`);
+      notes.push(`ignoring section: ${name}`);
+      if (isRelaSection(ignored) && ignored.base) ignored = ignored.base;
+      ignored.ignore = true;
+      if (ignored.twin) ignored.twin.ignore = true;
+    }
+  }
+}
+
+function markSame(symbol: DiffSymbol): void {
+  symbol.status = 'same';
+  for (const child of symbol.children) markSame(child);
+}
+
+/** After comparison: functions named by ignore-function markers count as unchanged. */
+export function markIgnoredFunctionsSame(patched: DiffObject, notes: string[]): void {
+  for (const { rela } of markerRelas(patched, 'ignore-function')) {
+    for (const relocation of rela.relocations) {
+      const symbol = relocation.symbol;
+      if (!symbol.section || symbol.type !== STT_FUNC) {
+        throw new UserError(`${patched.path}: ignore-function marker names ${symbol.name}, which is not a function of this object`);
+      }
+      notes.push(`ignoring function: ${symbol.name}`);
+      if (symbol.status !== 'changed') notes.push(`no change detected in ignored function ${symbol.name}; marker unnecessary?`);
+      markSame(symbol);
+      symbol.section.status = 'same';
+      if (symbol.section.sectionSymbol) symbol.section.sectionSymbol.status = 'same';
+      if (symbol.section.rela) symbol.section.rela.status = 'same';
+    }
+  }
+}
+
+/** After comparison: ignored sections, their symbols, and marker symbols count as unchanged. */
+export function markIgnoredSectionsSame(patched: DiffObject): void {
+  const ignored = new Set(patched.sections.filter((section) => section.ignore));
+  for (const section of ignored) {
+    section.status = 'same';
+    if (!isRelaSection(section)) {
+      if (section.sectionSymbol) section.sectionSymbol.status = 'same';
+      if (section.rela) section.rela.status = 'same';
+    }
+  }
+  for (const symbol of patched.symbols) {
+    if ((symbol.section && ignored.has(symbol.section)) || isMarkerSymbol(symbol)) symbol.status = 'same';
+  }
+}
+
+/** Include callback marker sections and their functions; returns the callbacks found. */
+export function includeCallbacks(patched: DiffObject): Callback[] {
+  const callbacks: Callback[] = [];
+  for (const section of patched.sections) {
+    const marker = markerFor(section.name);
+    if (marker?.kind !== 'callback' || isRelaSection(section)) continue;
+    includeSection(section, { withRelocations: false });
+    if (!section.rela) continue;
+    section.rela.include = true;
+    for (const relocation of section.rela.relocations) {
+      if (relocation.symbol.type !== STT_FUNC) continue;
+      callbacks.push({ hook: marker.hook!, function: relocation.symbol.name });
+      includeSymbol(relocation.symbol);
+    }
+  }
+  for (const symbol of patched.symbols) {
+    if (isMarkerSymbol(symbol)) symbol.include = false;
+  }
+  return callbacks;
+}
+
+/** Functions marked "force" (kpatch's KPATCH_FORCE_UNSAFE). */
+export function forcedFunctions(patched: DiffObject): string[] {
+  return markerRelas(patched, 'force').flatMap(({ rela }) => rela.relocations.map((relocation) => relocation.symbol.name));
+}

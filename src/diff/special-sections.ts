@@ -1,0 +1,177 @@
+/**
+ * Rebuild the special sections (see src/arch/x86_64/special-sections.ts) so that they hold
+ * only the entries that point into functions the patch includes, and refuse entries the
+ * livepatch core cannot honour (static keys owned by a module).
+ */
+import { STT_FUNC } from '../elf/constants.js';
+import { ORC_UNWIND, SPECIAL_SECTIONS, TRACEPOINT_KEY_PREFIX, type SpecialSectionSpec } from '../arch/x86_64/special-sections.js';
+import { UserError } from '../util/errors.js';
+import type { EntrySizes } from './entry-sizes.js';
+import { includeSymbol } from './include.js';
+import type { DiffObject, DiffRelocation, DiffSection } from './model.js';
+import type { PatchTarget } from './target.js';
+import { isDynamicDebugSymbol } from './statics.js';
+
+interface Entry {
+  start: number;
+  size: number;
+  relocations: DiffRelocation[];
+}
+
+function pointsIntoIncludedFunction(relocation: DiffRelocation): boolean {
+  return relocation.symbol.type === STT_FUNC && relocation.symbol.section?.include === true;
+}
+
+function fixedEntries(section: DiffSection, rela: DiffSection, entrySize: number): Entry[] {
+  const entries: Entry[] = [];
+  for (let start = 0; start < section.size; start += entrySize) {
+    // The last entry may lack its tail padding.
+    entries.push({ start, size: Math.min(entrySize, section.size - start), relocations: [] });
+  }
+  for (const relocation of rela.relocations) {
+    entries[Math.floor(relocation.offset / entrySize)]?.relocations.push(relocation);
+  }
+  return entries;
+}
+
+/** `.fixup` stubs start where `__ex_table` entries point into `.fixup`. */
+function fixupEntries(object: DiffObject, section: DiffSection, rela: DiffSection): Entry[] {
+  const exTable = object.sectionsByName.get('__ex_table')?.rela;
+  if (!exTable) throw new UserError(`${object.path}: .fixup without __ex_table relocations`);
+  const starts = [...new Set(exTable.relocations.filter((r) => r.symbol.name === section.name).map((r) => r.addend))]
+    .filter((start) => start >= 0 && start < section.size)
+    .sort((a, b) => a - b);
+  const entries: Entry[] = starts.map((start, i) => ({ start, size: (starts[i + 1] ?? section.size) - start, relocations: [] }));
+  for (const relocation of rela.relocations) {
+    const entry = entries.find((candidate) => relocation.offset >= candidate.start && relocation.offset < candidate.start + candidate.size);
+    if (!entry) throw new UserError(`${object.path}: .fixup code at 0x${relocation.offset.toString(16)} is not reached from __ex_table`);
+    entry.relocations.push(relocation);
+  }
+  return entries;
+}
+
+/** Whether to keep a jump label / static call entry whose code is being patched. */
+function keyVerdict(spec: SpecialSectionSpec, entry: Entry, target: PatchTarget, object: DiffObject): 'keep' | 'drop' | string {
+  const ordered = [...entry.relocations].sort((a, b) => a.offset - b.offset);
+  const key = ordered[spec.keyRelocation!];
+  const code = ordered[0];
+  if (!key || !code) throw new UserError(`${object.path}: ${spec.name} entry at 0x${entry.start.toString(16)} has an unexpected format`);
+  const keySymbol = key.symbol;
+  if (!target.isModule || !target.definedSymbols.has(keySymbol.name)) return 'keep';
+  // An inert tracepoint or dynamic-debug print is harmless; a broken jump label is not.
+  if (keySymbol.name.startsWith(TRACEPOINT_KEY_PREFIX) || isDynamicDebugSymbol(keySymbol)) return 'drop';
+  const what = spec.keyCheck === 'jump-label' ? 'jump label' : 'static call';
+  return (
+    `${what} at ${code.symbol.name}+0x${code.addend.toString(16)} uses key ${keySymbol.name}, which module ${target.objectName} owns: ` +
+    `the livepatch core may apply its relocations after the key is initialised. Use static_key_enabled() (or a plain call) instead`
+  );
+}
+
+function rebuild(section: DiffSection, rela: DiffSection, kept: Entry[], onMove?: (from: number, to: number, size: number) => void): void {
+  if (kept.length === 0) {
+    section.status = rela.status = 'same';
+    section.include = rela.include = false;
+    return;
+  }
+  const data = new Uint8Array(kept.reduce((total, entry) => total + entry.size, 0));
+  const relocations: DiffRelocation[] = [];
+  let at = 0;
+  for (const entry of kept) {
+    data.set(section.data.subarray(entry.start, entry.start + entry.size), at);
+    for (const relocation of entry.relocations) {
+      relocations.push({ ...relocation, offset: relocation.offset - entry.start + at });
+      includeSymbol(relocation.symbol);
+    }
+    onMove?.(entry.start, at, entry.size);
+    at += entry.size;
+  }
+  section.data = data;
+  section.size = data.length;
+  rela.relocations = relocations;
+  section.include = rela.include = true;
+  if (section.sectionSymbol) section.sectionSymbol.include = true;
+}
+
+function moveExTableTargets(object: DiffObject, fixup: DiffSection): (from: number, to: number, size: number) => void {
+  const targets = (object.sectionsByName.get('__ex_table')?.rela?.relocations ?? []).filter((r) => r.symbol.name === fixup.name);
+  const original = new Map(targets.map((r) => [r, r.addend]));
+  return (from, to, size) => {
+    for (const [relocation, addend] of original) {
+      if (addend >= from && addend < from + size) relocation.addend = addend - (from - to);
+    }
+  };
+}
+
+function includeCompanion(object: DiffObject, name: string): void {
+  const companion = object.sectionsByName.get(name);
+  if (!companion) return;
+  companion.include = true;
+  for (const symbol of object.symbols) if (symbol.section === companion) symbol.include = true;
+  if (companion.rela) {
+    companion.rela.include = true;
+    for (const relocation of companion.rela.relocations) includeSymbol(relocation.symbol);
+  }
+}
+
+function rebuildOrc(object: DiffObject, entrySizes: EntrySizes): void {
+  const orc = object.sectionsByName.get(ORC_UNWIND.name);
+  const ip = object.sectionsByName.get(ORC_UNWIND.ipName);
+  if (!orc || !ip?.rela) return;
+  const entrySize = entrySizes.get(ORC_UNWIND.name)!.size;
+  const count = orc.size / entrySize;
+  if (!Number.isInteger(count) || ip.size !== count * ORC_UNWIND.ipEntrySize) {
+    throw new UserError(`${object.path}: ${orc.name} (${orc.size} bytes) and ${ip.name} (${ip.size} bytes) disagree for ${entrySize}-byte ORC entries`);
+  }
+  const kept: number[] = [];
+  const relocations: DiffRelocation[] = [];
+  ip.rela.relocations.forEach((relocation, index) => {
+    if (!pointsIntoIncludedFunction(relocation)) return;
+    relocations.push({ ...relocation, offset: kept.length * ORC_UNWIND.ipEntrySize });
+    relocation.symbol.include = true;
+    kept.push(index);
+  });
+  if (kept.length === 0) {
+    orc.status = ip.status = ip.rela.status = 'same';
+    orc.include = ip.include = ip.rela.include = false;
+    return;
+  }
+  const data = new Uint8Array(kept.length * entrySize);
+  kept.forEach((index, at) => data.set(orc.data.subarray(index * entrySize, (index + 1) * entrySize), at * entrySize));
+  orc.data = data;
+  orc.size = data.length;
+  ip.data = new Uint8Array(kept.length * ORC_UNWIND.ipEntrySize);
+  ip.size = ip.data.length;
+  ip.rela.relocations = relocations;
+  orc.include = ip.include = ip.rela.include = true;
+}
+
+/** Rebuild every special section; returns refusal reasons (module-owned keys). */
+export function rebuildSpecialSections(object: DiffObject, entrySizes: EntrySizes, target: PatchTarget): string[] {
+  const refusals: string[] = [];
+  for (const spec of SPECIAL_SECTIONS) {
+    const section = object.sectionsByName.get(spec.name);
+    const rela = section?.rela;
+    if (!section || !rela) continue;
+    const entries =
+      spec.layout === 'fixup-stubs'
+        ? fixupEntries(object, section, rela)
+        : fixedEntries(section, rela, entrySizes.get(spec.name)!.size);
+    const kept: Entry[] = [];
+    for (const entry of entries) {
+      if (!entry.relocations.some(pointsIntoIncludedFunction)) continue;
+      if (spec.keyCheck) {
+        const verdict = keyVerdict(spec, entry, target, object);
+        if (verdict === 'drop') continue;
+        if (verdict !== 'keep') {
+          refusals.push(verdict);
+          continue;
+        }
+      }
+      kept.push(entry);
+    }
+    rebuild(section, rela, kept, spec.layout === 'fixup-stubs' ? moveExTableTargets(object, section) : undefined);
+    if (spec.companion && section.include) includeCompanion(object, spec.companion);
+  }
+  rebuildOrc(object, entrySizes);
+  return refusals;
+}

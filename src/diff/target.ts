@@ -1,0 +1,48 @@
+/**
+ * The object the patch applies to ("parent"): vmlinux or one module. Its symbol table tells
+ * which symbols the running code already has, and whether a static key belongs to a module.
+ */
+import { basename } from 'node:path';
+import { readElfSync } from '../elf/read/read-elf.js';
+import { SHN_UNDEF, STT_FILE, STT_SECTION } from '../elf/constants.js';
+import type { DiffObject } from './model.js';
+
+export interface PatchTarget {
+  /** `vmlinux`, or the module name as the kernel spells it (dashes become underscores). */
+  readonly objectName: string;
+  readonly isModule: boolean;
+  /** Names of the symbols the target defines. */
+  readonly definedSymbols: ReadonlySet<string>;
+}
+
+/** A `.ko` file is a module; anything else (vmlinux, or a plain .o standing in for it) is vmlinux. */
+export function targetNameFor(path: string): { objectName: string; isModule: boolean } {
+  const file = basename(path);
+  if (file.endsWith('.ko')) return { objectName: file.slice(0, -3).replace(/-/g, '_'), isModule: true };
+  return { objectName: 'vmlinux', isModule: false };
+}
+
+function definedNames(symbols: Iterable<{ name: string; type: number; shndx: number; hasSection: boolean }>): Set<string> {
+  const names = new Set<string>();
+  for (const symbol of symbols) {
+    if (!symbol.name || symbol.type === STT_SECTION || symbol.type === STT_FILE) continue;
+    if (symbol.hasSection || symbol.shndx !== SHN_UNDEF) names.add(symbol.name);
+  }
+  return names;
+}
+
+/** The target described by the original object itself (the default when no parent is given). */
+export function targetFromObject(object: DiffObject): PatchTarget {
+  return {
+    ...targetNameFor(object.path),
+    definedSymbols: definedNames(object.symbols.map((s) => ({ ...s, hasSection: s.section !== undefined }))),
+  };
+}
+
+export function loadTarget(path: string): PatchTarget {
+  const elf = readElfSync(path);
+  return {
+    ...targetNameFor(path),
+    definedSymbols: definedNames(elf.symbols.map((s) => ({ name: s.name, type: s.type, shndx: s.shndx, hasSection: s.section !== undefined }))),
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Safety checks on the selection: everything that changed must be in the patch, and nothing
+ * the livepatch core cannot replace (data in place, boot-only code, code without an ftrace
+ * entry, COMDAT groups) may be.
+ */
+import { SHT_GROUP, STT_FUNC } from '../elf/constants.js';
+import type { DiffObject, DiffSection } from './model.js';
+
+/** Data sections that only hold once-flags: including them is harmless. */
+const HARMLESS_DATA_SECTIONS: ReadonlySet<string> = new Set(['.data.unlikely', '.data.once']);
+
+function isBootOnly(section: DiffSection): boolean {
+  const name = section.name.startsWith('.rela.') ? section.name.slice('.rela'.length) : section.name;
+  return name.startsWith('.init.') || name.startsWith('.exit.');
+}
+
+/** Changed functions the ftrace-based livepatch core could not redirect. */
+export function functionsWithoutFtraceEntry(patched: DiffObject): string[] {
+  const reasons: string[] = [];
+  for (const symbol of patched.symbols) {
+    if (symbol.type !== STT_FUNC || symbol.status !== 'changed') continue;
+    if (symbol.parent?.status === 'changed') continue;
+    if (!symbol.twin?.hasFentryCall) {
+      reasons.push(`function ${symbol.name} changed but has no ftrace entry (__fentry__ call) in the original, so it cannot be patched`);
+    }
+  }
+  return reasons;
+}
+
+export function selectionProblems(patched: DiffObject): string[] {
+  const reasons: string[] = [];
+  for (const section of patched.sections) {
+    if (section.status === 'changed' && !section.include) {
+      const why = isBootOnly(section) ? ' (boot-time __init/__exit code cannot be livepatched)' : '';
+      reasons.push(`changed section ${section.name} not selected for inclusion${why}`);
+    }
+    if (section.status !== 'same' && section.grouped) reasons.push(`changed section ${section.name} is part of a section group`);
+    if (section.type === SHT_GROUP && section.status === 'new') reasons.push(`new section group ${section.name} is not supported`);
+    if (
+      section.include &&
+      section.status !== 'new' &&
+      (section.name.startsWith('.data') || section.name.startsWith('.bss')) &&
+      !HARMLESS_DATA_SECTIONS.has(section.name)
+    ) {
+      reasons.push(
+        `data section ${section.name} selected for inclusion: existing data cannot be replaced by a livepatch (use shadow variables or callbacks)`,
+      );
+    }
+  }
+  return reasons;
+}
