@@ -19,3 +19,5 @@ export type { Relocation } from './model/relocation.js';
 export { readElf, readElfSync, parseElf, type ElfSource } from './read/read-elf.js';
 export { decodeAll } from './read/decode-all.js';
 export { readStringList, readModinfo, encodeStringList, type ModinfoEntry } from './read/string-lists.js';
+export { writeRelocatable } from './write/write-relocatable.js';
+export { createRelocatable } from './build/create-relocatable.js';

@@ -102,6 +102,21 @@ export class ElfFile {
     return this.symbolLookup().sectionSymbol(section);
   }
 
+  /** Appends a section (the writer numbers sections by their position in `sections`). */
+  addSection<T extends ElfSection>(section: T): T {
+    this.sections.push(section);
+    return section;
+  }
+
+  /** Appends a symbol to the static symbol table (the writer puts locals first). */
+  addSymbol(symbol: ElfSymbol): ElfSymbol {
+    const symtab = this.symtab;
+    if (symtab === undefined) throw new TypeError(`${this.path}: no symbol table to add ${symbol.name} to`);
+    symtab.symbols.push(symbol);
+    this.invalidateIndexes();
+    return symbol;
+  }
+
   /** Forget the name/address indexes; call after editing symbols or sections in place. */
   invalidateIndexes(): void {
     this.lookup = undefined;

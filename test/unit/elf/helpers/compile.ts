@@ -19,9 +19,12 @@ export async function tempDir(): Promise<DirectoryResult> {
   return dir({ unsafeCleanup: true, prefix: 'tsbuild-patch-elf-' });
 }
 
-/** Compiles fixtures/<name> to <outDir>/<name>.o with gcc (C) or g++ (C++) and kernel flags. */
-export async function compileFixture(name: string, outDir: string, extraFlags: string[] = []): Promise<string> {
-  const output = join(outDir, `${name}.o`);
+/**
+ * Compiles fixtures/<name> with gcc (C) or g++ (C++) and kernel flags (plus `extraFlags`)
+ * to <outDir>/<outName> (default <name>.o).
+ */
+export async function compileFixture(name: string, outDir: string, extraFlags: string[] = [], outName = `${name}.o`): Promise<string> {
+  const output = join(outDir, outName);
   const compiler = name.endsWith('.cc') ? 'g++' : 'gcc';
   const languageFlags = compiler === 'g++' ? ['-fno-exceptions', '-fno-rtti'] : [];
   await execa(compiler, [...KERNEL_CFLAGS, ...languageFlags, ...extraFlags, '-c', join(FIXTURES, name), '-o', output]);

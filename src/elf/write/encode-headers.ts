@@ -1,0 +1,53 @@
+import {
+  ELF64_EHDR_SIZE, ELF64_SHDR_SIZE, ELF_MAGIC, ELFCLASS64, ELFDATA2LSB, ET_REL, EV_CURRENT,
+} from '../constants.js';
+import type { ElfHeader } from '../model/elf-file.js';
+
+/** One section header as laid out in the output. */
+export interface SectionHeaderFields {
+  name: number;
+  type: number;
+  flags: number;
+  addr: bigint;
+  offset: number;
+  size: number;
+  link: number;
+  info: number;
+  addralign: number;
+  entsize: number;
+}
+
+export function writeElfHeader(out: Buffer, header: ElfHeader, shoff: number, shnum: number, shstrndx: number): void {
+  ELF_MAGIC.copy(out, 0);
+  out[4] = ELFCLASS64;
+  out[5] = ELFDATA2LSB;
+  out[6] = EV_CURRENT;
+  out[7] = header.osabi;
+  out[8] = header.abiversion;
+  out.writeUInt16LE(ET_REL, 16);
+  out.writeUInt16LE(header.machine, 18);
+  out.writeUInt32LE(EV_CURRENT, 20);
+  out.writeBigUInt64LE(0n, 24); // e_entry
+  out.writeBigUInt64LE(0n, 32); // e_phoff
+  out.writeBigUInt64LE(BigInt(shoff), 40);
+  out.writeUInt32LE(header.flags >>> 0, 48);
+  out.writeUInt16LE(ELF64_EHDR_SIZE, 52);
+  out.writeUInt16LE(0, 54); // e_phentsize
+  out.writeUInt16LE(0, 56); // e_phnum
+  out.writeUInt16LE(ELF64_SHDR_SIZE, 58);
+  out.writeUInt16LE(shnum, 60);
+  out.writeUInt16LE(shstrndx, 62);
+}
+
+export function writeSectionHeader(out: Buffer, at: number, fields: SectionHeaderFields): void {
+  out.writeUInt32LE(fields.name, at);
+  out.writeUInt32LE(fields.type >>> 0, at + 4);
+  out.writeBigUInt64LE(BigInt(fields.flags >>> 0), at + 8);
+  out.writeBigUInt64LE(fields.addr, at + 16);
+  out.writeBigUInt64LE(BigInt(fields.offset), at + 24);
+  out.writeBigUInt64LE(BigInt(fields.size), at + 32);
+  out.writeUInt32LE(fields.link, at + 40);
+  out.writeUInt32LE(fields.info >>> 0, at + 44);
+  out.writeBigUInt64LE(BigInt(fields.addralign), at + 48);
+  out.writeBigUInt64LE(BigInt(fields.entsize), at + 56);
+}
