@@ -1,0 +1,47 @@
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runMake } from '../build/make.js';
+import { UserError } from '../util/errors.js';
+import { generateModuleSources } from './generate.js';
+import type { PatchModuleSpec } from './spec.js';
+
+export interface ModuleDirOptions {
+  /** Diffed objects to link in: file name in the module (e.g. "fs__proc__cmdline.o") → path. */
+  objects?: ReadonlyMap<string, string>;
+  /** Extra files written verbatim (e.g. C sources in tests). */
+  extraFiles?: Readonly<Record<string, string>>;
+}
+
+/** Write the generated C, the Kbuild file and the diffed objects (as kbuild "shipped" files). */
+export async function writeModuleDir(spec: PatchModuleSpec, dir: string, options: ModuleDirOptions = {}): Promise<void> {
+  if (spec.name === 'livepatch-module') throw new UserError(`module name '${spec.name}' is reserved; choose another with --name`);
+  await mkdir(dir, { recursive: true });
+  const { source, kbuild } = await generateModuleSources(spec);
+  await writeFile(join(dir, 'livepatch-module.c'), source);
+  await writeFile(join(dir, 'Kbuild'), kbuild);
+  for (const [name, path] of options.objects ?? []) await copyFile(path, join(dir, `${name}_shipped`));
+  for (const [name, text] of Object.entries(options.extraFiles ?? {})) await writeFile(join(dir, name), text);
+}
+
+export interface ModuleBuildOptions {
+  /** Built kernel tree to build against. */
+  tree: string;
+  dir: string;
+  name: string;
+  /** Allow undefined symbols that modpost cannot resolve (livepatch symbols, checked later). */
+  allowUnresolved?: boolean;
+  jobs?: number;
+}
+
+/** `make -C TREE M=DIR modules`; returns the path of the linked .ko. */
+export async function buildModule(options: ModuleBuildOptions): Promise<string> {
+  await runMake({
+    tree: options.tree,
+    targets: ['modules'],
+    vars: { M: options.dir, ...(options.allowUnresolved ? { KBUILD_MODPOST_WARN: '1' } : {}) },
+    logFile: join(options.dir, 'build.log'),
+    jobs: options.jobs ?? 2,
+    what: `building the livepatch module ${options.name}`,
+  });
+  return join(options.dir, `${options.name}.ko`);
+}
