@@ -3,7 +3,7 @@
  * no change, refused) and the selection of what the patch object must contain. Each stage
  * lives in its own file; this one only orders them.
  */
-import { bundleSymbols, linkChildFunctions, markFentryCalls } from './structure.js';
+import { bundleSymbols, linkChildFunctions, linkPrefixSymbols, markFentryCalls } from './structure.js';
 import { compareSections, compareSymbols } from './compare.js';
 import { correlateObjects } from './correlate.js';
 import { resolveEntrySizes, type EntrySizes } from './entry-sizes.js';
@@ -62,6 +62,7 @@ function checkHeaders(original: DiffObject, patched: DiffObject): void {
 }
 
 function prepare(object: DiffObject): void {
+  linkPrefixSymbols(object);
   bundleSymbols(object);
   linkChildFunctions(object);
   markFentryCalls(object);

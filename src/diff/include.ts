@@ -23,6 +23,7 @@ export function includeSection(section: DiffSection, options: { withRelocations?
 export function includeSymbol(symbol: DiffSymbol): void {
   if (symbol.include) return;
   symbol.include = true;
+  if (symbol.prefix) symbol.prefix.include = true;
   if (symbol.section && (symbol.type === STT_SECTION || symbol.status !== 'same')) includeSection(symbol.section);
 }
 

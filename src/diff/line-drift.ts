@@ -4,12 +4,12 @@
  * not change; this stage recognises the pattern and keeps it out of the patch.
  *
  * A text section counts as "line number only" when its relocations are identical, it has the
- * same size, and each instruction that differs is a `mov $imm32, %esi|%edx` (the line argument)
- * followed — after any string and once-flag references — by a call to one of the reporting
- * functions below.
+ * same size, and each instruction that differs loads an immediate into an argument register
+ * (the line argument) and is followed — after any string, `__func__` and once-flag
+ * references — by a call to one of the reporting functions below.
  */
 import { decodeInstruction } from '../arch/x86_64/insn-length.js';
-import { LINE_ARGUMENT_MOV_OPCODES } from '../arch/x86_64/line-argument.js';
+import { immediateArgumentRegister } from '../arch/x86_64/line-argument.js';
 import { isRelaSection, isTextSection, type DiffSection } from './model.js';
 
 /** Functions that take `__LINE__` as an argument (kernel 3.10 .. 6.x spellings). */
@@ -22,15 +22,19 @@ export const LINE_REPORTING_FUNCTIONS: ReadonlySet<string> = new Set([
   'printk',
   '_printk',
   'lockdep_rcu_suspicious',
+  // btrfs reports errors with the caller's __LINE__.
+  '__btrfs_abort_transaction',
+  '__btrfs_handle_fs_error',
+  '__btrfs_panic',
 ]);
 
 function isLineReportingCall(name: string): boolean {
   return name.startsWith('warn_slowpath_') || LINE_REPORTING_FUNCTIONS.has(name);
 }
 
-/** Static flags (`__warned.N`, `__already_done.N`) that sit between the mov and the call. */
-function isOnceFlag(name: string): boolean {
-  return name.startsWith('__warned.') || name.startsWith('__already_done.');
+/** Static locals (`__warned.N`, `__already_done.N`, `__func__.N`) loaded between the mov and the call. */
+function isCallSiteStatic(name: string): boolean {
+  return name.startsWith('__warned.') || name.startsWith('__already_done.') || name.startsWith('__func__.');
 }
 
 /** Whether the first meaningful reference after `from` is a line-reporting call. */
@@ -38,7 +42,7 @@ function followedByLineReportingCall(rela: DiffSection, from: number): boolean {
   for (const relocation of rela.relocations) {
     if (relocation.offset < from) continue;
     if (relocation.string !== undefined) continue;
-    if (isOnceFlag(relocation.symbol.name)) continue;
+    if (isCallSiteStatic(relocation.symbol.name)) continue;
     return isLineReportingCall(relocation.symbol.name);
   }
   return false;
@@ -64,10 +68,10 @@ export function lineNumberChangeOnly(section: DiffSection): boolean {
     if (a.length !== b.length) return false;
     const length = a.length;
     if (Buffer.compare(before.subarray(offset, offset + length), after.subarray(offset, offset + length)) !== 0) {
-      if (a.map !== 1 || b.map !== 1) return false;
-      if (!LINE_ARGUMENT_MOV_OPCODES.has(a.opcode) || !LINE_ARGUMENT_MOV_OPCODES.has(b.opcode) || a.opcode !== b.opcode) {
-        return false;
-      }
+      const old = before.subarray(offset, offset + length);
+      const changed = after.subarray(offset, offset + length);
+      const register = immediateArgumentRegister(old);
+      if (register === undefined || register !== immediateArgumentRegister(changed)) return false;
       if (!followedByLineReportingCall(section.rela, offset + length)) return false;
       sawLineChange = true;
     }

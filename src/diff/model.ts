@@ -77,6 +77,8 @@ export interface DiffSymbol {
   readonly size: number;
   section?: DiffSection;
 
+  /** The `__pfx_<name>` padding symbol in front of a function (CALL_PADDING kernels). */
+  prefix?: DiffSymbol;
   /** Split-off child functions (`.cold`, `.part.N`) and their parent. */
   parent?: DiffSymbol;
   children: DiffSymbol[];

@@ -27,8 +27,10 @@ function isDigitTail(name: string, from: number): boolean {
  * String-literal sections (`.rodata.<fn>.str1.1`) are compared exactly: their digits are
  * alignment, not numbering.
  */
-export function namesMatchIgnoringNumbers(a: string, b: string): boolean {
-  if (a.includes('.str1.')) return a === b;
+export function namesMatchIgnoringNumbers(first: string, second: string): boolean {
+  if (first.includes('.str1.')) return first === second;
+  const a = withoutUniqueIdCounter(first);
+  const b = withoutUniqueIdCounter(second);
   let i = 0;
   let j = 0;
   while (i < a.length && j < b.length) {
@@ -57,7 +59,22 @@ export function namesMatchIgnoringNumbers(a: string, b: string): boolean {
  */
 export function numberlessKey(name: string): string {
   if (name.includes('.str1.')) return name;
-  return name.replace(/\.\d+/g, '');
+  return withoutUniqueIdCounter(name).replace(/\.\d+/g, '');
+}
+
+const UNIQUE_ID_PREFIX = '__UNIQUE_ID_';
+
+/**
+ * `__UNIQUE_ID(prefix)` pastes `__COUNTER__` right after the prefix (`__UNIQUE_ID_ddebug1130`),
+ * so an unrelated edit earlier in the file renumbers it. Drop that counter (the digits that end
+ * the name, or its part before the first dot).
+ */
+export function withoutUniqueIdCounter(name: string): string {
+  if (!name.startsWith(UNIQUE_ID_PREFIX)) return name;
+  const dot = name.indexOf('.', UNIQUE_ID_PREFIX.length);
+  const head = dot < 0 ? name : name.slice(0, dot);
+  const tail = dot < 0 ? '' : name.slice(dot);
+  return head.replace(/\d+$/, '') + tail;
 }
 
 /** Kinds of compiler-generated child functions, which follow their parent. */
@@ -104,6 +121,13 @@ export function hasSpecialStaticName(name: string): boolean {
   }
   return false;
 }
+
+/**
+ * Anonymous per-call-site data the compilers emit under local `.L` labels, in sections named
+ * after the label (gcc UBSAN `.data..Lubsan_data118`, clang `.data..L__unnamed_1`): like
+ * special statics, never paired with the original's.
+ */
+export const LOCAL_LABEL_SECTION_MARK = '..L';
 
 /** Sections whose object symbols are dynamic-debug descriptors (special statics). */
 export const DYNAMIC_DEBUG_SECTIONS: readonly string[] = ['__verbose', '__dyndbg'];

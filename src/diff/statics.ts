@@ -4,7 +4,7 @@
  */
 import { STB_LOCAL, STT_OBJECT, STT_SECTION } from '../elf/constants.js';
 import type { DiffSymbol } from './model.js';
-import { DYNAMIC_DEBUG_SECTIONS, hasSpecialStaticName, ONCE_FLAG_SECTION } from './names.js';
+import { DYNAMIC_DEBUG_SECTIONS, hasSpecialStaticName, ONCE_FLAG_SECTION, LOCAL_LABEL_SECTION_MARK } from './names.js';
 
 export function isDynamicDebugSymbol(symbol: DiffSymbol): boolean {
   if (symbol.type === STT_OBJECT && symbol.section && DYNAMIC_DEBUG_SECTIONS.includes(symbol.section.name)) {
@@ -19,7 +19,7 @@ export function isSpecialStatic(symbol: DiffSymbol | undefined): boolean {
   let subject = symbol;
   if (symbol.type === STT_SECTION) {
     const bundled = symbol.section?.bundled;
-    if (!bundled) return false;
+    if (!bundled) return symbol.name.includes(LOCAL_LABEL_SECTION_MARK);
     subject = bundled;
   }
   if (subject.type !== STT_OBJECT || subject.bind !== STB_LOCAL) return false;

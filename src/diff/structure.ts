@@ -35,14 +35,27 @@ export function isBundledIn(symbol: DiffSymbol, section: DiffSection): boolean {
   return false;
 }
 
+/** Kernels built with CALL_PADDING put 16 bytes of padding, named `__pfx_<fn>`, before each function. */
+const PREFIX_SYMBOL = '__pfx_';
+
+/** Link functions to their `__pfx_` padding symbols. */
+export function linkPrefixSymbols(object: DiffObject): void {
+  for (const symbol of object.symbols) {
+    if (symbol.type !== STT_FUNC || !symbol.section || !symbol.name.startsWith(PREFIX_SYMBOL)) continue;
+    const owner = object.symbolsByName.get(symbol.name.slice(PREFIX_SYMBOL.length));
+    if (owner?.section === symbol.section && owner.value === symbol.value + symbol.size) owner.prefix = symbol;
+  }
+}
+
 /** Link each bundled section to its symbol. */
 export function bundleSymbols(object: DiffObject): void {
   for (const symbol of object.symbols) {
     const section = symbol.section;
     if (!section || !isBundledIn(symbol, section)) continue;
-    if (symbol.value !== 0) {
+    const expected = symbol.prefix ? symbol.prefix.value + symbol.prefix.size : 0;
+    if (symbol.value !== expected) {
       throw new UserError(
-        `${object.path}: symbol ${symbol.name} sits at offset ${symbol.value} of its own section ${section.name}, expected 0`,
+        `${object.path}: symbol ${symbol.name} sits at offset ${symbol.value} of its own section ${section.name}, expected ${expected}`,
       );
     }
     section.bundled = symbol;
@@ -94,16 +107,4 @@ function firstRelocationFrom<T extends { offset: number }>(relocations: readonly
     if (relocation.offset === start + 1) break;
   }
   return best;
-}
-
-/** Mark members of SHT_GROUP sections. */
-export function markGroupedSections(object: DiffObject, groupMembers: (group: DiffSection) => number[]): void {
-  const byIndex = new Map(object.sections.map((section) => [section.index, section]));
-  for (const group of object.sections) {
-    if (group.type !== 17) continue; // SHT_GROUP
-    for (const member of groupMembers(group)) {
-      const section = byIndex.get(member);
-      if (section) section.grouped = true;
-    }
-  }
 }

@@ -4,7 +4,7 @@
  * entry, COMDAT groups) may be.
  */
 import { SHT_GROUP, STT_FUNC } from '../elf/constants.js';
-import type { DiffObject, DiffSection } from './model.js';
+import { isDebugSection, type DiffObject, type DiffSection } from './model.js';
 
 /** Data sections that only hold once-flags: including them is harmless. */
 const HARMLESS_DATA_SECTIONS: ReadonlySet<string> = new Set(['.data.unlikely', '.data.once']);
@@ -30,6 +30,8 @@ export function functionsWithoutFtraceEntry(patched: DiffObject): string[] {
 export function selectionProblems(patched: DiffObject): string[] {
   const reasons: string[] = [];
   for (const section of patched.sections) {
+    // Debug info is not shipped; its changes follow the code's.
+    if (isDebugSection(section)) continue;
     if (section.status === 'changed' && !section.include) {
       const why = isBootOnly(section) ? ' (boot-time __init/__exit code cannot be livepatched)' : '';
       reasons.push(`changed section ${section.name} not selected for inclusion${why}`);
