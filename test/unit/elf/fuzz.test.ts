@@ -93,7 +93,10 @@ describe('fuzzing the reader with mutated objects', () => {
       let description: string;
       if (kind === 0) {
         const flips = 1 + random.int(8);
-        for (let i = 0; i < flips; i++) buffer[random.int(buffer.length)] ^= 1 << random.int(8);
+        for (let i = 0; i < flips; i++) {
+          const at = random.int(buffer.length);
+          buffer[at] = (buffer[at] as number) ^ (1 << random.int(8));
+        }
         description = `${flips} bit flips`;
       } else if (kind === 1) {
         const length = random.int(buffer.length);
