@@ -11,7 +11,7 @@ import { ET_REL, SHF_STRINGS, STT_SECTION } from '../elf/constants.js';
 import { R_X86_64_PC32, R_X86_64_PLT32 } from '../arch/x86_64/relocations.js';
 import { instructionAt, instructionStarts } from '../arch/x86_64/insn-length.js';
 import { UserError } from '../util/errors.js';
-import { isTextSection, type DiffObject, type DiffRelocation, type DiffSection, type DiffSymbol } from './model.js';
+import { isDebugSection, isTextSection, type DiffObject, type DiffRelocation, type DiffSection, type DiffSymbol } from './model.js';
 
 function viewSection(section: ElfSection): DiffSection {
   return {
@@ -105,6 +105,8 @@ export function viewObject(elf: ElfFile): DiffObject {
       if (!base) throw new UserError(`${elf.path}: relocation section ${section.name} applies to no section`);
       rela.base = base;
       base.rela = rela;
+      // Debug info is neither compared nor shipped: leave its (many) relocations undecoded.
+      if (isDebugSection(rela)) continue;
       rela.relocations = section.relocations.map((relocation) => ({
         offset: relocation.offset,
         type: relocation.type,

@@ -57,7 +57,7 @@ function keyVerdict(spec: SpecialSectionSpec, entry: Entry, target: PatchTarget,
   const code = ordered[0];
   if (!key || !code) throw new UserError(`${object.path}: ${spec.name} entry at 0x${entry.start.toString(16)} has an unexpected format`);
   const keySymbol = key.symbol;
-  if (!target.isModule || !target.definedSymbols.has(keySymbol.name)) return 'keep';
+  if (!target.isModule || !target.defines(keySymbol.name)) return 'keep';
   // An inert tracepoint or dynamic-debug print is harmless; a broken jump label is not.
   if (keySymbol.name.startsWith(TRACEPOINT_KEY_PREFIX) || isDynamicDebugSymbol(keySymbol)) return 'drop';
   const what = spec.keyCheck === 'jump-label' ? 'jump label' : 'static call';

@@ -11,8 +11,8 @@ export interface PatchTarget {
   /** `vmlinux`, or the module name as the kernel spells it (dashes become underscores). */
   readonly objectName: string;
   readonly isModule: boolean;
-  /** Names of the symbols the target defines. */
-  readonly definedSymbols: ReadonlySet<string>;
+  /** Whether the target defines a symbol of this name. */
+  defines(name: string): boolean;
 }
 
 /** A `.ko` file is a module; anything else (vmlinux, or a plain .o standing in for it) is vmlinux. */
@@ -22,7 +22,15 @@ export function targetNameFor(path: string): { objectName: string; isModule: boo
   return { objectName: 'vmlinux', isModule: false };
 }
 
-function definedNames(symbols: Iterable<{ name: string; type: number; shndx: number; hasSection: boolean }>): Set<string> {
+type NamedSymbol = { name: string; type: number; shndx: number; hasSection: boolean };
+
+/** A lookup built on first use: most diffs never ask. */
+function lazyDefines(symbols: () => Iterable<NamedSymbol>): (name: string) => boolean {
+  let names: Set<string> | undefined;
+  return (name) => (names ??= definedNames(symbols())).has(name);
+}
+
+function definedNames(symbols: Iterable<NamedSymbol>): Set<string> {
   const names = new Set<string>();
   for (const symbol of symbols) {
     if (!symbol.name || symbol.type === STT_SECTION || symbol.type === STT_FILE) continue;
@@ -35,7 +43,7 @@ function definedNames(symbols: Iterable<{ name: string; type: number; shndx: num
 export function targetFromObject(object: DiffObject): PatchTarget {
   return {
     ...targetNameFor(object.path),
-    definedSymbols: definedNames(object.symbols.map((s) => ({ ...s, hasSection: s.section !== undefined }))),
+    defines: lazyDefines(() => object.symbols.map((s) => ({ ...s, hasSection: s.section !== undefined }))),
   };
 }
 
@@ -43,6 +51,6 @@ export function loadTarget(path: string): PatchTarget {
   const elf = readElfSync(path);
   return {
     ...targetNameFor(path),
-    definedSymbols: definedNames(elf.symbols.map((s) => ({ name: s.name, type: s.type, shndx: s.shndx, hasSection: s.section !== undefined }))),
+    defines: lazyDefines(() => elf.symbols.map((s) => ({ name: s.name, type: s.type, shndx: s.shndx, hasSection: s.section !== undefined }))),
   };
 }
