@@ -1,0 +1,91 @@
+/**
+ * Acceptance against the peer corpus (kpatch unit-test objects): every case must reach the
+ * reference outcome with the same changed/new/callback function sets, and every output object
+ * must pass the reference test's checks. Runs the reference's way: the original object's own
+ * symbols as the target, each case's entry sizes.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dir } from 'tmp-promise';
+import { diffObjects } from '../../../src/diff/diff-objects.js';
+import { writePatchObject } from '../../../src/diff/output.js';
+import { corpusAvailable, CORPUS_DIR, entrySizesFor, loadCorpus, type CorpusCase } from './corpus-cases.js';
+import { readelf, nmFunctions } from './binutils.js';
+
+const sorted = (names: readonly string[]): string[] => [...names].sort();
+
+/** The reference test's output checks, by case, as real inspections of our output. */
+const OUTPUT_CHECKS: Record<string, (out: string) => void> = {
+  'convert-global-local': (out) => {
+    expect(nmFunctions(out)).toContainEqual({ name: '__kmalloc', type: 't' });
+  },
+  'dynamic-debug-jump-label-issue-1253': (out) => {
+    const undefinedSectionSymbols = readelf(['-sW', out])
+      .split('\n')
+      .filter((line) => / SECTION /.test(line) && / UND /.test(line));
+    expect(undefinedSectionSymbols).toEqual([]);
+  },
+  'import-ns': (out) => {
+    const strings = readelf(['-p', '.modinfo', out]);
+    const imports = [...strings.matchAll(/import_ns=(\S+)/g)].map((m) => m[1]);
+    expect(sorted(imports as string[])).toEqual(sorted(['KPATCH_TEST2', 'KPATCH_TEST', 'DEVMEM', 'DMA_BUF']));
+  },
+  'mcount_loc-issue-1102': (out) => {
+    const relocations = readelf(['-rW', out]);
+    const section = relocations.split(/\n(?=Relocation section)/).find((s) => s.startsWith("Relocation section '.rela__mcount_loc'"));
+    expect(section).toMatch(/R_X86_64_64\s+0+\s+netlbl_catmap_getlong \+ 0\b/);
+  },
+  'zero-page-rela-issue-1064': (out) => {
+    const relocations = readelf(['-rW', out]);
+    expect(relocations).toMatch(/R_X86_64_64\s+0+\s+empty_zero_page \+ 80000000\b/);
+    expect(relocations).not.toMatch(/empty_zero_page - 80000000/);
+  },
+};
+
+describe.skipIf(!corpusAvailable())(`peer corpus ${CORPUS_DIR}`, () => {
+  const cases = corpusAvailable() ? loadCorpus() : [];
+  let agreeing = 0;
+  const workdir = dir({ unsafeCleanup: true });
+
+  afterAll(async () => {
+    console.log(`corpus: ${agreeing}/${cases.length} agree`);
+    await (await workdir).cleanup();
+  });
+
+  it('has the 55 cases and an output check for each described one', () => {
+    expect(cases).toHaveLength(55);
+    const described = cases.filter((c) => c.outputCheck).map((c) => c.name);
+    expect(sorted(Object.keys(OUTPUT_CHECKS))).toEqual(sorted(described));
+  });
+
+  it.each(cases.map((c) => [c.name, c] as [string, CorpusCase]))('%s', async (_name, c) => {
+    const result = diffObjects({ original: c.orig, patched: c.patched, entrySizes: entrySizesFor(c) });
+    expect({
+      outcome: result.outcome,
+      changedFunctions: sorted(result.changedFunctions),
+      newFunctions: sorted(result.newFunctions),
+      callbacks: sorted(result.callbacks.map((callback) => callback.function)),
+    }).toEqual({
+      outcome: c.outcome,
+      changedFunctions: sorted(c.changedFunctions),
+      newFunctions: sorted(c.newFunctions),
+      callbacks: sorted(c.callbacks),
+    });
+    if (c.outcome === 'refused') expect(result.reasons.length).toBeGreaterThan(0);
+    if (result.outcome === 'changed') {
+      const out = `${(await workdir).path}/${c.name}.o`;
+      writePatchObject(result.patched, out);
+      // The object must be well-formed for binutils.
+      execFileSync('readelf', ['-aW', out], { stdio: 'pipe' });
+      if (c.outputFunctionCount !== undefined) expect(nmFunctions(out)).toHaveLength(c.outputFunctionCount);
+      OUTPUT_CHECKS[c.name]?.(out);
+    }
+    agreeing++;
+  });
+});
+
+describe.skipIf(corpusAvailable())('peer corpus', () => {
+  it(`is absent (${CORPUS_DIR}): corpus acceptance skipped`, () => {
+    console.log(`corpus directory ${CORPUS_DIR} not found; skipping the corpus acceptance test`);
+  });
+});
