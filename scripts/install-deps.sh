@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  linux-source-6.1 gcc make flex bison bc libelf-dev libssl-dev dwarves cpio kmod xz-utils openssl patch
+  linux-source-6.1 gcc make flex bison bc libelf-dev libssl-dev dwarves cpio kmod xz-utils openssl patch rsync
   qemu-system-x86 busybox-static binutils git
 )
 

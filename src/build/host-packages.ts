@@ -5,7 +5,7 @@ import type { Logger } from '../util/log.js';
 /** Debian packages needed to build a 6.1 kernel and its modules. */
 export const KERNEL_BUILD_PACKAGES = [
   'gcc', 'make', 'flex', 'bison', 'bc', 'libelf-dev', 'libssl-dev', 'dwarves', 'cpio', 'kmod',
-  'xz-utils', 'openssl', 'patch',
+  'xz-utils', 'openssl', 'patch', 'rsync',
 ] as const;
 
 /** Debian packages needed to boot a kernel for tests. */

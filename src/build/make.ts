@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { UserError } from '../util/errors.js';
+import { hostRunner, type Runner } from './runner.js';
 
 /** Environment for kbuild with the caller's compiler-flag variables removed (they change objects). */
 export function kbuildEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
@@ -26,6 +27,7 @@ export interface MakeOptions {
   env?: Record<string, string>;
   /** What the user was waiting for, for the error message. */
   what: string;
+  runner?: Runner;
 }
 
 /** Run make in a kernel tree, appending output to a log file; on failure show the log's tail. */
@@ -35,14 +37,7 @@ export async function runMake(options: MakeOptions): Promise<void> {
   args.push(...options.targets);
   const log = createWriteStream(options.logFile, { flags: 'a' });
   log.write(`\n$ make ${args.join(' ')}\n`);
-  const child = execa('make', args, {
-    env: kbuildEnv(options.env),
-    extendEnv: true,
-    reject: false,
-    stdin: 'ignore',
-    all: true,
-    buffer: false,
-  });
+  const child = (options.runner ?? hostRunner).exec('make', args, { env: kbuildEnv(options.env), all: true });
   child.all?.pipe(log, { end: false });
   const result = await child;
   await new Promise<void>((resolve) => log.end(resolve));

@@ -1,16 +1,16 @@
 import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { cacheRoot } from '../../util/cache.js';
-import { UserError } from '../../util/errors.js';
 import { sha256 } from '../../util/hash.js';
 import { withDirLock } from '../../util/lock.js';
+import { onceMarked } from '../../util/stage-marker.js';
+import { unpackTarball } from '../populate-tree.js';
 import type { Logger } from '../../util/log.js';
 import { compilerIdentity } from '../compiler.js';
 import { ensurePackages, KERNEL_BUILD_PACKAGES } from '../host-packages.js';
 import { appendFragment, renderFragment, verifyOptions } from '../kconfig.js';
-import { kbuildEnv, kernelRelease, runMake } from '../make.js';
+import { kernelRelease, runMake } from '../make.js';
 import { TEST_KERNEL_OPTIONS } from './options.js';
 import { identifySourcePackage, SOURCE_PACKAGE, SOURCE_TOPDIR } from './source-package.js';
 
@@ -46,30 +46,15 @@ async function readComplete(entry: string): Promise<TestKernel | undefined> {
 }
 
 /** Unpack the tarball into ENTRY/linux, through a temporary directory so a half-unpacked tree is never used. */
-async function unpack(entry: string, tarball: string, log: Logger): Promise<string> {
-  const tree = join(entry, 'linux');
-  if (await exists(join(entry, 'unpacked.ok'))) return tree;
-  const staging = join(entry, 'unpack.tmp');
-  await rm(staging, { recursive: true, force: true });
-  await rm(tree, { recursive: true, force: true });
-  await mkdir(staging, { recursive: true });
-  log(`unpacking ${tarball}`);
-  await execa('tar', ['-xf', tarball, '-C', staging], { stdin: 'ignore' });
-  await rename(join(staging, SOURCE_TOPDIR), tree);
-  await rm(staging, { recursive: true, force: true });
-  await writeFile(join(entry, 'unpacked.ok'), '');
-  return tree;
-}
-
 async function configure(entry: string, tree: string, log: Logger): Promise<void> {
-  if (await exists(join(entry, 'configured.ok'))) return;
-  log('configuring: tinyconfig + test-kernel options');
-  const logFile = join(entry, 'build.log');
-  await runMake({ tree, targets: ['tinyconfig'], logFile, what: 'kernel config' });
-  await appendFragment(tree, TEST_KERNEL_OPTIONS);
-  await runMake({ tree, targets: ['olddefconfig'], logFile, what: 'kernel config' });
-  await verifyOptions(tree, TEST_KERNEL_OPTIONS);
-  await writeFile(join(entry, 'configured.ok'), '');
+  await onceMarked(entry, 'configured', async () => {
+    log('configuring: tinyconfig + test-kernel options');
+    const logFile = join(entry, 'build.log');
+    await runMake({ tree, targets: ['tinyconfig'], logFile, what: 'kernel config' });
+    await appendFragment(tree, TEST_KERNEL_OPTIONS);
+    await runMake({ tree, targets: ['olddefconfig'], logFile, what: 'kernel config' });
+    await verifyOptions(tree, TEST_KERNEL_OPTIONS);
+  });
 }
 
 async function build(entry: string, tree: string, jobs: number, log: Logger): Promise<TestKernel> {
@@ -132,7 +117,8 @@ export async function provisionTestKernel(options: ProvisionOptions): Promise<Te
     const again = await readComplete(entry);
     if (again) return again;
     const source = await identifySourcePackage(root);
-    const tree = await unpack(entry, source.tarball, log);
+    const tree = join(entry, 'linux');
+    await onceMarked(entry, 'unpacked', () => unpackTarball(source.tarball, SOURCE_TOPDIR, tree, log));
     await configure(entry, tree, log);
     const jobs = options.jobs ?? availableParallelism();
     const kernel = await build(entry, tree, jobs, log);
@@ -142,5 +128,3 @@ export async function provisionTestKernel(options: ProvisionOptions): Promise<Te
     return kernel;
   });
 }
-
-export { kbuildEnv, UserError };

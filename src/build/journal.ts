@@ -1,0 +1,101 @@
+import { copyFile, mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Logger } from '../util/log.js';
+
+/**
+ * A record of every file of the work tree that a patched build is about to change, with a
+ * backup of its content and times. Written to disk before the first change, so that a run
+ * that dies at any point (even SIGKILL) is repaired at the next start; removed when the tree
+ * is exactly as before.
+ */
+interface JournalRecord {
+  path: string;
+  existed: boolean;
+  backup?: string;
+  atimeMs?: number;
+  mtimeMs?: number;
+}
+
+interface JournalFile {
+  pid: number;
+  started: string;
+  records: JournalRecord[];
+}
+
+const JOURNAL = 'patch-journal.json';
+
+export class TreeJournal {
+  private readonly records: JournalRecord[] = [];
+  private readonly protectedPaths = new Set<string>();
+  private restoring: Promise<void> | undefined;
+
+  private constructor(private readonly entry: string) {}
+
+  private get backupDir() {
+    return join(this.entry, 'patch-backup');
+  }
+
+  /** Start a journal in a cache entry (after repairing what an earlier run may have left). */
+  static async begin(entry: string, log: Logger): Promise<TreeJournal> {
+    await repairWorkTree(entry, log);
+    const journal = new TreeJournal(entry);
+    await rm(journal.backupDir, { recursive: true, force: true });
+    await mkdir(journal.backupDir, { recursive: true });
+    await journal.save();
+    return journal;
+  }
+
+  private async save(): Promise<void> {
+    const file: JournalFile = { pid: process.pid, started: new Date().toISOString(), records: this.records };
+    const staged = join(this.entry, `${JOURNAL}.tmp`);
+    await writeFile(staged, JSON.stringify(file));
+    await rename(staged, join(this.entry, JOURNAL));
+  }
+
+  /** Back up files before they are changed (or record that they did not exist). */
+  async protect(paths: readonly string[]): Promise<void> {
+    for (const path of paths) {
+      if (this.protectedPaths.has(path)) continue;
+      this.protectedPaths.add(path);
+      const info = await stat(path).catch(() => undefined);
+      if (!info) {
+        this.records.push({ path, existed: false });
+        continue;
+      }
+      const backup = join(this.backupDir, String(this.records.length));
+      await copyFile(path, backup);
+      this.records.push({ path, existed: true, backup, atimeMs: info.atimeMs, mtimeMs: info.mtimeMs });
+    }
+    await this.save();
+  }
+
+  /** Put every protected file back as it was, content and times; idempotent. */
+  restore(): Promise<void> {
+    this.restoring ??= restoreRecords(this.entry, this.records);
+    return this.restoring;
+  }
+}
+
+async function restoreRecords(entry: string, records: readonly JournalRecord[]): Promise<void> {
+  for (const record of [...records].reverse()) {
+    if (!record.existed || !record.backup) {
+      await rm(record.path, { force: true });
+      continue;
+    }
+    await mkdir(dirname(record.path), { recursive: true });
+    await copyFile(record.backup, record.path);
+    await utimes(record.path, (record.atimeMs ?? 0) / 1000, (record.mtimeMs ?? 0) / 1000);
+  }
+  await rm(join(entry, JOURNAL), { force: true });
+  await rm(join(entry, 'patch-backup'), { recursive: true, force: true });
+}
+
+/** If a run died while the tree was patched, put the tree back. Returns whether it did. */
+export async function repairWorkTree(entry: string, log: Logger): Promise<boolean> {
+  const text = await readFile(join(entry, JOURNAL), 'utf8').catch(() => undefined);
+  if (text === undefined) return false;
+  const journal = JSON.parse(text) as JournalFile;
+  log(`repairing the work tree: run ${journal.pid} of ${journal.started} did not finish (${journal.records.length} files to restore)`);
+  await restoreRecords(entry, journal.records);
+  return true;
+}

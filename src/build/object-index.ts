@@ -1,0 +1,109 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
+import { UserError } from '../util/errors.js';
+
+/**
+ * What the original build made: every object compiled from C, its source, the headers it
+ * depends on (from kbuild's .cmd files), and whether it is part of vmlinux or of a module.
+ */
+export interface ObjectInfo {
+  /** Object path relative to the tree, e.g. "fs/proc/cmdline.o". */
+  path: string;
+  source: string;
+  /** "vmlinux" or the module name as the kernel knows it (underscores). */
+  target: string;
+  /** Indexes into ObjectIndex.headers. */
+  deps: number[];
+}
+
+export interface ObjectIndex {
+  headers: string[];
+  objects: ObjectInfo[];
+}
+
+/** Kernel module names use '_' where file names have '-'. */
+export const moduleNameOf = (file: string) => basename(file).replace(/\.(ko|mod|o)$/, '').replace(/-/g, '_');
+
+function parseCmdFile(text: string): { object: string; source: string; deps: string[] } | undefined {
+  const source = /^source_(\S+) := (\S+)$/m.exec(text);
+  if (!source?.[1] || !source[2]) return undefined;
+  const deps: string[] = [];
+  const start = text.indexOf(`deps_${source[1]} := \\`);
+  if (start >= 0) {
+    for (const line of text.slice(start).split('\n').slice(1)) {
+      const item = line.trim().replace(/\s*\\$/, '');
+      if (item === '') break;
+      if (!item.startsWith('$(wildcard') && !item.startsWith('/')) deps.push(item);
+    }
+  }
+  return { object: source[1], source: source[2], deps };
+}
+
+async function walk(dir: string, top: string, found: { cmd: string[]; mod: string[] }): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  await Promise.all(entries.map(async (entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== '.git' && entry.name !== 'Documentation') await walk(path, top, found);
+    } else if (entry.name.endsWith('.o.cmd')) found.cmd.push(path);
+    else if (entry.name.endsWith('.mod') && relative(top, path) !== '') found.mod.push(path);
+  }));
+}
+
+/** Scan a built tree and write its object index. */
+export async function buildObjectIndex(tree: string, output: string): Promise<void> {
+  const found = { cmd: [] as string[], mod: [] as string[] };
+  await walk(tree, tree, found);
+  const moduleOf = new Map<string, string>();
+  for (const mod of found.mod) {
+    const text = await readFile(mod, 'utf8');
+    for (const object of text.split(/\s+/).filter((o) => o.endsWith('.o'))) moduleOf.set(object, moduleNameOf(mod));
+  }
+  const headers: string[] = [];
+  const headerIds = new Map<string, number>();
+  const objects: ObjectInfo[] = [];
+  for (const cmd of found.cmd) {
+    const parsed = parseCmdFile(await readFile(cmd, 'utf8'));
+    if (!parsed || !parsed.source.endsWith('.c')) continue;
+    const deps = parsed.deps.filter((d) => d.endsWith('.h')).map((header) => {
+      let id = headerIds.get(header);
+      if (id === undefined) {
+        id = headers.length;
+        headers.push(header);
+        headerIds.set(header, id);
+      }
+      return id;
+    });
+    objects.push({ path: parsed.object, source: parsed.source, target: moduleOf.get(parsed.object) ?? 'vmlinux', deps });
+  }
+  objects.sort((a, b) => a.path.localeCompare(b.path));
+  await writeFile(output, JSON.stringify({ headers, objects } satisfies ObjectIndex));
+}
+
+export async function readObjectIndex(path: string): Promise<ObjectIndex> {
+  return JSON.parse(await readFile(path, 'utf8')) as ObjectIndex;
+}
+
+/** The objects a set of changed files affects: C files by their object, headers by dependency. */
+export function objectsAffectedBy(index: ObjectIndex, files: readonly string[]): { objects: ObjectInfo[]; unbuilt: string[] } {
+  const bySource = new Map(index.objects.map((o) => [o.source, o]));
+  const result = new Map<string, ObjectInfo>();
+  const unbuilt: string[] = [];
+  for (const file of files) {
+    if (file.endsWith('.c')) {
+      const object = bySource.get(file);
+      if (object) result.set(object.path, object);
+      else unbuilt.push(file);
+    } else if (file.endsWith('.h')) {
+      const id = index.headers.indexOf(file);
+      const users = id < 0 ? [] : index.objects.filter((o) => o.deps.includes(id));
+      if (users.length === 0) unbuilt.push(file);
+      for (const object of users) result.set(object.path, object);
+    } else {
+      throw new UserError(`${file}: only C sources and headers can be live-patched (no object is built from this file type)`, { exitCode: 2 });
+    }
+  }
+  return { objects: [...result.values()], unbuilt };
+}
+
+export const objectDir = (object: ObjectInfo) => dirname(object.path);

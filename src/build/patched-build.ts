@@ -1,0 +1,86 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { UserError } from '../util/errors.js';
+import { onInterrupt } from '../util/interrupt.js';
+import { withDirLock } from '../util/lock.js';
+import type { Logger } from '../util/log.js';
+import { applyPatch } from './apply-patch.js';
+import { TreeJournal } from './journal.js';
+import { runMake } from './make.js';
+import { objectsAffectedBy, readObjectIndex, type ObjectInfo } from './object-index.js';
+import type { PatchFile } from './patch-file.js';
+import type { WorkTree } from './work-tree.js';
+
+/** An object of the work tree as built without and with the patches. */
+export interface ObjectPair {
+  object: ObjectInfo;
+  original: string;
+  patched: string;
+}
+
+export interface PatchedBuildResult {
+  pairs: ObjectPair[];
+  warnings: string[];
+}
+
+export interface PatchedBuildOptions {
+  tree: WorkTree;
+  patches: readonly PatchFile[];
+  /** Where the original and patched objects are copied (a directory of the run). */
+  outputDir: string;
+  log: Logger;
+  jobs?: number;
+}
+
+const cmdFileOf = (objectPath: string) => join(dirname(objectPath), `.${basename(objectPath)}.cmd`);
+
+/**
+ * Apply the patches to the work tree, rebuild only the objects they affect, copy those objects
+ * out, and put the tree back exactly as it was (sources, objects, .cmd files and times), also
+ * on failure and on Ctrl-C, so the cached original build stays valid.
+ */
+export async function buildPatched(options: PatchedBuildOptions): Promise<PatchedBuildResult> {
+  const { tree, patches, log } = options;
+  const index = await readObjectIndex(join(tree.entry, 'object-index.json'));
+  return withDirLock(join(tree.entry, 'patch.lock'), (pid) => log(`waiting for process ${pid}, which is using ${tree.dir}`), async () => {
+    const journal = await TreeJournal.begin(tree.entry, log);
+    const unregister = onInterrupt(() => journal.restore());
+    try {
+      const touched = patches.flatMap((p) => p.files.flatMap((f) => [f.path, ...(f.renamedFrom ? [f.renamedFrom] : [])]));
+      await journal.protect(touched.map((path) => join(tree.dir, path)));
+      const warnings: string[] = [];
+      for (const patch of patches) warnings.push(...(await applyPatch(tree.dir, patch)).warnings);
+
+      const changed = patches.flatMap((p) => p.files.filter((f) => !f.deleted).map((f) => f.path));
+      const { objects, unbuilt } = objectsAffectedBy(index, changed);
+      for (const file of unbuilt) warnings.push(`${file}: not built in this kernel configuration; ignored`);
+      if (objects.length === 0) {
+        throw new UserError(`the patches change no object built in this configuration (${changed.join(', ')})`, { exitCode: 3 });
+      }
+      const objectPaths = objects.map((o) => join(tree.dir, o.path));
+      await journal.protect([...objectPaths, ...objectPaths.map(cmdFileOf)]);
+
+      const pairs: ObjectPair[] = [];
+      for (const object of objects) {
+        const original = join(options.outputDir, 'orig', object.path);
+        await mkdir(dirname(original), { recursive: true });
+        await copyFile(join(tree.dir, object.path), original);
+        pairs.push({ object, original, patched: join(options.outputDir, 'patched', object.path) });
+      }
+      log(`patched build: ${objects.length} object(s): ${objects.map((o) => o.path).join(' ')}`);
+      await runMake({
+        tree: tree.dir, targets: objects.map((o) => o.path), jobs: options.jobs ?? 2,
+        logFile: join(options.outputDir, 'patched-build.log'), runner: tree.runner,
+        vars: { KCFLAGS: tree.kcflags }, what: 'patched build',
+      });
+      for (const pair of pairs) {
+        await mkdir(dirname(pair.patched), { recursive: true });
+        await copyFile(join(tree.dir, pair.object.path), pair.patched);
+      }
+      return { pairs, warnings };
+    } finally {
+      await journal.restore();
+      unregister();
+    }
+  });
+}

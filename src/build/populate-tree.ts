@@ -1,0 +1,36 @@
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { UserError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+
+/**
+ * Build outputs never copied from a user's tree: the tool builds its own, and a user's
+ * half-built tree must not leak into it.
+ */
+export const BUILD_OUTPUT_PATTERNS = [
+  '*.o', '*.ko', '*.a', '*.mod', '*.mod.c', '*.cmd', '*.d', '*.order', '*.symvers', '*.tmp',
+  '.tmp_*', '/vmlinux', '/vmlinux.*', '/System.map', '/include/generated/', '/include/config/',
+  '/arch/*/include/generated/', '/.config', '/.config.old', '/modules.*', '/.git/',
+] as const;
+
+/** Unpack TOPDIR of TARBALL as TREE, through a staging directory (never half-unpacked at TREE). */
+export async function unpackTarball(tarball: string, topdir: string, tree: string, log: Logger): Promise<void> {
+  const staging = `${tree}.unpack-tmp`;
+  await rm(staging, { recursive: true, force: true });
+  await rm(tree, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  log(`unpacking ${tarball}`);
+  await execa('tar', ['-xf', tarball, '-C', staging], { stdin: 'ignore' });
+  await rename(join(staging, topdir), tree);
+  await rm(staging, { recursive: true, force: true });
+}
+
+/** Copy the sources of a user's tree (read only) into TREE, leaving out build outputs. */
+export async function copySourceDir(source: string, tree: string, log: Logger): Promise<void> {
+  await mkdir(dirname(tree), { recursive: true });
+  log(`copying sources from ${source}`);
+  const args = ['-a', '--delete', ...BUILD_OUTPUT_PATTERNS.map((p) => `--exclude=${p}`), `${source}/`, `${tree}/`];
+  const result = await execa('rsync', args, { reject: false, stdin: 'ignore' });
+  if (result.failed) throw new UserError(`copying ${source} failed: ${result.stderr || result.shortMessage}`, { hint: 'apt-get install rsync' });
+}

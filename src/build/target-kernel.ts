@@ -1,0 +1,74 @@
+import { access } from 'node:fs/promises';
+import { provisionTestKernel } from './test-kernel/provision.js';
+import { identifySourcePackage, SOURCE_TOPDIR } from './test-kernel/source-package.js';
+import { cacheRoot } from '../util/cache.js';
+import { UserError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+
+/** Where the kernel source comes from: Debian's tarball, or a directory of the user's (never modified). */
+export type KernelSource =
+  | { kind: 'tarball'; tarball: string; topdir: string; sha256: string }
+  | { kind: 'dir'; dir: string };
+
+/** The running kernel a patch is built for, and the source and config it was built from. */
+export interface TargetKernel {
+  source: KernelSource;
+  config: string;
+  vmlinux: string;
+  symvers: string;
+  /** /lib/modules/<release> of the running kernel (its modules, for module targets). */
+  modulesDir: string;
+  release: string;
+  /** Module signing key and certificate, when known. */
+  signKey?: string;
+  signCert?: string;
+}
+
+export interface TargetOptions {
+  sourcedir?: string;
+  config?: string;
+  vmlinux?: string;
+  symvers?: string;
+  modulesDir?: string;
+}
+
+async function mustExist(path: string, what: string): Promise<string> {
+  await access(path).catch(() => {
+    throw new UserError(`${what} ${path} does not exist`);
+  });
+  return path;
+}
+
+/** The built-in default: the test kernel, provisioned (built) when needed. */
+export async function defaultTarget(log: Logger): Promise<TargetKernel> {
+  const kernel = await provisionTestKernel({ log });
+  const pkg = await identifySourcePackage(`${cacheRoot()}/test-kernel`);
+  return {
+    source: { kind: 'tarball', tarball: pkg.tarball, topdir: SOURCE_TOPDIR, sha256: pkg.sha256 },
+    config: kernel.config,
+    vmlinux: kernel.vmlinux,
+    symvers: kernel.moduleSymvers,
+    modulesDir: kernel.modulesDir,
+    release: kernel.release,
+    signKey: `${kernel.source}/certs/signing_key.pem`,
+    signCert: `${kernel.source}/certs/signing_key.x509`,
+  };
+}
+
+/** The target described by the command line, or the default when no kernel option is given. */
+export async function resolveTarget(options: TargetOptions, log: Logger): Promise<TargetKernel> {
+  const given = [options.sourcedir, options.config, options.vmlinux, options.symvers].filter(Boolean).length;
+  if (given === 0 && !options.modulesDir) return defaultTarget(log);
+  if (given < 4) {
+    throw new UserError('--sourcedir, --config, --vmlinux and --symvers describe one kernel: give all four (or none, for the built-in test kernel)');
+  }
+  const release = (options.modulesDir ?? '').split('/').filter(Boolean).pop() ?? '';
+  return {
+    source: { kind: 'dir', dir: await mustExist(options.sourcedir!, 'source directory') },
+    config: await mustExist(options.config!, 'config'),
+    vmlinux: await mustExist(options.vmlinux!, 'vmlinux'),
+    symvers: await mustExist(options.symvers!, 'Module.symvers'),
+    modulesDir: options.modulesDir ? await mustExist(options.modulesDir, 'modules directory') : '',
+    release,
+  };
+}

@@ -1,0 +1,123 @@
+import { copyFile, mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, relative } from 'node:path';
+import { cacheRoot } from '../util/cache.js';
+import { UserError } from '../util/errors.js';
+import { sha256 } from '../util/hash.js';
+import { withDirLock } from '../util/lock.js';
+import type { Logger } from '../util/log.js';
+import { onceMarked } from '../util/stage-marker.js';
+import { compilerIdentity } from './compiler.js';
+import { parseKconfig } from './kconfig.js';
+import { runMake } from './make.js';
+import { buildObjectIndex } from './object-index.js';
+import { DIFF_BUILD_KCFLAGS } from './flags.js';
+import { copySourceDir, unpackTarball } from './populate-tree.js';
+import type { Runner } from './runner.js';
+import type { KernelSource, TargetKernel } from './target-kernel.js';
+
+/** Bump when the original build changes in a way that makes old entries wrong. */
+const RECIPE_VERSION = 1;
+
+/** The tool's own kernel tree: a copy of the sources, built with the diff flags, cached. */
+export interface WorkTree {
+  key: string;
+  /** The cache entry (markers, logs, journal, object index). */
+  entry: string;
+  /** The kernel tree inside it. */
+  dir: string;
+  kcflags: string;
+  runner: Runner;
+}
+
+/** A fingerprint of a user's source directory: paths, sizes and modification times of sources. */
+async function fingerprintDir(dir: string): Promise<string> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const lines: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name);
+    const rel = relative(dir, path);
+    if (/\.(o|ko|a|cmd|d|mod|order|symvers|tmp)$/.test(rel) || rel.startsWith('.git/') || rel.includes('/generated/')) continue;
+    const info = await stat(path);
+    lines.push(`${rel}\0${info.size}\0${info.mtimeMs}`);
+  }
+  lines.sort();
+  return sha256(lines.join('\n'));
+}
+
+async function sourceIdentity(source: KernelSource): Promise<string> {
+  return source.kind === 'tarball' ? `tarball:${source.sha256}` : `dir:${source.dir}:${await fingerprintDir(source.dir)}`;
+}
+
+/** The resolved config must be the running kernel's: otherwise the objects would not match it. */
+async function checkConfigMatches(given: string, resolved: string): Promise<void> {
+  const want = parseKconfig(await readFile(given, 'utf8'));
+  const got = parseKconfig(await readFile(resolved, 'utf8'));
+  const differences: string[] = [];
+  for (const [name, value] of want) {
+    if ((got.get(name) ?? 'n') !== value) differences.push(`CONFIG_${name}: running kernel ${value}, this build ${got.get(name) ?? 'n'}`);
+  }
+  if (differences.length > 0) {
+    throw new UserError(`the config ${given} does not survive olddefconfig in this source tree with this compiler:\n  ${differences.slice(0, 20).join('\n  ')}`, {
+      hint: 'the source, the config and the compiler must be the ones the running kernel was built with',
+    });
+  }
+}
+
+export interface WorkTreeOptions {
+  target: TargetKernel;
+  runner: Runner;
+  log: Logger;
+  jobs?: number;
+}
+
+/**
+ * The original build: copy (or unpack) the sources into a tree the tool owns, configure it
+ * with the running kernel's config, build vmlinux and modules with the diff flags, and index
+ * the objects. Cached under a key of (source content, config, compiler, flags, recipe); each
+ * step is marked complete only when it finished, so an interrupted build resumes.
+ */
+export async function prepareWorkTree(options: WorkTreeOptions): Promise<WorkTree> {
+  const { target, runner, log } = options;
+  const config = await readFile(target.config, 'utf8').catch((error: Error) => {
+    throw new UserError(`cannot read config ${target.config}: ${error.message}`);
+  });
+  const key = sha256(JSON.stringify({
+    recipe: RECIPE_VERSION,
+    source: await sourceIdentity(target.source),
+    config: sha256(config),
+    compiler: await compilerIdentity(),
+    kcflags: DIFF_BUILD_KCFLAGS,
+    runner: runner.kind === 'host' ? 'host' : runner.description,
+  })).slice(0, 20);
+  const root = join(cacheRoot(), 'builds');
+  const entry = join(root, key);
+  const dir = join(entry, 'linux');
+  const tree: WorkTree = { key, entry, dir, kcflags: DIFF_BUILD_KCFLAGS, runner };
+  await mkdir(entry, { recursive: true });
+  const logFile = join(entry, 'build.log');
+  await withDirLock(join(entry, 'build.lock'), (pid) => log(`waiting for process ${pid}, which is building ${dir}`), async () => {
+    await onceMarked(entry, 'populated', () =>
+      target.source.kind === 'tarball'
+        ? unpackTarball(target.source.tarball, target.source.topdir, dir, log)
+        : copySourceDir(target.source.dir, dir, log));
+    await onceMarked(entry, 'configured', async () => {
+      await copyFile(target.config, join(dir, '.config'));
+      await runMake({ tree: dir, targets: ['olddefconfig'], logFile, what: 'configuring the work tree', runner });
+      await checkConfigMatches(target.config, join(dir, '.config'));
+    });
+    await onceMarked(entry, 'built', async () => {
+      const jobs = options.jobs ?? availableParallelism();
+      log(`original build: vmlinux and modules with ${DIFF_BUILD_KCFLAGS}, -j${jobs} (minutes, once per kernel; log: ${logFile})`);
+      const started = Date.now();
+      await runMake({
+        tree: dir, targets: ['vmlinux', 'modules'], jobs, logFile, runner,
+        vars: { KCFLAGS: DIFF_BUILD_KCFLAGS }, what: 'original build',
+      });
+      log(`original build done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    });
+    await onceMarked(entry, 'indexed', () => buildObjectIndex(dir, join(entry, 'object-index.json')));
+  });
+  return tree;
+}
