@@ -1,10 +1,12 @@
 import type { CommandModule } from 'yargs';
+import { diffCommand } from './diff.js';
 import { testKernelCommand } from './test-kernel.js';
 import { vmTestCommand } from './vm-test.js';
 
 // Each command lives in its own file; register it here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
+  diffCommand,
   testKernelCommand,
   vmTestCommand,
 ];

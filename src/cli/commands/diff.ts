@@ -1,0 +1,49 @@
+import type { CommandModule } from 'yargs';
+import { diffObjects } from '../../diff/diff-objects.js';
+import { parseEntrySizeOptions } from '../../diff/entry-sizes.js';
+import { writePatchObject } from '../../diff/output.js';
+import { diffReport, EXIT_STATUS, formatReport } from '../../diff/report.js';
+
+interface Args {
+  original: string;
+  patched: string;
+  output: string;
+  parent?: string;
+  'entry-size'?: string[];
+  json: boolean;
+}
+
+export const diffCommand: CommandModule<object, Args> = {
+  command: 'diff <original> <patched>',
+  describe:
+    'Compare an original and a patched kernel object (-ffunction-sections -fdata-sections) and write the patch object. ' +
+    'Exit status: 0 changes found, 3 no functional change, 2 refused (unsafe/unsupported), 1 bad input',
+  builder: (y) =>
+    y
+      .positional('original', { type: 'string', demandOption: true, describe: 'the object as built from the unpatched source' })
+      .positional('patched', { type: 'string', demandOption: true, describe: 'the same object built from the patched source' })
+      .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'where to write the patch object' })
+      .option('parent', {
+        type: 'string',
+        describe: 'ELF whose symbols the patch targets: vmlinux or a module .ko (default: the original object, taken as part of vmlinux)',
+      })
+      .option('entry-size', {
+        type: 'string',
+        array: true,
+        describe: 'SECTION=BYTES: size of one entry of a special section (e.g. __bug_table=12); defaults: x86_64 Linux 6.1',
+      })
+      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' }),
+  handler: (args) => {
+    const result = diffObjects({
+      original: args.original,
+      patched: args.patched,
+      ...(args.parent !== undefined ? { parent: args.parent } : {}),
+      entrySizes: parseEntrySizeOptions(args['entry-size'] ?? []),
+    });
+    if (result.outcome === 'changed') writePatchObject(result.patched, args.output);
+    const report = diffReport(result, result.outcome === 'changed' ? args.output : undefined);
+    if (args.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    else process.stdout.write(formatReport(report));
+    process.exitCode = EXIT_STATUS[result.outcome];
+  },
+};

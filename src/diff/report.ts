@@ -1,0 +1,57 @@
+/**
+ * What the differ tells its caller: the JSON document (`--json`) and the human summary.
+ */
+import type { DiffResult, Outcome } from './diff-objects.js';
+
+/** Exit status of `tsbuild-patch diff` for each outcome. */
+export const EXIT_STATUS: Record<Outcome, number> = { changed: 0, 'no-change': 3, refused: 2 };
+
+export interface DiffReport {
+  outcome: Outcome;
+  changedFunctions: string[];
+  newFunctions: string[];
+  callbacks: Array<{ hook: string; function: string }>;
+  reasons: string[];
+  notes: string[];
+  forcedFunctions: string[];
+  target: { object: string; isModule: boolean };
+  entrySizes: Record<string, { size: number; origin: string }>;
+  output?: string;
+}
+
+export function diffReport(result: DiffResult, output?: string): DiffReport {
+  return {
+    outcome: result.outcome,
+    changedFunctions: result.changedFunctions,
+    newFunctions: result.newFunctions,
+    callbacks: result.callbacks.map((callback) => ({ ...callback })),
+    reasons: result.reasons,
+    notes: result.notes,
+    forcedFunctions: result.forcedFunctions,
+    target: { object: result.target.objectName, isModule: result.target.isModule },
+    entrySizes: Object.fromEntries([...result.entrySizes].map(([name, size]) => [name, { ...size }])),
+    ...(output !== undefined ? { output } : {}),
+  };
+}
+
+export function formatReport(report: DiffReport): string {
+  const lines: string[] = [];
+  for (const name of report.changedFunctions) lines.push(`changed function: ${name}`);
+  for (const name of report.newFunctions) lines.push(`new function: ${name}`);
+  for (const callback of report.callbacks) lines.push(`callback (${callback.hook}): ${callback.function}`);
+  for (const name of report.forcedFunctions) lines.push(`forced (consistency checks skipped): ${name}`);
+  for (const note of report.notes) lines.push(`note: ${note}`);
+  for (const reason of report.reasons) lines.push(`refused: ${reason}`);
+  switch (report.outcome) {
+    case 'changed':
+      lines.push(`patch object written to ${report.output ?? '(not written)'}`);
+      break;
+    case 'no-change':
+      lines.push('no functional change found');
+      break;
+    case 'refused':
+      lines.push('the change cannot be livepatched safely (see the reasons above)');
+      break;
+  }
+  return lines.join('\n') + '\n';
+}
