@@ -27,21 +27,21 @@ struct klp_object;
 
 /* One pointer-sized record per marker; __UNIQUE_ID keeps several markers in one file apart. */
 #define __KLP_MARKER(kind, type, value)						\
-	static type __UNIQUE_ID(__livepatch_helpers_) __used			\
+	static __typeof__(type) const __UNIQUE_ID(__livepatch_helpers_) __used	\
 	__section(__KLP_MARKER_SECTION(kind)) __aligned(sizeof(void *)) = value
 
 #define KLP_PRE_PATCH_CALLBACK(fn)						\
-	__KLP_MARKER("callbacks.pre_patch", int (* const)(struct klp_object *), fn)
+	__KLP_MARKER("callbacks.pre_patch", int (*)(struct klp_object *), fn)
 #define KLP_POST_PATCH_CALLBACK(fn)						\
-	__KLP_MARKER("callbacks.post_patch", void (* const)(struct klp_object *), fn)
+	__KLP_MARKER("callbacks.post_patch", void (*)(struct klp_object *), fn)
 #define KLP_PRE_UNPATCH_CALLBACK(fn)						\
-	__KLP_MARKER("callbacks.pre_unpatch", void (* const)(struct klp_object *), fn)
+	__KLP_MARKER("callbacks.pre_unpatch", void (*)(struct klp_object *), fn)
 #define KLP_POST_UNPATCH_CALLBACK(fn)						\
-	__KLP_MARKER("callbacks.post_unpatch", void (* const)(struct klp_object *), fn)
+	__KLP_MARKER("callbacks.post_unpatch", void (*)(struct klp_object *), fn)
 
 #define KLP_IGNORE_FUNCTION(fn)							\
-	__KLP_MARKER("ignore.functions", const void * const, (const void *)&(fn))
+	__KLP_MARKER("ignore.functions", const void *, (const void *)&(fn))
 #define KLP_IGNORE_SECTION(name)						\
-	__KLP_MARKER("ignore.sections", const char * const, name)
+	__KLP_MARKER("ignore.sections", const char *, name)
 
 #endif /* _LINUX_LIVEPATCH_HELPERS_H */

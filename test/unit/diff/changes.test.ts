@@ -1,0 +1,90 @@
+/**
+ * What counts as a change: code compared through relocations, unchanged functions left out,
+ * `__LINE__`-only drift ignored, new functions and data included.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DirectoryResult } from 'tmp-promise';
+import { join } from 'node:path';
+import { writePatchObject } from '../../../src/diff/output.js';
+import { diffSources, workDirectory } from './compile.js';
+import { nmFunctions, readelf } from './binutils.js';
+
+let workdir: DirectoryResult;
+beforeAll(async () => {
+  workdir = await workDirectory();
+});
+afterAll(async () => {
+  await workdir.cleanup();
+});
+
+const BASE = `
+int helper_a(int x);
+int helper_b(int x);
+int counter;
+int stable(int x) { return helper_a(x) + 1; }
+int edited(int x) { return helper_a(x) * 3; }
+`;
+
+describe('change detection on gcc-12 objects', () => {
+  it('reports a changed function and leaves unchanged ones out of the output', async () => {
+    const result = await diffSources(workdir, 'edit', BASE, BASE.replace('helper_a(x) * 3', 'helper_a(x) * 5'));
+    expect(result.outcome).toBe('changed');
+    expect(result.changedFunctions).toEqual(['edited']);
+    expect(result.newFunctions).toEqual([]);
+    const out = join(result.pair.directory, 'out.o');
+    writePatchObject(result.patched, out);
+    expect(nmFunctions(out)).toEqual([{ name: 'edited', type: 't' }]);
+    // The replaced function is ftrace-able in the patch module too.
+    expect(readelf(['-rW', out])).toMatch(/\.rela__mcount_loc[\s\S]*R_X86_64_64\s+0+\s+edited \+ 0/);
+  });
+
+  it('sees a change of call target even when the bytes are identical', async () => {
+    const result = await diffSources(workdir, 'target', BASE, BASE.replace('return helper_a(x) * 3', 'return helper_b(x) * 3'));
+    expect(result.changedFunctions).toEqual(['edited']);
+  });
+
+  it('finds no change when only the source layout changed', async () => {
+    const result = await diffSources(workdir, 'layout', BASE, `/* a comment */\n\n${BASE}`);
+    expect(result.outcome).toBe('no-change');
+    expect(result.changedFunctions).toEqual([]);
+  });
+
+  it('ignores __LINE__ drift in might_sleep()-style calls below an insertion', async () => {
+    const source = (extra: string) => `
+void __might_sleep(const char *file, int line);
+int helper_a(int x);
+${extra}
+int sleeper(int x) { __might_sleep("file.c", __LINE__); return helper_a(x); }
+`;
+    const result = await diffSources(workdir, 'line', source(''), source('\n\n\n\n'));
+    expect(result.outcome).toBe('no-change');
+    expect(result.notes).toContain('only line numbers changed in .text.sleeper');
+    // Line drift together with a real change is still a change.
+    const real = await diffSources(workdir, 'line-real', source(''), source('\n\n').replace('helper_a(x)', 'helper_a(x + 7)'));
+    expect(real.changedFunctions).toEqual(['sleeper']);
+  });
+
+  it('includes a new function and new data', async () => {
+    const patched = BASE.replace(
+      'int edited(int x) { return helper_a(x) * 3; }',
+      'int fresh_data[4] = {1, 2, 3, 4};\n__attribute__((noinline)) int fresh(int x) { return fresh_data[x & 3]; }\nint edited(int x) { return fresh(x) * 3; }',
+    );
+    const result = await diffSources(workdir, 'new', BASE, patched);
+    expect(result.outcome).toBe('changed');
+    expect(result.changedFunctions).toEqual(['edited']);
+    expect(result.newFunctions).toEqual(['fresh']);
+    const out = join(result.pair.directory, 'out.o');
+    writePatchObject(result.patched, out);
+    expect(readelf(['-sW', out])).toMatch(/OBJECT\s+GLOBAL\s+DEFAULT\s+\d+ fresh_data/);
+  });
+
+  it('compares string literals by content, not by position', async () => {
+    const source = (message: string) => `
+int printk(const char *fmt, ...);
+void first(void) { printk("first message\\n"); }
+void second(void) { printk("${message}"); }
+`;
+    const result = await diffSources(workdir, 'strings', source('second message\\n'), source('second, changed\\n'));
+    expect(result.changedFunctions).toEqual(['second']);
+  });
+});
