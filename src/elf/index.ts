@@ -16,7 +16,7 @@ export { ElfSymbolTable } from './model/symbol-table.js';
 export { ElfRelocationSection } from './model/relocation-section.js';
 export { ElfGroupSection, type GroupContents } from './model/group-section.js';
 export type { Relocation } from './model/relocation.js';
-export { readElf, readElfSync, parseElf, type ElfSource } from './read/read-elf.js';
+export { readElf, readElfSync, parseElf, WHOLE_FILE_LIMIT, type ElfSource, type ReadOptions } from './read/read-elf.js';
 export { decodeAll } from './read/decode-all.js';
 export { readStringList, readModinfo, encodeStringList, type ModinfoEntry } from './read/string-lists.js';
 export { writeRelocatable } from './write/write-relocatable.js';

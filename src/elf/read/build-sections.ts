@@ -1,4 +1,4 @@
-import { SHF_INFO_LINK, SHT_DYNSYM, SHT_GROUP, SHT_NULL, SHT_SYMTAB } from '../constants.js';
+import { SHF_INFO_LINK, SHT_DYNSYM, SHT_GROUP, SHT_NOBITS, SHT_NULL, SHT_SYMTAB } from '../constants.js';
 import { ElfGroupSection } from '../model/group-section.js';
 import { Lazy } from '../model/lazy.js';
 import { ElfRelocationSection } from '../model/relocation-section.js';
@@ -23,9 +23,16 @@ import { decodeSymbols } from './symbols.js';
  */
 export function buildSections(view: FileView, raws: readonly RawSectionHeader[], shstrndx: number, fileType: number): ElfSection[] {
   const shstrtab = raws[shstrndx] as RawSectionHeader;
-  const names = new StringTableReader(view, shstrtab.offset, shstrtab.size, 'section-name string table');
+  const names = new StringTableReader(view, view.slice(shstrtab.offset, shstrtab.size, 'section-name string table'), 'section-name string table');
   const sectionNames = raws.map((raw) => names.get(raw.nameOffset, `section header ${raw.index}`));
   raws.forEach((raw, i) => checkSectionHeader(view, raw, raws, sectionNames[i] as string));
+
+  // The bytes of each section, read once and shared by `data` and the decoders.
+  const contents = raws.map((raw) => {
+    if (raw.type === SHT_NULL || raw.type === SHT_NOBITS) return Lazy.of(Buffer.alloc(0));
+    return new Lazy(() => view.slice(raw.offset, raw.size, `contents of section ${raw.index} (${sectionNames[raw.index]})`));
+  });
+  const bytesOf = (index: number): Buffer => (contents[index] as Lazy<Buffer>).get();
 
   const sections: ElfSection[] = [];
   const symbolLists = new Map<number, Lazy<ElfSymbol[]>>();
@@ -41,22 +48,24 @@ export function buildSections(view: FileView, raws: readonly RawSectionHeader[],
       addralign: raw.addralign,
       entsize: raw.entsize,
       info: raw.info,
-      size: raw.size,
-      data: () => view.buffer.subarray(raw.offset, raw.offset + raw.size),
+      size: raw.type === SHT_NULL ? 0 : raw.size,
+      data: () => bytesOf(raw.index),
     };
     let section: ElfSection;
     if (raw.type === SHT_SYMTAB || raw.type === SHT_DYNSYM) {
-      const strings = raws[raw.link] as RawSectionHeader;
-      const decoded = new Lazy(() => decodeSymbols(view, raw, name, strings, sections, fileType));
+      const decoded = new Lazy(() => {
+        const strings = new StringTableReader(view, bytesOf(raw.link), `string table of ${name}`);
+        return decodeSymbols(view, bytesOf(raw.index), name, strings, sections, fileType);
+      });
       symbolLists.set(raw.index, decoded);
       section = new ElfSymbolTable(init, () => decoded.get().slice());
     } else if (appliesToOneSection(raw)) {
       // The target is patched in below, once every section object exists.
       section = new ElfRelocationSection({ ...init, target: undefined as unknown as ElfSection }, () =>
-        decodeRelocations(view, raw, name, sections[raw.info] as ElfSection, symbolsOf(raw.link), fileType),
+        decodeRelocations(view, bytesOf(raw.index), name, sections[raw.info] as ElfSection, symbolsOf(raw.link), fileType),
       );
     } else if (raw.type === SHT_GROUP) {
-      section = new ElfGroupSection(init, () => decodeGroup(view, raw, name, sections, symbolsOf(raw.link)));
+      section = new ElfGroupSection(init, () => decodeGroup(view, bytesOf(raw.index), raw.info, name, sections, symbolsOf(raw.link)));
     } else {
       section = new ElfSection(init);
     }

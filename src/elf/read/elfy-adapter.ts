@@ -1,5 +1,5 @@
 import elfy, { type ElfySection } from 'elfy';
-import { ELF64_SHDR_SIZE } from '../constants.js';
+import { ELF64_EHDR_SIZE, ELF64_SHDR_SIZE, SHT_STRTAB } from '../constants.js';
 import type { FileView } from './file-view.js';
 import type { RawHeader } from './header.js';
 
@@ -25,45 +25,61 @@ const typeNumbers = new Map<string, number>(
 
 /**
  * Decodes the section header table with elfy, wrapping its plain Errors and assertions into
- * ElfFormatError. elfy supplies sh_type, sh_offset, sh_size, sh_link and sh_info. The other
- * fields are read from the raw entry because elfy cannot give them exactly for ELF64:
- * it reads sh_addralign and sh_entsize at offsets 46/54 instead of 48/56, returns sh_addr as
- * a double (lossy for kernel addresses), turns sh_flags into a name map, and keeps only the
- * resolved (UTF-8 decoded) name where the model needs the raw sh_name offset.
+ * ElfFormatError.
  *
- * The caller (readHeader) has already checked that the table lies inside the file and that
- * e_shentsize is 64, so elfy only sees tables it can index.
+ * elfy parses a whole-file buffer and eagerly slices every section and segment, so it is
+ * given only what it should look at: the ELF header (rewritten to place the section table
+ * right after it and to hide program headers) followed by the section table. It supplies
+ * sh_type, sh_offset, sh_size, sh_link and sh_info. The other fields are read from the raw
+ * entries because elfy cannot give them exactly for ELF64: it reads sh_addralign and
+ * sh_entsize at offsets 46/54 instead of 48/56, returns sh_addr as a double (lossy for
+ * kernel addresses) and turns sh_flags into a name map; names are looked up by the caller
+ * (latin1, with index checks) from the raw sh_name.
+ *
+ * The caller (readHeader) has already checked that the table lies inside the file, that
+ * e_shentsize is 64 and e_shstrndx is in range.
  */
 export function readSectionHeaders(view: FileView, header: RawHeader): RawSectionHeader[] {
-  if (header.shnum === 0) view.fail('no section header table');
+  const table = view.slice(header.shoff, header.shnum * ELF64_SHDR_SIZE, 'section header table');
+  const sections = parseWithElfy(view, header, table);
+
+  return sections.map((section, index) => {
+    const at = index * ELF64_SHDR_SIZE;
+    const what = `section header ${index}`;
+    const flags = table.readBigUInt64LE(at + 8);
+    if (flags > 0xffffffffn) view.fail(`${what} has sh_flags 0x${flags.toString(16)} with bits above 32 set`);
+    return {
+      index,
+      nameOffset: table.readUInt32LE(at),
+      type: typeof section.type === 'number' ? section.type : typeNumber(view, section.type, what),
+      flags: Number(flags),
+      addr: table.readBigUInt64LE(at + 16),
+      offset: checkedNumber(view, section.off, `${what} sh_offset`),
+      size: checkedNumber(view, section.size, `${what} sh_size`),
+      link: section.link,
+      info: section.info,
+      addralign: view.safeNumber(table.readBigUInt64LE(at + 48), `${what} sh_addralign`),
+      entsize: view.safeNumber(table.readBigUInt64LE(at + 56), `${what} sh_entsize`),
+    };
+  });
+}
+
+function parseWithElfy(view: FileView, header: RawHeader, table: Buffer): ElfySection[] {
+  const namesType = table.readUInt32LE(header.shstrndx * ELF64_SHDR_SIZE + 4);
+  if (namesType !== SHT_STRTAB) view.fail(`section-name string table (section ${header.shstrndx}) has type ${namesType}, not SHT_STRTAB`);
+  const head = Buffer.from(header.bytes);
+  head.writeBigUInt64LE(0n, 32); // e_phoff
+  head.writeUInt16LE(0, 56); // e_phnum
+  head.writeBigUInt64LE(BigInt(ELF64_EHDR_SIZE), 40); // e_shoff: right after the header
   let sections: ElfySection[];
   try {
-    sections = elfy.parse(view.buffer).body.sections;
+    sections = elfy.parse(Buffer.concat([head, table])).body.sections;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     view.fail(`malformed header or section table: ${reason}`, error);
   }
   if (sections.length !== header.shnum) view.fail(`section table has ${sections.length} entries, e_shnum says ${header.shnum}`);
-
-  return sections.map((section, index) => {
-    const at = header.shoff + index * ELF64_SHDR_SIZE;
-    const what = `section header ${index}`;
-    const flags = view.u64(at + 8, `${what} sh_flags`);
-    if (flags > 0xffffffffn) view.fail(`${what} has sh_flags 0x${flags.toString(16)} with bits above 32 set`);
-    return {
-      index,
-      nameOffset: view.u32(at, `${what} sh_name`),
-      type: typeof section.type === 'number' ? section.type : typeNumber(view, section.type, what),
-      flags: Number(flags),
-      addr: view.u64(at + 16, `${what} sh_addr`),
-      offset: checkedNumber(view, section.off, `${what} sh_offset`),
-      size: checkedNumber(view, section.size, `${what} sh_size`),
-      link: section.link,
-      info: section.info,
-      addralign: view.u64Number(at + 48, `${what} sh_addralign`),
-      entsize: view.u64Number(at + 56, `${what} sh_entsize`),
-    };
-  });
+  return sections;
 }
 
 function typeNumber(view: FileView, name: string, what: string): number {

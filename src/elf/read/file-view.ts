@@ -1,21 +1,22 @@
 import { ElfFormatError } from '../errors.js';
+import { SourceChangedError, type ByteSource } from './byte-source.js';
 
 /**
- * A bounds-checked view of a whole ELF file. Every read names what it reads so that an
- * out-of-range offset becomes an ElfFormatError saying which field was bad, never a
- * RangeError from deep inside Buffer.
+ * Bounds-checked access to the bytes of one ELF file. Every read names what it reads so that
+ * an out-of-range offset becomes an ElfFormatError saying which field was bad, never a
+ * RangeError from deep inside Buffer, and never an allocation larger than the file.
  */
 export class FileView {
   readonly file: string;
-  readonly buffer: Buffer;
+  private readonly source: ByteSource;
 
-  constructor(file: string, buffer: Buffer) {
+  constructor(file: string, source: ByteSource) {
     this.file = file;
-    this.buffer = buffer;
+    this.source = source;
   }
 
   get length(): number {
-    return this.buffer.length;
+    return this.source.length;
   }
 
   fail(what: string, cause?: unknown): never {
@@ -24,40 +25,25 @@ export class FileView {
 
   /** Throws unless [offset, offset + size) lies inside the file. */
   checkRange(offset: number, size: number, what: string): void {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(size) || offset < 0 || size < 0 || offset + size > this.buffer.length) {
-      this.fail(`${what} (offset ${offset}, size ${size}) lies outside the file (${this.buffer.length} bytes)`);
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(size) || offset < 0 || size < 0 || offset + size > this.length) {
+      this.fail(`${what} (offset ${offset}, size ${size}) lies outside the file (${this.length} bytes)`);
     }
   }
 
-  /** A view (no copy) of [offset, offset + size), after checking the range. */
+  /** The bytes of [offset, offset + size), after checking the range. */
   slice(offset: number, size: number, what: string): Buffer {
     this.checkRange(offset, size, what);
-    return this.buffer.subarray(offset, offset + size);
-  }
-
-  u8(offset: number, what: string): number {
-    this.checkRange(offset, 1, what);
-    return this.buffer[offset] as number;
-  }
-
-  u16(offset: number, what: string): number {
-    this.checkRange(offset, 2, what);
-    return this.buffer.readUInt16LE(offset);
-  }
-
-  u32(offset: number, what: string): number {
-    this.checkRange(offset, 4, what);
-    return this.buffer.readUInt32LE(offset);
-  }
-
-  u64(offset: number, what: string): bigint {
-    this.checkRange(offset, 8, what);
-    return this.buffer.readBigUInt64LE(offset);
+    try {
+      return this.source.read(offset, size);
+    } catch (error) {
+      if (error instanceof SourceChangedError) this.fail(`${what}: ${error.message}`, error);
+      const reason = error instanceof Error ? error.message : String(error);
+      this.fail(`${what}: cannot read: ${reason}`, error);
+    }
   }
 
   /** A 64-bit field that must fit a JS number (offsets, sizes, counts). */
-  u64Number(offset: number, what: string): number {
-    const value = this.u64(offset, what);
+  safeNumber(value: bigint, what: string): number {
     if (value > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`${what} is too large (0x${value.toString(16)})`);
     return Number(value);
   }

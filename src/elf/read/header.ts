@@ -10,6 +10,8 @@ export interface RawHeader extends ElfHeader {
   shoff: number;
   shnum: number;
   shstrndx: number;
+  /** The 64 header bytes. */
+  bytes: Buffer;
 }
 
 const READABLE_TYPES = new Map([
@@ -23,39 +25,39 @@ const READABLE_TYPES = new Map([
  * so that only ELF64 little-endian x86_64 files with a sane section table go further.
  */
 export function readHeader(view: FileView): RawHeader {
-  const buf = view.buffer;
-  if (buf.length < 4 || !buf.subarray(0, 4).equals(ELF_MAGIC)) view.fail('not an ELF file (bad magic)');
-  if (buf.length < ELF64_EHDR_SIZE) view.fail(`truncated ELF header (${buf.length} bytes, need ${ELF64_EHDR_SIZE})`);
-  if (buf[4] !== ELFCLASS64) view.fail(`unsupported ELF class ${buf[4]} (only ELF64 is supported)`);
-  if (buf[5] !== ELFDATA2LSB) view.fail(`unsupported data encoding ${buf[5]} (only little-endian is supported)`);
-  if (buf[6] !== EV_CURRENT) view.fail(`unsupported ELF identification version ${buf[6]}`);
+  const head = view.slice(0, Math.min(view.length, ELF64_EHDR_SIZE), 'ELF header');
+  if (head.length < 4 || !head.subarray(0, 4).equals(ELF_MAGIC)) view.fail('not an ELF file (bad magic)');
+  if (head.length < ELF64_EHDR_SIZE) view.fail(`truncated ELF header (${head.length} bytes, need ${ELF64_EHDR_SIZE})`);
+  if (head[4] !== ELFCLASS64) view.fail(`unsupported ELF class ${head[4]} (only ELF64 is supported)`);
+  if (head[5] !== ELFDATA2LSB) view.fail(`unsupported data encoding ${head[5]} (only little-endian is supported)`);
+  if (head[6] !== EV_CURRENT) view.fail(`unsupported ELF identification version ${head[6]}`);
 
-  const type = view.u16(16, 'e_type');
+  const type = head.readUInt16LE(16);
   if (!READABLE_TYPES.has(type)) view.fail(`unsupported ELF type ${type} (expected REL, EXEC or DYN)`);
-  const machine = view.u16(18, 'e_machine');
+  const machine = head.readUInt16LE(18);
   if (machine !== EM_X86_64) view.fail(`unsupported machine ${machine} (only x86_64, ${EM_X86_64}, is supported)`);
 
-  const shoff = view.u64Number(40, 'e_shoff');
-  const shentsize = view.u16(58, 'e_shentsize');
-  const shnum = view.u16(60, 'e_shnum');
-  const shstrndx = view.u16(62, 'e_shstrndx');
+  const shoff = view.safeNumber(head.readBigUInt64LE(40), 'e_shoff');
+  const shentsize = head.readUInt16LE(58);
+  const shnum = head.readUInt16LE(60);
+  const shstrndx = head.readUInt16LE(62);
   if (shoff !== 0 && shnum === 0) view.fail('extended section numbering (65280 or more sections) is not supported');
   if (shstrndx === SHN_XINDEX) view.fail('extended section-name index (SHN_XINDEX) is not supported');
-  if (shnum > 0) {
-    if (shentsize !== ELF64_SHDR_SIZE) view.fail(`e_shentsize is ${shentsize}, expected ${ELF64_SHDR_SIZE}`);
-    view.checkRange(shoff, shnum * ELF64_SHDR_SIZE, 'section header table');
-    if (shstrndx >= shnum) view.fail(`e_shstrndx ${shstrndx} is not below e_shnum ${shnum}`);
-  }
+  if (shnum === 0) view.fail('no section header table');
+  if (shentsize !== ELF64_SHDR_SIZE) view.fail(`e_shentsize is ${shentsize}, expected ${ELF64_SHDR_SIZE}`);
+  view.checkRange(shoff, shnum * ELF64_SHDR_SIZE, 'section header table');
+  if (shstrndx >= shnum) view.fail(`e_shstrndx ${shstrndx} is not below e_shnum ${shnum}`);
 
   return {
     type,
     machine,
-    osabi: buf[7] as number,
-    abiversion: buf[8] as number,
-    flags: view.u32(48, 'e_flags'),
-    entry: view.u64(24, 'e_entry'),
+    osabi: head[7] as number,
+    abiversion: head[8] as number,
+    flags: head.readUInt32LE(48),
+    entry: head.readBigUInt64LE(24),
     shoff,
     shnum,
     shstrndx,
+    bytes: head,
   };
 }

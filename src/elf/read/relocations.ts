@@ -3,27 +3,26 @@ import type { Relocation } from '../model/relocation.js';
 import type { ElfSection } from '../model/section.js';
 import type { ElfSymbol } from '../model/symbol.js';
 import type { FileView } from './file-view.js';
-import type { RawSectionHeader } from './elfy-adapter.js';
 
 /**
- * Decodes a RELA section (already checked: entsize, size multiple of 24, symbol-table link,
+ * Decodes the `bytes` of a RELA section (already checked: entsize, size multiple of 24, symbol-table link,
  * target index). Offsets become offsets inside the target section; symbols become objects.
  */
 export function decodeRelocations(
   view: FileView,
-  raw: RawSectionHeader,
+  bytes: Buffer,
   name: string,
   target: ElfSection,
   symbols: readonly ElfSymbol[],
   fileType: number,
 ): Relocation[] {
-  const buffer = view.buffer;
-  const count = raw.size / ELF64_RELA_SIZE;
+  const buffer = bytes;
+  const count = bytes.length / ELF64_RELA_SIZE;
   const base = fileType === ET_REL ? 0n : target.addr;
   const limit = target.type === SHT_NOBITS ? 0 : target.size;
   const relocations = new Array<Relocation>(count);
   for (let i = 0; i < count; i++) {
-    const at = raw.offset + i * ELF64_RELA_SIZE;
+    const at = i * ELF64_RELA_SIZE;
     const relative = buffer.readBigUInt64LE(at) - base;
     const symbolIndex = buffer.readUInt32LE(at + 12);
     const symbol = symbols[symbolIndex];

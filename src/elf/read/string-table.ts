@@ -6,27 +6,35 @@ import type { FileView } from './file-view.js';
  * byte sequence survives a read/write round trip unchanged.
  */
 export class StringTableReader {
-  private readonly view: FileView;
-  private readonly start: number;
-  private readonly end: number;
-  private readonly label: string;
+  /** The whole table as one string: one decode, then cheap JS slices per name. */
+  private readonly text: string;
 
-  constructor(view: FileView, offset: number, size: number, label: string) {
-    view.checkRange(offset, size, label);
-    this.view = view;
-    this.start = offset;
-    this.end = offset + size;
-    this.label = label;
+  constructor(
+    private readonly view: FileView,
+    bytes: Buffer,
+    private readonly label: string,
+  ) {
+    this.text = bytes.toString('latin1');
   }
 
+  /** The string at `index`, or undefined when the index or the string is not inside the table. */
+  lookup(index: number): string | undefined {
+    const text = this.text;
+    if (index >= text.length) return undefined;
+    const nul = text.indexOf('\0', index);
+    return nul === -1 ? undefined : text.slice(index, nul);
+  }
+
+  /** The string at `index`; throws an ElfFormatError naming `user` when there is none. */
   get(index: number, user: string): string {
-    const buffer = this.view.buffer;
-    const at = this.start + index;
-    if (index >= this.end - this.start) {
-      this.view.fail(`${user} has name index ${index} outside ${this.label} (${this.end - this.start} bytes)`);
-    }
-    const nul = buffer.indexOf(0, at);
-    if (nul === -1 || nul >= this.end) this.view.fail(`${user} has a name at index ${index} that runs past the end of ${this.label}`);
-    return buffer.toString('latin1', at, nul);
+    const name = this.lookup(index);
+    if (name === undefined) this.view.fail(`${user} ${this.problem(index)}`);
+    return name;
+  }
+
+  /** Why `lookup(index)` gave nothing. */
+  problem(index: number): string {
+    if (index >= this.text.length) return `has name index ${index} outside ${this.label} (${this.text.length} bytes)`;
+    return `has a name at index ${index} that runs past the end of ${this.label}`;
   }
 }

@@ -2,54 +2,56 @@ import { ELF64_SYM_SIZE, SHN_LORESERVE, SHN_UNDEF, SHN_XINDEX } from '../constan
 import type { ElfSection } from '../model/section.js';
 import { ElfSymbol } from '../model/symbol.js';
 import type { FileView } from './file-view.js';
-import type { RawSectionHeader } from './elfy-adapter.js';
-import { StringTableReader } from './string-table.js';
+import type { StringTableReader } from './string-table.js';
 
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** st_size words above this high half would not fit a JS number exactly. */
+const MAX_SAFE_HIGH_WORD = 0x1fffff;
 
 /**
- * Decodes every entry of a symbol table section (already checked: entsize, size multiple of
- * 24, link to a string table inside the file). Section indexes become section objects.
+ * Decodes every entry of a symbol table (`bytes`, already checked: entsize 24, whole
+ * entries, a linked string table). Section indexes become section objects.
+ * This is the hot loop of reading vmlinux: nothing is allocated per symbol but the symbol,
+ * its name and its value (no closures, no message strings unless something is wrong).
  */
 export function decodeSymbols(
   view: FileView,
-  table: RawSectionHeader,
+  bytes: Buffer,
   tableName: string,
-  strings: RawSectionHeader,
+  names: StringTableReader,
   sections: readonly ElfSection[],
   fileType: number,
 ): ElfSymbol[] {
-  const names = new StringTableReader(view, strings.offset, strings.size, `string table of ${tableName}`);
-  const buffer = view.buffer;
-  const count = table.size / ELF64_SYM_SIZE;
+  const count = bytes.length / ELF64_SYM_SIZE;
   const symbols = new Array<ElfSymbol>(count);
   for (let i = 0; i < count; i++) {
-    const at = table.offset + i * ELF64_SYM_SIZE;
-    const what = `symbol ${i} of ${tableName}`;
-    const info = buffer[at + 4] as number;
-    const shndx = buffer.readUInt16LE(at + 6);
-    const size = buffer.readBigUInt64LE(at + 16);
-    if (size > MAX_SAFE) view.fail(`${what} has st_size 0x${size.toString(16)}, too large`);
+    const at = i * ELF64_SYM_SIZE;
+    const info = bytes[at + 4] as number;
+    const shndx = bytes.readUInt16LE(at + 6);
+    const sizeHigh = bytes.readUInt32LE(at + 20);
+    if (sizeHigh > MAX_SAFE_HIGH_WORD) view.fail(`symbol ${i} of ${tableName} has st_size 0x${bytes.readBigUInt64LE(at + 16).toString(16)}, too large`);
+    let section: ElfSection | undefined;
+    if (shndx !== SHN_UNDEF && shndx < SHN_LORESERVE) {
+      section = sections[shndx];
+      if (section === undefined) view.fail(`symbol ${i} of ${tableName} refers to section ${shndx}, but there are only ${sections.length} sections`);
+    } else if (shndx === SHN_XINDEX) {
+      view.fail(`symbol ${i} of ${tableName} uses SHN_XINDEX (extended section indexes are not supported)`);
+    }
+    const nameIndex = bytes.readUInt32LE(at);
+    const name = names.lookup(nameIndex);
+    if (name === undefined) view.fail(`symbol ${i} of ${tableName} ${names.problem(nameIndex)}`);
     const symbol = new ElfSymbol({
-      name: names.get(buffer.readUInt32LE(at), what),
-      value: buffer.readBigUInt64LE(at + 8),
-      size: Number(size),
+      name,
+      value: bytes.readBigUInt64LE(at + 8),
+      size: sizeHigh * 0x100000000 + bytes.readUInt32LE(at + 16),
       type: info & 0xf,
       bind: info >> 4,
-      other: buffer[at + 5] as number,
+      other: bytes[at + 5] as number,
       shndx,
-      section: shndx === SHN_UNDEF || shndx >= SHN_LORESERVE ? undefined : sectionAt(view, sections, shndx, what),
+      section,
     });
-    if (shndx === SHN_XINDEX) view.fail(`${what} uses SHN_XINDEX (extended section indexes are not supported)`);
     symbol.index = i;
     symbol.fileType = fileType;
     symbols[i] = symbol;
   }
   return symbols;
-}
-
-function sectionAt(view: FileView, sections: readonly ElfSection[], index: number, what: string): ElfSection {
-  const section = sections[index];
-  if (section === undefined) view.fail(`${what} refers to section ${index}, but there are only ${sections.length} sections`);
-  return section;
 }
