@@ -21,14 +21,14 @@ struct kpatch_post_patch_callback { void (*fn)(patch_object *obj); char *objname
 struct kpatch_pre_unpatch_callback { void (*fn)(patch_object *obj); char *objname; };
 struct kpatch_post_unpatch_callback { void (*fn)(patch_object *obj); char *objname; };
 
-#define __KPATCH_CALLBACK(hook, fn)						\
+#define __KPATCH_CALLBACK(hook, _fn)						\
 	static struct kpatch_##hook##_callback __UNIQUE_ID(kpatch_##hook##_data) \
-	__used __section(".kpatch.callbacks." #hook) = { .fn = (fn), .objname = NULL }
+	__used __section(".kpatch.callbacks." #hook) = { .fn = (_fn), .objname = (char *)0 }
 
-#define KPATCH_PRE_PATCH_CALLBACK(fn)    __KPATCH_CALLBACK(pre_patch, fn)
-#define KPATCH_POST_PATCH_CALLBACK(fn)   __KPATCH_CALLBACK(post_patch, fn)
-#define KPATCH_PRE_UNPATCH_CALLBACK(fn)  __KPATCH_CALLBACK(pre_unpatch, fn)
-#define KPATCH_POST_UNPATCH_CALLBACK(fn) __KPATCH_CALLBACK(post_unpatch, fn)
+#define KPATCH_PRE_PATCH_CALLBACK(_fn)    __KPATCH_CALLBACK(pre_patch, _fn)
+#define KPATCH_POST_PATCH_CALLBACK(_fn)   __KPATCH_CALLBACK(post_patch, _fn)
+#define KPATCH_PRE_UNPATCH_CALLBACK(_fn)  __KPATCH_CALLBACK(pre_unpatch, _fn)
+#define KPATCH_POST_UNPATCH_CALLBACK(_fn) __KPATCH_CALLBACK(post_unpatch, _fn)
 
 #define KPATCH_IGNORE_FUNCTION(fn)						\
 	void *__kpatch_ignore_func_##fn __section(".kpatch.ignore.functions") = (fn)

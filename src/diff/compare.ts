@@ -52,11 +52,14 @@ function compareTwinSections(section: DiffSection, twin: DiffSection): void {
   section.status = same ? 'same' : 'changed';
 }
 
-/** A changed child without its own ftrace entry can only be reached through its parent. */
+/**
+ * A changed child without its own ftrace entry can only be reached through its parent, which
+ * must then be replaced too. The child counts as changed when its code or its relocations did.
+ */
 function changedChildNeedsParent(symbol: DiffSymbol): boolean {
   for (const child of symbol.children) {
     if (child.hasFentryCall) continue;
-    if (child.section?.status === 'changed' || changedChildNeedsParent(child)) return true;
+    if (child.status === 'changed' || changedChildNeedsParent(child)) return true;
   }
   return false;
 }
@@ -82,9 +85,11 @@ export function compareSections(patched: DiffObject): string[] {
       continue;
     }
     const owner = section.bundled;
-    if (!owner) continue;
-    if (owner.status !== 'changed') owner.status = section.status;
-    if (owner.status === 'same' && changedChildNeedsParent(owner)) owner.status = 'changed';
+    if (owner && owner.status !== 'changed') owner.status = section.status;
+  }
+  for (const section of patched.sections) {
+    const owner = section.bundled;
+    if (owner?.status === 'same' && changedChildNeedsParent(owner)) owner.status = 'changed';
   }
   return lineOnly;
 }

@@ -1,0 +1,68 @@
+/**
+ * Changes a livepatch cannot carry are refused, with reasons that name the section or
+ * function: boot-time code, existing data, functions without an ftrace entry, symbols moving
+ * between sections.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DirectoryResult } from 'tmp-promise';
+import { diffSources, workDirectory } from './compile.js';
+
+let workdir: DirectoryResult;
+beforeAll(async () => {
+  workdir = await workDirectory();
+});
+afterAll(async () => {
+  await workdir.cleanup();
+});
+
+describe('refusals on gcc-12 objects', () => {
+  it('refuses changed __init code', async () => {
+    const source = (value: number) => `
+int setup_value;
+__attribute__((section(".init.text"))) int boot_setup(void) { setup_value = ${value}; return 0; }
+int runtime(void) { return setup_value; }
+`;
+    const result = await diffSources(workdir, 'init', source(1), source(2));
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons.join('\n')).toMatch(/\.init\.text.*not selected for inclusion.*__init/);
+  });
+
+  it('refuses a change to existing data', async () => {
+    const source = (value: number) => `
+int limits[2] = { 10, ${value} };
+int read_limit(int i) { return limits[i & 1]; }
+`;
+    const result = await diffSources(workdir, 'data', source(20), source(30));
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons.join('\n')).toMatch(/\.data\.limits/);
+  });
+
+  it('refuses a function without an ftrace entry', async () => {
+    const source = (factor: number) => `
+__attribute__((no_instrument_function)) int untraced(int x) { return x * ${factor}; }
+`;
+    const result = await diffSources(workdir, 'notrace', source(3), source(5));
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons).toEqual([expect.stringMatching(/function untraced .*no ftrace entry/)]);
+  });
+
+  it('refuses a symbol that moved to another section', async () => {
+    const source = (attribute: string) => `
+${attribute} int flag = 0;
+int get_flag(void) { return flag; }
+`;
+    const result = await diffSources(workdir, 'moved', source(''), source('__attribute__((section(".data.flag_moved")))'));
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons.join('\n')).toMatch(/flag moved from section \.bss\.flag to \.data\.flag_moved/);
+  });
+
+  it('refuses a grown object', async () => {
+    const source = (size: number) => `
+char buffer[${size}];
+char *get_buffer(void) { return buffer; }
+`;
+    const result = await diffSources(workdir, 'grown', source(16), source(24));
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons.join('\n')).toMatch(/buffer changed size \(16 -> 24 bytes\)/);
+  });
+});
