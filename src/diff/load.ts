@@ -26,11 +26,18 @@ function viewSection(section: ElfSection): DiffSection {
     info: section.info,
     size: section.size,
     data: section.data,
+    // Every field present from the start keeps all views one object shape (fast property access).
+    base: undefined,
+    rela: undefined,
     relocations: [],
+    sectionSymbol: undefined,
+    bundled: undefined,
+    twin: undefined,
     status: 'new',
     include: false,
     ignore: false,
     grouped: false,
+    instructionStarts: undefined,
   };
 }
 
@@ -47,8 +54,11 @@ function viewSymbol(symbol: ElfSymbol, section: DiffSection | undefined): DiffSy
     value: Number(symbol.value),
     size: symbol.size,
     section,
+    prefix: undefined,
+    parent: undefined,
     children: [],
     hasFentryCall: false,
+    twin: undefined,
     status: 'new',
     include: false,
   };
@@ -112,6 +122,7 @@ export function viewObject(elf: ElfFile): DiffObject {
         type: relocation.type,
         symbol: symbolOf.get(relocation.symbol)!,
         addend: Number(relocation.addend),
+        string: undefined,
       }));
     } else if (section instanceof ElfGroupSection) {
       for (const member of section.group.members) {
