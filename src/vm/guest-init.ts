@@ -39,9 +39,15 @@ klp_wait() {
     usleep 100000
   done
 }
-# klp_disable PATCH: disable PATCH and wait for the transition to end
+# klp_disable PATCH: disable PATCH and wait for the transition to end (the kernel frees a
+# disabled patch, so its sysfs directory may be gone by then)
 klp_disable() {
-  echo 0 > /sys/kernel/livepatch/$1/enabled && klp_wait "$1"
+  echo 0 > /sys/kernel/livepatch/$1/enabled || return 1
+  _n=0
+  while [ -d /sys/kernel/livepatch/$1 ] && [ "$(cat /sys/kernel/livepatch/$1/transition 2>/dev/null)" = 1 ]; do
+    _n=$((_n + 1)); [ $_n -gt 300 ] && { echo "klp_disable: $1 still in transition"; return 1; }
+    usleep 100000
+  done
 }
 # klp_wait_gone PATCH: wait until PATCH's sysfs directory is gone (after disable)
 klp_wait_gone() {

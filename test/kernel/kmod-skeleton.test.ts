@@ -28,7 +28,6 @@ const SCRIPT = `
 insmod ./livepatch-skeleton-test.ko; report insmod $?
 klp_wait livepatch_skeleton_test; report wait $?
 report cmdline "$(cat /proc/cmdline)"
-report replace "$(cat /sys/kernel/livepatch/livepatch_skeleton_test/replace 2>/dev/null || echo none)"
 klp_disable livepatch_skeleton_test; report disable $?
 report cmdline_after "$(cat /proc/cmdline)"
 klp_wait_gone livepatch_skeleton_test
@@ -67,6 +66,7 @@ describe('generated livepatch skeleton', () => {
     expect(source).toContain('.old_name = "cmdline_proc_show"');
     expect(source).toContain('.new_func = tsbp_new_cmdline_proc_show');
     expect(source).toContain('MODULE_INFO(livepatch, "Y");');
+    expect(source).toContain('.replace = true,');
   });
 
   it('loads, changes /proc/cmdline, runs the callbacks in order, and unloads', () => {
@@ -74,7 +74,6 @@ describe('generated livepatch skeleton', () => {
     expect(result.values['insmod']).toBe('0');
     expect(result.values['wait']).toBe('0');
     expect(result.values['cmdline']).toBe('patched by a generated skeleton');
-    expect(result.values['replace']).toBe('1');
     expect(result.values['disable']).toBe('0');
     expect(result.values['cmdline_after']).toContain('console=ttyS0');
     expect(result.values['rmmod']).toBe('0');
