@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { diffCommand } from './diff.js';
+import { prepareCommand } from './prepare.js';
 import { testKernelCommand } from './test-kernel.js';
 import { vmTestCommand } from './vm-test.js';
 
@@ -7,6 +8,7 @@ import { vmTestCommand } from './vm-test.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
   diffCommand,
+  prepareCommand,
   testKernelCommand,
   vmTestCommand,
 ];

@@ -1,0 +1,26 @@
+import type { Argv } from 'yargs';
+import type { TargetOptions } from '../../build/target-kernel.js';
+
+/** The options that describe the running kernel (all four, or none for the test kernel). */
+export function withKernelOptions<T>(y: Argv<T>) {
+  return y
+    .option('sourcedir', { type: 'string', group: 'Kernel:', describe: 'kernel source tree of the running kernel (never modified)' })
+    .option('config', { type: 'string', group: 'Kernel:', describe: '.config of the running kernel' })
+    .option('vmlinux', { type: 'string', group: 'Kernel:', describe: 'vmlinux of the running kernel (symbols, sympos)' })
+    .option('symvers', { type: 'string', group: 'Kernel:', describe: 'Module.symvers of the running kernel (exports)' })
+    .option('modules-dir', { type: 'string', group: 'Kernel:', describe: '/lib/modules/<release> of the running kernel' })
+    .option('jobs', { type: 'number', alias: 'j', describe: 'parallel jobs (default: number of CPUs)' });
+}
+
+export function targetOptionsFrom(args: {
+  sourcedir?: string | undefined; config?: string | undefined; vmlinux?: string | undefined;
+  symvers?: string | undefined; modulesDir?: string | undefined;
+}): TargetOptions {
+  const options: TargetOptions = {};
+  if (args.sourcedir) options.sourcedir = args.sourcedir;
+  if (args.config) options.config = args.config;
+  if (args.vmlinux) options.vmlinux = args.vmlinux;
+  if (args.symvers) options.symvers = args.symvers;
+  if (args.modulesDir) options.modulesDir = args.modulesDir;
+  return options;
+}
