@@ -7,7 +7,6 @@
 import { STT_SECTION } from '../elf/constants.js';
 import { R_X86_64_32S, R_X86_64_64, R_X86_64_PC32, R_X86_64_PLT32 } from '../arch/x86_64/relocations.js';
 import { instructionAt, instructionStarts } from '../arch/x86_64/insn-length.js';
-import { UserError } from '../util/errors.js';
 import { isDebugSection, isRelaSection, isTextSection, type DiffObject, type DiffRelocation, type DiffSection, type DiffSymbol } from './model.js';
 
 /**
@@ -20,11 +19,11 @@ function pcRelativeBias(section: DiffSection, relocation: DiffRelocation): numbe
   if (section.instructionStarts === undefined) section.instructionStarts = instructionStarts(section.data) ?? null;
   const starts = section.instructionStarts;
   const instruction = starts ? instructionAt(starts, relocation.offset) : undefined;
-  if (!instruction) {
-    throw new UserError(`cannot decode the instruction at ${section.name}+0x${relocation.offset.toString(16)}`);
-  }
-  return instruction.end - relocation.offset;
+  // Undecodable bytes (data emitted into text): assume the 32-bit field ends the instruction.
+  return instruction ? instruction.end - relocation.offset : PC32_FIELD_SIZE;
 }
+
+const PC32_FIELD_SIZE = 4;
 
 /** Symbols (not section symbols) of each section, in symbol table order. */
 function symbolsBySection(object: DiffObject): Map<DiffSection, DiffSymbol[]> {

@@ -1,6 +1,10 @@
 /** x86-64 instruction lengths, checked against instructions gcc/gas actually emit. */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeInstruction, instructionAt, instructionStarts } from '../../../src/arch/x86_64/insn-length.js';
+import { readElfSync } from '../../../src/elf/read/read-elf.js';
+import { corpusAvailable, CORPUS_DIR } from './corpus-cases.js';
 
 const bytes = (hex: string): Uint8Array => Uint8Array.from(hex.split(' ').map((b) => parseInt(b, 16)));
 
@@ -46,5 +50,33 @@ describe('instruction boundaries', () => {
     expect(instructionAt(starts, 1)).toEqual({ start: 0, end: 5 });
     expect(instructionAt(starts, 6)).toEqual({ start: 5, end: 10 });
     expect(instructionAt(starts, 11)).toBeUndefined();
+  });
+});
+
+describe.skipIf(!corpusAvailable())('agreement with objdump', () => {
+  it('finds the same instruction boundaries as objdump in every function of corpus objects', () => {
+    for (const name of ['ASSERT_RTNL-detect.ORIG.o', 'static-call-pr-1315.ORIG.o', 'altinstr_aux.ORIG.o']) {
+      const path = join(CORPUS_DIR, name);
+      const listing = execFileSync('objdump', ['-d', path], { encoding: 'utf8', maxBuffer: 1 << 28 });
+      const bySection = new Map<string, number[]>();
+      let current: number[] | undefined;
+      for (const line of listing.split('\n')) {
+        const header = /^Disassembly of section (\S+):$/.exec(line);
+        if (header) bySection.set(header[1]!, (current = []));
+        const instruction = /^\s+([0-9a-f]+):\t[0-9a-f ]+\t/.exec(line);
+        if (instruction && current) current.push(parseInt(instruction[1]!, 16));
+      }
+      const elf = readElfSync(path);
+      let compared = 0;
+      for (const section of elf.sections) {
+        const expected = bySection.get(section.name);
+        if (!expected || expected.length === 0) continue;
+        const starts = instructionStarts(section.data);
+        expect(starts, `${name} ${section.name}`).toBeDefined();
+        expect([...starts!].slice(0, -1), `${name} ${section.name}`).toEqual(expected);
+        compared++;
+      }
+      expect(compared).toBeGreaterThan(10);
+    }
   });
 });
