@@ -2,11 +2,12 @@ import { execa } from 'execa';
 import { readelf } from './readelf.js';
 
 /**
- * `readelf --wide -S -s -r -g` with file offsets (which a writer may choose freely) blanked,
- * so two objects with the same sections, symbols, relocations and groups compare equal.
+ * `readelf --wide -S -s -r -g` (or the given options) with file offsets, which a writer may
+ * choose freely, blanked, so two objects with the same sections, symbols, relocations and
+ * groups compare equal.
  */
-export async function readelfModuloOffsets(path: string): Promise<string> {
-  const text = await readelf(['-S', '-s', '-r', '-g'], path);
+export async function readelfModuloOffsets(path: string, options = ['-S', '-s', '-r', '-g']): Promise<string> {
+  const text = await readelf(options, path);
   return text
     .replace(/starting at offset 0x[0-9a-f]+/g, 'starting at offset X')
     .replace(/' at offset 0x[0-9a-f]+ contains/g, "' contains")

@@ -94,7 +94,11 @@ export async function readelfSymbols(file: string): Promise<ReadelfSymbol[]> {
 
 /** Relocations per relocation-section name. */
 export async function readelfRelocations(file: string): Promise<Map<string, ReadelfRelocation[]>> {
-  const text = await readelf(['-r'], file);
+  return parseReadelfRelocations(await readelf(['-r'], file));
+}
+
+/** Parses `readelf --wide -r` output (or an excerpt of whole relocation sections). */
+export function parseReadelfRelocations(text: string): Map<string, ReadelfRelocation[]> {
   const result = new Map<string, ReadelfRelocation[]>();
   let current: ReadelfRelocation[] | undefined;
   for (const line of text.split('\n')) {
