@@ -47,10 +47,12 @@ export function targetFromObject(object: DiffObject): PatchTarget {
   };
 }
 
+/** The file is read only if a question needs its symbols (vmlinux can be large). */
 export function loadTarget(path: string): PatchTarget {
-  const elf = readElfSync(path);
   return {
     ...targetNameFor(path),
-    defines: lazyDefines(() => elf.symbols.map((s) => ({ name: s.name, type: s.type, shndx: s.shndx, hasSection: s.section !== undefined }))),
+    defines: lazyDefines(() =>
+      readElfSync(path).symbols.map((s) => ({ name: s.name, type: s.type, shndx: s.shndx, hasSection: s.section !== undefined })),
+    ),
   };
 }
