@@ -2,7 +2,9 @@
  * The object the patch applies to ("parent"): vmlinux or one module. Its symbol table tells
  * which symbols the running code already has, and whether a static key belongs to a module.
  */
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
+import { UserError } from '../util/errors.js';
 import { readElfSync } from '../elf/read/read-elf.js';
 import { SHN_UNDEF, STT_FILE, STT_SECTION } from '../elf/constants.js';
 import type { DiffObject } from './model.js';
@@ -49,6 +51,7 @@ export function targetFromObject(object: DiffObject): PatchTarget {
 
 /** The file is read only if a question needs its symbols (vmlinux can be large). */
 export function loadTarget(path: string): PatchTarget {
+  if (!existsSync(path)) throw new UserError(`--parent ${path}: no such file`);
   return {
     ...targetNameFor(path),
     defines: lazyDefines(() =>
