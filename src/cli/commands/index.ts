@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { diffCommand } from './diff.js';
+import { elfDumpCommand } from './elf-dump.js';
 import { prepareCommand } from './prepare.js';
 import { testKernelCommand } from './test-kernel.js';
 import { vmTestCommand } from './vm-test.js';
@@ -8,6 +9,7 @@ import { vmTestCommand } from './vm-test.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
   diffCommand,
+  elfDumpCommand,
   prepareCommand,
   testKernelCommand,
   vmTestCommand,
