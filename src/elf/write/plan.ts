@@ -24,6 +24,9 @@ export interface WritePlan {
   sectionNames: ElfSection;
 }
 
+/** Largest section alignment written (kernel objects use at most a page or two). */
+const MAX_ALIGN = 1 << 24;
+
 /** Section types whose contents hold indexes this writer cannot remap. */
 const UNSUPPORTED_TYPES = new Map([
   [SHT_REL, 'SHT_REL (x86_64 objects use SHT_RELA)'],
@@ -70,6 +73,10 @@ export function planRelocatable(file: ElfFile): WritePlan {
     const what = `section ${section.name}`;
     const unsupported = UNSUPPORTED_TYPES.get(section.type);
     if (unsupported !== undefined) fail(`${what} is ${unsupported}, which this writer cannot encode`);
+    const align = section.addralign;
+    if (!Number.isSafeInteger(align) || align < 0 || align > MAX_ALIGN || (align & (align - 1)) !== 0) {
+      fail(`${what} has sh_addralign ${align}; it must be 0 or a power of two up to ${MAX_ALIGN}`);
+    }
     if (section.link !== undefined && !has(section.link)) fail(`${what} links to section ${section.link.name}, which is not in the object`);
     if (section.infoSection !== undefined && !has(section.infoSection)) fail(`${what} has sh_info naming section ${section.infoSection.name}, which is not in the object`);
     if (section.type === SHT_RELA) {

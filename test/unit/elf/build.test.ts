@@ -124,6 +124,11 @@ describe('building a new object from parts of a read one', () => {
     out.addSymbol(source.symbolByName('dispatch') as ElfSymbol);
     expect(() => writeRelocatable(out)).toThrow(/symbol dispatch is defined in section \.text\.dispatch, which is not in the object/);
 
+    const text = source.sectionByName('.text.dispatch') as ElfSection;
+    text.addralign = 1 << 30;
+    expect(() => writeRelocatable(source)).toThrow(/sh_addralign 1073741824; it must be 0 or a power of two/);
+    text.addralign = 16;
+
     const both = source.symbolByName('dispatch') as ElfSymbol;
     both.shndx = SHN_LIVEPATCH;
     expect(() => writeRelocatable(source)).toThrow(/both a section .* and the special index 0xff20/);
