@@ -5,6 +5,7 @@ import { onInterrupt } from '../util/interrupt.js';
 import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';
 import { applyPatch } from './apply-patch.js';
+import { exposeMarkerHeaders } from './marker-headers.js';
 import { TreeJournal } from './journal.js';
 import { runMake } from './make.js';
 import { objectsAffectedBy, readObjectIndex, type ObjectInfo } from './object-index.js';
@@ -48,6 +49,7 @@ export async function buildPatched(options: PatchedBuildOptions): Promise<Patche
     try {
       const touched = patches.flatMap((p) => p.files.flatMap((f) => [f.path, ...(f.renamedFrom ? [f.renamedFrom] : [])]));
       await journal.protect(touched.map((path) => join(tree.dir, path)));
+      await exposeMarkerHeaders(tree.dir, journal);
       const warnings: string[] = [];
       for (const patch of patches) warnings.push(...(await applyPatch(tree.dir, patch)).warnings);
 

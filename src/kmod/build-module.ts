@@ -1,6 +1,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runMake } from '../build/make.js';
+import type { Runner } from '../build/runner.js';
 import { UserError } from '../util/errors.js';
 import { generateModuleSources } from './generate.js';
 import type { PatchModuleSpec } from './spec.js';
@@ -31,6 +32,7 @@ export interface ModuleBuildOptions {
   /** Allow undefined symbols that modpost cannot resolve (livepatch symbols, checked later). */
   allowUnresolved?: boolean;
   jobs?: number;
+  runner?: Runner;
 }
 
 /** `make -C TREE M=DIR modules`; returns the path of the linked .ko. */
@@ -41,6 +43,7 @@ export async function buildModule(options: ModuleBuildOptions): Promise<string> 
     vars: { M: options.dir, ...(options.allowUnresolved ? { KBUILD_MODPOST_WARN: '1' } : {}) },
     logFile: join(options.dir, 'build.log'),
     jobs: options.jobs ?? 2,
+    ...(options.runner ? { runner: options.runner } : {}),
     what: `building the livepatch module ${options.name}`,
   });
   return join(options.dir, `${options.name}.ko`);

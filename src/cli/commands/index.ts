@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { buildCommand } from './build.js';
 import { diffCommand } from './diff.js';
 import { elfDumpCommand } from './elf-dump.js';
 import { prepareCommand } from './prepare.js';
@@ -8,6 +9,7 @@ import { vmTestCommand } from './vm-test.js';
 // Each command lives in its own file; register it here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
+  buildCommand,
   diffCommand,
   elfDumpCommand,
   prepareCommand,

@@ -1,0 +1,87 @@
+import { STB_GLOBAL, type ElfFile, type ElfSymbol } from '../elf/index.js';
+import { UserError } from '../util/errors.js';
+import { klpSymbolName } from './klp-names.js';
+import type { Exports } from './symvers.js';
+import type { TargetSymbol, TargetSymbols } from './target-symbols.js';
+
+/** How one symbol the patch refers to but does not define is reached at run time. */
+export interface Resolution {
+  symbol: string;
+  how: 'patch' | 'exported' | 'klp';
+  /** For 'klp': the object (vmlinux or a module) and the position. */
+  object?: string;
+  sympos?: number;
+}
+
+export interface ResolveContext {
+  /** Path of the object, for messages. */
+  objectPath: string;
+  /** Basename of its source (the STT_FILE name), e.g. "cmdline.c". */
+  sourceFile: string;
+  /** Local symbol names of the original object, to pick its block in the target's symtab. */
+  originalLocals: ReadonlySet<string>;
+  /** "vmlinux" or the module the object belongs to. */
+  target: string;
+  vmlinux: TargetSymbols;
+  /** The target module's symbols, when the target is a module. */
+  module?: TargetSymbols;
+  exports: Exports;
+  /** Global symbols defined by the patch module itself (any diffed object). */
+  definedInPatch: ReadonlySet<string>;
+}
+
+function choose(symbols: TargetSymbols, wanted: ElfSymbol, ctx: ResolveContext): TargetSymbol | undefined {
+  const candidates = symbols.named(wanted.name);
+  if (candidates.length <= 1) return candidates[0];
+  if (!wanted.isLocal) {
+    const globals = candidates.filter((c) => !c.local);
+    if (globals.length === 1) return globals[0];
+  }
+  const sameFile = candidates.filter((c) => c.local && c.file === ctx.sourceFile);
+  if (sameFile.length === 1) return sameFile[0];
+  const pool = sameFile.length > 1 ? sameFile : candidates.filter((c) => c.local);
+  const scored = pool.map((c) => ({ c, score: symbols.blockScore(c.block, ctx.originalLocals) })).sort((a, b) => b.score - a.score);
+  if (scored.length > 0 && (scored.length === 1 || (scored[0]?.score ?? 0) > (scored[1]?.score ?? 0))) return scored[0]?.c;
+  throw new UserError(
+    `${ctx.objectPath}: cannot tell which of the ${candidates.length} symbols named '${wanted.name}' in ${symbols.objectName} the patch refers to`,
+    { exitCode: 2, hint: 'the running kernel has several static symbols of this name in files of the same name' },
+  );
+}
+
+function resolveOne(symbol: ElfSymbol, ctx: ResolveContext): Resolution {
+  const name = symbol.name;
+  if (!symbol.isLocal && ctx.definedInPatch.has(name)) return { symbol: name, how: 'patch' };
+  const exported = symbol.isLocal ? undefined : ctx.exports.get(name);
+  const inModule = ctx.module ? choose(ctx.module, symbol, ctx) : undefined;
+  if (ctx.module && inModule) return { symbol: name, how: 'klp', object: ctx.module.objectName, sympos: ctx.module.positionOf(inModule) };
+  if (exported) return { symbol: name, how: 'exported' };
+  const inVmlinux = choose(ctx.vmlinux, symbol, ctx);
+  if (inVmlinux) return { symbol: name, how: 'klp', object: 'vmlinux', sympos: ctx.vmlinux.positionOf(inVmlinux) };
+  const where = ctx.module ? `${ctx.module.objectName} or vmlinux` : 'vmlinux';
+  throw new UserError(`${ctx.objectPath}: the patch refers to '${name}', which is not in ${where} nor exported by any module`, { exitCode: 2 });
+}
+
+/**
+ * Give every symbol the patch object refers to without defining it its run-time meaning:
+ * symbols exported by the kernel stay ordinary undefined symbols (the module loader resolves
+ * them); every other one becomes ".klp.sym.<object>.<name>,<sympos>", which the post-link
+ * step turns into a livepatch symbol resolved by the livepatch core.
+ */
+export function resolveUndefinedSymbols(object: ElfFile, ctx: ResolveContext): Resolution[] {
+  const referenced = new Set<ElfSymbol>();
+  for (const section of object.relocationSections) for (const relocation of section.relocations) referenced.add(relocation.symbol);
+  const resolutions: Resolution[] = [];
+  for (const symbol of referenced) {
+    if (!symbol.isUndefined || symbol.name === '') continue;
+    const resolution = resolveOne(symbol, ctx);
+    resolutions.push(resolution);
+    if (resolution.how === 'klp') {
+      symbol.name = klpSymbolName(resolution.object ?? 'vmlinux', symbol.name, resolution.sympos ?? 0);
+      symbol.bind = STB_GLOBAL;
+    } else if (symbol.isLocal) {
+      symbol.bind = STB_GLOBAL;
+    }
+  }
+  object.invalidateIndexes();
+  return resolutions;
+}

@@ -1,0 +1,69 @@
+import { readElf, STB_LOCAL, STT_FILE, STT_FUNC, STT_OBJECT, STT_NOTYPE, type ElfSymbol } from '../elf/index.js';
+
+/** A symbol of the running kernel (vmlinux or a module) as livepatch counts it. */
+export interface TargetSymbol {
+  name: string;
+  value: bigint;
+  local: boolean;
+  /** Name of the STT_FILE symbol of the block a local symbol belongs to (e.g. "cmdline.c"). */
+  file: string | undefined;
+  /** Index of that file block, to tell apart two files of the same name. */
+  block: number;
+}
+
+/**
+ * The symbol table of a patch target, indexed by name. The livepatch core finds a symbol by
+ * name and position: position N is the Nth symbol of that name in kallsyms order, which is
+ * address order, counted from 1; position 0 means the name must be unique.
+ */
+export class TargetSymbols {
+  private readonly byName = new Map<string, TargetSymbol[]>();
+  /** Local symbol names of each file block. */
+  private readonly blockNames: Set<string>[] = [];
+
+  constructor(readonly objectName: string, symbols: readonly ElfSymbol[]) {
+    let file: string | undefined;
+    let block = -1;
+    for (const symbol of symbols) {
+      if (symbol.type === STT_FILE) {
+        file = symbol.name;
+        block = this.blockNames.length;
+        this.blockNames.push(new Set());
+        continue;
+      }
+      if (symbol.name === '' || symbol.isUndefined) continue;
+      if (symbol.type !== STT_FUNC && symbol.type !== STT_OBJECT && symbol.type !== STT_NOTYPE) continue;
+      const local = symbol.bind === STB_LOCAL;
+      const entry: TargetSymbol = { name: symbol.name, value: symbol.value, local, file: local ? file : undefined, block: local ? block : -1 };
+      if (local && block >= 0) this.blockNames[block]?.add(symbol.name);
+      const list = this.byName.get(symbol.name);
+      if (list) list.push(entry);
+      else this.byName.set(symbol.name, [entry]);
+    }
+    for (const list of this.byName.values()) list.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  }
+
+  static async read(objectName: string, path: string): Promise<TargetSymbols> {
+    const elf = await readElf(path);
+    return new TargetSymbols(objectName, elf.symbols);
+  }
+
+  named(name: string): readonly TargetSymbol[] {
+    return this.byName.get(name) ?? [];
+  }
+
+  /** livepatch's position of a symbol among those of its name (0 when the name is unique). */
+  positionOf(symbol: TargetSymbol): number {
+    const list = this.named(symbol.name);
+    return list.length === 1 ? 0 : list.indexOf(symbol) + 1;
+  }
+
+  /** How many of NAMES are locals of file block BLOCK (to pick the block of an object). */
+  blockScore(block: number, names: Iterable<string>): number {
+    const set = this.blockNames[block];
+    if (!set) return 0;
+    let score = 0;
+    for (const name of names) if (set.has(name)) score++;
+    return score;
+  }
+}

@@ -1,0 +1,21 @@
+import { basename } from 'node:path';
+import { UserError } from '../util/errors.js';
+
+/** Longest module name: MODULE_NAME_LEN (56) less the terminating NUL. */
+export const MAX_MODULE_NAME = 55;
+
+/** "livepatch-<first patch name>", sanitised to [a-z0-9-], at most 55 characters. */
+export function defaultModuleName(patchPath: string): string {
+  const stem = basename(patchPath).replace(/\.(patch|diff)$/i, '');
+  const clean = stem.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'patch';
+  return `livepatch-${clean}`.slice(0, MAX_MODULE_NAME).replace(/-+$/, '');
+}
+
+export function checkModuleName(name: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new UserError(`--name ${name}: use letters, digits, '-' and '_' only`);
+  if (name.length > MAX_MODULE_NAME) throw new UserError(`--name ${name}: at most ${MAX_MODULE_NAME} characters`);
+  return name;
+}
+
+/** The name the kernel uses for the module and its livepatch sysfs directory. */
+export const kernelModuleName = (name: string) => name.replace(/-/g, '_');

@@ -1,0 +1,57 @@
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { readElf, writeRelocatable } from '../elf/index.js';
+import { checkModule, runningVermagic } from '../klp/check-module.js';
+import { convertToLivepatchFormat, type ConversionSummary } from '../klp/convert.js';
+import type { Exports } from '../klp/symvers.js';
+import { buildModule, writeModuleDir } from '../kmod/build-module.js';
+import { signModule, type SigningKey } from '../kmod/sign.js';
+import type { PatchModuleSpec } from '../kmod/spec.js';
+import { sha256 } from '../util/hash.js';
+import type { Runner } from '../build/runner.js';
+
+export interface ModuleStageOptions {
+  spec: PatchModuleSpec;
+  moduleDir: string;
+  tree: string;
+  runner: Runner;
+  exports: Exports;
+  modulesDir: string;
+  signing: SigningKey | undefined;
+  output: string;
+  jobs: number;
+}
+
+export interface BuiltModule {
+  path: string;
+  sha256: string;
+  signed: boolean;
+  conversion: ConversionSummary;
+  warnings: string[];
+}
+
+/**
+ * Generate the C skeleton, build it with the patch objects against the work tree (kbuild M=),
+ * convert the linked .ko to the livepatch ELF format, check it, sign it, and copy it out.
+ */
+export async function buildLivepatchModule(options: ModuleStageOptions): Promise<BuiltModule> {
+  const { spec } = options;
+  await writeModuleDir(spec, options.moduleDir);
+  const linked = await buildModule({
+    tree: options.tree, dir: options.moduleDir, name: spec.name, allowUnresolved: true, jobs: options.jobs, runner: options.runner,
+  });
+  const ko = await readElf(linked);
+  const conversion = convertToLivepatchFormat(ko);
+  const warnings = checkModule(ko, options.exports, await runningVermagic(options.modulesDir));
+  await writeFile(linked, writeRelocatable(ko));
+  let signed = false;
+  if (options.signing) {
+    await signModule(options.tree, linked, options.signing);
+    signed = true;
+  } else {
+    warnings.push('the module is not signed (no signing key for this kernel; see --sign-key/--sign-cert)');
+  }
+  await mkdir(dirname(options.output), { recursive: true });
+  await copyFile(linked, options.output);
+  return { path: options.output, sha256: sha256(await readFile(options.output)), signed, conversion, warnings };
+}

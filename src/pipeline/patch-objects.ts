@@ -1,0 +1,119 @@
+import { writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { readElf, STB_LOCAL, STT_FUNC, STT_OBJECT, type ElfFile } from '../elf/index.js';
+import { writeRelocatable } from '../elf/index.js';
+import { buildPatchObject } from '../diff/output.js';
+import { addFunctionAlias, AliasNamer } from '../klp/aliases.js';
+import { resolveUndefinedSymbols, type Resolution } from '../klp/resolve.js';
+import type { Exports } from '../klp/symvers.js';
+import type { TargetSymbols } from '../klp/target-symbols.js';
+import type { KlpCallbacksSpec, KlpFuncSpec, KlpObjectSpec } from '../kmod/spec.js';
+import { UserError } from '../util/errors.js';
+import type { ObjectDiff } from './diff-stage.js';
+
+/** A diffed object ready to be linked into the livepatch module. */
+export interface PatchObject {
+  diff: ObjectDiff;
+  /** File name inside the module directory. */
+  fileName: string;
+  path: string;
+  funcs: KlpFuncSpec[];
+  callbacks: KlpCallbacksSpec;
+  resolutions: Resolution[];
+}
+
+const HOOK_FIELDS = { pre_patch: 'prePatch', post_patch: 'postPatch', pre_unpatch: 'preUnpatch', post_unpatch: 'postUnpatch' } as const;
+
+export interface PatchObjectsOptions {
+  diffs: readonly ObjectDiff[];
+  moduleDir: string;
+  vmlinux: TargetSymbols;
+  moduleSymbols: (module: string) => Promise<TargetSymbols>;
+  exports: Exports;
+}
+
+async function localNames(path: string): Promise<Set<string>> {
+  const elf = await readElf(path);
+  return new Set(elf.symbols.filter((s) => s.bind === STB_LOCAL && (s.type === STT_FUNC || s.type === STT_OBJECT)).map((s) => s.name));
+}
+
+/**
+ * Write the patch object of every changed object: the differ's selection, global aliases for
+ * the replacement functions and callbacks, and livepatch names for every symbol that only the
+ * running kernel can provide. Also gives the klp_func / callback entries for the C skeleton.
+ */
+export async function writePatchObjects(options: PatchObjectsOptions): Promise<PatchObject[]> {
+  const changed = options.diffs.filter((d) => d.result.outcome === 'changed');
+  const models = new Map<ObjectDiff, ElfFile>();
+  for (const diff of changed) models.set(diff, buildPatchObject(diff.result.patched, diff.pair.object.path));
+  const definedInPatch = new Set<string>();
+  for (const model of models.values()) {
+    for (const s of model.symbols) if (!s.isLocal && !s.isUndefined && s.name) definedInPatch.add(s.name);
+  }
+  const namer = new AliasNamer();
+  const objects: PatchObject[] = [];
+  for (const diff of changed) {
+    const model = models.get(diff)!;
+    const funcs = diff.result.changedFunctions.map((name) => ({
+      oldName: name,
+      newSymbol: addFunctionAlias(model, name, namer.name('tsbp_new_', name)),
+      sympos: 0,
+    }));
+    const callbacks: KlpCallbacksSpec = {};
+    for (const callback of diff.result.callbacks) {
+      callbacks[HOOK_FIELDS[callback.hook]] = addFunctionAlias(model, callback.function, namer.name('tsbp_cb_', callback.function));
+    }
+    const target = diff.pair.object.target;
+    const module = target === 'vmlinux' ? undefined : await options.moduleSymbols(target);
+    const resolutions = resolveUndefinedSymbols(model, {
+      objectPath: diff.pair.object.path,
+      sourceFile: basename(diff.pair.object.source),
+      originalLocals: await localNames(diff.pair.original), // read once more below for the positions
+      target,
+      vmlinux: options.vmlinux,
+      ...(module ? { module } : {}),
+      exports: options.exports,
+      definedInPatch,
+    });
+    // The functions being replaced are found by name and position in the running kernel too.
+    const targetSymbols = module ?? options.vmlinux;
+    const locals = await localNames(diff.pair.original);
+    for (const func of funcs) func.sympos = functionPosition(targetSymbols, func.oldName, diff, locals);
+    const fileName = diff.pair.object.path.replace(/\//g, '__');
+    const path = join(options.moduleDir, `${fileName}_shipped`);
+    await writeFile(path, writeRelocatable(model));
+    objects.push({ diff, fileName, path, funcs, callbacks, resolutions });
+  }
+  return objects;
+}
+
+function functionPosition(symbols: TargetSymbols, name: string, diff: ObjectDiff, locals: ReadonlySet<string>): number {
+  const candidates = symbols.named(name);
+  if (candidates.length <= 1) return 0;
+  const file = basename(diff.pair.object.source);
+  const inFile = candidates.filter((c) => c.file === file);
+  const pool = inFile.length > 0 ? inFile : candidates;
+  const best = [...pool].sort((a, b) => symbols.blockScore(b.block, locals) - symbols.blockScore(a.block, locals))[0];
+  return best ? symbols.positionOf(best) : 0;
+}
+
+/** klp_object entries: one per target (vmlinux first), merging the objects of each target. */
+export function klpObjects(objects: readonly PatchObject[]): KlpObjectSpec[] {
+  const byTarget = new Map<string, KlpObjectSpec>();
+  for (const object of objects) {
+    const target = object.diff.pair.object.target;
+    let spec = byTarget.get(target);
+    if (!spec) {
+      spec = { name: target === 'vmlinux' ? null : target, funcs: [], callbacks: {} };
+      byTarget.set(target, spec);
+    }
+    spec.funcs.push(...object.funcs);
+    for (const [hook, fn] of Object.entries(object.callbacks) as [keyof KlpCallbacksSpec, string][]) {
+      if (spec.callbacks[hook]) {
+        throw new UserError(`two ${hook} callbacks for ${target}: ${spec.callbacks[hook]} and ${fn}; a patch may register one of each per object`, { exitCode: 2 });
+      }
+      spec.callbacks[hook] = fn;
+    }
+  }
+  return [...byTarget.values()].sort((a, b) => (a.name === null ? -1 : b.name === null ? 1 : a.name.localeCompare(b.name)));
+}

@@ -1,0 +1,136 @@
+import { readdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { withDir } from 'tmp-promise';
+import { buildPatched } from '../build/patched-build.js';
+import { readPatch } from '../build/patch-file.js';
+import { checkPatchPaths } from '../build/patch-policy.js';
+import type { Runner } from '../build/runner.js';
+import { resolveTarget, type TargetOptions } from '../build/target-kernel.js';
+import { prepareWorkTree } from '../build/work-tree.js';
+import { readSymvers } from '../klp/symvers.js';
+import { TargetSymbols } from '../klp/target-symbols.js';
+import type { PatchModuleSpec } from '../kmod/spec.js';
+import type { ObjectReport, RunReport } from '../report/run-report.js';
+import { UserError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import { diffAll, type ObjectDiff } from './diff-stage.js';
+import { checkModuleName, defaultModuleName } from './module-name.js';
+import { buildLivepatchModule } from './module-stage.js';
+import { klpObjects, writePatchObjects } from './patch-objects.js';
+import { StageRunner } from './stages.js';
+
+export const TOOL_VERSION = '0.1.0';
+
+export interface PipelineOptions {
+  patches: string[];
+  target: TargetOptions;
+  runner: Runner;
+  name?: string;
+  output?: string;
+  replace: boolean;
+  jobs?: number;
+  keepTmp: boolean;
+  entrySizes: (vmlinux: string) => Promise<ReadonlyMap<string, number>>;
+  signing?: { key: string; cert: string } | undefined;
+  log: Logger;
+}
+
+/** Find a module of the running kernel by its kernel name (underscores) under modulesDir. */
+async function findModule(modulesDir: string, name: string): Promise<string> {
+  const files = await readdir(modulesDir, { recursive: true }).catch(() => [] as string[]);
+  const hit = files.find((file) => file.endsWith('.ko') && file.split('/').pop()!.replace(/\.ko$/, '').replace(/-/g, '_') === name);
+  if (!hit) throw new UserError(`module ${name}: no ${name}.ko under ${modulesDir || '(no --modules-dir)'}`, { hint: 'give the running kernel\'s modules with --modules-dir' });
+  return join(modulesDir, hit);
+}
+
+function objectReport(diff: ObjectDiff, klpSymbols: string[]): ObjectReport {
+  const r = diff.result;
+  return {
+    object: diff.pair.object.path, target: diff.pair.object.target, outcome: r.outcome,
+    changedFunctions: r.changedFunctions, newFunctions: r.newFunctions, callbacks: r.callbacks.map((c) => ({ ...c })),
+    reasons: r.reasons, notes: r.notes, klpSymbols,
+  };
+}
+
+/** The whole job: patches in, a signed livepatch module out. */
+export async function runPipeline(options: PipelineOptions): Promise<RunReport> {
+  const { log } = options;
+  const stages = new StageRunner(log);
+  const jobs = options.jobs ?? availableParallelism();
+  const warnings: string[] = [];
+
+  const patches = await stages.run('validate', async () => {
+    const parsed = await Promise.all(options.patches.map((p) => readPatch(p)));
+    checkPatchPaths(parsed);
+    return parsed;
+  });
+  const name = checkModuleName(options.name ?? defaultModuleName(options.patches[0]!));
+  const target = await stages.run('target-kernel', () => resolveTarget(options.target, log));
+  const tree = await stages.run('original-build', () => prepareWorkTree({ target, runner: options.runner, log, jobs }));
+
+  return withDir(async ({ path: tmp }) => {
+    if (options.keepTmp) log(`keeping temporary files in ${tmp}`);
+    const built = await stages.run('patched-build', () => buildPatched({ tree, patches, outputDir: tmp, log, jobs }));
+    warnings.push(...built.warnings);
+
+    const diffs = await stages.run('diff', async () => {
+      const entrySizes = await options.entrySizes(target.vmlinux);
+      const parents = new Map<string, Promise<string>>();
+      const parentOf = (pair: { object: { target: string } }) => {
+        const t = pair.object.target;
+        if (t === 'vmlinux') return Promise.resolve(target.vmlinux);
+        if (!parents.has(t)) parents.set(t, findModule(target.modulesDir, t));
+        return parents.get(t)!;
+      };
+      return diffAll({ pairs: built.pairs, parentOf, entrySizes, concurrency: jobs });
+    });
+    const report: RunReport = {
+      module: name, signed: false, kernelRelease: target.release, runner: options.runner.description,
+      stages: stages.stages, objects: diffs.map((d) => objectReport(d, [])), warnings,
+    };
+    const refused = diffs.filter((d) => d.result.outcome === 'refused');
+    if (refused.length > 0) {
+      const reasons = refused.flatMap((d) => d.result.reasons.map((r) => `${d.pair.object.path}: ${r}`));
+      throw new UserError(`the patch cannot be live-patched safely:\n  ${reasons.join('\n  ')}`, { exitCode: 2 });
+    }
+    if (diffs.every((d) => d.result.outcome === 'no-change')) {
+      throw new UserError(`no functional change in ${diffs.map((d) => d.pair.object.path).join(', ')} (only moved lines, comments or line numbers?)`, { exitCode: 3 });
+    }
+
+    const moduleDir = join(tmp, 'module');
+    const objects = await stages.run('resolve', async () => {
+      const [vmlinux, exports] = await Promise.all([TargetSymbols.read('vmlinux', target.vmlinux), readSymvers(target.symvers)]);
+      const moduleSymbols = async (module: string) => TargetSymbols.read(module, await findModule(target.modulesDir, module));
+      const { mkdir } = await import('node:fs/promises');
+      await mkdir(moduleDir, { recursive: true });
+      return { list: await writePatchObjects({ diffs, moduleDir, vmlinux, moduleSymbols, exports }), exports };
+    });
+    for (const object of objects.list) {
+      const entry = report.objects.find((o) => o.object === object.diff.pair.object.path);
+      if (entry) entry.klpSymbols = object.resolutions.filter((r) => r.how === 'klp').map((r) => `${r.object}:${r.symbol},${r.sympos}`);
+    }
+
+    const spec: PatchModuleSpec = {
+      name,
+      description: `livepatch built by tsbuild-patch from ${options.patches.map((p) => p.split('/').pop()).join(', ')}`,
+      patches: options.patches.map((p) => p.split('/').pop()!),
+      kernelRelease: target.release,
+      toolVersion: TOOL_VERSION,
+      replace: options.replace,
+      objects: klpObjects(objects.list),
+      diffedObjects: objects.list.map((o) => o.fileName),
+    };
+    const output = resolve(options.output ?? `${name}.ko`);
+    const signing = options.signing ?? (target.signKey && target.signCert ? { key: target.signKey, cert: target.signCert } : undefined);
+    const module = await stages.run('module', () => buildLivepatchModule({
+      spec, moduleDir, tree: tree.dir, runner: options.runner, exports: objects.exports,
+      modulesDir: target.modulesDir, signing, output, jobs,
+    }));
+    warnings.push(...module.warnings);
+    report.output = module.path;
+    report.sha256 = module.sha256;
+    report.signed = module.signed;
+    return report;
+  }, { unsafeCleanup: !options.keepTmp, keep: options.keepTmp, prefix: 'tsbp-run-' });
+}

@@ -1,0 +1,47 @@
+/** The report of a pipeline run (`--json`), and its human summary. */
+export interface StageReport {
+  name: string;
+  seconds: number;
+}
+
+export interface ObjectReport {
+  object: string;
+  target: string;
+  outcome: 'changed' | 'no-change' | 'refused';
+  changedFunctions: string[];
+  newFunctions: string[];
+  callbacks: Array<{ hook: string; function: string }>;
+  reasons: string[];
+  notes: string[];
+  /** How the symbols the patch refers to are reached: exported, klp (with sympos), patch. */
+  klpSymbols: string[];
+}
+
+export interface RunReport {
+  module: string;
+  output?: string;
+  sha256?: string;
+  signed: boolean;
+  kernelRelease: string;
+  runner: string;
+  stages: StageReport[];
+  objects: ObjectReport[];
+  warnings: string[];
+  vmTest?: { status: string; exitStatus: number | undefined; output: string };
+}
+
+export function formatRunReport(report: RunReport): string {
+  const lines: string[] = [];
+  for (const object of report.objects) {
+    if (object.outcome !== 'changed') continue;
+    const target = object.target === 'vmlinux' ? 'vmlinux' : `module ${object.target}`;
+    for (const name of object.changedFunctions) lines.push(`  changed  ${name}  (${object.object}, ${target})`);
+    for (const name of object.newFunctions) lines.push(`  new      ${name}  (${object.object})`);
+    for (const cb of object.callbacks) lines.push(`  callback ${cb.hook}: ${cb.function}`);
+  }
+  for (const warning of report.warnings) lines.push(`warning: ${warning}`);
+  const total = report.stages.reduce((sum, s) => sum + s.seconds, 0);
+  lines.push(`stages: ${report.stages.map((s) => `${s.name} ${s.seconds.toFixed(1)} s`).join(', ')}; total ${total.toFixed(1)} s`);
+  if (report.output) lines.push(`${report.signed ? 'signed ' : ''}module: ${report.output}`);
+  return lines.join('\n') + '\n';
+}
