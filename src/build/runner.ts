@@ -16,6 +16,11 @@ export interface RunnerExecOptions {
   /** Variables to set (string) or to remove (undefined) for the command. */
   env: Record<string, string | undefined>;
   all?: boolean;
+  /**
+   * Host directories the command reads or writes besides the cache root, the OS temp dir and
+   * cwd (a container runner mounts them at the same paths; the host runner needs nothing).
+   */
+  mounts?: readonly string[];
 }
 
 export const hostRunner: Runner = {
