@@ -1,6 +1,7 @@
 import { copyFile, mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../util/log.js';
+import { processAlive } from '../util/lock.js';
 
 /**
  * A record of every file of the work tree that a patched build is about to change, with a
@@ -95,6 +96,7 @@ export async function repairWorkTree(entry: string, log: Logger): Promise<boolea
   const text = await readFile(join(entry, JOURNAL), 'utf8').catch(() => undefined);
   if (text === undefined) return false;
   const journal = JSON.parse(text) as JournalFile;
+  if (journal.pid !== process.pid && processAlive(journal.pid)) return false; // a live run owns it
   log(`repairing the work tree: run ${journal.pid} of ${journal.started} did not finish (${journal.records.length} files to restore)`);
   await restoreRecords(entry, journal.records);
   return true;

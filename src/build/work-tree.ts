@@ -10,6 +10,7 @@ import { onceMarked } from '../util/stage-marker.js';
 import { compilerIdentity } from './compiler.js';
 import { parseKconfig } from './kconfig.js';
 import { runMake } from './make.js';
+import { repairWorkTree } from './journal.js';
 import { buildObjectIndex } from './object-index.js';
 import { DIFF_BUILD_KCFLAGS } from './flags.js';
 import { copySourceDir, unpackTarball } from './populate-tree.js';
@@ -98,6 +99,7 @@ export async function prepareWorkTree(options: WorkTreeOptions): Promise<WorkTre
   await mkdir(entry, { recursive: true });
   const logFile = join(entry, 'build.log');
   await withDirLock(join(entry, 'build.lock'), (pid) => log(`waiting for process ${pid}, which is building ${dir}`), async () => {
+    await repairWorkTree(entry, log);
     await onceMarked(entry, 'populated', () =>
       target.source.kind === 'tarball'
         ? unpackTarball(target.source.tarball, target.source.topdir, dir, log)

@@ -27,10 +27,11 @@ async function probeOnce(engine: Engine): Promise<ProbeResult> {
 
 /** Whether ENGINE can be used right now; checked once per process. */
 export function probeEngine(engine: Engine): Promise<ProbeResult> {
-  let probe = probes.get(engine.kind);
+  const key = [engine.binary, ...engine.globalArgs].join(' ');
+  let probe = probes.get(key);
   if (!probe) {
     probe = probeOnce(engine);
-    probes.set(engine.kind, probe);
+    probes.set(key, probe);
   }
   return probe;
 }

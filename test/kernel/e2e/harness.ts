@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dirSync } from 'tmp-promise';
+import { hostRunner } from '../../../src/build/runner.js';
+import { runPipeline } from '../../../src/pipeline/run.js';
+import type { RunReport } from '../../../src/report/run-report.js';
+import { UserError } from '../../../src/util/errors.js';
+import { runInVm, type VmResult } from '../../../src/vm/run.js';
+import { testKernel } from '../test-kernel.js';
+
+export const PATCHES = fileURLToPath(new URL('../../patches/', import.meta.url));
+const outputs = dirSync({ prefix: 'tsbp-e2e-', unsafeCleanup: true });
+
+export interface Built {
+  report: RunReport;
+  ko: string;
+  seconds: number;
+}
+
+/** Run the whole pipeline on test/patches/NAME.patch, or a path, (or several) against the test kernel. */
+export async function buildLivepatch(names: string | string[], options: { name?: string; replace?: boolean } = {}): Promise<Built> {
+  const list = Array.isArray(names) ? names : [names];
+  const name = options.name ?? `livepatch-${list[0]!.split('/').pop()!.replace(/\.patch$/, '')}`;
+  const started = performance.now();
+  const report = await runPipeline({
+    patches: list.map((n) => (n.includes('/') ? n : join(PATCHES, `${n}.patch`))),
+    target: {},
+    runner: hostRunner,
+    name,
+    output: join(outputs.name, `${name}.ko`),
+    replace: options.replace ?? true,
+    keepTmp: false,
+    entrySizes: async () => new Map(),
+    log: (line) => process.stderr.write(`  [${name}] ${line}\n`),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  process.stderr.write(`  [${name}] built in ${seconds.toFixed(1)} s\n`);
+  return { report, ko: report.output!, seconds };
+}
+
+/** Run the pipeline and return the UserError it must fail with. */
+export async function buildFailure(names: string | string[]): Promise<UserError> {
+  try {
+    await buildLivepatch(names);
+  } catch (error) {
+    if (error instanceof UserError) return error;
+    throw error;
+  }
+  throw new Error(`${String(names)}: the pipeline did not fail`);
+}
+
+/** Boot the test kernel with MODULES and run SCRIPT; fails the test if the VM did not finish. */
+export async function boot(modules: string[], script: string, cmdline?: string): Promise<VmResult> {
+  const kernel = await testKernel();
+  const result = await runInVm({ bzImage: kernel.bzImage, script, modules, timeoutMs: 240_000, ...(cmdline ? { cmdline } : {}) });
+  if (result.status !== 'ok') {
+    throw new Error(`VM ${result.status}: ${result.problems.join('; ')}\n${result.console.slice(-3000)}`);
+  }
+  return result;
+}
+
+/** Guest shell: load a livepatch module and wait for its transition. */
+export const load = (ko: string, tag = 'load') => {
+  const file = ko.split('/').pop()!;
+  const patch = file.replace(/\.ko$/, '').replace(/-/g, '_');
+  return `insmod ./${file}; report ${tag} $?\nklp_wait ${patch}; report ${tag}_wait $?\n`;
+};
+
+/** Guest shell: disable a livepatch, wait until it is gone and remove its module. */
+export const unload = (ko: string, tag = 'unload') => {
+  const patch = ko.split('/').pop()!.replace(/\.ko$/, '').replace(/-/g, '_');
+  return `klp_disable ${patch}; report ${tag}_disable $?\nklp_wait_gone ${patch}; report ${tag}_gone $?\nrmmod ${patch}; report ${tag} $?\n`;
+};

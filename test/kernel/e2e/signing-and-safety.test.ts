@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { dir as tmpDir } from 'tmp-promise';
+import { describe, expect, it } from 'vitest';
+import { boot, buildFailure, buildLivepatch, load, PATCHES, unload } from './harness.js';
+import { hostRunner } from '../../../src/build/runner.js';
+import { defaultTarget } from '../../../src/build/target-kernel.js';
+import { prepareWorkTree } from '../../../src/build/work-tree.js';
+import { silentLogger } from '../../../src/util/log.js';
+
+const REPO = new URL('../../../', import.meta.url).pathname;
+const SIGNATURE_MAGIC = '~Module signature appended~\n';
+
+/** Content hash and mtime of files of the work tree, to prove a run left them exactly as they were. */
+async function snapshot(tree: string, files: string[]): Promise<Record<string, string>> {
+  const result: Record<string, string> = {};
+  for (const file of files) {
+    const path = join(tree, file);
+    const data = await readFile(path).catch(() => undefined);
+    const info = await stat(path).catch(() => undefined);
+    result[file] = data && info ? `${createHash('sha256').update(data).digest('hex')} ${info.mtimeMs}` : 'absent';
+  }
+  return result;
+}
+
+const WATCHED = [
+  'fs/proc/version.c', 'fs/proc/version.o', 'fs/proc/.version.o.cmd',
+  'fs/proc/loadavg.c', 'fs/proc/loadavg.o', 'fs/proc/.loadavg.o.cmd',
+  'include/linux/livepatch_helpers.h', 'include/kpatch-macros.h',
+];
+
+async function workTree() {
+  return prepareWorkTree({ target: await defaultTarget(silentLogger), runner: hostRunner, log: silentLogger });
+}
+
+describe('signed modules', () => {
+  it('loads with module.sig_enforce=1; the same module without its signature is rejected', async () => {
+    const { ko, report } = await buildLivepatch('proc-version-string', { name: 'livepatch-signed' });
+    expect(report.signed).toBe(true);
+    const bytes = await readFile(ko);
+    expect(bytes.subarray(bytes.length - SIGNATURE_MAGIC.length).toString()).toBe(SIGNATURE_MAGIC);
+    const sigLength = bytes.readUInt32BE(bytes.length - SIGNATURE_MAGIC.length - 4);
+    const unsignedDir = (await tmpDir({ unsafeCleanup: true })).path;
+    const unsigned = join(unsignedDir, 'livepatch-unsigned.ko');
+    await writeFile(unsigned, bytes.subarray(0, bytes.length - SIGNATURE_MAGIC.length - 12 - sigLength));
+    const vm = await boot([ko, unsigned], `
+      insmod ./livepatch-unsigned.ko; report unsigned $?
+      ${load(ko)}
+      report out "$(tail -n 1 /proc/version)"
+      ${unload(ko)}`, 'module.sig_enforce=1');
+    expect(vm.values['unsigned']).not.toBe('0');
+    expect(vm.values['load']).toBe('0');
+    expect(vm.values['out']).toBe('version: livepatched');
+    expect(vm.kernelLog).not.toMatch(/module verification failed/);
+  });
+});
+
+describe('the work tree is never left modified', () => {
+  it('is exactly as before after a successful run (content and times)', async () => {
+    const tree = await workTree();
+    const before = await snapshot(tree.dir, WATCHED);
+    await buildLivepatch('new-global', { name: 'livepatch-restore-check' });
+    await buildLivepatch('callbacks', { name: 'livepatch-restore-check2' });
+    expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
+    await expect(access(join(tree.entry, 'patch-journal.json'))).rejects.toThrow();
+  });
+
+  it('names the patch that does not apply and leaves the tree unchanged', async () => {
+    const tree = await workTree();
+    const before = await snapshot(tree.dir, WATCHED);
+    const good = await readFile(join(PATCHES, 'two-files.patch'), 'utf8');
+    const { path: dir } = await tmpDir({ unsafeCleanup: true });
+    // The second file's hunk does not match the source: the first file was already patched.
+    const bad = good.replace('idr_get_cursor(&task_active_pid_ns(current)->idr) - 1);\n \treturn 0;', 'idr_get_cursor(&task_active_pid_ns(current)->idr) - 2);\n \treturn 0;');
+    expect(bad).not.toBe(good);
+    await writeFile(join(dir, 'stale.patch'), bad);
+    const error = await buildFailure(join(dir, 'stale.patch'));
+    expect(error.message).toMatch(/stale\.patch does not apply/);
+    expect(error.message).toMatch(/loadavg\.c/);
+    expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
+  });
+
+  it('restores the tree when the user presses Ctrl-C during the patched build', async () => {
+    const tree = await workTree();
+    const before = await snapshot(tree.dir, WATCHED);
+    const child = execa('node', [join(REPO, 'bin/tsbuild-patch.js'), join(PATCHES, 'two-files.patch'), '-o', '/tmp/tsbp-ctrl-c.ko'], { reject: false, all: true });
+    let sent = false;
+    child.all?.on('data', (chunk: Buffer) => {
+      if (!sent && chunk.toString().includes('patched build:')) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const result = await child;
+    expect(sent).toBe(true);
+    expect(result.exitCode).toBe(130);
+    expect(String(result.all)).toMatch(/restoring the work tree/);
+    expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
+  });
+
+  it('repairs the tree at the next start after a run was killed outright', async () => {
+    const tree = await workTree();
+    const before = await snapshot(tree.dir, WATCHED);
+    const child = execa('node', [join(REPO, 'bin/tsbuild-patch.js'), join(PATCHES, 'two-files.patch'), '-o', '/tmp/tsbp-kill.ko'], { reject: false, all: true });
+    let killed = false;
+    child.all?.on('data', (chunk: Buffer) => {
+      if (!killed && chunk.toString().includes('patched build:')) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    });
+    await child;
+    expect(killed).toBe(true);
+    // Killed with the patch applied: the journal is still there and the source differs.
+    await access(join(tree.entry, 'patch-journal.json'));
+    expect((await snapshot(tree.dir, WATCHED))['fs/proc/version.c']).not.toBe(before['fs/proc/version.c']);
+    await workTree(); // any next run starts by repairing
+    expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
+  });
+});
