@@ -1,40 +1,83 @@
 /**
  * Benchmark the differ on the peer corpus: every pair diffed (and its patch object encoded)
- * in one process. Prints the total time, the slowest pair and the peak RSS.
+ * in one process.
  *
- *   npm run bench:diff [-- --rounds N]
+ *   npm run bench:diff [-- --runs N] [--rounds N]
  *
- * The first round includes JIT warm-up; later rounds show the steady state.
+ * What is measured: the JS that tsc emits (scripts/tsconfig.bench.json compiles the worker,
+ * bench-diff-rounds.ts, and the sources it imports with the project's options) run by plain
+ * node, never tsx's on-the-fly transpilation. Each run is a fresh node process:
+ * - cold: its first round over the 55 pairs (JIT warm-up, heap growth, first reads of the
+ *   files included), the figure the performance target is about;
+ * - warm: its later rounds (--rounds, default 3), the steady state;
+ * - start-up: node start plus loading the compiled modules, before the first round (not in
+ *   the round totals);
+ * - CPU: user + system time of the process during the round (GC and JIT threads included),
+ *   which is less disturbed than wall time when the machine is shared;
+ * - peak RSS: the process's high-water mark (getrusage).
+ * Totals are printed per run, then min / median over the runs (--runs, default 5).
  */
-import { diffObjects } from '../src/diff/diff-objects.js';
-import { buildPatchObject } from '../src/diff/output.js';
-import { writeRelocatable } from '../src/elf/write/write-relocatable.js';
-import { corpusAvailable, CORPUS_DIR, entrySizesFor, loadCorpus } from '../test/unit/diff/corpus-cases.js';
+import { execa } from 'execa';
+import { fileURLToPath } from 'node:url';
+import type { RoundFigures, RunFigures } from './bench-diff-rounds.js';
 
-if (!corpusAvailable()) {
-  console.error(`bench:diff: corpus not found at ${CORPUS_DIR}`);
-  process.exit(1);
+const scriptsDir = fileURLToPath(new URL('.', import.meta.url));
+const repoDir = fileURLToPath(new URL('..', import.meta.url));
+const compiledWorker = fileURLToPath(new URL('../node_modules/.cache/bench-diff/scripts/bench-diff-rounds.js', import.meta.url));
+
+function positiveOption(name: string, fallback: number): number {
+  const at = process.argv.indexOf(name);
+  if (at < 0) return fallback;
+  const value = Number(process.argv[at + 1]);
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`bench:diff: ${name} needs a positive integer`);
+    process.exit(1);
+  }
+  return value;
 }
 
-const roundsArg = process.argv.indexOf('--rounds');
-const rounds = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 1;
-const cases = loadCorpus();
-let peakRss = process.memoryUsage.rss();
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
-for (let round = 1; round <= rounds; round++) {
-  const started = performance.now();
-  let slowest = { name: '', ms: 0 };
-  for (const c of cases) {
-    const t = performance.now();
-    const result = diffObjects({ original: c.orig, patched: c.patched, entrySizes: entrySizesFor(c) });
-    if (result.outcome === 'changed') writeRelocatable(buildPatchObject(result.patched, `${c.name}.patch.o`));
-    const ms = performance.now() - t;
-    if (ms > slowest.ms) slowest = { name: c.name, ms };
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
-  }
-  const total = performance.now() - started;
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+function minMedian(values: readonly number[], format: (value: number) => string): string {
+  return `min ${format(Math.min(...values))}, median ${format(median(values))}`;
+}
+
+function describeRound(round: RoundFigures): string {
+  return `${seconds(round.totalMs)} (CPU ${seconds(round.cpuMs)}), slowest ${round.slowestName} ${seconds(round.slowestMs)}`;
+}
+
+const runCount = positiveOption('--runs', 5);
+const roundCount = positiveOption('--rounds', 3);
+
+console.log('bench:diff: compiling the differ with tsc (scripts/tsconfig.bench.json)');
+await execa('npx', ['tsc', '-p', `${scriptsDir}tsconfig.bench.json`], { cwd: repoDir, stdio: 'inherit' });
+
+const runs: RunFigures[] = [];
+for (let run = 1; run <= runCount; run++) {
+  const { stdout } = await execa('node', [compiledWorker, '--rounds', String(roundCount)], { cwd: repoDir, stderr: 'inherit' });
+  const figures = JSON.parse(stdout) as RunFigures;
+  runs.push(figures);
+  const [cold, ...warm] = figures.rounds as [RoundFigures, ...RoundFigures[]];
+  const warmText = warm.length > 0 ? `; warm ${warm.map((round) => seconds(round.totalMs)).join(' ')}` : '';
   console.log(
-    `round ${round}: ${cases.length} pairs in ${(total / 1000).toFixed(2)} s; slowest ${slowest.name} ${(slowest.ms / 1000).toFixed(3)} s; ` +
-      `peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`,
+    `run ${run}: start-up ${seconds(figures.startupMs)}; cold ${figures.pairs} pairs ${describeRound(cold)}${warmText}; ` +
+      `peak RSS ${mib(Math.max(...figures.rounds.map((round) => round.peakRssBytes)))}`,
   );
 }
+
+const colds = runs.map((run) => run.rounds[0] as RoundFigures);
+const warms = runs.flatMap((run) => run.rounds.slice(1));
+console.log(`cold total:   ${minMedian(colds.map((round) => round.totalMs), seconds)} (CPU ${minMedian(colds.map((round) => round.cpuMs), seconds)})`);
+console.log(`cold slowest: ${minMedian(colds.map((round) => round.slowestMs), seconds)}`);
+if (warms.length > 0) {
+  console.log(`warm total:   ${minMedian(warms.map((round) => round.totalMs), seconds)}; slowest ${minMedian(warms.map((round) => round.slowestMs), seconds)}`);
+}
+console.log(`start-up:     ${minMedian(runs.map((run) => run.startupMs), seconds)}`);
+console.log(`peak RSS:     max ${mib(Math.max(...runs.flatMap((run) => run.rounds.map((round) => round.peakRssBytes))))}`);

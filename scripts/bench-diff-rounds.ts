@@ -1,0 +1,68 @@
+/**
+ * One benchmark process of `npm run bench:diff` (see bench-diff.ts, which compiles this file
+ * with tsc and runs it under plain node): diffs every corpus pair (and encodes its patch
+ * object) `--rounds N` times and prints one JSON line with the figures of each round.
+ *
+ * Round 1 is the cold run: the first pass through the code in a fresh process, JIT warm-up
+ * and heap growth included. Module loading happens before it and is reported apart.
+ */
+import { diffObjects } from '../src/diff/diff-objects.js';
+import { buildPatchObject } from '../src/diff/output.js';
+import { writeRelocatable } from '../src/elf/write/write-relocatable.js';
+import { corpusAvailable, CORPUS_DIR, entrySizesFor, loadCorpus, type CorpusCase } from '../test/unit/diff/corpus-cases.js';
+
+/** performance.now() counts from the start of the process: this is node start-up plus module loading. */
+const loadedAt = performance.now();
+
+export interface RoundFigures {
+  totalMs: number;
+  slowestName: string;
+  slowestMs: number;
+  /** Main-thread and helper-thread CPU time of the process during the round. */
+  cpuMs: number;
+  peakRssBytes: number;
+}
+
+export interface RunFigures {
+  startupMs: number;
+  pairs: number;
+  rounds: RoundFigures[];
+}
+
+function runRound(cases: readonly CorpusCase[]): RoundFigures {
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  let slowestName = '';
+  let slowestMs = 0;
+  for (const c of cases) {
+    const t = performance.now();
+    const result = diffObjects({ original: c.orig, patched: c.patched, entrySizes: entrySizesFor(c) });
+    if (result.outcome === 'changed') writeRelocatable(buildPatchObject(result.patched, `${c.name}.patch.o`));
+    const ms = performance.now() - t;
+    if (ms > slowestMs) {
+      slowestMs = ms;
+      slowestName = c.name;
+    }
+  }
+  const totalMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  // The kernel's high-water mark of the process (getrusage), read after the pairs.
+  const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  return { totalMs, slowestName, slowestMs, cpuMs: (cpu.user + cpu.system) / 1000, peakRssBytes };
+}
+
+if (!corpusAvailable()) {
+  console.error(`bench:diff: corpus not found at ${CORPUS_DIR}`);
+  process.exit(1);
+}
+const roundsArg = process.argv.indexOf('--rounds');
+const roundCount = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 1;
+if (!Number.isInteger(roundCount) || roundCount < 1) {
+  console.error('bench:diff: --rounds needs a positive integer');
+  process.exit(1);
+}
+
+const cases = loadCorpus();
+const figures: RunFigures = { startupMs: loadedAt, pairs: cases.length, rounds: [] };
+for (let round = 1; round <= roundCount; round++) figures.rounds.push(runRound(cases));
+console.log(JSON.stringify(figures));
