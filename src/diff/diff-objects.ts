@@ -6,7 +6,7 @@
 import { bundleSymbols, linkChildFunctions, linkPrefixSymbols, markFentryCalls } from './structure.js';
 import { compareSections, compareSymbols } from './compare.js';
 import { correlateObjects } from './correlate.js';
-import { resolveEntrySizes, type EntrySizes } from './entry-sizes.js';
+import { resolveEntrySizes, type EntrySizeInput, type EntrySizes } from './entry-sizes.js';
 import { includeChangedFunctions, includeNewGlobals, includeStandardElements } from './include.js';
 import { loadObject } from './load.js';
 import {
@@ -33,8 +33,11 @@ export interface DiffOptions {
   patched: string;
   /** The ELF whose symbols the patch targets (vmlinux or a .ko); default: the original. */
   parent?: string;
-  /** Entry sizes of special sections given by the caller (section name -> bytes). */
-  entrySizes?: ReadonlyMap<string, number>;
+  /**
+   * Entry sizes of special sections given by the caller (section name -> bytes, or a size
+   * with its origin, see entrySizesFromFacts); sections left out take the arch defaults.
+   */
+  entrySizes?: ReadonlyMap<string, EntrySizeInput>;
 }
 
 export interface DiffResult {

@@ -15,7 +15,8 @@ export interface DiffReport {
   notes: string[];
   forcedFunctions: string[];
   target: { object: string; isModule: boolean };
-  entrySizes: Record<string, { size: number; origin: string }>;
+  /** Per special section: bytes per entry (null: the target kernel has none) and where that came from. */
+  entrySizes: Record<string, { size: number | null; origin: string }>;
   output?: string;
 }
 

@@ -113,11 +113,20 @@ function includeCompanion(object: DiffObject, name: string): void {
   }
 }
 
+/** The entry size of a special section the object has; an error if the target kernel has none. */
+function entrySizeOf(object: DiffObject, entrySizes: EntrySizes, section: string): number {
+  const resolved = entrySizes.get(section)!;
+  if (resolved.size === null) {
+    throw new UserError(`${object.path} has a ${section} section, but ${resolved.origin} (object and kernel built with different configurations?)`);
+  }
+  return resolved.size;
+}
+
 function rebuildOrc(object: DiffObject, entrySizes: EntrySizes): void {
   const orc = object.sectionsByName.get(ORC_UNWIND.name);
   const ip = object.sectionsByName.get(ORC_UNWIND.ipName);
   if (!orc || !ip?.rela) return;
-  const entrySize = entrySizes.get(ORC_UNWIND.name)!.size;
+  const entrySize = entrySizeOf(object, entrySizes, ORC_UNWIND.name);
   const count = orc.size / entrySize;
   if (!Number.isInteger(count) || ip.size !== count * ORC_UNWIND.ipEntrySize) {
     throw new UserError(`${object.path}: ${orc.name} (${orc.size} bytes) and ${ip.name} (${ip.size} bytes) disagree for ${entrySize}-byte ORC entries`);
@@ -153,9 +162,9 @@ export function rebuildSpecialSections(object: DiffObject, entrySizes: EntrySize
     const rela = section?.rela;
     if (!section || !rela) continue;
     const entries =
-      spec.layout === 'fixup-stubs'
+      spec.entry.kind === 'stubs'
         ? fixupEntries(object, section, rela)
-        : fixedEntries(section, rela, entrySizes.get(spec.name)!.size);
+        : fixedEntries(section, rela, entrySizeOf(object, entrySizes, spec.name));
     const kept: Entry[] = [];
     for (const entry of entries) {
       if (!entry.relocations.some(pointsIntoIncludedFunction)) continue;
@@ -169,7 +178,7 @@ export function rebuildSpecialSections(object: DiffObject, entrySizes: EntrySize
       }
       kept.push(entry);
     }
-    rebuild(section, rela, kept, spec.layout === 'fixup-stubs' ? moveExTableTargets(object, section) : undefined);
+    rebuild(section, rela, kept, spec.entry.kind === 'stubs' ? moveExTableTargets(object, section) : undefined);
     if (spec.companion && section.include) includeCompanion(object, spec.companion);
   }
   rebuildOrc(object, entrySizes);

@@ -1,8 +1,10 @@
 import type { CommandModule } from 'yargs';
 import { diffObjects } from '../../diff/diff-objects.js';
-import { parseEntrySizeOptions } from '../../diff/entry-sizes.js';
+import { entrySizesFromFacts, parseEntrySizeOptions, type EntrySizeInput } from '../../diff/entry-sizes.js';
 import { writePatchObject } from '../../diff/output.js';
 import { diffReport, EXIT_STATUS, formatReport } from '../../diff/report.js';
+import { entrySizesFromKernel } from '../../kernel-facts/entry-sizes.js';
+import { stderrLogger } from '../../util/log.js';
 
 interface Args {
   original: string;
@@ -10,6 +12,7 @@ interface Args {
   output: string;
   parent?: string;
   'entry-size'?: string[];
+  'entry-sizes-from'?: string;
   json: boolean;
 }
 
@@ -30,15 +33,25 @@ export const diffCommand: CommandModule<object, Args> = {
       .option('entry-size', {
         type: 'string',
         array: true,
-        describe: 'SECTION=BYTES: size of one entry of a special section (e.g. __bug_table=12); defaults: x86_64 Linux 6.1',
+        describe: 'SECTION=BYTES: size of one entry of a special section (e.g. __bug_table=12); wins over --entry-sizes-from; defaults: x86_64 Linux 6.1',
+      })
+      .option('entry-sizes-from', {
+        type: 'string',
+        describe: "VMLINUX: take the entry sizes of special sections from this kernel's DWARF (needs pahole; cached by build-id)",
       })
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' }),
-  handler: (args) => {
+  handler: async (args) => {
+    const entrySizes = new Map<string, EntrySizeInput>();
+    const vmlinux = args['entry-sizes-from'];
+    if (vmlinux !== undefined) {
+      for (const [section, size] of entrySizesFromFacts(await entrySizesFromKernel(vmlinux, stderrLogger))) entrySizes.set(section, size);
+    }
+    for (const [section, size] of parseEntrySizeOptions(args['entry-size'] ?? [])) entrySizes.set(section, size);
     const result = diffObjects({
       original: args.original,
       patched: args.patched,
       ...(args.parent !== undefined ? { parent: args.parent } : {}),
-      entrySizes: parseEntrySizeOptions(args['entry-size'] ?? []),
+      entrySizes,
     });
     if (result.outcome === 'changed') writePatchObject(result.patched, args.output);
     const report = diffReport(result, result.outcome === 'changed' ? args.output : undefined);

@@ -72,6 +72,20 @@ describe('special sections on gcc-12 objects', () => {
     expect(sectionSize(out, '__ex_table')).toBe(24);
   });
 
+  it('takes sizes with their origin, and refuses a section the target kernel has no struct for', async () => {
+    const pair = await compilePair(workdir, 'extable-kernel', EX_SOURCE(2), EX_SOURCE(7));
+    const measured = diffObjects({ ...pair, entrySizes: new Map([['__ex_table', { size: 12, origin: 'vmlinux DWARF (/k/vmlinux)' }]]) });
+    expect(measured.entrySizes.get('__ex_table')).toEqual({ size: 12, origin: 'vmlinux DWARF (/k/vmlinux)' });
+    expect(measured.entrySizes.get('.smp_locks')).toEqual({ size: 4, origin: expect.stringMatching(/^fixed: s32 /) });
+    const absent = new Map([['__ex_table', { size: null, origin: 'vmlinux DWARF (/k/vmlinux) has no struct exception_table_entry' }]]);
+    expect(() => diffObjects({ ...pair, entrySizes: absent })).toThrow(
+      new RegExp(`${pair.patched.replaceAll('.', '\\.')} has a __ex_table section, but vmlinux DWARF \\(/k/vmlinux\\) has no struct exception_table_entry`),
+    );
+    // A section the objects do not have may be absent from the kernel.
+    const noJumps = new Map([['__jump_table', { size: null, origin: 'vmlinux DWARF (/k/vmlinux) has no struct jump_entry' }]]);
+    expect(diffObjects({ ...pair, entrySizes: noJumps }).outcome).toBe('changed');
+  });
+
   it('keeps a jump label whose key lives in vmlinux', async () => {
     const result = await diffSources(workdir, 'jump-vmlinux', JUMP_SOURCE(1), JUMP_SOURCE(2));
     expect(result.outcome).toBe('changed');
