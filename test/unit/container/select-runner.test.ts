@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import type { Engine } from '../../../src/build/container/engine.js';
+import { probeEngine } from '../../../src/build/container/probe.js';
+import { selectRunner } from '../../../src/build/container/select-runner.js';
+import { hostRunner } from '../../../src/build/runner.js';
+
+const fakeEngine = (binary: string, globalArgs: string[] = []): Engine => ({
+  kind: 'podman', binary, globalArgs, runArgs: [], baseImage: 'debian:bookworm', installHint: 'install it',
+});
+
+describe('selectRunner', () => {
+  it('runs on the host for --container none', async () => {
+    expect(await selectRunner('none', () => {})).toBe(hostRunner);
+  });
+});
+
+describe('probeEngine', () => {
+  it('reports a missing engine binary', async () => {
+    const probe = await probeEngine(fakeEngine('tsbuild-patch-no-such-engine'));
+    expect(probe).toEqual({ ok: false, reason: "'tsbuild-patch-no-such-engine' is not installed" });
+  });
+
+  it('reports an engine whose info fails, with its message', async () => {
+    const probe = await probeEngine(fakeEngine('sh', ['-c', 'echo "cannot connect to the daemon" >&2; exit 1', 'sh']));
+    expect(probe.ok).toBe(false);
+    expect(probe.ok ? '' : probe.reason).toContain('cannot connect to the daemon');
+  });
+
+  it('accepts an engine that answers with a version, and asks only once', async () => {
+    const engine = fakeEngine('sh', ['-c', 'echo 4.3.1 runc; date +%s%N', 'sh']);
+    const first = await probeEngine(engine);
+    expect(first.ok).toBe(true);
+    expect(await probeEngine(engine)).toEqual(first);
+  });
+});
