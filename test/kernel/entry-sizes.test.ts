@@ -95,8 +95,8 @@ function smallestRepeat(all: readonly Instance[], limit: number): number | undef
 describe('entry sizes from the test kernel', () => {
   it('measures every struct of the arch table, or says the kernel lacks it', () => {
     log(`pahole measurement of ${vmlinux}: ${measureSeconds.toFixed(2)} s`);
-    const tags = structSizedSections().map((spec) => spec.section);
-    expect([...measured.sizes.keys(), ...measured.absent.map((absent) => absent.section)].sort()).toEqual([...tags].sort());
+    const sections = structSizedSections().map((spec) => spec.section);
+    expect([...measured.sizes.keys(), ...measured.absent.map((absent) => absent.section)].sort()).toEqual([...sections].sort());
     expect(measured.identity).toMatch(/^build-id [0-9a-f]{40}$/);
     expect(measured.cached).toBe(false);
   });
