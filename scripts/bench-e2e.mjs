@@ -15,7 +15,7 @@ async function once(log) {
   const started = performance.now();
   const report = await runPipeline({
     patches: [patch], target: {}, runner: hostRunner, output: `${tmpdir()}/tsbp-bench-e2e.ko`,
-    replace: true, keepTmp: false, entrySizes: async () => new Map(), log,
+    replace: true, keepTmp: false, log,
   });
   return { report, total: (performance.now() - started) / 1000 };
 }

@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import { diffObjects, type DiffResult } from '../diff/diff-objects.js';
 import type { ObjectPair } from '../build/patched-build.js';
-import type { ResolvedEntrySizeInput } from './entry-size-input.js';
+import type { EntrySizeInput } from '../diff/entry-sizes.js';
 
 export interface ObjectDiff {
   pair: ObjectPair;
@@ -13,7 +13,7 @@ export interface ObjectDiff {
 export interface DiffStageOptions {
   pairs: readonly ObjectPair[];
   parentOf: (pair: ObjectPair) => Promise<string>;
-  entrySizes: ResolvedEntrySizeInput;
+  entrySizes: ReadonlyMap<string, EntrySizeInput>;
   concurrency: number;
 }
 

@@ -8,6 +8,8 @@ import { checkPatchPaths } from '../build/patch-policy.js';
 import type { Runner } from '../build/runner.js';
 import { resolveTarget, type TargetOptions } from '../build/target-kernel.js';
 import { prepareWorkTree } from '../build/work-tree.js';
+import { entrySizesFromFacts } from '../diff/entry-sizes.js';
+import { entrySizesFromKernel } from '../kernel-facts/entry-sizes.js';
 import { readSymvers } from '../klp/symvers.js';
 import { TargetSymbols } from '../klp/target-symbols.js';
 import type { PatchModuleSpec } from '../kmod/spec.js';
@@ -31,7 +33,6 @@ export interface PipelineOptions {
   replace: boolean;
   jobs?: number;
   keepTmp: boolean;
-  entrySizes: (vmlinux: string) => Promise<ReadonlyMap<string, number>>;
   signing?: { key: string; cert: string } | undefined;
   log: Logger;
 }
@@ -75,7 +76,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunReport> 
     warnings.push(...built.warnings);
 
     const diffs = await stages.run('diff', async () => {
-      const entrySizes = await options.entrySizes(target.vmlinux);
+      const entrySizes = entrySizesFromFacts(await entrySizesFromKernel(target.vmlinux, log));
       const parents = new Map<string, Promise<string>>();
       const parentOf = (pair: { object: { target: string } }) => {
         const t = pair.object.target;

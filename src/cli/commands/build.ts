@@ -71,10 +71,6 @@ export const buildCommand: CommandModule<object, Args> = {
       replace: args.replace,
       ...(args.jobs ? { jobs: args.jobs } : {}),
       keepTmp: args.keepTmp || args.debug,
-      entrySizes: async () => {
-        log('entry sizes of special sections: x86_64 6.1 defaults of src/arch/x86_64/special-sections.ts (not read from the kernel yet)');
-        return new Map();
-      },
       signing: args.signKey && args.signCert ? { key: args.signKey, cert: args.signCert } : undefined,
       log,
     });

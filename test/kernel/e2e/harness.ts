@@ -30,7 +30,6 @@ export async function buildLivepatch(names: string | string[], options: { name?:
     output: join(outputs.name, `${name}.ko`),
     replace: options.replace ?? true,
     keepTmp: false,
-    entrySizes: async () => new Map(),
     log: (line) => process.stderr.write(`  [${name}] ${line}\n`),
   });
   const seconds = (performance.now() - started) / 1000;
