@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what tsbuild-patch and its tests need on a Debian 12 (bookworm) machine:
-# the kernel source and build dependencies, qemu and busybox for VM tests, and the npm packages.
+# the kernel source and build dependencies, qemu and busybox for VM tests, podman (with runc)
+# and debootstrap for the build container, and the npm packages.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   linux-source-6.1 gcc make flex bison bc libelf-dev libssl-dev dwarves cpio kmod xz-utils openssl patch rsync
   qemu-system-x86 busybox-static binutils git
+  podman runc debootstrap
 )
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { hostRunner } from '../../build/runner.js';
+import { CONTAINER_CHOICES, selectRunner, type ContainerChoice } from '../../build/container/select-runner.js';
 import { resolveTarget } from '../../build/target-kernel.js';
 import { prepareWorkTree } from '../../build/work-tree.js';
 import { stderrLogger } from '../../util/log.js';
@@ -12,15 +12,22 @@ interface Args {
   symvers?: string;
   modulesDir?: string;
   jobs?: number;
+  container: ContainerChoice;
 }
 
 export const prepareCommand: CommandModule<object, Args> = {
   command: 'prepare',
   describe: 'Build and cache the original kernel tree (with -ffunction-sections) ahead of the first patch',
-  builder: (y) => withKernelOptions(y),
+  builder: (y) =>
+    withKernelOptions(y).option('container', {
+      choices: CONTAINER_CHOICES, default: 'auto' as ContainerChoice,
+      describe: 'where the kernel build runs: auto = podman, else docker, else the host',
+    }),
   handler: async (args) => {
+    const runner = await selectRunner(args.container, stderrLogger);
+    stderrLogger(`kernel builds run in: ${runner.description}`);
     const target = await resolveTarget(targetOptionsFrom(args), stderrLogger);
-    const tree = await prepareWorkTree({ target, runner: hostRunner, log: stderrLogger, ...(args.jobs ? { jobs: args.jobs } : {}) });
+    const tree = await prepareWorkTree({ target, runner, log: stderrLogger, ...(args.jobs ? { jobs: args.jobs } : {}) });
     process.stdout.write(`${tree.dir}\n`);
   },
 };
