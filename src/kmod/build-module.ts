@@ -20,7 +20,12 @@ export async function writeModuleDir(spec: PatchModuleSpec, dir: string, options
   const { source, kbuild } = await generateModuleSources(spec);
   await writeFile(join(dir, 'livepatch-module.c'), source);
   await writeFile(join(dir, 'Kbuild'), kbuild);
-  for (const [name, path] of options.objects ?? []) await copyFile(path, join(dir, `${name}_shipped`));
+  for (const [name, path] of options.objects ?? []) {
+    await copyFile(path, join(dir, `${name}_shipped`));
+    // modpost reads .<object>.cmd of every object of a module (export CRCs are recorded there);
+    // a patch object exports nothing, so a command line alone is enough.
+    await writeFile(join(dir, `.${name}.cmd`), `cmd_${join(dir, name)} := cat ${join(dir, `${name}_shipped`)} > ${join(dir, name)}\n`);
+  }
   for (const [name, text] of Object.entries(options.extraFiles ?? {})) await writeFile(join(dir, name), text);
 }
 

@@ -13,6 +13,8 @@ import type { Runner } from '../build/runner.js';
 export interface ModuleStageOptions {
   spec: PatchModuleSpec;
   moduleDir: string;
+  /** Patch objects: file name in the module → path. */
+  objects: ReadonlyMap<string, string>;
   tree: string;
   runner: Runner;
   exports: Exports;
@@ -36,7 +38,7 @@ export interface BuiltModule {
  */
 export async function buildLivepatchModule(options: ModuleStageOptions): Promise<BuiltModule> {
   const { spec } = options;
-  await writeModuleDir(spec, options.moduleDir);
+  await writeModuleDir(spec, options.moduleDir, { objects: options.objects });
   const linked = await buildModule({
     tree: options.tree, dir: options.moduleDir, name: spec.name, allowUnresolved: true, jobs: options.jobs, runner: options.runner,
   });

@@ -26,7 +26,8 @@ const HOOK_FIELDS = { pre_patch: 'prePatch', post_patch: 'postPatch', pre_unpatc
 
 export interface PatchObjectsOptions {
   diffs: readonly ObjectDiff[];
-  moduleDir: string;
+  /** Where the patch objects are written. */
+  objectsDir: string;
   vmlinux: TargetSymbols;
   moduleSymbols: (module: string) => Promise<TargetSymbols>;
   exports: Exports;
@@ -80,7 +81,7 @@ export async function writePatchObjects(options: PatchObjectsOptions): Promise<P
     const locals = await localNames(diff.pair.original);
     for (const func of funcs) func.sympos = functionPosition(targetSymbols, func.oldName, diff, locals);
     const fileName = diff.pair.object.path.replace(/\//g, '__');
-    const path = join(options.moduleDir, `${fileName}_shipped`);
+    const path = join(options.objectsDir, fileName);
     await writeFile(path, writeRelocatable(model));
     objects.push({ diff, fileName, path, funcs, callbacks, resolutions });
   }

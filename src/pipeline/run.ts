@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { withDir } from 'tmp-promise';
+import { dir as tmpDir } from 'tmp-promise';
 import { buildPatched } from '../build/patched-build.js';
 import { readPatch } from '../build/patch-file.js';
 import { checkPatchPaths } from '../build/patch-policy.js';
@@ -70,8 +70,10 @@ export async function runPipeline(options: PipelineOptions): Promise<RunReport> 
   const target = await stages.run('target-kernel', () => resolveTarget(options.target, log));
   const tree = await stages.run('original-build', () => prepareWorkTree({ target, runner: options.runner, log, jobs }));
 
-  return withDir(async ({ path: tmp }) => {
-    if (options.keepTmp) log(`keeping temporary files in ${tmp}`);
+  const scratch = await tmpDir({ unsafeCleanup: true, prefix: 'tsbp-run-' });
+  const tmp = scratch.path;
+  if (options.keepTmp) log(`keeping temporary files in ${tmp}`);
+  try {
     const built = await stages.run('patched-build', () => buildPatched({ tree, patches, outputDir: tmp, log, jobs }));
     warnings.push(...built.warnings);
 
@@ -100,12 +102,13 @@ export async function runPipeline(options: PipelineOptions): Promise<RunReport> 
     }
 
     const moduleDir = join(tmp, 'module');
+    const objectsDir = join(tmp, 'patch-objects');
     const objects = await stages.run('resolve', async () => {
       const [vmlinux, exports] = await Promise.all([TargetSymbols.read('vmlinux', target.vmlinux), readSymvers(target.symvers)]);
       const moduleSymbols = async (module: string) => TargetSymbols.read(module, await findModule(target.modulesDir, module));
       const { mkdir } = await import('node:fs/promises');
-      await mkdir(moduleDir, { recursive: true });
-      return { list: await writePatchObjects({ diffs, moduleDir, vmlinux, moduleSymbols, exports }), exports };
+      await mkdir(objectsDir, { recursive: true });
+      return { list: await writePatchObjects({ diffs, objectsDir, vmlinux, moduleSymbols, exports }), exports };
     });
     for (const object of objects.list) {
       const entry = report.objects.find((o) => o.object === object.diff.pair.object.path);
@@ -125,7 +128,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunReport> 
     const output = resolve(options.output ?? `${name}.ko`);
     const signing = options.signing ?? (target.signKey && target.signCert ? { key: target.signKey, cert: target.signCert } : undefined);
     const module = await stages.run('module', () => buildLivepatchModule({
-      spec, moduleDir, tree: tree.dir, runner: options.runner, exports: objects.exports,
+      spec, moduleDir, objects: new Map(objects.list.map((o) => [o.fileName, o.path])), tree: tree.dir, runner: options.runner, exports: objects.exports,
       modulesDir: target.modulesDir, signing, output, jobs,
     }));
     warnings.push(...module.warnings);
@@ -133,5 +136,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunReport> 
     report.sha256 = module.sha256;
     report.signed = module.signed;
     return report;
-  }, { unsafeCleanup: !options.keepTmp, keep: options.keepTmp, prefix: 'tsbp-run-' });
+  } finally {
+    if (!options.keepTmp) await scratch.cleanup();
+  }
 }
