@@ -1,4 +1,5 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir as tmpDir } from 'tmp-promise';
@@ -55,6 +56,22 @@ for (const { choice, skip } of engines) {
     it('is the requested engine with the Dockerfile-hash image', () => {
       expect(runner.kind).toBe(choice);
       expect(runner.description).toMatch(new RegExp(`^${choice} \\(tsbuild-patch-builder:[0-9a-f]{12}\\)$`));
+    });
+
+    it('runs as the host\'s name and user, with only the given variables, in the given directory', async () => {
+      const { path: cwd, cleanup } = await tmpDir({ unsafeCleanup: true });
+      try {
+        const child = runner.exec('sh', ['-c', 'uname -n; echo "$KBUILD_BUILD_USER"; echo "${KCFLAGS-unset} ${ARCH-unset}"; pwd; id -u'], {
+          cwd, env: { ARCH: 'x86_64', KCFLAGS: undefined }, all: true,
+        });
+        let output = '';
+        child.all?.on('data', (data: Buffer) => { output += data.toString(); });
+        const result = await child;
+        expect(result.exitCode).toBe(0);
+        expect(output.trim().split('\n')).toEqual([hostname(), userInfo().username, 'unset x86_64', cwd, String(process.getuid?.())]);
+      } finally {
+        await cleanup();
+      }
     });
 
     it('finds a single object of the host-built tree up to date (same compiler, same paths)', async () => {

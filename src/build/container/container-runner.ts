@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir, userInfo } from 'node:os';
 import { execa, type Options, type ResultPromise } from 'execa';
 import { cacheRoot } from '../../util/cache.js';
 import { onInterrupt } from '../../util/interrupt.js';
 import type { Runner } from '../runner.js';
+import { buildIdentityEnv } from './build-identity.js';
 import { engineCall, engineCommand, type Engine } from './engine.js';
 import type { BuilderImage } from './image.js';
 import { containerRunArgs } from './run-args.js';
@@ -35,7 +36,8 @@ export interface ContainerRunnerOptions {
 
 /**
  * A Runner that runs each command in a fresh build container. The cache root, the OS temp dir,
- * the working directory and any extra mounts appear at their host paths. A container never
+ * the working directory and any extra mounts appear at their host paths; the host name and the
+ * kbuild identity variables are the host's, so a kernel built inside records the same builder. A container never
  * outlives its command's owner: killing the engine client removes it, an interrupt of this
  * process removes it before exiting, and the watchdog inside ends it when this process dies.
  */
@@ -45,16 +47,17 @@ export function createContainerRunner(options: ContainerRunnerOptions): Runner {
   mkdirSync(root, { recursive: true });
   const alwaysMounted = [root, tmpdir(), ...(options.mounts ?? [])];
   const user = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+  const identity = buildIdentityEnv(process.env, userInfo().username);
   return {
     kind: engine.kind,
     description: `${engine.kind} (${image.tag})`,
     exec(file, args, execOptions) {
       const name = containerName();
       const runArgs = containerRunArgs({
-        engine, image: image.tag, name, user,
+        engine, image: image.tag, name, user, hostname: hostname(),
         mounts: [...alwaysMounted, ...(execOptions.cwd ? [execOptions.cwd] : []), ...(execOptions.mounts ?? [])],
         ...(execOptions.cwd ? { cwd: execOptions.cwd } : {}),
-        env: execOptions.env,
+        env: { ...identity, ...execOptions.env },
         labels: { [OWNER_LABEL]: String(process.pid) },
       });
       const [binary, fullArgs] = engineCommand(engine, [...runArgs, ...watchedCommand(file, args)]);

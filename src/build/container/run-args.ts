@@ -41,6 +41,8 @@ export interface RunSpec {
   env: Record<string, string | undefined>;
   /** The host user; docker runs as it, rootless podman maps it with keep-id. */
   user: { uid: number; gid: number };
+  /** The container's host name: kbuild records `uname -n` in the kernel (compile.h). */
+  hostname?: string;
   /** Labels to find the container again (e.g. the owning process). */
   labels?: Record<string, string>;
 }
@@ -56,11 +58,12 @@ export function userArgs(engine: Engine, user: { uid: number; gid: number }): st
 /**
  * Arguments of `<engine> run` (after the engine's global flags) for a build command: removed
  * when done, named, stdin kept open (the watchdog inside ends the command when it closes), no
- * network, mounts at host paths, working directory, environment, user. All flags come before
+ * network, the host's name, mounts at host paths, working directory, environment, user. All flags come before
  * the image name.
  */
 export function containerRunArgs(spec: RunSpec): string[] {
   const args = ['run', '--rm', '--interactive', '--name', spec.name, '--network', 'none', ...spec.engine.runArgs];
+  if (spec.hostname) args.push('--hostname', spec.hostname);
   for (const [key, value] of Object.entries(spec.labels ?? {})) args.push('--label', `${key}=${value}`);
   args.push(...userArgs(spec.engine, spec.user));
   for (const path of sameMountPaths(spec.mounts)) args.push('--volume', `${path}:${path}`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DOCKER, PODMAN } from '../../../src/build/container/engine.js';
+import { buildIdentityEnv } from '../../../src/build/container/build-identity.js';
 import { containerRunArgs, envArgs, sameMountPaths, userArgs } from '../../../src/build/container/run-args.js';
 
 /** Values of every occurrence of FLAG in ARGS. */
@@ -89,5 +90,18 @@ describe('containerRunArgs', () => {
   it('leaves the working directory to the image when no cwd is given', () => {
     const { cwd: _cwd, ...withoutCwd } = base;
     expect(containerRunArgs({ engine: DOCKER, ...withoutCwd })).not.toContain('--workdir');
+  });
+});
+
+describe('build identity', () => {
+  it('carries the host name into the container', () => {
+    const args = containerRunArgs({ engine: PODMAN, image: 'i', name: 'n', mounts: [], env: {}, user: { uid: 0, gid: 0 }, hostname: 'buildhost' });
+    expect(flagValues(args, '--hostname')).toEqual(['buildhost']);
+  });
+
+  it('passes the host kbuild identity variables and defaults the build user', () => {
+    expect(buildIdentityEnv({ KBUILD_BUILD_TIMESTAMP: 'Thu Jan 1 00:00:00 UTC 2025', PATH: '/usr/bin', HOME: '/root' }, 'alice'))
+      .toEqual({ KBUILD_BUILD_TIMESTAMP: 'Thu Jan 1 00:00:00 UTC 2025', KBUILD_BUILD_USER: 'alice' });
+    expect(buildIdentityEnv({ KBUILD_BUILD_USER: 'ci', KBUILD_BUILD_HOST: 'h' }, 'alice')).toEqual({ KBUILD_BUILD_USER: 'ci', KBUILD_BUILD_HOST: 'h' });
   });
 });
