@@ -37,9 +37,10 @@ export interface ContainerRunnerOptions {
 /**
  * A Runner that runs each command in a fresh build container. The cache root, the OS temp dir,
  * the working directory and any extra mounts appear at their host paths; the host name and the
- * kbuild identity variables are the host's, so a kernel built inside records the same builder. A container never
- * outlives its command's owner: killing the engine client removes it, an interrupt of this
- * process removes it before exiting, and the watchdog inside ends it when this process dies.
+ * kbuild identity variables are the host's, so a kernel built inside records the same builder.
+ * A container never outlives its command's owner: killing the engine client removes it, an
+ * interrupt of this process removes it before exiting, and the watchdog inside ends it when
+ * this process dies.
  */
 export function createContainerRunner(options: ContainerRunnerOptions): Runner {
   const { engine, image } = options;
