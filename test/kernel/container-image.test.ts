@@ -5,13 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { engineCall, PODMAN } from '../../src/build/container/engine.js';
 import { builderImageTag, ensureBuilderImage } from '../../src/build/container/image.js';
 import { probeEngine } from '../../src/build/container/probe.js';
+import { selectRunner } from '../../src/build/container/select-runner.js';
 import { checkImageToolchain } from '../../src/build/container/toolchain-check.js';
 
 // Image management with podman (installed by scripts/install-deps.sh), on small images built
 // from Dockerfiles written here; the base image is seeded on first use like the real one.
 describe('build image management (podman)', () => {
-  it('probes podman as working', async () => {
+  it('probes podman as working, and auto picks it', async () => {
     expect(await probeEngine(PODMAN)).toMatchObject({ ok: true });
+    expect((await selectRunner('auto', () => {})).kind).toBe('podman');
   });
 
   it('builds an image once when two callers race for it', async () => {

@@ -13,6 +13,8 @@ export type ContainerChoice = (typeof CONTAINER_CHOICES)[number];
 export interface SelectRunnerOptions {
   /** Host directories every container mounts besides the cache root and the temp dir. */
   mounts?: readonly string[];
+  /** The engines `auto` tries, in order (podman, then docker). */
+  autoOrder?: readonly Engine[];
 }
 
 const prepared = new Map<string, Promise<Runner>>();
@@ -50,7 +52,7 @@ export async function selectRunner(choice: ContainerChoice, log: Logger, options
     return containerRunner(engine, log, options);
   }
   const reasons: string[] = [];
-  for (const engine of [PODMAN, DOCKER]) {
+  for (const engine of options.autoOrder ?? [PODMAN, DOCKER]) {
     const probe = await probeEngine(engine);
     if (probe.ok) return containerRunner(engine, log, options);
     reasons.push(`${engine.kind}: ${probe.reason}`);

@@ -12,6 +12,17 @@ describe('selectRunner', () => {
   it('runs on the host for --container none', async () => {
     expect(await selectRunner('none', () => {})).toBe(hostRunner);
   });
+
+  it('falls back to the host for auto when no engine works, and says why', async () => {
+    const messages: string[] = [];
+    const runner = await selectRunner('auto', (m) => messages.push(m), {
+      autoOrder: [fakeEngine('tsbuild-patch-no-podman'), { ...fakeEngine('tsbuild-patch-no-docker'), kind: 'docker' }],
+    });
+    expect(runner).toBe(hostRunner);
+    expect(messages).toEqual([
+      "no working container engine (podman: 'tsbuild-patch-no-podman' is not installed; docker: 'tsbuild-patch-no-docker' is not installed): building on the host",
+    ]);
+  });
 });
 
 describe('probeEngine', () => {
