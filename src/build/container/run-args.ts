@@ -1,4 +1,5 @@
 import { isAbsolute, relative, resolve } from 'node:path';
+import { UserError } from '../../util/errors.js';
 import type { Engine } from './engine.js';
 
 /**
@@ -9,7 +10,7 @@ export function sameMountPaths(paths: Iterable<string>): string[] {
   const unique = [...new Set([...paths].map((path) => resolve(path)))].sort();
   const kept: string[] = [];
   for (const path of unique) {
-    if (path === '/') throw new Error('refusing to mount the host root into a build container');
+    if (path === '/') throw new UserError('refusing to mount the host root / into a build container (is the working directory /?)');
     const covered = kept.some((outer) => {
       const inside = relative(outer, path);
       return inside === '' || (!inside.startsWith('..') && !isAbsolute(inside));
