@@ -1,4 +1,5 @@
-import { copyFile, mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../util/log.js';
 import { processAlive } from '../util/lock.js';
@@ -13,8 +14,14 @@ interface JournalRecord {
   path: string;
   existed: boolean;
   backup?: string;
-  atimeMs?: number;
-  mtimeMs?: number;
+}
+
+/**
+ * Copy a file with its mode and times to the nanosecond (cp -p uses utimensat; Node's utimes
+ * takes seconds as a double and would round them).
+ */
+async function copyExactly(from: string, to: string): Promise<void> {
+  await execa('cp', ['-p', '--', from, to]);
 }
 
 interface JournalFile {
@@ -64,8 +71,8 @@ export class TreeJournal {
         continue;
       }
       const backup = join(this.backupDir, String(this.records.length));
-      await copyFile(path, backup);
-      this.records.push({ path, existed: true, backup, atimeMs: info.atimeMs, mtimeMs: info.mtimeMs });
+      await copyExactly(path, backup);
+      this.records.push({ path, existed: true, backup });
     }
     await this.save();
   }
@@ -84,8 +91,7 @@ async function restoreRecords(entry: string, records: readonly JournalRecord[]):
       continue;
     }
     await mkdir(dirname(record.path), { recursive: true });
-    await copyFile(record.backup, record.path);
-    await utimes(record.path, (record.atimeMs ?? 0) / 1000, (record.mtimeMs ?? 0) / 1000);
+    await copyExactly(record.backup, record.path);
   }
   await rm(join(entry, JOURNAL), { force: true });
   await rm(join(entry, 'patch-backup'), { recursive: true, force: true });

@@ -9,16 +9,10 @@ import { UserError } from '../../util/errors.js';
 import { stderrLogger, silentLogger } from '../../util/log.js';
 import { defaultScript } from '../../vm/default-script.js';
 import { runInVm } from '../../vm/run.js';
-import { targetOptionsFrom, withKernelOptions } from '../options/kernel.js';
+import { targetOptionsFrom, withKernelOptions, type KernelArgs } from '../options/kernel.js';
 
-interface Args {
+interface Args extends KernelArgs {
   patches: string[];
-  sourcedir?: string;
-  config?: string;
-  vmlinux?: string;
-  symvers?: string;
-  modulesDir?: string;
-  jobs?: number;
   name?: string;
   output?: string;
   replace: boolean;

@@ -3,15 +3,9 @@ import { CONTAINER_CHOICES, selectRunner, type ContainerChoice } from '../../bui
 import { resolveTarget } from '../../build/target-kernel.js';
 import { prepareWorkTree } from '../../build/work-tree.js';
 import { stderrLogger } from '../../util/log.js';
-import { targetOptionsFrom, withKernelOptions } from '../options/kernel.js';
+import { targetOptionsFrom, withKernelOptions, type KernelArgs } from '../options/kernel.js';
 
-interface Args {
-  sourcedir?: string;
-  config?: string;
-  vmlinux?: string;
-  symvers?: string;
-  modulesDir?: string;
-  jobs?: number;
+interface Args extends KernelArgs {
   container: ContainerChoice;
 }
 

@@ -12,10 +12,17 @@ export function withKernelOptions<T>(y: Argv<T>) {
     .option('jobs', { type: 'number', alias: 'j', describe: 'parallel jobs (default: number of CPUs)' });
 }
 
-export function targetOptionsFrom(args: {
-  sourcedir?: string | undefined; config?: string | undefined; vmlinux?: string | undefined;
-  symvers?: string | undefined; modulesDir?: string | undefined;
-}): TargetOptions {
+/** The parsed values of withKernelOptions. */
+export interface KernelArgs {
+  sourcedir?: string;
+  config?: string;
+  vmlinux?: string;
+  symvers?: string;
+  modulesDir?: string;
+  jobs?: number;
+}
+
+export function targetOptionsFrom(args: KernelArgs): TargetOptions {
   const options: TargetOptions = {};
   if (args.sourcedir) options.sourcedir = args.sourcedir;
   if (args.config) options.config = args.config;

@@ -19,8 +19,8 @@ async function snapshot(tree: string, files: string[]): Promise<Record<string, s
   for (const file of files) {
     const path = join(tree, file);
     const data = await readFile(path).catch(() => undefined);
-    const info = await stat(path).catch(() => undefined);
-    result[file] = data && info ? `${createHash('sha256').update(data).digest('hex')} ${info.mtimeMs}` : 'absent';
+    const info = await stat(path, { bigint: true }).catch(() => undefined);
+    result[file] = data && info ? `${createHash('sha256').update(data).digest('hex')} mtime ${info.mtimeNs}` : 'absent';
   }
   return result;
 }
@@ -30,6 +30,19 @@ const WATCHED = [
   'fs/proc/loadavg.c', 'fs/proc/loadavg.o', 'fs/proc/.loadavg.o.cmd',
   'include/linux/livepatch_helpers.h', 'include/kpatch-macros.h',
 ];
+
+/** Run the CLI on a two-file patch and send SIGNAL once it is rebuilding the patched objects. */
+async function interruptDuringPatchedBuild(signal: NodeJS.Signals) {
+  const child = execa('node', [join(REPO, 'bin/tsbuild-patch.js'), join(PATCHES, 'two-files.patch'), '-o', `/tmp/tsbp-${signal}.ko`], { reject: false, all: true });
+  let sent = false;
+  child.all?.on('data', (chunk: Buffer) => {
+    if (!sent && chunk.toString().includes('patched build:')) {
+      sent = true;
+      child.kill(signal);
+    }
+  });
+  return { result: await child, sent };
+}
 
 async function workTree() {
   return prepareWorkTree({ target: await defaultTarget(silentLogger), runner: hostRunner, log: silentLogger });
@@ -73,7 +86,7 @@ describe('the work tree is never left modified', () => {
     const good = await readFile(join(PATCHES, 'two-files.patch'), 'utf8');
     const { path: dir } = await tmpDir({ unsafeCleanup: true });
     // The second file's hunk does not match the source: the first file was already patched.
-    const bad = good.replace('idr_get_cursor(&task_active_pid_ns(current)->idr) - 1);\n \treturn 0;', 'idr_get_cursor(&task_active_pid_ns(current)->idr) - 2);\n \treturn 0;');
+    const bad = good.replace(' \t\tidr_get_cursor(&task_active_pid_ns(current)->idr) - 1);', ' \t\tidr_get_cursor(&task_active_pid_ns(current)->idr) - 2);');
     expect(bad).not.toBe(good);
     await writeFile(join(dir, 'stale.patch'), bad);
     const error = await buildFailure(join(dir, 'stale.patch'));
@@ -85,15 +98,7 @@ describe('the work tree is never left modified', () => {
   it('restores the tree when the user presses Ctrl-C during the patched build', async () => {
     const tree = await workTree();
     const before = await snapshot(tree.dir, WATCHED);
-    const child = execa('node', [join(REPO, 'bin/tsbuild-patch.js'), join(PATCHES, 'two-files.patch'), '-o', '/tmp/tsbp-ctrl-c.ko'], { reject: false, all: true });
-    let sent = false;
-    child.all?.on('data', (chunk: Buffer) => {
-      if (!sent && chunk.toString().includes('patched build:')) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
-    const result = await child;
+    const { result, sent } = await interruptDuringPatchedBuild('SIGINT');
     expect(sent).toBe(true);
     expect(result.exitCode).toBe(130);
     expect(String(result.all)).toMatch(/restoring the work tree/);
@@ -103,15 +108,7 @@ describe('the work tree is never left modified', () => {
   it('repairs the tree at the next start after a run was killed outright', async () => {
     const tree = await workTree();
     const before = await snapshot(tree.dir, WATCHED);
-    const child = execa('node', [join(REPO, 'bin/tsbuild-patch.js'), join(PATCHES, 'two-files.patch'), '-o', '/tmp/tsbp-kill.ko'], { reject: false, all: true });
-    let killed = false;
-    child.all?.on('data', (chunk: Buffer) => {
-      if (!killed && chunk.toString().includes('patched build:')) {
-        killed = true;
-        child.kill('SIGKILL');
-      }
-    });
-    await child;
+    const { sent: killed } = await interruptDuringPatchedBuild('SIGKILL');
     expect(killed).toBe(true);
     // Killed with the patch applied: the journal is still there and the source differs.
     await access(join(tree.entry, 'patch-journal.json'));
