@@ -7,7 +7,7 @@ import { sha256 } from '../util/hash.js';
 import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';
 import { onceMarked } from '../util/stage-marker.js';
-import { compilerIdentity } from './compiler.js';
+import { hostToolchain } from './container/toolchain-check.js';
 import { parseKconfig } from './kconfig.js';
 import { runMake } from './make.js';
 import { repairWorkTree } from './journal.js';
@@ -18,7 +18,7 @@ import type { Runner } from './runner.js';
 import type { KernelSource, TargetKernel } from './target-kernel.js';
 
 /** Bump when the original build changes in a way that makes old entries wrong. */
-const RECIPE_VERSION = 1;
+const RECIPE_VERSION = 2;
 
 /** The tool's own kernel tree: a copy of the sources, built with the diff flags, cached. */
 export interface WorkTree {
@@ -88,9 +88,11 @@ export async function prepareWorkTree(options: WorkTreeOptions): Promise<WorkTre
     recipe: RECIPE_VERSION,
     source: await sourceIdentity(target.source),
     config: sha256(config),
-    compiler: await compilerIdentity(),
+    // The toolchain, not the runner: a container runs only with the host's own gcc and binutils
+    // (checked by build/container/toolchain-check.ts), so its objects are the host's, byte for
+    // byte, and a tree built by either serves both.
+    toolchain: await hostToolchain(),
     kcflags: DIFF_BUILD_KCFLAGS,
-    runner: runner.kind === 'host' ? 'host' : runner.description,
   })).slice(0, 20);
   const root = join(cacheRoot(), 'builds');
   const entry = join(root, key);

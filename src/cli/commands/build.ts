@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Argv, CommandModule } from 'yargs';
-import { hostRunner } from '../../build/runner.js';
+import { CONTAINER_CHOICES, selectRunner, type ContainerChoice } from '../../build/container/select-runner.js';
 import { runPipeline } from '../../pipeline/run.js';
 import { kernelModuleName } from '../../pipeline/module-name.js';
 import { formatRunReport } from '../../report/run-report.js';
@@ -16,7 +16,7 @@ interface Args extends KernelArgs {
   name?: string;
   output?: string;
   replace: boolean;
-  container: string;
+  container: ContainerChoice;
   keepTmp: boolean;
   debug: boolean;
   json: boolean;
@@ -37,7 +37,7 @@ export const buildCommand: CommandModule<object, Args> = {
       .option('name', { type: 'string', describe: 'module name (default: livepatch-<first patch name>, at most 55 characters)' })
       .option('output', { alias: 'o', type: 'string', describe: 'where to write the .ko (default: ./<name>.ko)' })
       .option('replace', { type: 'boolean', default: true, describe: 'atomic replace: loading this patch disables earlier livepatches (--no-replace keeps them)' })
-      .option('container', { type: 'string', choices: ['auto', 'docker', 'podman', 'none'], default: 'none', describe: 'where the kernel builds run' })
+      .option('container', { choices: CONTAINER_CHOICES, default: 'auto' as ContainerChoice, describe: 'where the kernel builds run: auto = podman, else docker, else the host' })
       .option('sign-key', { type: 'string', group: 'Kernel:', describe: 'module signing key (default: the test kernel\'s key)' })
       .option('sign-cert', { type: 'string', group: 'Kernel:', describe: 'module signing certificate' })
       .option('keep-tmp', { type: 'boolean', default: false, describe: 'keep the temporary directory (objects, generated C, logs)' })
@@ -52,14 +52,12 @@ export const buildCommand: CommandModule<object, Args> = {
       .example('$0 fix.patch --sourcedir linux --config linux/.config --vmlinux vmlinux --symvers Module.symvers --modules-dir /lib/modules/$(uname -r)', 'for your own kernel')) as unknown as Argv<Args>,
   handler: async (args) => {
     if ((args.signKey === undefined) !== (args.signCert === undefined)) throw new UserError('--sign-key and --sign-cert go together');
-    if (args.container !== 'none') {
-      throw new UserError(`--container ${args.container}: container builds are not wired into the pipeline yet; use --container none`);
-    }
     const log = args.quiet ? silentLogger : stderrLogger;
+    const runner = await selectRunner(args.container, log);
     const report = await runPipeline({
       patches: args.patches,
       target: targetOptionsFrom(args),
-      runner: hostRunner,
+      runner,
       ...(args.name ? { name: args.name } : {}),
       ...(args.output ? { output: args.output } : {}),
       replace: args.replace,

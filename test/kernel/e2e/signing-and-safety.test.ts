@@ -101,7 +101,7 @@ describe('the work tree is never left modified', () => {
     const { result, sent } = await interruptDuringPatchedBuild('SIGINT');
     expect(sent).toBe(true);
     expect(result.exitCode).toBe(130);
-    expect(String(result.all)).toMatch(/restoring the work tree/);
+    expect(String(result.all)).toMatch(/SIGINT: cleaning up before exiting/);
     expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
   });
 
