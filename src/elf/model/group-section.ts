@@ -1,6 +1,6 @@
 import { GROUP_ENTRY_SIZE, SHT_GROUP } from '../constants.js';
 import { Lazy } from './lazy.js';
-import { ElfSection, type SectionInit } from './section.js';
+import { ElfSection, withDefaults, type SectionInit } from './section.js';
 import type { ElfSymbol } from './symbol.js';
 
 /** The decoded contents of an SHT_GROUP section. */
@@ -21,7 +21,7 @@ export class ElfGroupSection extends ElfSection {
   private readonly decoded: Lazy<GroupContents>;
 
   constructor(init: Omit<SectionInit, 'type'> & { type?: number }, group: GroupContents | (() => GroupContents)) {
-    super({ entsize: GROUP_ENTRY_SIZE, addralign: 4, ...init, type: init.type ?? SHT_GROUP });
+    super(withDefaults(init, SHT_GROUP, GROUP_ENTRY_SIZE, 4));
     this.decoded = typeof group === 'function' ? new Lazy(group) : Lazy.of(group);
   }
 

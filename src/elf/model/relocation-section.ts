@@ -1,7 +1,7 @@
 import { ELF64_RELA_SIZE, SHF_INFO_LINK, SHT_RELA } from '../constants.js';
 import { Lazy } from './lazy.js';
 import type { Relocation } from './relocation.js';
-import { ElfSection, type SectionInit } from './section.js';
+import { ElfSection, withDefaults, type SectionInit } from './section.js';
 
 /**
  * A relocation section (SHT_RELA). `target` is the section the relocations apply to
@@ -16,7 +16,7 @@ export class ElfRelocationSection extends ElfSection {
     init: Omit<SectionInit, 'type'> & { type?: number; target: ElfSection },
     relocations: Relocation[] | (() => Relocation[]),
   ) {
-    super({ entsize: ELF64_RELA_SIZE, addralign: 8, flags: SHF_INFO_LINK, ...init, type: init.type ?? SHT_RELA });
+    super(withDefaults(init, SHT_RELA, ELF64_RELA_SIZE, 8, SHF_INFO_LINK));
     this.target = init.target;
     this.entries = typeof relocations === 'function' ? new Lazy(relocations) : Lazy.of(relocations);
   }

@@ -1,5 +1,4 @@
 import { SHT_NOBITS } from '../constants.js';
-import { Lazy } from './lazy.js';
 
 /** What a section is made from; every field but name and type has a neutral default. */
 export interface SectionInit {
@@ -52,7 +51,9 @@ export class ElfSection {
   /** Offset in the file it was read from; -1 for sections built in memory. Informative. */
   fileOffset = -1;
 
-  private readonly contents: Lazy<Buffer>;
+  /** Contents once read or set; until then `readContents` supplies them (see `data`). */
+  private contents: Buffer | undefined;
+  private readContents: (() => Buffer) | undefined;
   private nobitsSize: number;
   private lazySize: number | undefined;
 
@@ -67,7 +68,10 @@ export class ElfSection {
     this.info = init.info ?? 0;
     this.infoSection = init.infoSection;
     const data = init.data;
-    this.contents = typeof data === 'function' ? new Lazy(data) : Lazy.of(data ?? Buffer.alloc(0));
+    // No Lazy object per section: the reader makes one section per section header of every
+    // file, so the two fields below do its job.
+    this.readContents = typeof data === 'function' ? data : undefined;
+    this.contents = typeof data === 'function' ? undefined : (data ?? Buffer.alloc(0));
     this.lazySize = typeof data === 'function' ? init.size : undefined;
     this.nobitsSize = init.type === SHT_NOBITS ? (init.size ?? 0) : 0;
   }
@@ -75,25 +79,34 @@ export class ElfSection {
   /** Contents. Read sections return a view of the file buffer (no copy); NOBITS has none. */
   get data(): Buffer {
     if (this.type === SHT_NOBITS) return Buffer.alloc(0);
-    return this.contents.get();
+    return this.contents ?? this.readNow();
   }
 
   set data(value: Buffer) {
-    this.contents.set(value);
+    this.contents = value;
+    this.readContents = undefined;
     this.lazySize = undefined;
   }
 
   /** sh_size: the length of `data`, or the declared size of an SHT_NOBITS section. */
   get size(): number {
     if (this.type === SHT_NOBITS) return this.nobitsSize;
-    if (!this.contents.isResolved && this.lazySize !== undefined) return this.lazySize;
-    return this.contents.get().length;
+    if (this.contents === undefined && this.lazySize !== undefined) return this.lazySize;
+    return this.data.length;
   }
 
   /** Only SHT_NOBITS sections have a size apart from their data. */
   set size(value: number) {
     if (this.type !== SHT_NOBITS) throw new TypeError(`section ${this.name}: set data, not size, of a section with contents`);
     this.nobitsSize = value;
+  }
+
+  private readNow(): Buffer {
+    const read = this.readContents as () => Buffer;
+    const contents = read();
+    this.contents = contents;
+    this.readContents = undefined;
+    return contents;
   }
 
   hasFlag(flag: number): boolean {
@@ -103,4 +116,22 @@ export class ElfSection {
   setFlag(flag: number, on = true): void {
     this.flags = (on ? this.flags | flag : this.flags & ~flag) >>> 0;
   }
+}
+
+/**
+ * `init` with a subclass's defaults for the fields it leaves out. Returns `init` itself when
+ * nothing is missing (the reader passes complete headers), so that reading does not copy an
+ * init object per section.
+ */
+export function withDefaults(
+  init: Omit<SectionInit, 'type'> & { type?: number },
+  type: number,
+  entsize: number,
+  addralign: number,
+  flags = 0,
+): SectionInit {
+  if (init.type !== undefined && init.entsize !== undefined && init.addralign !== undefined && init.flags !== undefined) {
+    return init as SectionInit;
+  }
+  return { ...init, type: init.type ?? type, entsize: init.entsize ?? entsize, addralign: init.addralign ?? addralign, flags: init.flags ?? flags };
 }

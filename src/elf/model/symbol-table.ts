@@ -1,6 +1,6 @@
 import { SHT_SYMTAB, ELF64_SYM_SIZE } from '../constants.js';
 import { Lazy } from './lazy.js';
-import { ElfSection, type SectionInit } from './section.js';
+import { ElfSection, withDefaults, type SectionInit } from './section.js';
 import type { ElfSymbol } from './symbol.js';
 
 /**
@@ -12,7 +12,7 @@ export class ElfSymbolTable extends ElfSection {
   private readonly entries: Lazy<ElfSymbol[]>;
 
   constructor(init: Omit<SectionInit, 'type'> & { type?: number }, symbols: ElfSymbol[] | (() => ElfSymbol[])) {
-    super({ entsize: ELF64_SYM_SIZE, addralign: 8, ...init, type: init.type ?? SHT_SYMTAB });
+    super(withDefaults(init, SHT_SYMTAB, ELF64_SYM_SIZE, 8));
     this.entries = typeof symbols === 'function' ? new Lazy(symbols) : Lazy.of(symbols);
   }
 

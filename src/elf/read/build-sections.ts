@@ -1,4 +1,4 @@
-import { SHF_INFO_LINK, SHT_DYNSYM, SHT_GROUP, SHT_NOBITS, SHT_NULL, SHT_SYMTAB } from '../constants.js';
+import { SHF_INFO_LINK, SHT_DYNSYM, SHT_GROUP, SHT_NULL, SHT_SYMTAB } from '../constants.js';
 import { ElfGroupSection } from '../model/group-section.js';
 import { Lazy } from '../model/lazy.js';
 import { ElfRelocationSection } from '../model/relocation-section.js';
@@ -10,6 +10,7 @@ import type { FileView } from './file-view.js';
 import { decodeGroup } from './groups.js';
 import { decodeRelocations } from './relocations.js';
 import { appliesToOneSection, checkSectionHeader } from './section-checks.js';
+import { SectionContents } from './section-contents.js';
 import { StringTableReader } from './string-table.js';
 import { decodeSymbols } from './symbols.js';
 
@@ -24,48 +25,59 @@ import { decodeSymbols } from './symbols.js';
 export function buildSections(view: FileView, raws: readonly RawSectionHeader[], shstrndx: number, fileType: number): ElfSection[] {
   const shstrtab = raws[shstrndx] as RawSectionHeader;
   const names = new StringTableReader(view, view.slice(shstrtab.offset, shstrtab.size, 'section-name string table'), 'section-name string table');
-  const sectionNames = raws.map((raw) => names.get(raw.nameOffset, `section header ${raw.index}`));
-  raws.forEach((raw, i) => checkSectionHeader(view, raw, raws, sectionNames[i] as string));
+  const sectionNames = new Array<string>(raws.length);
+  for (const raw of raws) {
+    const name = names.lookup(raw.nameOffset);
+    if (name === undefined) view.fail(`section header ${raw.index} ${names.problem(raw.nameOffset)}`);
+    sectionNames[raw.index] = name;
+    checkSectionHeader(view, raw, raws, name);
+  }
 
   // The bytes of each section, read once and shared by `data` and the decoders.
-  const contents = raws.map((raw) => {
-    if (raw.type === SHT_NULL || raw.type === SHT_NOBITS) return Lazy.of(Buffer.alloc(0));
-    return new Lazy(() => view.slice(raw.offset, raw.size, `contents of section ${raw.index} (${sectionNames[raw.index]})`));
-  });
-  const bytesOf = (index: number): Buffer => (contents[index] as Lazy<Buffer>).get();
-
+  const contents = new SectionContents(view, raws, sectionNames);
   const sections: ElfSection[] = [];
-  const symbolLists = new Map<number, Lazy<ElfSymbol[]>>();
-  const symbolsOf = (tableIndex: number): ElfSymbol[] => (symbolLists.get(tableIndex) as Lazy<ElfSymbol[]>).get();
+  const symbolLists = new Array<Lazy<ElfSymbol[]> | undefined>(raws.length);
+  const symbolsOf = (tableIndex: number): ElfSymbol[] => (symbolLists[tableIndex] as Lazy<ElfSymbol[]>).get();
 
+  // One init object for all sections: the constructors copy its fields.
+  const init: SectionInit & { target: ElfSection } = {
+    name: '',
+    type: 0,
+    flags: 0,
+    addr: 0n,
+    addralign: 0,
+    entsize: 0,
+    info: 0,
+    size: 0,
+    data: undefined,
+    // Relocation sections only; set below, once every section object exists.
+    target: undefined as unknown as ElfSection,
+  };
   for (const raw of raws) {
     const name = sectionNames[raw.index] as string;
-    const init: SectionInit = {
-      name,
-      type: raw.type,
-      flags: raw.flags,
-      addr: raw.addr,
-      addralign: raw.addralign,
-      entsize: raw.entsize,
-      info: raw.info,
-      size: raw.type === SHT_NULL ? 0 : raw.size,
-      data: () => bytesOf(raw.index),
-    };
+    init.name = name;
+    init.type = raw.type;
+    init.flags = raw.flags;
+    init.addr = raw.addr;
+    init.addralign = raw.addralign;
+    init.entsize = raw.entsize;
+    init.info = raw.info;
+    init.size = raw.type === SHT_NULL ? 0 : raw.size;
+    init.data = () => contents.bytesOf(raw.index);
     let section: ElfSection;
     if (raw.type === SHT_SYMTAB || raw.type === SHT_DYNSYM) {
       const decoded = new Lazy(() => {
-        const strings = new StringTableReader(view, bytesOf(raw.link), `string table of ${name}`);
-        return decodeSymbols(view, bytesOf(raw.index), name, strings, sections, fileType);
+        const strings = new StringTableReader(view, contents.bytesOf(raw.link), `string table of ${name}`);
+        return decodeSymbols(view, contents.bytesOf(raw.index), name, strings, sections, fileType);
       });
-      symbolLists.set(raw.index, decoded);
+      symbolLists[raw.index] = decoded;
       section = new ElfSymbolTable(init, () => decoded.get().slice());
     } else if (appliesToOneSection(raw)) {
-      // The target is patched in below, once every section object exists.
-      section = new ElfRelocationSection({ ...init, target: undefined as unknown as ElfSection }, () =>
-        decodeRelocations(view, bytesOf(raw.index), name, sections[raw.info] as ElfSection, symbolsOf(raw.link), fileType),
+      section = new ElfRelocationSection(init, () =>
+        decodeRelocations(view, contents.bytesOf(raw.index), name, sections[raw.info] as ElfSection, symbolsOf(raw.link), fileType),
       );
     } else if (raw.type === SHT_GROUP) {
-      section = new ElfGroupSection(init, () => decodeGroup(view, bytesOf(raw.index), raw.info, name, sections, symbolsOf(raw.link)));
+      section = new ElfGroupSection(init, () => decodeGroup(view, contents.bytesOf(raw.index), raw.info, name, sections, symbolsOf(raw.link)));
     } else {
       section = new ElfSection(init);
     }

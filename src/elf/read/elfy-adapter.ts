@@ -2,6 +2,7 @@ import elfy, { type ElfySection } from 'elfy';
 import { ELF64_EHDR_SIZE, ELF64_SHDR_SIZE, SHT_STRTAB } from '../constants.js';
 import type { FileView } from './file-view.js';
 import type { RawHeader } from './header.js';
+import { readSafeU64, readU32, readU64Big, smallInteger } from './words.js';
 
 /** One section header with every field as the model needs it. */
 export interface RawSectionHeader {
@@ -43,25 +44,28 @@ export function readSectionHeaders(view: FileView, header: RawHeader): RawSectio
   const table = view.slice(header.shoff, header.shnum * ELF64_SHDR_SIZE, 'section header table');
   const sections = parseWithElfy(view, header, table);
 
-  return sections.map((section, index) => {
+  // One plain loop, 32-bit reads and no per-entry strings: this runs for every section of
+  // every file read, mostly before the JIT has warmed up.
+  const raws = new Array<RawSectionHeader>(sections.length);
+  for (let index = 0; index < sections.length; index++) {
+    const section = sections[index] as ElfySection;
     const at = index * ELF64_SHDR_SIZE;
-    const what = `section header ${index}`;
-    const flags = table.readBigUInt64LE(at + 8);
-    if (flags > 0xffffffffn) view.fail(`${what} has sh_flags 0x${flags.toString(16)} with bits above 32 set`);
-    return {
+    if (readU32(table, at + 12) !== 0) fieldTooLarge(view, table, index, 'sh_flags', 8);
+    raws[index] = {
       index,
-      nameOffset: table.readUInt32LE(at),
-      type: typeof section.type === 'number' ? section.type : typeNumber(view, section.type, what),
-      flags: Number(flags),
-      addr: table.readBigUInt64LE(at + 16),
-      offset: checkedNumber(view, section.off, `${what} sh_offset`),
-      size: checkedNumber(view, section.size, `${what} sh_size`),
+      nameOffset: readU32(table, at),
+      type: typeof section.type === 'number' ? section.type : typeNumber(view, section.type, index),
+      flags: readU32(table, at + 8),
+      addr: readU64Big(table, at + 16),
+      offset: checkedNumber(view, section.off, index, 'sh_offset'),
+      size: checkedNumber(view, section.size, index, 'sh_size'),
       link: section.link,
       info: section.info,
-      addralign: view.safeNumber(table.readBigUInt64LE(at + 48), `${what} sh_addralign`),
-      entsize: view.safeNumber(table.readBigUInt64LE(at + 56), `${what} sh_entsize`),
+      addralign: safeField(view, table, index, 'sh_addralign', 48),
+      entsize: safeField(view, table, index, 'sh_entsize', 56),
     };
-  });
+  }
+  return raws;
 }
 
 function parseWithElfy(view: FileView, header: RawHeader, table: Buffer): ElfySection[] {
@@ -82,14 +86,26 @@ function parseWithElfy(view: FileView, header: RawHeader, table: Buffer): ElfySe
   return sections;
 }
 
-function typeNumber(view: FileView, name: string, what: string): number {
+function typeNumber(view: FileView, name: string, index: number): number {
   const number = typeNumbers.get(name);
-  if (number === undefined) view.fail(`${what} has a section type elfy names '${name}' but does not number`);
+  if (number === undefined) view.fail(`section header ${index} has a section type elfy names '${name}' but does not number`);
   return number;
 }
 
 /** elfy returns 64-bit fields as doubles; offsets and sizes must be exact. */
-function checkedNumber(view: FileView, value: number, what: string): number {
-  if (!Number.isSafeInteger(value) || value < 0) view.fail(`${what} is too large (${value})`);
+function checkedNumber(view: FileView, value: number, index: number, field: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) view.fail(`section header ${index} ${field} is too large (${value})`);
+  return smallInteger(value);
+}
+
+function safeField(view: FileView, table: Buffer, index: number, field: string, fieldOffset: number): number {
+  const value = readSafeU64(table, index * ELF64_SHDR_SIZE + fieldOffset);
+  if (value < 0) fieldTooLarge(view, table, index, field, fieldOffset);
   return value;
+}
+
+function fieldTooLarge(view: FileView, table: Buffer, index: number, field: string, fieldOffset: number): never {
+  const value = table.readBigUInt64LE(index * ELF64_SHDR_SIZE + fieldOffset);
+  if (field === 'sh_flags') view.fail(`section header ${index} has sh_flags 0x${value.toString(16)} with bits above 32 set`);
+  view.fail(`section header ${index} ${field} is too large (0x${value.toString(16)})`);
 }

@@ -23,11 +23,18 @@ export class FileView {
     throw new ElfFormatError(this.file, what, cause === undefined ? {} : { cause });
   }
 
+  /** Whether [offset, offset + size) lies inside the file. */
+  inRange(offset: number, size: number): boolean {
+    return Number.isSafeInteger(offset) && Number.isSafeInteger(size) && offset >= 0 && size >= 0 && offset + size <= this.length;
+  }
+
   /** Throws unless [offset, offset + size) lies inside the file. */
   checkRange(offset: number, size: number, what: string): void {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(size) || offset < 0 || size < 0 || offset + size > this.length) {
-      this.fail(`${what} (offset ${offset}, size ${size}) lies outside the file (${this.length} bytes)`);
-    }
+    if (!this.inRange(offset, size)) this.failRange(offset, size, what);
+  }
+
+  failRange(offset: number, size: number, what: string): never {
+    this.fail(`${what} (offset ${offset}, size ${size}) lies outside the file (${this.length} bytes)`);
   }
 
   /** The bytes of [offset, offset + size), after checking the range. */
@@ -36,10 +43,22 @@ export class FileView {
     try {
       return this.source.read(offset, size);
     } catch (error) {
-      if (error instanceof SourceChangedError) this.fail(`${what}: ${error.message}`, error);
-      const reason = error instanceof Error ? error.message : String(error);
-      this.fail(`${what}: cannot read: ${reason}`, error);
+      this.failRead(what, error);
     }
+  }
+
+  /**
+   * The bytes of a range checked earlier. A failure (the file changed on disk since it was
+   * opened, an I/O error) is thrown as is: pass it to `failRead` with a description.
+   */
+  readChecked(offset: number, size: number): Buffer {
+    return this.source.read(offset, size);
+  }
+
+  failRead(what: string, error: unknown): never {
+    if (error instanceof SourceChangedError) this.fail(`${what}: ${error.message}`, error);
+    const reason = error instanceof Error ? error.message : String(error);
+    this.fail(`${what}: cannot read: ${reason}`, error);
   }
 
   /** A 64-bit field that must fit a JS number (offsets, sizes, counts). */

@@ -1,17 +1,17 @@
 import { ELF64_SYM_SIZE, SHN_LORESERVE, SHN_UNDEF, SHN_XINDEX } from '../constants.js';
 import type { ElfSection } from '../model/section.js';
-import { ElfSymbol } from '../model/symbol.js';
+import { ElfSymbol, type SymbolInit } from '../model/symbol.js';
 import type { FileView } from './file-view.js';
 import type { StringTableReader } from './string-table.js';
+import { readSafeU64, readU16, readU32, readU64Big } from './words.js';
 
-/** st_size words above this high half would not fit a JS number exactly. */
-const MAX_SAFE_HIGH_WORD = 0x1fffff;
 
 /**
  * Decodes every entry of a symbol table (`bytes`, already checked: entsize 24, whole
  * entries, a linked string table). Section indexes become section objects.
  * This is the hot loop of reading vmlinux: nothing is allocated per symbol but the symbol,
- * its name and its value (no closures, no message strings unless something is wrong).
+ * its name and its value (no init object, no closures, no message strings unless something
+ * is wrong; small values share their bigint).
  */
 export function decodeSymbols(
   view: FileView,
@@ -23,12 +23,14 @@ export function decodeSymbols(
 ): ElfSymbol[] {
   const count = bytes.length / ELF64_SYM_SIZE;
   const symbols = new Array<ElfSymbol>(count);
+  // One init object for all symbols: the constructor copies its fields.
+  const init: SymbolInit & { section: ElfSection | undefined } = { name: '', value: 0n, size: 0, type: 0, bind: 0, other: 0, shndx: 0, section: undefined };
   for (let i = 0; i < count; i++) {
     const at = i * ELF64_SYM_SIZE;
     const info = bytes[at + 4] as number;
-    const shndx = bytes.readUInt16LE(at + 6);
-    const sizeHigh = bytes.readUInt32LE(at + 20);
-    if (sizeHigh > MAX_SAFE_HIGH_WORD) view.fail(`symbol ${i} of ${tableName} has st_size 0x${bytes.readBigUInt64LE(at + 16).toString(16)}, too large`);
+    const shndx = readU16(bytes, at + 6);
+    const size = readSafeU64(bytes, at + 16);
+    if (size < 0) view.fail(`symbol ${i} of ${tableName} has st_size 0x${bytes.readBigUInt64LE(at + 16).toString(16)}, too large`);
     let section: ElfSection | undefined;
     if (shndx !== SHN_UNDEF && shndx < SHN_LORESERVE) {
       section = sections[shndx];
@@ -36,19 +38,18 @@ export function decodeSymbols(
     } else if (shndx === SHN_XINDEX) {
       view.fail(`symbol ${i} of ${tableName} uses SHN_XINDEX (extended section indexes are not supported)`);
     }
-    const nameIndex = bytes.readUInt32LE(at);
+    const nameIndex = readU32(bytes, at);
     const name = names.lookup(nameIndex);
     if (name === undefined) view.fail(`symbol ${i} of ${tableName} ${names.problem(nameIndex)}`);
-    const symbol = new ElfSymbol({
-      name,
-      value: bytes.readBigUInt64LE(at + 8),
-      size: sizeHigh * 0x100000000 + bytes.readUInt32LE(at + 16),
-      type: info & 0xf,
-      bind: info >> 4,
-      other: bytes[at + 5] as number,
-      shndx,
-      section,
-    });
+    init.name = name;
+    init.value = readU64Big(bytes, at + 8);
+    init.size = size;
+    init.type = info & 0xf;
+    init.bind = info >> 4;
+    init.other = bytes[at + 5] as number;
+    init.shndx = shndx;
+    init.section = section;
+    const symbol = new ElfSymbol(init);
     symbol.index = i;
     symbol.fileType = fileType;
     symbols[i] = symbol;
