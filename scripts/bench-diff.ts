@@ -12,8 +12,10 @@
  * - warm: its later rounds (--rounds, default 3), the steady state;
  * - start-up: node start plus loading the compiled modules, before the first round (not in
  *   the round totals);
- * - CPU: user + system time of the process during the round (GC and JIT threads included),
- *   which is less disturbed than wall time when the machine is shared;
+ * - CPU: user + system time of the process during the round (GC and JIT threads included);
+ *   main: CPU time of the main thread alone (Linux), the round's own work, which is much less
+ *   disturbed than wall time when the machine is shared (it excludes time spent waiting for
+ *   a core, but also the work of the JIT and GC helper threads);
  * - peak RSS: the process's high-water mark (getrusage).
  * Totals are printed per run, then min / median over the runs (--runs, default 5).
  */
@@ -50,7 +52,10 @@ function minMedian(values: readonly number[], format: (value: number) => string)
 }
 
 function describeRound(round: RoundFigures): string {
-  return `${seconds(round.totalMs)} (CPU ${seconds(round.cpuMs)}), slowest ${round.slowestName} ${seconds(round.slowestMs)}`;
+  return (
+    `${seconds(round.totalMs)} (CPU ${seconds(round.cpuMs)}, main ${seconds(round.mainCpuMs)}), ` +
+    `slowest ${round.slowestName} ${seconds(round.slowestMs)} (main ${seconds(round.slowestMainCpuMs)})`
+  );
 }
 
 const runCount = positiveOption('--runs', 5);
@@ -74,8 +79,9 @@ for (let run = 1; run <= runCount; run++) {
 
 const colds = runs.map((run) => run.rounds[0] as RoundFigures);
 const warms = runs.flatMap((run) => run.rounds.slice(1));
-console.log(`cold total:   ${minMedian(colds.map((round) => round.totalMs), seconds)} (CPU ${minMedian(colds.map((round) => round.cpuMs), seconds)})`);
-console.log(`cold slowest: ${minMedian(colds.map((round) => round.slowestMs), seconds)}`);
+console.log(`cold total:   ${minMedian(colds.map((round) => round.totalMs), seconds)}`);
+console.log(`  CPU:        ${minMedian(colds.map((round) => round.cpuMs), seconds)}; main thread ${minMedian(colds.map((round) => round.mainCpuMs), seconds)}`);
+console.log(`cold slowest: ${minMedian(colds.map((round) => round.slowestMs), seconds)}; main thread ${minMedian(colds.map((round) => round.slowestMainCpuMs), seconds)}`);
 if (warms.length > 0) {
   console.log(`warm total:   ${minMedian(warms.map((round) => round.totalMs), seconds)}; slowest ${minMedian(warms.map((round) => round.slowestMs), seconds)}`);
 }

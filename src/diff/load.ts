@@ -5,6 +5,7 @@ import { readElfSync } from '../elf/read/read-elf.js';
 import type { ElfFile } from '../elf/model/elf-file.js';
 import type { ElfSection } from '../elf/model/section.js';
 import type { ElfSymbol } from '../elf/model/symbol.js';
+import type { Relocation } from '../elf/model/relocation.js';
 import { ElfRelocationSection } from '../elf/model/relocation-section.js';
 import { ElfGroupSection } from '../elf/model/group-section.js';
 import { ET_REL, SHF_STRINGS, STT_SECTION } from '../elf/constants.js';
@@ -64,12 +65,20 @@ function viewSymbol(symbol: ElfSymbol, section: DiffSection | undefined): DiffSy
   };
 }
 
-/** The NUL-terminated string at `offset` of `data` (latin1: bytes in, bytes out). */
-function cString(data: Uint8Array, offset: number): string | undefined {
-  if (offset < 0 || offset >= data.length) return undefined;
-  let end = offset;
-  while (end < data.length && data[end] !== 0) end++;
-  return Buffer.from(data.buffer, data.byteOffset + offset, end - offset).toString('latin1');
+/**
+ * The NUL-terminated string at `offset` of a string section (latin1: bytes in, bytes out).
+ * Each section is decoded once per object, into `texts`; strings are slices of that text.
+ */
+function cString(section: DiffSection, offset: number, texts: Map<DiffSection, string>): string | undefined {
+  let text = texts.get(section);
+  if (text === undefined) {
+    const data = section.data;
+    text = Buffer.from(data.buffer, data.byteOffset, data.length).toString('latin1');
+    texts.set(section, text);
+  }
+  if (offset < 0 || offset >= text.length) return undefined;
+  const end = text.indexOf('\0', offset);
+  return text.slice(offset, end < 0 ? text.length : end);
 }
 
 /** Offset inside the referenced section that a relocation designates. */
@@ -84,64 +93,59 @@ function targetOffset(base: DiffSection, relocation: DiffRelocation): number | u
   return relocation.symbol.value + relocation.addend + bias;
 }
 
+/**
+ * The differ's view of `elf`, a file as read (its `index` fields are still its section and
+ * symbol table positions: views are looked up by them, no maps). This runs over every
+ * section, symbol and relocation of both inputs, mostly before the JIT has warmed up, so its
+ * loops are plain indexed ones.
+ */
 export function viewObject(elf: ElfFile): DiffObject {
   if (elf.header.type !== ET_REL) {
     throw new UserError(`${elf.path}: not a relocatable object (ELF type ${elf.header.type})`);
   }
-  const sectionOf = new Map<ElfSection, DiffSection>();
-  const sections: DiffSection[] = [];
-  for (const section of elf.sections.slice(1)) {
-    const view = viewSection(section);
-    sectionOf.set(section, view);
-    sections.push(view);
+  const elfSections = elf.sections;
+  /** Views by section index; [0], the null section, has none. */
+  const sectionAt = new Array<DiffSection | undefined>(elfSections.length);
+  const sections = new Array<DiffSection>(elfSections.length - 1);
+  for (let i = 1; i < elfSections.length; i++) {
+    const view = viewSection(elfSections[i] as ElfSection);
+    sectionAt[i] = view;
+    sections[i - 1] = view;
   }
 
-  const symbolOf = new Map<ElfSymbol, DiffSymbol>();
-  const symbols: DiffSymbol[] = [];
+  const elfSymbols = elf.symbols;
+  const symbols = new Array<DiffSymbol>(elfSymbols.length);
   const symbolsByName = new Map<string, DiffSymbol>();
-  for (const symbol of elf.symbols) {
-    const section = symbol.section ? sectionOf.get(symbol.section) : undefined;
+  for (let i = 0; i < elfSymbols.length; i++) {
+    const symbol = elfSymbols[i] as ElfSymbol;
+    const section = symbol.section ? sectionAt[symbol.section.index] : undefined;
     const view = viewSymbol(symbol, section);
-    symbolOf.set(symbol, view);
-    symbols.push(view);
+    symbols[i] = view;
     if (view.type === STT_SECTION && section) section.sectionSymbol ??= view;
     else if (!symbolsByName.has(view.name)) symbolsByName.set(view.name, view);
   }
 
-  for (const section of elf.sections) {
+  for (let i = 1; i < elfSections.length; i++) {
+    const section = elfSections[i] as ElfSection;
     if (section instanceof ElfRelocationSection) {
-      const rela = sectionOf.get(section)!;
-      const base = sectionOf.get(section.target);
+      const rela = sectionAt[i] as DiffSection;
+      const base = sectionAt[section.target.index];
       if (!base) throw new UserError(`${elf.path}: relocation section ${section.name} applies to no section`);
       rela.base = base;
       base.rela = rela;
       // Debug info is neither compared nor shipped: leave its (many) relocations undecoded.
       if (isDebugSection(rela)) continue;
-      rela.relocations = section.relocations.map((relocation) => ({
-        offset: relocation.offset,
-        type: relocation.type,
-        symbol: symbolOf.get(relocation.symbol)!,
-        addend: Number(relocation.addend),
-        string: undefined,
-      }));
+      rela.relocations = viewRelocations(section.relocations, symbols);
     } else if (section instanceof ElfGroupSection) {
       for (const member of section.group.members) {
-        const view = sectionOf.get(member);
+        const view = sectionAt[member.index];
         if (view) view.grouped = true;
       }
     }
   }
 
-  for (const rela of sections) {
-    if (!rela.base) continue;
-    for (const relocation of rela.relocations) {
-      const target = relocation.symbol.section;
-      if (!target || (target.flags & SHF_STRINGS) === 0) continue;
-      const offset = targetOffset(rela.base, relocation);
-      const text = offset === undefined ? undefined : cString(target.data, offset);
-      if (text !== undefined) relocation.string = text;
-    }
-  }
+  const texts = new Map<DiffSection, string>();
+  for (const rela of sections) if (rela.base) resolveStrings(rela.base, rela.relocations, texts);
 
   const sectionsByName = new Map<string, DiffSection>();
   for (const section of sections) if (!sectionsByName.has(section.name)) sectionsByName.set(section.name, section);
@@ -154,6 +158,34 @@ export function viewObject(elf: ElfFile): DiffObject {
     sectionsByName,
     symbolsByName,
   };
+}
+
+/** Relocations of the model as the differ sees them; `symbols` are the views by symbol index. */
+function viewRelocations(relocations: readonly Relocation[], symbols: readonly DiffSymbol[]): DiffRelocation[] {
+  const views = new Array<DiffRelocation>(relocations.length);
+  for (let i = 0; i < relocations.length; i++) {
+    const relocation = relocations[i] as Relocation;
+    views[i] = {
+      offset: relocation.offset,
+      type: relocation.type,
+      symbol: symbols[relocation.symbol.index] as DiffSymbol,
+      addend: Number(relocation.addend),
+      string: undefined,
+    };
+  }
+  return views;
+}
+
+/** Give references into mergeable string sections the string they point at. */
+function resolveStrings(base: DiffSection, relocations: readonly DiffRelocation[], texts: Map<DiffSection, string>): void {
+  for (let i = 0; i < relocations.length; i++) {
+    const relocation = relocations[i] as DiffRelocation;
+    const target = relocation.symbol.section;
+    if (!target || (target.flags & SHF_STRINGS) === 0) continue;
+    const offset = targetOffset(base, relocation);
+    const text = offset === undefined ? undefined : cString(target, offset, texts);
+    if (text !== undefined) relocation.string = text;
+  }
 }
 
 export function loadObject(path: string): DiffObject {
