@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dirSync } from 'tmp-promise';
-import { hostRunner } from '../../../src/build/runner.js';
+import { hostRunner, type Runner } from '../../../src/build/runner.js';
 import { runPipeline } from '../../../src/pipeline/run.js';
 import type { RunReport } from '../../../src/report/run-report.js';
 import { UserError } from '../../../src/util/errors.js';
@@ -18,14 +18,14 @@ export interface Built {
 }
 
 /** Run the whole pipeline on test/patches/NAME.patch, or a path, (or several) against the test kernel. */
-export async function buildLivepatch(names: string | string[], options: { name?: string; replace?: boolean } = {}): Promise<Built> {
+export async function buildLivepatch(names: string | string[], options: { name?: string; replace?: boolean; runner?: Runner } = {}): Promise<Built> {
   const list = Array.isArray(names) ? names : [names];
   const name = options.name ?? `livepatch-${list[0]!.split('/').pop()!.replace(/\.patch$/, '')}`;
   const started = performance.now();
   const report = await runPipeline({
     patches: list.map((n) => (n.includes('/') ? n : join(PATCHES, `${n}.patch`))),
     target: {},
-    runner: hostRunner,
+    runner: options.runner ?? hostRunner,
     name,
     output: join(outputs.name, `${name}.ko`),
     replace: options.replace ?? true,
