@@ -64,7 +64,9 @@ export async function buildObjectIndex(tree: string, output: string): Promise<vo
   const objects: ObjectInfo[] = [];
   for (const cmd of found.cmd) {
     const parsed = parseCmdFile(await readFile(cmd, 'utf8'));
-    if (!parsed || !parsed.source.endsWith('.c')) continue;
+    // X.mod.c is modpost's generated module metadata, built by the final module link step;
+    // it is no patch target, yet it includes linux/module.h and so "depends" on most headers.
+    if (!parsed || !parsed.source.endsWith('.c') || parsed.source.endsWith('.mod.c')) continue;
     const deps = parsed.deps.filter((d) => d.endsWith('.h')).map((header) => {
       let id = headerIds.get(header);
       if (id === undefined) {
