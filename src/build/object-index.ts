@@ -1,5 +1,5 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join, posix, relative } from 'node:path';
 import { UserError } from '../util/errors.js';
 
 /**
@@ -33,7 +33,8 @@ function parseCmdFile(text: string): { object: string; source: string; deps: str
     for (const line of text.slice(start).split('\n').slice(1)) {
       const item = line.trim().replace(/\s*\\$/, '');
       if (item === '') break;
-      if (!item.startsWith('$(wildcard') && !item.startsWith('/')) deps.push(item);
+      // kbuild writes paths as the compiler saw them ("fs/proc/../mount.h"); patches name "fs/mount.h".
+      if (!item.startsWith('$(wildcard') && !item.startsWith('/')) deps.push(posix.normalize(item));
     }
   }
   return { object: source[1], source: source[2], deps };
