@@ -15,7 +15,7 @@ export { ElfSymbol, type SymbolInit } from './model/symbol.js';
 export { ElfSymbolTable } from './model/symbol-table.js';
 export { ElfRelocationSection } from './model/relocation-section.js';
 export { ElfGroupSection, type GroupContents } from './model/group-section.js';
-export type { Relocation } from './model/relocation.js';
+export type { Relocation, RelocationMaker } from './model/relocation.js';
 export { readElf, readElfSync, parseElf, WHOLE_FILE_LIMIT, type ElfSource, type ReadOptions } from './read/read-elf.js';
 export { decodeAll } from './read/decode-all.js';
 export { readStringList, readModinfo, encodeStringList, type ModinfoEntry } from './read/string-lists.js';

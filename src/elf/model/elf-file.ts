@@ -1,8 +1,8 @@
-import { SHT_GROUP, SHT_RELA, SHT_SYMTAB } from '../constants.js';
+import { SHT_GROUP, SHT_SYMTAB } from '../constants.js';
 import { SymbolLookup } from '../query/symbol-lookup.js';
 import type { ElfGroupSection } from './group-section.js';
 import type { Relocation } from './relocation.js';
-import type { ElfRelocationSection } from './relocation-section.js';
+import { ElfRelocationSection } from './relocation-section.js';
 import type { ElfSection } from './section.js';
 import type { ElfSymbol } from './symbol.js';
 import type { ElfSymbolTable } from './symbol-table.js';
@@ -56,8 +56,9 @@ export class ElfFile {
     return this.symtab?.symbols ?? [];
   }
 
+  /** The SHT_RELA sections that apply to one section (a `.rela.dyn`-style table, sh_info 0, is a plain section). */
   get relocationSections(): ElfRelocationSection[] {
-    return this.sections.filter((s): s is ElfRelocationSection => s.type === SHT_RELA);
+    return this.sections.filter((s): s is ElfRelocationSection => s instanceof ElfRelocationSection);
   }
 
   get groups(): ElfGroupSection[] {

@@ -16,3 +16,9 @@ export interface Relocation {
   symbol: ElfSymbol;
   addend: bigint;
 }
+
+/**
+ * Makes a caller's own object from the fields of one relocation (ElfRelocationSection.mapEntries):
+ * the addend as a number, exact up to 2^53.
+ */
+export type RelocationMaker<T> = (offset: number, type: number, symbol: ElfSymbol, addend: number) => T;

@@ -8,7 +8,7 @@ import { ElfSymbolTable } from '../model/symbol-table.js';
 import type { RawSectionHeader } from './elfy-adapter.js';
 import type { FileView } from './file-view.js';
 import { decodeGroup } from './groups.js';
-import { decodeRelocations } from './relocations.js';
+import { decodeRelocations, mapRelocations } from './relocations.js';
 import { appliesToOneSection, checkSectionHeader } from './section-checks.js';
 import { SectionContents } from './section-contents.js';
 import { StringTableReader } from './string-table.js';
@@ -73,8 +73,10 @@ export function buildSections(view: FileView, raws: readonly RawSectionHeader[],
       symbolLists[raw.index] = decoded;
       section = new ElfSymbolTable(init, () => decoded.get().slice());
     } else if (appliesToOneSection(raw)) {
-      section = new ElfRelocationSection(init, () =>
-        decodeRelocations(view, contents.bytesOf(raw.index), name, sections[raw.info] as ElfSection, symbolsOf(raw.link), fileType),
+      section = new ElfRelocationSection(
+        init,
+        () => decodeRelocations(view, contents.bytesOf(raw.index), name, sections[raw.info] as ElfSection, symbolsOf(raw.link), fileType),
+        (make) => mapRelocations(view, contents.bytesOf(raw.index), name, sections[raw.info] as ElfSection, symbolsOf(raw.link), fileType, make),
       );
     } else if (raw.type === SHT_GROUP) {
       section = new ElfGroupSection(init, () => decodeGroup(view, contents.bytesOf(raw.index), raw.info, name, sections, symbolsOf(raw.link)));

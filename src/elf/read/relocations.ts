@@ -1,21 +1,78 @@
 import { ELF64_RELA_SIZE, ET_REL, SHT_NOBITS } from '../constants.js';
-import type { Relocation } from '../model/relocation.js';
+import type { Relocation, RelocationMaker } from '../model/relocation.js';
 import type { ElfSection } from '../model/section.js';
 import type { ElfSymbol } from '../model/symbol.js';
 import type { FileView } from './file-view.js';
-import { readI64Big, readU32 } from './words.js';
+import { readI32, readI64Big, readU32 } from './words.js';
 
 /** Relocation type 0 is "none" on every architecture. */
 const R_NONE = 0;
 
 /**
- * Decodes the `bytes` of a RELA section (already checked: entsize, whole entries, symbol
- * table link, target index). Offsets become offsets inside the target section (r_offset -
- * sh_addr in executables); symbols become objects.
+ * Reads the entries of a RELA section's `bytes` (already checked: entsize, whole entries,
+ * symbol table link, target index) one at a time into its fields, checking each against the
+ * target section and the symbol table. One call per entry and no allocation: both decoders
+ * below run it over every relocation of every file they read.
  *
- * Offsets are computed from 32-bit halves (no bigint arithmetic per entry, even against the
- * 0xffffffff8... addresses of vmlinux), and addends that fit 32 bits share their bigint.
+ * Offsets become offsets inside the target section (r_offset - sh_addr in executables),
+ * computed from 32-bit halves: no bigint arithmetic per entry, even against the
+ * 0xffffffff8... addresses of vmlinux.
  */
+class RelocationCursor {
+  readonly count: number;
+  /** The fields of the entry last read. */
+  offset = 0;
+  type = 0;
+  symbol: ElfSymbol | undefined;
+  private readonly base: bigint;
+  private readonly baseHigh: number;
+  private readonly baseLow: number;
+  private readonly limit: number;
+
+  constructor(
+    private readonly view: FileView,
+    private readonly bytes: Buffer,
+    private readonly name: string,
+    private readonly target: ElfSection,
+    private readonly symbols: readonly ElfSymbol[],
+    fileType: number,
+  ) {
+    this.count = bytes.length / ELF64_RELA_SIZE;
+    this.base = fileType === ET_REL ? 0n : target.addr;
+    this.baseHigh = Number(this.base >> 32n);
+    this.baseLow = Number(this.base & 0xffffffffn);
+    this.limit = target.type === SHT_NOBITS ? 0 : target.size;
+  }
+
+  read(i: number): void {
+    const at = i * ELF64_RELA_SIZE;
+    const type = readU32(this.bytes, at + 8);
+    const rawLow = readU32(this.bytes, at);
+    const rawHigh = readU32(this.bytes, at + 4);
+    // An all-zero R_*_NONE entry has no place: the kernel's sorttable clears the relocations
+    // of the tables it sorts in vmlinux (e.g. __ex_table) this way. It stays at offset 0.
+    const cleared = type === R_NONE && rawLow === 0 && rawHigh === 0;
+    // Exact: both differences are far below 2^53 in magnitude. (No multiplication when the
+    // high words agree, as they do in objects: it would make every offset a heap number.)
+    const highDifference = rawHigh - this.baseHigh;
+    const lowDifference = rawLow - this.baseLow;
+    const offset = cleared ? 0 : highDifference === 0 ? lowDifference : highDifference * 0x100000000 + lowDifference;
+    if (offset < 0 || (offset >= this.limit && !(offset === 0 && type === R_NONE))) {
+      const relative = this.bytes.readBigUInt64LE(at) - this.base;
+      this.view.fail(`relocation ${i} of ${this.name} applies at offset ${relative}, outside ${this.target.name} (${this.limit} bytes)`);
+    }
+    const symbolIndex = readU32(this.bytes, at + 12);
+    const symbol = this.symbols[symbolIndex];
+    if (symbol === undefined) {
+      this.view.fail(`relocation ${i} of ${this.name} refers to symbol ${symbolIndex}, but the symbol table has ${this.symbols.length}`);
+    }
+    this.offset = offset;
+    this.type = type;
+    this.symbol = symbol;
+  }
+}
+
+/** Decodes every entry into a Relocation (addends that fit 32 bits share their bigint). */
 export function decodeRelocations(
   view: FileView,
   bytes: Buffer,
@@ -24,35 +81,42 @@ export function decodeRelocations(
   symbols: readonly ElfSymbol[],
   fileType: number,
 ): Relocation[] {
-  const count = bytes.length / ELF64_RELA_SIZE;
-  const base = fileType === ET_REL ? 0n : target.addr;
-  const baseHigh = Number(base >> 32n);
-  const baseLow = Number(base & 0xffffffffn);
-  const limit = target.type === SHT_NOBITS ? 0 : target.size;
-  const relocations = new Array<Relocation>(count);
-  for (let i = 0; i < count; i++) {
-    const at = i * ELF64_RELA_SIZE;
-    const type = readU32(bytes, at + 8);
-    const rawLow = readU32(bytes, at);
-    const rawHigh = readU32(bytes, at + 4);
-    // An all-zero R_*_NONE entry has no place: the kernel's sorttable clears the relocations
-    // of the tables it sorts in vmlinux (e.g. __ex_table) this way. It stays at offset 0.
-    const cleared = type === R_NONE && rawLow === 0 && rawHigh === 0;
-    // Exact: both differences are far below 2^53 in magnitude. (No multiplication when the
-    // high words agree, as they do in objects: it would make every offset a heap number.)
-    const highDifference = rawHigh - baseHigh;
-    const lowDifference = rawLow - baseLow;
-    const offset = cleared ? 0 : highDifference === 0 ? lowDifference : highDifference * 0x100000000 + lowDifference;
-    const symbolIndex = readU32(bytes, at + 12);
-    const symbol = symbols[symbolIndex];
-    if (symbol === undefined) {
-      view.fail(`relocation ${i} of ${name} refers to symbol ${symbolIndex}, but the symbol table has ${symbols.length}`);
-    }
-    if (offset < 0 || (offset >= limit && !(offset === 0 && type === R_NONE))) {
-      const relative = bytes.readBigUInt64LE(at) - base;
-      view.fail(`relocation ${i} of ${name} applies at offset ${relative}, outside ${target.name} (${limit} bytes)`);
-    }
-    relocations[i] = { offset, type, symbol, addend: readI64Big(bytes, at + 16) };
+  const cursor = new RelocationCursor(view, bytes, name, target, symbols, fileType);
+  const relocations = new Array<Relocation>(cursor.count);
+  for (let i = 0; i < cursor.count; i++) {
+    cursor.read(i);
+    const addend = readI64Big(bytes, i * ELF64_RELA_SIZE + 16);
+    relocations[i] = { offset: cursor.offset, type: cursor.type, symbol: cursor.symbol as ElfSymbol, addend };
   }
   return relocations;
+}
+
+/**
+ * Turns every entry into the caller's object, with the same checks as decodeRelocations but
+ * no Relocation object and no bigint in between. The addend is a number (exact up to 2^53).
+ */
+export function mapRelocations<T>(
+  view: FileView,
+  bytes: Buffer,
+  name: string,
+  target: ElfSection,
+  symbols: readonly ElfSymbol[],
+  fileType: number,
+  make: RelocationMaker<T>,
+): T[] {
+  const cursor = new RelocationCursor(view, bytes, name, target, symbols, fileType);
+  const mapped = new Array<T>(cursor.count);
+  for (let i = 0; i < cursor.count; i++) {
+    cursor.read(i);
+    mapped[i] = make(cursor.offset, cursor.type, cursor.symbol as ElfSymbol, readAddend(bytes, i * ELF64_RELA_SIZE + 16));
+  }
+  return mapped;
+}
+
+/** The signed 64-bit addend at `at` as a number; small ones (all but absurd addends) stay small integers. */
+function readAddend(bytes: Buffer, at: number): number {
+  const low = readI32(bytes, at);
+  const high = readI32(bytes, at + 4);
+  if ((high === 0 && low >= 0) || (high === -1 && low < 0)) return low;
+  return Number(bytes.readBigInt64LE(at));
 }

@@ -66,6 +66,8 @@ function writeField(buffer: Buffer, at: number, width: 1 | 2 | 4 | 8, value: big
 
 /** Everything a user of the model may touch, so lazily decoded parts fail now. */
 function touchEverything(file: ElfFile): void {
+  // Straight from the file first (before decodeAll caches the Relocation objects).
+  for (const rela of file.relocationSections) rela.mapEntries((offset, type, symbol, addend) => offset + type + symbol.index + addend);
   decodeAll(file);
   for (const section of file.sections) {
     if (section.name === '.comment') readStringList(section);

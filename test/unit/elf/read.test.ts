@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryResult } from 'tmp-promise';
+import { readFile } from 'node:fs/promises';
 import {
-  ElfGroupSection, ElfRelocationSection, ElfSymbolTable, ET_REL, EM_X86_64, GRP_COMDAT, readElf, readStringList,
+  ElfFormatError, ElfGroupSection, ElfRelocationSection, ElfSymbolTable, ET_REL, EM_X86_64, GRP_COMDAT, parseElf, readElf, readStringList,
   SHT_NOBITS, STB_GLOBAL, STB_WEAK, STT_FUNC, STT_OBJECT, type ElfFile,
 } from '../../../src/elf/index.js';
 import { compileFixture, tempDir } from './helpers/compile.js';
@@ -117,6 +118,39 @@ describe('readElf on a gcc-made kernel-style object', () => {
     expect(file.relocationsFor(table!).map((r) => r.symbol.displayName)).toEqual(
       expect.arrayContaining(['.text.handle_a', '.text.handle_b']),
     );
+  });
+
+  it('maps relocation entries straight from the file into the caller\'s objects (mapEntries)', async () => {
+    const fromFile = await readElf(cObject);
+    const decoded = await readElf(cObject);
+    const asTuple = (offset: number, type: number, symbol: { index: number }, addend: number) => [offset, type, symbol.index, addend];
+    let entries = 0;
+    for (const [i, rela] of fromFile.relocationSections.entries()) {
+      const mapped = rela.mapEntries(asTuple);
+      // Mapping does not decode (nor cache) the Relocation objects.
+      expect(rela.isDecoded, rela.name).toBe(false);
+      const reference = (decoded.relocationSections[i] as ElfRelocationSection).relocations;
+      expect(mapped, rela.name).toEqual(reference.map((r) => [r.offset, r.type, r.symbol.index, Number(r.addend)]));
+      entries += mapped.length;
+    }
+    expect(entries).toBeGreaterThan(20);
+
+    // Once the relocations are decoded (or replaced), mapEntries follows the model.
+    const edited = fromFile.relocationSections[0] as ElfRelocationSection;
+    const [first] = edited.relocations;
+    if (first === undefined) throw new Error(`${edited.name} has no relocations`);
+    edited.relocations = [{ ...first, offset: first.offset + 1, addend: -8n }];
+    expect(edited.mapEntries(asTuple)).toEqual([[first.offset + 1, first.type, first.symbol.index, -8]]);
+  });
+
+  it('refuses a relocation that names a symbol beyond the table in mapEntries too', async () => {
+    const bytes = await readFile(cObject);
+    const file = parseElf(bytes, cObject);
+    const rela = file.relocationSections[0] as ElfRelocationSection;
+    // r_info's high word is the symbol index: point the first entry past the symbol table.
+    bytes.writeUInt32LE(0xfffff, rela.fileOffset + 12);
+    expect(() => rela.mapEntries(() => 0)).toThrow(ElfFormatError);
+    expect(() => rela.mapEntries(() => 0)).toThrow(/refers to symbol 1048575/);
   });
 
   it('decodes symbols, relocations and groups only when asked', async () => {
