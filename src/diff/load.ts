@@ -5,7 +5,6 @@ import { readElfSync } from '../elf/read/read-elf.js';
 import type { ElfFile } from '../elf/model/elf-file.js';
 import type { ElfSection } from '../elf/model/section.js';
 import type { ElfSymbol } from '../elf/model/symbol.js';
-import type { Relocation } from '../elf/model/relocation.js';
 import { ElfRelocationSection } from '../elf/model/relocation-section.js';
 import { ElfGroupSection } from '../elf/model/group-section.js';
 import { ET_REL, SHF_STRINGS, STT_SECTION } from '../elf/constants.js';
@@ -135,7 +134,7 @@ export function viewObject(elf: ElfFile): DiffObject {
       base.rela = rela;
       // Debug info is neither compared nor shipped: leave its (many) relocations undecoded.
       if (isDebugSection(rela)) continue;
-      rela.relocations = viewRelocations(section.relocations, symbols);
+      rela.relocations = viewRelocations(section, symbols);
     } else if (section instanceof ElfGroupSection) {
       for (const member of section.group.members) {
         const view = sectionAt[member.index];
@@ -160,20 +159,15 @@ export function viewObject(elf: ElfFile): DiffObject {
   };
 }
 
-/** Relocations of the model as the differ sees them; `symbols` are the views by symbol index. */
-function viewRelocations(relocations: readonly Relocation[], symbols: readonly DiffSymbol[]): DiffRelocation[] {
-  const views = new Array<DiffRelocation>(relocations.length);
-  for (let i = 0; i < relocations.length; i++) {
-    const relocation = relocations[i] as Relocation;
-    views[i] = {
-      offset: relocation.offset,
-      type: relocation.type,
-      symbol: symbols[relocation.symbol.index] as DiffSymbol,
-      addend: Number(relocation.addend),
-      string: undefined,
-    };
-  }
-  return views;
+/** The relocations of `section` as the differ sees them; `symbols` are the views by symbol index. */
+function viewRelocations(section: ElfRelocationSection, symbols: readonly DiffSymbol[]): DiffRelocation[] {
+  return section.mapEntries((offset, type, symbol, addend) => ({
+    offset,
+    type,
+    symbol: symbols[symbol.index] as DiffSymbol,
+    addend,
+    string: undefined,
+  }));
 }
 
 /** Give references into mergeable string sections the string they point at. */

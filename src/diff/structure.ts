@@ -23,7 +23,10 @@ const BUNDLE_PREFIXES: ReadonlyArray<{ prefix: string; type: number }> = [
 
 /** Whether `symbol` is the one symbol its section was created for. */
 export function isBundledIn(symbol: DiffSymbol, section: DiffSection): boolean {
-  for (const { prefix, type } of BUNDLE_PREFIXES) {
+  // Called for every symbol: section symbols, files and labels are out before the prefix loop.
+  if (symbol.type !== STT_FUNC && symbol.type !== STT_OBJECT) return false;
+  for (let i = 0; i < BUNDLE_PREFIXES.length; i++) {
+    const { prefix, type } = BUNDLE_PREFIXES[i]!;
     if (symbol.type !== type || !section.name.startsWith(prefix)) continue;
     const suffix = section.name.slice(prefix.length);
     if (suffix === symbol.name) return true;
