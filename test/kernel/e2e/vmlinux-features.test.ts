@@ -98,4 +98,19 @@ describe('vmlinux livepatches built from source patches', () => {
     expect(vm.values['after']).toBe(vm.values['before']);
     expect(vm.values['unload']).toBe('0');
   });
+
+  it('a header change rebuilds the objects that include it and replaces the inlining functions', async () => {
+    const { ko, report } = await buildLivepatch('header-inline');
+    const changed = report.objects.filter((o) => o.outcome === 'changed');
+    expect(changed.map((o) => o.object)).toContain('fs/proc/fd.o');
+    expect(changed.flatMap((o) => o.changedFunctions).length).toBeGreaterThan(0);
+    const vm = await boot([ko], `
+      cat /proc/self/fdinfo/0 > /dev/null
+      ${load(ko)}
+      cat /proc/self/fdinfo/0 > /dev/null; report read $?
+      ${unload(ko)}`);
+    expect(vm.values['read']).toBe('0');
+    expect(vm.kernelLog).toContain('tsbp-header: proc_fd() from the patched header');
+    expect(vm.values['unload']).toBe('0');
+  });
 });
