@@ -13,13 +13,17 @@ export interface Resolution {
   sympos?: number;
 }
 
-export interface ResolveContext {
+/** The object a symbol reference comes from, to pick among target symbols of the same name. */
+export interface ReferringObject {
   /** Path of the object, for messages. */
   objectPath: string;
   /** Basename of its source (the STT_FILE name), e.g. "cmdline.c". */
   sourceFile: string;
   /** Local symbol names of the original object, to pick its block in the target's symtab. */
   originalLocals: ReadonlySet<string>;
+}
+
+export interface ResolveContext extends ReferringObject {
   /** "vmlinux" or the module the object belongs to. */
   target: string;
   vmlinux: TargetSymbols;
@@ -30,23 +34,31 @@ export interface ResolveContext {
   definedInPatch: ReadonlySet<string>;
 }
 
-function choose(symbols: TargetSymbols, wanted: ElfSymbol, ctx: ResolveContext): TargetSymbol | undefined {
-  const candidates = symbols.named(wanted.name);
+/**
+ * Which of the target's symbols called NAME an object means: the only one; for a global
+ * reference the only global; for a static one the static of the object's file, told apart
+ * from statics of files of the same name by the object's other local names. Undefined when
+ * the target has none; a UserError when several fit equally.
+ */
+export function chooseTargetSymbol(symbols: TargetSymbols, name: string, local: boolean, from: ReferringObject): TargetSymbol | undefined {
+  const candidates = symbols.named(name);
   if (candidates.length <= 1) return candidates[0];
-  if (!wanted.isLocal) {
+  if (!local) {
     const globals = candidates.filter((c) => !c.local);
     if (globals.length === 1) return globals[0];
   }
-  const sameFile = candidates.filter((c) => c.local && c.file === ctx.sourceFile);
+  const sameFile = candidates.filter((c) => c.local && c.file === from.sourceFile);
   if (sameFile.length === 1) return sameFile[0];
   const pool = sameFile.length > 1 ? sameFile : candidates.filter((c) => c.local);
-  const scored = pool.map((c) => ({ c, score: symbols.blockScore(c.block, ctx.originalLocals) })).sort((a, b) => b.score - a.score);
+  const scored = pool.map((c) => ({ c, score: symbols.blockScore(c.block, from.originalLocals) })).sort((a, b) => b.score - a.score);
   if (scored.length > 0 && (scored.length === 1 || (scored[0]?.score ?? 0) > (scored[1]?.score ?? 0))) return scored[0]?.c;
   throw new UserError(
-    `${ctx.objectPath}: cannot tell which of the ${candidates.length} symbols named '${wanted.name}' in ${symbols.objectName} the patch refers to`,
+    `${from.objectPath}: cannot tell which of the ${candidates.length} symbols named '${name}' in ${symbols.objectName} the patch refers to`,
     { exitCode: 2, hint: 'the running kernel has several static symbols of this name in files of the same name' },
   );
 }
+
+const choose = (symbols: TargetSymbols, wanted: ElfSymbol, ctx: ResolveContext) => chooseTargetSymbol(symbols, wanted.name, wanted.isLocal, ctx);
 
 function resolveOne(symbol: ElfSymbol, ctx: ResolveContext): Resolution {
   const name = symbol.name;

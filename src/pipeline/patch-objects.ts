@@ -4,7 +4,7 @@ import { readElf, STB_LOCAL, STT_FUNC, STT_OBJECT, type ElfFile } from '../elf/i
 import { writeRelocatable } from '../elf/index.js';
 import { buildPatchObject } from '../diff/output.js';
 import { addFunctionAlias, AliasNamer } from '../klp/aliases.js';
-import { resolveUndefinedSymbols, type Resolution } from '../klp/resolve.js';
+import { chooseTargetSymbol, resolveUndefinedSymbols, type Resolution } from '../klp/resolve.js';
 import type { Exports } from '../klp/symvers.js';
 import type { TargetSymbols } from '../klp/target-symbols.js';
 import type { KlpCallbacksSpec, KlpFuncSpec, KlpObjectSpec } from '../kmod/spec.js';
@@ -88,14 +88,11 @@ export async function writePatchObjects(options: PatchObjectsOptions): Promise<P
   return objects;
 }
 
+/** The position of a replaced function: a global one is the global of its name, a static one that of its file. */
 function functionPosition(symbols: TargetSymbols, name: string, diff: ObjectDiff, locals: ReadonlySet<string>): number {
-  const candidates = symbols.named(name);
-  if (candidates.length <= 1) return 0;
-  const file = basename(diff.pair.object.source);
-  const inFile = candidates.filter((c) => c.file === file);
-  const pool = inFile.length > 0 ? inFile : candidates;
-  const best = [...pool].sort((a, b) => symbols.blockScore(b.block, locals) - symbols.blockScore(a.block, locals))[0];
-  return best ? symbols.positionOf(best) : 0;
+  const from = { objectPath: diff.pair.object.path, sourceFile: basename(diff.pair.object.source), originalLocals: locals };
+  const chosen = chooseTargetSymbol(symbols, name, locals.has(name), from);
+  return chosen ? symbols.positionOf(chosen) : 0;
 }
 
 /** klp_object entries: one per target (vmlinux first), merging the objects of each target. */
