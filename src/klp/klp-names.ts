@@ -10,10 +10,11 @@ export function parseKlpSymbolName(symbol: string): { object: string; name: stri
   const rest = symbol.slice(KLP_SYM_PREFIX.length);
   const dot = rest.indexOf('.');
   const comma = rest.lastIndexOf(',');
-  if (dot <= 0 || comma < dot) return undefined;
-  const sympos = Number(rest.slice(comma + 1));
-  if (!Number.isInteger(sympos) || sympos < 0) return undefined;
-  return { object: rest.slice(0, dot), name: rest.slice(dot + 1, comma), sympos };
+  if (dot <= 0 || comma <= dot + 1) return undefined;
+  // Decimal digits only, as the kernel reads it (%lu): not "", " 1", "1e1" or "0x10".
+  const position = rest.slice(comma + 1);
+  if (!/^\d+$/.test(position)) return undefined;
+  return { object: rest.slice(0, dot), name: rest.slice(dot + 1, comma), sympos: Number(position) };
 }
 
 export const klpRelaSectionName = (object: string, target: string) => `${KLP_RELA_PREFIX}${object}.${target}`;
