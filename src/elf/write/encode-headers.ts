@@ -42,12 +42,18 @@ export function writeElfHeader(out: Buffer, header: ElfHeader, shoff: number, sh
 export function writeSectionHeader(out: Buffer, at: number, fields: SectionHeaderFields): void {
   out.writeUInt32LE(fields.name, at);
   out.writeUInt32LE(fields.type >>> 0, at + 4);
-  out.writeBigUInt64LE(BigInt(fields.flags >>> 0), at + 8);
+  writeU64(out, fields.flags >>> 0, at + 8);
   out.writeBigUInt64LE(fields.addr, at + 16);
-  out.writeBigUInt64LE(BigInt(fields.offset), at + 24);
-  out.writeBigUInt64LE(BigInt(fields.size), at + 32);
+  writeU64(out, fields.offset, at + 24);
+  writeU64(out, fields.size, at + 32);
   out.writeUInt32LE(fields.link, at + 40);
   out.writeUInt32LE(fields.info >>> 0, at + 44);
-  out.writeBigUInt64LE(BigInt(fields.addralign), at + 48);
-  out.writeBigUInt64LE(BigInt(fields.entsize), at + 56);
+  writeU64(out, fields.addralign, at + 48);
+  writeU64(out, fields.entsize, at + 56);
+}
+
+/** A non-negative safe integer as a 64-bit field, without a detour through BigInt. */
+export function writeU64(out: Buffer, value: number, at: number): void {
+  out.writeUInt32LE(value % 0x100000000, at);
+  out.writeUInt32LE(Math.floor(value / 0x100000000), at + 4);
 }

@@ -3,6 +3,7 @@ import type { GroupContents } from '../model/group-section.js';
 import type { Relocation } from '../model/relocation.js';
 import type { ElfSection } from '../model/section.js';
 import type { ElfSymbol } from '../model/symbol.js';
+import { writeU64 } from './encode-headers.js';
 import type { StringTableBuilder } from './string-table-builder.js';
 
 // Encoders for the sections whose contents hold indexes: symbol tables, RELA sections and
@@ -22,7 +23,7 @@ export function encodeSymbols(
     const shndx = symbol.section === undefined ? symbol.shndx : (sectionIndex.get(symbol.section) as number);
     out.writeUInt16LE(shndx, at + 6);
     out.writeBigUInt64LE(symbol.value, at + 8);
-    out.writeBigUInt64LE(BigInt(symbol.size), at + 16);
+    writeU64(out, symbol.size, at + 16);
   });
   return out;
 }
@@ -31,7 +32,7 @@ export function encodeRelocations(relocations: readonly Relocation[], symbolInde
   const out = Buffer.alloc(relocations.length * ELF64_RELA_SIZE);
   relocations.forEach((relocation, i) => {
     const at = i * ELF64_RELA_SIZE;
-    out.writeBigUInt64LE(BigInt(relocation.offset), at);
+    writeU64(out, relocation.offset, at);
     out.writeUInt32LE(relocation.type, at + 8);
     out.writeUInt32LE(symbolIndex.get(relocation.symbol) as number, at + 12);
     out.writeBigInt64LE(relocation.addend, at + 16);

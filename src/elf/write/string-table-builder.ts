@@ -35,13 +35,12 @@ export class StringTableBuilder {
  * it, so one comparison with the previously placed string finds a tail to share.
  */
 function layOut(strings: string[]): { offsets: Map<string, number>; bytes: Buffer } {
-  const reversed = strings.map((text) => ({ text, key: [...text].reverse().join('') }));
-  reversed.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+  const ordered = strings.slice().sort(byReversedTextDescending);
   const offsets = new Map<string, number>([['', 0]]);
   const parts: string[] = ['\0'];
   let size = 1;
   let previous: { text: string; offset: number } | undefined;
-  for (const { text } of reversed) {
+  for (const text of ordered) {
     if (previous !== undefined && previous.text.endsWith(text)) {
       offsets.set(text, previous.offset + previous.text.length - text.length);
       continue;
@@ -52,4 +51,16 @@ function layOut(strings: string[]): { offsets: Map<string, number>; bytes: Buffe
     size += text.length + 1;
   }
   return { offsets, bytes: Buffer.from(parts.join(''), 'latin1') };
+}
+
+/** Orders strings as their reversed texts would sort, descending, without building them. */
+function byReversedTextDescending(a: string, b: string): number {
+  let i = a.length - 1;
+  let j = b.length - 1;
+  for (; i >= 0 && j >= 0; i--, j--) {
+    const difference = b.charCodeAt(j) - a.charCodeAt(i);
+    if (difference !== 0) return difference;
+  }
+  // The longer string (the one that still has characters) comes first.
+  return j - i;
 }
