@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { defaultScript } from '../../../src/vm/default-script.js';
+
+const MODULES = ['/out/livepatch-first-fix.ko', 'build/livepatch_second.ko'];
+
+describe('defaultScript', () => {
+  it('loads the modules in order and unloads them in reverse, by their kernel names', () => {
+    const lines = defaultScript(MODULES).split('\n');
+    const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
+    expect(lines[0]).toBe('set -e');
+    expect(lines).toContain('insmod ./livepatch-first-fix.ko');
+    expect(lines).toContain('insmod ./livepatch_second.ko');
+    expect(at(/^insmod \.\/livepatch-first-fix\.ko$/)).toBeLessThan(at(/^insmod \.\/livepatch_second\.ko$/));
+    expect(lines).toContain('rmmod livepatch_first_fix');
+    expect(lines).toContain('rmmod livepatch_second');
+    expect(at(/^rmmod livepatch_second$/)).toBeLessThan(at(/^rmmod livepatch_first_fix$/));
+    expect(lines.some((line) => /rmmod .*-/.test(line))).toBe(false);
+    expect(lines.at(-2)).toBe('echo "all steps passed"');
+  });
+
+  it('waits for the transitions after loading and disables each livepatch before removing it', () => {
+    const lines = defaultScript(MODULES).split('\n');
+    const lastInsmod = lines.findIndex((line) => line === 'insmod ./livepatch_second.ko');
+    const wait = lines.findIndex((line) => line.includes('klp_wait "$(basename $p)"'));
+    expect(wait).toBeGreaterThan(lastInsmod);
+    for (const name of ['livepatch_first_fix', 'livepatch_second']) {
+      const disable = lines.findIndex((line) => line.includes(`klp_disable ${name};`));
+      expect(disable, name).toBeGreaterThan(wait);
+      expect(lines[disable]).toContain(`if [ -d /sys/kernel/livepatch/${name} ]`);
+      expect(lines[disable]).toContain(`klp_wait_gone ${name}`);
+      expect(lines.indexOf(`rmmod ${name}`)).toBeGreaterThan(disable);
+    }
+  });
+
+  it('is valid shell', async () => {
+    await execa('sh', ['-n'], { input: defaultScript(MODULES) });
+  });
+
+  /** Run the script with the guest's commands replaced by shell functions that say what they were asked. */
+  const runWithStubs = (failing = '') => execa('sh', ['-c', [
+    `insmod() { echo "CALL insmod $*"; [ "$1" != "${failing}" ]; }`,
+    'rmmod() { echo "CALL rmmod $*"; }',
+    'lsmod() { echo "CALL lsmod"; }',
+    'klp_wait() { echo "CALL klp_wait $*"; }',
+    'klp_disable() { echo "CALL klp_disable $*"; }',
+    'klp_wait_gone() { echo "CALL klp_wait_gone $*"; }',
+    defaultScript(MODULES),
+  ].join('\n')], { reject: false });
+
+  it('runs the steps in order and ends with the success line', async () => {
+    const result = await runWithStubs();
+    expect(result.exitCode).toBe(0);
+    const calls = result.stdout.split('\n').filter((line) => line.startsWith('CALL ') && !line.includes('klp_'));
+    expect(calls).toEqual([
+      'CALL insmod ./livepatch-first-fix.ko',
+      'CALL insmod ./livepatch_second.ko',
+      'CALL lsmod',
+      'CALL rmmod livepatch_second',
+      'CALL rmmod livepatch_first_fix',
+    ]);
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('all steps passed');
+  });
+
+  it('stops at the first step that fails', async () => {
+    const result = await runWithStubs('./livepatch-first-fix.ko');
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stdout).not.toContain('livepatch_second');
+    expect(result.stdout).not.toContain('all steps passed');
+  });
+});
