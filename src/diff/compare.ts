@@ -65,20 +65,25 @@ function changedChildNeedsParent(symbol: DiffSymbol): boolean {
 }
 
 export function compareSections(patched: DiffObject): string[] {
-  for (const section of patched.sections) {
+  // Indexed loops over every section: most of this runs before the JIT has warmed up.
+  const sections = patched.sections;
+  for (let i = 0; i < sections.length; i++) {
+    const section = sections[i]!;
     if (section.twin) compareTwinSections(section, section.twin);
     else section.status = 'new';
   }
 
   const lineOnly: string[] = [];
-  for (const section of patched.sections) {
+  for (let i = 0; i < sections.length; i++) {
+    const section = sections[i]!;
     if (lineNumberChangeOnly(section)) {
       section.status = 'same';
       lineOnly.push(section.name);
     }
   }
 
-  for (const section of patched.sections) {
+  for (let i = 0; i < sections.length; i++) {
+    const section = sections[i]!;
     if (isRelaSection(section)) {
       const owner = section.base?.bundled;
       if (owner && owner.status !== 'changed') owner.status = section.status;
@@ -87,7 +92,8 @@ export function compareSections(patched: DiffObject): string[] {
     const owner = section.bundled;
     if (owner && owner.status !== 'changed') owner.status = section.status;
   }
-  for (const section of patched.sections) {
+  for (let i = 0; i < sections.length; i++) {
+    const section = sections[i]!;
     const owner = section.bundled;
     if (owner?.status === 'same' && changedChildNeedsParent(owner)) owner.status = 'changed';
   }
@@ -119,7 +125,9 @@ function compareTwinSymbols(symbol: DiffSymbol, twin: DiffSymbol): void {
 }
 
 export function compareSymbols(patched: DiffObject): void {
-  for (const symbol of patched.symbols) {
+  const symbols = patched.symbols;
+  for (let i = 0; i < symbols.length; i++) {
+    const symbol = symbols[i]!;
     if (symbol.twin) compareTwinSymbols(symbol, symbol.twin);
     else symbol.status = 'new';
   }

@@ -49,10 +49,16 @@ export function correlateSectionPair(original: DiffSection, patched: DiffSection
   if (originalBase.bundled && patchedBase.bundled) pair(originalBase.bundled, patchedBase.bundled);
 }
 
-/** Group elements by a numberless key, keeping table order inside each bucket. */
+const NONE: readonly never[] = [];
+
+/**
+ * Group elements by a numberless key, keeping table order inside each bucket. (The loops over
+ * all sections and symbols here are indexed: most of them run before the JIT has warmed up.)
+ */
 function bucket<T extends { name: string }>(elements: readonly T[]): Map<string, T[]> {
   const buckets = new Map<string, T[]>();
-  for (const element of elements) {
+  for (let i = 0; i < elements.length; i++) {
+    const element = elements[i]!;
     const key = numberlessKey(element.name);
     let list = buckets.get(key);
     if (!list) buckets.set(key, (list = []));
@@ -67,11 +73,13 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 function correlateSections(original: DiffObject, patched: DiffObject): void {
   const buckets = bucket(patched.sections);
-  for (const section of original.sections) {
+  const sections = original.sections;
+  for (let i = 0; i < sections.length; i++) {
+    const section = sections[i]!;
     if (section.twin) continue;
     const owner = isRelaSection(section) ? section.base?.sectionSymbol : section.sectionSymbol;
     if (isSpecialStatic(owner)) continue;
-    for (const candidate of buckets.get(numberlessKey(section.name)) ?? []) {
+    for (const candidate of buckets.get(numberlessKey(section.name)) ?? NONE) {
       if (candidate.twin || !namesMatchIgnoringNumbers(section.name, candidate.name)) continue;
       // COMDAT groups must be identical to be the same group.
       if (section.type === SHT_GROUP && !sameBytes(section.data, candidate.data)) continue;
@@ -83,12 +91,14 @@ function correlateSections(original: DiffObject, patched: DiffObject): void {
 
 function correlateSymbols(original: DiffObject, patched: DiffObject): void {
   const buckets = bucket(patched.symbols);
-  for (const symbol of original.symbols) {
+  const symbols = original.symbols;
+  for (let i = 0; i < symbols.length; i++) {
+    const symbol = symbols[i]!;
     if (symbol.twin) continue;
     if (isSpecialStatic(symbol)) continue;
     // .LCn string labels are renumbered freely; strings are compared by content instead.
     if (symbol.type === STT_NOTYPE && symbol.name.startsWith('.LC')) continue;
-    for (const candidate of buckets.get(numberlessKey(symbol.name)) ?? []) {
+    for (const candidate of buckets.get(numberlessKey(symbol.name)) ?? NONE) {
       if (candidate.twin || candidate.type !== symbol.type) continue;
       if (!namesMatchIgnoringNumbers(symbol.name, candidate.name)) continue;
       if (symbol.section?.type === SHT_GROUP && symbol.section.twin !== candidate.section) continue;

@@ -42,7 +42,16 @@ const byName = new Map(MARKER_SECTIONS.map((marker) => [marker.name, marker]));
 
 /** The marker a (base or `.rela`) section name belongs to, if any. */
 export function markerFor(sectionName: string): MarkerSection | undefined {
-  return byName.get(sectionName.startsWith('.rela.') ? sectionName.slice('.rela'.length) : sectionName);
+  const start = sectionName.startsWith('.rela.') ? '.rela'.length : 0;
+  // Asked for every section and symbol: names of neither family are out without a slice or a hash.
+  if (!sectionName.startsWith(OWN_PREFIX, start) && !sectionName.startsWith(KPATCH_PREFIX, start)) return undefined;
+  return byName.get(start === 0 ? sectionName : sectionName.slice(start));
+}
+
+/** Whether `name` starts with one of `prefixes` (a loop, not `some`: called per section or symbol). */
+export function startsWithAny(name: string, prefixes: readonly string[]): boolean {
+  for (let i = 0; i < prefixes.length; i++) if (name.startsWith(prefixes[i]!)) return true;
+  return false;
 }
 
 /** Prefixes of helper symbols the macros define next to the marker data. */

@@ -6,7 +6,7 @@
 import { STT_FUNC } from '../elf/constants.js';
 import { UserError } from '../util/errors.js';
 import { includeSection, includeSymbol } from './include.js';
-import { markerFor, MARKER_SYMBOL_PREFIXES, DISCARDED_SECTION_PREFIXES, type CallbackHook } from './marker-sections.js';
+import { markerFor, MARKER_SYMBOL_PREFIXES, DISCARDED_SECTION_PREFIXES, startsWithAny, type CallbackHook } from './marker-sections.js';
 import { isRelaSection, type DiffObject, type DiffSection, type DiffSymbol } from './model.js';
 
 export interface Callback {
@@ -29,13 +29,13 @@ export function isMarkerSection(section: DiffSection): boolean {
 
 function isMarkerSymbol(symbol: DiffSymbol): boolean {
   if (symbol.section && isMarkerSection(symbol.section) && symbol.type !== 3) return true; // not STT_SECTION
-  return MARKER_SYMBOL_PREFIXES.some((prefix) => symbol.name.startsWith(prefix));
+  return startsWithAny(symbol.name, MARKER_SYMBOL_PREFIXES);
 }
 
 /** Before comparison: mark discarded sections and those named by ignore-section markers. */
 export function markIgnoredSections(patched: DiffObject, notes: string[]): void {
   for (const section of patched.sections) {
-    if (DISCARDED_SECTION_PREFIXES.some((prefix) => section.name.startsWith(prefix))) section.ignore = true;
+    if (startsWithAny(section.name, DISCARDED_SECTION_PREFIXES)) section.ignore = true;
   }
   for (const { rela } of markerRelas(patched, 'ignore-section')) {
     for (const relocation of rela.relocations) {

@@ -25,10 +25,14 @@ function pcRelativeBias(section: DiffSection, relocation: DiffRelocation): numbe
 
 const PC32_FIELD_SIZE = 4;
 
+const NO_SYMBOLS: readonly DiffSymbol[] = [];
+
 /** Symbols (not section symbols) of each section, in symbol table order. */
 function symbolsBySection(object: DiffObject): Map<DiffSection, DiffSymbol[]> {
   const bySection = new Map<DiffSection, DiffSymbol[]>();
-  for (const symbol of object.symbols) {
+  const symbols = object.symbols;
+  for (let i = 0; i < symbols.length; i++) {
+    const symbol = symbols[i]!;
     if (symbol.type === STT_SECTION || !symbol.section) continue;
     let list = bySection.get(symbol.section);
     if (!list) bySection.set(symbol.section, (list = []));
@@ -37,11 +41,19 @@ function symbolsBySection(object: DiffObject): Map<DiffSection, DiffSymbol[]> {
   return bySection;
 }
 
+/**
+ * Runs over every relocation of the object (indexed loops: most of it runs before the JIT
+ * has warmed up, where for-of pays an iterator result per element).
+ */
 export function replaceSectionReferences(object: DiffObject): void {
   const candidates = symbolsBySection(object);
-  for (const rela of object.sections) {
+  const sections = object.sections;
+  for (let s = 0; s < sections.length; s++) {
+    const rela = sections[s]!;
     if (!isRelaSection(rela) || isDebugSection(rela) || !rela.base) continue;
-    for (const relocation of rela.relocations) {
+    const relocations = rela.relocations;
+    for (let r = 0; r < relocations.length; r++) {
+      const relocation = relocations[r]!;
       const target = relocation.symbol;
       if (target.type !== STT_SECTION || !target.section) continue;
       const section = target.section;
@@ -59,7 +71,7 @@ export function replaceSectionReferences(object: DiffObject): void {
         continue;
       }
       const where = relocation.addend + bias;
-      for (const symbol of candidates.get(section) ?? []) {
+      for (const symbol of candidates.get(section) ?? NO_SYMBOLS) {
         const start = symbol.value;
         const end = start + symbol.size;
         // A pointer just past the end of a data section (loop bounds) names its last object.

@@ -71,10 +71,15 @@ function referencesTwin(rela: DiffSection, symbol: DiffSymbol): boolean {
 
 function staticReferences(object: DiffObject): Array<{ rela: DiffSection; symbol: DiffSymbol }> {
   const references: Array<{ rela: DiffSection; symbol: DiffSymbol }> = [];
-  for (const rela of object.sections) {
+  // Every relocation of the object: indexed loops (no iterator results before the JIT warms up).
+  const sections = object.sections;
+  for (let s = 0; s < sections.length; s++) {
+    const rela = sections[s]!;
     if (!isRelaSection(rela) || isDebugSection(rela)) continue;
-    for (const relocation of rela.relocations) {
-      if (isNormalStaticLocal(relocation.symbol)) references.push({ rela, symbol: relocation.symbol });
+    const relocations = rela.relocations;
+    for (let r = 0; r < relocations.length; r++) {
+      const symbol = relocations[r]!.symbol;
+      if (isNormalStaticLocal(symbol)) references.push({ rela, symbol });
     }
   }
   return references;

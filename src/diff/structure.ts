@@ -2,6 +2,7 @@
  * Structural facts about one object that the comparison needs: which function/object symbol
  * each -ffunction-sections/-fdata-sections section was made for ("bundled"), which functions are
  * compiler-split children of others, and which functions begin with an ftrace call.
+ * (The loops over every symbol are indexed: they mostly run before the JIT has warmed up.)
  */
 import { STT_FUNC, STT_OBJECT } from '../elf/constants.js';
 import { UserError } from '../util/errors.js';
@@ -43,7 +44,9 @@ const PREFIX_SYMBOL = '__pfx_';
 
 /** Link functions to their `__pfx_` padding symbols. */
 export function linkPrefixSymbols(object: DiffObject): void {
-  for (const symbol of object.symbols) {
+  const symbols = object.symbols;
+  for (let i = 0; i < symbols.length; i++) {
+    const symbol = symbols[i]!;
     if (symbol.type !== STT_FUNC || !symbol.section || !symbol.name.startsWith(PREFIX_SYMBOL)) continue;
     const owner = object.symbolsByName.get(symbol.name.slice(PREFIX_SYMBOL.length));
     if (owner?.section === symbol.section && owner.value === symbol.value + symbol.size) owner.prefix = symbol;
@@ -52,7 +55,9 @@ export function linkPrefixSymbols(object: DiffObject): void {
 
 /** Link each bundled section to its symbol. */
 export function bundleSymbols(object: DiffObject): void {
-  for (const symbol of object.symbols) {
+  const symbols = object.symbols;
+  for (let i = 0; i < symbols.length; i++) {
+    const symbol = symbols[i]!;
     const section = symbol.section;
     if (!section || !isBundledIn(symbol, section)) continue;
     const expected = symbol.prefix ? symbol.prefix.value + symbol.prefix.size : 0;
@@ -71,7 +76,9 @@ export function bundleSymbols(object: DiffObject): void {
  * parent (the parent got inlined everywhere).
  */
 export function linkChildFunctions(object: DiffObject): void {
-  for (const symbol of object.symbols) {
+  const symbols = object.symbols;
+  for (let i = 0; i < symbols.length; i++) {
+    const symbol = symbols[i]!;
     if (symbol.type !== STT_FUNC) continue;
     const child = childFunctionParent(symbol.name);
     if (!child) continue;
@@ -92,7 +99,9 @@ export function linkChildFunctions(object: DiffObject): void {
  * redirected by the livepatch core.
  */
 export function markFentryCalls(object: DiffObject): void {
-  for (const symbol of object.symbols) {
+  const symbols = object.symbols;
+  for (let i = 0; i < symbols.length; i++) {
+    const symbol = symbols[i]!;
     const rela = symbol.type === STT_FUNC ? symbol.section?.rela : undefined;
     if (!rela) continue;
     const start = symbol.value;
