@@ -9,10 +9,11 @@ import { ElfSection, withDefaults, type SectionInit } from './section.js';
  * `relocations`, remapping symbols to their output indexes.
  */
 export class ElfRelocationSection extends ElfSection {
-  target: ElfSection;
-  private readonly entries: Lazy<Relocation[]>;
+  // `declare`d fields, set in the constructor only (see ElfSection).
+  declare target: ElfSection;
+  declare private readonly entries: Lazy<Relocation[]>;
   /** Maps the entries as read from the file (sections read from a file only). */
-  private readonly mapFromFile: (<T>(make: RelocationMaker<T>) => T[]) | undefined;
+  declare private readonly mapFromFile: (<T>(make: RelocationMaker<T>) => T[]) | undefined;
 
   /** `mapFromFile` is for the reader: see mapEntries. */
   constructor(

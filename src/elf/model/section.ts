@@ -26,38 +26,41 @@ export interface SectionInit {
  * (ElfSymbolTable), relocation sections (ElfRelocationSection) and groups (ElfGroupSection).
  */
 export class ElfSection {
+  // Fields are `declare`d and set in the constructor only: emitted as ES2022 class fields, each
+  // would be defined (as undefined) and then assigned again, per section of every file read.
   /**
    * Position in the section table of the file this section was read from (0 = the null
    * section). Informative only: the writer numbers sections by their position in the model.
    */
-  index = -1;
-  name: string;
+  declare index: number;
+  declare name: string;
   /** sh_type (SHT_*). */
-  type: number;
+  declare type: number;
   /** sh_flags (SHF_*), an unsigned 32-bit number: combine with `(a | b) >>> 0`. */
-  flags: number;
+  declare flags: number;
   /** sh_addr: 0 in relocatable objects, the load address in vmlinux. */
-  addr: bigint;
-  addralign: number;
-  entsize: number;
+  declare addr: bigint;
+  declare addralign: number;
+  declare entsize: number;
   /** The section sh_link names (string table of a symbol table, symbol table of a relocation
    *  section, the section an SHF_LINK_ORDER section belongs to), or undefined for 0. */
-  link: ElfSection | undefined;
+  declare link: ElfSection | undefined;
   /** Raw sh_info, for sections whose sh_info the writer does not derive from the model. */
-  info: number;
+  declare info: number;
   /** The section sh_info names when SHF_INFO_LINK is set on a section that is not a
    *  relocation section (relocation sections use `target`). */
-  infoSection: ElfSection | undefined;
+  declare infoSection: ElfSection | undefined;
   /** Offset in the file it was read from; -1 for sections built in memory. Informative. */
-  fileOffset = -1;
+  declare fileOffset: number;
 
   /** Contents once read or set; until then `readContents` supplies them (see `data`). */
-  private contents: Buffer | undefined;
-  private readContents: (() => Buffer) | undefined;
-  private nobitsSize: number;
-  private lazySize: number | undefined;
+  declare private contents: Buffer | undefined;
+  declare private readContents: (() => Buffer) | undefined;
+  declare private nobitsSize: number;
+  declare private lazySize: number | undefined;
 
   constructor(init: SectionInit) {
+    this.index = -1;
     this.name = init.name;
     this.type = init.type;
     this.flags = init.flags ?? 0;
@@ -74,6 +77,7 @@ export class ElfSection {
     this.contents = typeof data === 'function' ? undefined : (data ?? Buffer.alloc(0));
     this.lazySize = typeof data === 'function' ? init.size : undefined;
     this.nobitsSize = init.type === SHT_NOBITS ? (init.size ?? 0) : 0;
+    this.fileOffset = -1;
   }
 
   /** Contents. Read sections return a view of the file buffer (no copy); NOBITS has none. */

@@ -27,26 +27,29 @@ export interface SymbolInit {
  * relocatable object it is the offset in `section` (see `offset`).
  */
 export class ElfSymbol {
+  // Fields are `declare`d and set in the constructor only: emitted as ES2022 class fields, each
+  // would be defined (as undefined) and then assigned again, per symbol of every file read.
   /** Position in the symbol table it was read from (0 = the null symbol). Informative. */
-  index = -1;
-  name: string;
+  declare index: number;
+  declare name: string;
   /** st_value. */
-  value: bigint;
+  declare value: bigint;
   /** st_size. */
-  size: number;
+  declare size: number;
   /** STT_* */
-  type: number;
+  declare type: number;
   /** STB_* */
-  bind: number;
+  declare bind: number;
   /** Full st_other byte. */
-  other: number;
-  section: ElfSection | undefined;
+  declare other: number;
+  declare section: ElfSection | undefined;
   /** st_shndx as read; for section symbols the writer replaces it by the section's new index. */
-  shndx: number;
+  declare shndx: number;
   /** e_type of the file this symbol belongs to, for `offset` (ET_REL for built symbols). */
-  fileType = ET_REL;
+  declare fileType: number;
 
   constructor(init: SymbolInit) {
+    this.index = -1;
     this.name = init.name;
     this.value = init.value ?? 0n;
     this.size = init.size ?? 0;
@@ -55,6 +58,7 @@ export class ElfSymbol {
     this.other = init.other ?? STV_DEFAULT;
     this.section = init.section;
     this.shndx = init.shndx ?? SHN_UNDEF;
+    this.fileType = ET_REL;
   }
 
   /** STV_* (low two bits of st_other). */
