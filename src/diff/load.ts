@@ -72,7 +72,7 @@ function cString(section: DiffSection, offset: number, texts: Map<DiffSection, s
   let text = texts.get(section);
   if (text === undefined) {
     const data = section.data;
-    text = Buffer.from(data.buffer, data.byteOffset, data.length).toString('latin1');
+    text = (Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length)).toString('latin1');
     texts.set(section, text);
   }
   if (offset < 0 || offset >= text.length) return undefined;

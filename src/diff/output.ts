@@ -76,11 +76,13 @@ export function buildPatchObject(patched: DiffObject, path: string): ElfFile {
     sectionMap.set(view, section);
     sections.push(section);
   }
+  const outputOfSource = new Map<ElfSection, ElfSection>();
+  for (const [view, section] of sectionMap) if (!outputOfSource.has(view.source)) outputOfSource.set(view.source, section);
   for (const view of selected) {
     const section = sectionMap.get(view);
     const link = view.source.link;
     if (!section || !link) continue;
-    const linked = [...sectionMap.entries()].find(([candidate]) => candidate.source === link)?.[1];
+    const linked = outputOfSource.get(link);
     if (linked) section.link = linked;
     else section.setFlag(SHF_LINK_ORDER, false);
   }
