@@ -19,7 +19,8 @@ function viewSection(section: ElfSection): DiffSection {
     index: section.index,
     name: section.name,
     type: section.type,
-    flags: section.flags,
+    // The bits as a signed number (bit 31, SHF_EXCLUDE, makes it negative; see DiffSection.flags).
+    flags: section.flags | 0,
     addralign: section.addralign,
     entsize: section.entsize,
     link: 0,

@@ -32,6 +32,10 @@ export interface DiffSection {
   readonly index: number;
   readonly name: string;
   readonly type: number;
+  /**
+   * sh_flags as a signed 32-bit number: SHF_EXCLUDE (bit 31) makes it negative. Test bits with
+   * `&`. (Signed so that it is a small integer for every section: see ElfSection.flags.)
+   */
   readonly flags: number;
   readonly addralign: number;
   readonly entsize: number;

@@ -36,8 +36,13 @@ export class ElfSection {
   declare name: string;
   /** sh_type (SHT_*). */
   declare type: number;
-  /** sh_flags (SHF_*), an unsigned 32-bit number: combine with `(a | b) >>> 0`. */
-  declare flags: number;
+  /**
+   * sh_flags as stored: the same 32 bits as a signed number. `flags` gives them unsigned; the
+   * field stays a small integer even with SHF_EXCLUDE (bit 31) set, so that one such section
+   * does not turn the field of every section into a boxed double (and deoptimize the code
+   * that reads it).
+   */
+  declare private flagBits: number;
   /** sh_addr: 0 in relocatable objects, the load address in vmlinux. */
   declare addr: bigint;
   declare addralign: number;
@@ -63,7 +68,7 @@ export class ElfSection {
     this.index = -1;
     this.name = init.name;
     this.type = init.type;
-    this.flags = init.flags ?? 0;
+    this.flagBits = (init.flags ?? 0) | 0;
     this.addr = init.addr ?? 0n;
     this.addralign = init.addralign ?? 1;
     this.entsize = init.entsize ?? 0;
@@ -113,12 +118,21 @@ export class ElfSection {
     return contents;
   }
 
+  /** sh_flags (SHF_*), an unsigned 32-bit number: combine with `(a | b) >>> 0`. */
+  get flags(): number {
+    return this.flagBits >>> 0;
+  }
+
+  set flags(value: number) {
+    this.flagBits = value | 0;
+  }
+
   hasFlag(flag: number): boolean {
-    return ((this.flags & flag) >>> 0) !== 0;
+    return (this.flagBits & flag) !== 0;
   }
 
   setFlag(flag: number, on = true): void {
-    this.flags = (on ? this.flags | flag : this.flags & ~flag) >>> 0;
+    this.flagBits = on ? this.flagBits | flag : this.flagBits & ~flag;
   }
 }
 

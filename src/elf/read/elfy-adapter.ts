@@ -2,7 +2,7 @@ import elfy, { type ElfySection } from 'elfy';
 import { ELF64_EHDR_SIZE, ELF64_SHDR_SIZE, SHT_STRTAB } from '../constants.js';
 import type { FileView } from './file-view.js';
 import type { RawHeader } from './header.js';
-import { readSafeU64, readU32, readU64Big, smallInteger } from './words.js';
+import { readI32, readSafeU64, readU32, readU64Big, smallInteger } from './words.js';
 
 /** One section header with every field as the model needs it. */
 export interface RawSectionHeader {
@@ -10,6 +10,7 @@ export interface RawSectionHeader {
   /** sh_name: offset in the section-name string table. */
   nameOffset: number;
   type: number;
+  /** sh_flags as a signed 32-bit number (a small integer even with bit 31 set; see ElfSection). */
   flags: number;
   addr: bigint;
   offset: number;
@@ -55,7 +56,7 @@ export function readSectionHeaders(view: FileView, header: RawHeader): RawSectio
       index,
       nameOffset: readU32(table, at),
       type: typeof section.type === 'number' ? section.type : typeNumber(view, section.type, index),
-      flags: readU32(table, at + 8),
+      flags: readI32(table, at + 8),
       addr: readU64Big(table, at + 16),
       offset: checkedNumber(view, section.off, index, 'sh_offset'),
       size: checkedNumber(view, section.size, index, 'sh_size'),
