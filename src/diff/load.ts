@@ -145,10 +145,12 @@ export function viewObject(elf: ElfFile): DiffObject {
   }
 
   const texts = new Map<DiffSection, string>();
-  for (const rela of sections) if (rela.base) resolveStrings(rela.base, rela.relocations, texts);
-
   const sectionsByName = new Map<string, DiffSection>();
-  for (const section of sections) if (!sectionsByName.has(section.name)) sectionsByName.set(section.name, section);
+  for (let i = 0; i < sections.length; i++) {
+    const section = sections[i] as DiffSection;
+    if (section.base) resolveStrings(section.base, section.relocations, texts);
+    if (!sectionsByName.has(section.name)) sectionsByName.set(section.name, section);
+  }
   const { type, machine, osabi, abiversion, flags } = elf.header;
   return {
     path: elf.path,

@@ -2,6 +2,8 @@
  * Act on the marker sections (see marker-sections.ts): ignored sections and functions are
  * forced to "same", callbacks are recorded and their functions included, forced functions
  * are recorded. Marker data itself never becomes part of the patch.
+ * (The loops over every section and symbol are indexed: they mostly run before the JIT has
+ * warmed up, where for-of pays an iterator result per element.)
  */
 import { STT_FUNC } from '../elf/constants.js';
 import { UserError } from '../util/errors.js';
@@ -16,7 +18,9 @@ export interface Callback {
 
 function markerRelas(object: DiffObject, kind: string): Array<{ base: DiffSection; rela: DiffSection }> {
   const found: Array<{ base: DiffSection; rela: DiffSection }> = [];
-  for (const section of object.sections) {
+  const sections = object.sections;
+  for (let i = 0; i < sections.length; i++) {
+    const section = sections[i]!;
     if (isRelaSection(section) || markerFor(section.name)?.kind !== kind || !section.rela) continue;
     found.push({ base: section, rela: section.rela });
   }
@@ -34,7 +38,9 @@ function isMarkerSymbol(symbol: DiffSymbol): boolean {
 
 /** Before comparison: mark discarded sections and those named by ignore-section markers. */
 export function markIgnoredSections(patched: DiffObject, notes: string[]): void {
-  for (const section of patched.sections) {
+  const sections = patched.sections;
+  for (let i = 0; i < sections.length; i++) {
+    const section = sections[i]!;
     if (startsWithAny(section.name, DISCARDED_SECTION_PREFIXES)) section.ignore = true;
   }
   for (const { rela } of markerRelas(patched, 'ignore-section')) {
@@ -89,7 +95,9 @@ export function markIgnoredSectionsSame(patched: DiffObject): void {
       if (section.rela) section.rela.status = 'same';
     }
   }
-  for (const symbol of patched.symbols) {
+  const symbols = patched.symbols;
+  for (let i = 0; i < symbols.length; i++) {
+    const symbol = symbols[i]!;
     if ((symbol.section && ignored.has(symbol.section)) || isMarkerSymbol(symbol)) symbol.status = 'same';
   }
 }
@@ -97,7 +105,9 @@ export function markIgnoredSectionsSame(patched: DiffObject): void {
 /** Include callback marker sections and their functions; returns the callbacks found. */
 export function includeCallbacks(patched: DiffObject): Callback[] {
   const callbacks: Callback[] = [];
-  for (const section of patched.sections) {
+  const sections = patched.sections;
+  for (let i = 0; i < sections.length; i++) {
+    const section = sections[i]!;
     const marker = markerFor(section.name);
     if (marker?.kind !== 'callback' || isRelaSection(section)) continue;
     includeSection(section, { withRelocations: false });
@@ -109,7 +119,9 @@ export function includeCallbacks(patched: DiffObject): Callback[] {
       includeSymbol(relocation.symbol);
     }
   }
-  for (const symbol of patched.symbols) {
+  const symbols = patched.symbols;
+  for (let i = 0; i < symbols.length; i++) {
+    const symbol = symbols[i]!;
     if (isMarkerSymbol(symbol)) symbol.include = false;
   }
   return callbacks;

@@ -115,11 +115,15 @@ export const SPECIAL_STATIC_NAMES: readonly string[] = [
   '_entry',
 ];
 
+/** The gcc-style prefixes and clang-style infixes of SPECIAL_STATIC_NAMES, spelled once. */
+const SPECIAL_STATIC_PREFIXES = SPECIAL_STATIC_NAMES.map((special) => `${special}.`);
+const SPECIAL_STATIC_INFIXES = SPECIAL_STATIC_NAMES.map((special) => `.${special}`);
+
 /** Whether `name` is spelled like a special static (see SPECIAL_STATIC_NAMES). */
 export function hasSpecialStaticName(name: string): boolean {
-  for (const special of SPECIAL_STATIC_NAMES) {
-    if (name.startsWith(`${special}.`)) return true;
-    if (name.includes(`.${special}`)) return true;
+  for (let i = 0; i < SPECIAL_STATIC_NAMES.length; i++) {
+    if (name.startsWith(SPECIAL_STATIC_PREFIXES[i]!)) return true;
+    if (name.includes(SPECIAL_STATIC_INFIXES[i]!)) return true;
   }
   return false;
 }
