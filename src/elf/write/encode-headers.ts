@@ -43,7 +43,7 @@ export function writeSectionHeader(out: Buffer, at: number, fields: SectionHeade
   out.writeUInt32LE(fields.name, at);
   out.writeUInt32LE(fields.type >>> 0, at + 4);
   writeU64(out, fields.flags >>> 0, at + 8);
-  out.writeBigUInt64LE(fields.addr, at + 16);
+  writeBigU64(out, fields.addr, at + 16);
   writeU64(out, fields.offset, at + 24);
   writeU64(out, fields.size, at + 32);
   out.writeUInt32LE(fields.link, at + 40);
@@ -56,4 +56,21 @@ export function writeSectionHeader(out: Buffer, at: number, fields: SectionHeade
 export function writeU64(out: Buffer, value: number, at: number): void {
   out.writeUInt32LE(value % 0x100000000, at);
   out.writeUInt32LE(Math.floor(value / 0x100000000), at + 4);
+}
+
+/** An unsigned 64-bit bigint field; small values (offsets in objects) skip the BigInt arithmetic of Buffer's writer. */
+export function writeBigU64(out: Buffer, value: bigint, at: number): void {
+  if (value >= 0n && value <= 0xffffffffn) writeU64(out, Number(value), at);
+  else out.writeBigUInt64LE(value, at);
+}
+
+/** A signed 64-bit bigint field (addends); those that fit 32 bits skip the BigInt arithmetic. */
+export function writeBigI64(out: Buffer, value: bigint, at: number): void {
+  if (value >= -0x80000000n && value <= 0x7fffffffn) {
+    const low = Number(value);
+    out.writeInt32LE(low, at);
+    out.writeInt32LE(low < 0 ? -1 : 0, at + 4);
+  } else {
+    out.writeBigInt64LE(value, at);
+  }
 }

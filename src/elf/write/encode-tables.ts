@@ -3,7 +3,7 @@ import type { GroupContents } from '../model/group-section.js';
 import type { Relocation } from '../model/relocation.js';
 import type { ElfSection } from '../model/section.js';
 import type { ElfSymbol } from '../model/symbol.js';
-import { writeU64 } from './encode-headers.js';
+import { writeBigI64, writeBigU64, writeU64 } from './encode-headers.js';
 import type { StringTableBuilder } from './string-table-builder.js';
 
 // Encoders for the sections whose contents hold indexes: symbol tables, RELA sections and
@@ -22,7 +22,7 @@ export function encodeSymbols(
     out[at + 5] = symbol.other & 0xff;
     const shndx = symbol.section === undefined ? symbol.shndx : (sectionIndex.get(symbol.section) as number);
     out.writeUInt16LE(shndx, at + 6);
-    out.writeBigUInt64LE(symbol.value, at + 8);
+    writeBigU64(out, symbol.value, at + 8);
     writeU64(out, symbol.size, at + 16);
   });
   return out;
@@ -35,7 +35,7 @@ export function encodeRelocations(relocations: readonly Relocation[], symbolInde
     writeU64(out, relocation.offset, at);
     out.writeUInt32LE(relocation.type, at + 8);
     out.writeUInt32LE(symbolIndex.get(relocation.symbol) as number, at + 12);
-    out.writeBigInt64LE(relocation.addend, at + 16);
+    writeBigI64(out, relocation.addend, at + 16);
   });
   return out;
 }

@@ -85,3 +85,26 @@ describe('writing a model that was not read as-is', () => {
     await linkRelocatable([output], `${output}.linked.o`);
   });
 });
+
+describe('64-bit fields on the way out', () => {
+  it('keeps symbol values, addends and section addresses beyond 32 bits exact (both signs)', async () => {
+    const file = await readElf(objects['kernel-like.c'] as string);
+    const symbol = file.symbolByName('dispatch')!;
+    const absolute = file.symbols.find((s) => s.section === undefined && s.name !== '')!;
+    const rela = file.relocationSections.find((r) => r.relocations.length >= 4)!;
+    const addends = [-0x80000000n, 0x7fffffffn, -0x80000001n, 0x123456789abcdefn];
+    rela.relocations = rela.relocations.map((r, i) => (i < addends.length ? { ...r, addend: addends[i]! } : r));
+    symbol.value = 0x1_0000_0004n;
+    absolute.shndx = 0xfff1; // SHN_ABS
+    absolute.value = 0xffffffff_ffff0000n;
+    file.sections[1]!.addr = 0x1_0000_0000n;
+    const output = join(tmp.path, 'wide-fields.o');
+    await writeFile(output, writeRelocatable(file));
+
+    const back = await readElf(output);
+    expect(back.symbolByName('dispatch')?.value).toBe(0x1_0000_0004n);
+    expect(back.symbolByName(absolute.name)?.value).toBe(0xffffffff_ffff0000n);
+    expect(back.relocationSections.find((r) => r.name === rela.name)!.relocations.slice(0, 4).map((r) => r.addend)).toEqual(addends);
+    expect(back.sections[1]?.addr).toBe(0x1_0000_0000n);
+  });
+});
