@@ -24,6 +24,15 @@ emit OUTPUT /tmp/test.out
 dmesg > /tmp/kernel.log
 emit KLOG /tmp/kernel.log
 echo "@@TSBP:EXIT $status@@"
+# reboot -f does not wait for the serial port to send what is still buffered: wait until the
+# port's transmit counter has stood still for a while.
+last=""; still=0; n=0
+while [ $still -lt 3 ] && [ $n -lt 200 ]; do
+  now=$(sed -n 's/^0:.* tx:\\([0-9]*\\).*/\\1/p' /proc/tty/driver/serial 2>/dev/null)
+  if [ -n "$now" ] && [ "$now" = "$last" ]; then still=$((still + 1)); else still=0; fi
+  last=$now; n=$((n + 1))
+  usleep 50000
+done
 sync
 reboot -f
 `;
