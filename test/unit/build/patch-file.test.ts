@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { withDir } from 'tmp-promise';
 import { parsePatch } from '../../../src/build/patch-file.js';
 import { checkPatchPaths } from '../../../src/build/patch-policy.js';
-import { UserError } from '../../../src/util/errors.js';
+import { userError } from '../support/user-error.js';
 
 const GIT_MODIFY = `From 1234 Mon Sep 17 00:00:00 2001
 Subject: [PATCH] proc: change cmdline
@@ -71,15 +71,6 @@ const PLAIN = `--- linux-6.1.orig/fs/proc/meminfo.c\t2023-01-01 10:00:00.0000000
 +y
 `;
 
-function userError(run: () => unknown): UserError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserError);
-    return error as UserError;
-  }
-  throw new Error('expected a UserError');
-}
 
 describe('parsePatch', () => {
   it('finds the one file of a git format-patch mail, -p1 stripped, and keeps the text', () => {

@@ -6,8 +6,8 @@ import { readElf, writeRelocatable, type ElfFile } from '../../../src/elf/index.
 import { checkModule, modinfoValue, runningVermagic } from '../../../src/klp/check-module.js';
 import { convertToLivepatchFormat } from '../../../src/klp/convert.js';
 import { parseSymvers } from '../../../src/klp/symvers.js';
-import { UserError } from '../../../src/util/errors.js';
 import { compile } from './kernel-like.js';
+import { userError } from '../support/user-error.js';
 
 const VERMAGIC = '6.1.0-tsbp SMP preempt mod_unload ';
 
@@ -35,15 +35,6 @@ beforeAll(async () => {
 });
 afterAll(async () => tmp?.cleanup());
 
-function userError(run: () => unknown): UserError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserError);
-    return error as UserError;
-  }
-  throw new Error('expected a UserError');
-}
 
 describe('modinfoValue', () => {
   it('reads entries of .modinfo', async () => {

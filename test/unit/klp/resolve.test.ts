@@ -7,8 +7,8 @@ import { readElf, STB_LOCAL, writeRelocatable, type ElfFile } from '../../../src
 import { chooseTargetSymbol, resolveUndefinedSymbols, type ResolveContext } from '../../../src/klp/resolve.js';
 import { parseSymvers } from '../../../src/klp/symvers.js';
 import { TargetSymbols } from '../../../src/klp/target-symbols.js';
-import { UserError } from '../../../src/util/errors.js';
 import { buildVmlinuxLike, compile, expectedPositions, readelfSymbols, type ReadelfSymbol } from './kernel-like.js';
+import { userError } from '../support/user-error.js';
 
 let tmp: DirectoryResult;
 let vmlinux: TargetSymbols;
@@ -57,15 +57,6 @@ function context(overrides: Partial<ResolveContext> = {}): ResolveContext {
   };
 }
 
-function userError(run: () => unknown): UserError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserError);
-    return error as UserError;
-  }
-  throw new Error('expected a UserError');
-}
 
 /** The position readelf's view gives the symbol NAME of file block BLOCK (-1: the global). */
 const positionIn = (name: string, block: number) =>

@@ -2,17 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   checkModuleName, defaultModuleName, kernelModuleName, MAX_MODULE_NAME, RESERVED_MODULE_NAME,
 } from '../../../src/pipeline/module-name.js';
-import { UserError } from '../../../src/util/errors.js';
+import { userError } from '../support/user-error.js';
 
-function userError(run: () => unknown): UserError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserError);
-    return error as UserError;
-  }
-  throw new Error('expected a UserError');
-}
 
 describe('defaultModuleName', () => {
   it('is livepatch-<patch file name> without directory and .patch/.diff, lower case, runs of other characters as one -', () => {
