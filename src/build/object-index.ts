@@ -17,9 +17,21 @@ export interface ObjectInfo {
 }
 
 export interface ObjectIndex {
+  /** INDEX_VERSION of the code that wrote it; an index of another version is rebuilt. */
+  version: number;
   headers: string[];
   objects: ObjectInfo[];
 }
+
+/** Bump when what the index holds changes, so cached indexes are rebuilt. */
+export const INDEX_VERSION = 3;
+
+/**
+ * Objects that are never part of the running kernel's patchable code, although kbuild builds
+ * them from C with .cmd files: host programs, the vDSO (user space), boot and real-mode code.
+ * A header they include must not pull them into a patched build.
+ */
+const NOT_KERNEL_CODE = [/^scripts\//, /^tools\//, /^usr\//, /^arch\/x86\/boot\//, /^arch\/x86\/realmode\//, /^arch\/x86\/entry\/vdso\//];
 
 /** Kernel module names use '_' where file names have '-'. */
 export const moduleNameOf = (file: string) => basename(file).replace(/\.(ko|mod|o)$/, '').replace(/-/g, '_');
@@ -68,6 +80,7 @@ export async function buildObjectIndex(tree: string, output: string): Promise<vo
     // X.mod.c is modpost's generated module metadata, built by the final module link step;
     // it is no patch target, yet it includes linux/module.h and so "depends" on most headers.
     if (!parsed || !parsed.source.endsWith('.c') || parsed.source.endsWith('.mod.c')) continue;
+    if (NOT_KERNEL_CODE.some((pattern) => pattern.test(parsed.object))) continue;
     const deps = parsed.deps.filter((d) => d.endsWith('.h')).map((header) => {
       let id = headerIds.get(header);
       if (id === undefined) {
@@ -80,11 +93,14 @@ export async function buildObjectIndex(tree: string, output: string): Promise<vo
     objects.push({ path: parsed.object, source: parsed.source, target: moduleOf.get(parsed.object) ?? 'vmlinux', deps });
   }
   objects.sort((a, b) => a.path.localeCompare(b.path));
-  await writeFile(output, JSON.stringify({ headers, objects } satisfies ObjectIndex));
+  await writeFile(output, JSON.stringify({ version: INDEX_VERSION, headers, objects } satisfies ObjectIndex));
 }
 
-export async function readObjectIndex(path: string): Promise<ObjectIndex> {
-  return JSON.parse(await readFile(path, 'utf8')) as ObjectIndex;
+/** The index at PATH, or undefined when it is missing or of another version. */
+export async function readObjectIndex(path: string): Promise<ObjectIndex | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  const index = text === undefined ? undefined : (JSON.parse(text) as ObjectIndex);
+  return index?.version === INDEX_VERSION ? index : undefined;
 }
 
 /** The objects a set of changed files affects: C files by their object, headers by dependency. */

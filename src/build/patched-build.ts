@@ -43,6 +43,7 @@ const cmdFileOf = (objectPath: string) => join(dirname(objectPath), `.${basename
 export async function buildPatched(options: PatchedBuildOptions): Promise<PatchedBuildResult> {
   const { tree, patches, log } = options;
   const index = await readObjectIndex(join(tree.entry, 'object-index.json'));
+  if (!index) throw new UserError(`${tree.entry}: the object index is missing or outdated; run again (the original build step rebuilds it)`);
   return withDirLock(join(tree.entry, 'patch.lock'), (pid) => log(`waiting for process ${pid}, which is using ${tree.dir}`), async () => {
     const journal = await TreeJournal.begin(tree.entry, log);
     const unregister = onInterrupt(() => journal.restore());

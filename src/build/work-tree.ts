@@ -11,7 +11,7 @@ import { hostToolchain } from './container/toolchain-check.js';
 import { parseKconfig } from './kconfig.js';
 import { runMake } from './make.js';
 import { repairWorkTree } from './journal.js';
-import { buildObjectIndex } from './object-index.js';
+import { buildObjectIndex, readObjectIndex } from './object-index.js';
 import { DIFF_BUILD_KCFLAGS } from './flags.js';
 import { copySourceDir, unpackTarball } from './populate-tree.js';
 import type { Runner } from './runner.js';
@@ -121,7 +121,8 @@ export async function prepareWorkTree(options: WorkTreeOptions): Promise<WorkTre
       });
       log(`original build done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     });
-    await onceMarked(entry, 'indexed', () => buildObjectIndex(dir, join(entry, 'object-index.json')));
+    const indexPath = join(entry, 'object-index.json');
+    if (!(await readObjectIndex(indexPath))) await buildObjectIndex(dir, indexPath);
   });
   return tree;
 }

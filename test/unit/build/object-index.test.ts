@@ -63,12 +63,30 @@ beforeAll(async () => {
   // A single-object module.
   await put('samples/livepatch/.livepatch-sample.o.cmd', cmdFile('samples/livepatch/livepatch-sample.o', 'samples/livepatch/livepatch-sample.c', [...COMMON, 'include/linux/module.h', 'include/linux/livepatch.h']));
   await put('samples/livepatch/livepatch-sample.mod', 'samples/livepatch/livepatch-sample.o\n');
+  // Not kernel code a livepatch can change, although built from C: host programs, the vDSO.
+  await put('scripts/mod/.empty.o.cmd', cmdFile('scripts/mod/empty.o', 'scripts/mod/empty.c', [...COMMON, 'include/linux/module.h']));
+  await put('arch/x86/entry/vdso/.vclock_gettime.o.cmd', cmdFile('arch/x86/entry/vdso/vclock_gettime.o', 'arch/x86/entry/vdso/vclock_gettime.c', COMMON));
   // Ignored places.
   await put('.git/objects/.x.o.cmd', cmdFile('x.o', 'x.c', COMMON));
   await put('Documentation/.y.o.cmd', cmdFile('y.o', 'y.c', COMMON));
 
   await buildObjectIndex(tree.path, join(tree.path, 'object-index.json'));
-  index = await readObjectIndex(join(tree.path, 'object-index.json'));
+  index = (await readObjectIndex(join(tree.path, 'object-index.json')))!;
+});
+
+describe('what the index leaves out', () => {
+  it('has no host programs nor vDSO objects, even when they include patched headers', () => {
+    const all = paths(index.objects);
+    expect(all.some((p) => p.startsWith('scripts/') || p.includes('/vdso/'))).toBe(false);
+    expect(paths(objectsAffectedBy(index, ['include/linux/module.h']).objects).some((p) => p.startsWith('scripts/'))).toBe(false);
+  });
+
+  it('is read back only when written by this version of the code', async () => {
+    const path = join(tree.path, 'old-index.json');
+    await writeFile(path, JSON.stringify({ ...index, version: 1 }));
+    expect(await readObjectIndex(path)).toBeUndefined();
+    expect(await readObjectIndex(join(tree.path, 'absent.json'))).toBeUndefined();
+  });
 });
 afterAll(async () => tree?.cleanup());
 
