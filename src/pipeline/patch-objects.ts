@@ -1,12 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { readElf, STB_LOCAL, STT_FUNC, STT_OBJECT, type ElfFile } from '../elf/index.js';
-import { writeRelocatable } from '../elf/index.js';
+import { readElf, STB_LOCAL, STT_FUNC, STT_OBJECT, writeRelocatable, type ElfFile } from '../elf/index.js';
 import { buildPatchObject } from '../diff/output.js';
 import { addFunctionAlias, AliasNamer } from '../klp/aliases.js';
 import { chooseTargetSymbol, resolveUndefinedSymbols, type Resolution } from '../klp/resolve.js';
 import type { Exports } from '../klp/symvers.js';
-import type { TargetSymbols } from '../klp/target-symbols.js';
+import { TargetSymbols } from '../klp/target-symbols.js';
 import type { KlpCallbacksSpec, KlpFuncSpec, KlpObjectSpec } from '../kmod/spec.js';
 import { UserError } from '../util/errors.js';
 import type { ObjectDiff } from './diff-stage.js';
@@ -29,7 +28,6 @@ export interface PatchObjectsOptions {
   /** Where the patch objects are written. */
   objectsDir: string;
   vmlinux: TargetSymbols;
-  moduleSymbols: (module: string) => Promise<TargetSymbols>;
   exports: Exports;
 }
 
@@ -52,6 +50,13 @@ export async function writePatchObjects(options: PatchObjectsOptions): Promise<P
     for (const s of model.symbols) if (!s.isLocal && !s.isUndefined && s.name) definedInPatch.add(s.name);
   }
   const namer = new AliasNamer();
+  // A module's symbols, read once from the .ko the differ already used as the object's parent.
+  const moduleSymbols = new Map<string, Promise<TargetSymbols>>();
+  const symbolsOfModule = (diff: ObjectDiff) => {
+    const module = diff.pair.object.target;
+    if (!moduleSymbols.has(module)) moduleSymbols.set(module, TargetSymbols.read(module, diff.parent));
+    return moduleSymbols.get(module)!;
+  };
   const objects: PatchObject[] = [];
   for (const diff of changed) {
     const model = models.get(diff)!;
@@ -65,11 +70,14 @@ export async function writePatchObjects(options: PatchObjectsOptions): Promise<P
       callbacks[HOOK_FIELDS[callback.hook]] = addFunctionAlias(model, callback.function, namer.name('tsbp_cb_', callback.function));
     }
     const target = diff.pair.object.target;
-    const module = target === 'vmlinux' ? undefined : await options.moduleSymbols(target);
-    const resolutions = resolveUndefinedSymbols(model, {
+    const module = target === 'vmlinux' ? undefined : await symbolsOfModule(diff);
+    const from = {
       objectPath: diff.pair.object.path,
       sourceFile: basename(diff.pair.object.source),
-      originalLocals: await localNames(diff.pair.original), // read once more below for the positions
+      originalLocals: await localNames(diff.pair.original),
+    };
+    const resolutions = resolveUndefinedSymbols(model, {
+      ...from,
       target,
       vmlinux: options.vmlinux,
       ...(module ? { module } : {}),
@@ -78,21 +86,16 @@ export async function writePatchObjects(options: PatchObjectsOptions): Promise<P
     });
     // The functions being replaced are found by name and position in the running kernel too.
     const targetSymbols = module ?? options.vmlinux;
-    const locals = await localNames(diff.pair.original);
-    for (const func of funcs) func.sympos = functionPosition(targetSymbols, func.oldName, diff, locals);
+    for (const func of funcs) {
+      const chosen = chooseTargetSymbol(targetSymbols, func.oldName, from.originalLocals.has(func.oldName), from);
+      func.sympos = chosen ? targetSymbols.positionOf(chosen) : 0;
+    }
     const fileName = diff.pair.object.path.replace(/\//g, '__');
     const path = join(options.objectsDir, fileName);
     await writeFile(path, writeRelocatable(model));
     objects.push({ diff, fileName, path, funcs, callbacks, resolutions });
   }
   return objects;
-}
-
-/** The position of a replaced function: a global one is the global of its name, a static one that of its file. */
-function functionPosition(symbols: TargetSymbols, name: string, diff: ObjectDiff, locals: ReadonlySet<string>): number {
-  const from = { objectPath: diff.pair.object.path, sourceFile: basename(diff.pair.object.source), originalLocals: locals };
-  const chosen = chooseTargetSymbol(symbols, name, locals.has(name), from);
-  return chosen ? symbols.positionOf(chosen) : 0;
 }
 
 /** klp_object entries: one per target (vmlinux first), merging the objects of each target. */

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dir as tmpDir } from 'tmp-promise';
@@ -105,10 +105,8 @@ export async function runPipeline(options: PipelineOptions): Promise<RunReport> 
     const objectsDir = join(tmp, 'patch-objects');
     const objects = await stages.run('resolve', async () => {
       const [vmlinux, exports] = await Promise.all([TargetSymbols.read('vmlinux', target.vmlinux), readSymvers(target.symvers)]);
-      const moduleSymbols = async (module: string) => TargetSymbols.read(module, await findModule(target.modulesDir, module));
-      const { mkdir } = await import('node:fs/promises');
       await mkdir(objectsDir, { recursive: true });
-      return { list: await writePatchObjects({ diffs, objectsDir, vmlinux, moduleSymbols, exports }), exports };
+      return { list: await writePatchObjects({ diffs, objectsDir, vmlinux, exports }), exports };
     });
     for (const object of objects.list) {
       const entry = report.objects.find((o) => o.object === object.diff.pair.object.path);
