@@ -12,7 +12,7 @@ import { ensurePackages, KERNEL_BUILD_PACKAGES } from '../host-packages.js';
 import { appendFragment, renderFragment, verifyOptions } from '../kconfig.js';
 import { kernelRelease, runMake } from '../make.js';
 import { TEST_KERNEL_OPTIONS } from './options.js';
-import { identifySourcePackage, SOURCE_PACKAGE, SOURCE_TOPDIR } from './source-package.js';
+import { identifySourcePackage, SOURCE_PACKAGE, SOURCE_TARBALL, SOURCE_TOPDIR, type SourcePackage } from './source-package.js';
 
 /** Bump when the way the test kernel is built changes, so old cache entries are not used. */
 const RECIPE_VERSION = 1;
@@ -83,8 +83,7 @@ async function build(entry: string, tree: string, jobs: number, log: Logger): Pr
 }
 
 /** The cache key of the test kernel: source content, configuration, compiler, recipe. */
-export async function testKernelKey(root: string): Promise<string> {
-  const source = await identifySourcePackage(root);
+export async function testKernelKey(source: SourcePackage): Promise<string> {
   const compiler = await compilerIdentity();
   return sha256(JSON.stringify({
     recipe: RECIPE_VERSION,
@@ -104,9 +103,9 @@ export async function provisionTestKernel(options: ProvisionOptions): Promise<Te
   const { log } = options;
   const root = join(cacheRoot(), 'test-kernel');
   await mkdir(root, { recursive: true });
-  const quick = await exists('/usr/src/linux-source-6.1.tar.xz');
-  if (!quick) await ensurePackages([SOURCE_PACKAGE], log);
-  const key = await testKernelKey(root);
+  if (!(await exists(SOURCE_TARBALL))) await ensurePackages([SOURCE_PACKAGE], log);
+  const source = await identifySourcePackage(root);
+  const key = await testKernelKey(source);
   const entry = join(root, key);
   const ready = await readComplete(entry);
   if (ready) return ready;
@@ -116,7 +115,6 @@ export async function provisionTestKernel(options: ProvisionOptions): Promise<Te
   return withDirLock(join(root, `${key}.lock`), (pid) => log(`waiting for process ${pid}, which is building this kernel`), async () => {
     const again = await readComplete(entry);
     if (again) return again;
-    const source = await identifySourcePackage(root);
     const tree = join(entry, 'linux');
     await onceMarked(entry, 'unpacked', () => unpackTarball(source.tarball, SOURCE_TOPDIR, tree, log));
     await configure(entry, tree, log);
