@@ -14,6 +14,30 @@ export const BUILD_OUTPUT_PATTERNS = [
   '/arch/*/include/generated/', '/.config', '/.config.old', '/modules.*', '/.git/',
 ] as const;
 
+/**
+ * The same patterns as a test on a path relative to the top of the tree, with rsync's meaning:
+ * a leading '/' anchors at the top, a trailing '/' names a directory (everything below it),
+ * '*' stays within one path component, and an unanchored name matches any component.
+ */
+function patternTest(pattern: string): (path: string) => boolean {
+  const body = pattern.replace(/^\/|\/$/g, '');
+  const glob = new RegExp(`^${body.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+  if (!pattern.startsWith('/')) return (path) => path.split('/').some((component) => glob.test(component));
+  if (!pattern.endsWith('/')) return (path) => glob.test(path);
+  const depth = body.split('/').length;
+  return (path) => {
+    const components = path.split('/');
+    return components.length > depth && glob.test(components.slice(0, depth).join('/'));
+  };
+}
+
+const BUILD_OUTPUT_TESTS = BUILD_OUTPUT_PATTERNS.map(patternTest);
+
+/** Whether PATH (relative to the top of a tree) is a build output that copySourceDir leaves out. */
+export function isBuildOutput(path: string): boolean {
+  return BUILD_OUTPUT_TESTS.some((test) => test(path));
+}
+
 /** Unpack TOPDIR of TARBALL as TREE, through a staging directory (never half-unpacked at TREE). */
 export async function unpackTarball(tarball: string, topdir: string, tree: string, log: Logger): Promise<void> {
   const staging = `${tree}.unpack-tmp`;

@@ -13,7 +13,7 @@ import { runMake } from './make.js';
 import { repairWorkTree } from './journal.js';
 import { buildObjectIndex, readObjectIndex } from './object-index.js';
 import { DIFF_BUILD_KCFLAGS } from './flags.js';
-import { copySourceDir, unpackTarball } from './populate-tree.js';
+import { copySourceDir, isBuildOutput, unpackTarball } from './populate-tree.js';
 import type { Runner } from './runner.js';
 import type { KernelSource, TargetKernel } from './target-kernel.js';
 
@@ -31,7 +31,10 @@ export interface WorkTree {
   runner: Runner;
 }
 
-/** A fingerprint of a user's source directory: paths, sizes and modification times of sources. */
+/**
+ * A fingerprint of a user's source directory: paths, sizes and modification times of the files
+ * the tool copies, so that rebuilding the user's own tree does not change the key.
+ */
 async function fingerprintDir(dir: string): Promise<string> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const lines: string[] = [];
@@ -39,7 +42,7 @@ async function fingerprintDir(dir: string): Promise<string> {
     if (!entry.isFile()) continue;
     const path = join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name);
     const rel = relative(dir, path);
-    if (/\.(o|ko|a|cmd|d|mod|order|symvers|tmp)$/.test(rel) || rel.startsWith('.git/') || rel.includes('/generated/')) continue;
+    if (isBuildOutput(rel)) continue; // exactly what copySourceDir leaves out
     const info = await stat(path);
     lines.push(`${rel}\0${info.size}\0${info.mtimeMs}`);
   }
