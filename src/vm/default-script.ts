@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { UserError } from '../util/errors.js';
 
 /**
  * The script `vm-test` runs when the user gives none: load the modules in order, wait for every
@@ -27,4 +29,14 @@ export function defaultScript(modules: readonly string[]): string {
   }
   lines.push('echo "all steps passed"');
   return lines.join('\n') + '\n';
+}
+
+/** The guest script of a VM run: a script file, inline commands, or else the default script. */
+export async function guestScript(choice: { file?: string | undefined; exec?: string | undefined; modules: readonly string[] }): Promise<string> {
+  if (choice.file) {
+    return readFile(choice.file, 'utf8').catch((error: Error) => {
+      throw new UserError(`cannot read script ${choice.file}: ${error.message}`);
+    });
+  }
+  return choice.exec ? `${choice.exec}\n` : defaultScript(choice.modules);
 }

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Argv, CommandModule } from 'yargs';
 import { CONTAINER_CHOICES, selectRunner, type ContainerChoice } from '../../build/container/select-runner.js';
 import { runPipeline } from '../../pipeline/run.js';
@@ -7,7 +6,7 @@ import { formatRunReport } from '../../report/run-report.js';
 import { provisionTestKernel } from '../../build/test-kernel/provision.js';
 import { UserError } from '../../util/errors.js';
 import { stderrLogger, silentLogger } from '../../util/log.js';
-import { defaultScript } from '../../vm/default-script.js';
+import { guestScript } from '../../vm/default-script.js';
 import { runInVm } from '../../vm/run.js';
 import { targetOptionsFrom, withKernelOptions, type KernelArgs } from '../options/kernel.js';
 
@@ -68,7 +67,7 @@ export const buildCommand: CommandModule<object, Args> = {
     });
     if (args.vmTest && report.output) {
       const bzImage = args.vmKernel ?? (await provisionTestKernel({ log })).bzImage;
-      const script = args.vmScript ? await readFile(args.vmScript, 'utf8') : defaultScript([report.output]);
+      const script = await guestScript({ file: args.vmScript, modules: [report.output] });
       const vm = await runInVm({ bzImage, script, modules: [report.output], timeoutMs: 180_000 });
       report.vmTest = { status: vm.status, exitStatus: vm.exitStatus, output: vm.output };
       if (!args.json) process.stderr.write(vm.output);

@@ -1,9 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
 import { provisionTestKernel } from '../../build/test-kernel/provision.js';
-import { UserError } from '../../util/errors.js';
 import { stderrLogger } from '../../util/log.js';
-import { defaultScript } from '../../vm/default-script.js';
+import { guestScript } from '../../vm/default-script.js';
 import { runInVm } from '../../vm/run.js';
 
 interface Args {
@@ -37,12 +35,7 @@ export const vmTestCommand: CommandModule<object, Args> = {
       .example("$0 vm-test fix.ko --exec 'insmod fix.ko && cat /proc/cmdline'", 'run your own checks'),
   handler: async (args) => {
     const bzImage = args.kernel ?? (await provisionTestKernel({ log: stderrLogger })).bzImage;
-    let script = defaultScript(args.modules);
-    if (args.script) {
-      script = await readFile(args.script, 'utf8').catch((error: Error) => {
-        throw new UserError(`cannot read script ${args.script}: ${error.message}`);
-      });
-    } else if (args.exec) script = args.exec + '\n';
+    const script = await guestScript({ file: args.script, exec: args.exec, modules: args.modules });
     const result = await runInVm({
       bzImage,
       script,
