@@ -1,6 +1,6 @@
 import PQueue from 'p-queue';
 import { diffObjects, type DiffResult } from '../diff/diff-objects.js';
-import type { ObjectPair } from '../build/patched-build.js';
+import type { ObjectPair } from '../kbuild/patched-build.js';
 import type { EntrySizeInput } from '../diff/entry-sizes.js';
 
 export interface ObjectDiff {

@@ -8,7 +8,7 @@ import { buildModule, writeModuleDir } from '../kmod/build-module.js';
 import { signModule, type SigningKey } from '../kmod/sign.js';
 import type { PatchModuleSpec } from '../kmod/spec.js';
 import { sha256 } from '../util/hash.js';
-import type { Runner } from '../build/runner.js';
+import type { Runner } from '../kbuild/runner.js';
 
 export interface ModuleStageOptions {
   spec: PatchModuleSpec;

@@ -4,10 +4,10 @@ import { pathToFileURL } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { dir as tmpDir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OWNER_LABEL, removeContainer } from '../../src/build/container/container-runner.js';
-import { DOCKER, PODMAN, engineCall, type Engine } from '../../src/build/container/engine.js';
-import { probeEngine } from '../../src/build/container/probe.js';
-import { selectRunner } from '../../src/build/container/select-runner.js';
+import { OWNER_LABEL, removeContainer } from '../../src/container/container-runner.js';
+import { DOCKER, PODMAN, engineCall, type Engine } from '../../src/container/engine.js';
+import { probeEngine } from '../../src/container/probe.js';
+import { selectRunner } from '../../src/container/select-runner.js';
 import { stderrLogger } from '../../src/util/log.js';
 
 // A build container must not outlive the tsbuild-patch process that started it, however that
@@ -17,7 +17,7 @@ const repo = resolve(import.meta.dirname, '../..');
 const src = (path: string) => pathToFileURL(join(repo, 'src', path)).href;
 
 const HOLDER = `
-import { selectRunner } from '${src('build/container/select-runner.js')}';
+import { selectRunner } from '${src('container/select-runner.js')}';
 import { onInterrupt } from '${src('util/interrupt.js')}';
 const runner = await selectRunner(process.argv[2], () => {});
 onInterrupt(async () => {});

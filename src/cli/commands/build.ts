@@ -1,9 +1,9 @@
 import type { Argv, CommandModule } from 'yargs';
-import { CONTAINER_CHOICES, selectRunner, type ContainerChoice } from '../../build/container/select-runner.js';
+import { CONTAINER_CHOICES, selectRunner, type ContainerChoice } from '../../container/select-runner.js';
 import { runPipeline } from '../../pipeline/run.js';
 import { kernelModuleName } from '../../pipeline/module-name.js';
 import { formatRunReport } from '../../report/run-report.js';
-import { provisionTestKernel } from '../../build/test-kernel/provision.js';
+import { provisionTestKernel } from '../../kernels/test-kernel/provision.js';
 import { UserError } from '../../util/errors.js';
 import { stderrLogger, silentLogger } from '../../util/log.js';
 import { guestScript } from '../../vm/default-script.js';

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { CONTAINER_CHOICES, selectRunner, type ContainerChoice } from '../../build/container/select-runner.js';
-import { resolveTarget } from '../../build/target-kernel.js';
-import { prepareWorkTree } from '../../build/work-tree.js';
+import { CONTAINER_CHOICES, selectRunner, type ContainerChoice } from '../../container/select-runner.js';
+import { resolveTarget } from '../../kernels/target-kernel.js';
+import { prepareWorkTree } from '../../kbuild/work-tree.js';
 import { stderrLogger } from '../../util/log.js';
 import { targetOptionsFrom, withKernelOptions, type KernelArgs } from '../options/kernel.js';
 

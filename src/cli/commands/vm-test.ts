@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { provisionTestKernel } from '../../build/test-kernel/provision.js';
+import { provisionTestKernel } from '../../kernels/test-kernel/provision.js';
 import { stderrLogger } from '../../util/log.js';
 import { guestScript } from '../../vm/default-script.js';
 import { runInVm } from '../../vm/run.js';

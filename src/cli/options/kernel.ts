@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import type { TargetOptions } from '../../build/target-kernel.js';
+import type { TargetOptions } from '../../kernels/target-kernel.js';
 
 /** The options that describe the running kernel (all four, or none for the test kernel). */
 export function withKernelOptions<T>(y: Argv<T>) {

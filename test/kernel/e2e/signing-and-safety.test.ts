@@ -5,9 +5,9 @@ import { execa } from 'execa';
 import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { boot, buildFailure, buildLivepatch, load, PATCHES, unload } from './harness.js';
-import { hostRunner } from '../../../src/build/runner.js';
-import { defaultTarget } from '../../../src/build/target-kernel.js';
-import { prepareWorkTree } from '../../../src/build/work-tree.js';
+import { hostRunner } from '../../../src/kbuild/runner.js';
+import { defaultTarget } from '../../../src/kernels/target-kernel.js';
+import { prepareWorkTree } from '../../../src/kbuild/work-tree.js';
 import { silentLogger } from '../../../src/util/log.js';
 
 const REPO = new URL('../../../', import.meta.url).pathname;

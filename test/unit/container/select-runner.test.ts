@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Engine } from '../../../src/build/container/engine.js';
-import { probeEngine } from '../../../src/build/container/probe.js';
-import { selectRunner } from '../../../src/build/container/select-runner.js';
-import { hostRunner } from '../../../src/build/runner.js';
+import type { Engine } from '../../../src/container/engine.js';
+import { probeEngine } from '../../../src/container/probe.js';
+import { selectRunner } from '../../../src/container/select-runner.js';
+import { hostRunner } from '../../../src/kbuild/runner.js';
 
 const fakeEngine = (binary: string, globalArgs: string[] = []): Engine => ({
   kind: 'podman', binary, globalArgs, runArgs: [], baseImage: 'debian:bookworm', installHint: 'install it',

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { builderImageTag, dockerContextDir } from '../../../src/build/container/image.js';
-import { hostToolchain, parseToolchainLines, toolchainMismatch } from '../../../src/build/container/toolchain-check.js';
+import { builderImageTag, dockerContextDir } from '../../../src/container/image.js';
+import { hostToolchain, parseToolchainLines, toolchainMismatch } from '../../../src/container/toolchain-check.js';
 
 describe('toolchain identity', () => {
   it('reads the gcc and as version lines', () => {

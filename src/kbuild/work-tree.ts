@@ -7,7 +7,7 @@ import { sha256 } from '../util/hash.js';
 import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';
 import { onceMarked } from '../util/stage-marker.js';
-import { hostToolchain } from './container/toolchain-check.js';
+import { hostToolchain } from '../container/toolchain-check.js';
 import { parseKconfig } from './kconfig.js';
 import { runMake } from './make.js';
 import { repairWorkTree } from './journal.js';
@@ -15,7 +15,7 @@ import { buildObjectIndex, readObjectIndex } from './object-index.js';
 import { DIFF_BUILD_KCFLAGS } from './flags.js';
 import { copySourceDir, isBuildOutput, unpackTarball } from './populate-tree.js';
 import type { Runner } from './runner.js';
-import type { KernelSource, TargetKernel } from './target-kernel.js';
+import type { KernelSource, TargetKernel } from '../kernels/target-kernel.js';
 
 /** Bump when the original build changes in a way that makes old entries wrong. */
 const RECIPE_VERSION = 2;
@@ -92,7 +92,7 @@ export async function prepareWorkTree(options: WorkTreeOptions): Promise<WorkTre
     source: await sourceIdentity(target.source),
     config: sha256(config),
     // The toolchain, not the runner: a container runs only with the host's own gcc and binutils
-    // (checked by build/container/toolchain-check.ts), so its objects are the host's, byte for
+    // (checked by container/toolchain-check.ts), so its objects are the host's, byte for
     // byte, and a tree built by either serves both.
     toolchain: await hostToolchain(),
     kcflags: DIFF_BUILD_KCFLAGS,

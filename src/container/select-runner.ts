@@ -1,6 +1,6 @@
-import { UserError } from '../../util/errors.js';
-import type { Logger } from '../../util/log.js';
-import { hostRunner, type Runner } from '../runner.js';
+import { UserError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import { hostRunner, type Runner } from '../kbuild/runner.js';
 import { createContainerRunner } from './container-runner.js';
 import { DOCKER, PODMAN, type Engine } from './engine.js';
 import { ensureBuilderImage } from './image.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { droppedOptions, parseKconfig, renderFragment } from '../../../src/build/kconfig.js';
-import type { KconfigOption } from '../../../src/build/test-kernel/options.js';
+import { droppedOptions, parseKconfig, renderFragment } from '../../../src/kbuild/kconfig.js';
+import type { KconfigOption } from '../../../src/kernels/test-kernel/options.js';
 
 const CONFIG = `#
 # Automatically generated file; DO NOT EDIT.

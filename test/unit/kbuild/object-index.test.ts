@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import {
   buildObjectIndex, moduleNameOf, objectDir, objectsAffectedBy, readObjectIndex, type ObjectIndex,
-} from '../../../src/build/object-index.js';
+} from '../../../src/kbuild/object-index.js';
 import { UserError } from '../../../src/util/errors.js';
 
 /** A kbuild `.foo.o.cmd` file as fixdep writes it (6.1): command, source, deps, rules. */

@@ -3,19 +3,19 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { cacheRoot } from '../../util/cache.js';
-import { UserError } from '../../util/errors.js';
-import { sha256 } from '../../util/hash.js';
-import { withDirLock } from '../../util/lock.js';
-import type { Logger } from '../../util/log.js';
+import { cacheRoot } from '../util/cache.js';
+import { UserError } from '../util/errors.js';
+import { sha256 } from '../util/hash.js';
+import { withDirLock } from '../util/lock.js';
+import type { Logger } from '../util/log.js';
 import { ensureBaseImage, imageExists } from './base-image.js';
 import { engineCall, engineCommand, type Engine } from './engine.js';
 
 export const IMAGE_REPOSITORY = 'tsbuild-patch-builder';
 
-/** docker/ at the package root (same depth from src/build/container and dist/build/container). */
+/** docker/ at the package root (same depth from src/container and dist/container). */
 export function dockerContextDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'docker');
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docker');
 }
 
 /** The image's tag names the Dockerfile's content: a changed Dockerfile never reuses a stale image. */

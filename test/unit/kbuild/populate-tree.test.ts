@@ -2,7 +2,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { dir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
-import { copySourceDir, isBuildOutput } from '../../../src/build/populate-tree.js';
+import { copySourceDir, isBuildOutput } from '../../../src/kbuild/populate-tree.js';
 import { silentLogger } from '../../../src/util/log.js';
 
 // A user's built tree: sources, and what a build leaves in it.

@@ -1,7 +1,7 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
-import type { KconfigOption } from './test-kernel/options.js';
+import type { KconfigOption } from '../kernels/test-kernel/options.js';
 
 /** Parse a .config into a map NAME (without CONFIG_) → value; unset options map to 'n'. */
 export function parseKconfig(text: string): Map<string, string> {

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withDir } from 'tmp-promise';
-import { parsePatch } from '../../../src/build/patch-file.js';
-import { checkPatchPaths } from '../../../src/build/patch-policy.js';
+import { parsePatch } from '../../../src/patches/patch-file.js';
+import { checkPatchPaths } from '../../../src/patches/patch-policy.js';
 import { userError } from '../support/user-error.js';
 
 const GIT_MODIFY = `From 1234 Mon Sep 17 00:00:00 2001

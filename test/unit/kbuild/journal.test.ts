@@ -4,7 +4,7 @@ import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { dir, type DirectoryResult } from 'tmp-promise';
-import { repairWorkTree, TreeJournal } from '../../../src/build/journal.js';
+import { repairWorkTree, TreeJournal } from '../../../src/kbuild/journal.js';
 
 let tmp: DirectoryResult;
 let entry: string;

@@ -1,8 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { UserError } from '../../util/errors.js';
-import { compilerIdentity } from '../compiler.js';
+import { UserError } from '../util/errors.js';
+import { compilerIdentity } from '../kbuild/compiler.js';
 import { engineCommand, type Engine } from './engine.js';
 import { containerStateDir, type BuilderImage } from './image.js';
 import { containerName } from './container-runner.js';

@@ -4,12 +4,12 @@ import { UserError } from '../util/errors.js';
 import { onInterrupt } from '../util/interrupt.js';
 import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';
-import { applyPatch } from './apply-patch.js';
-import { exposeMarkerHeaders } from './marker-headers.js';
+import { applyPatch } from '../patches/apply-patch.js';
+import { exposeMarkerHeaders } from '../patches/marker-headers.js';
 import { TreeJournal } from './journal.js';
 import { runMake } from './make.js';
 import { objectsAffectedBy, readObjectIndex, type ObjectInfo } from './object-index.js';
-import type { PatchFile } from './patch-file.js';
+import type { PatchFile } from '../patches/patch-file.js';
 import type { WorkTree } from './work-tree.js';
 
 /** An object of the work tree as built without and with the patches. */

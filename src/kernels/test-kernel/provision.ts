@@ -5,12 +5,12 @@ import { cacheRoot } from '../../util/cache.js';
 import { sha256 } from '../../util/hash.js';
 import { withDirLock } from '../../util/lock.js';
 import { onceMarked } from '../../util/stage-marker.js';
-import { unpackTarball } from '../populate-tree.js';
+import { unpackTarball } from '../../kbuild/populate-tree.js';
 import type { Logger } from '../../util/log.js';
-import { compilerIdentity } from '../compiler.js';
+import { compilerIdentity } from '../../kbuild/compiler.js';
 import { ensurePackages, KERNEL_BUILD_PACKAGES } from '../host-packages.js';
-import { appendFragment, renderFragment, verifyOptions } from '../kconfig.js';
-import { kernelRelease, runMake } from '../make.js';
+import { appendFragment, renderFragment, verifyOptions } from '../../kbuild/kconfig.js';
+import { kernelRelease, runMake } from '../../kbuild/make.js';
 import { TEST_KERNEL_OPTIONS } from './options.js';
 import { identifySourcePackage, SOURCE_PACKAGE, SOURCE_TARBALL, SOURCE_TOPDIR, type SourcePackage } from './source-package.js';
 
