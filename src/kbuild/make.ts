@@ -28,11 +28,13 @@ export interface MakeOptions {
   /** What the user was waiting for, for the error message. */
   what: string;
   runner?: Runner;
+  /** make -k: build what can be built; a failure is not an error (the caller checks the results). */
+  keepGoing?: boolean;
 }
 
 /** Run make in a kernel tree, appending output to a log file; on failure show the log's tail. */
 export async function runMake(options: MakeOptions): Promise<void> {
-  const args = ['-C', options.tree, `-j${options.jobs ?? 1}`];
+  const args = ['-C', options.tree, `-j${options.jobs ?? 1}`, ...(options.keepGoing ? ['-k'] : [])];
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push(`${name}=${value}`);
   args.push(...options.targets);
   const log = createWriteStream(options.logFile, { flags: 'a' });
@@ -41,7 +43,7 @@ export async function runMake(options: MakeOptions): Promise<void> {
   child.all?.pipe(log, { end: false });
   const result = await child;
   await new Promise<void>((resolve) => log.end(resolve));
-  if (result.failed) {
+  if (result.failed && !(options.keepGoing && result.exitCode !== undefined && !result.signal)) {
     const text = await readFile(options.logFile, 'utf8').catch(() => '');
     const tail = text.trimEnd().split('\n').slice(-40).join('\n');
     throw new UserError(

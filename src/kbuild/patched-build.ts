@@ -6,9 +6,9 @@ import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';
 import { applyPatch } from '../patches/apply-patch.js';
 import { exposeMarkerHeaders } from '../patches/marker-headers.js';
-import { TreeJournal } from './journal.js';
+import { repairWorkTree, TreeJournal } from './journal.js';
 import { runMake } from './make.js';
-import { objectsAffectedBy, readObjectIndex, type ObjectInfo } from './object-index.js';
+import type { ObjectInfo } from './object-index.js';
 import type { PatchFile } from '../patches/patch-file.js';
 import type { WorkTree } from './work-tree.js';
 
@@ -42,9 +42,11 @@ const cmdFileOf = (objectPath: string) => join(dirname(objectPath), `.${basename
  */
 export async function buildPatched(options: PatchedBuildOptions): Promise<PatchedBuildResult> {
   const { tree, patches, log } = options;
-  const index = await readObjectIndex(join(tree.entry, 'object-index.json'));
-  if (!index) throw new UserError(`${tree.entry}: the object index is missing or outdated; run again (the original build step rebuilds it)`);
   return withDirLock(join(tree.entry, 'patch.lock'), (pid) => log(`waiting for process ${pid}, which is using ${tree.dir}`), async () => {
+    await repairWorkTree(tree.entry, log);
+    const changed = patches.flatMap((p) => p.files.filter((f) => !f.deleted).map((f) => f.path));
+    // With the tree pristine: which objects the patches affect, their originals built.
+    const { objects, unbuilt } = await tree.locate(changed, log);
     const journal = await TreeJournal.begin(tree.entry, log);
     const unregister = onInterrupt(() => journal.restore());
     try {
@@ -54,8 +56,6 @@ export async function buildPatched(options: PatchedBuildOptions): Promise<Patche
       const warnings: string[] = [];
       for (const patch of patches) warnings.push(...(await applyPatch(tree.dir, patch)).warnings);
 
-      const changed = patches.flatMap((p) => p.files.filter((f) => !f.deleted).map((f) => f.path));
-      const { objects, unbuilt } = objectsAffectedBy(index, changed);
       for (const file of unbuilt) warnings.push(`${file}: not built in this kernel configuration; ignored`);
       if (objects.length === 0) {
         throw new UserError(`the patches change no object built in this configuration (${changed.join(', ')})`, { exitCode: 3 });
@@ -74,7 +74,7 @@ export async function buildPatched(options: PatchedBuildOptions): Promise<Patche
       await runMake({
         tree: tree.dir, targets: objects.map((o) => o.path), jobs: options.jobs ?? 2,
         logFile: join(options.outputDir, 'patched-build.log'), runner: tree.runner,
-        vars: { KCFLAGS: tree.kcflags }, what: 'patched build',
+        vars: tree.vars, what: 'patched build',
       });
       for (const pair of pairs) {
         await mkdir(dirname(pair.patched), { recursive: true });

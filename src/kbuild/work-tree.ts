@@ -11,7 +11,7 @@ import { hostToolchain } from '../container/toolchain-check.js';
 import { parseKconfig } from './kconfig.js';
 import { runMake } from './make.js';
 import { repairWorkTree } from './journal.js';
-import { buildObjectIndex, readObjectIndex } from './object-index.js';
+import { buildObjectIndex, objectsAffectedBy, readObjectIndex, type ObjectInfo } from './object-index.js';
 import { DIFF_BUILD_KCFLAGS } from './flags.js';
 import { copySourceDir, isBuildOutput, unpackTarball } from './populate-tree.js';
 import type { Runner } from './runner.js';
@@ -29,6 +29,19 @@ export interface WorkTree {
   dir: string;
   kcflags: string;
   runner: Runner;
+  /** make variables of every build in this tree (KCFLAGS; CC and KERNELRELEASE in a prepared tree). */
+  vars: Record<string, string>;
+  /**
+   * The objects the changed files affect, each as built without the patches. Called with the
+   * tree pristine and the patch lock held; a prepared tree builds the originals it needs here.
+   */
+  locate(changed: readonly string[], log: Logger): Promise<LocatedObjects>;
+}
+
+export interface LocatedObjects {
+  objects: ObjectInfo[];
+  /** Changed files that no object of the running kernel is built from. */
+  unbuilt: string[];
 }
 
 /**
@@ -50,12 +63,12 @@ async function fingerprintDir(dir: string): Promise<string> {
   return sha256(lines.join('\n'));
 }
 
-async function sourceIdentity(source: KernelSource): Promise<string> {
+export async function sourceIdentity(source: KernelSource): Promise<string> {
   return source.kind === 'tarball' ? `tarball:${source.sha256}` : `dir:${source.dir}:${await fingerprintDir(source.dir)}`;
 }
 
 /** The resolved config must be the running kernel's: otherwise the objects would not match it. */
-async function checkConfigMatches(given: string, resolved: string): Promise<void> {
+export async function checkConfigMatches(given: string, resolved: string): Promise<void> {
   const want = parseKconfig(await readFile(given, 'utf8'));
   const got = parseKconfig(await readFile(resolved, 'utf8'));
   const differences: string[] = [];
@@ -100,7 +113,15 @@ export async function prepareWorkTree(options: WorkTreeOptions): Promise<WorkTre
   const root = join(cacheRoot(), 'builds');
   const entry = join(root, key);
   const dir = join(entry, 'linux');
-  const tree: WorkTree = { key, entry, dir, kcflags: DIFF_BUILD_KCFLAGS, runner };
+  const indexPath = join(entry, 'object-index.json');
+  const tree: WorkTree = {
+    key, entry, dir, kcflags: DIFF_BUILD_KCFLAGS, runner, vars: { KCFLAGS: DIFF_BUILD_KCFLAGS },
+    async locate(changed) {
+      const index = await readObjectIndex(indexPath);
+      if (!index) throw new UserError(`${entry}: the object index is missing or outdated; run again (the original build step rebuilds it)`);
+      return objectsAffectedBy(index, changed);
+    },
+  };
   await mkdir(entry, { recursive: true });
   const logFile = join(entry, 'build.log');
   await withDirLock(join(entry, 'build.lock'), (pid) => log(`waiting for process ${pid}, which is building ${dir}`), async () => {
@@ -124,7 +145,6 @@ export async function prepareWorkTree(options: WorkTreeOptions): Promise<WorkTre
       });
       log(`original build done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     });
-    const indexPath = join(entry, 'object-index.json');
     if (!(await readObjectIndex(indexPath))) await buildObjectIndex(dir, indexPath);
   });
   return tree;

@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { provisionTestKernel } from './test-kernel/provision.js';
 import { identifySourcePackage, SOURCE_TOPDIR } from './test-kernel/source-package.js';
 import { cacheRoot } from '../util/cache.js';
+import { distroTarget } from './distro-target.js';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 
@@ -19,12 +20,22 @@ export interface TargetKernel {
   /** /lib/modules/<release> of the running kernel (its modules, for module targets). */
   modulesDir: string;
   release: string;
+  /**
+   * How the objects are built: 'full' builds the whole tree once (the test kernel, a user's
+   * tree); 'prepared' only prepares the tree and builds the objects a patch needs, with the
+   * compiler and release string of a distribution kernel.
+   */
+  build: { kind: 'full' } | { kind: 'prepared'; cc: string; kernelRelease: string };
+  /** The bootable image, when known (for --vm-test). */
+  vmlinuz?: string;
   /** Module signing key and certificate, when known. */
   signKey?: string;
   signCert?: string;
 }
 
 export interface TargetOptions {
+  /** A distribution kernel release (e.g. 6.1.0-57-amd64), or "running" for `uname -r`. */
+  kernel?: string;
   sourcedir?: string;
   config?: string;
   vmlinux?: string;
@@ -50,6 +61,8 @@ export async function defaultTarget(log: Logger): Promise<TargetKernel> {
     symvers: kernel.moduleSymvers,
     modulesDir: kernel.modulesDir,
     release: kernel.release,
+    build: { kind: 'full' },
+    vmlinuz: kernel.bzImage,
     signKey: `${kernel.source}/certs/signing_key.pem`,
     signCert: `${kernel.source}/certs/signing_key.x509`,
   };
@@ -57,6 +70,12 @@ export async function defaultTarget(log: Logger): Promise<TargetKernel> {
 
 /** The target described by the command line, or the default when no kernel option is given. */
 export async function resolveTarget(options: TargetOptions, log: Logger): Promise<TargetKernel> {
+  if (options.kernel) {
+    if ([options.sourcedir, options.config, options.vmlinux, options.symvers, options.modulesDir].some(Boolean)) {
+      throw new UserError('--kernel and the explicit kernel options (--sourcedir --config --vmlinux --symvers --modules-dir) exclude each other');
+    }
+    return distroTarget(options.kernel, log);
+  }
   const given = [options.sourcedir, options.config, options.vmlinux, options.symvers].filter(Boolean).length;
   if (given === 0 && !options.modulesDir) return defaultTarget(log);
   if (given < 4) {
@@ -70,5 +89,6 @@ export async function resolveTarget(options: TargetOptions, log: Logger): Promis
     symvers: await mustExist(options.symvers!, 'Module.symvers'),
     modulesDir: options.modulesDir ? await mustExist(options.modulesDir, 'modules directory') : '',
     release,
+    build: { kind: 'full' },
   };
 }

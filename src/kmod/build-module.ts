@@ -38,6 +38,8 @@ export interface ModuleBuildOptions {
   allowUnresolved?: boolean;
   jobs?: number;
   runner?: Runner;
+  /** make variables of the tree (its compiler and release string). */
+  vars?: Record<string, string>;
 }
 
 /** `make -C TREE M=DIR modules`; returns the path of the linked .ko. */
@@ -45,7 +47,7 @@ export async function buildModule(options: ModuleBuildOptions): Promise<string> 
   await runMake({
     tree: options.tree,
     targets: ['modules'],
-    vars: { M: options.dir, ...(options.allowUnresolved ? { KBUILD_MODPOST_WARN: '1' } : {}) },
+    vars: { ...(options.vars ?? {}), M: options.dir, ...(options.allowUnresolved ? { KBUILD_MODPOST_WARN: '1' } : {}) },
     logFile: join(options.dir, 'build.log'),
     jobs: options.jobs ?? 2,
     ...(options.runner ? { runner: options.runner } : {}),

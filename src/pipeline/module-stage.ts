@@ -2,6 +2,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { readElf, writeRelocatable } from '../elf/index.js';
 import { checkModule, runningVermagic } from '../klp/check-module.js';
+import { checkVersions } from '../klp/check-versions.js';
 import { convertToLivepatchFormat, type ConversionSummary } from '../klp/convert.js';
 import type { Exports } from '../klp/symvers.js';
 import { buildModule, writeModuleDir } from '../kmod/build-module.js';
@@ -16,6 +17,8 @@ export interface ModuleStageOptions {
   /** Patch objects: file name in the module → path. */
   objects: ReadonlyMap<string, string>;
   tree: string;
+  /** make variables of the tree (compiler, release string). */
+  vars?: Record<string, string>;
   runner: Runner;
   exports: Exports;
   modulesDir: string;
@@ -40,11 +43,12 @@ export async function buildLivepatchModule(options: ModuleStageOptions): Promise
   const { spec } = options;
   await writeModuleDir(spec, options.moduleDir, { objects: options.objects });
   const linked = await buildModule({
-    tree: options.tree, dir: options.moduleDir, name: spec.name, allowUnresolved: true, jobs: options.jobs, runner: options.runner,
+    tree: options.tree, dir: options.moduleDir, name: spec.name, allowUnresolved: true, jobs: options.jobs, runner: options.runner, ...(options.vars ? { vars: options.vars } : {}),
   });
   const ko = await readElf(linked);
   const conversion = convertToLivepatchFormat(ko);
   const warnings = checkModule(ko, options.exports, await runningVermagic(options.modulesDir));
+  checkVersions(ko, options.exports);
   await writeFile(linked, writeRelocatable(ko));
   let signed = false;
   if (options.signing) {

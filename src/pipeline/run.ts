@@ -7,7 +7,7 @@ import { readPatch } from '../patches/patch-file.js';
 import { checkPatchPaths } from '../patches/patch-policy.js';
 import type { Runner } from '../kbuild/runner.js';
 import { resolveTarget, type TargetOptions } from '../kernels/target-kernel.js';
-import { prepareWorkTree } from '../kbuild/work-tree.js';
+import { treeForTarget } from '../kbuild/tree-for-target.js';
 import { entrySizesFromFacts } from '../diff/entry-sizes.js';
 import { entrySizesFromKernel } from '../kernel-facts/entry-sizes.js';
 import { readSymvers } from '../klp/symvers.js';
@@ -68,7 +68,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunReport> 
   });
   const name = checkModuleName(options.name ?? defaultModuleName(options.patches[0]!));
   const target = await stages.run('target-kernel', () => resolveTarget(options.target, log));
-  const tree = await stages.run('original-build', () => prepareWorkTree({ target, runner: options.runner, log, jobs }));
+  const tree = await stages.run('original-build', () => treeForTarget({ target, runner: options.runner, log, jobs }));
 
   const scratch = await tmpDir({ unsafeCleanup: true, prefix: 'tsbp-run-' });
   const tmp = scratch.path;
@@ -89,7 +89,9 @@ export async function runPipeline(options: PipelineOptions): Promise<RunReport> 
       return diffAll({ pairs: built.pairs, parentOf, entrySizes, concurrency: jobs });
     });
     const report: RunReport = {
-      module: name, signed: false, kernelRelease: target.release, runner: options.runner.description,
+      module: name, signed: false, kernelRelease: target.release,
+      ...(target.vmlinuz ? { kernelImage: target.vmlinuz } : {}), ...(target.modulesDir ? { modulesDir: target.modulesDir } : {}),
+      runner: options.runner.description,
       stages: stages.stages, objects: diffs.map((d) => objectReport(d, [])), warnings,
     };
     const refused = diffs.filter((d) => d.result.outcome === 'refused');
@@ -126,7 +128,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunReport> 
     const output = resolve(options.output ?? `${name}.ko`);
     const signing = options.signing ?? (target.signKey && target.signCert ? { key: target.signKey, cert: target.signCert } : undefined);
     const module = await stages.run('module', () => buildLivepatchModule({
-      spec, moduleDir, objects: new Map(objects.list.map((o) => [o.fileName, o.path])), tree: tree.dir, runner: options.runner, exports: objects.exports,
+      spec, moduleDir, objects: new Map(objects.list.map((o) => [o.fileName, o.path])), tree: tree.dir, vars: tree.vars, runner: options.runner, exports: objects.exports,
       modulesDir: target.modulesDir, signing, output, jobs,
     }));
     warnings.push(...module.warnings);

@@ -23,6 +23,9 @@ export interface RunReport {
   sha256?: string;
   signed: boolean;
   kernelRelease: string;
+  /** The running kernel's bootable image and modules directory, when known (for --vm-test). */
+  kernelImage?: string;
+  modulesDir?: string;
   runner: string;
   stages: StageReport[];
   objects: ObjectReport[];

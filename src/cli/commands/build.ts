@@ -8,6 +8,7 @@ import { UserError } from '../../util/errors.js';
 import { stderrLogger, silentLogger } from '../../util/log.js';
 import { guestScript } from '../../vm/default-script.js';
 import { runInVm } from '../../vm/run.js';
+import { bootTarget, guestModules } from '../../vm/boot-target.js';
 import { targetOptionsFrom, withKernelOptions, type KernelArgs } from '../options/kernel.js';
 
 interface Args extends KernelArgs {
@@ -45,9 +46,10 @@ export const buildCommand: CommandModule<object, Args> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON on stdout' })
       .option('vm-test', { type: 'boolean', default: false, describe: 'boot the running kernel under qemu and load, check and unload the module' })
       .option('vm-script', { type: 'string', describe: 'guest script for --vm-test (default: load, wait, show state, disable, unload)' })
-      .option('vm-kernel', { type: 'string', describe: 'bzImage for --vm-test (default: the test kernel)' })
+      .option('vm-kernel', { type: 'string', describe: 'kernel for --vm-test: a bzImage file or a release (default: the kernel the module is built for)' })
       .example('$0 fix.patch', 'build livepatch-fix.ko for the built-in test kernel')
       .example('$0 fix.patch --vm-test', '... and prove it loads and unloads in a VM')
+      .example('$0 fix.patch --kernel 6.1.0-57-amd64 --vm-test', 'for Debian\'s own kernel, booted under qemu')
       .example('$0 fix.patch --sourcedir linux --config linux/.config --vmlinux vmlinux --symvers Module.symvers --modules-dir /lib/modules/$(uname -r)', 'for your own kernel')) as unknown as Argv<Args>,
   handler: async (args) => {
     if ((args.signKey === undefined) !== (args.signCert === undefined)) throw new UserError('--sign-key and --sign-cert go together');
@@ -66,9 +68,12 @@ export const buildCommand: CommandModule<object, Args> = {
       log,
     });
     if (args.vmTest && report.output) {
-      const bzImage = args.vmKernel ?? (await provisionTestKernel({ log })).bzImage;
-      const script = await guestScript({ file: args.vmScript, modules: [report.output] });
-      const vm = await runInVm({ bzImage, script, modules: [report.output], timeoutMs: 180_000 });
+      const boot = args.vmKernel
+        ? await bootTarget(args.vmKernel, log)
+        : { image: report.kernelImage ?? (await provisionTestKernel({ log })).bzImage, modulesDir: report.modulesDir, memoryMiB: args.kernel ? 1024 : 512 };
+      const modules = await guestModules([report.output], boot.modulesDir);
+      const script = await guestScript({ file: args.vmScript, modules });
+      const vm = await runInVm({ bzImage: boot.image, memoryMiB: boot.memoryMiB, script, modules, timeoutMs: 240_000 });
       report.vmTest = { status: vm.status, exitStatus: vm.exitStatus, output: vm.output };
       if (!args.json) process.stderr.write(vm.output);
       if (vm.status !== 'ok' || vm.exitStatus !== 0) {

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { CONTAINER_CHOICES, selectRunner, type ContainerChoice } from '../../container/select-runner.js';
 import { resolveTarget } from '../../kernels/target-kernel.js';
-import { prepareWorkTree } from '../../kbuild/work-tree.js';
+import { treeForTarget } from '../../kbuild/tree-for-target.js';
 import { stderrLogger } from '../../util/log.js';
 import { targetOptionsFrom, withKernelOptions, type KernelArgs } from '../options/kernel.js';
 
@@ -11,7 +11,7 @@ interface Args extends KernelArgs {
 
 export const prepareCommand: CommandModule<object, Args> = {
   command: 'prepare',
-  describe: 'Build and cache the original kernel tree (with -ffunction-sections) ahead of the first patch',
+  describe: 'Prepare and cache the tool\'s kernel tree ahead of the first patch (the test kernel: a full build with -ffunction-sections; a distribution kernel: its packages and a prepared tree)',
   builder: (y) =>
     withKernelOptions(y).option('container', {
       choices: CONTAINER_CHOICES, default: 'auto' as ContainerChoice,
@@ -21,7 +21,7 @@ export const prepareCommand: CommandModule<object, Args> = {
     const runner = await selectRunner(args.container, stderrLogger);
     stderrLogger(`kernel builds run in: ${runner.description}`);
     const target = await resolveTarget(targetOptionsFrom(args), stderrLogger);
-    const tree = await prepareWorkTree({ target, runner, log: stderrLogger, ...(args.jobs ? { jobs: args.jobs } : {}) });
+    const tree = await treeForTarget({ target, runner, log: stderrLogger, ...(args.jobs ? { jobs: args.jobs } : {}) });
     process.stdout.write(`${tree.dir}\n`);
   },
 };

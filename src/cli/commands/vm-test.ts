@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { provisionTestKernel } from '../../kernels/test-kernel/provision.js';
+import { bootTarget, guestModules } from '../../vm/boot-target.js';
 import { stderrLogger } from '../../util/log.js';
 import { guestScript } from '../../vm/default-script.js';
 import { runInVm } from '../../vm/run.js';
@@ -22,7 +22,7 @@ export const vmTestCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .positional('modules', { type: 'string', array: true, default: [], describe: '.ko files to copy into the guest' })
-      .option('kernel', { type: 'string', describe: 'bzImage to boot (default: the built-in test kernel)' })
+      .option('kernel', { type: 'string', describe: 'kernel to boot: a release (e.g. 6.1.0-57-amd64, or "running"), or a bzImage file (default: the built-in test kernel)' })
       .option('script', { type: 'string', describe: 'shell script to run in the guest (default: load, check, disable, unload)' })
       .option('exec', { type: 'string', describe: 'shell commands to run in the guest, instead of --script' })
       .option('cmdline', { type: 'string', describe: 'extra kernel command line (e.g. module.sig_enforce=1)' })
@@ -32,14 +32,17 @@ export const vmTestCommand: CommandModule<object, Args> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' })
       .conflicts('script', 'exec')
       .example('$0 vm-test livepatch-fix.ko', 'load, check, disable and unload a livepatch in the test kernel')
+      .example('$0 vm-test livepatch-fix.ko --kernel 6.1.0-57-amd64', '... in Debian\'s own kernel (a patched module comes from its image)')
       .example("$0 vm-test fix.ko --exec 'insmod fix.ko && cat /proc/cmdline'", 'run your own checks'),
   handler: async (args) => {
-    const bzImage = args.kernel ?? (await provisionTestKernel({ log: stderrLogger })).bzImage;
-    const script = await guestScript({ file: args.script, exec: args.exec, modules: args.modules });
+    const boot = await bootTarget(args.kernel, stderrLogger);
+    const modules = await guestModules(args.modules, boot.modulesDir);
+    const script = await guestScript({ file: args.script, exec: args.exec, modules });
     const result = await runInVm({
-      bzImage,
+      bzImage: boot.image,
+      memoryMiB: boot.memoryMiB,
       script,
-      modules: args.modules,
+      modules,
       timeoutMs: args.timeout * 1000,
       cpus: args.cpus,
       ...(args.cmdline ? { cmdline: args.cmdline } : {}),

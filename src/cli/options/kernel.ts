@@ -4,6 +4,7 @@ import type { TargetOptions } from '../../kernels/target-kernel.js';
 /** The options that describe the running kernel (all four, or none for the test kernel). */
 export function withKernelOptions<T>(y: Argv<T>) {
   return y
+    .option('kernel', { type: 'string', group: 'Kernel:', describe: 'a distribution kernel release, e.g. 6.1.0-57-amd64 (Debian 12), or "running": its packages are fetched with apt' })
     .option('sourcedir', { type: 'string', group: 'Kernel:', describe: 'kernel source tree of the running kernel (never modified)' })
     .option('config', { type: 'string', group: 'Kernel:', describe: '.config of the running kernel' })
     .option('vmlinux', { type: 'string', group: 'Kernel:', describe: 'vmlinux of the running kernel (symbols, sympos)' })
@@ -14,6 +15,7 @@ export function withKernelOptions<T>(y: Argv<T>) {
 
 /** The parsed values of withKernelOptions. */
 export interface KernelArgs {
+  kernel?: string;
   sourcedir?: string;
   config?: string;
   vmlinux?: string;
@@ -24,6 +26,7 @@ export interface KernelArgs {
 
 export function targetOptionsFrom(args: KernelArgs): TargetOptions {
   const options: TargetOptions = {};
+  if (args.kernel) options.kernel = args.kernel;
   if (args.sourcedir) options.sourcedir = args.sourcedir;
   if (args.config) options.config = args.config;
   if (args.vmlinux) options.vmlinux = args.vmlinux;

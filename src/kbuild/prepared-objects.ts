@@ -1,0 +1,111 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join, posix } from 'node:path';
+import { vmlinuxCompileUnits } from '../kernel-facts/compile-units.js';
+import type { TargetKernel } from '../kernels/target-kernel.js';
+import { UserError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import { includeGraph, sourcesIncluding } from './include-graph.js';
+import { runMake } from './make.js';
+import { moduleNameOf, type ObjectInfo } from './object-index.js';
+import type { LocatedObjects, WorkTree } from './work-tree.js';
+
+/** What kbuild's .cmd file of a compiled object says about it. */
+export interface CompiledObject {
+  /** KBUILD_MODNAME, with '-' as '_' (the kernel's module name). */
+  modname: string;
+  /** Compiled as part of a loadable module (-DMODULE). */
+  module: boolean;
+  /** Headers it depends on (normalized paths relative to the tree; absolute ones left out). */
+  deps: string[];
+}
+
+export function parseObjectCmd(text: string): CompiledObject | undefined {
+  const command = /^(?:saved)?cmd_\S+ := (.*)$/m.exec(text)?.[1];
+  if (!command) return undefined;
+  const modname = /-DKBUILD_MODNAME='?"?\\?"?([\w-]+)/.exec(command)?.[1];
+  if (!modname) return undefined;
+  const deps: string[] = [];
+  const start = text.search(/^deps_\S+ := \\$/m);
+  if (start >= 0) {
+    for (const line of text.slice(start).split('\n').slice(1)) {
+      const item = line.trim().replace(/\s*\\$/, '');
+      if (item === '') break;
+      if (!item.startsWith('$(wildcard') && !item.startsWith('/')) deps.push(posix.normalize(item));
+    }
+  }
+  return { modname: modname.replace(/-/g, '_'), module: /(^|\s)-DMODULE(\s|$)/.test(command), deps };
+}
+
+/** The running kernel's modules by kernel name (underscores) → path. */
+async function moduleIndex(modulesDir: string): Promise<Map<string, string>> {
+  const files = await readdir(modulesDir, { recursive: true }).catch(() => [] as string[]);
+  return new Map(files.filter((f) => f.endsWith('.ko')).map((f) => [moduleNameOf(f), join(modulesDir, f)]));
+}
+
+const cmdPathOf = (tree: string, object: string) => join(tree, dirname(object), `.${basename(object)}.cmd`);
+
+/**
+ * The objects of a prepared tree that changed files affect, with their originals compiled:
+ * a C file is its own object; a header is every built object whose kbuild dependencies name it,
+ * looked for among the sources that may include it (include-graph.ts). An object counts only
+ * when the running kernel was built from it: part of vmlinux (a DWARF compile unit of the
+ * running vmlinux) or of one of its modules (kbuild's KBUILD_MODNAME, a .ko of the image).
+ */
+export async function locateInPreparedTree(options: {
+  tree: WorkTree; target: TargetKernel; changed: readonly string[]; log: Logger; jobs: number;
+}): Promise<LocatedObjects> {
+  const { tree, target, changed, log } = options;
+  const [units, modules] = await Promise.all([
+    vmlinuxCompileUnits(target.vmlinux, join(tree.entry, 'compile-units.json')),
+    moduleIndex(target.modulesDir),
+  ]);
+  const sources = new Map<string, Set<string>>(); // C source → changed files that bring it in
+  const unbuilt: string[] = [];
+  const headers = changed.filter((f) => f.endsWith('.h'));
+  for (const file of changed) {
+    if (file.endsWith('.c')) sources.set(file, new Set([file]));
+    else if (!file.endsWith('.h')) {
+      throw new UserError(`${file}: only C sources and headers can be live-patched (no object is built from this file type)`, { exitCode: 2 });
+    }
+  }
+  if (headers.length > 0) {
+    log(`finding the objects that include ${headers.join(', ')}`);
+    const graph = await includeGraph(tree.dir, join(tree.entry, 'include-graph.json'));
+    for (const header of headers) {
+      for (const source of sourcesIncluding(graph, header)) {
+        if (!sources.has(source)) sources.set(source, new Set());
+        sources.get(source)!.add(header);
+      }
+    }
+  }
+  const objectOf = (source: string) => source.replace(/\.c$/, '.o');
+  // Compile the originals (kbuild skips those already up to date). Sources found only through
+  // a header may belong to no configured object and fail to compile: keep going past them.
+  const targets = [...sources.keys()].map(objectOf);
+  if (targets.length > 0) {
+    log(`original objects: ${targets.length <= 8 ? targets.join(' ') : `${targets.length} candidates`}`);
+    await runMake({
+      tree: tree.dir, targets, jobs: options.jobs, logFile: join(tree.entry, 'objects.log'), runner: tree.runner,
+      vars: tree.vars, what: 'building the original objects', ...(headers.length > 0 ? { keepGoing: true } : {}),
+    });
+  }
+  const objects: ObjectInfo[] = [];
+  const found = new Set<string>();
+  for (const [source, reasons] of sources) {
+    const direct = reasons.has(source);
+    const text = await readFile(cmdPathOf(tree.dir, objectOf(source)), 'utf8').catch(() => undefined);
+    const compiled = text === undefined ? undefined : parseObjectCmd(text);
+    if (!compiled) {
+      if (direct) throw new UserError(`${source}: the original object was not built (see ${join(tree.entry, 'objects.log')})`);
+      continue;
+    }
+    const inKernel = compiled.module ? modules.has(compiled.modname) : units.has(source);
+    const viaHeaders = [...reasons].filter((r) => r !== source && compiled.deps.includes(r));
+    if (!inKernel || (!direct && viaHeaders.length === 0)) continue;
+    for (const reason of reasons) found.add(reason);
+    objects.push({ path: objectOf(source), source, target: compiled.module ? compiled.modname : 'vmlinux', deps: [] });
+  }
+  for (const file of changed) if (!found.has(file)) unbuilt.push(file);
+  objects.sort((a, b) => a.path.localeCompare(b.path));
+  return { objects, unbuilt };
+}

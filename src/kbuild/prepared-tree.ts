@@ -1,0 +1,100 @@
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readElf } from '../elf/index.js';
+import type { TargetKernel } from '../kernels/target-kernel.js';
+import { cacheRoot } from '../util/cache.js';
+import { UserError } from '../util/errors.js';
+import { sha256 } from '../util/hash.js';
+import { withDirLock } from '../util/lock.js';
+import type { Logger } from '../util/log.js';
+import { onceMarked } from '../util/stage-marker.js';
+import { DIFF_BUILD_KCFLAGS } from './flags.js';
+import { repairWorkTree } from './journal.js';
+import { runMake } from './make.js';
+import { locateInPreparedTree } from './prepared-objects.js';
+import { unpackTarball } from './populate-tree.js';
+import type { Runner } from './runner.js';
+import { checkConfigMatches, sourceIdentity, type WorkTree } from './work-tree.js';
+
+/** Bump when the preparation changes in a way that makes old trees wrong. */
+const RECIPE_VERSION = 1;
+
+/** The compiler as a kernel's vmlinux records it (.comment), e.g. "(Debian 12.2.0-14+deb12u1) 12.2.0". */
+export async function kernelCompiler(vmlinux: string): Promise<string> {
+  const elf = await readElf(vmlinux);
+  const comment = elf.sectionByName('.comment')?.data.toString('latin1') ?? '';
+  const gcc = comment.split('\0').find((s) => s.startsWith('GCC: '));
+  if (!gcc) throw new UserError(`${vmlinux}: no compiler recorded in .comment`);
+  return gcc.slice('GCC: '.length).trim();
+}
+
+/** `CC --version`'s first line without the program name, as the runner (host or container) sees it. */
+async function runnerCompiler(runner: Runner, cc: string): Promise<string> {
+  const child = runner.exec(cc, ['--version'], { env: { LC_ALL: 'C' }, all: true });
+  let text = '';
+  child.all?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const result = await child;
+  if (result.failed) throw new UserError(`cannot run the compiler ${cc} (${runner.description})`, { hint: `apt-get install ${cc}` });
+  return (text.split('\n')[0] ?? '').replace(/^\S+\s+/, '').trim();
+}
+
+/** The objects must come from the compiler that built the running kernel. */
+async function checkCompiler(target: TargetKernel, runner: Runner, cc: string): Promise<string> {
+  const [kernel, ours] = await Promise.all([kernelCompiler(target.vmlinux), runnerCompiler(runner, cc)]);
+  if (kernel !== ours) {
+    throw new UserError(`compiler mismatch: the running kernel was built with "${kernel}", ${cc} here (${runner.description}) is "${ours}"`, {
+      hint: 'install the compiler the kernel was built with',
+    });
+  }
+  return ours;
+}
+
+/**
+ * A prepared tree: the kernel's source with its config, configured and prepared (`prepare
+ * modules_prepare`) with the kernel's own compiler and release string, and nothing else built.
+ * Objects are compiled one by one, when a patch needs them, and stay in the tree as the cached
+ * originals (kbuild rebuilds one whose source, headers or command line changed, so a stale one
+ * is never used). Cached under a key of (source, config, compiler, release, flags, recipe).
+ */
+export async function preparePreparedTree(options: { target: TargetKernel; runner: Runner; log: Logger; jobs: number }): Promise<WorkTree> {
+  const { target, runner, log } = options;
+  if (target.build.kind !== 'prepared') throw new Error('preparePreparedTree: not a prepared-tree target');
+  const { cc, kernelRelease } = target.build;
+  const config = await readFile(target.config, 'utf8').catch((error: Error) => {
+    throw new UserError(`cannot read config ${target.config}: ${error.message}`);
+  });
+  const compiler = await checkCompiler(target, runner, cc);
+  const vars = { KCFLAGS: DIFF_BUILD_KCFLAGS, CC: cc, KERNELRELEASE: kernelRelease };
+  const key = sha256(JSON.stringify({
+    recipe: RECIPE_VERSION, source: await sourceIdentity(target.source), config: sha256(config), compiler, vars,
+  })).slice(0, 20);
+  const entry = join(cacheRoot(), 'trees', key);
+  const dir = join(entry, 'linux');
+  await mkdir(entry, { recursive: true });
+  const logFile = join(entry, 'build.log');
+  const tree: WorkTree = {
+    key, entry, dir, kcflags: DIFF_BUILD_KCFLAGS, runner, vars,
+    locate: (changed, log) => locateInPreparedTree({ tree, target, changed, log, jobs: options.jobs }),
+  };
+  await withDirLock(join(entry, 'build.lock'), (pid) => log(`waiting for process ${pid}, which is preparing ${dir}`), async () => {
+    await repairWorkTree(entry, log);
+    await onceMarked(entry, 'populated', async () => {
+      if (target.source.kind !== 'tarball') throw new Error('a prepared tree is unpacked from a source tarball');
+      await unpackTarball(target.source.tarball, target.source.topdir, dir, log);
+    });
+    await onceMarked(entry, 'configured', async () => {
+      await copyFile(target.config, join(dir, '.config'));
+      await runMake({ tree: dir, targets: ['olddefconfig'], logFile, what: 'configuring the tree', runner, vars });
+      await checkConfigMatches(target.config, join(dir, '.config'));
+    });
+    await onceMarked(entry, 'prepared', async () => {
+      log(`preparing the tree for ${kernelRelease} (make prepare modules_prepare, -j${options.jobs}; log: ${logFile})`);
+      const started = Date.now();
+      await runMake({ tree: dir, targets: ['prepare', 'modules_prepare'], jobs: options.jobs, logFile, runner, vars, what: 'preparing the tree' });
+      // modpost of the livepatch module reads the running kernel's exports and CRCs from here.
+      await copyFile(target.symvers, join(dir, 'Module.symvers'));
+      log(`tree prepared in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    });
+  });
+  return tree;
+}

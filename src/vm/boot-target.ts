@@ -1,0 +1,38 @@
+import { stat } from 'node:fs/promises';
+import { distroTarget } from '../kernels/distro-target.js';
+import { provisionTestKernel } from '../kernels/test-kernel/provision.js';
+import type { Logger } from '../util/log.js';
+import { KernelModules, livepatchTargetModules } from './kernel-modules.js';
+
+/** A kernel to boot in the VM, and where its own modules are (for livepatches of modules). */
+export interface BootTarget {
+  image: string;
+  modulesDir: string | undefined;
+  /** A distribution kernel with thousands of modules wants more memory than the test kernel. */
+  memoryMiB: number;
+}
+
+/** --kernel of vm-test: nothing (the test kernel), a bootable image file, or a kernel release. */
+export async function bootTarget(kernel: string | undefined, log: Logger): Promise<BootTarget> {
+  if (kernel === undefined) {
+    const test = await provisionTestKernel({ log });
+    return { image: test.bzImage, modulesDir: test.modulesDir, memoryMiB: 512 };
+  }
+  if ((await stat(kernel).catch(() => undefined))?.isFile()) return { image: kernel, modulesDir: undefined, memoryMiB: 1024 };
+  const target = await distroTarget(kernel, log);
+  return { image: target.vmlinuz!, modulesDir: target.modulesDir, memoryMiB: 1024 };
+}
+
+/**
+ * The modules to put in the guest, in load order: for each livepatch that patches a module,
+ * that module and what it depends on (from the kernel's own modules) come first.
+ */
+export async function guestModules(modules: readonly string[], modulesDir: string | undefined): Promise<string[]> {
+  const targets = new Set<string>();
+  for (const module of modules) for (const name of await livepatchTargetModules(module).catch(() => [])) targets.add(name);
+  if (targets.size === 0 || !modulesDir) return [...modules];
+  const given = new Set(modules.map((m) => m.split('/').pop()!.replace(/\.ko$/, '').replace(/-/g, '_')));
+  const needed = [...targets].filter((t) => !given.has(t));
+  const kernelModules = await KernelModules.read(modulesDir);
+  return [...(await kernelModules.withDependencies(needed)), ...modules];
+}
