@@ -10,7 +10,7 @@ import { openSync, readSync } from 'node:fs';
 import { diffObjects } from '../src/diff/diff-objects.js';
 import { buildPatchObject } from '../src/diff/output.js';
 import { writeRelocatable } from '../src/elf/write/write-relocatable.js';
-import { corpusAvailable, CORPUS_DIR, entrySizesFor, loadCorpus, type CorpusCase } from '../test/unit/diff/corpus-cases.js';
+import { corpusAvailable, corpusMissing, entrySizesFor, loadCorpus, type CorpusCase } from '../test/unit/diff/corpus-cases.js';
 
 /** performance.now() counts from the start of the process: this is node start-up plus module loading. */
 const loadedAt = performance.now();
@@ -81,7 +81,7 @@ function runRound(cases: readonly CorpusCase[]): RoundFigures {
 }
 
 if (!corpusAvailable()) {
-  console.error(`bench:diff: corpus not found at ${CORPUS_DIR}`);
+  console.error(`bench:diff: ${corpusMissing()}`);
   process.exit(1);
 }
 const roundsArg = process.argv.indexOf('--rounds');

@@ -36,7 +36,11 @@ struct kpatch_post_unpatch_callback { void (*fn)(patch_object *obj); char *objna
 #define KPATCH_IGNORE_SECTION(name)						\
 	char *__UNIQUE_ID(kpatch_ignore_section_) __section(".kpatch.ignore.sections") = (name)
 
-/* Replaced with no consistency checking (forces the transition for this function). */
+/*
+ * Accepted by the compiler so kpatch patches build, but tsbuild-patch refuses the patch: kpatch
+ * uses it to skip the load-time check that no task runs the function, and the kernel's
+ * livepatch core has no per-function way to do that.
+ */
 #define KPATCH_FORCE_UNSAFE(fn)							\
 	void *__kpatch_force_func_##fn __section(".kpatch.force") = (fn)
 

@@ -10,7 +10,7 @@ import { resolveEntrySizes, type EntrySizeInput, type EntrySizes } from './entry
 import { includeChangedFunctions, includeNewGlobals, includeStandardElements } from './include.js';
 import { loadObject } from './load.js';
 import {
-  forcedFunctions,
+  forceMarkerRefusals,
   includeCallbacks,
   markIgnoredFunctionsSame,
   markIgnoredSections,
@@ -49,7 +49,6 @@ export interface DiffResult {
   reasons: string[];
   /** Other facts worth telling (ignored sections/functions, line-number-only changes, ...). */
   notes: string[];
-  forcedFunctions: string[];
   entrySizes: EntrySizes;
   target: PatchTarget;
   /** The patched object with its selection, for writing the output (changed outcome only). */
@@ -85,7 +84,6 @@ export function diffObjects(options: DiffOptions): DiffResult {
     callbacks: [],
     reasons: [],
     notes,
-    forcedFunctions: [],
     entrySizes,
     target,
     patched,
@@ -93,6 +91,8 @@ export function diffObjects(options: DiffOptions): DiffResult {
 
   try {
     checkHeaders(original, patched);
+    const forced = forceMarkerRefusals(patched);
+    if (forced.length > 0) throw new DiffRefusal(forced);
     prepare(original);
     prepare(patched);
     correlateObjects(original, patched);
@@ -113,7 +113,6 @@ export function diffObjects(options: DiffOptions): DiffResult {
   includeStandardElements(patched);
   const changedCount = includeChangedFunctions(patched);
   result.callbacks = includeCallbacks(patched);
-  result.forcedFunctions = forcedFunctions(patched);
   const newGlobals = includeNewGlobals(patched);
   const keyProblems = rebuildSpecialSections(patched, entrySizes, target);
 

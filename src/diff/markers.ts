@@ -1,7 +1,7 @@
 /**
  * Act on the marker sections (see marker-sections.ts): ignored sections and functions are
- * forced to "same", callbacks are recorded and their functions included, forced functions
- * are recorded. Marker data itself never becomes part of the patch.
+ * forced to "same", callbacks are recorded and their functions included, force markers are
+ * refused (see forceMarkerRefusals). Marker data itself never becomes part of the patch.
  * (The loops over every section and symbol are indexed: they mostly run before the JIT has
  * warmed up, where for-of pays an iterator result per element.)
  */
@@ -127,7 +127,27 @@ export function includeCallbacks(patched: DiffObject): Callback[] {
   return callbacks;
 }
 
-/** Functions marked "force" (kpatch's KPATCH_FORCE_UNSAFE). */
-export function forcedFunctions(patched: DiffObject): string[] {
-  return markerRelas(patched, 'force').flatMap(({ rela }) => rela.relocations.map((relocation) => relocation.symbol.name));
+/**
+ * Refusals for force markers (kpatch's KPATCH_FORCE_UNSAFE), one per marked function.
+ *
+ * kpatch's macro does not relax any check of its differ: it asks kpatch's runtime to skip, for
+ * that function, the check at load time that no task is running it. The kernel's livepatch
+ * core, which our modules use, has no per-function way to skip its consistency model
+ * (klp_func.immediate was removed in Linux 4.16), so a module built anyway would silently not
+ * do what the marker asks. The marker is refused rather than ignored.
+ */
+export function forceMarkerRefusals(patched: DiffObject): string[] {
+  return markerRelas(patched, 'force').flatMap(({ base, rela }) =>
+    rela.relocations.map((relocation) => {
+      const name = relocation.symbol.name;
+      const kpatch = markerFor(base.name)?.origin === 'kpatch';
+      const marker = kpatch ? `KPATCH_FORCE_UNSAFE(${name})` : `the ${base.name} marker for ${name}`;
+      return (
+        `${marker} is not supported: in kpatch it skips, for that function, the check at load time that no task is running it, ` +
+        'and the kernel\'s livepatch core has no per-function way to skip that check (klp_func.immediate was removed in Linux 4.16); ' +
+        'remove the marker (a transition that never completes can be forced for the whole patch by writing 1 to ' +
+        '/sys/kernel/livepatch/<module>/force)'
+      );
+    }),
+  );
 }

@@ -13,7 +13,6 @@ export interface DiffReport {
   callbacks: Array<{ hook: string; function: string }>;
   reasons: string[];
   notes: string[];
-  forcedFunctions: string[];
   target: { object: string; isModule: boolean };
   /** Per special section: bytes per entry (null: the target kernel has none) and where that came from. */
   entrySizes: Record<string, { size: number | null; origin: string }>;
@@ -28,7 +27,6 @@ export function diffReport(result: DiffResult, output?: string): DiffReport {
     callbacks: result.callbacks.map((callback) => ({ ...callback })),
     reasons: result.reasons,
     notes: result.notes,
-    forcedFunctions: result.forcedFunctions,
     target: { object: result.target.objectName, isModule: result.target.isModule },
     entrySizes: Object.fromEntries([...result.entrySizes].map(([name, size]) => [name, { ...size }])),
     ...(output !== undefined ? { output } : {}),
@@ -40,7 +38,6 @@ export function formatReport(report: DiffReport): string {
   for (const name of report.changedFunctions) lines.push(`changed function: ${name}`);
   for (const name of report.newFunctions) lines.push(`new function: ${name}`);
   for (const callback of report.callbacks) lines.push(`callback (${callback.hook}): ${callback.function}`);
-  for (const name of report.forcedFunctions) lines.push(`forced (consistency checks skipped): ${name}`);
   for (const note of report.notes) lines.push(`note: ${note}`);
   for (const reason of report.reasons) lines.push(`refused: ${reason}`);
   switch (report.outcome) {

@@ -1,11 +1,17 @@
 /**
- * The peer corpus (kpatch unit-test objects, see /work/shared/kpatch-unit-objs/README.md):
- * where it is, how to read its expectations, and how its entry-size names map to ours.
+ * The peer corpus (kpatch unit-test objects, see the README.md of shared/kpatch-unit-objs
+ * beside the checkout): where it is (corpus-location.ts), how to read its expectations, and
+ * how its entry-size names map to ours.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { corpusMissingMessage, locateCorpus, repositoryRoot } from './corpus-location.js';
 
-export const CORPUS_DIR = resolve(process.env.KPATCH_UNIT_OBJS ?? '/work/shared/kpatch-unit-objs/x86_64');
+const LOCATION = locateCorpus(process.env.KPATCH_UNIT_OBJS, repositoryRoot(dirname(fileURLToPath(import.meta.url))));
+
+/** The corpus's case directory; when it is missing, the first place looked at (for messages). */
+export const CORPUS_DIR = LOCATION.directory ?? (LOCATION.lookedAt[0] as string);
 
 export interface CorpusCase {
   name: string;
@@ -34,7 +40,12 @@ const REFERENCE_SIZE_NAMES: Record<string, string> = {
 };
 
 export function corpusAvailable(): boolean {
-  return existsSync(join(CORPUS_DIR, 'expected.json'));
+  return LOCATION.directory !== undefined;
+}
+
+/** Why the corpus is unavailable, naming every path looked at. */
+export function corpusMissing(): string {
+  return corpusMissingMessage(LOCATION);
 }
 
 export function loadCorpus(): CorpusCase[] {

@@ -59,19 +59,17 @@ KLP_IGNORE_SECTION(".text.debugging");
     expect(result.notes).toContain('ignoring section: .text.debugging');
   });
 
-  it('understands kpatch-macros.h (callbacks, ignore, force)', async () => {
+  it('understands kpatch-macros.h (callbacks, ignore)', async () => {
     const patched = `#include <kpatch-macros.h>
 ${BASE.replace('helper(x) + 1', 'helper(x) + 100').replace('helper(x) + 2', 'helper(x) + 200')}
 static int pre(patch_object *obj) { return helper(0); }
 KPATCH_PRE_PATCH_CALLBACK(pre);
 KPATCH_IGNORE_FUNCTION(noisy);
-KPATCH_FORCE_UNSAFE(fixed);
 `;
     const result = await diffSources(workdir, 'kpatch', BASE, patched);
     expect(result.outcome).toBe('changed');
     expect(result.changedFunctions).toEqual(['fixed']);
     expect(result.callbacks).toEqual([{ hook: 'pre_patch', function: 'pre' }]);
-    expect(result.forcedFunctions).toEqual(['fixed']);
     expect(result.notes).toContain('ignoring function: noisy');
   });
 });

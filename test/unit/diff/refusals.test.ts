@@ -1,10 +1,11 @@
 /**
  * Changes a livepatch cannot carry are refused, with reasons that name the section or
  * function: boot-time code, existing data, functions without an ftrace entry, symbols moving
- * between sections.
+ * between sections, and kpatch's KPATCH_FORCE_UNSAFE, which the livepatch core cannot honour.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryResult } from 'tmp-promise';
+import { diffReport, formatReport } from '../../../src/diff/report.js';
 import { diffSources, workDirectory } from './compile.js';
 
 let workdir: DirectoryResult;
@@ -64,5 +65,24 @@ char *get_buffer(void) { return buffer; }
     const result = await diffSources(workdir, 'grown', source(16), source(24));
     expect(result.outcome).toBe('refused');
     expect(result.reasons.join('\n')).toMatch(/buffer changed size \(16 -> 24 bytes\)/);
+  });
+
+  it('refuses KPATCH_FORCE_UNSAFE, naming the function and why, and claims nothing was forced', async () => {
+    const source = (value: number, marker: string) => `#include <kpatch-macros.h>
+int helper(int x);
+int fixed(int x) { return helper(x) + ${value}; }
+${marker}
+`;
+    const result = await diffSources(workdir, 'force', source(1, ''), source(100, 'KPATCH_FORCE_UNSAFE(fixed);'));
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons).toEqual([
+      expect.stringMatching(/^KPATCH_FORCE_UNSAFE\(fixed\) is not supported: .*no task is running it.*klp_func\.immediate/),
+    ]);
+    const report = diffReport(result);
+    expect(report).not.toHaveProperty('forcedFunctions');
+    const text = formatReport(report);
+    expect(text).toContain('refused: KPATCH_FORCE_UNSAFE(fixed) is not supported');
+    expect(text).not.toMatch(/^forced/m);
+    expect(text).not.toContain('consistency checks skipped');
   });
 });
