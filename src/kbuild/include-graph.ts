@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 
 /**
@@ -12,13 +12,16 @@ export interface IncludeGraph {
   version: number;
   /** Files of the tree (relative paths), indexed by the numbers below. */
   files: string[];
-  /** For each file, the include specs it names (as written, normalized). */
+  /**
+   * For each file, the includes it names, normalized, each prefixed by how it was written:
+   * '"' for #include "x.h", '<' for #include <x.h>.
+   */
   includes: string[][];
 }
 
-const GRAPH_VERSION = 1;
+const GRAPH_VERSION = 2;
 const SKIPPED_DIRS = new Set(['.git', 'Documentation', 'tools', 'debian']);
-const INCLUDE = /^[ \t]*#[ \t]*include[ \t]*[<"]([^>"\n]+)[>"]/gm;
+const INCLUDE = /^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]/gm;
 
 async function listSources(top: string): Promise<string[]> {
   const out: string[] = [];
@@ -44,7 +47,7 @@ export async function scanIncludes(top: string): Promise<IncludeGraph> {
     await Promise.all(files.slice(start, start + batch).map(async (file, offset) => {
       const text = await readFile(join(top, file), 'latin1');
       const specs: string[] = [];
-      for (const match of text.matchAll(INCLUDE)) specs.push(posix.normalize(match[1]!.trim()));
+      for (const match of text.matchAll(INCLUDE)) specs.push(match[1]! + posix.normalize(match[2]!.trim()));
       includes[start + offset] = specs;
     }));
   }
@@ -61,10 +64,39 @@ export async function includeGraph(top: string, cacheFile: string): Promise<Incl
   return graph;
 }
 
-/** Whether an include spec may name FILE: FILE is the spec, or ends in "/" + spec, or the spec is relative ("../x.h") and resolves to it from INCLUDER. */
-function mayName(spec: string, file: string, includer: string): boolean {
-  if (spec.startsWith('../') || spec.startsWith('./')) return posix.normalize(posix.join(posix.dirname(includer), spec)) === file || file.endsWith('/' + spec.replace(/^(\.\.?\/)+/, ''));
-  return file === spec || file.endsWith('/' + spec);
+/**
+ * Whether an include of INCLUDER may name FILE. The compiler looks for #include "x.h" first in
+ * the includer's own directory: when the tree has that file, it is the one. Otherwise (and for
+ * #include <x.h>) any -I path may hold it, so any file whose path ends in "/x.h" may be it.
+ */
+function mayName(written: string, file: string, includer: string, files: ReadonlySet<string>): boolean {
+  const spec = written.slice(1);
+  if (written.startsWith('"')) {
+    const beside = posix.normalize(posix.join(posix.dirname(includer), spec));
+    if (files.has(beside)) return beside === file;
+  }
+  const tail = spec.replace(/^(\.\.?\/)+/, '');
+  return file === tail || file.endsWith('/' + tail);
+}
+
+const indexes = new WeakMap<IncludeGraph, { byBase: Map<string, number[]>; files: Set<string> }>();
+
+/** Includers indexed by the last component of what they include, to test few candidates. */
+function graphIndex(graph: IncludeGraph): { byBase: Map<string, number[]>; files: Set<string> } {
+  const known = indexes.get(graph);
+  if (known) return known;
+  const byBase = new Map<string, number[]>();
+  graph.includes.forEach((specs, index) => {
+    for (const spec of specs) {
+      const base = posix.basename(spec.slice(1));
+      const list = byBase.get(base);
+      if (list) list.push(index);
+      else byBase.set(base, [index]);
+    }
+  });
+  const index = { byBase, files: new Set(graph.files) };
+  indexes.set(graph, index);
+  return index;
 }
 
 /**
@@ -72,16 +104,7 @@ function mayName(spec: string, file: string, includer: string): boolean {
  * (and through .c files included by other .c files).
  */
 export function sourcesIncluding(graph: IncludeGraph, header: string): string[] {
-  // Index includers by the last component of what they include, to test few candidates.
-  const byBase = new Map<string, number[]>();
-  graph.includes.forEach((specs, index) => {
-    for (const spec of specs) {
-      const base = posix.basename(spec);
-      const list = byBase.get(base);
-      if (list) list.push(index);
-      else byBase.set(base, [index]);
-    }
-  });
+  const { byBase, files } = graphIndex(graph);
   const seen = new Set<string>([header]);
   const queue = [header];
   const sources = new Set<string>();
@@ -91,15 +114,10 @@ export function sourcesIncluding(graph: IncludeGraph, header: string): string[] 
     for (const index of byBase.get(posix.basename(file)) ?? []) {
       const includer = graph.files[index]!;
       if (seen.has(includer)) continue;
-      if (!graph.includes[index]!.some((spec) => mayName(spec, file, includer))) continue;
+      if (!graph.includes[index]!.some((spec) => mayName(spec, file, includer, files))) continue;
       seen.add(includer);
       queue.push(includer);
     }
   }
   return [...sources].sort();
-}
-
-/** Whether PATH exists as a file of the tree (for a header a patch adds). */
-export async function isTreeFile(top: string, path: string): Promise<boolean> {
-  return (await stat(join(top, path)).catch(() => undefined))?.isFile() ?? false;
 }

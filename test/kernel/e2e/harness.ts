@@ -6,6 +6,7 @@ import { runPipeline } from '../../../src/pipeline/run.js';
 import type { RunReport } from '../../../src/report/run-report.js';
 import { UserError } from '../../../src/util/errors.js';
 import { runInVm, type VmResult } from '../../../src/vm/run.js';
+import { bootTarget, guestModules } from '../../../src/vm/boot-target.js';
 import { testKernel } from '../test-kernel.js';
 
 export const PATCHES = fileURLToPath(new URL('../../patches/', import.meta.url));
@@ -18,13 +19,13 @@ export interface Built {
 }
 
 /** Run the whole pipeline on test/patches/NAME.patch, or a path, (or several) against the test kernel. */
-export async function buildLivepatch(names: string | string[], options: { name?: string; replace?: boolean; runner?: Runner } = {}): Promise<Built> {
+export async function buildLivepatch(names: string | string[], options: { name?: string; replace?: boolean; runner?: Runner; kernel?: string } = {}): Promise<Built> {
   const list = Array.isArray(names) ? names : [names];
   const name = options.name ?? `livepatch-${list[0]!.split('/').pop()!.replace(/\.patch$/, '')}`;
   const started = performance.now();
   const report = await runPipeline({
     patches: list.map((n) => (n.includes('/') ? n : join(PATCHES, `${n}.patch`))),
-    target: {},
+    target: options.kernel ? { kernel: options.kernel } : {},
     runner: options.runner ?? hostRunner,
     name,
     output: join(outputs.name, `${name}.ko`),
@@ -38,9 +39,9 @@ export async function buildLivepatch(names: string | string[], options: { name?:
 }
 
 /** Run the pipeline and return the UserError it must fail with. */
-export async function buildFailure(names: string | string[]): Promise<UserError> {
+export async function buildFailure(names: string | string[], options: { kernel?: string } = {}): Promise<UserError> {
   try {
-    await buildLivepatch(names);
+    await buildLivepatch(names, options);
   } catch (error) {
     if (error instanceof UserError) return error;
     throw error;
@@ -49,9 +50,11 @@ export async function buildFailure(names: string | string[]): Promise<UserError>
 }
 
 /** Boot the test kernel with MODULES and run SCRIPT; fails the test if the VM did not finish. */
-export async function boot(modules: string[], script: string, cmdline?: string): Promise<VmResult> {
-  const kernel = await testKernel();
-  const result = await runInVm({ bzImage: kernel.bzImage, script, modules, timeoutMs: 240_000, ...(cmdline ? { cmdline } : {}) });
+export async function boot(modules: string[], script: string, cmdline?: string, options: { kernel?: string } = {}): Promise<VmResult> {
+  const kernel = options.kernel ? await bootTarget(options.kernel, () => {}) : { image: (await testKernel()).bzImage, memoryMiB: 512, modulesDir: undefined };
+  // A livepatch of a module of a distribution kernel brings that module (and its dependencies).
+  const guest = await guestModules(modules, kernel.modulesDir);
+  const result = await runInVm({ bzImage: kernel.image, memoryMiB: kernel.memoryMiB, script, modules: guest, timeoutMs: 300_000, ...(cmdline ? { cmdline } : {}) });
   if (result.status !== 'ok') {
     throw new Error(`VM ${result.status}: ${result.problems.join('; ')}\n${result.console.slice(-3000)}`);
   }

@@ -1,0 +1,151 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { boot, buildFailure, buildLivepatch, load, unload } from '../e2e/harness.js';
+import { DEBIAN_RELEASES } from './releases.js';
+import { readElf } from '../../../src/elf/index.js';
+import { modinfoValue } from '../../../src/klp/check-module.js';
+
+const EXAMPLE = fileURLToPath(new URL('../../../examples/cmdline-string.patch', import.meta.url));
+const BINFMT = fileURLToPath(new URL('../../patches/debian/binfmt-misc-status.patch', import.meta.url));
+const STATUS = '/proc/sys/fs/binfmt_misc/status';
+
+// Each case: build against Debian's own kernel (its packages, a prepared tree, only the affected
+// objects compiled), boot that kernel's vmlinuz under qemu, observe before / patched / after.
+describe.each(DEBIAN_RELEASES)("Debian's kernel %s", (kernel) => {
+  const options = { kernel };
+
+  it('a /proc show function of vmlinux', async () => {
+    const { ko, report } = await buildLivepatch(EXAMPLE, { ...options, name: 'livepatch-cmdline' });
+    expect(report.kernelRelease).toBe(kernel);
+    expect(modinfoValue(await readElf(ko), 'vermagic')).toBe(`${kernel} SMP preempt mod_unload modversions `);
+    expect(report.objects.map((o) => [o.object, o.target, o.changedFunctions])).toEqual([['fs/proc/cmdline.o', 'vmlinux', ['cmdline_proc_show']]]);
+    const vm = await boot([ko], `
+      report release "$(uname -r)"
+      report before "$(cat /proc/cmdline)"
+      ${load(ko)}
+      report during "$(cat /proc/cmdline)"
+      ${unload(ko)}
+      report after "$(cat /proc/cmdline)"`, undefined, options);
+    expect(vm.values['release']).toBe(kernel);
+    expect(vm.values['load']).toBe('0');
+    expect(vm.values['load_wait']).toBe('0');
+    expect(vm.values['during']).toBe(`${vm.values['before']} livepatch=tsbuild-patch`);
+    expect(vm.values['after']).toBe(vm.values['before']);
+    expect(vm.values['unload']).toBe('0');
+    expect(vm.kernelLog).not.toMatch(/Oops|BUG:|WARNING:|disagrees about version|Unknown symbol/);
+  });
+
+  it('a function of a module of the image, loaded before and after the livepatch', async () => {
+    const { ko, report } = await buildLivepatch(BINFMT, { ...options, name: 'livepatch-binfmt' });
+    expect(report.objects.map((o) => [o.object, o.target, o.changedFunctions])).toEqual([['fs/binfmt_misc.o', 'binfmt_misc', ['bm_status_read']]]);
+    const vm = await boot([ko], `
+      insmod ./binfmt_misc.ko; report mod $?
+      mount -t binfmt_misc none /proc/sys/fs/binfmt_misc; report mount $?
+      report before "$(cat ${STATUS})"
+      ${load(ko)}
+      report patched "$(cat /sys/kernel/livepatch/livepatch_binfmt/binfmt_misc/patched)"
+      report during "$(cat ${STATUS})"
+      umount /proc/sys/fs/binfmt_misc; rmmod binfmt_misc; report rmmod $?
+      insmod ./binfmt_misc.ko; report mod_again $?
+      mount -t binfmt_misc none /proc/sys/fs/binfmt_misc
+      report reloaded "$(cat ${STATUS})"
+      ${unload(ko)}
+      report after "$(cat ${STATUS})"
+      umount /proc/sys/fs/binfmt_misc; rmmod binfmt_misc; report rmmod_end $?`, undefined, options);
+    expect(vm.values['mod']).toBe('0');
+    expect(vm.values['mount']).toBe('0');
+    expect(vm.values['before']).toBe('enabled');
+    expect(vm.values['load']).toBe('0');
+    expect(vm.values['patched']).toBe('1');
+    expect(vm.values['during']).toBe('enabled (livepatched)');
+    expect(vm.values['rmmod']).toBe('0');
+    expect(vm.values['mod_again']).toBe('0');
+    expect(vm.values['reloaded']).toBe('enabled (livepatched)');
+    expect(vm.values['unload']).toBe('0');
+    expect(vm.values['after']).toBe('enabled');
+    expect(vm.values['rmmod_end']).toBe('0');
+    expect(vm.kernelLog).not.toMatch(/Oops|BUG:|WARNING:|disagrees about version|Unknown symbol/);
+  });
+
+  it('a new function', async () => {
+    const { ko, report } = await buildLivepatch('new-function', options);
+    expect(report.objects[0]?.newFunctions).toEqual(['tsbp_version_extra']);
+    const vm = await boot([ko], `${load(ko)}\nreport out "$(tail -n 1 /proc/version)"\n${unload(ko)}`, undefined, options);
+    expect(vm.values['out']).toBe('new-function: 42');
+    expect(vm.values['unload']).toBe('0');
+  });
+
+  it('a new global defined in one file and used by another', async () => {
+    const { ko, report } = await buildLivepatch('new-global', options);
+    expect(report.objects.flatMap((o) => o.newFunctions)).toEqual(['tsbp_banner']);
+    const vm = await boot([ko], `${load(ko)}
+      report version "$(tail -n 1 /proc/version)"
+      report loadavg "$(tail -n 1 /proc/loadavg)"
+      ${unload(ko)}`, undefined, options);
+    expect(vm.values['version']).toBe('new-global: banner (version)');
+    expect(vm.values['loadavg']).toBe('new-global: banner (loadavg)');
+    expect(vm.values['unload']).toBe('0');
+  });
+
+  it('shadow variables and callbacks', async () => {
+    const shadow = await buildLivepatch('shadow-variable', options);
+    const callbacks = await buildLivepatch('callbacks', { ...options, replace: false });
+    const vm = await boot([shadow.ko, callbacks.ko], `${load(shadow.ko, 's')}
+      report first "$(tail -n 1 /proc/version)"
+      report second "$(tail -n 1 /proc/version)"
+      ${unload(shadow.ko, 's_unload')}
+      ${load(callbacks.ko, 'c')}
+      report callbacks "$(tail -n 1 /proc/version)"
+      ${unload(callbacks.ko, 'c_unload')}`, undefined, options);
+    expect(vm.values['first']).toBe('shadow reads=1');
+    expect(vm.values['second']).toBe('shadow reads=2');
+    expect(vm.kernelLog).toContain('tsbp-shadow: freed');
+    expect(vm.values['callbacks']).toBe('callbacks: patched');
+    const order = [...vm.kernelLog.matchAll(/tsbp-callbacks: (\w+)/g)].map((m) => m[1]);
+    expect(order).toEqual(['pre_patch', 'post_patch', 'pre_unpatch', 'post_unpatch']);
+    expect([vm.values['s_unload'], vm.values['c_unload']]).toEqual(['0', '0']);
+  });
+
+  it('an inline function changed in a header', async () => {
+    const { ko, report } = await buildLivepatch('header-inline', options);
+    const changed = report.objects.filter((o) => o.outcome === 'changed');
+    expect(changed.map((o) => o.object)).toContain('fs/proc/fd.o');
+    const vm = await boot([ko], `
+      cat /proc/self/fdinfo/0 > /dev/null
+      ${load(ko)}
+      cat /proc/self/fdinfo/0 > /dev/null; report read $?
+      ${unload(ko)}`, undefined, options);
+    expect(vm.values['read']).toBe('0');
+    expect(vm.kernelLog).toContain('tsbp-header: proc_fd() from the patched header');
+    expect(vm.values['unload']).toBe('0');
+  });
+
+  it('atomic replace of one patch by another', async () => {
+    const a = await buildLivepatch('replace-a', { ...options, name: 'livepatch-replace-a' });
+    const b = await buildLivepatch('replace-b', { ...options, name: 'livepatch-replace-b' });
+    const vm = await boot([a.ko, b.ko], `
+      ${load(a.ko, 'a')}
+      report loadavg_a "$(tail -n 1 /proc/loadavg)"
+      ${load(b.ko, 'b')}
+      klp_wait_gone livepatch_replace_a; report a_gone $?
+      report loadavg_b "$(tail -n 1 /proc/loadavg)"
+      report version_b "$(tail -n 1 /proc/version)"
+      rmmod livepatch_replace_a; report rmmod_a $?
+      ${unload(b.ko, 'b_unload')}`, undefined, options);
+    expect(vm.values['loadavg_a']).toBe('patch A');
+    expect(vm.values['a_gone']).toBe('0');
+    expect(vm.values['loadavg_b']).not.toContain('patch A');
+    expect(vm.values['version_b']).toBe('patch B');
+    expect(vm.values['rmmod_a']).toBe('0');
+    expect(vm.values['b_unload']).toBe('0');
+  });
+
+  it('refuses a change to an __init function and to existing data, with the reason', async () => {
+    const init = await buildFailure('refuse-init', options);
+    expect(init.exitCode).toBe(2);
+    expect(init.message).toMatch(/proc_cmdline_init|\.init/);
+    const data = await buildFailure('refuse-data', options);
+    expect(data.exitCode).toBe(2);
+    expect(data.message).toMatch(/panic_timeout|\.data/);
+  });
+});
