@@ -22,6 +22,8 @@ export const ELF64_SYM_SIZE = 24;
 export const ELF64_RELA_SIZE = 24;
 export const ELF64_REL_SIZE = 16;
 export const GROUP_ENTRY_SIZE = 4;
+/** One entry of an SHT_SYMTAB_SHNDX section (an Elf64_Word). */
+export const SYMTAB_SHNDX_ENTRY_SIZE = 4;
 
 /** sh_type */
 export const SHT_NULL = 0;

@@ -1,4 +1,4 @@
-import { ET_REL, isSpecialSectionIndex, STB_LOCAL, STT_NOTYPE, STT_SECTION, STV_DEFAULT, SHN_UNDEF } from '../constants.js';
+import { ET_REL, isSpecialSectionIndex, STB_LOCAL, STT_NOTYPE, STT_SECTION, STV_DEFAULT, SHN_UNDEF, SHN_XINDEX } from '../constants.js';
 import type { ElfSection } from './section.js';
 
 export interface SymbolInit {
@@ -21,7 +21,8 @@ export interface SymbolInit {
  * Where a symbol lives is `section` when it is defined in a section, otherwise `shndx` holds
  * the special index (SHN_UNDEF, SHN_ABS, SHN_COMMON, SHN_LIVEPATCH). To turn a symbol into a
  * livepatch symbol: `sym.section = undefined; sym.shndx = SHN_LIVEPATCH`. The writer refuses
- * a symbol that has a section and a special shndx at the same time.
+ * a symbol that has a section and a special shndx at the same time (SHN_XINDEX excepted: a
+ * symbol read from a file with extended section numbering keeps it along with its section).
  *
  * `value` is a bigint because vmlinux addresses (0xffffffff8...) do not fit a double; in a
  * relocatable object it is the offset in `section` (see `offset`).
@@ -43,7 +44,10 @@ export class ElfSymbol {
   /** Full st_other byte. */
   declare other: number;
   declare section: ElfSection | undefined;
-  /** st_shndx as read; for section symbols the writer replaces it by the section's new index. */
+  /**
+   * st_shndx as read (SHN_XINDEX when the index is in the SHT_SYMTAB_SHNDX section); for
+   * symbols with a `section` the writer replaces it by the section's new index.
+   */
   declare shndx: number;
   /** e_type of the file this symbol belongs to, for `offset` (ET_REL for built symbols). */
   declare fileType: number;
@@ -96,8 +100,8 @@ export class ElfSymbol {
     return Number(relative);
   }
 
-  /** True when `shndx` names a real section index (as read from the file). */
+  /** True when `shndx` names a real section index, directly or through SHN_XINDEX (as read from the file). */
   get hasSectionIndex(): boolean {
-    return !isSpecialSectionIndex(this.shndx);
+    return this.shndx === SHN_XINDEX || !isSpecialSectionIndex(this.shndx);
   }
 }

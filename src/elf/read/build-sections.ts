@@ -1,4 +1,4 @@
-import { SHF_INFO_LINK, SHT_DYNSYM, SHT_GROUP, SHT_NULL, SHT_SYMTAB } from '../constants.js';
+import { SHF_INFO_LINK, SHT_DYNSYM, SHT_GROUP, SHT_NULL, SHT_SYMTAB, SHT_SYMTAB_SHNDX } from '../constants.js';
 import { ElfGroupSection } from '../model/group-section.js';
 import { Lazy } from '../model/lazy.js';
 import { ElfRelocationSection } from '../model/relocation-section.js';
@@ -35,6 +35,7 @@ export function buildSections(view: FileView, raws: readonly RawSectionHeader[],
 
   // The bytes of each section, read once and shared by `data` and the decoders.
   const contents = new SectionContents(view, raws, sectionNames);
+  const extendedIndexes = extendedIndexSections(view, raws);
   const sections: ElfSection[] = [];
   const symbolLists = new Array<Lazy<ElfSymbol[]> | undefined>(raws.length);
   const symbolsOf = (tableIndex: number): ElfSymbol[] => (symbolLists[tableIndex] as Lazy<ElfSymbol[]>).get();
@@ -61,14 +62,18 @@ export function buildSections(view: FileView, raws: readonly RawSectionHeader[],
     init.addr = raw.addr;
     init.addralign = raw.addralign;
     init.entsize = raw.entsize;
-    init.info = raw.info;
+    // Section 0's sh_size and sh_link hold the section count and the name-table index of a
+    // file with extended numbering: nothing the model keeps (the writer derives them).
+    init.info = raw.type === SHT_NULL ? 0 : raw.info;
     init.size = raw.type === SHT_NULL ? 0 : raw.size;
     init.data = () => contents.bytesOf(raw.index);
     let section: ElfSection;
     if (raw.type === SHT_SYMTAB || raw.type === SHT_DYNSYM) {
       const decoded = new Lazy(() => {
         const strings = new StringTableReader(view, contents.bytesOf(raw.link), `string table of ${name}`);
-        return decodeSymbols(view, contents.bytesOf(raw.index), name, strings, sections, fileType);
+        const shndxIndex = extendedIndexes.get(raw.index);
+        const shndx = shndxIndex === undefined ? undefined : contents.bytesOf(shndxIndex);
+        return decodeSymbols(view, contents.bytesOf(raw.index), name, strings, sections, fileType, shndx);
       });
       symbolLists[raw.index] = decoded;
       section = new ElfSymbolTable(init, () => decoded.get().slice());
@@ -90,7 +95,7 @@ export function buildSections(view: FileView, raws: readonly RawSectionHeader[],
 
   for (const raw of raws) {
     const section = sections[raw.index] as ElfSection;
-    section.link = raw.link === 0 ? undefined : sections[raw.link];
+    section.link = raw.link === 0 || raw.type === SHT_NULL ? undefined : sections[raw.link];
     if (section instanceof ElfRelocationSection) {
       section.target = sections[raw.info] as ElfSection;
     } else if ((raw.flags & SHF_INFO_LINK) !== 0 && raw.info !== 0) {
@@ -99,4 +104,15 @@ export function buildSections(view: FileView, raws: readonly RawSectionHeader[],
     }
   }
   return sections.slice();
+}
+
+/** For each symbol table with one, the index of its SHT_SYMTAB_SHNDX section (links were checked). */
+function extendedIndexSections(view: FileView, raws: readonly RawSectionHeader[]): Map<number, number> {
+  const byTable = new Map<number, number>();
+  for (const raw of raws) {
+    if (raw.type !== SHT_SYMTAB_SHNDX) continue;
+    if (byTable.has(raw.link)) view.fail(`symbol table ${raw.link} has more than one SHT_SYMTAB_SHNDX section (${byTable.get(raw.link)} and ${raw.index})`);
+    byTable.set(raw.link, raw.index);
+  }
+  return byTable;
 }

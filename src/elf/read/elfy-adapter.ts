@@ -1,5 +1,5 @@
 import elfy, { type ElfySection } from 'elfy';
-import { ELF64_EHDR_SIZE, ELF64_SHDR_SIZE, SHT_STRTAB } from '../constants.js';
+import { ELF64_EHDR_SIZE, ELF64_SHDR_SIZE, SHN_LORESERVE, SHT_STRTAB } from '../constants.js';
 import type { FileView } from './file-view.js';
 import type { RawHeader } from './header.js';
 import { readI32, readSafeU64, readU32, readU64Big, smallInteger } from './words.js';
@@ -39,7 +39,8 @@ const typeNumbers = new Map<string, number>(
  * (latin1, with index checks) from the raw sh_name.
  *
  * The caller (readHeader) has already checked that the table lies inside the file, that
- * e_shentsize is 64 and e_shstrndx is in range.
+ * e_shentsize is 64 and e_shstrndx is in range, and has taken the section count and the
+ * name-table index from section 0 for files with extended section numbering.
  */
 export function readSectionHeaders(view: FileView, header: RawHeader): RawSectionHeader[] {
   const table = view.slice(header.shoff, header.shnum * ELF64_SHDR_SIZE, 'section header table');
@@ -69,22 +70,48 @@ export function readSectionHeaders(view: FileView, header: RawHeader): RawSectio
   return raws;
 }
 
+/**
+ * elfy reads e_shnum as the 16-bit field and insists that e_shstrndx names a string table,
+ * so it is given the table in chunks of fewer than SHN_LORESERVE entries, each followed by a
+ * stand-in SHT_STRTAB entry that e_shstrndx names (the real name table is checked here, and
+ * names are looked up by the caller). A file with extended section numbering (65280 or more
+ * sections) takes more than one chunk; any other file takes one.
+ */
 function parseWithElfy(view: FileView, header: RawHeader, table: Buffer): ElfySection[] {
   const namesType = table.readUInt32LE(header.shstrndx * ELF64_SHDR_SIZE + 4);
   if (namesType !== SHT_STRTAB) view.fail(`section-name string table (section ${header.shstrndx}) has type ${namesType}, not SHT_STRTAB`);
+  const sections: ElfySection[] = [];
+  for (let first = 0; first < header.shnum; first += CHUNK_ENTRIES) {
+    const count = Math.min(CHUNK_ENTRIES, header.shnum - first);
+    const chunk = parseChunk(view, header, table.subarray(first * ELF64_SHDR_SIZE, (first + count) * ELF64_SHDR_SIZE), count);
+    for (const section of chunk) sections.push(section);
+  }
+  if (sections.length !== header.shnum) view.fail(`section table has ${sections.length} entries, the header says ${header.shnum}`);
+  return sections;
+}
+
+/** Section headers elfy decodes at once, leaving room for the stand-in name table. */
+const CHUNK_ENTRIES = SHN_LORESERVE - 1;
+
+/** A section header of type SHT_STRTAB and nothing else. */
+const STAND_IN_NAMES = Buffer.alloc(ELF64_SHDR_SIZE);
+STAND_IN_NAMES.writeUInt32LE(SHT_STRTAB, 4);
+
+function parseChunk(view: FileView, header: RawHeader, entries: Buffer, count: number): ElfySection[] {
   const head = Buffer.from(header.bytes);
   head.writeBigUInt64LE(0n, 32); // e_phoff
   head.writeUInt16LE(0, 56); // e_phnum
   head.writeBigUInt64LE(BigInt(ELF64_EHDR_SIZE), 40); // e_shoff: right after the header
+  head.writeUInt16LE(count + 1, 60); // e_shnum
+  head.writeUInt16LE(count, 62); // e_shstrndx: the stand-in
   let sections: ElfySection[];
   try {
-    sections = elfy.parse(Buffer.concat([head, table])).body.sections;
+    sections = elfy.parse(Buffer.concat([head, entries, STAND_IN_NAMES])).body.sections;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     view.fail(`malformed header or section table: ${reason}`, error);
   }
-  if (sections.length !== header.shnum) view.fail(`section table has ${sections.length} entries, e_shnum says ${header.shnum}`);
-  return sections;
+  return sections.slice(0, count);
 }
 
 function typeNumber(view: FileView, name: string, index: number): number {

@@ -39,12 +39,9 @@ export function readHeader(view: FileView): RawHeader {
 
   const shoff = view.safeNumber(head.readBigUInt64LE(40), 'e_shoff');
   const shentsize = head.readUInt16LE(58);
-  const shnum = head.readUInt16LE(60);
-  const shstrndx = head.readUInt16LE(62);
-  if (shoff !== 0 && shnum === 0) view.fail('extended section numbering (65280 or more sections) is not supported');
-  if (shstrndx === SHN_XINDEX) view.fail('extended section-name index (SHN_XINDEX) is not supported');
-  if (shnum === 0) view.fail('no section header table');
+  if (shoff === 0) view.fail('no section header table');
   if (shentsize !== ELF64_SHDR_SIZE) view.fail(`e_shentsize is ${shentsize}, expected ${ELF64_SHDR_SIZE}`);
+  const { shnum, shstrndx } = sectionCounts(view, head, shoff);
   view.checkRange(shoff, shnum * ELF64_SHDR_SIZE, 'section header table');
   if (shstrndx >= shnum) view.fail(`e_shstrndx ${shstrndx} is not below e_shnum ${shnum}`);
 
@@ -60,4 +57,23 @@ export function readHeader(view: FileView): RawHeader {
     shstrndx,
     bytes: head,
   };
+}
+
+/**
+ * e_shnum and e_shstrndx, taking extended section numbering into account: a file with
+ * SHN_LORESERVE (0xff00) sections or more has e_shnum 0 and the count in section 0's sh_size,
+ * and a section-name table at index SHN_LORESERVE or above has e_shstrndx SHN_XINDEX and
+ * the index in section 0's sh_link.
+ */
+function sectionCounts(view: FileView, head: Buffer, shoff: number): { shnum: number; shstrndx: number } {
+  let shnum = head.readUInt16LE(60);
+  let shstrndx = head.readUInt16LE(62);
+  if (shnum !== 0 && shstrndx !== SHN_XINDEX) return { shnum, shstrndx };
+  const first = view.slice(shoff, ELF64_SHDR_SIZE, 'section header 0 (extended section numbering)');
+  if (shnum === 0) {
+    shnum = view.safeNumber(first.readBigUInt64LE(32), 'section count (sh_size of section 0, extended section numbering)');
+    if (shnum === 0) view.fail('e_shnum is 0 and section 0 has sh_size 0: no section count (extended section numbering)');
+  }
+  if (shstrndx === SHN_XINDEX) shstrndx = first.readUInt32LE(40);
+  return { shnum, shstrndx };
 }

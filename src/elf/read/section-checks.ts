@@ -1,6 +1,6 @@
 import {
   ELF64_RELA_SIZE, ELF64_SYM_SIZE, GROUP_ENTRY_SIZE, SHT_DYNSYM, SHT_GROUP, SHT_NOBITS, SHT_NULL, SHT_RELA,
-  SHT_STRTAB, SHT_SYMTAB,
+  SHT_STRTAB, SHT_SYMTAB, SHT_SYMTAB_SHNDX, SYMTAB_SHNDX_ENTRY_SIZE,
 } from '../constants.js';
 import type { RawSectionHeader } from './elfy-adapter.js';
 import type { FileView } from './file-view.js';
@@ -47,6 +47,15 @@ export function checkSectionHeader(view: FileView, raw: RawSectionHeader, all: r
       }
       checkLinkType(view, raw, all, name, SHT_SYMTAB);
       break;
+    case SHT_SYMTAB_SHNDX: {
+      checkRecords(view, raw, name, SYMTAB_SHNDX_ENTRY_SIZE);
+      checkLinkType(view, raw, all, name, SHT_SYMTAB);
+      const symbols = (all[raw.link] as RawSectionHeader).size / ELF64_SYM_SIZE;
+      if (raw.size / SYMTAB_SHNDX_ENTRY_SIZE !== symbols) {
+        failSection(view, raw, name, `has ${raw.size / SYMTAB_SHNDX_ENTRY_SIZE} entries, but its symbol table has ${symbols} symbols`);
+      }
+      break;
+    }
     default:
       break;
   }

@@ -1,14 +1,16 @@
-import { ELF64_SYM_SIZE, SHN_LORESERVE, SHN_UNDEF, SHN_XINDEX } from '../constants.js';
+import { ELF64_SYM_SIZE, SHN_LORESERVE, SHN_UNDEF, SHN_XINDEX, SYMTAB_SHNDX_ENTRY_SIZE } from '../constants.js';
 import type { ElfSection } from '../model/section.js';
 import { ElfSymbol, type SymbolInit } from '../model/symbol.js';
 import type { FileView } from './file-view.js';
 import type { StringTableReader } from './string-table.js';
 import { readSafeU64, readU16, readU32, readU64Big } from './words.js';
 
-
 /**
  * Decodes every entry of a symbol table (`bytes`, already checked: entsize 24, whole
- * entries, a linked string table). Section indexes become section objects.
+ * entries, a linked string table). Section indexes become section objects; a symbol whose
+ * st_shndx is SHN_XINDEX finds its section index in the same entry of `extendedIndexes`, the
+ * table's SHT_SYMTAB_SHNDX section (checked to have one entry per symbol), and keeps
+ * SHN_XINDEX as its `shndx`.
  * This is the hot loop of reading vmlinux: nothing is allocated per symbol but the symbol,
  * its name and its value (no init object, no closures, no message strings unless something
  * is wrong; small values share their bigint).
@@ -20,6 +22,7 @@ export function decodeSymbols(
   names: StringTableReader,
   sections: readonly ElfSection[],
   fileType: number,
+  extendedIndexes?: Buffer,
 ): ElfSymbol[] {
   const count = bytes.length / ELF64_SYM_SIZE;
   const symbols = new Array<ElfSymbol>(count);
@@ -36,7 +39,7 @@ export function decodeSymbols(
       section = sections[shndx];
       if (section === undefined) view.fail(`symbol ${i} of ${tableName} refers to section ${shndx}, but there are only ${sections.length} sections`);
     } else if (shndx === SHN_XINDEX) {
-      view.fail(`symbol ${i} of ${tableName} uses SHN_XINDEX (extended section indexes are not supported)`);
+      section = extendedSection(view, i, tableName, sections, extendedIndexes);
     }
     const nameIndex = readU32(bytes, at);
     const name = names.lookup(nameIndex);
@@ -55,4 +58,13 @@ export function decodeSymbols(
     symbols[i] = symbol;
   }
   return symbols;
+}
+
+/** The section of symbol `i`, whose st_shndx is SHN_XINDEX. */
+function extendedSection(view: FileView, i: number, tableName: string, sections: readonly ElfSection[], extendedIndexes: Buffer | undefined): ElfSection {
+  if (extendedIndexes === undefined) view.fail(`symbol ${i} of ${tableName} uses SHN_XINDEX, but ${tableName} has no SHT_SYMTAB_SHNDX section`);
+  const index = readU32(extendedIndexes, i * SYMTAB_SHNDX_ENTRY_SIZE);
+  const section = index === SHN_UNDEF ? undefined : sections[index];
+  if (section === undefined) view.fail(`symbol ${i} of ${tableName} has the extended section index ${index} (SHT_SYMTAB_SHNDX), which is not a section`);
+  return section;
 }

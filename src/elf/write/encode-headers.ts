@@ -1,5 +1,6 @@
 import {
-  ELF64_EHDR_SIZE, ELF64_SHDR_SIZE, ELF_MAGIC, ELFCLASS64, ELFDATA2LSB, ET_REL, EV_CURRENT,
+  ELF64_EHDR_SIZE, ELF64_SHDR_SIZE, ELF_MAGIC, ELFCLASS64, ELFDATA2LSB, ET_REL, EV_CURRENT, SHN_LORESERVE, SHN_XINDEX,
+  SHT_NULL,
 } from '../constants.js';
 import type { ElfHeader } from '../model/elf-file.js';
 
@@ -17,6 +18,11 @@ export interface SectionHeaderFields {
   entsize: number;
 }
 
+/**
+ * The ELF header. With SHN_LORESERVE sections or more, e_shnum is 0 and with a name table
+ * numbered SHN_LORESERVE or above, e_shstrndx is SHN_XINDEX: the values then go to section
+ * 0 (see writeNullSectionHeader).
+ */
 export function writeElfHeader(out: Buffer, header: ElfHeader, shoff: number, shnum: number, shstrndx: number): void {
   ELF_MAGIC.copy(out, 0);
   out[4] = ELFCLASS64;
@@ -35,8 +41,17 @@ export function writeElfHeader(out: Buffer, header: ElfHeader, shoff: number, sh
   out.writeUInt16LE(0, 54); // e_phentsize
   out.writeUInt16LE(0, 56); // e_phnum
   out.writeUInt16LE(ELF64_SHDR_SIZE, 58);
-  out.writeUInt16LE(shnum, 60);
-  out.writeUInt16LE(shstrndx, 62);
+  out.writeUInt16LE(shnum >= SHN_LORESERVE ? 0 : shnum, 60);
+  out.writeUInt16LE(shstrndx >= SHN_LORESERVE ? SHN_XINDEX : shstrndx, 62);
+}
+
+/** Section 0: all zero, but for the section count (sh_size) and name-table index (sh_link) of extended numbering. */
+export function writeNullSectionHeader(out: Buffer, at: number, shnum: number, shstrndx: number): void {
+  writeSectionHeader(out, at, {
+    name: 0, type: SHT_NULL, flags: 0, addr: 0n, offset: 0, info: 0, addralign: 0, entsize: 0,
+    size: shnum >= SHN_LORESERVE ? shnum : 0,
+    link: shstrndx >= SHN_LORESERVE ? shstrndx : 0,
+  });
 }
 
 export function writeSectionHeader(out: Buffer, at: number, fields: SectionHeaderFields): void {

@@ -1,4 +1,4 @@
-import { ELF64_RELA_SIZE, ELF64_SYM_SIZE, GROUP_ENTRY_SIZE } from '../constants.js';
+import { ELF64_RELA_SIZE, ELF64_SYM_SIZE, GROUP_ENTRY_SIZE, SHN_LORESERVE, SHN_XINDEX } from '../constants.js';
 import type { GroupContents } from '../model/group-section.js';
 import type { Relocation } from '../model/relocation.js';
 import type { ElfSection } from '../model/section.js';
@@ -20,8 +20,9 @@ export function encodeSymbols(
     out.writeUInt32LE(names.offsetOf(symbol.name), at);
     out[at + 4] = ((symbol.bind & 0xf) << 4) | (symbol.type & 0xf);
     out[at + 5] = symbol.other & 0xff;
+    // A section numbered SHN_LORESERVE or above is named in the SHT_SYMTAB_SHNDX section.
     const shndx = symbol.section === undefined ? symbol.shndx : (sectionIndex.get(symbol.section) as number);
-    out.writeUInt16LE(shndx, at + 6);
+    out.writeUInt16LE(symbol.section !== undefined && shndx >= SHN_LORESERVE ? SHN_XINDEX : shndx, at + 6);
     writeBigU64(out, symbol.value, at + 8);
     writeU64(out, symbol.size, at + 16);
   });

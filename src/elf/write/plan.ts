@@ -1,6 +1,6 @@
 import {
-  EM_X86_64, ET_REL, SHN_LORESERVE, SHT_DYNSYM, SHT_GROUP, SHT_NULL, SHT_REL, SHT_RELA, SHT_STRTAB, SHT_SYMTAB,
-  SHT_SYMTAB_SHNDX, isSpecialSectionIndex,
+  EM_X86_64, ET_REL, SHN_XINDEX, SHT_DYNSYM, SHT_GROUP, SHT_NULL, SHT_REL, SHT_RELA, SHT_STRTAB, SHT_SYMTAB,
+  isSpecialSectionIndex,
 } from '../constants.js';
 import { ElfModelError } from '../errors.js';
 import type { ElfFile } from '../model/elf-file.js';
@@ -9,6 +9,7 @@ import { ElfRelocationSection } from '../model/relocation-section.js';
 import type { ElfSection } from '../model/section.js';
 import type { ElfSymbol } from '../model/symbol.js';
 import { ElfSymbolTable } from '../model/symbol-table.js';
+import { withExtendedIndexSection } from './extended-indexes.js';
 import { orderSymbols, type SymbolOrder } from './symbol-order.js';
 
 /** Everything the encoder needs, with every cross reference of the model checked. */
@@ -17,6 +18,8 @@ export interface WritePlan {
   sections: ElfSection[];
   sectionIndex: Map<ElfSection, number>;
   symtab: ElfSymbolTable | undefined;
+  /** The SHT_SYMTAB_SHNDX section written (the model's, or one added because symbols need it). */
+  extendedIndexes: ElfSection | undefined;
   symbols: SymbolOrder;
   /** String table the symbol names go to (symtab.link). */
   symbolNames: ElfSection | undefined;
@@ -30,7 +33,6 @@ const MAX_ALIGN = 1 << 24;
 /** Section types whose contents hold indexes this writer cannot remap. */
 const UNSUPPORTED_TYPES = new Map([
   [SHT_REL, 'SHT_REL (x86_64 objects use SHT_RELA)'],
-  [SHT_SYMTAB_SHNDX, 'SHT_SYMTAB_SHNDX (extended section indexes)'],
   [SHT_DYNSYM, 'SHT_DYNSYM (dynamic symbols)'],
 ]);
 
@@ -41,19 +43,20 @@ export function planRelocatable(file: ElfFile): WritePlan {
   if (file.header.type !== ET_REL) fail(`e_type is ${file.header.type}; only relocatable objects (ET_REL) can be written`);
   if (file.header.machine !== EM_X86_64) fail(`e_machine is ${file.header.machine}; only x86_64 is supported`);
 
-  const sections = file.sections.filter((s) => s.type !== SHT_NULL);
+  const modelSections = file.sections.filter((s) => s.type !== SHT_NULL);
+  const symtabs = modelSections.filter((s) => s.type === SHT_SYMTAB);
+  if (symtabs.length > 1) fail('more than one SHT_SYMTAB section');
+  const symtab = symtabs[0];
+  if (symtab !== undefined && !(symtab instanceof ElfSymbolTable)) fail(`section ${symtab.name} is SHT_SYMTAB but not a symbol table object`);
+
+  const { sections, extendedIndexes } = withExtendedIndexSection(modelSections, symtab as ElfSymbolTable | undefined, fail);
   const sectionIndex = new Map<ElfSection, number>();
   sections.forEach((section, i) => {
     if (sectionIndex.has(section)) fail(`section ${section.name} appears twice in the section list`);
     sectionIndex.set(section, i + 1);
   });
-  if (sections.length + 1 >= SHN_LORESERVE) fail(`${sections.length + 1} sections need extended numbering, which is not supported`);
   const has = (section: ElfSection | undefined): boolean => section !== undefined && sectionIndex.has(section);
 
-  const symtabs = sections.filter((s) => s.type === SHT_SYMTAB);
-  if (symtabs.length > 1) fail('more than one SHT_SYMTAB section');
-  const symtab = symtabs[0];
-  if (symtab !== undefined && !(symtab instanceof ElfSymbolTable)) fail(`section ${symtab.name} is SHT_SYMTAB but not a symbol table object`);
   const symbolNames = symtab?.link;
   if (symtab !== undefined && (!has(symbolNames) || symbolNames?.type !== SHT_STRTAB)) {
     fail(`symbol table ${symtab.name} must link to a string table that is in the object`);
@@ -92,18 +95,21 @@ export function planRelocatable(file: ElfFile): WritePlan {
     }
   }
 
-  return { sections, sectionIndex, symtab: symtab as ElfSymbolTable | undefined, symbols, symbolNames, sectionNames: sectionNames as ElfSection };
+  return {
+    sections, sectionIndex, symtab: symtab as ElfSymbolTable | undefined, extendedIndexes, symbols, symbolNames, sectionNames: sectionNames as ElfSection,
+  };
 }
 
 function checkSymbol(symbol: ElfSymbol, has: (s: ElfSection | undefined) => boolean, fail: (what: string) => never): void {
   const what = `symbol ${symbol.displayName || '(unnamed)'}`;
   if (symbol.section !== undefined) {
     if (!has(symbol.section)) fail(`${what} is defined in section ${symbol.section.name}, which is not in the object`);
-    if (symbol.shndx !== 0 && isSpecialSectionIndex(symbol.shndx)) {
+    // SHN_XINDEX (as read from a file with extended numbering) only says where the index was.
+    if (symbol.shndx !== 0 && symbol.shndx !== SHN_XINDEX && isSpecialSectionIndex(symbol.shndx)) {
       fail(`${what} has both a section (${symbol.section.name}) and the special index 0x${symbol.shndx.toString(16)}; clear one`);
     }
-  } else if (!isSpecialSectionIndex(symbol.shndx)) {
-    fail(`${what} has section index ${symbol.shndx} but no section object`);
+  } else if (!isSpecialSectionIndex(symbol.shndx) || symbol.shndx === SHN_XINDEX) {
+    fail(`${what} has section index ${symbol.shndx === SHN_XINDEX ? 'SHN_XINDEX' : symbol.shndx} but no section object`);
   }
   if (symbol.value < 0n || symbol.value > 0xffffffffffffffffn) fail(`${what} has value ${symbol.value} outside 64 bits`);
   if (!Number.isSafeInteger(symbol.size) || symbol.size < 0) fail(`${what} has invalid size ${symbol.size}`);

@@ -1,11 +1,14 @@
-import { ELF64_EHDR_SIZE, ELF64_RELA_SIZE, ELF64_SHDR_SIZE, ELF64_SYM_SIZE, GROUP_ENTRY_SIZE, SHT_NOBITS } from '../constants.js';
+import {
+  ELF64_EHDR_SIZE, ELF64_RELA_SIZE, ELF64_SHDR_SIZE, ELF64_SYM_SIZE, GROUP_ENTRY_SIZE, SHT_NOBITS, SYMTAB_SHNDX_ENTRY_SIZE,
+} from '../constants.js';
 import type { ElfFile } from '../model/elf-file.js';
 import { ElfGroupSection } from '../model/group-section.js';
 import { ElfRelocationSection } from '../model/relocation-section.js';
 import type { ElfSection } from '../model/section.js';
 import { ElfSymbolTable } from '../model/symbol-table.js';
 import { encodeGroup, encodeRelocations, encodeSymbols } from './encode-tables.js';
-import { writeElfHeader, writeSectionHeader, type SectionHeaderFields } from './encode-headers.js';
+import { writeElfHeader, writeNullSectionHeader, writeSectionHeader, type SectionHeaderFields } from './encode-headers.js';
+import { encodeExtendedIndexes } from './extended-indexes.js';
 import { planRelocatable, type WritePlan } from './plan.js';
 import { StringTableBuilder } from './string-table-builder.js';
 
@@ -13,8 +16,11 @@ import { StringTableBuilder } from './string-table-builder.js';
  * Writes the model as an ELF64 x86_64 relocatable object. The layout is derived from the
  * model alone: sections in model order (after a fresh null section), each aligned to its
  * sh_addralign, then the section header table. Symbol tables, the string tables they and the
- * section headers use, RELA sections and groups are encoded from the model with fresh
- * indexes (locals before globals); all other contents are copied from `section.data`.
+ * section headers use, RELA sections, groups and the SHT_SYMTAB_SHNDX section are encoded
+ * from the model with fresh indexes (locals before globals); all other contents are copied
+ * from `section.data`. With SHN_LORESERVE (65280) sections or more, the file uses extended
+ * section numbering (section 0 holds the count and the name-table index; symbols in sections
+ * numbered that high have st_shndx SHN_XINDEX and their index in SHT_SYMTAB_SHNDX).
  *
  * Throws ElfModelError when the model refers to something it does not contain.
  */
@@ -36,7 +42,9 @@ export function writeRelocatable(file: ElfFile): Buffer {
   const shnum = plan.sections.length + 1;
   const out = Buffer.alloc(shoff + shnum * ELF64_SHDR_SIZE);
 
-  writeElfHeader(out, file.header, shoff, shnum, plan.sectionIndex.get(plan.sectionNames) as number);
+  const shstrndx = plan.sectionIndex.get(plan.sectionNames) as number;
+  writeElfHeader(out, file.header, shoff, shnum, shstrndx);
+  writeNullSectionHeader(out, shoff, shnum, shstrndx);
   plan.sections.forEach((section, i) => {
     const fields = headers[i] as SectionHeaderFields;
     contents.get(section)?.copy(out, fields.offset);
@@ -80,6 +88,8 @@ function encodeContents(plan: WritePlan, strings: Map<ElfSection, StringTableBui
       contents.set(section, encodeRelocations(section.relocations, plan.symbols.indexOf));
     } else if (section instanceof ElfGroupSection) {
       contents.set(section, encodeGroup(section.group, plan.sectionIndex));
+    } else if (section === plan.extendedIndexes) {
+      contents.set(section, encodeExtendedIndexes(plan.symbols.ordered, plan.sectionIndex));
     } else {
       contents.set(section, section.data);
     }
@@ -107,6 +117,9 @@ function headerFields(section: ElfSection, plan: WritePlan, strings: Map<ElfSect
   }
   if (section instanceof ElfRelocationSection) {
     return { ...fields, link: index(plan.symtab), info: index(section.target), entsize: ELF64_RELA_SIZE };
+  }
+  if (section === plan.extendedIndexes) {
+    return { ...fields, link: index(plan.symtab), info: 0, entsize: SYMTAB_SHNDX_ENTRY_SIZE };
   }
   if (section instanceof ElfGroupSection) {
     return { ...fields, link: index(plan.symtab), info: plan.symbols.indexOf.get(section.group.signature) as number, entsize: GROUP_ENTRY_SIZE };

@@ -63,7 +63,9 @@ describe('typed errors for bad input', () => {
     expect(failure(original.subarray(0, original.length >> 1)).what).toMatch(/section header table .* lies outside the file/);
     const { shoff } = layout();
     expect(failure(mutate((b) => b.writeUInt16LE(0xffff, 60))).what).toMatch(/section header table .*outside the file/);
-    expect(failure(mutate((b) => b.writeUInt16LE(0, 60))).what).toMatch(/extended section numbering/);
+    // e_shnum 0 means extended numbering: the count is then section 0's sh_size, which is 0 here.
+    expect(failure(mutate((b) => b.writeUInt16LE(0, 60))).what).toMatch(/e_shnum is 0 and section 0 has sh_size 0/);
+    expect(failure(mutate((b) => b.writeBigUInt64LE(0n, 40))).what).toMatch(/no section header table/);
     // Section 6's contents pushed past the end of the file.
     expect(failure(mutate((b) => b.writeBigUInt64LE(BigInt(original.length), shoff + 6 * ELF64_SHDR_SIZE + 24))).what)
       .toMatch(/contents of section 6 .* lies outside the file/);
@@ -78,7 +80,9 @@ describe('typed errors for bad input', () => {
     const symbol = symtab.fileOffset + 5 * ELF64_SYM_SIZE;
     expect(failure(mutate((b) => b.writeUInt32LE(0x7fffffff, symbol))).what).toMatch(/symbol 5 of \.symtab has name index/);
     expect(failure(mutate((b) => b.writeUInt16LE(0xfe00, symbol + 6))).what).toMatch(/symbol 5 of \.symtab refers to section 65024/);
-    expect(failure(mutate((b) => b.writeUInt16LE(0xffff, symbol + 6))).what).toMatch(/SHN_XINDEX/);
+    expect(failure(mutate((b) => b.writeUInt16LE(0xffff, symbol + 6))).what).toMatch(/symbol 5 of \.symtab uses SHN_XINDEX, but \.symtab has no SHT_SYMTAB_SHNDX section/);
+    // e_shstrndx SHN_XINDEX: the index is section 0's sh_link (0 here, the null section).
+    expect(failure(mutate((b) => b.writeUInt16LE(0xffff, 62))).what).toMatch(/section-name string table \(section 0\) has type 0/);
     expect(failure(mutate((b) => b.writeUInt32LE(99999, rela.fileOffset + 12))).what).toMatch(new RegExp(`relocation 0 of \\${rela.name} refers to symbol 99999`));
     expect(failure(mutate((b) => b.writeBigUInt64LE(1n << 40n, rela.fileOffset))).what).toMatch(/applies at offset .* outside/);
     expect(failure(mutate((b) => b.writeUInt32LE(4000, group.fileOffset + 4))).what).toMatch(/lists section 4000/);

@@ -3,11 +3,10 @@ import type { DirectoryResult } from 'tmp-promise';
 import { readFile } from 'node:fs/promises';
 import {
   ElfFormatError, ElfGroupSection, ElfRelocationSection, ElfSymbolTable, ET_REL, EM_X86_64, GRP_COMDAT, parseElf, readElf, readStringList,
-  SHT_NOBITS, STB_GLOBAL, STB_WEAK, STT_FUNC, STT_OBJECT, type ElfFile,
+  SHT_NOBITS, STB_GLOBAL, STB_WEAK, STT_FUNC, STT_OBJECT,
 } from '../../../src/elf/index.js';
 import { compileFixture, tempDir } from './helpers/compile.js';
-import { flagLetters, ndxName, SECTION_TYPE_NAMES, SYMBOL_BIND_NAMES, SYMBOL_TYPE_NAMES, VISIBILITY_NAMES } from './helpers/names.js';
-import { readelfGroups, readelfRelocations, readelfSections, readelfSymbols } from './helpers/readelf.js';
+import { expectSameAsReadelf } from './helpers/same-as-readelf.js';
 
 let tmp: DirectoryResult;
 let cObject: string;
@@ -18,41 +17,6 @@ beforeAll(async () => {
   [cObject, cxxObject] = await Promise.all([compileFixture('kernel-like.c', tmp.path), compileFixture('inline-groups.cc', tmp.path)]);
 });
 afterAll(async () => tmp?.cleanup());
-
-/** Checks every section, symbol, relocation and group of `file` against readelf's view of `path`. */
-async function expectSameAsReadelf(file: ElfFile, path: string): Promise<void> {
-  const sections = await readelfSections(path);
-  expect(file.sections.map((s) => s.index)).toEqual(sections.map((s) => s.index));
-  expect(
-    file.sections.map((s) => ({
-      index: s.index, name: s.name, type: SECTION_TYPE_NAMES[s.type] ?? String(s.type), addr: s.addr, size: s.size,
-      entsize: s.entsize, flags: flagLetters(s.flags), link: s.link?.index ?? 0,
-      info: s instanceof ElfRelocationSection ? s.target.index : s.info, align: s.addralign,
-    })),
-  ).toEqual(sections);
-
-  const symbols = await readelfSymbols(path);
-  expect(
-    file.symbols.map((s) => ({
-      index: s.index, value: s.value, size: s.size, type: SYMBOL_TYPE_NAMES[s.type], bind: SYMBOL_BIND_NAMES[s.bind],
-      vis: VISIBILITY_NAMES[s.visibility], ndx: ndxName(s.section?.index ?? s.shndx), name: s.displayName,
-    })),
-  ).toEqual(symbols);
-
-  const relocations = await readelfRelocations(path);
-  expect([...relocations.keys()]).toEqual(file.relocationSections.map((r) => r.name));
-  for (const rela of file.relocationSections) {
-    expect(
-      rela.relocations.map((r) => ({ offset: BigInt(r.offset), symbolIndex: r.symbol.index, type: r.type, addend: r.addend })),
-      rela.name,
-    ).toEqual((relocations.get(rela.name) ?? []).map(({ typeName: _, ...rest }) => rest));
-  }
-
-  const groups = await readelfGroups(path);
-  expect(
-    file.groups.map((g) => ({ index: g.index, signature: g.group.signature.name, members: g.group.members.map((m) => m.index) })),
-  ).toEqual(groups);
-}
 
 describe('readElf on a gcc-made kernel-style object', () => {
   it('reads the header', async () => {

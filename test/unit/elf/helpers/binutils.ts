@@ -11,7 +11,7 @@ export async function readelfModuloOffsets(path: string, options = ['-S', '-s', 
   return text
     .replace(/starting at offset 0x[0-9a-f]+/g, 'starting at offset X')
     .replace(/' at offset 0x[0-9a-f]+ contains/g, "' contains")
-    .replace(/^(\s*\[\s*\d+\]\s+\S*\s+\S+\s+[0-9a-f]{16}) [0-9a-f]{6,}/gm, '$1 OFFSET');
+    .replace(/^(\s*\[\s*\d+\]\s+\S*\s+(?:SYMTAB SECTION INDICES|\S+)\s+[0-9a-f]{16}) [0-9a-f]{6,}/gm, '$1 OFFSET');
 }
 
 /** `readelf -a`; throws if binutils prints any warning or error. */

@@ -1,6 +1,6 @@
 import {
   SHF_ALLOC, SHF_COMPRESSED, SHF_EXCLUDE, SHF_EXECINSTR, SHF_GROUP, SHF_INFO_LINK, SHF_LINK_ORDER, SHF_MERGE,
-  SHF_OS_NONCONFORMING, SHF_STRINGS, SHF_TLS, SHF_WRITE, SHN_ABS, SHN_COMMON, SHN_UNDEF,
+  SHF_OS_NONCONFORMING, SHF_STRINGS, SHF_TLS, SHF_WRITE, SHN_ABS, SHN_COMMON, SHN_LIVEPATCH, SHN_UNDEF,
 } from '../../../../src/elf/index.js';
 
 // The spellings readelf uses, to compare the model with readelf's view of the same file.
@@ -21,6 +21,7 @@ export function flagLetters(flags: number): string {
 export const SECTION_TYPE_NAMES: Record<number, string> = {
   0: 'NULL', 1: 'PROGBITS', 2: 'SYMTAB', 3: 'STRTAB', 4: 'RELA', 5: 'HASH', 6: 'DYNAMIC', 7: 'NOTE', 8: 'NOBITS',
   9: 'REL', 11: 'DYNSYM', 14: 'INIT_ARRAY', 15: 'FINI_ARRAY', 16: 'PREINIT_ARRAY', 17: 'GROUP',
+  18: 'SYMTAB SECTION INDICES',
 };
 
 export const SYMBOL_TYPE_NAMES: Record<number, string> = { 0: 'NOTYPE', 1: 'OBJECT', 2: 'FUNC', 3: 'SECTION', 4: 'FILE', 5: 'COMMON', 6: 'TLS', 10: 'IFUNC' };
@@ -31,5 +32,6 @@ export function ndxName(shndx: number): string {
   if (shndx === SHN_UNDEF) return 'UND';
   if (shndx === SHN_ABS) return 'ABS';
   if (shndx === SHN_COMMON) return 'COM';
+  if (shndx === SHN_LIVEPATCH) return 'OS [0xff20]';
   return String(shndx);
 }

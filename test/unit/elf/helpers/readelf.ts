@@ -45,8 +45,9 @@ export async function readelfSections(file: string): Promise<ReadelfSection[]> {
   const text = await readelf(['-S'], file);
   const sections: ReadelfSection[] = [];
   for (const line of text.split('\n')) {
-    // The name column is 17 characters wide; longer names push the rest right.
-    const match = /^\s*\[\s*(\d+)\]\s+(\S*?)\s+(\S+)\s+([0-9a-f]{16})\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([A-Za-z]*)\s+(\d+)\s+(\d+)\s+(\d+)$/.exec(line);
+    // The name column is 17 characters wide; longer names push the rest right. One type name
+    // has spaces (SHT_SYMTAB_SHNDX).
+    const match = /^\s*\[\s*(\d+)\]\s+(\S*?)\s+(SYMTAB SECTION INDICES|\S+)\s+([0-9a-f]{16})\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([A-Za-z]*)\s+(\d+)\s+(\d+)\s+(\d+)$/.exec(line);
     if (match === null) continue;
     const [, index, name, type, addr, , size, es, flags, link, info, align] = match as unknown as string[];
     sections.push({
@@ -75,7 +76,8 @@ export async function readelfSymbols(file: string): Promise<ReadelfSymbol[]> {
       continue;
     }
     if (!inSymtab) continue;
-    const match = /^\s*(\d+): ([0-9a-f]+)\s+(\S+) (\S+)\s+(\S+)\s+(\S+)\s+(\S+) ?(.*)$/.exec(line);
+    // Ndx is a number, UND, ABS, COM or, for the OS range (SHN_LIVEPATCH), "OS [0xff20]".
+    const match = /^\s*(\d+): ([0-9a-f]+)\s+(\S+) (\S+)\s+(\S+)\s+(\S+)\s+(OS \[0x[0-9a-f]+\]|\S+) ?(.*)$/.exec(line);
     if (match === null) continue;
     const [, index, value, size, type, bind, vis, ndx, name] = match as unknown as string[];
     symbols.push({
