@@ -1,4 +1,4 @@
-import { readElf, STB_LOCAL, STT_FILE, STT_FUNC, STT_OBJECT, STT_NOTYPE, type ElfSymbol } from '../elf/index.js';
+import { ET_REL, readElf, STB_LOCAL, STT_FILE, STT_FUNC, STT_OBJECT, STT_NOTYPE, type ElfSymbol } from '../elf/index.js';
 
 /** A symbol of the running kernel (vmlinux or a module) as livepatch counts it. */
 export interface TargetSymbol {
@@ -12,16 +12,28 @@ export interface TargetSymbol {
 }
 
 /**
+ * The order in which the livepatch core counts the symbols of one name: kallsyms of vmlinux
+ * are sorted by address; a module's symbols are walked in the order of its symbol table
+ * (module_kallsyms_on_each_symbol), where st_value is only an offset in a section.
+ */
+export type CountingOrder = 'address' | 'symtab';
+
+/** The counting order for a target file of ELF type FILETYPE: a module (.ko, ET_REL) or vmlinux. */
+export function countingOrderOf(fileType: number): CountingOrder {
+  return fileType === ET_REL ? 'symtab' : 'address';
+}
+
+/**
  * The symbol table of a patch target, indexed by name. The livepatch core finds a symbol by
- * name and position: position N is the Nth symbol of that name in kallsyms order, which is
- * address order, counted from 1; position 0 means the name must be unique.
+ * name and position: position N is the Nth symbol of that name in the target's counting
+ * order (see CountingOrder), counted from 1; position 0 means the name must be unique.
  */
 export class TargetSymbols {
   private readonly byName = new Map<string, TargetSymbol[]>();
   /** Local symbol names of each file block. */
   private readonly blockNames: Set<string>[] = [];
 
-  constructor(readonly objectName: string, symbols: readonly ElfSymbol[]) {
+  constructor(readonly objectName: string, symbols: readonly ElfSymbol[], readonly order: CountingOrder) {
     let file: string | undefined;
     let block = -1;
     for (const symbol of symbols) {
@@ -40,12 +52,15 @@ export class TargetSymbols {
       if (list) list.push(entry);
       else this.byName.set(symbol.name, [entry]);
     }
-    for (const list of this.byName.values()) list.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    // Lists are in symbol-table order; vmlinux counts by address (a stable sort keeps symbols
+    // at the same address in symbol-table order).
+    if (order === 'address') for (const list of this.byName.values()) list.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
   }
 
+  /** Reads a target: vmlinux (counted in address order) or a module (symbol-table order). */
   static async read(objectName: string, path: string): Promise<TargetSymbols> {
     const elf = await readElf(path);
-    return new TargetSymbols(objectName, elf.symbols);
+    return new TargetSymbols(objectName, elf.symbols, countingOrderOf(elf.header.type));
   }
 
   named(name: string): readonly TargetSymbol[] {

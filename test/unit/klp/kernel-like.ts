@@ -110,3 +110,32 @@ export function expectedPositions(symbols: readonly ReadelfSymbol[], name: strin
   const named = symbols.filter((s) => s.name === name).sort((a, b) => (a.value < b.value ? -1 : 1));
   return new Map(named.map((s, i) => [s, named.length === 1 ? 0 : i + 1]));
 }
+
+/** Only a function at the start of .text.mod, so that first.c's helper lands further in. */
+const MODULE_ZERO = `__attribute__((noinline, used, section(".text.mod"))) int mod_first(int x) { return x * 3 + 1; }
+`;
+
+const MODULE_FIRST = `static __attribute__((noinline, used, section(".text.mod"))) int helper(int x) { return x + 1; }
+int first_entry(int x) { return helper(x); }
+`;
+
+const MODULE_SECOND = `static __attribute__((noinline, used, section(".text.unlikely"))) int helper(int x) { return x - 1; }
+int second_entry(int x) { return helper(x); }
+`;
+
+/**
+ * A module (`ld -r`, as modpost links a .ko) from zero.c, first.c and second.c; first.c and
+ * second.c each have a static `helper`. Symbol-table order: first's, then second's. But
+ * first's sits after zero.c's function in .text.mod and second's at the start of
+ * .text.unlikely, so by st_value (offsets in their sections) second's comes first.
+ */
+export async function buildModuleLike(directory: string): Promise<string> {
+  const objects = [
+    await compile(directory, 'mod/zero.c', MODULE_ZERO),
+    await compile(directory, 'mod/first.c', MODULE_FIRST),
+    await compile(directory, 'mod/second.c', MODULE_SECOND),
+  ];
+  const ko = join(directory, 'mod.ko');
+  await execa('ld', ['-r', '-o', ko, ...objects]);
+  return ko;
+}

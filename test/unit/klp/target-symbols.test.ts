@@ -1,17 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import { TargetSymbols, type TargetSymbol } from '../../../src/klp/target-symbols.js';
-import { buildVmlinuxLike, expectedPositions, readelfSymbols, type ReadelfSymbol } from './kernel-like.js';
+import { buildModuleLike, buildVmlinuxLike, expectedPositions, readelfSymbols, type ReadelfSymbol } from './kernel-like.js';
 
 let tmp: DirectoryResult;
 let vmlinux: TargetSymbols;
 let oracle: ReadelfSymbol[];
+let module: TargetSymbols;
+let moduleOracle: ReadelfSymbol[];
 
 beforeAll(async () => {
   tmp = await dir({ unsafeCleanup: true, prefix: 'klp-target-' });
   const path = await buildVmlinuxLike(tmp.path);
   vmlinux = await TargetSymbols.read('vmlinux', path);
   oracle = await readelfSymbols(path);
+  const ko = await buildModuleLike(tmp.path);
+  module = await TargetSymbols.read('mod', ko);
+  moduleOracle = await readelfSymbols(ko);
 });
 afterAll(async () => tmp?.cleanup());
 
@@ -65,5 +70,26 @@ describe('TargetSymbols', () => {
     expect(vmlinux.blockScore(secondCommon!.block, ['helper', 'b_marker', 'dup'])).toBe(3);
     expect(vmlinux.blockScore(-1, aLocals)).toBe(0);
     expect(vmlinux.blockScore(99, aLocals)).toBe(0);
+  });
+});
+
+describe('TargetSymbols of a module', () => {
+  it('sees the two static helpers in symtab order first, second but at section offsets second < first', () => {
+    const inSymtab = moduleOracle.filter((s) => s.name === 'helper');
+    expect(inSymtab.map((s) => s.file)).toEqual(['first.c', 'second.c']);
+    expect(inSymtab[1]!.value < inSymtab[0]!.value).toBe(true);
+  });
+
+  it('gives livepatch positions in symbol-table order, as the kernel walks a module\'s symbols', () => {
+    const helpers = module.named('helper');
+    expect(helpers.map((h) => [h.file, module.positionOf(h)])).toEqual([['first.c', 1], ['second.c', 2]]);
+    const inSymtab = moduleOracle.filter((s) => s.name === 'helper');
+    inSymtab.forEach((readelf, i) => {
+      const symbol = helpers.find((h) => h.file === readelf.file && h.value === readelf.value);
+      expect(symbol && module.positionOf(symbol)).toBe(i + 1);
+    });
+    expect(module.positionOf(module.named('first_entry')[0]!)).toBe(0);
+    expect(module.order).toBe('symtab');
+    expect(vmlinux.order).toBe('address');
   });
 });
