@@ -75,6 +75,9 @@ export const DEBIAN_BOOKWORM: DistroRelease = {
 
 export const DISTRIBUTIONS: readonly DistroRelease[] = [DEBIAN_BOOKWORM];
 
+/** The distribution release of `--kernel newest` (the one this tool's machines run). */
+export const DEFAULT_DISTRO = DEBIAN_BOOKWORM;
+
 /** The distribution release a kernel release belongs to, if any. */
 export function distroOf(release: string): DistroRelease | undefined {
   return DISTRIBUTIONS.find((d) => d.releasePattern.test(release));

@@ -4,7 +4,7 @@ import type { TargetOptions } from '../../kernels/target-kernel.js';
 /** The options that describe the running kernel (all four, or none for the test kernel). */
 export function withKernelOptions<T>(y: Argv<T>) {
   return y
-    .option('kernel', { type: 'string', group: 'Kernel:', describe: 'a distribution kernel release, e.g. 6.1.0-57-amd64 (Debian 12), or "running": its packages are fetched with apt' })
+    .option('kernel', { type: 'string', group: 'Kernel:', describe: 'a distribution kernel release, e.g. 6.1.0-57-amd64 (Debian 12), "running" (uname -r) or "newest": its packages are fetched with apt' })
     .option('sourcedir', { type: 'string', group: 'Kernel:', describe: 'kernel source tree of the running kernel (never modified)' })
     .option('config', { type: 'string', group: 'Kernel:', describe: '.config of the running kernel' })
     .option('vmlinux', { type: 'string', group: 'Kernel:', describe: 'vmlinux of the running kernel (symbols, sympos)' })

@@ -63,7 +63,7 @@ export interface AcquireOptions {
  */
 export async function acquireDistroKernel(distro: DistroRelease, release: string, options: AcquireOptions): Promise<DistroKernel> {
   const { log } = options;
-  const { version } = await findBuildableRelease(distro, release);
+  const { version } = await findBuildableRelease(distro, release, log);
   const names = distro.packages(release);
   const paths = distro.paths(release);
   const entry = join(cacheRoot(), 'kernels', distro.id, `${release}_${version}`);

@@ -1,4 +1,6 @@
+import { execa } from 'execa';
 import { UserError } from '../../util/errors.js';
+import type { Logger } from '../../util/log.js';
 import type { DistroRelease } from '../distributions.js';
 import { archivePackageNames, archiveVersions } from './apt.js';
 
@@ -37,9 +39,21 @@ export async function buildableReleases(distro: DistroRelease): Promise<Buildabl
   return buildable.sort((a, b) => byAbi(a.release, b.release));
 }
 
+let refreshed = false;
+
+/** apt-get update, once per process, when a release is missing from the lists (as root only). */
+async function refreshPackageLists(log: Logger): Promise<boolean> {
+  if (refreshed || process.getuid?.() !== 0) return false;
+  refreshed = true;
+  log('the package lists lack it: apt-get update');
+  const result = await execa('apt-get', ['update', '-q'], { reject: false, stdin: 'ignore', all: true });
+  return !result.failed;
+}
+
 /** The version of RELEASE to build, or a clear error listing the releases that can be built. */
-export async function findBuildableRelease(distro: DistroRelease, release: string): Promise<BuildableRelease> {
-  const all = await buildableReleases(distro);
+export async function findBuildableRelease(distro: DistroRelease, release: string, log: Logger = () => {}): Promise<BuildableRelease> {
+  let all = await buildableReleases(distro);
+  if (!all.some((r) => r.release === release) && (await refreshPackageLists(log))) all = await buildableReleases(distro);
   const hit = all.find((r) => r.release === release);
   if (hit) return hit;
   const list = all.length > 0
@@ -50,4 +64,13 @@ export async function findBuildableRelease(distro: DistroRelease, release: strin
     `kernel ${release}: the archive lacks what a build needs (${p.image}, ${p.headers}, ${p.debug} and ${p.source} of one version)`,
     { hint: `releases of ${distro.description} that can be built: ${list}` },
   );
+}
+
+/** The newest release of DISTRO that can be built. */
+export async function newestBuildableRelease(distro: DistroRelease, log: Logger = () => {}): Promise<string> {
+  let all = await buildableReleases(distro);
+  if (all.length === 0 && (await refreshPackageLists(log))) all = await buildableReleases(distro);
+  const newest = all[all.length - 1];
+  if (!newest) throw new UserError(`no release of ${distro.description} can be built from the package archive`, { hint: 'run `apt-get update`' });
+  return newest.release;
 }
