@@ -1,0 +1,27 @@
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { distroTarget } from '../kernels/distro-target.js';
+import type { Logger } from '../util/log.js';
+import { rootDiskInitramfs } from './initramfs.js';
+import type { SystemImage } from './machine.js';
+import { extractPvhKernel } from './pvh-kernel.js';
+import { DEFAULT_ROOTFS, systemRootfs } from './rootfs.js';
+
+/**
+ * A Debian 12 system with systemd on a distribution kernel RELEASE: the kernel's packages come
+ * from the kernel cache (distroTarget), the root disk is debootstrapped once and cached.
+ */
+export async function debianSystemImage(release: string, log: Logger): Promise<SystemImage> {
+  const target = await distroTarget(release, log);
+  if (!target.vmlinuz) throw new Error(`no vmlinuz for ${release}`);
+  const disk = await systemRootfs({ ...DEFAULT_ROOTFS, release, modulesDir: target.modulesDir }, log);
+  const entry = dirname(disk);
+  const initrd = join(entry, 'initrd.img');
+  if (!(await stat(initrd).catch(() => undefined))) {
+    await mkdir(entry, { recursive: true });
+    await writeFile(`${initrd}.partial`, await rootDiskInitramfs(target.modulesDir));
+    await rename(`${initrd}.partial`, initrd);
+  }
+  const kernel = await extractPvhKernel(target.vmlinuz, join(entry, 'vmlinux.pvh'));
+  return { release, kernel, initrd, disk };
+}

@@ -1,0 +1,90 @@
+import { chmod, cp, mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { configuredAptSources, debianMirrorFrom } from '../container/debian-mirror.js';
+import { cacheRoot } from '../util/cache.js';
+import { sha256 } from '../util/hash.js';
+import { withDirLock } from '../util/lock.js';
+import type { Logger } from '../util/log.js';
+import { onceMarked } from '../util/stage-marker.js';
+import { DRIVER_PATH, DRIVER_SCRIPT, DRIVER_SERVICE, DRIVER_UNIT, FSTAB, MASKED_UNITS } from './guest-files.js';
+
+/** What the root file system is made from; every field is part of the cache key. */
+export interface RootfsRecipe {
+  suite: string;
+  variant: string;
+  include: readonly string[];
+  /** The kernel release whose modules are copied in, and the directory they come from. */
+  release: string;
+  modulesDir: string;
+  sizeGiB: number;
+}
+
+export const DEFAULT_ROOTFS: Omit<RootfsRecipe, 'release' | 'modulesDir'> = {
+  suite: 'bookworm',
+  variant: 'minbase',
+  include: ['systemd', 'systemd-sysv', 'kmod', 'udev', 'apt'],
+  sizeGiB: 2,
+};
+
+/** Bump when the way the image is made changes in a way the recipe does not show. */
+const RECIPE_VERSION = 1;
+
+export function rootfsKey(recipe: RootfsRecipe): string {
+  return sha256(JSON.stringify({ v: RECIPE_VERSION, recipe, files: [FSTAB, DRIVER_SCRIPT, DRIVER_SERVICE, MASKED_UNITS] })).slice(0, 20);
+}
+
+/**
+ * A raw ext4 disk image holding a Debian system with systemd (debootstrap), the kernel's
+ * modules and the test driver, built once and cached under the tool's cache. The key covers
+ * the recipe, the modules' directory (which names the package version) and the guest files,
+ * so a stale image is never used. Boots take copy-on-write overlays of it, never write it.
+ */
+export async function systemRootfs(recipe: RootfsRecipe, log: Logger): Promise<string> {
+  const entry = join(cacheRoot(), 'system-vm', rootfsKey(recipe));
+  const disk = join(entry, 'disk.img');
+  await mkdir(entry, { recursive: true });
+  return withDirLock(join(entry, 'lock'), (pid) => log(`waiting for process ${pid} building ${entry}`), async () => {
+    if (await stat(join(entry, 'disk.ok')).catch(() => undefined)) return disk;
+    const tree = join(entry, 'rootfs');
+    await onceMarked(entry, 'debootstrap', async () => {
+      await rm(tree, { recursive: true, force: true });
+      const mirror = debianMirrorFrom(await configuredAptSources(), recipe.suite) ?? 'http://deb.debian.org/debian';
+      log(`debootstrap ${recipe.suite} (${recipe.variant}) from ${mirror}`);
+      await execa('debootstrap', [`--variant=${recipe.variant}`, `--include=${recipe.include.join(',')}`, recipe.suite, tree, mirror], { stdout: 'ignore', stderr: 'pipe' });
+    });
+    await onceMarked(entry, 'configure', async () => {
+      log(`configuring the root file system (modules of ${recipe.release})`);
+      const modules = join(tree, 'usr/lib/modules', recipe.release);
+      await rm(modules, { recursive: true, force: true });
+      await cp(recipe.modulesDir, modules, { recursive: true, dereference: false, verbatimSymlinks: true });
+      await execa('depmod', ['-b', tree, recipe.release]);
+      await configure(tree);
+    });
+    log(`mkfs.ext4 -d (${recipe.sizeGiB} GiB)`);
+    await rm(disk, { force: true });
+    await execa('mkfs.ext4', ['-q', '-F', '-d', tree, '-L', 'root', disk, `${recipe.sizeGiB}G`]);
+    await writeFile(join(entry, 'disk.ok'), new Date().toISOString() + '\n');
+    return disk;
+  });
+}
+
+async function configure(tree: string): Promise<void> {
+  const etc = join(tree, 'etc');
+  await writeFile(join(etc, 'fstab'), FSTAB);
+  await writeFile(join(etc, 'hostname'), 'tsbp-guest\n');
+  // No network in the guest: a mirror line would only make apt-get update wait and fail.
+  await writeFile(join(etc, 'apt/sources.list'), '');
+  await writeFile(join(tree, DRIVER_PATH), DRIVER_SCRIPT);
+  await chmod(join(tree, DRIVER_PATH), 0o755);
+  const system = join(etc, 'systemd/system');
+  await writeFile(join(system, DRIVER_UNIT), DRIVER_SERVICE);
+  await mkdir(join(system, 'multi-user.target.wants'), { recursive: true });
+  await relink(`/etc/systemd/system/${DRIVER_UNIT}`, join(system, 'multi-user.target.wants', DRIVER_UNIT));
+  for (const unit of MASKED_UNITS) await relink('/dev/null', join(system, unit));
+}
+
+async function relink(target: string, path: string): Promise<void> {
+  await rm(path, { force: true });
+  await symlink(target, path);
+}

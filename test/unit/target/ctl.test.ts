@@ -1,0 +1,195 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { dir } from 'tmp-promise';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const CTL = fileURLToPath(new URL('../../../target/tsbuild-patch-ctl', import.meta.url));
+const FAKE_BIN = fileURLToPath(new URL('./fake-bin', import.meta.url));
+const RELEASE = '6.1.0-57-amd64';
+const VERMAGIC = `${RELEASE} SMP preempt mod_unload modversions `;
+
+// tsbuild-patch-ctl against a fake sysfs, proc and store, with fake insmod/rmmod/modinfo that
+// read "modules" made of key=value lines (see fake-bin/). Runs under dash, as on Debian.
+let root: { path: string; cleanup: () => Promise<void> };
+let sysfs: string;
+let proc: string;
+let store: string;
+let log: string;
+
+beforeEach(async () => {
+  root = await dir({ unsafeCleanup: true });
+  sysfs = join(root.path, 'sys');
+  proc = join(root.path, 'proc');
+  store = join(root.path, 'store');
+  log = join(root.path, 'calls.log');
+  await mkdir(join(sysfs, 'kernel/livepatch'), { recursive: true });
+  await mkdir(join(sysfs, 'module'), { recursive: true });
+  await mkdir(proc, { recursive: true });
+  await writeFile(log, '');
+});
+afterEach(async () => root.cleanup());
+
+async function ctl(args: string[], env: Record<string, string> = {}) {
+  const result = await execa('dash', [CTL, ...args], {
+    reject: false,
+    env: { PATH: `${FAKE_BIN}:${process.env['PATH']}`, TSBP_SYSFS: sysfs, TSBP_PROC: proc, TSBP_STORE: store, TSBP_RELEASE: RELEASE, FAKE_LOG: log, ...env },
+  });
+  return { code: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+async function fakeModule(name: string, fields: Record<string, string> = {}): Promise<string> {
+  const path = join(root.path, `${name}.ko`);
+  const all = { name, vermagic: VERMAGIC, livepatch: 'Y', srcversion: `SRC-${name}`, funcs: 'vmlinux:cmdline_proc_show,1', replace: '1', ...fields };
+  await writeFile(path, Object.entries(all).map(([k, v]) => `${k}=${v}\n`).join(''));
+  return path;
+}
+
+const calls = async () => (await readFile(log, 'utf8')).trim().split('\n').filter(Boolean);
+const klp = (name: string, file = '') => join(sysfs, 'kernel/livepatch', name, file);
+
+async function blockingTask(pid: number, comm: string, state: number): Promise<void> {
+  const task = join(proc, String(pid), 'task', String(pid));
+  await mkdir(task, { recursive: true });
+  await writeFile(join(task, 'patch_state'), `${state}\n`);
+  await writeFile(join(task, 'comm'), `${comm}\n`);
+  await writeFile(join(task, 'stack'), '[<0>] do_blocked_thing+0x1/0x2\n');
+}
+
+describe('tsbuild-patch-ctl load', () => {
+  it('inserts the module, waits for the transition and lists the patched functions', async () => {
+    const ko = await fakeModule('livepatch-cmdline', { funcs: 'vmlinux:cmdline_proc_show,1 binfmt_misc:bm_status_read,1' });
+    const load = await ctl(['load', ko]);
+    expect(load.code).toBe(0);
+    expect(load.stdout).toContain('livepatch_cmdline: loaded, transition complete');
+    expect(await calls()).toEqual([`insmod ${ko}`]);
+    const list = await ctl(['list']);
+    expect(list.stdout).toContain('  livepatch_cmdline [enabled]\n');
+    expect(list.stdout).toContain('    binfmt_misc: bm_status_read\n');
+    expect(list.stdout).toContain('    vmlinux: cmdline_proc_show\n');
+  });
+
+  it('refuses a module built for another release, and one that is not a livepatch', async () => {
+    const other = await fakeModule('livepatch-other', { vermagic: '6.1.0-50-amd64 SMP preempt mod_unload modversions ' });
+    const wrong = await ctl(['load', other]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('built for kernel 6.1.0-50-amd64, this kernel is 6.1.0-57-amd64');
+    const plain = await fakeModule('plain', { livepatch: '' });
+    expect((await ctl(['load', plain])).stderr).toContain('not a livepatch module');
+    expect(await calls()).toEqual([]);
+  });
+
+  it('reports the tasks blocking a stalled transition, offers the signal, never forces, and reverts', async () => {
+    const ko = await fakeModule('livepatch-stuck');
+    await blockingTask(4242, 'stuck-daemon', 0);
+    await blockingTask(4343, 'done-already', 1);
+    const load = await ctl(['load', '--timeout', '1', ko], { FAKE_TRANSITION: '1' });
+    expect(load.code).toBe(3);
+    expect(load.stderr).toContain('transition still running after 1 s; tasks blocking it:');
+    expect(load.stderr).toContain('pid 4242 tid 4242 (stuck-daemon) patch_state 0');
+    expect(load.stderr).toContain('do_blocked_thing');
+    expect(load.stderr).not.toContain('done-already');
+    expect(load.stderr).toContain('--signal');
+    expect(load.stderr).toContain('reverted and removed');
+    expect(existsSync(klp('livepatch_stuck'))).toBe(false);
+    expect(await calls()).toEqual([`insmod ${ko}`, 'rmmod livepatch_stuck']);
+  });
+
+  it('--signal sends the livepatch signal when the transition stalls', async () => {
+    const ko = await fakeModule('livepatch-sig');
+    await blockingTask(77, 'sleeper', 0);
+    const load = await ctl(['load', '--timeout', '1', '--signal', ko], { FAKE_TRANSITION: '1', FAKE_UNBLOCK: 'signal' });
+    expect(load.code).toBe(0);
+    expect(load.stdout).toContain('sending the livepatch signal');
+    expect((await readFile(klp('livepatch_sig', 'signal'), 'utf8')).trim()).toBe('1');
+    expect((await readFile(klp('livepatch_sig', 'force'), 'utf8')).trim()).toBe('0');
+  });
+
+  it('--force forces a transition only when asked', async () => {
+    const ko = await fakeModule('livepatch-force');
+    const load = await ctl(['load', '--timeout', '1', '--force', ko], { FAKE_TRANSITION: '1' });
+    // The fake kernel ignores the force write, so the load still stalls, but it was written.
+    expect(load.code).toBe(3);
+    expect(load.stderr).toContain('forcing the transition');
+    expect(await calls()).toContain(`insmod ${ko}`);
+  });
+
+  it('removes the module of a patch the new one replaced (atomic replace)', async () => {
+    const v1 = await fakeModule('livepatch-fix-1');
+    const v2 = await fakeModule('livepatch-fix-2');
+    expect((await ctl(['load', v1])).code).toBe(0);
+    const load = await ctl(['load', v2]);
+    expect(load.code).toBe(0);
+    expect(load.stdout).toContain('livepatch_fix_1: replaced by livepatch_fix_2, module removed');
+    expect(await calls()).toEqual([`insmod ${v1}`, `insmod ${v2}`, 'rmmod livepatch_fix_1']);
+    expect(existsSync(join(sysfs, 'module/livepatch_fix_1'))).toBe(false);
+  });
+
+  it('says a loaded module is loaded, and refuses another module of the same name', async () => {
+    const ko = await fakeModule('livepatch-same');
+    expect((await ctl(['load', ko])).code).toBe(0);
+    expect((await ctl(['load', ko])).stdout).toContain('already loaded');
+    await writeFile(ko, (await readFile(ko, 'utf8')).replace('srcversion=SRC-livepatch-same', 'srcversion=OTHER'));
+    const again = await ctl(['load', ko]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('needs a new module name');
+  });
+});
+
+describe('tsbuild-patch-ctl unload', () => {
+  it('disables the patch, waits, removes the module', async () => {
+    const ko = await fakeModule('livepatch-cmdline');
+    await ctl(['load', ko]);
+    const unload = await ctl(['unload', 'livepatch-cmdline']);
+    expect(unload.code).toBe(0);
+    expect(unload.stdout).toContain('livepatch_cmdline: disabled');
+    expect(unload.stdout).toContain('livepatch_cmdline: module removed');
+    expect(existsSync(join(sysfs, 'module/livepatch_cmdline'))).toBe(false);
+    expect((await ctl(['unload', 'livepatch_cmdline'])).stderr).toContain('not loaded');
+    expect((await ctl(['list'])).stdout).toContain('Loaded patches:\n  (none)\n');
+  });
+});
+
+describe('tsbuild-patch-ctl install / uninstall / load-installed', () => {
+  it('keeps a store per release and refuses a vermagic of another release', async () => {
+    const ko = await fakeModule('livepatch-cmdline');
+    const old = await fakeModule('livepatch-cmdline-50', { name: 'livepatch_cmdline', vermagic: '6.1.0-50-amd64 SMP preempt mod_unload modversions ' });
+    expect((await ctl(['install', ko])).code).toBe(0);
+    expect(existsSync(join(store, RELEASE, 'livepatch_cmdline.ko'))).toBe(true);
+    const refused = await ctl(['install', old]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('vermagic names kernel 6.1.0-50-amd64, not 6.1.0-57-amd64; refused');
+    expect((await ctl(['install', '--release', '6.1.0-50-amd64', old])).code).toBe(0);
+    expect((await ctl(['install', '--release', '6.1.0-50-amd64', ko])).code).toBe(1);
+    const list = await ctl(['list']);
+    expect(list.stdout).toContain('Installed patches:\n  6.1.0-50-amd64: livepatch_cmdline\n  6.1.0-57-amd64 (running): livepatch_cmdline');
+    // Only the running release's store is loaded.
+    const boot = await ctl(['load-installed']);
+    expect(boot.code).toBe(0);
+    expect(await calls()).toEqual([`insmod ${join(store, RELEASE, 'livepatch_cmdline.ko')}`]);
+    expect((await ctl(['uninstall', 'livepatch-cmdline'])).code).toBe(0);
+    expect(existsSync(join(store, RELEASE))).toBe(false);
+    expect((await ctl(['uninstall', 'livepatch-cmdline'])).stderr).toContain('not installed for 6.1.0-57-amd64');
+    expect((await ctl(['list'])).stdout).toMatch(/  6.1.0-50-amd64: livepatch_cmdline$/);
+  });
+
+  it('load-installed goes on after a failure and reports it', async () => {
+    const good = await fakeModule('livepatch-b');
+    const bad = await fakeModule('livepatch-a', { fail: '1' });
+    await ctl(['install', bad]);
+    await ctl(['install', good]);
+    const boot = await ctl(['load-installed']);
+    expect(boot.code).toBe(1);
+    expect(boot.stdout).toContain('livepatch_b: loaded');
+    expect(boot.stderr).toContain('insmod failed');
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await ctl([])).code).toBe(2);
+    expect((await ctl(['frobnicate'])).code).toBe(2);
+    expect((await ctl(['load'])).code).toBe(2);
+    expect((await ctl(['--help'])).stdout).toContain('load-installed');
+  });
+});
