@@ -14,6 +14,17 @@ function isBootOnly(section: DiffSection): boolean {
   return name.startsWith('.init.') || name.startsWith('.exit.');
 }
 
+/**
+ * A system call's body (`__do_sys_NAME`, `static inline`, so notrace) has no ftrace entry of its
+ * own; kpatch-syscall.h moves it to a new function behind the patchable entry point.
+ */
+function syscallHint(name: string): string {
+  const syscall = /^__do_sys_(\w+)$/.exec(name)?.[1];
+  if (syscall === undefined) return '';
+  return ` (it is the body of the system call ${syscall}: define it with KPATCH_SYSCALL_DEFINE<n> from "kpatch-syscall.h" ` +
+    `instead of SYSCALL_DEFINE<n>, so the patch replaces the entry point __x64_sys_${syscall})`;
+}
+
 /** Changed functions the ftrace-based livepatch core could not redirect. */
 export function functionsWithoutFtraceEntry(patched: DiffObject): string[] {
   const reasons: string[] = [];
@@ -21,7 +32,7 @@ export function functionsWithoutFtraceEntry(patched: DiffObject): string[] {
     if (symbol.type !== STT_FUNC || symbol.status !== 'changed') continue;
     if (symbol.parent?.status === 'changed') continue;
     if (!symbol.twin?.hasFentryCall) {
-      reasons.push(`function ${symbol.name} changed but has no ftrace entry (__fentry__ call) in the original, so it cannot be patched`);
+      reasons.push(`function ${symbol.name} changed but has no ftrace entry (__fentry__ call) in the original, so it cannot be patched${syscallHint(symbol.name)}`);
     }
   }
   return reasons;
