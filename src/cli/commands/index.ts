@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { buildCommand } from './build.js';
 import { diffCommand } from './diff.js';
 import { elfDumpCommand } from './elf-dump.js';
+import { packageCommand } from './package.js';
 import { prepareCommand } from './prepare.js';
 import { testKernelCommand } from './test-kernel.js';
 import { vmTestCommand } from './vm-test.js';
@@ -12,6 +13,7 @@ export const commands: CommandModule<any, any>[] = [
   buildCommand,
   diffCommand,
   elfDumpCommand,
+  packageCommand,
   prepareCommand,
   testKernelCommand,
   vmTestCommand,

@@ -1,0 +1,14 @@
+import { fileURLToPath } from 'node:url';
+
+/** Where the package puts things on the target machine. */
+export const CTL_PATH = '/usr/sbin/tsbuild-patch-ctl';
+export const UNIT_NAME = 'tsbuild-patch.service';
+export const UNIT_PATH = `/lib/systemd/system/${UNIT_NAME}`;
+export const STORE = '/var/lib/tsbuild-patch';
+/** A patch package's modules: PACKAGE_ROOT/<package>/<release>/<module>.ko. */
+export const PACKAGE_ROOT = '/usr/lib/tsbuild-patch/packages';
+/** The package every patch package depends on: the loader and the unit. */
+export const TOOLS_PACKAGE = 'tsbuild-patch-tools';
+
+/** target/ at the top of the tool's own package (the loader and the unit). */
+export const TARGET_DIR = fileURLToPath(new URL('../../target/', import.meta.url));

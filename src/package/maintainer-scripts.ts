@@ -1,0 +1,118 @@
+import { CTL_PATH, PACKAGE_ROOT, STORE, UNIT_NAME } from './layout.js';
+
+/**
+ * Maintainer scripts of a patch package. The modules ship in PACKAGE_ROOT/<package>/<release>/;
+ * the scripts hand them to tsbuild-patch-ctl, which keeps the per-release store that
+ * tsbuild-patch.service loads at boot.
+ *
+ * - postinst configure: install every release's module into the store (vermagic checked),
+ *   then load the running release's module (not inside a chroot). Its atomic replace takes
+ *   over from the previous version, whose module the loader then removes.
+ * - prerm upgrade: take the old modules out of the store only; the patch stays loaded until
+ *   the new version's postinst replaces it.
+ * - prerm remove: unload the running release's module (a failure stops the removal, so the
+ *   package state stays true to what is loaded), then take every module out of the store.
+ */
+export function patchPostinst(pkg: string): string {
+  return `#!/bin/sh
+set -e
+PKGDIR=${PACKAGE_ROOT}/${pkg}
+CTL=${CTL_PATH}
+case "$1" in
+  configure)
+    running=$(uname -r)
+    for dir in "$PKGDIR"/*/; do
+      [ -d "$dir" ] || continue
+      release=$(basename "$dir")
+      for ko in "$dir"*.ko; do
+        if [ -f "$ko" ]; then $CTL install --release "$release" "$ko" || exit 1; fi
+      done
+    done
+    if [ ! -d "$PKGDIR/$running" ]; then
+      echo "${pkg}: no module for the running kernel $running; installed for: $(ls "$PKGDIR" | tr '\\n' ' ')"
+    elif ischroot 2>/dev/null; then
+      echo "${pkg}: in a chroot: not loading; ${UNIT_NAME} loads it at boot"
+    elif [ ! -d /sys/kernel/livepatch ]; then
+      echo "${pkg}: the running kernel has no /sys/kernel/livepatch: not loading"
+    else
+      for ko in "$PKGDIR/$running"/*.ko; do
+        if [ -f "$ko" ]; then $CTL load "${STORE}/$running/$(basename "$ko")" || exit 1; fi
+      done
+    fi
+    ;;
+esac
+exit 0
+`;
+}
+
+export function patchPrerm(pkg: string): string {
+  return `#!/bin/sh
+set -e
+PKGDIR=${PACKAGE_ROOT}/${pkg}
+CTL=${CTL_PATH}
+running=$(uname -r)
+each_module() {
+  for dir in "$PKGDIR"/*/; do
+    [ -d "$dir" ] || continue
+    release=$(basename "$dir")
+    for ko in "$dir"*.ko; do
+      if [ -f "$ko" ]; then "$@" "$release" "$(basename "$ko" .ko)" || exit 1; fi
+    done
+  done
+  return 0
+}
+forget() {
+  if [ -f "${STORE}/$1/$2.ko" ]; then $CTL uninstall --release "$1" "$2"; fi
+}
+unload() {
+  if [ "$1" = "$running" ] && [ -d "/sys/module/$2" ]; then $CTL unload "$2"; fi
+}
+case "$1" in
+  upgrade)
+    each_module forget
+    ;;
+  remove|deconfigure)
+    each_module unload
+    each_module forget
+    ;;
+esac
+exit 0
+`;
+}
+
+/** The tools package: enable the unit the Debian way (respecting an admin's disable). */
+export function toolsPostinst(): string {
+  return `#!/bin/sh
+set -e
+if [ "$1" = configure ] || [ "$1" = abort-upgrade ] || [ "$1" = abort-deconfigure ] || [ "$1" = abort-remove ]; then
+  mkdir -p ${STORE}
+  if [ -x /usr/bin/deb-systemd-helper ]; then
+    deb-systemd-helper unmask '${UNIT_NAME}' >/dev/null || true
+    # was-enabled is true on a first installation.
+    if deb-systemd-helper --quiet was-enabled '${UNIT_NAME}'; then
+      deb-systemd-helper enable '${UNIT_NAME}' >/dev/null || true
+    else
+      deb-systemd-helper update-state '${UNIT_NAME}' >/dev/null || true
+    fi
+  fi
+  if [ -d /run/systemd/system ]; then systemctl --system daemon-reload >/dev/null || true; fi
+fi
+exit 0
+`;
+}
+
+export function toolsPostrm(): string {
+  return `#!/bin/sh
+set -e
+if [ -d /run/systemd/system ]; then systemctl --system daemon-reload >/dev/null || true; fi
+if [ "$1" = remove ] && [ -x /usr/bin/deb-systemd-helper ]; then
+  deb-systemd-helper mask '${UNIT_NAME}' >/dev/null || true
+fi
+if [ "$1" = purge ] && [ -x /usr/bin/deb-systemd-helper ]; then
+  deb-systemd-helper purge '${UNIT_NAME}' >/dev/null || true
+  deb-systemd-helper unmask '${UNIT_NAME}' >/dev/null || true
+  rmdir --ignore-fail-on-non-empty ${STORE} 2>/dev/null || true
+fi
+exit 0
+`;
+}

@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+import { TOOL_VERSION } from '../pipeline/run.js';
+import { buildDeb } from './build-deb.js';
+import { CTL_PATH, TARGET_DIR, TOOLS_PACKAGE, UNIT_PATH } from './layout.js';
+import { toolsPostinst, toolsPostrm } from './maintainer-scripts.js';
+
+/**
+ * tsbuild-patch-tools: the loader and the boot unit, one package that every patch package
+ * depends on (two patch packages shipping the same files would conflict in dpkg).
+ */
+export async function buildToolsPackage(outputDir: string, maintainer: string): Promise<string> {
+  return buildDeb({
+    control: {
+      package: TOOLS_PACKAGE,
+      version: TOOL_VERSION,
+      architecture: 'all',
+      maintainer,
+      depends: ['kmod'],
+      section: 'admin',
+      priority: 'optional',
+      synopsis: 'load, list and unload livepatch modules; load the installed ones at boot',
+      description: [
+        [
+          'tsbuild-patch-ctl loads livepatch modules (waiting for the transition, showing the tasks',
+          'that block it, offering the livepatch signal), unloads them, lists the loaded and',
+          'installed ones, and keeps a store of modules per kernel release in /var/lib/tsbuild-patch.',
+        ],
+        ['tsbuild-patch.service loads the running kernel\'s installed modules at boot.', 'Patch packages made by tsbuild-patch depend on this package.'],
+      ],
+    },
+    files: [
+      { from: { path: join(TARGET_DIR, 'tsbuild-patch-ctl') }, to: CTL_PATH, mode: 0o755 },
+      { from: { path: join(TARGET_DIR, 'tsbuild-patch.service') }, to: UNIT_PATH, mode: 0o644 },
+    ],
+    scripts: { postinst: toolsPostinst(), postrm: toolsPostrm() },
+  }, outputDir);
+}
