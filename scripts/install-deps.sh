@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what tsbuild-patch and its tests need on a Debian 12 (bookworm) machine:
 # the kernel source and build dependencies, qemu and busybox for VM tests, podman (with runc)
-# and debootstrap for the build container, and the npm packages.
+# and debootstrap for the build container; reprepro, gpg, qemu-utils and e2fsprogs for the
+# deploy path (packages, repository, the systemd VM's disks), and the npm packages.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ packages=(
   linux-source-6.1 gcc make flex bison bc libelf-dev libssl-dev dwarves cpio kmod xz-utils openssl patch rsync
   qemu-system-x86 busybox-static binutils git
   podman runc debootstrap
+  reprepro gpg qemu-utils e2fsprogs
 )
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)

@@ -4,6 +4,8 @@ import { diffCommand } from './diff.js';
 import { elfDumpCommand } from './elf-dump.js';
 import { packageCommand } from './package.js';
 import { prepareCommand } from './prepare.js';
+import { promoteCommand } from './promote.js';
+import { publishCommand } from './publish.js';
 import { testKernelCommand } from './test-kernel.js';
 import { vmTestCommand } from './vm-test.js';
 
@@ -15,6 +17,8 @@ export const commands: CommandModule<any, any>[] = [
   elfDumpCommand,
   packageCommand,
   prepareCommand,
+  promoteCommand,
+  publishCommand,
   testKernelCommand,
   vmTestCommand,
 ];

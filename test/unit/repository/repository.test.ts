@@ -1,0 +1,83 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { dir } from 'tmp-promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPatchPackage } from '../../../src/package/patch-package.js';
+import { buildToolsPackage } from '../../../src/package/tools-package.js';
+import { listSuite, promotePackages, publishPackages } from '../../../src/repository/repository.js';
+import { silentLogger } from '../../../src/util/log.js';
+import { fakeLivepatchModule } from '../package/fake-livepatch.js';
+
+let tmp: { path: string; cleanup: () => Promise<void> };
+let v1: string;
+let v2: string;
+let tools: string;
+beforeAll(async () => {
+  tmp = await dir({ unsafeCleanup: true });
+  const out = join(tmp.path, 'debs');
+  const m1 = await fakeLivepatchModule(tmp.path, { name: 'livepatch-fix-1', release: '6.1.0-57-amd64' });
+  const m2 = await fakeLivepatchModule(tmp.path, { name: 'livepatch-fix-2', release: '6.1.0-57-amd64' });
+  v1 = (await buildPatchPackage({ modules: [m1], version: '1', maintainer: 'T <t@example.org>', outputDir: out })).path;
+  v2 = (await buildPatchPackage({ modules: [m2], version: '2', maintainer: 'T <t@example.org>', outputDir: out })).path;
+  tools = await buildToolsPackage(out, 'T <t@example.org>');
+});
+afterAll(async () => tmp.cleanup());
+
+/** apt on this machine, pointed at the repository only (its own lists and cache). */
+async function aptAgainst(publicDir: string, suite: string, args: string[]) {
+  const state = join(tmp.path, `apt-${suite}`);
+  await mkdir(join(state, 'lists/partial'), { recursive: true });
+  await mkdir(join(state, 'cache/archives/partial'), { recursive: true });
+  const list = join(state, 'sources.list');
+  await writeFile(list, `deb [signed-by=${join(publicDir, 'tsbuild-patch-archive-keyring.gpg')}] file:${publicDir} ${suite} main\n`);
+  const options = [
+    '-o', `Dir::Etc::SourceList=${list}`, '-o', 'Dir::Etc::SourceParts=/dev/null',
+    '-o', `Dir::State::Lists=${join(state, 'lists')}`, '-o', `Dir::Cache=${join(state, 'cache')}`,
+    '-o', 'APT::Sandbox::User=root',
+  ];
+  await execa('apt-get', [...options, 'update']);
+  return String((await execa('apt-cache', [...options, ...args])).stdout);
+}
+
+describe('tsbuild-patch publish / promote (reprepro)', () => {
+  it('publishes into testing with a generated key, apt verifies the signature, promote copies to stable', async () => {
+    const repo = join(tmp.path, 'repo');
+    const layout = await publishPackages(repo, [v1, tools], 'testing', { log: silentLogger });
+    expect(await listSuite(repo, 'testing')).toEqual([
+      { suite: 'testing', architecture: 'amd64', name: 'livepatch-fix', version: '1' },
+      { suite: 'testing', architecture: 'amd64', name: 'tsbuild-patch-tools', version: '0.1.0' },
+    ]);
+    expect(await listSuite(repo, 'stable')).toEqual([]);
+    const release = await readFile(join(layout.public, 'dists/testing/InRelease'), 'utf8');
+    expect(release).toMatch(/^-----BEGIN PGP SIGNED MESSAGE-----/);
+    expect(release).toContain('Origin: tsbuild-patch');
+    expect(release).toContain('Suite: testing');
+    // Signed by the exported key: gpgv accepts it with that key alone.
+    await execa('gpgv', ['--keyring', layout.keyFile, join(layout.public, 'dists/testing/InRelease')]);
+    // The private side stays out of what is served.
+    const served = String((await execa('find', [layout.public])).stdout);
+    expect(served).not.toMatch(/gnupg|private|\/db\/|\/conf\//);
+    const policy = await aptAgainst(layout.public, 'testing', ['policy', 'livepatch-fix']);
+    expect(policy).toMatch(/Candidate: 1/);
+
+    // A new version goes to testing; stable keeps the old one until it is promoted.
+    await publishPackages(repo, [v2], 'testing', { log: silentLogger });
+    await promotePackages(repo, ['livepatch-fix'], 'testing', 'stable', { log: silentLogger });
+    expect((await listSuite(repo, 'stable')).map((p) => `${p.name} ${p.version}`)).toEqual(['livepatch-fix 2']);
+    const promoted = await promotePackages(repo, [], 'testing', 'stable', { log: silentLogger });
+    expect(promoted.map((p) => p.name).sort()).toEqual(['livepatch-fix', 'tsbuild-patch-tools']);
+    const stable = await aptAgainst(layout.public, 'stable', ['policy', 'livepatch-fix', 'tsbuild-patch-tools']);
+    expect(stable).toMatch(/livepatch-fix:\n\s+Installed: \(none\)\n\s+Candidate: 2/);
+    expect(stable).toMatch(/tsbuild-patch-tools:\n\s+Installed: \(none\)\n\s+Candidate: 0\.1\.0/);
+  });
+
+  it('refuses an unknown suite, a missing package and a repository that does not exist', async () => {
+    const repo = join(tmp.path, 'repo2');
+    await expect(publishPackages(repo, [v1], 'unstable', { log: silentLogger })).rejects.toThrow(/unknown suite "unstable"/);
+    await expect(publishPackages(repo, [join(tmp.path, 'nope.deb')], 'testing', { log: silentLogger })).rejects.toThrow(/no such file/);
+    await expect(promotePackages(join(tmp.path, 'none'), [], 'testing', 'stable', { log: silentLogger })).rejects.toThrow(/not a tsbuild-patch repository/);
+    await publishPackages(repo, [v1], 'testing', { log: silentLogger });
+    await expect(promotePackages(repo, ['other'], 'testing', 'stable', { log: silentLogger })).rejects.toThrow(/not in testing: other/);
+  });
+});
