@@ -36,7 +36,7 @@ else
   echo "${REPORT_PREFIX} nodisk"
 fi
 sync
-systemctl poweroff --no-block
+systemctl poweroff --no-block --check-inhibitors=no
 `;
 
 export const DRIVER_SERVICE = `[Unit]
