@@ -1,0 +1,121 @@
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dir } from 'tmp-promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildLivepatch } from '../e2e/harness.js';
+import { buildPatchPackage } from '../../../src/package/patch-package.js';
+import { buildToolsPackage } from '../../../src/package/tools-package.js';
+import { promotePackages, publishPackages } from '../../../src/repository/repository.js';
+import { debianSystemImage } from '../../../src/system-vm/image.js';
+import { KERNEL_CMDLINE, SystemMachine, type BootResult } from '../../../src/system-vm/machine.js';
+import { APT_UPDATE, CONFIGURE_APT, STATE, UNIT_TIMING, apt } from './guest-scripts.js';
+import { withOtherRelease } from './other-release.js';
+
+const KERNEL = '6.1.0-57-amd64';
+/** The release of the module the package carries but the machine does not run. */
+const OTHER = '6.1.0-50-amd64';
+const EXAMPLE = fileURLToPath(new URL('../../../examples/cmdline-string.patch', import.meta.url));
+const MAINTAINER = 'tsbuild-patch tests <tests@localhost>';
+const log = (line: string) => process.stderr.write(`  [deploy] ${line}\n`);
+
+let work: { path: string; cleanup: () => Promise<void> };
+beforeAll(async () => { work = await dir({ prefix: 'tsbp-deploy-', unsafeCleanup: true }); });
+afterAll(async () => work.cleanup());
+
+/** Boot, fail with the console tail if the driver did not run to the end. */
+async function boot(machine: SystemMachine, label: string, script: string, repo: string): Promise<BootResult> {
+  const result = await machine.boot({ script, directories: { repo }, timeoutMs: 300_000 });
+  log(`${label}: script started ${(result.wallToScriptMs ?? NaN) / 1000} s after qemu started (guest uptime ${result.beganAt} s), boot took ${(result.wallMs / 1000).toFixed(1)} s in all`);
+  if (result.timedOut || result.status === undefined || result.noDisk) {
+    throw new Error(`${label}: the guest did not finish (timed out: ${result.timedOut}, no disk: ${result.noDisk})\n${result.console.slice(-4000)}`);
+  }
+  return result;
+}
+
+const PATCHED_1 = `${KERNEL_CMDLINE} livepatch=tsbuild-patch`;
+const PATCHED_2 = `${KERNEL_CMDLINE} livepatch=tsbuild-patch-v2`;
+
+describe(`deploy: a patch package from a signed repository on Debian 12 with systemd (kernel ${KERNEL})`, () => {
+  it('apt install → patched; reboot → patched by the unit; upgrade → replaced; remove → unpatched; the other release left alone', async () => {
+    // Two versions of one patch, each with its own module name (so the new one can replace the old).
+    const v2patch = join(work.path, 'cmdline-string-v2.patch');
+    await writeFile(v2patch, (await readFile(EXAMPLE, 'utf8')).replace('livepatch=tsbuild-patch\\n', 'livepatch=tsbuild-patch-v2\\n'));
+    const v1 = await buildLivepatch(EXAMPLE, { kernel: KERNEL, name: 'livepatch-cmdline-1' });
+    const v2 = await buildLivepatch(v2patch, { kernel: KERNEL, name: 'livepatch-cmdline-2' });
+    await mkdir(join(work.path, OTHER), { recursive: true });
+    const v1other = await withOtherRelease(v1.ko, KERNEL, OTHER, join(work.path, OTHER, 'livepatch-cmdline-1.ko'));
+    const v2other = await withOtherRelease(v2.ko, KERNEL, OTHER, join(work.path, OTHER, 'livepatch-cmdline-2.ko'));
+
+    // Packages and the repository: v1 and the tools go to testing, then to stable.
+    const debs = join(work.path, 'debs');
+    const p1 = await buildPatchPackage({ modules: [v1.ko, v1other], name: 'livepatch-cmdline', version: '1', maintainer: MAINTAINER, outputDir: debs });
+    const p2 = await buildPatchPackage({ modules: [v2.ko, v2other], name: 'livepatch-cmdline', version: '2', maintainer: MAINTAINER, outputDir: debs });
+    const tools = await buildToolsPackage(debs, MAINTAINER);
+    const repo = join(work.path, 'repo');
+    const layout = await publishPackages(repo, [p1.path, tools], 'testing', { log });
+    await promotePackages(repo, [], 'testing', 'stable', { log });
+
+    const image = await debianSystemImage(KERNEL, log);
+    const machine = await SystemMachine.create(image, join(work.path, 'machines'));
+
+    // Boot 1: install from the repository.
+    const first = await boot(machine, 'install', `${CONFIGURE_APT}${APT_UPDATE}${apt('install', 'install -y -q livepatch-cmdline')}${STATE('installed')}
+      report tools "$(dpkg-query -W -f='\${Version} \${db:Status-Abbrev}' tsbuild-patch-tools)"
+      report unit_enabled "$(systemctl is-enabled tsbuild-patch.service)"`, layout.public);
+    const one = first.values;
+    expect(one['update'], one['update_log']).toBe('0');
+    expect(one['install'], one['install_log']).toBe('0');
+    log(`apt-get install took ${one['install_seconds']} s in the guest`);
+    expect(one['install_log']).toContain('livepatch_cmdline_1: loaded, transition complete');
+    expect(one['installed_cmdline']).toBe(PATCHED_1);
+    expect(one['installed_patches']).toBe('livepatch_cmdline_1 ');
+    expect(one['installed_store']).toBe(`./${OTHER}/livepatch_cmdline_1.ko ./${KERNEL}/livepatch_cmdline_1.ko `);
+    expect(one['installed_list']).toContain('livepatch_cmdline_1 [enabled]\n    vmlinux: cmdline_proc_show');
+    expect(one['installed_list']).toContain(`Installed patches:\n  ${OTHER}: livepatch_cmdline_1\n  ${KERNEL} (running): livepatch_cmdline_1`);
+    expect(one['installed_package']).toBe('1 ii ');
+    expect(one['tools']).toBe('0.1.0 ii ');
+    expect(one['unit_enabled']).toBe('enabled');
+
+    // Boot 2: the unit loads it again at boot.
+    const second = await boot(machine, 'reboot', `${STATE('boot')}${UNIT_TIMING}`, layout.public);
+    const two = second.values;
+    expect(two['boot_cmdline']).toBe(PATCHED_1);
+    expect(two['boot_patches']).toBe('livepatch_cmdline_1 ');
+    expect(two['unit_active']).toBe('active');
+    expect(two['boot_list']).toContain('livepatch_cmdline_1 [enabled]');
+    const patchedAt = Number(two['unit_done_us']) / 1e6;
+    log(`boot-to-patched: the unit had loaded the patch ${patchedAt.toFixed(2)} s after the kernel started; the test script ran ${(second.wallToScriptMs! / 1000).toFixed(1)} s after qemu started`);
+    log(`unit log: ${two['unit_log']}`);
+    expect(patchedAt).toBeGreaterThan(0);
+    expect(two['kernel_log']).not.toMatch(/Oops|BUG:|WARNING:|disagrees about version|Unknown symbol/);
+
+    // Boot 3: version 2 reaches stable; apt upgrades, the new module replaces the old one; then remove.
+    await publishPackages(repo, [p2.path], 'testing', { log });
+    await promotePackages(repo, ['livepatch-cmdline'], 'testing', 'stable', { log });
+    const third = await boot(machine, 'upgrade and remove', `${APT_UPDATE}${apt('upgrade', 'install -y -q livepatch-cmdline')}${STATE('upgraded')}${apt('remove', 'remove -y -q livepatch-cmdline')}${STATE('removed')}`, layout.public);
+    const three = third.values;
+    expect(three['upgrade'], three['upgrade_log']).toBe('0');
+    log(`apt-get upgrade took ${three['upgrade_seconds']} s, apt-get remove ${three['remove_seconds']} s in the guest`);
+    expect(three['upgrade_log']).toContain('livepatch_cmdline_1: replaced by livepatch_cmdline_2, module removed');
+    expect(three['upgraded_cmdline']).toBe(PATCHED_2);
+    expect(three['upgraded_patches']).toBe('livepatch_cmdline_2 ');
+    expect(three['upgraded_modules']).toBe('livepatch_cmdline_2 ');
+    expect(three['upgraded_store']).toBe(`./${OTHER}/livepatch_cmdline_2.ko ./${KERNEL}/livepatch_cmdline_2.ko `);
+    expect(three['upgraded_package']).toBe('2 ii ');
+    expect(three['remove'], three['remove_log']).toBe('0');
+    expect(three['remove_log']).toContain('livepatch_cmdline_2: module removed');
+    expect(three['removed_cmdline']).toBe(KERNEL_CMDLINE);
+    expect(three['removed_patches']).toBe('');
+    expect(three['removed_modules']).toBe('');
+    expect(three['removed_store']).toBe('');
+    expect(three['removed_package']).not.toMatch(/ii/);
+
+    // Boot 4: nothing is loaded at boot any more.
+    const fourth = await boot(machine, 'reboot after remove', `${STATE('after')}${UNIT_TIMING}`, layout.public);
+    expect(fourth.values['after_cmdline']).toBe(KERNEL_CMDLINE);
+    expect(fourth.values['after_patches']).toBe('');
+    expect(fourth.values['unit_active']).toBe('active');
+    await machine.dispose();
+  });
+});
