@@ -1,16 +1,15 @@
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLivepatch } from '../e2e/harness.js';
+import { buildLivepatch, type Built } from '../e2e/harness.js';
 import { buildPatchPackage } from '../../../src/package/patch-package.js';
 import { buildToolsPackage } from '../../../src/package/tools-package.js';
 import { promotePackages, publishPackages } from '../../../src/repository/repository.js';
 import { debianSystemImage } from '../../../src/system-vm/image.js';
 import { KERNEL_CMDLINE, SystemMachine, type BootResult } from '../../../src/system-vm/machine.js';
 import { APT_UPDATE, CONFIGURE_APT, STATE, UNIT_TIMING, apt } from './guest-scripts.js';
-import { withOtherRelease } from './other-release.js';
 
 const KERNEL = '6.1.0-57-amd64';
 /** The release of the module the package carries but the machine does not run. */
@@ -22,6 +21,14 @@ const log = (line: string) => process.stderr.write(`  [deploy] ${line}\n`);
 let work: { path: string; cleanup: () => Promise<void> };
 beforeAll(async () => { work = await dir({ prefix: 'tsbp-deploy-', unsafeCleanup: true }); });
 afterAll(async () => work.cleanup());
+
+/** The harness writes every build to NAME.ko in one directory: keep this one apart. */
+async function copyTo(built: Built, release: string): Promise<string> {
+  const target = join(work.path, release, built.ko.split('/').pop()!);
+  await mkdir(join(work.path, release), { recursive: true });
+  await copyFile(built.ko, target);
+  return target;
+}
 
 /** Boot, fail with the console tail if the driver did not run to the end. */
 async function boot(machine: SystemMachine, label: string, script: string, repo: string): Promise<BootResult> {
@@ -41,11 +48,12 @@ describe(`deploy: a patch package from a signed repository on Debian 12 with sys
     // Two versions of one patch, each with its own module name (so the new one can replace the old).
     const v2patch = join(work.path, 'cmdline-string-v2.patch');
     await writeFile(v2patch, (await readFile(EXAMPLE, 'utf8')).replace('livepatch=tsbuild-patch\\n', 'livepatch=tsbuild-patch-v2\\n'));
-    const v1 = await buildLivepatch(EXAMPLE, { kernel: KERNEL, name: 'livepatch-cmdline-1' });
-    const v2 = await buildLivepatch(v2patch, { kernel: KERNEL, name: 'livepatch-cmdline-2' });
-    await mkdir(join(work.path, OTHER), { recursive: true });
-    const v1other = await withOtherRelease(v1.ko, KERNEL, OTHER, join(work.path, OTHER, 'livepatch-cmdline-1.ko'));
-    const v2other = await withOtherRelease(v2.ko, KERNEL, OTHER, join(work.path, OTHER, 'livepatch-cmdline-2.ko'));
+    const v1 = { ko: await copyTo(await buildLivepatch(EXAMPLE, { kernel: KERNEL, name: 'livepatch-cmdline-1' }), KERNEL) };
+    const v2 = { ko: await copyTo(await buildLivepatch(v2patch, { kernel: KERNEL, name: 'livepatch-cmdline-2' }), KERNEL) };
+    // The same two versions for a release the machine does not run (built for real: its tree is
+    // the one the Debian kernel tests prepare).
+    const v1other = await copyTo(await buildLivepatch(EXAMPLE, { kernel: OTHER, name: 'livepatch-cmdline-1' }), OTHER);
+    const v2other = await copyTo(await buildLivepatch(v2patch, { kernel: OTHER, name: 'livepatch-cmdline-2' }), OTHER);
 
     // Packages and the repository: v1 and the tools go to testing, then to stable.
     const debs = join(work.path, 'debs');
@@ -62,7 +70,9 @@ describe(`deploy: a patch package from a signed repository on Debian 12 with sys
     // Boot 1: install from the repository.
     const first = await boot(machine, 'install', `${CONFIGURE_APT}${APT_UPDATE}${apt('install', 'install -y -q livepatch-cmdline')}${STATE('installed')}
       report tools "$(dpkg-query -W -f='\${Version} \${db:Status-Abbrev}' tsbuild-patch-tools)"
-      report unit_enabled "$(systemctl is-enabled tsbuild-patch.service)"`, layout.public);
+      report unit_enabled "$(systemctl is-enabled tsbuild-patch.service)"
+      report other_vermagic "$(modinfo -F vermagic /var/lib/tsbuild-patch/${OTHER}/livepatch_cmdline_1.ko)"
+      report other_load "$(tsbuild-patch-ctl load /var/lib/tsbuild-patch/${OTHER}/livepatch_cmdline_1.ko 2>&1; echo "exit $?")"`, layout.public);
     const one = first.values;
     expect(one['update'], one['update_log']).toBe('0');
     expect(one['install'], one['install_log']).toBe('0');
@@ -76,6 +86,10 @@ describe(`deploy: a patch package from a signed repository on Debian 12 with sys
     expect(one['installed_package']).toBe('1 ii ');
     expect(one['tools']).toBe('0.1.0 ii ');
     expect(one['unit_enabled']).toBe('enabled');
+    // The other release's module waits in its own store; the loader refuses it on this kernel.
+    expect(one['other_vermagic']).toBe(`${OTHER} SMP preempt mod_unload modversions `);
+    expect(one['other_load']).toContain(`built for kernel ${OTHER}, this kernel is ${KERNEL}`);
+    expect(one['other_load']).toMatch(/exit 1$/);
 
     // Boot 2: the unit loads it again at boot.
     const second = await boot(machine, 'reboot', `${STATE('boot')}${UNIT_TIMING}`, layout.public);
