@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { QEMU } from '../vm/qemu.js';
@@ -59,6 +59,7 @@ export class SystemMachine {
     const dataDir = join(this.workDir, `data-${n}`);
     const dataDisk = join(this.workDir, `data-${n}.img`);
     await mkdir(dataDir, { recursive: true });
+    await chmod(dataDir, 0o755); // the disk's root: apt's _apt user reads a file: repository on it
     await writeFile(join(dataDir, 'run.sh'), request.script);
     for (const [name, source] of Object.entries(request.directories ?? {})) {
       await cp(source, join(dataDir, name), { recursive: true });
