@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boot, buildLivepatch, load, unload } from './harness.js';
+import { boot, buildFailure, buildLivepatch, load, unload } from './harness.js';
 
 // Patches written for kpatch-build, using its "kpatch-macros.h" and "kpatch-syscall.h" as
 // kpatch's patch author guide shows: each builds, loads in the test kernel, does what the
@@ -106,5 +106,12 @@ describe('patches written for kpatch', () => {
     expect(vm.values['name']).toBe('kpatch-allowed');
     expect(vm.values['set_after']).toBe('0');
     expect(vm.values['unload']).toBe('0');
+  });
+
+  it('the same change with the kernel\'s SYSCALL_DEFINE1 is refused, pointing at KPATCH_SYSCALL_DEFINE<n>', async () => {
+    const error = await buildFailure('kpatch-refuse-plain-syscall');
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toMatch(/__do_sys_newuname changed but has no ftrace entry/);
+    expect(error.message).toContain('KPATCH_SYSCALL_DEFINE<n> from "kpatch-syscall.h"');
   });
 });
