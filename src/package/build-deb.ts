@@ -19,6 +19,12 @@ export interface DebSpec {
   files: readonly DebFile[];
   /** Maintainer scripts by name (postinst, prerm, postrm, preinst). */
   scripts: Readonly<Record<string, string>>;
+  /**
+   * Timestamp (seconds since the epoch) of every entry and of the archive (dpkg-deb's
+   * SOURCE_DATE_EPOCH): the same inputs then make the same .deb, so publishing it again is a
+   * no-op instead of a checksum conflict in the repository.
+   */
+  epoch: number;
 }
 
 /** The .deb file name Debian tools use: NAME_VERSION_ARCH.deb (the epoch left out). */
@@ -54,7 +60,10 @@ export async function buildDeb(spec: DebSpec, outputDir: string): Promise<string
       await writeFile(join(debian, name), text);
       await chmod(join(debian, name), 0o755);
     }
-    const result = await execa('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', stage, output], { reject: false });
+    const result = await execa('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', stage, output], {
+      reject: false,
+      env: { SOURCE_DATE_EPOCH: String(Math.floor(spec.epoch)) },
+    });
     if (result.failed) {
       if ((result as { code?: string }).code === 'ENOENT') throw new UserError('dpkg-deb is not installed', { hint: 'apt-get install dpkg' });
       throw new UserError(`dpkg-deb failed: ${String(result.stderr).trim()}`);

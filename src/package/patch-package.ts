@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { TOOL_VERSION } from '../pipeline/run.js';
 import { UserError } from '../util/errors.js';
 import { buildDeb } from './build-deb.js';
@@ -85,6 +86,8 @@ export async function buildPatchPackage(options: PatchPackageOptions): Promise<P
     },
     files: modules.map((m) => ({ from: { path: m.path }, to: `${PACKAGE_ROOT}/${name}/${m.release}/${m.name}.ko`, mode: 0o644 })),
     scripts: { postinst: patchPostinst(name), prerm: patchPrerm(name) },
+    // The newest module's time: packaging the same modules again makes the same .deb.
+    epoch: Math.max(...(await Promise.all(modules.map(async (m) => (await stat(m.path)).mtimeMs / 1000)))),
   }, options.outputDir);
   return { path, name, version, modules, warnings };
 }

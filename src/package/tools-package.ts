@@ -4,6 +4,9 @@ import { buildDeb } from './build-deb.js';
 import { CTL_PATH, TARGET_DIR, TOOLS_PACKAGE, UNIT_PATH } from './layout.js';
 import { toolsPostinst, toolsPostrm } from './maintainer-scripts.js';
 
+/** Fixed timestamp of the tools package's entries (2026-12-01): one version, one .deb. */
+const TOOLS_EPOCH = 1_796_083_200;
+
 /**
  * tsbuild-patch-tools: the loader and the boot unit, one package that every patch package
  * depends on (two patch packages shipping the same files would conflict in dpkg).
@@ -33,5 +36,6 @@ export async function buildToolsPackage(outputDir: string, maintainer: string): 
       { from: { path: join(TARGET_DIR, 'tsbuild-patch.service') }, to: UNIT_PATH, mode: 0o644 },
     ],
     scripts: { postinst: toolsPostinst(), postrm: toolsPostrm() },
+    epoch: TOOLS_EPOCH,
   }, outputDir);
 }

@@ -83,7 +83,15 @@ export async function publishPackages(root: string, debs: readonly string[], sui
   try {
     for (const deb of debs) {
       options.log(`adding ${deb} to ${suite}`);
-      await reprepro(layout, ['includedeb', suite, deb]);
+      await reprepro(layout, ['includedeb', suite, deb]).catch((error: unknown) => {
+        if (error instanceof UserError && /can only be included again, if they are the same/.test(error.message)) {
+          throw new UserError(`${deb}: the repository already has this package and version with different contents`, {
+            hint: 'give the new build a new version (tsbuild-patch package --package-version)',
+            cause: error,
+          });
+        }
+        throw error;
+      });
     }
   } finally {
     await stopAgent(layout.gnupg);

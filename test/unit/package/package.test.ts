@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -54,6 +55,16 @@ describe('tsbuild-patch package', () => {
     expect(postinst).toContain('CTL=/usr/sbin/tsbuild-patch-ctl');
     expect(postinst).toContain('$CTL install --release "$release" "$ko"');
     expect(postinst).toContain('$CTL load "/var/lib/tsbuild-patch/$running/$(basename "$ko")"');
+  });
+
+  it('the same modules make the same .deb (so publishing it again is a no-op)', async () => {
+    const a = await fakeLivepatchModule(tmp.path, { name: 'livepatch-same-1', release: '6.1.0-57-amd64' });
+    const first = await buildPatchPackage({ modules: [a], version: '1', maintainer: MAINTAINER, outputDir: join(tmp.path, 'same-a') });
+    const second = await buildPatchPackage({ modules: [a], version: '1', maintainer: MAINTAINER, outputDir: join(tmp.path, 'same-b') });
+    expect(await readFile(second.path)).toEqual(await readFile(first.path));
+    const toolsA = await buildToolsPackage(join(tmp.path, 'same-a'), MAINTAINER);
+    const toolsB = await buildToolsPackage(join(tmp.path, 'same-b'), MAINTAINER);
+    expect(await readFile(toolsB)).toEqual(await readFile(toolsA));
   });
 
   it('refuses two modules for one release, and bad names and versions', async () => {

@@ -79,5 +79,10 @@ describe('tsbuild-patch publish / promote (reprepro)', () => {
     await expect(promotePackages(join(tmp.path, 'none'), [], 'testing', 'stable', { log: silentLogger })).rejects.toThrow(/not a tsbuild-patch repository/);
     await publishPackages(repo, [v1], 'testing', { log: silentLogger });
     await expect(promotePackages(repo, ['other'], 'testing', 'stable', { log: silentLogger })).rejects.toThrow(/not in testing: other/);
+    // The same file again is a no-op; another build with the same version is refused clearly.
+    await publishPackages(repo, [v1], 'testing', { log: silentLogger });
+    const rebuilt = await fakeLivepatchModule(tmp.path, { name: 'livepatch-fix-1b', release: '6.1.0-57-amd64' });
+    const other = (await buildPatchPackage({ modules: [rebuilt], name: 'livepatch-fix', version: '1', maintainer: 'T <t@example.org>', outputDir: join(tmp.path, 'other') })).path;
+    await expect(publishPackages(repo, [other], 'testing', { log: silentLogger })).rejects.toThrow(/already has this package and version with different contents/);
   });
 });
