@@ -3,44 +3,73 @@ import { dirname, join, posix } from 'node:path';
 
 /**
  * Which sources can include a header, found without building: every `#include` line of every
- * C source and header of the tree, resolved generously. An include "x/y.h" is taken to name
- * every file of the tree whose path ends in "/x/y.h" (whatever the include paths and the
- * #ifdefs around it), so the sources found for a header are always a superset of those the
- * compiler really makes depend on it; kbuild's dependency files then give the exact set.
+ * C source and header of the tree, and every `-include FILE` of its Makefiles, resolved
+ * generously. The sources found for a header are always a superset of those the compiler
+ * really makes depend on it (whatever the include paths and the #ifdefs); kbuild's dependency
+ * files then give the exact set.
  */
 export interface IncludeGraph {
   version: number;
-  /** Files of the tree (relative paths), indexed by the numbers below. */
+  /** C sources and headers of the tree (relative paths), indexed by the numbers below. */
   files: string[];
   /**
    * For each file, the includes it names, normalized, each prefixed by how it was written:
    * '"' for #include "x.h", '<' for #include <x.h>.
    */
   includes: string[][];
+  /**
+   * Headers that kbuild makes the compiler include before the source (`-include FILE` in a
+   * Makefile): for every C file under DIR ('' for all), as if it began with #include <FILE>.
+   */
+  forced: Array<{ dir: string; spec: string }>;
 }
 
-const GRAPH_VERSION = 2;
+const GRAPH_VERSION = 4;
+/** Top-level directories with no kernel code (user-space tools, documentation). */
 const SKIPPED_DIRS = new Set(['.git', 'Documentation', 'tools', 'debian']);
 const INCLUDE = /^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]/gm;
+const FORCED_INCLUDE = /-include[ \t]+(\S+\.h)\b/g;
+const isMakefile = (name: string) => name === 'Makefile' || name === 'Kbuild' || /^Makefile\.|\.mk$/.test(name);
 
-async function listSources(top: string): Promise<string[]> {
-  const out: string[] = [];
+async function listFiles(top: string): Promise<{ sources: string[]; makefiles: string[] }> {
+  const sources: string[] = [];
+  const makefiles: string[] = [];
   const walk = async (rel: string): Promise<void> => {
     const entries = await readdir(join(top, rel), { withFileTypes: true });
     await Promise.all(entries.map(async (entry) => {
       const path = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
-        if (!SKIPPED_DIRS.has(entry.name)) await walk(path);
-      } else if (entry.isFile() && /\.(c|h)$/.test(entry.name)) out.push(path);
+        if (rel !== '' || !SKIPPED_DIRS.has(entry.name)) await walk(path);
+      } else if (entry.isFile()) {
+        if (/\.(c|h)$/.test(entry.name)) sources.push(path);
+        else if (isMakefile(entry.name)) makefiles.push(path);
+      }
     }));
   };
   await walk('');
-  return out.sort();
+  return { sources: sources.sort(), makefiles: makefiles.sort() };
 }
 
-/** Read every #include of the tree's C sources and headers. */
+/** `-include FILE` of one Makefile: FILE as the compiler will look for it, and whom it applies to. */
+export function forcedIncludesOf(makefile: string, text: string): Array<{ dir: string; spec: string }> {
+  const found: Array<{ dir: string; spec: string }> = [];
+  const here = posix.dirname(makefile) === '.' ? '' : posix.dirname(makefile);
+  // The top Makefile and scripts/Makefile.* hold the flags of every object.
+  const dir = here === '' || here === 'scripts' ? '' : here;
+  for (const match of text.matchAll(FORCED_INCLUDE)) {
+    const raw = match[1]!;
+    let spec: string;
+    if (raw.startsWith('$(srctree)/')) spec = raw.slice('$(srctree)/'.length);
+    else if (/^\$\((src|obj)\)\//.test(raw)) spec = posix.join(here, raw.replace(/^\$\((src|obj)\)\//, ''));
+    else spec = raw.replace(/^.*\)\//, ''); // another variable: any file of that name may be meant
+    found.push({ dir, spec: '<' + posix.normalize(spec) });
+  }
+  return found;
+}
+
+/** Read every #include of the tree's C sources and headers, and every -include of its Makefiles. */
 export async function scanIncludes(top: string): Promise<IncludeGraph> {
-  const files = await listSources(top);
+  const { sources: files, makefiles } = await listFiles(top);
   const includes: string[][] = new Array(files.length);
   const batch = 256;
   for (let start = 0; start < files.length; start += batch) {
@@ -51,7 +80,12 @@ export async function scanIncludes(top: string): Promise<IncludeGraph> {
       includes[start + offset] = specs;
     }));
   }
-  return { version: GRAPH_VERSION, files, includes };
+  const forced: Array<{ dir: string; spec: string }> = [];
+  for (const makefile of makefiles) {
+    const text = await readFile(join(top, makefile), 'latin1');
+    if (text.includes('-include')) forced.push(...forcedIncludesOf(makefile, text));
+  }
+  return { version: GRAPH_VERSION, files, includes, forced };
 }
 
 /** The include graph of TOP, cached in CACHEFILE (the tree's sources never change in place). */
@@ -64,60 +98,87 @@ export async function includeGraph(top: string, cacheFile: string): Promise<Incl
   return graph;
 }
 
+/** The graph with every include resolved to the files it may name, both ways. */
+interface ResolvedGraph {
+  index: Map<string, number>;
+  /** File → files it may include (with the forced includes of a C file). */
+  forward: number[][];
+  /** File → files that may include it. */
+  reverse: number[][];
+}
+
+const resolvedGraphs = new WeakMap<IncludeGraph, ResolvedGraph>();
+
 /**
- * Whether an include of INCLUDER may name FILE. The compiler looks for #include "x.h" first in
- * the includer's own directory: when the tree has that file, it is the one. Otherwise (and for
+ * The files an include of INCLUDER may name. The compiler looks for #include "x.h" first in the
+ * includer's own directory: when the tree has that file, it is the one. Otherwise (and for
  * #include <x.h>) any -I path may hold it, so any file whose path ends in "/x.h" may be it.
  */
-function mayName(written: string, file: string, includer: string, files: ReadonlySet<string>): boolean {
+function resolveInclude(written: string, includer: string, index: ReadonlyMap<string, number>, byBase: ReadonlyMap<string, number[]>, files: readonly string[]): number[] {
   const spec = written.slice(1);
   if (written.startsWith('"')) {
-    const beside = posix.normalize(posix.join(posix.dirname(includer), spec));
-    if (files.has(beside)) return beside === file;
+    const beside = index.get(posix.normalize(posix.join(posix.dirname(includer), spec)));
+    if (beside !== undefined) return [beside];
   }
   const tail = spec.replace(/^(\.\.?\/)+/, '');
-  return file === tail || file.endsWith('/' + tail);
+  return (byBase.get(posix.basename(tail)) ?? []).filter((i) => files[i] === tail || files[i]!.endsWith('/' + tail));
 }
 
-const indexes = new WeakMap<IncludeGraph, { byBase: Map<string, number[]>; files: Set<string> }>();
-
-/** Includers indexed by the last component of what they include, to test few candidates. */
-function graphIndex(graph: IncludeGraph): { byBase: Map<string, number[]>; files: Set<string> } {
-  const known = indexes.get(graph);
+function resolve(graph: IncludeGraph): ResolvedGraph {
+  const known = resolvedGraphs.get(graph);
   if (known) return known;
+  const { files } = graph;
+  const index = new Map(files.map((f, i) => [f, i]));
   const byBase = new Map<string, number[]>();
-  graph.includes.forEach((specs, index) => {
-    for (const spec of specs) {
-      const base = posix.basename(spec.slice(1));
-      const list = byBase.get(base);
-      if (list) list.push(index);
-      else byBase.set(base, [index]);
-    }
+  files.forEach((file, i) => {
+    const base = posix.basename(file);
+    const list = byBase.get(base);
+    if (list) list.push(i);
+    else byBase.set(base, [i]);
   });
-  const index = { byBase, files: new Set(graph.files) };
-  indexes.set(graph, index);
-  return index;
+  const forward: number[][] = files.map((file, i) => {
+    const specs = [...graph.includes[i]!];
+    if (file.endsWith('.c')) for (const f of graph.forced) if (f.dir === '' || file.startsWith(f.dir + '/')) specs.push(f.spec);
+    return [...new Set(specs.flatMap((spec) => resolveInclude(spec, file, index, byBase, files)))];
+  });
+  const reverse: number[][] = files.map(() => []);
+  forward.forEach((targets, from) => {
+    for (const to of targets) reverse[to]!.push(from);
+  });
+  const resolved = { index, forward, reverse };
+  resolvedGraphs.set(graph, resolved);
+  return resolved;
+}
+
+function closure(start: number, edges: readonly number[][]): number[] {
+  const seen = new Uint8Array(edges.length);
+  const queue = [start];
+  seen[start] = 1;
+  for (let at = 0; at < queue.length; at++) {
+    for (const next of edges[queue[at]!]!) {
+      if (seen[next]) continue;
+      seen[next] = 1;
+      queue.push(next);
+    }
+  }
+  return queue;
 }
 
 /**
- * Every C source of the graph that may include HEADER, directly or through other headers
- * (and through .c files included by other .c files).
+ * Every C source of the graph that may include HEADER, directly, through other headers, through
+ * .c files included by other .c files, or through a Makefile's -include.
  */
 export function sourcesIncluding(graph: IncludeGraph, header: string): string[] {
-  const { byBase, files } = graphIndex(graph);
-  const seen = new Set<string>([header]);
-  const queue = [header];
-  const sources = new Set<string>();
-  while (queue.length > 0) {
-    const file = queue.pop()!;
-    if (file.endsWith('.c')) sources.add(file);
-    for (const index of byBase.get(posix.basename(file)) ?? []) {
-      const includer = graph.files[index]!;
-      if (seen.has(includer)) continue;
-      if (!graph.includes[index]!.some((spec) => mayName(spec, file, includer, files))) continue;
-      seen.add(includer);
-      queue.push(includer);
-    }
-  }
-  return [...sources].sort();
+  const resolved = resolve(graph);
+  const start = resolved.index.get(header);
+  if (start === undefined) return [];
+  return closure(start, resolved.reverse).map((i) => graph.files[i]!).filter((f) => f.endsWith('.c')).sort();
+}
+
+/** Every header (and included .c) that SOURCE may include: the same relation, the other way. */
+export function headersIncludedBy(graph: IncludeGraph, source: string): Set<string> {
+  const resolved = resolve(graph);
+  const start = resolved.index.get(source);
+  if (start === undefined) return new Set();
+  return new Set(closure(start, resolved.forward).map((i) => graph.files[i]!).filter((f) => f !== source));
 }

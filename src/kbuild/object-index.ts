@@ -24,14 +24,14 @@ export interface ObjectIndex {
 }
 
 /** Bump when what the index holds changes, so cached indexes are rebuilt. */
-export const INDEX_VERSION = 3;
+export const INDEX_VERSION = 5;
 
 /**
  * Objects that are never part of the running kernel's patchable code, although kbuild builds
  * them from C with .cmd files: host programs, the vDSO (user space), boot and real-mode code.
  * A header they include must not pull them into a patched build.
  */
-const NOT_KERNEL_CODE = [/^scripts\//, /^tools\//, /^usr\//, /^arch\/x86\/boot\//, /^arch\/x86\/realmode\//, /^arch\/x86\/entry\/vdso\//];
+const NOT_KERNEL_CODE = [/^scripts\//, /^tools\//, /^usr\//, /^arch\/x86\/boot\//, /^arch\/x86\/realmode\//, /^arch\/x86\/entry\/vdso\//, /^arch\/x86\/tools\//];
 
 /** Kernel module names use '_' where file names have '-'. */
 export const moduleNameOf = (file: string) => basename(file).replace(/\.(ko|mod|o)$/, '').replace(/-/g, '_');
@@ -76,6 +76,9 @@ export async function buildObjectIndex(tree: string, output: string): Promise<vo
   const headerIds = new Map<string, number>();
   const objects: ObjectInfo[] = [];
   for (const cmd of found.cmd) {
+    // Host tools built inside tools/ (objtool and its libraries) name their sources relative to
+    // their own output directories: never kernel code.
+    if (relative(tree, cmd).startsWith('tools/')) continue;
     const parsed = parseCmdFile(await readFile(cmd, 'utf8'));
     // X.mod.c is modpost's generated module metadata, built by the final module link step;
     // it is no patch target, yet it includes linux/module.h and so "depends" on most headers.

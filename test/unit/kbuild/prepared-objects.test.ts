@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseObjectCmd } from '../../../src/kbuild/prepared-objects.js';
 import { parseCompileUnitNames } from '../../../src/kernel-facts/compile-units.js';
-import { sourcesIncluding, type IncludeGraph } from '../../../src/kbuild/include-graph.js';
+import { forcedIncludesOf, headersIncludedBy, sourcesIncluding, type IncludeGraph } from '../../../src/kbuild/include-graph.js';
 
 describe('kbuild .cmd files of single objects', () => {
   const cmd = (flags: string) => `savedcmd_fs/binfmt_misc.o := gcc-12 -Wp,-MMD,fs/.binfmt_misc.o.d -nostdinc ${flags} -c -o fs/binfmt_misc.o fs/binfmt_misc.c
@@ -54,7 +54,8 @@ describe('DWARF compile unit names from readelf', () => {
 describe('sources that may include a header', () => {
   const graph: IncludeGraph = {
     files: ['fs/proc/fd.c', 'fs/proc/fd.h', 'fs/proc/base.c', 'fs/proc/internal.h', 'fs/other/fd.h', 'fs/other/x.c', 'kernel/a.c', 'kernel/inc.c', 'kernel/b.c'],
-    version: 2,
+    version: 3,
+    forced: [],
     includes: [
       ['"fd.h', '"internal.h'], // fs/proc/fd.c
       ['<linux/types.h'], // fs/proc/fd.h
@@ -76,5 +77,32 @@ describe('sources that may include a header', () => {
 
   it('finds nothing for a header nobody includes', () => {
     expect(sourcesIncluding(graph, 'include/linux/nothing.h')).toEqual([]);
+  });
+
+  it('gives the same relation both ways', () => {
+    for (const header of graph.files) {
+      for (const source of graph.files.filter((f) => f.endsWith('.c'))) {
+        expect(sourcesIncluding(graph, header).includes(source), `${header} <- ${source}`).toBe(header === source || headersIncludedBy(graph, source).has(header));
+      }
+    }
+  });
+
+  it('counts a Makefile -include as an include of every C file it applies to', () => {
+    const forced: IncludeGraph = {
+      ...graph,
+      files: [...graph.files, 'include/linux/kconfig.h', 'drivers/x/config.h', 'drivers/x/a.c', 'drivers/y/b.c'],
+      includes: [...graph.includes, [], [], [], []],
+      forced: [
+        ...forcedIncludesOf('Makefile', 'LINUXINCLUDE += -include $(srctree)/include/linux/kconfig.h'),
+        ...forcedIncludesOf('drivers/x/Makefile', 'ccflags-y += -include $(src)/config.h'),
+      ],
+    };
+    expect(forced.forced).toEqual([{ dir: '', spec: '<include/linux/kconfig.h' }, { dir: 'drivers/x', spec: '<drivers/x/config.h' }]);
+    expect(sourcesIncluding(forced, 'include/linux/kconfig.h')).toHaveLength(forced.files.filter((f) => f.endsWith('.c')).length);
+    expect(sourcesIncluding(forced, 'drivers/x/config.h')).toEqual(['drivers/x/a.c']);
+  });
+
+  it('applies the flags of scripts/Makefile.* to every object', () => {
+    expect(forcedIncludesOf('scripts/Makefile.lib', 'c_flags = -include $(srctree)/include/linux/compiler_types.h')).toEqual([{ dir: '', spec: '<include/linux/compiler_types.h' }]);
   });
 });
