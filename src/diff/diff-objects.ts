@@ -10,6 +10,7 @@ import { resolveEntrySizes, type EntrySizeInput, type EntrySizes } from './entry
 import { includeChangedFunctions, includeNewGlobals, includeStandardElements } from './include.js';
 import { loadObject } from './load.js';
 import {
+  duplicateCallbackRefusals,
   forceMarkerRefusals,
   includeCallbacks,
   markIgnoredFunctionsSame,
@@ -120,7 +121,7 @@ export function diffObjects(options: DiffOptions): DiffResult {
   result.changedFunctions = reported.changed;
   result.newFunctions = reported.added;
 
-  const problems = [...keyProblems, ...selectionProblems(patched)];
+  const problems = [...keyProblems, ...duplicateCallbackRefusals(result.callbacks), ...selectionProblems(patched)];
   if (problems.length > 0) {
     result.reasons.push(...problems);
     return result;

@@ -128,6 +128,26 @@ export function includeCallbacks(patched: DiffObject): Callback[] {
 }
 
 /**
+ * Refusals for two different callbacks of one hook in one object. A klp_object has one
+ * callback per hook, so one of them would silently never run; kpatch's macros make this a
+ * compile error (a fixed record name per hook), the marker records here have unique names.
+ */
+export function duplicateCallbackRefusals(callbacks: readonly Callback[]): string[] {
+  const byHook = new Map<CallbackHook, string[]>();
+  for (const { hook, function: name } of callbacks) {
+    const names = byHook.get(hook) ?? [];
+    if (!names.includes(name)) names.push(name);
+    byHook.set(hook, names);
+  }
+  return [...byHook]
+    .filter(([, names]) => names.length > 1)
+    .map(([hook, names]) =>
+      `${names.length} ${hook} callbacks in one object (${[...names].sort().join(', ')}): the livepatch core runs one callback per hook ` +
+      'for each patched object (vmlinux or a module); call the others from one of them',
+    );
+}
+
+/**
  * Refusals for force markers (kpatch's KPATCH_FORCE_UNSAFE), one per marked function.
  *
  * kpatch's macro does not relax any check of its differ: it asks kpatch's runtime to skip, for

@@ -59,6 +59,21 @@ KPATCH_IGNORE_SECTION(".text.debugging");
     expect(readelf(['-S', '-W', out])).not.toContain('.kpatch.ignore');
   });
 
+  it('refuses two callbacks of one hook in one object, which the livepatch core could not both run', async () => {
+    const patched = `#include "kpatch-macros.h"
+${BASE.replace('helper(x) + 1', 'helper(x) + 100')}
+static int first(patch_object *obj) { return helper(1); }
+static int second(patch_object *obj) { return helper(2); }
+static void after(patch_object *obj) { helper(3); }
+KPATCH_PRE_PATCH_CALLBACK(first);
+KPATCH_PRE_PATCH_CALLBACK(second);
+KPATCH_POST_PATCH_CALLBACK(after);
+`;
+    const result = await diffSources(workdir, 'kpatch-two-pre', BASE, patched);
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons).toEqual([expect.stringMatching(/^2 pre_patch callbacks in one object \(first, second\): the livepatch core runs one/)]);
+  });
+
   it('refuses a callback of the wrong type at compile time', async () => {
     const source = `#include "kpatch-macros.h"
 static void wrong(patch_object *obj) { }
