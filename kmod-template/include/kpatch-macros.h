@@ -29,9 +29,14 @@
 #include <linux/printk.h>
 #include <linux/livepatch.h>
 #include <linux/static_call_types.h>
+/* Not needed here; kpatch's header includes them, and patches may rely on that. */
+#include <linux/jiffies.h>
+#include <linux/version.h>
 
 /* kpatch callbacks receive a patch_object; under the kernel's livepatch core, a klp_object. */
 typedef struct klp_object patch_object;
+/* kpatch's header says so when the callbacks are the livepatch core's: always, here. */
+#define HAS_LIVEPATCH_CALLBACKS
 
 typedef int (*kpatch_pre_patch_call_t)(patch_object *obj);
 typedef void (*kpatch_post_patch_call_t)(patch_object *obj);
