@@ -3,13 +3,16 @@ import { CTL_PATH, PACKAGE_ROOT, STORE, UNIT_NAME } from './layout.js';
 /**
  * Maintainer scripts of a patch package. The modules ship in PACKAGE_ROOT/<package>/<release>/;
  * the scripts hand them to tsbuild-patch-ctl, which keeps the per-release store that
- * tsbuild-patch.service loads at boot.
+ * tsbuild-patch.service loads at boot. A manifest (STORE/.packages/<package>: release/name
+ * lines) records what the installed version put in the store.
  *
  * - postinst configure: install every release's module into the store (vermagic checked),
- *   then load the running release's module (not inside a chroot). Its atomic replace takes
- *   over from the previous version, whose module the loader then removes.
- * - prerm upgrade: take the old modules out of the store only; the patch stays loaded until
- *   the new version's postinst replaces it.
+ *   take the previous version's entries that this version does not have out of the store
+ *   (so a reboot at any point loads one version), then load the running release's module (not
+ *   inside a chroot). Its atomic replace takes over from the previous version, whose module
+ *   the loader then removes.
+ * - prerm upgrade: nothing; the old patch stays loaded and in the store until the new
+ *   version's postinst replaces it.
  * - prerm remove: unload the running release's module (a failure stops the removal, so the
  *   package state stays true to what is loaded), then take every module out of the store.
  */
@@ -18,16 +21,28 @@ export function patchPostinst(pkg: string): string {
 set -e
 PKGDIR=${PACKAGE_ROOT}/${pkg}
 CTL=${CTL_PATH}
+MANIFEST=${STORE}/.packages/${pkg}
 case "$1" in
   configure)
     running=$(uname -r)
+    new=""
     for dir in "$PKGDIR"/*/; do
       [ -d "$dir" ] || continue
       release=$(basename "$dir")
       for ko in "$dir"*.ko; do
-        if [ -f "$ko" ]; then $CTL install --release "$release" "$ko" || exit 1; fi
+        [ -f "$ko" ] || continue
+        $CTL install --release "$release" "$ko" || exit 1
+        new="$new $release/$(basename "$ko" .ko)"
       done
     done
+    if [ -f "$MANIFEST" ]; then
+      while read -r entry; do
+        case " $new " in *" $entry "*) continue ;; esac
+        if [ -f "${STORE}/$entry.ko" ]; then $CTL uninstall --release "\${entry%%/*}" "\${entry#*/}" || true; fi
+      done < "$MANIFEST"
+    fi
+    mkdir -p "$(dirname "$MANIFEST")"
+    printf '%s\\n' $new > "$MANIFEST"
     if [ ! -d "$PKGDIR/$running" ]; then
       echo "${pkg}: no module for the running kernel $running; installed for: $(ls "$PKGDIR" | tr '\\n' ' ')"
     elif ischroot 2>/dev/null; then
@@ -50,6 +65,7 @@ export function patchPrerm(pkg: string): string {
 set -e
 PKGDIR=${PACKAGE_ROOT}/${pkg}
 CTL=${CTL_PATH}
+MANIFEST=${STORE}/.packages/${pkg}
 running=$(uname -r)
 each_module() {
   for dir in "$PKGDIR"/*/; do
@@ -68,12 +84,10 @@ unload() {
   if [ "$1" = "$running" ] && [ -d "/sys/module/$2" ]; then $CTL unload "$2"; fi
 }
 case "$1" in
-  upgrade)
-    each_module forget
-    ;;
   remove|deconfigure)
     each_module unload
     each_module forget
+    rm -f "$MANIFEST"
     ;;
 esac
 exit 0

@@ -17,6 +17,10 @@ const OTHER = '6.1.0-50-amd64';
 const EXAMPLE = fileURLToPath(new URL('../../../examples/cmdline-string.patch', import.meta.url));
 const MAINTAINER = 'tsbuild-patch tests <tests@localhost>';
 const log = (line: string) => process.stderr.write(`  [deploy] ${line}\n`);
+/** TSBP_DEPLOY_VERBOSE=1: show what apt printed in the guest. */
+const verbose = (label: string, text: string | undefined) => {
+  if (process.env['TSBP_DEPLOY_VERBOSE']) log(`${label}:\n${text ?? '(nothing)'}`);
+};
 
 let work: { path: string; cleanup: () => Promise<void> };
 beforeAll(async () => { work = await dir({ prefix: 'tsbp-deploy-', unsafeCleanup: true }); });
@@ -77,6 +81,7 @@ describe(`deploy: a patch package from a signed repository on Debian 12 with sys
     expect(one['update'], one['update_log']).toBe('0');
     expect(one['install'], one['install_log']).toBe('0');
     log(`apt-get install took ${one['install_seconds']} s in the guest`);
+    verbose('apt-get install', one['install_log']);
     expect(one['install_log']).toContain('livepatch_cmdline_1: loaded, transition complete');
     expect(one['installed_cmdline']).toBe(PATCHED_1);
     expect(one['installed_patches']).toBe('livepatch_cmdline_1 ');
@@ -84,6 +89,7 @@ describe(`deploy: a patch package from a signed repository on Debian 12 with sys
     expect(one['installed_list']).toContain('livepatch_cmdline_1 [enabled]\n    vmlinux: cmdline_proc_show');
     expect(one['installed_list']).toContain(`Installed patches:\n  ${OTHER}: livepatch_cmdline_1\n  ${KERNEL} (running): livepatch_cmdline_1`);
     expect(one['installed_package']).toBe('1 ii ');
+    expect(one['installed_manifest']).toBe(`${OTHER}/livepatch_cmdline_1 ${KERNEL}/livepatch_cmdline_1 `);
     expect(one['tools']).toBe('0.1.0 ii ');
     expect(one['unit_enabled']).toBe('enabled');
     // The other release's module waits in its own store; the loader refuses it on this kernel.
@@ -111,18 +117,32 @@ describe(`deploy: a patch package from a signed repository on Debian 12 with sys
     const three = third.values;
     expect(three['upgrade'], three['upgrade_log']).toBe('0');
     log(`apt-get upgrade took ${three['upgrade_seconds']} s, apt-get remove ${three['remove_seconds']} s in the guest`);
-    expect(three['upgrade_log']).toContain('livepatch_cmdline_1: replaced by livepatch_cmdline_2, module removed');
+    verbose('apt-get upgrade', three['upgrade_log']);
+    verbose('apt-get remove', three['remove_log']);
+    verbose('list after the upgrade', three['upgraded_list']);
+    // The new version goes into the store before the old one leaves it, then replaces it live.
+    const steps = [
+      `livepatch_cmdline_2: installed for ${KERNEL}`,
+      `livepatch_cmdline_1: uninstalled for ${KERNEL}`,
+      'livepatch_cmdline_2: loaded, transition complete',
+      'livepatch_cmdline_1: replaced by livepatch_cmdline_2, module removed',
+    ];
+    const at = steps.map((step) => three['upgrade_log']!.indexOf(step));
+    expect(at.every((i) => i >= 0), three['upgrade_log']).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
     expect(three['upgraded_cmdline']).toBe(PATCHED_2);
     expect(three['upgraded_patches']).toBe('livepatch_cmdline_2 ');
     expect(three['upgraded_modules']).toBe('livepatch_cmdline_2 ');
     expect(three['upgraded_store']).toBe(`./${OTHER}/livepatch_cmdline_2.ko ./${KERNEL}/livepatch_cmdline_2.ko `);
     expect(three['upgraded_package']).toBe('2 ii ');
+    expect(three['upgraded_manifest']).toBe(`${OTHER}/livepatch_cmdline_2 ${KERNEL}/livepatch_cmdline_2 `);
     expect(three['remove'], three['remove_log']).toBe('0');
     expect(three['remove_log']).toContain('livepatch_cmdline_2: module removed');
     expect(three['removed_cmdline']).toBe(KERNEL_CMDLINE);
     expect(three['removed_patches']).toBe('');
     expect(three['removed_modules']).toBe('');
     expect(three['removed_store']).toBe('');
+    expect(three['removed_manifest']).toBe('');
     expect(three['removed_package']).not.toMatch(/ii/);
 
     // Boot 4: nothing is loaded at boot any more.

@@ -27,6 +27,7 @@ report ${prefix}_cmdline "$(cat /proc/cmdline)"
 report ${prefix}_patches "$(ls /sys/kernel/livepatch 2>/dev/null | sort | tr '\\n' ' ')"
 report ${prefix}_modules "$(ls -d /sys/module/livepatch_* 2>/dev/null | xargs -r -n1 basename | sort | tr '\\n' ' ')"
 report ${prefix}_store "$(cd /var/lib/tsbuild-patch 2>/dev/null && find . -name '*.ko' | sort | tr '\\n' ' ')"
+report ${prefix}_manifest "$(cat /var/lib/tsbuild-patch/.packages/livepatch-cmdline 2>/dev/null | tr '\\n' ' ')"
 report ${prefix}_list "$(tsbuild-patch-ctl list 2>&1)"
 report ${prefix}_package "$(dpkg-query -W -f='\${Version} \${db:Status-Abbrev}' livepatch-cmdline 2>/dev/null)"
 `;
