@@ -1,4 +1,4 @@
-import { copyFile, mkdir } from 'node:fs/promises';
+import { access, copyFile, mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { onInterrupt } from '../util/interrupt.js';
@@ -36,6 +36,23 @@ export interface PatchedBuildOptions {
 const cmdFileOf = (objectPath: string) => join(dirname(objectPath), `.${basename(objectPath)}.cmd`);
 
 /**
+ * An original object the cached tree should hold but does not (a run stopped while make was
+ * rebuilding it, or a file removed by hand): build it again from the pristine sources.
+ */
+async function rebuildMissingOriginals(tree: WorkTree, objects: readonly ObjectInfo[], log: (message: string) => void): Promise<void> {
+  const missing: string[] = [];
+  for (const object of objects) {
+    if (!(await access(join(tree.dir, object.path)).then(() => true, () => false))) missing.push(object.path);
+  }
+  if (missing.length === 0) return;
+  log(`the cached tree lacks the original ${missing.join(' ')} (an interrupted run?): rebuilding it`);
+  await runMake({
+    tree: tree.dir, targets: missing, jobs: 2, logFile: join(tree.entry, 'objects.log'), runner: tree.runner,
+    vars: tree.vars, what: 'rebuilding original objects',
+  });
+}
+
+/**
  * Apply the patches to the work tree, rebuild only the objects they affect, copy those objects
  * out, and put the tree back exactly as it was (sources, objects, .cmd files and times), also
  * on failure and on Ctrl-C, so the cached original build stays valid.
@@ -47,6 +64,7 @@ export async function buildPatched(options: PatchedBuildOptions): Promise<Patche
     const changed = patches.flatMap((p) => p.files.filter((f) => !f.deleted).map((f) => f.path));
     // With the tree pristine: which objects the patches affect, their originals built.
     const { objects, unbuilt } = await tree.locate(changed, log);
+    await rebuildMissingOriginals(tree, objects, log);
     const journal = await TreeJournal.begin(tree.entry, log);
     const unregister = onInterrupt(() => journal.restore());
     try {

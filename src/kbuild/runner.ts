@@ -1,4 +1,5 @@
 import { execa, type Options, type ResultPromise } from 'execa';
+import { onInterrupt } from '../util/interrupt.js';
 
 /**
  * Where build commands run: on the host, or inside a build container with the cache and the
@@ -23,11 +24,19 @@ export interface RunnerExecOptions {
   mounts?: readonly string[];
 }
 
+/** How long a stopped command's process group may take to end before it is killed. */
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * Commands run in a process group of their own: when this process is interrupted (Ctrl-C, or a
+ * `kill` aimed at it alone), the whole group (make and every compiler under it) is stopped and
+ * waited for before any other cleanup, so nothing writes into a tree after it was restored.
+ */
 export const hostRunner: Runner = {
   kind: 'host',
   description: 'host',
   exec(file, args, options) {
-    return execa(file, args, {
+    const child = execa(file, args, {
       ...(options.cwd ? { cwd: options.cwd } : {}),
       env: options.env,
       extendEnv: true,
@@ -35,6 +44,28 @@ export const hostRunner: Runner = {
       stdin: 'ignore',
       all: options.all ?? true,
       buffer: false,
-    }) as unknown as ResultPromise<Options>;
+      detached: true,
+    });
+    const unregister = onInterrupt(() => stopGroup(child));
+    child.once('exit', () => unregister());
+    return child as unknown as ResultPromise<Options>;
   },
 };
+
+async function stopGroup(child: ResultPromise<Options>): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined || child.exitCode !== null) return;
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  signalGroup('SIGTERM');
+  const timer = setTimeout(() => signalGroup('SIGKILL'), STOP_GRACE_MS);
+  await child.catch(() => undefined);
+  clearTimeout(timer);
+  // make has exited; a compiler it started may still be finishing in the group.
+  signalGroup('SIGKILL');
+}

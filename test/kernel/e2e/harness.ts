@@ -19,7 +19,7 @@ export interface Built {
 }
 
 /** Run the whole pipeline on test/patches/NAME.patch, or a path, (or several) against the test kernel. */
-export async function buildLivepatch(names: string | string[], options: { name?: string; replace?: boolean; runner?: Runner; kernel?: string } = {}): Promise<Built> {
+export async function buildLivepatch(names: string | string[], options: { name?: string; replace?: boolean; runner?: Runner; kernel?: string; log?: (line: string) => void } = {}): Promise<Built> {
   const list = Array.isArray(names) ? names : [names];
   const name = options.name ?? `livepatch-${list[0]!.split('/').pop()!.replace(/\.patch$/, '')}`;
   const started = performance.now();
@@ -31,7 +31,10 @@ export async function buildLivepatch(names: string | string[], options: { name?:
     output: join(outputs.name, `${name}.ko`),
     replace: options.replace ?? true,
     keepTmp: false,
-    log: (line) => process.stderr.write(`  [${name}] ${line}\n`),
+    log: (line) => {
+      options.log?.(line);
+      process.stderr.write(`  [${name}] ${line}\n`);
+    },
   });
   const seconds = (performance.now() - started) / 1000;
   process.stderr.write(`  [${name}] built in ${seconds.toFixed(1)} s\n`);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { access, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir as tmpDir } from 'tmp-promise';
@@ -28,17 +28,17 @@ async function snapshot(tree: string, files: string[]): Promise<Record<string, s
 const WATCHED = [
   'fs/proc/version.c', 'fs/proc/version.o', 'fs/proc/.version.o.cmd',
   'fs/proc/loadavg.c', 'fs/proc/loadavg.o', 'fs/proc/.loadavg.o.cmd',
-  'include/linux/livepatch_helpers.h', 'include/kpatch-macros.h',
+  'include/linux/livepatch_helpers.h', 'include/kpatch-macros.h', 'include/kpatch-syscall.h',
 ];
 
 /** Run the CLI on a two-file patch and send SIGNAL once it is rebuilding the patched objects. */
-async function interruptDuringPatchedBuild(signal: NodeJS.Signals) {
-  const child = execa('node', [join(REPO, 'bin/tsbuild-patch.js'), join(PATCHES, 'two-files.patch'), '-o', `/tmp/tsbp-${signal}.ko`], { reject: false, all: true });
+async function interruptDuringPatchedBuild(signal: NodeJS.Signals, extra: string[] = [], delayMs = 0) {
+  const child = execa('node', [join(REPO, 'bin/tsbuild-patch.js'), join(PATCHES, 'two-files.patch'), '-o', `/tmp/tsbp-${signal}.ko`, ...extra], { reject: false, all: true });
   let sent = false;
   child.all?.on('data', (chunk: Buffer) => {
     if (!sent && chunk.toString().includes('patched build:')) {
       sent = true;
-      child.kill(signal);
+      setTimeout(() => child.kill(signal), delayMs);
     }
   });
   return { result: await child, sent };
@@ -103,6 +103,34 @@ describe('the work tree is never left modified', () => {
     expect(result.exitCode).toBe(130);
     expect(String(result.all)).toMatch(/SIGINT: cleaning up before exiting/);
     expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
+  });
+
+  it.each(['none', 'podman'])('stops the build (--container %s) before restoring when the tool alone gets SIGTERM', async (container) => {
+    const tree = await workTree();
+    const before = await snapshot(tree.dir, WATCHED);
+    // Sent while the compiler runs (make's own kbuild steps take about a second before it).
+    const { result, sent } = await interruptDuringPatchedBuild('SIGTERM', ['--container', container], 1500);
+    expect(sent).toBe(true);
+    expect(result.exitCode).toBe(143);
+    expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
+    // Nothing of the stopped build may still be running and write into the restored tree.
+    await new Promise((resolve) => setTimeout(resolve, 8000));
+    expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
+    const next = await buildLivepatch('two-files', { name: 'livepatch-after-sigterm' });
+    expect(next.report.objects.map((o) => o.object).sort()).toEqual(['fs/proc/loadavg.o', 'fs/proc/version.o']);
+  });
+
+  it('rebuilds an original object missing from the cached tree, with a message', async () => {
+    const tree = await workTree();
+    const before = await snapshot(tree.dir, WATCHED);
+    await rm(join(tree.dir, 'fs/proc/version.o'));
+    const lines: string[] = [];
+    const { report } = await buildLivepatch('proc-version-string', { name: 'livepatch-missing-original', log: (line) => lines.push(line) });
+    expect(report.objects[0]?.changedFunctions).toEqual(['version_proc_show']);
+    expect(lines.join('\n')).toMatch(/lacks the original fs\/proc\/version\.o .*rebuilding it/);
+    const after = await snapshot(tree.dir, WATCHED);
+    // Rebuilt from the same sources: the same bytes (a new mtime).
+    expect(after['fs/proc/version.o']!.split(' ')[0]).toBe(before['fs/proc/version.o']!.split(' ')[0]);
   });
 
   it('repairs the tree at the next start after a run was killed outright', async () => {
