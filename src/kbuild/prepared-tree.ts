@@ -4,6 +4,7 @@ import { readElf } from '../elf/index.js';
 import type { TargetKernel } from '../kernels/target-kernel.js';
 import { cacheRoot } from '../util/cache.js';
 import { UserError } from '../util/errors.js';
+import { checkKernelConfig } from '../kernels/config-policy.js';
 import { sha256 } from '../util/hash.js';
 import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';
@@ -86,6 +87,7 @@ export async function preparePreparedTree(options: { target: TargetKernel; runne
       await copyFile(target.config, join(dir, '.config'));
       await runMake({ tree: dir, targets: ['olddefconfig'], logFile, what: 'configuring the tree', runner, vars });
       await checkConfigMatches(target.config, join(dir, '.config'));
+      checkKernelConfig(await readFile(join(dir, '.config'), 'utf8'), 'build');
     });
     await onceMarked(entry, 'prepared', async () => {
       log(`preparing the tree for ${kernelRelease} (make prepare modules_prepare, -j${options.jobs}; log: ${logFile})`);

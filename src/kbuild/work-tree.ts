@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { cacheRoot } from '../util/cache.js';
 import { UserError } from '../util/errors.js';
+import { checkKernelConfig } from '../kernels/config-policy.js';
 import { sha256 } from '../util/hash.js';
 import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';
@@ -134,6 +135,7 @@ export async function prepareWorkTree(options: WorkTreeOptions): Promise<WorkTre
       await copyFile(target.config, join(dir, '.config'));
       await runMake({ tree: dir, targets: ['olddefconfig'], logFile, what: 'configuring the work tree', runner });
       await checkConfigMatches(target.config, join(dir, '.config'));
+      checkKernelConfig(await readFile(join(dir, '.config'), 'utf8'), 'build');
     });
     await onceMarked(entry, 'built', async () => {
       const jobs = options.jobs ?? availableParallelism();

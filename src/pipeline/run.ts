@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dir as tmpDir } from 'tmp-promise';
@@ -7,6 +7,7 @@ import { readPatch } from '../patches/patch-file.js';
 import { checkPatchPaths } from '../patches/patch-policy.js';
 import type { Runner } from '../kbuild/runner.js';
 import { resolveTarget, type TargetOptions } from '../kernels/target-kernel.js';
+import { checkKernelConfig } from '../kernels/config-policy.js';
 import { treeForTarget } from '../kbuild/tree-for-target.js';
 import { entrySizesFromFacts } from '../diff/entry-sizes.js';
 import { entrySizesFromKernel } from '../kernel-facts/entry-sizes.js';
@@ -67,7 +68,11 @@ export async function runPipeline(options: PipelineOptions): Promise<RunReport> 
     return parsed;
   });
   const name = checkModuleName(options.name ?? defaultModuleName(options.patches[0]!));
-  const target = await stages.run('target-kernel', () => resolveTarget(options.target, log));
+  const target = await stages.run('target-kernel', async () => {
+    const resolved = await resolveTarget(options.target, log);
+    checkKernelConfig(await readFile(resolved.config, 'utf8'), 'running kernel');
+    return resolved;
+  });
   const tree = await stages.run('original-build', () => treeForTarget({ target, runner: options.runner, log, jobs }));
 
   const scratch = await tmpDir({ unsafeCleanup: true, prefix: 'tsbp-run-' });
