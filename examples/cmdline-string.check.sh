@@ -1,5 +1,6 @@
 # Guest script for `--vm-test --vm-script`: show /proc/cmdline before, during and after the livepatch.
 set -e
+echo "kernel:  $(uname -r)"
 echo "before:  $(cat /proc/cmdline)"
 insmod ./livepatch-cmdline-string.ko
 klp_wait livepatch_cmdline_string
