@@ -102,9 +102,27 @@ describe('tsbuild-patch-ctl load', () => {
     await blockingTask(77, 'sleeper', 0);
     const load = await ctl(['load', '--timeout', '1', '--signal', ko], { FAKE_TRANSITION: '1', FAKE_UNBLOCK: 'signal' });
     expect(load.code).toBe(0);
-    expect(load.stdout).toContain('sending the livepatch signal');
+    expect(load.stdout).toContain('sent the livepatch signal to the blocking tasks');
     expect((await readFile(klp('livepatch_sig', 'signal'), 'utf8')).trim()).toBe('1');
     expect((await readFile(klp('livepatch_sig', 'force'), 'utf8')).trim()).toBe('0');
+  });
+
+  it('--signal on a kernel that signals by itself (no signal attribute, 5.1 and later) waits for the kernel to do it', async () => {
+    const ko = await fakeModule('livepatch-auto');
+    await blockingTask(78, 'sleeper', 0);
+    const env = { FAKE_TRANSITION: '1', FAKE_NO_SIGNAL: '1', FAKE_UNBLOCK: 'auto:2', TSBP_KERNEL_SIGNAL_AFTER: '2' };
+    const load = await ctl(['load', '--timeout', '1', '--signal', ko], env);
+    expect(load.code, load.stderr).toBe(0);
+    expect(load.stdout).toContain('this kernel sends the livepatch signal to the blocking tasks itself after 2 s of a stalled transition; waiting up to 3 s more');
+    expect(load.stdout).toContain('livepatch_auto: loaded, transition complete');
+    expect((await ctl(['signal', 'livepatch-auto'])).stdout).toContain('no transition in progress');
+  });
+
+  it('without --signal on such a kernel, the hint says the kernel signals after 15 s', async () => {
+    const ko = await fakeModule('livepatch-hint');
+    const load = await ctl(['load', '--timeout', '1', ko], { FAKE_TRANSITION: '1', FAKE_NO_SIGNAL: '1' });
+    expect(load.code).toBe(3);
+    expect(load.stderr).toContain('retry with --signal (or a --timeout above 15 s): the kernel sends the blocking tasks the livepatch signal after 15 s');
   });
 
   it('--force forces a transition only when asked', async () => {
