@@ -9,7 +9,8 @@ import { DEFAULT_ROOTFS, systemRootfs } from './rootfs.js';
 
 /**
  * A Debian 12 system with systemd on a distribution kernel RELEASE: the kernel's packages come
- * from the kernel cache (distroTarget), the root disk is debootstrapped once and cached.
+ * from the kernel cache (distroTarget), the root disk is debootstrapped once and cached; the
+ * initramfs and the PVH kernel are made once beside it (the entry's key covers their inputs).
  */
 export async function debianSystemImage(release: string, log: Logger): Promise<SystemImage> {
   const target = await distroTarget(release, log);
@@ -19,8 +20,9 @@ export async function debianSystemImage(release: string, log: Logger): Promise<S
   const initrd = join(entry, 'initrd.img');
   if (!(await stat(initrd).catch(() => undefined))) {
     await mkdir(entry, { recursive: true });
-    await writeFile(`${initrd}.partial`, await rootDiskInitramfs(target.modulesDir));
-    await rename(`${initrd}.partial`, initrd);
+    const partial = `${initrd}.${process.pid}.partial`;
+    await writeFile(partial, await rootDiskInitramfs(target.modulesDir));
+    await rename(partial, initrd);
   }
   const kernel = await extractPvhKernel(target.vmlinuz, join(entry, 'vmlinux.pvh'));
   return { release, kernel, initrd, disk };

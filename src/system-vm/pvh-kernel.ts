@@ -15,7 +15,7 @@ export async function extractPvhKernel(vmlinuz: string, output: string): Promise
   const image = await readFile(vmlinuz);
   const at = image.indexOf(XZ_MAGIC);
   if (at < 0) throw new UserError(`${vmlinuz}: no xz payload found (only xz-compressed kernels are supported here)`);
-  const partial = `${output}.partial`;
+  const partial = `${output}.${process.pid}.partial`;
   await execa('xz', ['-dc', '--single-stream'], { input: image.subarray(at), stdout: { file: partial }, encoding: 'buffer' });
   const handle = await open(partial, 'r');
   const head = Buffer.alloc(4);

@@ -7,7 +7,7 @@ import { sha256 } from '../util/hash.js';
 import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';
 import { onceMarked } from '../util/stage-marker.js';
-import { DRIVER_PATH, DRIVER_SCRIPT, DRIVER_SERVICE, DRIVER_UNIT, FSTAB, MASKED_UNITS } from './guest-files.js';
+import { DRIVER_PATH, DRIVER_SCRIPT, DRIVER_SERVICE, DRIVER_UNIT, FSTAB, INITRAMFS_INIT, MASKED_UNITS, ROOT_DISK_MODULES } from './guest-files.js';
 
 /** What the root file system is made from; every field is part of the cache key. */
 export interface RootfsRecipe {
@@ -31,7 +31,7 @@ export const DEFAULT_ROOTFS: Omit<RootfsRecipe, 'release' | 'modulesDir'> = {
 const RECIPE_VERSION = 1;
 
 export function rootfsKey(recipe: RootfsRecipe): string {
-  return sha256(JSON.stringify({ v: RECIPE_VERSION, recipe, files: [FSTAB, DRIVER_SCRIPT, DRIVER_SERVICE, MASKED_UNITS] })).slice(0, 20);
+  return sha256(JSON.stringify({ v: RECIPE_VERSION, recipe, files: [FSTAB, DRIVER_SCRIPT, DRIVER_SERVICE, MASKED_UNITS, INITRAMFS_INIT, ROOT_DISK_MODULES] })).slice(0, 20);
 }
 
 /**
