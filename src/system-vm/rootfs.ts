@@ -65,6 +65,8 @@ export async function systemRootfs(recipe: RootfsRecipe, log: Logger): Promise<s
     await rm(disk, { force: true });
     await execa('mkfs.ext4', ['-q', '-F', '-d', tree, '-L', 'root', disk, `${recipe.sizeGiB}G`]);
     await writeFile(join(entry, 'disk.ok'), new Date().toISOString() + '\n');
+    // The tree is in the image now; keeping it would double the entry's size.
+    await rm(tree, { recursive: true, force: true });
     return disk;
   });
 }
