@@ -73,6 +73,10 @@ export async function runPipeline(options: PipelineOptions): Promise<RunReport> 
     checkKernelConfig(await readFile(resolved.config, 'utf8'), 'running kernel');
     return resolved;
   });
+  // The running kernel's special-section entry sizes (pahole over its DWARF, cached by build-id)
+  // are measured while the tree is prepared and the objects are built.
+  const kernelFacts = entrySizesFromKernel(target.vmlinux, log);
+  kernelFacts.catch(() => undefined); // awaited (and reported) by the diff stage
   const tree = await stages.run('original-build', () => treeForTarget({ target, runner: options.runner, log, jobs }));
 
   const scratch = await tmpDir({ unsafeCleanup: true, prefix: 'tsbp-run-' });
@@ -83,7 +87,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunReport> 
     warnings.push(...built.warnings);
 
     const diffs = await stages.run('diff', async () => {
-      const entrySizes = entrySizesFromFacts(await entrySizesFromKernel(target.vmlinux, log));
+      const entrySizes = entrySizesFromFacts(await kernelFacts);
       const parents = new Map<string, Promise<string>>();
       const parentOf = (pair: { object: { target: string } }) => {
         const t = pair.object.target;
