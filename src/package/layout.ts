@@ -12,3 +12,6 @@ export const TOOLS_PACKAGE = 'tsbuild-patch-tools';
 
 /** target/ at the top of the tool's own package (the loader and the unit). */
 export const TARGET_DIR = fileURLToPath(new URL('../../target/', import.meta.url));
+
+/** The control field where a patch package lists its modules' names (publish checks it). */
+export const MODULES_FIELD = 'X-Livepatch-Modules';

@@ -3,7 +3,7 @@ import { TOOL_VERSION } from '../pipeline/run.js';
 import { UserError } from '../util/errors.js';
 import { buildDeb } from './build-deb.js';
 import { checkPackageName, checkVersion, packageNameFromModule } from './debian-names.js';
-import { PACKAGE_ROOT, TOOLS_PACKAGE } from './layout.js';
+import { MODULES_FIELD, PACKAGE_ROOT, TOOLS_PACKAGE } from './layout.js';
 import { patchPostinst, patchPrerm } from './maintainer-scripts.js';
 import { readLivepatchModule, type LivepatchModuleFacts } from './module-facts.js';
 
@@ -72,7 +72,7 @@ export async function buildPatchPackage(options: PatchPackageOptions): Promise<P
       depends: [`${TOOLS_PACKAGE} (>= ${TOOL_VERSION})`, 'kmod'],
       section: 'kernel',
       priority: 'optional',
-      extra: { 'X-Kernel-Releases': releases.join(' '), 'X-Livepatch-Functions': functions.join(' ') },
+      extra: { 'X-Kernel-Releases': releases.join(' '), [MODULES_FIELD]: [...new Set(modules.map((m) => m.name))].join(' '), 'X-Livepatch-Functions': functions.join(' ') },
       synopsis: summary,
       description: [
         [`Livepatch modules built by tsbuild-patch from: ${patches.length > 0 ? patches.join(', ') : '(patch names not recorded)'}.`],

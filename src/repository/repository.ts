@@ -5,6 +5,7 @@ import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { ensureSigningKey, exportPublicKey, stopAgent } from './gpg-key.js';
 import { COMPONENT, repositoryLayout, SUITES, type RepositoryLayout } from './layout.js';
+import { checkModuleNamesAgainstPublished } from './module-names.js';
 import { renderDistributions, renderOptions } from './reprepro-config.js';
 
 export interface RepositoryOptions {
@@ -82,6 +83,7 @@ export async function publishPackages(root: string, debs: readonly string[], sui
   const layout = await openRepository(root, options);
   try {
     for (const deb of debs) {
+      await checkModuleNamesAgainstPublished(layout.public, deb);
       options.log(`adding ${deb} to ${suite}`);
       await reprepro(layout, ['includedeb', suite, deb]).catch((error: unknown) => {
         if (error instanceof UserError && /can only be included again, if they are the same/.test(error.message)) {

@@ -33,6 +33,7 @@ describe('tsbuild-patch package', () => {
     expect(await field(built.path, 'Depends')).toBe('tsbuild-patch-tools (>= 0.1.0), kmod');
     expect(await field(built.path, 'X-Kernel-Releases')).toBe('6.1.0-50-amd64 6.1.0-57-amd64');
     expect(await field(built.path, 'X-Livepatch-Functions')).toBe('cmdline_proc_show bm_status_read');
+    expect(await field(built.path, 'X-Livepatch-Modules')).toBe('livepatch_fix_2');
     const description = await field(built.path, 'Description');
     expect(description.split('\n')[0]).toBe('livepatch fix.patch for Linux 6.1.0-50-amd64, 6.1.0-57-amd64');
     expect(description).toContain('Livepatch modules built by tsbuild-patch from: fix.patch.');

@@ -84,5 +84,9 @@ describe('tsbuild-patch publish / promote (reprepro)', () => {
     const rebuilt = await fakeLivepatchModule(tmp.path, { name: 'livepatch-fix-1b', release: '6.1.0-57-amd64' });
     const other = (await buildPatchPackage({ modules: [rebuilt], name: 'livepatch-fix', version: '1', maintainer: 'T <t@example.org>', outputDir: join(tmp.path, 'other') })).path;
     await expect(publishPackages(repo, [other], 'testing', { log: silentLogger })).rejects.toThrow(/already has this package and version with different contents/);
+    // A new version that reuses the module name of a published one could never replace it.
+    const sameName = await fakeLivepatchModule(join(tmp.path, 'other'), { name: 'livepatch-fix-1', release: '6.1.0-57-amd64' });
+    const v3 = (await buildPatchPackage({ modules: [sameName], name: 'livepatch-fix', version: '3', maintainer: 'T <t@example.org>', outputDir: join(tmp.path, 'v3') })).path;
+    await expect(publishPackages(repo, [v3], 'testing', { log: silentLogger })).rejects.toThrow(/livepatch-fix 3 reuses module name livepatch_fix_1 of livepatch-fix 1 \(in testing\)/);
   });
 });
