@@ -143,6 +143,23 @@ describe('tsbuild-patch-ctl load', () => {
     expect(load.stdout).toContain('livepatch_fix_1: replaced by livepatch_fix_2, module removed');
     expect(await calls()).toEqual([`insmod ${v1}`, `insmod ${v2}`, 'rmmod livepatch_fix_1']);
     expect(existsSync(join(sysfs, 'module/livepatch_fix_1'))).toBe(false);
+    expect((await ctl(['list'])).stdout).not.toContain('without an active patch');
+  });
+
+  it('lists a livepatch module whose patch is gone, and unload removes it', async () => {
+    const ko = await fakeModule('livepatch-left');
+    await ctl(['load', ko]);
+    // Disabled by hand (echo 0 > enabled): the kernel frees the patch, the module stays.
+    await writeFile(klp('livepatch_left', 'enabled'), '0\n');
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    await mkdir(join(sysfs, 'module/ext4'), { recursive: true });
+    await writeFile(join(sysfs, 'module/ext4/taint'), '\n');
+    const list = await ctl(['list']);
+    expect(list.stdout).toContain("Loaded livepatch modules without an active patch (replaced or disabled; 'tsbuild-patch-ctl unload NAME' removes them):\n  livepatch_left\n");
+    expect(list.stdout).not.toContain('ext4');
+    const unload = await ctl(['unload', 'livepatch_left']);
+    expect(unload.code).toBe(0);
+    expect(unload.stdout).toContain('livepatch_left: module removed');
   });
 
   it('says a loaded module is loaded, and refuses another module of the same name', async () => {
