@@ -1,7 +1,11 @@
-import { createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execa } from 'execa';
+import { compiledObject, LineSplitter } from '../util/compile-lines.js';
+import { formatErrors, logTail } from '../util/compiler-errors.js';
 import { UserError } from '../util/errors.js';
+import { currentRun } from '../util/run-context.js';
 import { hostRunner, type Runner } from './runner.js';
 
 /** Environment for kbuild with the caller's compiler-flag variables removed (they change objects). */
@@ -32,23 +36,79 @@ export interface MakeOptions {
   keepGoing?: boolean;
 }
 
-/** Run make in a kernel tree, appending output to a log file; on failure show the log's tail. */
+const quote = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+
+/** The make command line as a shell would take it. */
+export function makeCommandLine(args: readonly string[]): string {
+  return ['make', ...args].map(quote).join(' ');
+}
+
+/** The environment kbuild sees, as set or removed for it: `ARCH=x86_64 LC_ALL=C -KCFLAGS ...`. */
+export function describeEnv(env: Record<string, string | undefined>): string {
+  return Object.entries(env).map(([name, value]) => (value === undefined ? `-${name}` : `${name}=${quote(value)}`)).join(' ');
+}
+
+/** The text a file has gained since it was SIZE bytes long. */
+async function readFrom(file: string, size: number): Promise<string> {
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (!handle) return '';
+  try {
+    const { size: end } = await handle.stat();
+    const buffer = Buffer.alloc(Math.max(0, end - size));
+    await handle.read(buffer, 0, buffer.length, size);
+    return buffer.toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+const closed = (stream: WriteStream) => new Promise<void>((resolve) => stream.end(resolve));
+
+/**
+ * Run make in a kernel tree, appending output to a log file. Inside a pipeline run the output is
+ * also kept with the run's logs (`<run>/<stage>.log`, which outlives temporary directories),
+ * the command line goes to the run's debug log and kbuild's compile lines to its progress.
+ * On failure the message has the compiler's error lines (or the log's tail) and the log's path.
+ */
 export async function runMake(options: MakeOptions): Promise<void> {
   const args = ['-C', options.tree, `-j${options.jobs ?? 1}`, ...(options.keepGoing ? ['-k'] : [])];
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push(`${name}=${value}`);
   args.push(...options.targets);
-  const log = createWriteStream(options.logFile, { flags: 'a' });
-  log.write(`\n$ make ${args.join(' ')}\n`);
-  const child = (options.runner ?? hostRunner).exec('make', args, { env: kbuildEnv(options.env), all: true });
-  child.all?.pipe(log, { end: false });
+  const run = currentRun();
+  const runner = options.runner ?? hostRunner;
+  const env = kbuildEnv(options.env);
+  const command = makeCommandLine(args);
+  run?.debug(`run (${runner.description}): ${command}`);
+  run?.debug(`  environment: ${describeEnv(env)}`);
+
+  const keptLog = run ? join(run.runDir, `${run.stage ?? 'make'}.log`) : undefined;
+  const start = (await stat(options.logFile).catch(() => undefined))?.size ?? 0;
+  const logs = [options.logFile, ...(keptLog ? [keptLog] : [])].map((file) => createWriteStream(file, { flags: 'a' }));
+  for (const log of logs) log.write(`\n$ ${command}\n`);
+
+  // A patched build names its objects: that is the total. A full build (vmlinux, modules) is counted as it goes.
+  run?.progress?.buildStarted(options.targets.every((t) => t.endsWith('.o')) ? options.targets.length : undefined);
+  const lines = new LineSplitter((line) => {
+    const object = compiledObject(line);
+    if (object) run?.progress?.compiled(object);
+  });
+  const child = runner.exec('make', args, { env, all: true });
+  for (const log of logs) child.all?.pipe(log, { end: false });
+  child.all?.on('data', (chunk: Buffer) => lines.push(chunk));
   const result = await child;
-  await new Promise<void>((resolve) => log.end(resolve));
+  lines.end();
+  run?.progress?.buildEnded();
+  await Promise.all(logs.map(closed));
+
   if (result.failed && !(options.keepGoing && result.exitCode !== undefined && !result.signal)) {
-    const text = await readFile(options.logFile, 'utf8').catch(() => '');
-    const tail = text.trimEnd().split('\n').slice(-40).join('\n');
+    const text = await readFrom(options.logFile, start);
+    const errors = formatErrors(text);
+    const logPath = keptLog ?? options.logFile;
+    run?.debug(`failed: ${command} (${result.signal ? `signal ${result.signal}` : `exit ${result.exitCode}`}); log ${logPath}`);
     throw new UserError(
       `${options.what} failed: make ${options.targets.join(' ')} in ${options.tree} ` +
-        `(${result.signal ? `signal ${result.signal}` : `exit ${result.exitCode}`}); last lines of ${options.logFile}:\n${tail}`,
+        `(${result.signal ? `signal ${result.signal}` : `exit ${result.exitCode}`})\n` +
+        `${errors ?? `last lines of the log:\n${logTail(text)}`}\nfull log: ${logPath}`,
     );
   }
 }

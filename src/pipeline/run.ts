@@ -17,6 +17,10 @@ import type { PatchModuleSpec } from '../kmod/spec.js';
 import type { ObjectReport, RunReport } from '../report/run-report.js';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
+import { cacheRoot } from '../util/cache.js';
+import type { StageHooks } from '../util/progress.js';
+import { withRunContext, type BuildProgress, type RunContext } from '../util/run-context.js';
+import { createRunDir, runLogWriter } from '../util/run-logs.js';
 import { diffAll, type ObjectDiff } from './diff-stage.js';
 import { checkModuleName, defaultModuleName } from './module-name.js';
 import { buildLivepatchModule } from './module-stage.js';
@@ -36,6 +40,10 @@ export interface PipelineOptions {
   keepTmp: boolean;
   signing?: { key: string; cert: string } | undefined;
   log: Logger;
+  /** Show the commands run and the environment that matters (they always go to the run's log). */
+  debug?: boolean;
+  /** Progress display: told of stages and of kbuild's compiles. */
+  progress?: (StageHooks & BuildProgress) | undefined;
 }
 
 /** Find a module of the running kernel by its kernel name (underscores) under modulesDir. */
@@ -55,10 +63,51 @@ function objectReport(diff: ObjectDiff, klpSymbols: string[]): ObjectReport {
   };
 }
 
-/** The whole job: patches in, a signed livepatch module out. */
+/**
+ * The whole job: patches in, a signed livepatch module out. Every run keeps its logs (its
+ * messages in run.log, each stage's build output in <stage>.log) in a directory of its own under
+ * the cache, named in the report and in the messages of a failure.
+ */
 export async function runPipeline(options: PipelineOptions): Promise<RunReport> {
-  const { log } = options;
-  const stages = new StageRunner(log);
+  const runDir = await createRunDir();
+  const keep = runLogWriter(runDir);
+  const log: Logger = (message) => {
+    keep(message);
+    options.log(message);
+  };
+  const debug: Logger = (message) => {
+    keep(`debug: ${message}`);
+    if (options.debug) options.log(`debug: ${message}`);
+  };
+  const context: RunContext = { runDir, debug, progress: options.progress };
+  debug(`tsbuild-patch ${TOOL_VERSION}, node ${process.version}, pid ${process.pid}; cache ${cacheRoot()}; logs of this run: ${runDir}`);
+  debug(`patches: ${options.patches.join(' ')}; runner: ${options.runner.description}`);
+  try {
+    return await withRunContext(context, () => runStages(options, { log, debug, context }));
+  } catch (error) {
+    log(`failed; logs of this run: ${runDir}`);
+    throw error;
+  }
+}
+
+interface RunTools {
+  log: Logger;
+  debug: Logger;
+  context: RunContext;
+}
+
+async function runStages(options: PipelineOptions, { log, debug, context }: RunTools): Promise<RunReport> {
+  const stages = new StageRunner(log, {
+    stageStarted: (stage) => {
+      context.stage = stage;
+      options.progress?.stageStarted(stage);
+    },
+    stageEnded: (stage, seconds, failed) => {
+      context.stage = undefined;
+      options.progress?.stageEnded(stage);
+      debug(`stage ${stage} ${failed ? 'failed' : 'done'} after ${seconds.toFixed(1)} s`);
+    },
+  });
   const jobs = options.jobs ?? availableParallelism();
   const warnings: string[] = [];
 
@@ -71,6 +120,9 @@ export async function runPipeline(options: PipelineOptions): Promise<RunReport> 
   const target = await stages.run('target-kernel', async () => {
     const resolved = await resolveTarget(options.target, log);
     checkKernelConfig(await readFile(resolved.config, 'utf8'), 'running kernel');
+    debug(`target kernel ${resolved.release}: config ${resolved.config}, vmlinux ${resolved.vmlinux}, symvers ${resolved.symvers}, ` +
+      `modules ${resolved.modulesDir || '-'}, source ${resolved.source.kind === 'tarball' ? resolved.source.tarball : resolved.source.dir}, ` +
+      `build ${resolved.build.kind === 'prepared' ? `prepared (CC=${resolved.build.cc} KERNELRELEASE=${resolved.build.kernelRelease})` : 'full'}`);
     return resolved;
   });
   // The running kernel's special-section entry sizes (pahole over its DWARF, cached by build-id)
@@ -78,10 +130,13 @@ export async function runPipeline(options: PipelineOptions): Promise<RunReport> 
   const kernelFacts = entrySizesFromKernel(target.vmlinux, log);
   kernelFacts.catch(() => undefined); // awaited (and reported) by the diff stage
   const tree = await stages.run('original-build', () => treeForTarget({ target, runner: options.runner, log, jobs }));
+  debug(`tree ${tree.dir} (cache entry ${tree.entry}); runner ${tree.runner.description}; jobs ${jobs}; ` +
+    `make variables: ${Object.entries(tree.vars).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}; compiler ${tree.vars['CC'] ?? 'gcc (make default)'}`);
 
   const scratch = await tmpDir({ unsafeCleanup: true, prefix: 'tsbp-run-' });
   const tmp = scratch.path;
   if (options.keepTmp) log(`keeping temporary files in ${tmp}`);
+  let failed = true;
   try {
     const built = await stages.run('patched-build', () => buildPatched({ tree, patches, outputDir: tmp, log, jobs }));
     warnings.push(...built.warnings);
@@ -144,8 +199,11 @@ export async function runPipeline(options: PipelineOptions): Promise<RunReport> 
     report.output = module.path;
     report.sha256 = module.sha256;
     report.signed = module.signed;
+    report.logDir = context.runDir;
+    failed = false;
     return report;
   } finally {
     if (!options.keepTmp) await scratch.cleanup();
+    else log(`kept the work files of this run${failed ? ' (it failed)' : ''}: ${tmp} (objects: orig/, patched/, patch-objects/; generated module: module/)`);
   }
 }

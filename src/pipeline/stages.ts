@@ -1,19 +1,31 @@
 import type { Logger } from '../util/log.js';
 import type { StageReport } from '../report/run-report.js';
 
+/** Told when a stage starts and ends (progress display, the run's context). */
+export interface StageObserver {
+  stageStarted?(name: string): void;
+  stageEnded?(name: string, seconds: number, failed: boolean): void;
+}
+
 /** Runs named stages in order, timing each and logging its start. */
 export class StageRunner {
   readonly stages: StageReport[] = [];
 
-  constructor(private readonly log: Logger) {}
+  constructor(private readonly log: Logger, private readonly observer: StageObserver = {}) {}
 
   async run<T>(name: string, body: () => Promise<T>): Promise<T> {
     const started = performance.now();
     this.log(`stage ${name}`);
+    this.observer.stageStarted?.(name);
+    let failed = true;
     try {
-      return await body();
+      const result = await body();
+      failed = false;
+      return result;
     } finally {
-      this.stages.push({ name, seconds: (performance.now() - started) / 1000 });
+      const seconds = (performance.now() - started) / 1000;
+      this.stages.push({ name, seconds });
+      this.observer.stageEnded?.(name, seconds, failed);
     }
   }
 }

@@ -31,6 +31,8 @@ export interface RunReport {
   objects: ObjectReport[];
   warnings: string[];
   vmTest?: { status: string; exitStatus: number | undefined; output: string };
+  /** Where this run's logs are kept (`<cache>/runs/<timestamp>-<pid>`). */
+  logDir?: string;
 }
 
 export function formatRunReport(report: RunReport): string {
@@ -45,6 +47,7 @@ export function formatRunReport(report: RunReport): string {
   for (const warning of report.warnings) lines.push(`warning: ${warning}`);
   const total = report.stages.reduce((sum, s) => sum + s.seconds, 0);
   lines.push(`stages: ${report.stages.map((s) => `${s.name} ${s.seconds.toFixed(1)} s`).join(', ')}; total ${total.toFixed(1)} s`);
+  if (report.logDir) lines.push(`logs: ${report.logDir}`);
   if (report.output) lines.push(`${report.signed ? 'signed ' : ''}module: ${report.output}`);
   return lines.join('\n') + '\n';
 }

@@ -6,6 +6,7 @@ import { formatRunReport } from '../../report/run-report.js';
 import { provisionTestKernel } from '../../kernels/test-kernel/provision.js';
 import { UserError } from '../../util/errors.js';
 import { stderrLogger, silentLogger } from '../../util/log.js';
+import { ProgressReporter } from '../../util/progress.js';
 import { guestScript } from '../../vm/default-script.js';
 import { runInVm } from '../../vm/run.js';
 import { bootTarget, guestModules } from '../../vm/boot-target.js';
@@ -41,7 +42,7 @@ export const buildCommand: CommandModule<object, Args> = {
       .option('sign-key', { type: 'string', group: 'Kernel:', describe: 'module signing key (default: the test kernel\'s key)' })
       .option('sign-cert', { type: 'string', group: 'Kernel:', describe: 'module signing certificate' })
       .option('keep-tmp', { type: 'boolean', default: false, describe: 'keep the temporary directory (objects, generated C, logs)' })
-      .option('debug', { type: 'boolean', default: false, describe: 'more logging; implies --keep-tmp' })
+      .option('debug', { type: 'boolean', default: false, describe: 'show the commands run (make with its variables), the runner, compiler and build environment; keep and name the work files (implies --keep-tmp). Every run\'s logs are kept under the cache (runs/, the last 20)' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress messages' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON on stdout' })
       .option('vm-test', { type: 'boolean', default: false, describe: 'boot the running kernel under qemu and load, check and unload the module' })
@@ -53,35 +54,50 @@ export const buildCommand: CommandModule<object, Args> = {
       .example('$0 fix.patch --sourcedir linux --config linux/.config --vmlinux vmlinux --symvers Module.symvers --modules-dir /lib/modules/$(uname -r)', 'for your own kernel')) as unknown as Argv<Args>,
   handler: async (args) => {
     if ((args.signKey === undefined) !== (args.signCert === undefined)) throw new UserError('--sign-key and --sign-cert go together');
-    const log = args.quiet ? silentLogger : stderrLogger;
-    const runner = await selectRunner(args.container, log);
-    const report = await runPipeline({
-      patches: args.patches,
-      target: targetOptionsFrom(args),
-      runner,
-      ...(args.name ? { name: args.name } : {}),
-      ...(args.output ? { output: args.output } : {}),
-      replace: args.replace,
-      ...(args.jobs ? { jobs: args.jobs } : {}),
-      keepTmp: args.keepTmp || args.debug,
-      signing: args.signKey && args.signCert ? { key: args.signKey, cert: args.signCert } : undefined,
-      log,
-    });
-    if (args.vmTest && report.output) {
-      const boot = args.vmKernel
-        ? await bootTarget(args.vmKernel, log)
-        : { image: report.kernelImage ?? (await provisionTestKernel({ log })).bzImage, modulesDir: report.modulesDir, memoryMiB: args.kernel ? 1024 : 512 };
-      const modules = await guestModules([report.output], boot.modulesDir);
-      const script = await guestScript({ file: args.vmScript, modules });
-      const vm = await runInVm({ bzImage: boot.image, memoryMiB: boot.memoryMiB, script, modules, timeoutMs: 240_000 });
-      report.vmTest = { status: vm.status, exitStatus: vm.exitStatus, output: vm.output };
-      if (!args.json) process.stderr.write(vm.output);
-      if (vm.status !== 'ok' || vm.exitStatus !== 0) {
-        process.exitCode = 4;
-        report.warnings.push(`vm test failed (${vm.status}, exit ${vm.exitStatus ?? '-'}); livepatch ${kernelModuleName(report.module)}`);
-      }
+    // Progress: a status line redrawn on a terminal, a plain line every 30 s otherwise (CI).
+    const progress = args.quiet ? undefined : new ProgressReporter({ stream: process.stderr, tty: Boolean(process.stderr.isTTY) });
+    const log = args.quiet ? silentLogger : progress!.logger(stderrLogger);
+    try {
+      await build(args, log, progress);
+    } finally {
+      progress?.stop();
     }
-    if (args.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-    else process.stderr.write(formatRunReport(report));
   },
 };
+
+/** The main job, then --vm-test. */
+async function build(args: Args, log: (message: string) => void, progress: ProgressReporter | undefined): Promise<void> {
+  const runner = await selectRunner(args.container, log);
+  const report = await runPipeline({
+    patches: args.patches,
+    target: targetOptionsFrom(args),
+    runner,
+    ...(args.name ? { name: args.name } : {}),
+    ...(args.output ? { output: args.output } : {}),
+    replace: args.replace,
+    ...(args.jobs ? { jobs: args.jobs } : {}),
+    keepTmp: args.keepTmp || args.debug,
+    signing: args.signKey && args.signCert ? { key: args.signKey, cert: args.signCert } : undefined,
+    log,
+    debug: args.debug,
+    progress,
+  });
+  if (args.vmTest && report.output) {
+    const boot = args.vmKernel
+      ? await bootTarget(args.vmKernel, log)
+      : { image: report.kernelImage ?? (await provisionTestKernel({ log })).bzImage, modulesDir: report.modulesDir, memoryMiB: args.kernel ? 1024 : 512 };
+    const modules = await guestModules([report.output], boot.modulesDir);
+    const script = await guestScript({ file: args.vmScript, modules });
+    progress?.stageStarted('vm-test');
+    const vm = await runInVm({ bzImage: boot.image, memoryMiB: boot.memoryMiB, script, modules, timeoutMs: 240_000 })
+      .finally(() => progress?.stageEnded('vm-test'));
+    report.vmTest = { status: vm.status, exitStatus: vm.exitStatus, output: vm.output };
+    if (!args.json) process.stderr.write(vm.output);
+    if (vm.status !== 'ok' || vm.exitStatus !== 0) {
+      process.exitCode = 4;
+      report.warnings.push(`vm test failed (${vm.status}, exit ${vm.exitStatus ?? '-'}); livepatch ${kernelModuleName(report.module)}`);
+    }
+  }
+  if (args.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else process.stderr.write(formatRunReport(report));
+}

@@ -1,0 +1,59 @@
+import { appendFileSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cacheRoot } from './cache.js';
+
+/** How many runs keep their logs; older ones are removed when a new run starts. */
+export const KEPT_RUNS = 20;
+
+/** Where the logs of every run are kept: `<cache>/runs/<timestamp>-<pid>/`. */
+export function runsRoot(): string {
+  return join(cacheRoot(), 'runs');
+}
+
+/** A sortable, file-name-safe timestamp: 2026-12-01T16-14-13-123Z. */
+export function runStamp(date: Date): string {
+  return date.toISOString().replace(/[:.]/g, '-');
+}
+
+const RUN_NAME = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z-\d+$/;
+
+/**
+ * Remove the oldest run directories of ROOT so that at most KEEP remain (names sort by time;
+ * anything that is not a run directory is left alone). Returns the removed names.
+ */
+export async function pruneRuns(root: string, keep: number, except?: string): Promise<string[]> {
+  const names = (await readdir(root).catch(() => [] as string[])).filter((name) => RUN_NAME.test(name)).sort();
+  const old = names.slice(0, Math.max(0, names.length - keep)).filter((name) => name !== except);
+  await Promise.all(old.map((name) => rm(join(root, name), { recursive: true, force: true })));
+  return old;
+}
+
+export interface RunDirOptions {
+  root?: string;
+  keep?: number;
+  now?: Date;
+  pid?: number;
+}
+
+/** Create this run's log directory and drop the oldest runs beyond the last KEEP (this one included). */
+export async function createRunDir(options: RunDirOptions = {}): Promise<string> {
+  const root = options.root ?? runsRoot();
+  const name = `${runStamp(options.now ?? new Date())}-${options.pid ?? process.pid}`;
+  const dir = join(root, name);
+  await mkdir(dir, { recursive: true });
+  await pruneRuns(root, options.keep ?? KEPT_RUNS, name);
+  return dir;
+}
+
+/** Appends timestamped lines to the run's `run.log` (synchronously: the lines survive a crash). */
+export function runLogWriter(dir: string): (line: string) => void {
+  const file = join(dir, 'run.log');
+  return (line) => {
+    try {
+      appendFileSync(file, `${new Date().toISOString()} ${line}\n`);
+    } catch {
+      // the log is a help, never a reason to fail
+    }
+  };
+}
