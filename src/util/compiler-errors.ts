@@ -11,7 +11,11 @@ const COMPILER_ERROR = /^[^\s:][^:]*:\d+(?::\d+)?: (?:fatal )?error: /;
 /** modpost (`ERROR: modpost: "sym" [m.ko] undefined!`), ld (`undefined reference to`, `ld: ... error`). */
 const OTHER_ERROR = [/^ERROR: /, /: undefined reference to /, /^\S*\bld(?:\.bfd|\.gold)?: .*\b(?:error|cannot find)\b/];
 /** Lines gcc prints before a diagnostic to say where it is. */
-const LOCATION = [/^[^\s:][^:]*: (?:In (?:member )?function|In static member function|At top level|In (?:constructor|destructor))\b/, /^In file included from /, /^\s+from [^\s:][^:]*:\d+[:,]$/];
+const LOCATION = [
+  /^[^\s:][^:]*: (?:In (?:member )?function|In static member function|At top level|In (?:constructor|destructor))\b/,
+  /^In file included from /, /^\s+from [^\s:][^:]*:\d+[:,]$/,
+  /^\S*\bld(?:\.bfd|\.gold)?: .*: in function .*:$/,
+];
 /** gcc's source excerpt under a diagnostic: `   12 |   code` and `      |   ^~~`. */
 const EXCERPT = /^\s*\d*\s+\|/;
 

@@ -1,0 +1,60 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { dir as tmpDir } from 'tmp-promise';
+import { describe, expect, it } from 'vitest';
+import { createRunDir, KEPT_RUNS, pruneRuns, runLogWriter, runsRoot, runStamp } from '../../../src/util/run-logs.js';
+
+const at = (seconds: number) => new Date(Date.UTC(2026, 11, 1, 16, 0, 0) + seconds * 1000);
+
+describe('the store of run logs', () => {
+  it('lives under the cache root', () => {
+    const saved = process.env['TSBUILD_PATCH_CACHE'];
+    process.env['TSBUILD_PATCH_CACHE'] = '/somewhere/cache';
+    try {
+      expect(runsRoot()).toBe('/somewhere/cache/runs');
+    } finally {
+      if (saved === undefined) delete process.env['TSBUILD_PATCH_CACHE'];
+      else process.env['TSBUILD_PATCH_CACHE'] = saved;
+    }
+  });
+
+  it('names a run by its time and pid, in an order that sorts by time', async () => {
+    const { path: root } = await tmpDir({ unsafeCleanup: true });
+    const dir = await createRunDir({ root, now: at(0), pid: 4242 });
+    expect(dir).toBe(join(root, '2026-12-01T16-00-00-000Z-4242'));
+    expect(runStamp(at(61.5)) > runStamp(at(9))).toBe(true);
+  });
+
+  it('keeps the last 20 runs: a new run removes the oldest, leaving other files alone', async () => {
+    const { path: root } = await tmpDir({ unsafeCleanup: true });
+    expect(KEPT_RUNS).toBe(20);
+    for (let i = 0; i < 25; i++) {
+      const dir = await createRunDir({ root, now: at(i), pid: 100 + i });
+      await writeFile(join(dir, 'patched-build.log'), `run ${i}\n`);
+    }
+    await mkdir(join(root, 'not-a-run'));
+    const names = (await readdir(root)).sort();
+    expect(names).toHaveLength(21);
+    expect(names[0]).toBe(`${runStamp(at(5))}-105`);
+    expect(names).toContain('not-a-run');
+    expect(await readFile(join(root, `${runStamp(at(24))}-124`, 'patched-build.log'), 'utf8')).toBe('run 24\n');
+  });
+
+  it('never removes the run being created, even when the clock went back', async () => {
+    const { path: root } = await tmpDir({ unsafeCleanup: true });
+    for (let i = 10; i < 13; i++) await createRunDir({ root, now: at(i), pid: i, keep: 3 });
+    const late = await createRunDir({ root, now: at(0), pid: 1, keep: 3 });
+    expect((await readdir(root)).map((n) => join(root, n))).toContain(late);
+    expect(await pruneRuns(root, 3)).toEqual([`${runStamp(at(0))}-1`]);
+  });
+
+  it("appends the run's messages to run.log with a time", async () => {
+    const { path: dir } = await tmpDir({ unsafeCleanup: true });
+    const write = runLogWriter(dir);
+    write('stage validate');
+    write('debug: run (host): make -C /tree fs/proc/version.o');
+    const lines = (await readFile(join(dir, 'run.log'), 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z debug: run \(host\): make/);
+  });
+});
