@@ -2,12 +2,16 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir } from 'tmp-promise';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPatchPackage } from '../../../src/package/patch-package.js';
 import { buildToolsPackage } from '../../../src/package/tools-package.js';
 import { listSuite, promotePackages, publishPackages } from '../../../src/repository/repository.js';
 import { silentLogger } from '../../../src/util/log.js';
 import { fakeLivepatchModule } from '../package/fake-livepatch.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const cli = (args: string[]) => execa(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/cli/main.ts'), ...args], { reject: false });
 
 let tmp: { path: string; cleanup: () => Promise<void> };
 let v1: string;
@@ -88,5 +92,21 @@ describe('tsbuild-patch publish / promote (reprepro)', () => {
     const sameName = await fakeLivepatchModule(join(tmp.path, 'other'), { name: 'livepatch-fix-1', release: '6.1.0-57-amd64' });
     const v3 = (await buildPatchPackage({ modules: [sameName], name: 'livepatch-fix', version: '3', maintainer: 'T <t@example.org>', outputDir: join(tmp.path, 'v3') })).path;
     await expect(publishPackages(repo, [v3], 'testing', { log: silentLogger })).rejects.toThrow(/livepatch-fix 3 reuses module name livepatch_fix_1 of livepatch-fix 1 \(in testing\)/);
+  });
+
+  it('the command line: publish to testing, promote to stable, as JSON', async () => {
+    const repo = join(tmp.path, 'repo-cli');
+    const published = await cli(['publish', v1, tools, '--repo', repo, '--json']);
+    expect(published.exitCode, String(published.stderr)).toBe(0);
+    const json = JSON.parse(String(published.stdout));
+    expect(json.suite).toBe('testing');
+    expect(json.packages.map((p: { name: string }) => p.name)).toEqual(['livepatch-fix', 'tsbuild-patch-tools']);
+    expect(json.sourcesLine).toBe(`deb [signed-by=/usr/share/keyrings/tsbuild-patch-archive-keyring.gpg] file:${join(repo, 'public')} testing main`);
+    const promoted = await cli(['promote', 'livepatch-fix', '--repo', repo]);
+    expect(promoted.exitCode, String(promoted.stderr)).toBe(0);
+    expect(String(promoted.stdout)).toBe('stable: livepatch-fix 1 (amd64)');
+    const wrong = await cli(['publish', v1, '--repo', repo, '--suite', 'unstable']);
+    expect(wrong.exitCode).toBe(1);
+    expect(String(wrong.stderr)).toMatch(/Invalid values|Choices/);
   });
 });
