@@ -146,7 +146,7 @@ export class ProgressReporter implements StageHooks, BuildProgress {
     if (!this.options.tty) return;
     const state = this.state();
     if (!state) return;
-    this.options.stream.write(`${CLEAR_LINE}${this.prefix}${formatTtyStatus(state, (this.options.stream.columns ?? 80) - this.prefix.length)}`);
+    this.options.stream.write(`${CLEAR_LINE}${this.prefix}${formatTtyStatus(state, (this.options.stream.columns || 80) - this.prefix.length)}`);
     this.shown = true;
     this.lastDraw = this.now();
   }
