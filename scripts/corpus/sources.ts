@@ -1,0 +1,41 @@
+// The two source trees: linux-source-6.1 of each version, unpacked once under the corpus cache.
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { distroTarget } from '../../src/kernels/distro-target.js';
+import type { TargetKernel } from '../../src/kernels/target-kernel.js';
+import { stderrLogger } from '../../src/util/log.js';
+import { corpusDir, NEW_VERSION, OLD_VERSION, RELEASE, treeDir } from './paths.js';
+
+/** The source tarball of VERSION: the release's own (through distroTarget) or apt-get download. */
+async function tarballOf(version: string, target: TargetKernel): Promise<string> {
+  if (version === OLD_VERSION && target.source.kind === 'tarball') return target.source.tarball;
+  const debs = join(corpusDir(), 'debs');
+  const deb = join(debs, `linux-source-6.1_${version}_all.deb`);
+  await mkdir(debs, { recursive: true });
+  if (!existsSync(deb)) await execa('apt-get', ['download', `linux-source-6.1=${version}`], { cwd: debs, stdio: 'inherit' });
+  const out = join(debs, version);
+  const tarball = join(out, 'usr/src/linux-source-6.1.tar.xz');
+  if (!existsSync(tarball)) {
+    await mkdir(out, { recursive: true });
+    await execa('sh', ['-c', `dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" ./usr/src/linux-source-6.1.tar.xz`, 'sh', deb, out]);
+  }
+  return tarball;
+}
+
+async function unpack(tarball: string, dir: string): Promise<void> {
+  if (existsSync(`${dir}.ok`)) return;
+  stderrLogger(`unpacking ${tarball} into ${dir}`);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await execa('tar', ['-xJf', tarball, '-C', dir, '--strip-components=1']);
+  await writeFile(`${dir}.ok`, '');
+}
+
+/** The release's target (packages fetched) and both trees unpacked. */
+export async function prepareSources(): Promise<{ target: TargetKernel; oldTree: string; newTree: string }> {
+  const target = await distroTarget(RELEASE, stderrLogger);
+  for (const version of [OLD_VERSION, NEW_VERSION]) await unpack(await tarballOf(version, target), treeDir(version));
+  return { target, oldTree: treeDir(OLD_VERSION), newTree: treeDir(NEW_VERSION) };
+}
