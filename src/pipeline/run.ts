@@ -9,6 +9,7 @@ import type { Runner } from '../kbuild/runner.js';
 import { resolveTarget, type TargetOptions } from '../kernels/target-kernel.js';
 import { checkKernelConfig } from '../kernels/config-policy.js';
 import { treeForTarget } from '../kbuild/tree-for-target.js';
+import { compilerIdentity } from '../kbuild/compiler.js';
 import { entrySizesFromFacts } from '../diff/entry-sizes.js';
 import { entrySizesFromKernel } from '../kernel-facts/entry-sizes.js';
 import { readSymvers } from '../klp/symvers.js';
@@ -19,8 +20,8 @@ import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { cacheRoot } from '../util/cache.js';
 import type { StageHooks } from '../util/progress.js';
-import { withRunContext, type BuildProgress, type RunContext } from '../util/run-context.js';
-import { createRunDir, runLogWriter } from '../util/run-logs.js';
+import type { BuildProgress } from '../util/run-context.js';
+import { startRunSession, type RunSession } from '../util/run-session.js';
 import { diffAll, type ObjectDiff } from './diff-stage.js';
 import { checkModuleName, defaultModuleName } from './module-name.js';
 import { buildLivepatchModule } from './module-stage.js';
@@ -69,45 +70,15 @@ function objectReport(diff: ObjectDiff, klpSymbols: string[]): ObjectReport {
  * the cache, named in the report and in the messages of a failure.
  */
 export async function runPipeline(options: PipelineOptions): Promise<RunReport> {
-  const runDir = await createRunDir();
-  const keep = runLogWriter(runDir);
-  const log: Logger = (message) => {
-    keep(message);
-    options.log(message);
-  };
-  const debug: Logger = (message) => {
-    keep(`debug: ${message}`);
-    if (options.debug) options.log(`debug: ${message}`);
-  };
-  const context: RunContext = { runDir, debug, progress: options.progress };
-  debug(`tsbuild-patch ${TOOL_VERSION}, node ${process.version}, pid ${process.pid}; cache ${cacheRoot()}; logs of this run: ${runDir}`);
-  debug(`patches: ${options.patches.join(' ')}; runner: ${options.runner.description}`);
-  try {
-    return await withRunContext(context, () => runStages(options, { log, debug, context }));
-  } catch (error) {
-    log(`failed; logs of this run: ${runDir}`);
-    throw error;
-  }
+  const session = await startRunSession({ log: options.log, debug: options.debug, progress: options.progress });
+  session.debug(`tsbuild-patch ${TOOL_VERSION}, node ${process.version}, pid ${process.pid}; cache ${cacheRoot()}; logs of this run: ${session.runDir}`);
+  session.debug(`patches: ${options.patches.join(' ')}; runner: ${options.runner.description}`);
+  return session.run(() => runStages(options, session));
 }
 
-interface RunTools {
-  log: Logger;
-  debug: Logger;
-  context: RunContext;
-}
-
-async function runStages(options: PipelineOptions, { log, debug, context }: RunTools): Promise<RunReport> {
-  const stages = new StageRunner(log, {
-    stageStarted: (stage) => {
-      context.stage = stage;
-      options.progress?.stageStarted(stage);
-    },
-    stageEnded: (stage, seconds, failed) => {
-      context.stage = undefined;
-      options.progress?.stageEnded(stage);
-      debug(`stage ${stage} ${failed ? 'failed' : 'done'} after ${seconds.toFixed(1)} s`);
-    },
-  });
+async function runStages(options: PipelineOptions, session: RunSession): Promise<RunReport> {
+  const { log, debug } = session;
+  const stages = new StageRunner(log, session.stages);
   const jobs = options.jobs ?? availableParallelism();
   const warnings: string[] = [];
 
@@ -130,8 +101,10 @@ async function runStages(options: PipelineOptions, { log, debug, context }: RunT
   const kernelFacts = entrySizesFromKernel(target.vmlinux, log);
   kernelFacts.catch(() => undefined); // awaited (and reported) by the diff stage
   const tree = await stages.run('original-build', () => treeForTarget({ target, runner: options.runner, log, jobs }));
+  const cc = tree.vars['CC'] ?? 'gcc';
   debug(`tree ${tree.dir} (cache entry ${tree.entry}); runner ${tree.runner.description}; jobs ${jobs}; ` +
-    `make variables: ${Object.entries(tree.vars).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}; compiler ${tree.vars['CC'] ?? 'gcc (make default)'}`);
+    `make variables: ${Object.entries(tree.vars).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}; ` +
+    `compiler ${cc}${tree.vars['CC'] ? '' : ' (make\'s default)'}${options.debug ? `: ${await compilerIdentity(cc).catch((e: Error) => e.message)}` : ''}`);
 
   const scratch = await tmpDir({ unsafeCleanup: true, prefix: 'tsbp-run-' });
   const tmp = scratch.path;
@@ -199,7 +172,7 @@ async function runStages(options: PipelineOptions, { log, debug, context }: RunT
     report.output = module.path;
     report.sha256 = module.sha256;
     report.signed = module.signed;
-    report.logDir = context.runDir;
+    report.logDir = session.runDir;
     failed = false;
     return report;
   } finally {
