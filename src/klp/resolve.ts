@@ -21,6 +21,8 @@ export interface ReferringObject {
   sourceFile: string;
   /** Local symbol names of the original object, to pick its block in the target's symtab. */
   originalLocals: ReadonlySet<string>;
+  /** The original object's local functions and data in symbol-table order, with sizes. */
+  originalLocalSequence?: ReadonlyArray<{ name: string; size: number }>;
 }
 
 export interface ResolveContext extends ReferringObject {
@@ -52,6 +54,14 @@ export function chooseTargetSymbol(symbols: TargetSymbols, name: string, local: 
   const pool = sameFile.length > 1 ? sameFile : candidates.filter((c) => c.local);
   const scored = pool.map((c) => ({ c, score: symbols.blockScore(c.block, from.originalLocals) })).sort((a, b) => b.score - a.score);
   if (scored.length > 0 && (scored.length === 1 || (scored[0]?.score ?? 0) > (scored[1]?.score ?? 0))) return scored[0]?.c;
+  // No file blocks (a module stripped of STT_FILE): the candidate around which the object's
+  // own locals line up, same names, sizes and order. Chosen only when one clearly wins.
+  const sequence = from.originalLocalSequence;
+  if (!symbols.hasFileBlocks && sequence && sequence.length > 0) {
+    const aligned = pool.map((c) => ({ c, score: symbols.alignmentScore(c, sequence) })).sort((a, b) => b.score - a.score);
+    const [best, second] = aligned;
+    if (best && best.score >= Math.min(sequence.length, 2) && best.score > (second?.score ?? 0)) return best.c;
+  }
   throw new UserError(
     `${from.objectPath}: cannot tell which of the ${candidates.length} symbols named '${name}' in ${symbols.objectName} the patch refers to`,
     { exitCode: 2, hint: 'the running kernel has several static symbols of this name in files of the same name' },

@@ -82,6 +82,7 @@ export async function generateModuleSources(spec: PatchModuleSpec): Promise<{ so
     FUNC_ARRAYS: '\n' + rendered.arrays.join('\n'),
     OBJECTS: rendered.entries.join('\n'),
     REPLACE: spec.replace ? 'true' : 'false',
+    TARGET_OBJECTS: spec.objects.map((o) => o.name ?? 'vmlinux').join(','),
     DESCRIPTION: cString(spec.description),
   });
   const kbuild = fill(kbuildTemplate, {

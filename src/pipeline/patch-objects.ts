@@ -31,9 +31,10 @@ export interface PatchObjectsOptions {
   exports: Exports;
 }
 
-async function localNames(path: string): Promise<Set<string>> {
+async function localSymbols(path: string): Promise<{ names: Set<string>; sequence: Array<{ name: string; size: number }> }> {
   const elf = await readElf(path);
-  return new Set(elf.symbols.filter((s) => s.bind === STB_LOCAL && (s.type === STT_FUNC || s.type === STT_OBJECT)).map((s) => s.name));
+  const locals = elf.symbols.filter((s) => s.bind === STB_LOCAL && (s.type === STT_FUNC || s.type === STT_OBJECT));
+  return { names: new Set(locals.map((s) => s.name)), sequence: locals.map((s) => ({ name: s.name, size: s.size })) };
 }
 
 /**
@@ -71,10 +72,12 @@ export async function writePatchObjects(options: PatchObjectsOptions): Promise<P
     }
     const target = diff.pair.object.target;
     const module = target === 'vmlinux' ? undefined : await symbolsOfModule(diff);
+    const locals = await localSymbols(diff.pair.original);
     const from = {
       objectPath: diff.pair.object.path,
       sourceFile: basename(diff.pair.object.source),
-      originalLocals: await localNames(diff.pair.original),
+      originalLocals: locals.names,
+      originalLocalSequence: locals.sequence,
     };
     const resolutions = resolveUndefinedSymbols(model, {
       ...from,

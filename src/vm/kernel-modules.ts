@@ -5,10 +5,13 @@ import { modinfoValue } from '../klp/check-module.js';
 import { moduleNameOf } from '../kbuild/object-index.js';
 import { UserError } from '../util/errors.js';
 
-/** The objects a livepatch module patches besides vmlinux: the NAME of its .klp.rela.NAME.* sections. */
+/**
+ * The modules a livepatch module patches: its .modinfo livepatch_objects (tsbuild-patch's
+ * modules), and the NAME of its .klp.rela.NAME.* sections (any livepatch with relocations).
+ */
 export async function livepatchTargetModules(ko: string): Promise<string[]> {
   const elf = await readElf(ko);
-  const names = new Set<string>();
+  const names = new Set<string>(modinfoValue(elf, 'livepatch_objects')?.split(',').filter((n) => n && n !== 'vmlinux') ?? []);
   for (const section of elf.sections) {
     const name = /^\.klp\.rela\.([^.]+)\./.exec(section.name)?.[1];
     if (name && name !== 'vmlinux') names.add(name);
