@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 packages=(
   linux-source-6.1 gcc gcc-12 make flex bison bc libelf-dev libssl-dev dwarves cpio kmod xz-utils openssl patch rsync
   qemu-system-x86 busybox-static binutils git
-  podman runc debootstrap
+  podman runc debootstrap docker.io
   reprepro gpg qemu-utils e2fsprogs
 )
 
