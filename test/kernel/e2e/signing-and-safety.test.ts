@@ -49,7 +49,7 @@ async function workTree() {
 }
 
 describe('signed modules', () => {
-  it('loads with module.sig_enforce=1; the same module without its signature is rejected', async () => {
+  it('loads with module.sig_enforce=1; without its signature or with a flipped byte in it, the kernel rejects it', async () => {
     const { ko, report } = await buildLivepatch('proc-version-string', { name: 'livepatch-signed' });
     expect(report.signed).toBe(true);
     const bytes = await readFile(ko);
@@ -58,12 +58,27 @@ describe('signed modules', () => {
     const unsignedDir = (await tmpDir({ unsafeCleanup: true })).path;
     const unsigned = join(unsignedDir, 'livepatch-unsigned.ko');
     await writeFile(unsigned, bytes.subarray(0, bytes.length - SIGNATURE_MAGIC.length - 12 - sigLength));
-    const vm = await boot([ko, unsigned], `
-      insmod ./livepatch-unsigned.ko; report unsigned $?
+    // The same signed module with one byte of its signature flipped.
+    const tampered = join(unsignedDir, 'livepatch-tampered.ko');
+    const flipped = Buffer.from(bytes);
+    const signatureStart = bytes.length - SIGNATURE_MAGIC.length - 12 - sigLength;
+    const at = signatureStart + (sigLength >> 1);
+    flipped.writeUInt8(flipped.readUInt8(at) ^ 0x01, at);
+    await writeFile(tampered, flipped);
+    const vm = await boot([ko, unsigned, tampered], `
+      report unsigned_msg "$(insmod ./livepatch-unsigned.ko 2>&1)"
+      report unsigned_loaded "$(grep -c livepatch_unsigned /proc/modules)"
+      report tampered_msg "$(insmod ./livepatch-tampered.ko 2>&1)"
+      report tampered_loaded "$(grep -c livepatch_tampered /proc/modules)"
       ${load(ko)}
       report out "$(tail -n 1 /proc/version)"
       ${unload(ko)}`, 'module.sig_enforce=1');
-    expect(vm.values['unsigned']).not.toBe('0');
+    // The kernel's reasons: no signature at all, and a signature that does not verify.
+    expect(vm.values['unsigned_msg']).toMatch(/Key was rejected by service/);
+    expect(vm.kernelLog).toMatch(/Loading of unsigned module is rejected/);
+    expect(vm.values['unsigned_loaded']).toBe('0');
+    expect(vm.values['tampered_msg']).toMatch(/Key was rejected by service|Bad message/);
+    expect(vm.values['tampered_loaded']).toBe('0');
     expect(vm.values['load']).toBe('0');
     expect(vm.values['out']).toBe('version: livepatched');
     expect(vm.kernelLog).not.toMatch(/module verification failed/);
