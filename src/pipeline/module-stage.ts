@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { readElf, writeRelocatable } from '../elf/index.js';
 import { checkModule, runningVermagic } from '../klp/check-module.js';
 import { checkVersions } from '../klp/check-versions.js';
+import { kernelVermagic } from '../kernel-facts/vermagic.js';
 import { convertToLivepatchFormat, type ConversionSummary } from '../klp/convert.js';
 import type { Exports } from '../klp/symvers.js';
 import { buildModule, writeModuleDir } from '../kmod/build-module.js';
@@ -22,6 +23,8 @@ export interface ModuleStageOptions {
   runner: Runner;
   exports: Exports;
   modulesDir: string;
+  /** The running kernel's vmlinux and config (its vermagic when no module of it is at hand). */
+  kernel?: { vmlinux: string; config: string };
   signing: SigningKey | undefined;
   output: string;
   jobs: number;
@@ -47,7 +50,9 @@ export async function buildLivepatchModule(options: ModuleStageOptions): Promise
   });
   const ko = await readElf(linked);
   const conversion = convertToLivepatchFormat(ko);
-  const warnings = checkModule(ko, options.exports, await runningVermagic(options.modulesDir));
+  // The running kernel's vermagic: from one of its modules, else from its vmlinux and config.
+  const vermagic = (await runningVermagic(options.modulesDir)) ?? (options.kernel ? await kernelVermagic(options.kernel.vmlinux, options.kernel.config) : undefined);
+  const warnings = checkModule(ko, options.exports, vermagic);
   checkVersions(ko, options.exports);
   await writeFile(linked, writeRelocatable(ko));
   let signed = false;

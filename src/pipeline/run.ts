@@ -166,7 +166,7 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
     const signing = options.signing ?? (target.signKey && target.signCert ? { key: target.signKey, cert: target.signCert } : undefined);
     const module = await stages.run('module', () => buildLivepatchModule({
       spec, moduleDir, objects: new Map(objects.list.map((o) => [o.fileName, o.path])), tree: tree.dir, vars: tree.vars, runner: options.runner, exports: objects.exports,
-      modulesDir: target.modulesDir, signing, output, jobs,
+      modulesDir: target.modulesDir, kernel: { vmlinux: target.vmlinux, config: target.config }, signing, output, jobs,
     }));
     warnings.push(...module.warnings);
     report.output = module.path;
