@@ -47,9 +47,22 @@ const preprocessorOrPrototype = (text: string) => {
   return t.startsWith('#') || /\)\s*;$/.test(t) || /^[{}]?;?$/.test(t);
 };
 
+/** Line numbers (1-based) that belong to a preprocessor directive, continuation lines included. */
+function directiveLines(text: string): Set<number> {
+  const lines = text.split('\n');
+  const set = new Set<number>();
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^\s*#/.test(lines[i]!)) continue;
+    set.add(i + 1);
+    while (/\\\s*$/.test(lines[i]!) && i + 1 < lines.length) set.add(++i + 1);
+  }
+  return set;
+}
+
 export function analyze(oldText: string, newText: string, diff: string): Analysis {
   const oldFns = scanFunctions(oldText);
   const newFns = scanFunctions(newText);
+  const directives = { old: directiveLines(oldText), new: directiveLines(newText) };
   const oldNames = new Set(oldFns.map((f) => f.name));
   const { removed, added } = changedLines(diff);
   const functions = new Set<string>();
@@ -65,7 +78,7 @@ export function analyze(oldText: string, newText: string, diff: string): Analysi
       if (side === 'new' && !oldNames.has(fn.name)) newFunctions.add(fn.name);
       else functions.add(fn.name);
       if (fn.init) initFunctions.add(fn.name);
-    } else if (!trivial(text) && !preprocessorOrPrototype(text)) {
+    } else if (!trivial(text) && !preprocessorOrPrototype(text) && !directives[side].has(line)) {
       topLevel.push(text.trim());
     }
   };

@@ -14,16 +14,11 @@ import { changedFiles } from './changed-files.js';
 import type { CorpusEntry, Manifest } from './manifest.js';
 import { corpusDir, manifestPath, NEW_VERSION, OLD_VERSION, patchesDir, RELEASE } from './paths.js';
 import { excludedByPolicy } from './policy.js';
+import { filePatch } from './file-patch.js';
 import { prepareSources } from './sources.js';
-import { builtInto } from './targets.js';
+import { builtInto, type BuiltInto } from './targets.js';
 
 const idOf = (file: string) => file.replace(/\//g, '__');
-
-async function filePatch(oldTree: string, newTree: string, file: string): Promise<string> {
-  const result = await execa('diff', ['-u', '-p', '--label', `a/${file}`, '--label', `b/${file}`, join(oldTree, file), join(newTree, file)], { reject: false });
-  if (result.exitCode !== 1) throw new Error(`diff ${file}: ${result.stderr}`);
-  return result.stdout + '\n';
-}
 
 async function applies(oldTree: string, patch: string): Promise<boolean> {
   const result = await execa('patch', ['-p1', '--dry-run', '-s', '-f', '-d', oldTree, '-i', patch], { reject: false });
@@ -49,7 +44,11 @@ async function main(): Promise<void> {
   const includersOf = new Map(headers.map((h) => [h, sourcesIncluding(graph, h)]));
   const allIncluders = new Set([...includersOf.values()].flat());
   log(`deciding where ${sources.length} sources and ${allIncluders.size} header includers are built`);
-  const built = await builtInto({ target, tree, sources: [...new Set([...sources, ...allIncluders])] });
+  // Remembered per corpus (the kernel and both trees are fixed): deciding takes minutes.
+  const cacheFile = join(corpusDir(), 'built-into.json');
+  const cached = JSON.parse(await readFile(cacheFile, 'utf8').catch(() => '[]')) as Array<[string, BuiltInto]>;
+  const built = cached.length > 0 ? new Map(cached) : await builtInto({ target, tree, sources: [...new Set([...sources, ...allIncluders])] });
+  if (cached.length === 0) await writeFile(cacheFile, JSON.stringify([...built]));
 
   await rm(patchesDir(), { recursive: true, force: true });
   await mkdir(patchesDir(), { recursive: true });

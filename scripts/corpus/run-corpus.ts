@@ -1,0 +1,87 @@
+// npm run corpus:run -- [--per-class bodies=20,new-functions=8,...] [--seed N] [--ids FILE.json]
+//   [--name RUN] [--batch K] [--no-vm] [--summary FILE.md] [--max-includers N]
+// Runs a fixed, seeded sample of the corpus (or the ids of FILE.json) through
+// `tsbuild-patch PATCH --kernel 6.1.0-50-amd64 --json`, proves every built module in Debian's
+// kernel under qemu (K modules per boot), and writes results (JSON lines, resumable) and a
+// markdown summary under <corpus>/runs/RUN/.
+import { execSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stderrLogger as log } from '../../src/util/log.js';
+import { withHeavyLock } from './heavy-lock.js';
+import { readManifest, type CorpusEntry } from './manifest.js';
+import { runsDir } from './paths.js';
+import { appendResult, finalOutcome, readResults, type PatchResult } from './results.js';
+import { sampleEntries } from './sample.js';
+import { summarize } from './summary.js';
+import { buildOne, type BuildResult } from './tool-run.js';
+import { proveInVm, type VmCandidate } from './vm-batch.js';
+
+const args = process.argv.slice(2);
+const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const seed = Number(option('--seed') ?? 10);
+const perClass: Record<string, number> = { bodies: 20, 'new-functions': 8, data: 8, init: 6, headers: 6 };
+for (const item of (option('--per-class') ?? '').split(',').filter(Boolean)) {
+  const [cls, n] = item.split('=');
+  perClass[cls!] = Number(n);
+}
+const batch = Number(option('--batch') ?? 6);
+const runName = option('--name') ?? `seed${seed}`;
+const maxIncluders = Number(option('--max-includers') ?? 20);
+
+const manifest = await readManifest();
+let selected: CorpusEntry[];
+const idsFile = option('--ids');
+if (idsFile) {
+  const wanted = (JSON.parse(await readFile(idsFile, 'utf8')) as { patches: Array<{ id: string }> }).patches.map((p) => p.id);
+  selected = wanted.map((id) => {
+    const entry = manifest.entries.find((e) => e.id === id);
+    if (!entry) throw new Error(`${id}: not in the corpus manifest`);
+    return entry;
+  });
+} else selected = sampleEntries(manifest.entries, perClass, seed, maxIncluders);
+
+const dir = join(runsDir(), runName);
+await mkdir(join(dir, 'modules'), { recursive: true });
+const resultsFile = join(dir, 'results.jsonl');
+const done = new Map((await readResults(resultsFile)).map((r) => [r.id, r]));
+log(`corpus run ${runName}: ${selected.length} patches (${done.size} already done), results in ${resultsFile}`);
+
+const pending: Array<{ entry: CorpusEntry; build: BuildResult }> = [];
+const record = async (entry: CorpusEntry, build: BuildResult, vm?: PatchResult['vm']) => {
+  const result: PatchResult = { id: entry.id, file: entry.file, class: entry.class, target: entry.target, build, ...(vm ? { vm } : {}), outcome: finalOutcome(build, vm) };
+  done.set(entry.id, result);
+  await appendResult(resultsFile, result);
+  log(`${result.outcome.padEnd(16)} ${entry.file} (${entry.class}, ${entry.target})${build.category ? ` [${build.category}]` : ''}${vm && !vm.loaded ? `: ${vm.problems.join('; ')}` : ''}`);
+};
+const flush = async () => {
+  if (pending.length === 0) return;
+  if (args.includes('--no-vm')) {
+    for (const p of pending) await record(p.entry, p.build);
+  } else {
+    const candidates: VmCandidate[] = pending.map((p) => ({ id: p.entry.id, module: p.build.module!, ko: p.build.ko!, functions: p.build.functions ?? {} }));
+    log(`booting 6.1.0-50-amd64 with ${candidates.length} livepatches`);
+    const verdicts = await withHeavyLock(() => proveInVm(candidates));
+    for (const p of pending) await record(p.entry, p.build, verdicts.find((v) => v.id === p.entry.id));
+  }
+  pending.length = 0;
+};
+
+for (const entry of selected) {
+  if (done.has(entry.id) && done.get(entry.id)!.outcome !== 'load-failed') continue;
+  const build = await buildOne(entry, join(dir, 'modules'));
+  if (build.outcome === 'built') {
+    pending.push({ entry, build });
+    if (pending.length >= batch) await flush();
+  } else await record(entry, build);
+}
+await flush();
+
+const results = selected.map((e) => done.get(e.id)!).filter(Boolean);
+const head = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim() + (execSync('git status --porcelain src', { encoding: 'utf8' }).trim() ? '+uncommitted src' : '');
+const markdown = summarize(manifest, results, { seed, command: `npm run corpus:run -- ${args.join(' ')}`.trim(), head });
+await writeFile(join(dir, 'summary.md'), markdown + '\n');
+await writeFile(join(dir, 'results.json'), JSON.stringify(results, null, 1));
+const summaryFile = option('--summary');
+if (summaryFile) await writeFile(summaryFile, markdown + '\n');
+process.stdout.write(markdown + '\n');

@@ -1,0 +1,49 @@
+// The markdown summary of a corpus run: outcome per class, refusals by category and reason,
+// needs-header, tool errors and failed loads with their reproduction.
+import type { Manifest } from './manifest.js';
+import type { PatchResult } from './results.js';
+
+const CLASSES = ['bodies', 'new-functions', 'data', 'init', 'headers'];
+const OUTCOMES = ['built-and-loaded', 'refused', 'no-change', 'needs-header', 'load-failed', 'tool-error'] as const;
+
+export function summarize(manifest: Manifest, results: readonly PatchResult[], info: { seed: number; command: string; head: string }): string {
+  const out: string[] = [];
+  out.push(`Run: \`${info.command}\` (seed ${info.seed}, tool at ${info.head}), ${new Date().toISOString()}.`, '');
+  out.push('| class | corpus | sampled | built and loaded | refused | no change | needs header | load failed | tool error | coverage¹ |');
+  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const cls of CLASSES) {
+    const rs = results.filter((r) => r.class === cls);
+    const n = (o: string) => rs.filter((r) => r.outcome === o).length;
+    const eligible = rs.length - n('needs-header') - n('no-change');
+    const coverage = eligible > 0 ? `${((100 * n('built-and-loaded')) / eligible).toFixed(0)}% (${n('built-and-loaded')}/${eligible})` : '-';
+    out.push(`| ${cls} | ${manifest.counts[cls] ?? 0} | ${rs.length} | ${OUTCOMES.map((o) => n(o)).join(' | ')} | ${coverage} |`);
+  }
+  out.push('', '¹ built and loaded / (sampled − needs header − no change).', '');
+  const refused = results.filter((r) => r.outcome === 'refused');
+  if (refused.length > 0) {
+    out.push('### Refusals by category', '');
+    const byCat = new Map<string, PatchResult[]>();
+    for (const r of refused) byCat.set(r.build.category ?? 'other', [...(byCat.get(r.build.category ?? 'other') ?? []), r]);
+    for (const [cat, rs] of [...byCat].sort((a, b) => b[1].length - a[1].length)) {
+      out.push(`- **${cat}** (${rs.length})`);
+      for (const r of rs) out.push(`  - \`${r.file}\` (${r.class}): ${(r.build.reasons ?? []).slice(0, 2).join('; ').slice(0, 300)}`);
+    }
+    out.push('');
+  }
+  const section = (title: string, rs: PatchResult[], detail: (r: PatchResult) => string) => {
+    if (rs.length === 0) return;
+    out.push(`### ${title}`, '');
+    for (const r of rs) out.push(`- \`${r.file}\` (${r.class}, ${r.target}): ${detail(r)}`);
+    out.push('');
+  };
+  section('Needs a header change (not a tool failure)', results.filter((r) => r.outcome === 'needs-header'), (r) => (r.build.detail ?? '').split('\n')[0]!.slice(0, 240));
+  section('No functional change', results.filter((r) => r.outcome === 'no-change'), (r) => (r.build.reasons ?? []).join(' ').slice(0, 200));
+  section('Load failures (tool bugs)', results.filter((r) => r.outcome === 'load-failed'), (r) => (r.vm?.problems ?? ['not tested in a VM']).join('; ').slice(0, 400));
+  section('Tool errors (tool bugs)', results.filter((r) => r.outcome === 'tool-error'), (r) => `\`${r.build.command}\`: ${(r.build.detail ?? '').split('\n').filter(Boolean).slice(-3).join(' / ').slice(0, 400)}`);
+  const built = results.filter((r) => r.build.outcome === 'built' || r.build.outcome === 'refused');
+  if (built.length > 0) {
+    const secs = built.map((r) => r.build.seconds).sort((a, b) => a - b);
+    out.push(`Build time per patch (built or refused, waiting for the shared lock included): median ${secs[Math.floor(secs.length / 2)]!.toFixed(0)} s, max ${secs[secs.length - 1]!.toFixed(0)} s.`, '');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,120 @@
+// Several built livepatches proven in one boot of Debian's kernel: for each, its target module
+// (and dependencies) first, insmod, transition complete, enabled, the patched functions listed
+// in /sys/kernel/livepatch/<mod>/<obj>/<func,sympos>, a short workload, disable, rmmod, and no
+// oops, warning or BUG in the kernel log between its markers.
+import { basename } from 'node:path';
+import { bootTarget, type BootTarget } from '../../src/vm/boot-target.js';
+import { KernelModules } from '../../src/vm/kernel-modules.js';
+import { runInVm } from '../../src/vm/run.js';
+import { stderrLogger } from '../../src/util/log.js';
+import { RELEASE } from './paths.js';
+
+export interface VmCandidate {
+  id: string;
+  /** Kernel name of the livepatch (underscores). */
+  module: string;
+  ko: string;
+  /** Patched functions per target object, from the build report. */
+  functions: Record<string, string[]>;
+}
+
+export interface VmVerdict {
+  id: string;
+  loaded: boolean;
+  problems: string[];
+  /** sysfs entries seen: obj/func,sympos */
+  sysfs: string[];
+  targetsLoaded: Record<string, boolean>;
+  log: string;
+}
+
+const WORKLOAD = 'ls -R /sys/kernel >/dev/null 2>&1; cat /proc/*/stat >/dev/null 2>&1; echo corpus > /tmp/w; cat /tmp/w >/dev/null; sync; ip link >/dev/null 2>&1; usleep 200000';
+const BAD_LOG = /(^|\s)(WARNING:|BUG:|Oops|general protection fault|Call Trace:|kernel BUG|UBSAN:|KASAN:|list_(add|del) corruption)/;
+
+let boot: BootTarget | undefined;
+let kmods: KernelModules | undefined;
+
+function scriptFor(c: VmCandidate, targetKos: string[]): string {
+  const m = c.module;
+  const lines = [
+    `echo "corpus-begin ${m}" > /dev/kmsg`,
+    ...targetKos.map((ko) => `insmod ./${basename(ko)} 2>/dev/null; true`),
+    ...Object.keys(c.functions).filter((t) => t !== 'vmlinux').map((t) => `report ${m}.target.${t} $([ -d /sys/module/${t} ] && echo 1 || echo 0)`),
+    `if insmod ./${basename(c.ko)}; then`,
+    `  report ${m}.insmod ok`,
+    `  klp_wait ${m} && report ${m}.transition done || report ${m}.transition stuck`,
+    `  report ${m}.enabled "$(cat /sys/kernel/livepatch/${m}/enabled 2>/dev/null)"`,
+    `  report ${m}.sysfs "$(cd /sys/kernel/livepatch/${m} 2>/dev/null && for d in */*/; do echo -n "\${d%/} "; done)"`,
+    `  ${WORKLOAD}`,
+    `  klp_disable ${m} && klp_wait_gone ${m} && report ${m}.disable ok || report ${m}.disable fail`,
+    `  rmmod ${m} && report ${m}.rmmod ok || report ${m}.rmmod fail`,
+    `else report ${m}.insmod fail; fi`,
+    `echo "corpus-end ${m}" > /dev/kmsg`,
+  ];
+  return lines.join('\n');
+}
+
+function judge(c: VmCandidate, values: Record<string, string>, kernelLog: string): VmVerdict {
+  const m = c.module;
+  const problems: string[] = [];
+  const v = (k: string) => values[`${m}.${k}`];
+  if (v('insmod') !== 'ok') problems.push('insmod failed');
+  else {
+    if (v('transition') !== 'done') problems.push('transition did not complete');
+    if (v('enabled') !== '1') problems.push(`enabled=${v('enabled') ?? '?'}`);
+    if (v('disable') !== 'ok') problems.push('disable failed');
+    if (v('rmmod') !== 'ok') problems.push('rmmod failed');
+  }
+  const sysfs = (v('sysfs') ?? '').split(' ').filter((s) => s && !s.includes('*'));
+  for (const [target, fns] of Object.entries(c.functions)) {
+    for (const fn of fns) if (!sysfs.some((s) => s.startsWith(`${target}/${fn},`))) problems.push(`sysfs lacks ${target}/${fn}`);
+  }
+  const begin = kernelLog.indexOf(`corpus-begin ${m}`);
+  const end = kernelLog.indexOf(`corpus-end ${m}`);
+  const log = begin >= 0 ? kernelLog.slice(begin, end >= 0 ? end : undefined) : '';
+  if (begin < 0) problems.push('no kernel log markers (the guest did not reach this module)');
+  const bad = log.split('\n').filter((l) => BAD_LOG.test(l));
+  if (bad.length > 0) problems.push(`kernel log: ${bad.slice(0, 3).join(' | ')}`);
+  const targetsLoaded: Record<string, boolean> = {};
+  for (const t of Object.keys(c.functions)) if (t !== 'vmlinux') targetsLoaded[t] = v(`target.${t}`) === '1';
+  return { id: c.id, loaded: problems.length === 0, problems, sysfs, targetsLoaded, log: log.slice(0, 6000) };
+}
+
+/** Prove CANDIDATES in one boot; on a crash, the module being tested is blamed and the rest rerun. */
+export async function proveInVm(candidates: readonly VmCandidate[]): Promise<VmVerdict[]> {
+  boot ??= await bootTarget(RELEASE, stderrLogger);
+  kmods ??= await KernelModules.read(boot.modulesDir!);
+  const verdicts: VmVerdict[] = [];
+  let rest = [...candidates];
+  while (rest.length > 0) {
+    const modules = new Set<string>();
+    const parts: string[] = ['echo "kernel: $(uname -r)"'];
+    for (const c of rest) {
+      const targets = Object.keys(c.functions).filter((t) => t !== 'vmlinux');
+      const kos = targets.length > 0 ? await kmods.withDependencies(targets) : [];
+      for (const ko of kos) modules.add(ko);
+      modules.add(c.ko);
+      parts.push(scriptFor(c, kos));
+    }
+    parts.push('echo corpus-done');
+    const result = await runInVm({
+      bzImage: boot.image, memoryMiB: boot.memoryMiB, script: parts.join('\n') + '\n', modules: [...modules], timeoutMs: 120_000 + 60_000 * rest.length,
+    });
+    const kernelLog = result.status === 'ok' ? result.kernelLog : result.console;
+    const done: VmVerdict[] = [];
+    for (const c of rest) {
+      if (!kernelLog.includes(`corpus-begin ${c.module}`) && result.status !== 'ok') break;
+      done.push(judge(c, result.values, kernelLog));
+    }
+    if (result.status !== 'ok') {
+      const blamed = done.pop() ?? judge(rest[0]!, result.values, kernelLog);
+      blamed.loaded = false;
+      blamed.problems.push(`vm ${result.status}: ${kernelLog.split('\n').filter((l) => BAD_LOG.test(l) || /panic/i.test(l)).slice(0, 5).join(' | ')}`);
+      blamed.log = kernelLog.slice(-8000);
+      done.push(blamed);
+    }
+    verdicts.push(...done);
+    rest = rest.slice(done.length);
+  }
+  return verdicts;
+}
