@@ -1,6 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { CONTAINER_CHOICES, selectRunner, type ContainerChoice } from '../../container/select-runner.js';
 import { runPipeline } from '../../pipeline/run.js';
+import { formatReleaseOutcomes, releasesExitCode, runForReleases } from '../../pipeline/releases.js';
+import type { Runner } from '../../kbuild/runner.js';
 import { kernelModuleName } from '../../pipeline/module-name.js';
 import { formatRunReport } from '../../report/run-report.js';
 import { provisionTestKernel } from '../../kernels/test-kernel/provision.js';
@@ -36,7 +38,7 @@ export const buildCommand: CommandModule<object, Args> = {
     (withKernelOptions(y)
       .positional('patches', { type: 'string', array: true, demandOption: true, describe: 'unified diffs (-p1) against the kernel source' })
       .option('name', { type: 'string', describe: 'module name (default: livepatch-<first patch name>, at most 55 characters)' })
-      .option('output', { alias: 'o', type: 'string', describe: 'where to write the .ko (default: ./<name>.ko)' })
+      .option('output', { alias: 'o', type: 'string', describe: 'where to write the .ko (default: ./<name>.ko); with several --kernel, a directory for <release>/<name>.ko' })
       .option('replace', { type: 'boolean', default: true, describe: 'atomic replace: loading this patch disables earlier livepatches (--no-replace keeps them)' })
       .option('container', { choices: CONTAINER_CHOICES, default: 'auto' as ContainerChoice, describe: 'where the kernel builds run: auto = podman, else docker, else the host' })
       .option('sign-key', { type: 'string', group: 'Kernel:', describe: 'module signing key (default: the test kernel\'s key)' })
@@ -51,6 +53,7 @@ export const buildCommand: CommandModule<object, Args> = {
       .example('$0 fix.patch', 'build livepatch-fix.ko for the built-in test kernel')
       .example('$0 fix.patch --vm-test', '... and prove it loads and unloads in a VM')
       .example('$0 fix.patch --kernel 6.1.0-57-amd64 --vm-test', 'for Debian\'s own kernel, booted under qemu')
+      .example('$0 fix.patch --kernel 6.1.0-57-amd64 --kernel 6.1.0-50-amd64 -o out', 'one module per release: out/<release>/livepatch-fix.ko')
       .example('$0 fix.patch --sourcedir linux --config linux/.config --vmlinux vmlinux --symvers Module.symvers --modules-dir /lib/modules/$(uname -r)', 'for your own kernel')) as unknown as Argv<Args>,
   handler: async (args) => {
     if ((args.signKey === undefined) !== (args.signCert === undefined)) throw new UserError('--sign-key and --sign-cert go together');
@@ -68,6 +71,7 @@ export const buildCommand: CommandModule<object, Args> = {
 /** The main job, then --vm-test. */
 async function build(args: Args, log: (message: string) => void, progress: ProgressReporter | undefined): Promise<void> {
   const runner = await selectRunner(args.container, log);
+  if (args.kernel && args.kernel.length > 1) return buildForReleases(args, args.kernel, runner, log);
   const report = await runPipeline({
     patches: args.patches,
     target: targetOptionsFrom(args),
@@ -100,4 +104,21 @@ async function build(args: Args, log: (message: string) => void, progress: Progr
   }
   if (args.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else process.stderr.write(formatRunReport(report));
+}
+
+/** Several --kernel: one module per release, OUTPUT (a directory, default .)/<release>/<name>.ko. */
+async function buildForReleases(args: Args, releases: string[], runner: Runner, log: (message: string) => void): Promise<void> {
+  if (args.vmTest) throw new UserError('--vm-test takes one --kernel; test each release\'s module with `tsbuild-patch vm-test MOD.ko --kernel RELEASE`');
+  const outcomes = await runForReleases({
+    patches: args.patches, releases, outputDir: args.output ?? '.', runner,
+    ...(args.name ? { name: args.name } : {}),
+    replace: args.replace,
+    ...(args.jobs ? { jobs: args.jobs } : {}),
+    keepTmp: args.keepTmp || args.debug,
+    signing: args.signKey && args.signCert ? { key: args.signKey, cert: args.signCert } : undefined,
+    log, debug: args.debug,
+  });
+  if (args.json) process.stdout.write(JSON.stringify({ releases: outcomes }, null, 2) + '\n');
+  else process.stderr.write(formatReleaseOutcomes(outcomes));
+  process.exitCode = releasesExitCode(outcomes);
 }

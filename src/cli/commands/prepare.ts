@@ -20,8 +20,12 @@ export const prepareCommand: CommandModule<object, Args> = {
   handler: async (args) => {
     const runner = await selectRunner(args.container, stderrLogger);
     stderrLogger(`kernel builds run in: ${runner.description}`);
-    const target = await resolveTarget(targetOptionsFrom(args), stderrLogger);
-    const tree = await treeForTarget({ target, runner, log: stderrLogger, ...(args.jobs ? { jobs: args.jobs } : {}) });
-    process.stdout.write(`${tree.dir}\n`);
+    // Several --kernel: each release in turn (its packages and its prepared tree).
+    const kernels = args.kernel && args.kernel.length > 1 ? args.kernel.map((k) => ({ ...args, kernel: [k] })) : [args];
+    for (const one of kernels) {
+      const target = await resolveTarget(targetOptionsFrom(one), stderrLogger);
+      const tree = await treeForTarget({ target, runner, log: stderrLogger, ...(args.jobs ? { jobs: args.jobs } : {}) });
+      process.stdout.write(`${tree.dir}\n`);
+    }
   },
 };

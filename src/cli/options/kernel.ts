@@ -1,10 +1,11 @@
+import { UserError } from '../../util/errors.js';
 import type { Argv } from 'yargs';
 import type { TargetOptions } from '../../kernels/target-kernel.js';
 
 /** The options that describe the running kernel (all four, or none for the test kernel). */
 export function withKernelOptions<T>(y: Argv<T>) {
   return y
-    .option('kernel', { type: 'string', group: 'Kernel:', describe: 'a distribution kernel release, e.g. 6.1.0-57-amd64 (Debian 12), "running" (uname -r) or "newest": its packages are fetched with apt' })
+    .option('kernel', { type: 'string', array: true, group: 'Kernel:', describe: 'a distribution kernel release, e.g. 6.1.0-57-amd64 (Debian 12), "running" (uname -r) or "newest": its packages are fetched with apt; give several for one module per release' })
     .option('sourcedir', { type: 'string', group: 'Kernel:', describe: 'kernel source tree of the running kernel (never modified)' })
     .option('config', { type: 'string', group: 'Kernel:', describe: '.config of the running kernel' })
     .option('vmlinux', { type: 'string', group: 'Kernel:', describe: 'vmlinux of the running kernel (symbols, sympos)' })
@@ -15,7 +16,7 @@ export function withKernelOptions<T>(y: Argv<T>) {
 
 /** The parsed values of withKernelOptions. */
 export interface KernelArgs {
-  kernel?: string;
+  kernel?: string[];
   sourcedir?: string;
   config?: string;
   vmlinux?: string;
@@ -26,7 +27,8 @@ export interface KernelArgs {
 
 export function targetOptionsFrom(args: KernelArgs): TargetOptions {
   const options: TargetOptions = {};
-  if (args.kernel) options.kernel = args.kernel;
+  if (args.kernel && args.kernel.length > 1) throw new UserError(`one --kernel at a time here (given: ${args.kernel.join(', ')})`);
+  if (args.kernel?.[0]) options.kernel = args.kernel[0];
   if (args.sourcedir) options.sourcedir = args.sourcedir;
   if (args.config) options.config = args.config;
   if (args.vmlinux) options.vmlinux = args.vmlinux;
