@@ -43,9 +43,21 @@ export function makeCommandLine(args: readonly string[]): string {
   return ['make', ...args].map(quote).join(' ');
 }
 
-/** The environment kbuild sees, as set or removed for it: `ARCH=x86_64 LC_ALL=C -KCFLAGS ...`. */
-export function describeEnv(env: Record<string, string | undefined>): string {
-  return Object.entries(env).map(([name, value]) => (value === undefined ? `-${name}` : `${name}=${quote(value)}`)).join(' ');
+/** Variables of the caller's environment that kbuild reads (cross compilers, LLVM, KBUILD_*, KCONFIG_*). */
+const KBUILD_INHERITED = /^(?:CROSS_COMPILE|LLVM|LLVM_IAS|CC|HOSTCC|LD|AR|KBUILD_\w+|KCONFIG_\w+|INSTALL_MOD_\w+|O|V|W|C)$/;
+
+/**
+ * The environment kbuild sees: what is set and removed for it, and what it inherits that kbuild
+ * reads: `ARCH=x86_64 LC_ALL=C; unset KCFLAGS KCPPFLAGS; inherited KBUILD_BUILD_TIMESTAMP=...`.
+ */
+export function describeEnv(env: Record<string, string | undefined>, inherited: NodeJS.ProcessEnv = process.env): string {
+  const entries = Object.entries(env);
+  const set = entries.filter(([, value]) => value !== undefined).map(([name, value]) => `${name}=${quote(value!)}`);
+  const unset = entries.filter(([, value]) => value === undefined).map(([name]) => name);
+  const kept = Object.entries(inherited)
+    .filter(([name, value]) => value !== undefined && KBUILD_INHERITED.test(name) && !(name in env))
+    .map(([name, value]) => `${name}=${quote(value!)}`);
+  return [set.join(' '), ...(unset.length ? [`unset ${unset.join(' ')}`] : []), ...(kept.length ? [`inherited ${kept.join(' ')}`] : [])].join('; ');
 }
 
 /** The text a file has gained since it was SIZE bytes long. */

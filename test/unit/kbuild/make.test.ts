@@ -50,7 +50,7 @@ describe('runMake inside a run', () => {
     expect(shown.some((m) => m.startsWith('debug:'))).toBe(false);
     const runLog = await readFile(join(s.runDir, 'run.log'), 'utf8');
     expect(runLog).toContain(`debug: run (host): make -C ${dir} -j1 'KCFLAGS=-O2 -g' version.o other.o`);
-    expect(runLog).toMatch(/debug: {3}environment: -KCFLAGS .*ARCH=x86_64 LC_ALL=C/);
+    expect(runLog).toMatch(/debug: {3}environment: ARCH=x86_64 LC_ALL=C; unset KCFLAGS KCPPFLAGS KAFLAGS/);
   });
 
   it("fails with gcc's error line, its excerpt and the path of a log that outlives the tree", async () => {
@@ -79,6 +79,7 @@ describe('runMake inside a run', () => {
 
   it('writes command lines and environments as a shell takes them', () => {
     expect(makeCommandLine(['-C', '/t', 'KCFLAGS=-a -b', "X=it's"])).toBe(`make -C /t 'KCFLAGS=-a -b' 'X=it'\\''s'`);
-    expect(describeEnv({ KCFLAGS: undefined, CC: 'gcc-12' })).toBe('-KCFLAGS CC=gcc-12');
+    expect(describeEnv({ KCFLAGS: undefined, LC_ALL: 'C' }, { HOME: '/root', CROSS_COMPILE: 'x86_64-linux-gnu-', KCFLAGS: '-O3' }))
+      .toBe('LC_ALL=C; unset KCFLAGS; inherited CROSS_COMPILE=x86_64-linux-gnu-');
   });
 });
