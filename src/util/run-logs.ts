@@ -16,7 +16,7 @@ export function runStamp(date: Date): string {
   return date.toISOString().replace(/[:.]/g, '-');
 }
 
-const RUN_NAME = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z-\d+$/;
+const RUN_NAME = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z-\d+(?:\.\d+)?$/;
 
 /**
  * Remove the oldest run directories of ROOT so that at most KEEP remain (names sort by time;
@@ -36,14 +36,25 @@ export interface RunDirOptions {
   pid?: number;
 }
 
-/** Create this run's log directory and drop the oldest runs beyond the last KEEP (this one included). */
+/**
+ * Create this run's log directory and drop the oldest runs beyond the last KEEP (this one
+ * included). Two runs of one process started in the same millisecond (several releases built
+ * together) get `<timestamp>-<pid>` and `<timestamp>-<pid>.1`.
+ */
 export async function createRunDir(options: RunDirOptions = {}): Promise<string> {
   const root = options.root ?? runsRoot();
-  const name = `${runStamp(options.now ?? new Date())}-${options.pid ?? process.pid}`;
-  const dir = join(root, name);
-  await mkdir(dir, { recursive: true });
-  await pruneRuns(root, options.keep ?? KEPT_RUNS, name);
-  return dir;
+  await mkdir(root, { recursive: true });
+  const base = `${runStamp(options.now ?? new Date())}-${options.pid ?? process.pid}`;
+  for (let n = 0; ; n++) {
+    const name = n === 0 ? base : `${base}.${n}`;
+    const created = await mkdir(join(root, name)).then(() => true, (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EEXIST') return false;
+      throw error;
+    });
+    if (!created) continue;
+    await pruneRuns(root, options.keep ?? KEPT_RUNS, name);
+    return join(root, name);
+  }
 }
 
 /** Appends timestamped lines to the run's `run.log` (synchronously: the lines survive a crash). */

@@ -25,6 +25,14 @@ describe('the store of run logs', () => {
     expect(runStamp(at(61.5)) > runStamp(at(9))).toBe(true);
   });
 
+  it('gives two runs of one process started in the same millisecond their own directories', async () => {
+    const { path: root } = await tmpDir({ unsafeCleanup: true });
+    const dirs = await Promise.all([0, 1, 2].map(() => createRunDir({ root, now: at(0), pid: 7 })));
+    expect(dirs.map((d) => d.slice(root.length + 1)).sort()).toEqual([`${runStamp(at(0))}-7`, `${runStamp(at(0))}-7.1`, `${runStamp(at(0))}-7.2`]);
+    await createRunDir({ root, now: at(1), pid: 7, keep: 2 });
+    expect((await readdir(root)).sort()).toEqual([`${runStamp(at(0))}-7.2`, `${runStamp(at(1))}-7`]);
+  });
+
   it('keeps the last 20 runs: a new run removes the oldest, leaving other files alone', async () => {
     const { path: root } = await tmpDir({ unsafeCleanup: true });
     expect(KEPT_RUNS).toBe(20);
