@@ -129,7 +129,7 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
       module: name, signed: false, kernelRelease: target.release,
       ...(target.vmlinuz ? { kernelImage: target.vmlinuz } : {}), ...(target.modulesDir ? { modulesDir: target.modulesDir } : {}),
       runner: options.runner.description,
-      stages: stages.stages, objects: diffs.map((d) => objectReport(d, [])), warnings,
+      stages: stages.stages, objects: diffs.map((d) => objectReport(d, [])), warnings, logDir: session.runDir,
     };
     const refused = diffs.filter((d) => d.result.outcome === 'refused');
     if (refused.length > 0) {
@@ -172,7 +172,6 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
     report.output = module.path;
     report.sha256 = module.sha256;
     report.signed = module.signed;
-    report.logDir = session.runDir;
     failed = false;
     return report;
   } finally {
