@@ -5,8 +5,9 @@
 // kernel under qemu (K modules per boot), and writes results (JSON lines, resumable) and a
 // markdown summary under <corpus>/runs/RUN/.
 import { execSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { stderrLogger as log } from '../../src/util/log.js';
 import { withHeavyLock } from './heavy-lock.js';
 import { readManifest, type CorpusEntry } from './manifest.js';
@@ -14,7 +15,7 @@ import { runsDir } from './paths.js';
 import { appendResult, finalOutcome, readResults, type PatchResult } from './results.js';
 import { sampleEntries } from './sample.js';
 import { summarize } from './summary.js';
-import { buildOne, type BuildResult } from './tool-run.js';
+import { buildOne, TOOL_BIN, type BuildResult } from './tool-run.js';
 import { proveInVm, type VmCandidate } from './vm-batch.js';
 
 const args = process.argv.slice(2);
@@ -78,7 +79,10 @@ for (const entry of selected) {
 await flush();
 
 const results = selected.map((e) => done.get(e.id)!).filter(Boolean);
-const head = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim() + (execSync('git status --porcelain src', { encoding: 'utf8' }).trim() ? '+uncommitted src' : '');
+const toolDir = dirname(dirname(TOOL_BIN));
+const head = existsSync(join(toolDir, 'COMMIT'))
+  ? `commit ${readFileSync(join(toolDir, 'COMMIT'), 'utf8').trim()} (${toolDir})`
+  : execSync('git rev-parse --short HEAD', { encoding: 'utf8', cwd: toolDir }).trim() + (execSync('git status --porcelain src', { encoding: 'utf8', cwd: toolDir }).trim() ? '+uncommitted src' : '');
 const markdown = summarize(manifest, results, { seed, command: `npm run corpus:run -- ${args.join(' ')}`.trim(), head });
 await writeFile(join(dir, 'summary.md'), markdown + '\n');
 await writeFile(join(dir, 'results.json'), JSON.stringify(results, null, 1));

@@ -9,7 +9,11 @@ import type { CorpusEntry } from './manifest.js';
 import { corpusDir, RELEASE } from './paths.js';
 
 export const HEAVY_LOCK = '/work/scratch/heavy.lock';
-const BIN = resolve(import.meta.dirname, '../../bin/tsbuild-patch.js');
+/**
+ * The tool under test: TSBUILD_PATCH_BIN (e.g. a built snapshot of one commit, so that a long
+ * run is not disturbed by others rebuilding dist/), else this checkout's bin/ (dist/ built).
+ */
+export const TOOL_BIN = process.env.TSBUILD_PATCH_BIN ?? resolve(import.meta.dirname, '../../bin/tsbuild-patch.js');
 
 export type BuildOutcome = 'built' | 'refused' | 'no-change' | 'needs-header' | 'tool-error';
 
@@ -43,7 +47,7 @@ export async function buildOne(entry: Pick<CorpusEntry, 'id' | 'patch'>, outDir:
   const patch = isAbsolute(entry.patch) ? entry.patch : join(corpusDir(), entry.patch);
   const name = moduleNameFor(entry.id);
   const ko = join(outDir, `${name}.ko`);
-  const tool = ['node', BIN, patch, '--kernel', RELEASE, '--container', 'none', '--json', '--name', name, '-o', ko];
+  const tool = ['node', TOOL_BIN, patch, '--kernel', RELEASE, '--container', 'none', '--json', '--name', name, '-o', ko];
   const [file, ...args] = options.lock === false ? tool : ['flock', HEAVY_LOCK, ...tool];
   const command = [file, ...args].join(' ');
   const started = Date.now();
@@ -52,6 +56,7 @@ export async function buildOne(entry: Pick<CorpusEntry, 'id' | 'patch'>, outDir:
   const base = { id: entry.id, exitCode: result.exitCode, seconds, command };
   const stderr = result.stderr;
   if (result.timedOut) return { ...base, outcome: 'tool-error', detail: `timed out after ${timeoutMs / 1000} s\n${stderr.slice(-2000)}` };
+  if (/ERR_MODULE_NOT_FOUND/.test(stderr)) throw new Error(`the tool is not built (${TOOL_BIN}): ${stderr.slice(0, 300)}`);
   if (/internal error|^\s+at .*\(.*:\d+:\d+\)$/m.test(stderr)) return { ...base, outcome: 'tool-error', detail: stderr.slice(-4000) };
   switch (result.exitCode) {
     case 0: {
