@@ -3,6 +3,7 @@ import { execa } from 'execa';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../util/log.js';
 import { processAlive } from '../util/lock.js';
+import { stopLeftovers } from './leftovers.js';
 
 /**
  * A record of every file of the work tree that a patched build is about to change, with a
@@ -104,6 +105,7 @@ export async function repairWorkTree(entry: string, log: Logger): Promise<boolea
   const journal = JSON.parse(text) as JournalFile;
   if (journal.pid !== process.pid && processAlive(journal.pid)) return false; // a live run owns it
   log(`repairing the work tree: run ${journal.pid} of ${journal.started} did not finish (${journal.records.length} files to restore)`);
+  await stopLeftovers(journal.pid, join(entry, 'linux'), log);
   await restoreRecords(entry, journal.records);
   return true;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { access, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir as tmpDir } from 'tmp-promise';
@@ -42,6 +42,37 @@ async function interruptDuringPatchedBuild(signal: NodeJS.Signals, extra: string
     }
   });
   return { result: await child, sent };
+}
+
+/** Whether a compiler (cc1) is compiling SOURCE right now, on the host or in a container. */
+async function compiling(source: string): Promise<boolean> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'latin1').catch(() => '');
+    if (cmdline.includes('cc1\0') && cmdline.includes(source)) return true;
+  }
+  return false;
+}
+
+/** Run the CLI on the two-file patch and send SIGNAL while the compiler compiles the patched version.c. */
+async function interruptDuringCompile(signal: NodeJS.Signals, extra: string[]) {
+  const child = execa('node', [join(REPO, 'bin/tsbuild-patch.js'), join(PATCHES, 'two-files.patch'), '-o', `/tmp/tsbp-${signal}.ko`, ...extra], { reject: false, all: true });
+  let patching = false;
+  child.all?.on('data', (chunk: Buffer) => {
+    if (chunk.toString().includes('patched build:')) patching = true;
+  });
+  let sent = false;
+  const watch = (async () => {
+    while (!sent && child.exitCode === null) {
+      if (patching && (await compiling('fs/proc/version.c'))) {
+        sent = true;
+        child.kill(signal);
+      } else await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  const result = await child;
+  await watch;
+  return { result, sent };
 }
 
 async function workTree() {
@@ -123,8 +154,7 @@ describe('the work tree is never left modified', () => {
   it.each(['none', 'podman'])('stops the build (--container %s) before restoring when the tool alone gets SIGTERM', async (container) => {
     const tree = await workTree();
     const before = await snapshot(tree.dir, WATCHED);
-    // Sent while the compiler runs (make's own kbuild steps take about a second before it).
-    const { result, sent } = await interruptDuringPatchedBuild('SIGTERM', ['--container', container], 1500);
+    const { result, sent } = await interruptDuringCompile('SIGTERM', ['--container', container]);
     expect(sent).toBe(true);
     expect(result.exitCode).toBe(143);
     expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
@@ -146,6 +176,18 @@ describe('the work tree is never left modified', () => {
     const after = await snapshot(tree.dir, WATCHED);
     // Rebuilt from the same sources: the same bytes (a new mtime).
     expect(after['fs/proc/version.o']!.split(' ')[0]).toBe(before['fs/proc/version.o']!.split(' ')[0]);
+  });
+
+  it.each(['none', 'podman'])('after a kill during the compile (--container %s), the next run stops the dead run\'s build before repairing', async (container) => {
+    const tree = await workTree();
+    const before = await snapshot(tree.dir, WATCHED);
+    const { sent } = await interruptDuringCompile('SIGKILL', ['--container', container]);
+    expect(sent).toBe(true);
+    await access(join(tree.entry, 'patch-journal.json'));
+    await workTree(); // the next run: stops what the dead run left, then repairs
+    expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
+    await new Promise((resolve) => setTimeout(resolve, 8000));
+    expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
   });
 
   it('repairs the tree at the next start after a run was killed outright', async () => {
