@@ -25,6 +25,19 @@ async function copyExactly(from: string, to: string): Promise<void> {
   await execa('cp', ['-p', '--', from, to]);
 }
 
+/**
+ * Copy absolute PATHS (as found under FROM) to the same paths under TO, content, mode and
+ * times to the nanosecond, with one tar pair (POSIX format keeps sub-second times).
+ */
+async function copyTree(paths: readonly string[], from: string, to: string): Promise<void> {
+  if (paths.length === 0) return;
+  const list = paths.map((p) => p.replace(/^\/+/, '')).join('\0');
+  const result = await execa('sh', ['-c', 'tar --format=posix --null -C "$1" -cf - -T - | tar -xpf - -C "$2"', 'copy', from, to], {
+    input: list, reject: false, all: true,
+  });
+  if (result.failed) throw new Error(`copying ${paths.length} files from ${from} to ${to} failed: ${String(result.all).trim().split('\n').slice(-3).join('; ')}`);
+}
+
 interface JournalFile {
   pid: number;
   started: string;
@@ -78,6 +91,25 @@ export class TreeJournal {
     await this.save();
   }
 
+  /**
+   * protect() for many files at once (hundreds of generated files): one cp for all the
+   * backups, kept under the backup directory at their own paths.
+   */
+  async protectMany(paths: readonly string[]): Promise<void> {
+    const fresh = [...new Set(paths)].filter((path) => !this.protectedPaths.has(path));
+    const existing: string[] = [];
+    for (const path of fresh) {
+      this.protectedPaths.add(path);
+      if (await stat(path).then((info) => info.isFile(), () => false)) existing.push(path);
+      else this.records.push({ path, existed: false });
+    }
+    const mirror = join(this.backupDir, 'tree');
+    await mkdir(mirror, { recursive: true });
+    await copyTree(existing, '/', mirror);
+    for (const path of existing) this.records.push({ path, existed: true, backup: join(mirror, path) });
+    await this.save();
+  }
+
   /** Put every protected file back as it was, content and times; idempotent. */
   restore(): Promise<void> {
     this.restoring ??= restoreRecords(this.entry, this.records);
@@ -86,7 +118,12 @@ export class TreeJournal {
 }
 
 async function restoreRecords(entry: string, records: readonly JournalRecord[]): Promise<void> {
+  // Backups kept at their own paths under patch-backup/tree go back with one cp.
+  const mirror = join(entry, 'patch-backup', 'tree');
+  const mirrored = records.filter((r) => r.existed && r.backup === join(mirror, r.path));
+  await copyTree(mirrored.map((r) => r.path), mirror, '/');
   for (const record of [...records].reverse()) {
+    if (mirrored.includes(record)) continue;
     if (!record.existed || !record.backup) {
       await rm(record.path, { force: true });
       continue;

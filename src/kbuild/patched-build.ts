@@ -7,6 +7,7 @@ import type { Logger } from '../util/log.js';
 import { applyPatch } from '../patches/apply-patch.js';
 import { exposeMarkerHeaders } from '../patches/marker-headers.js';
 import { repairWorkTree, TreeJournal } from './journal.js';
+import { prepareOutputs } from './prepare-outputs.js';
 import { runMake } from './make.js';
 import type { ObjectInfo } from './object-index.js';
 import type { PatchFile } from '../patches/patch-file.js';
@@ -70,6 +71,8 @@ export async function buildPatched(options: PatchedBuildOptions): Promise<Patche
     try {
       const touched = patches.flatMap((p) => p.files.flatMap((f) => [f.path, ...(f.renamedFrom ? [f.renamedFrom] : [])]));
       await journal.protect(touched.map((path) => join(tree.dir, path)));
+      // A changed header can make the build rerun parts of prepare (asm-offsets and the like).
+      if (changed.some((file) => file.endsWith('.h'))) await journal.protectMany(await prepareOutputs(tree.dir));
       await exposeMarkerHeaders(tree.dir, journal);
       const warnings: string[] = [];
       for (const patch of patches) warnings.push(...(await applyPatch(tree.dir, patch)).warnings);

@@ -8,6 +8,7 @@ import { boot, buildFailure, buildLivepatch, load, PATCHES, unload } from './har
 import { hostRunner } from '../../../src/kbuild/runner.js';
 import { defaultTarget } from '../../../src/kernels/target-kernel.js';
 import { prepareWorkTree } from '../../../src/kbuild/work-tree.js';
+import { prepareOutputs } from '../../../src/kbuild/prepare-outputs.js';
 import { silentLogger } from '../../../src/util/log.js';
 
 const REPO = new URL('../../../', import.meta.url).pathname;
@@ -124,6 +125,16 @@ describe('the work tree is never left modified', () => {
     await buildLivepatch('callbacks', { name: 'livepatch-restore-check2' });
     expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
     await expect(access(join(tree.entry, 'patch-journal.json'))).rejects.toThrow();
+  });
+
+  it('restores the files prepare regenerates when a patch changes a header it compiles', async () => {
+    const tree = await workTree();
+    const generated = (await prepareOutputs(tree.dir)).map((path) => path.slice(tree.dir.length + 1));
+    expect(generated).toContain('arch/x86/kernel/asm-offsets.s');
+    const before = await snapshot(tree.dir, [...WATCHED, ...generated, 'include/linux/kbuild.h']);
+    const { report } = await buildLivepatch('prepare-header', { name: 'livepatch-prepare-header' });
+    expect(report.objects.flatMap((o) => o.changedFunctions)).toEqual(['version_proc_show']);
+    expect(await snapshot(tree.dir, [...WATCHED, ...generated, 'include/linux/kbuild.h'])).toEqual(before);
   });
 
   it('names the patch that does not apply and leaves the tree unchanged', async () => {
