@@ -1,34 +1,16 @@
-import { createHash } from 'node:crypto';
-import { access, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { buildFailure, PATCHES } from './harness.js';
-import { hostRunner } from '../../../src/kbuild/runner.js';
-import { defaultTarget } from '../../../src/kernels/target-kernel.js';
-import { prepareWorkTree } from '../../../src/kbuild/work-tree.js';
+import { snapshot, workTree } from './work-tree.js';
 import { runsRoot } from '../../../src/util/run-logs.js';
-import { silentLogger } from '../../../src/util/log.js';
 
 const REPO = new URL('../../../', import.meta.url).pathname;
 const WATCHED = ['fs/proc/version.c', 'fs/proc/version.o', 'fs/proc/.version.o.cmd'];
 
-/** Content hash and mtime of files of the work tree. */
-async function snapshot(tree: string, files: string[]): Promise<Record<string, string>> {
-  const result: Record<string, string> = {};
-  for (const file of files) {
-    const path = join(tree, file);
-    const data = await readFile(path).catch(() => undefined);
-    const info = await stat(path, { bigint: true }).catch(() => undefined);
-    result[file] = data && info ? `${createHash('sha256').update(data).digest('hex')} mtime ${info.mtimeNs}` : 'absent';
-  }
-  return result;
-}
 
-async function workTree() {
-  return prepareWorkTree({ target: await defaultTarget(silentLogger), runner: hostRunner, log: silentLogger });
-}
 
 /** proc-version-string.patch with the semicolon of its added line missing: fs/proc/version.c:16 does not compile. */
 async function brokenPatch(): Promise<string> {

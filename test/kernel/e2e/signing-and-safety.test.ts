@@ -1,30 +1,15 @@
-import { createHash } from 'node:crypto';
-import { access, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { boot, buildFailure, buildLivepatch, load, PATCHES, unload } from './harness.js';
-import { hostRunner } from '../../../src/kbuild/runner.js';
-import { defaultTarget } from '../../../src/kernels/target-kernel.js';
-import { prepareWorkTree } from '../../../src/kbuild/work-tree.js';
+import { snapshot, workTree } from './work-tree.js';
 import { prepareOutputs } from '../../../src/kbuild/prepare-outputs.js';
-import { silentLogger } from '../../../src/util/log.js';
 
 const REPO = new URL('../../../', import.meta.url).pathname;
 const SIGNATURE_MAGIC = '~Module signature appended~\n';
 
-/** Content hash and mtime of files of the work tree, to prove a run left them exactly as they were. */
-async function snapshot(tree: string, files: string[]): Promise<Record<string, string>> {
-  const result: Record<string, string> = {};
-  for (const file of files) {
-    const path = join(tree, file);
-    const data = await readFile(path).catch(() => undefined);
-    const info = await stat(path, { bigint: true }).catch(() => undefined);
-    result[file] = data && info ? `${createHash('sha256').update(data).digest('hex')} mtime ${info.mtimeNs}` : 'absent';
-  }
-  return result;
-}
 
 const WATCHED = [
   'fs/proc/version.c', 'fs/proc/version.o', 'fs/proc/.version.o.cmd',
@@ -76,9 +61,6 @@ async function interruptDuringCompile(signal: NodeJS.Signals, extra: string[]) {
   return { result, sent };
 }
 
-async function workTree() {
-  return prepareWorkTree({ target: await defaultTarget(silentLogger), runner: hostRunner, log: silentLogger });
-}
 
 describe('signed modules', () => {
   it('loads with module.sig_enforce=1; without its signature or with a flipped byte in it, the kernel rejects it', async () => {
