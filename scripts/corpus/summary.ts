@@ -1,5 +1,6 @@
 // The markdown summary of a corpus run: outcome per class, refusals by category and reason,
 // needs-header, tool errors and failed loads with their reproduction.
+import { refusalCategory } from './categories.js';
 import type { Manifest } from './manifest.js';
 import type { PatchResult } from './results.js';
 
@@ -23,7 +24,10 @@ export function summarize(manifest: Manifest, results: readonly PatchResult[], i
   if (refused.length > 0) {
     out.push('### Refusals by category', '');
     const byCat = new Map<string, PatchResult[]>();
-    for (const r of refused) byCat.set(r.build.category ?? 'other', [...(byCat.get(r.build.category ?? 'other') ?? []), r]);
+    for (const r of refused) {
+      const cat = refusalCategory((r.build.reasons ?? []).join('\n')); // recomputed: the rules may have grown since the run
+      byCat.set(cat, [...(byCat.get(cat) ?? []), r]);
+    }
     for (const [cat, rs] of [...byCat].sort((a, b) => b[1].length - a[1].length)) {
       out.push(`- **${cat}** (${rs.length})`);
       for (const r of rs) out.push(`  - \`${r.file}\` (${r.class}): ${(r.build.reasons ?? []).slice(0, 2).join('; ').slice(0, 300)}`);
