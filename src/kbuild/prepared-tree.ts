@@ -1,6 +1,5 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readElf } from '../elf/index.js';
 import type { TargetKernel } from '../kernels/target-kernel.js';
 import { cacheRoot } from '../util/cache.js';
 import { UserError } from '../util/errors.js';
@@ -16,39 +15,10 @@ import { locateInPreparedTree } from './prepared-objects.js';
 import { unpackTarball } from './populate-tree.js';
 import type { Runner } from './runner.js';
 import { checkConfigMatches, sourceIdentity, type WorkTree } from './work-tree.js';
+import { checkToolchain } from './toolchain-match.js';
 
 /** Bump when the preparation changes in a way that makes old trees wrong. */
 const RECIPE_VERSION = 1;
-
-/** The compiler as a kernel's vmlinux records it (.comment), e.g. "(Debian 12.2.0-14+deb12u1) 12.2.0". */
-export async function kernelCompiler(vmlinux: string): Promise<string> {
-  const elf = await readElf(vmlinux);
-  const comment = elf.sectionByName('.comment')?.data.toString('latin1') ?? '';
-  const gcc = comment.split('\0').find((s) => s.startsWith('GCC: '));
-  if (!gcc) throw new UserError(`${vmlinux}: no compiler recorded in .comment`);
-  return gcc.slice('GCC: '.length).trim();
-}
-
-/** `CC --version`'s first line without the program name, as the runner (host or container) sees it. */
-async function runnerCompiler(runner: Runner, cc: string): Promise<string> {
-  const child = runner.exec(cc, ['--version'], { env: { LC_ALL: 'C' }, all: true });
-  let text = '';
-  child.all?.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const result = await child;
-  if (result.failed) throw new UserError(`cannot run the compiler ${cc} (${runner.description})`, { hint: `apt-get install ${cc}` });
-  return (text.split('\n')[0] ?? '').replace(/^\S+\s+/, '').trim();
-}
-
-/** The objects must come from the compiler that built the running kernel. */
-async function checkCompiler(target: TargetKernel, runner: Runner, cc: string): Promise<string> {
-  const [kernel, ours] = await Promise.all([kernelCompiler(target.vmlinux), runnerCompiler(runner, cc)]);
-  if (kernel !== ours) {
-    throw new UserError(`compiler mismatch: the running kernel was built with "${kernel}", ${cc} here (${runner.description}) is "${ours}"`, {
-      hint: 'install the compiler the kernel was built with',
-    });
-  }
-  return ours;
-}
 
 /**
  * A prepared tree: the kernel's source with its config, configured and prepared (`prepare
@@ -57,14 +27,14 @@ async function checkCompiler(target: TargetKernel, runner: Runner, cc: string): 
  * originals (kbuild rebuilds one whose source, headers or command line changed, so a stale one
  * is never used). Cached under a key of (source, config, compiler, release, flags, recipe).
  */
-export async function preparePreparedTree(options: { target: TargetKernel; runner: Runner; log: Logger; jobs: number }): Promise<WorkTree> {
+export async function preparePreparedTree(options: { target: TargetKernel; runner: Runner; log: Logger; jobs: number; skipCompilerCheck?: boolean }): Promise<WorkTree> {
   const { target, runner, log } = options;
   if (target.build.kind !== 'prepared') throw new Error('preparePreparedTree: not a prepared-tree target');
   const { cc, kernelRelease } = target.build;
   const config = await readFile(target.config, 'utf8').catch((error: Error) => {
     throw new UserError(`cannot read config ${target.config}: ${error.message}`);
   });
-  const compiler = await checkCompiler(target, runner, cc);
+  const { compiler, warnings } = await checkToolchain(target, runner, cc, options.skipCompilerCheck);
   const vars = { KCFLAGS: DIFF_BUILD_KCFLAGS, CC: cc, KERNELRELEASE: kernelRelease };
   const key = sha256(JSON.stringify({
     recipe: RECIPE_VERSION, source: await sourceIdentity(target.source), config: sha256(config), compiler, vars,
@@ -74,7 +44,7 @@ export async function preparePreparedTree(options: { target: TargetKernel; runne
   await mkdir(entry, { recursive: true });
   const logFile = join(entry, 'build.log');
   const tree: WorkTree = {
-    key, entry, dir, kcflags: DIFF_BUILD_KCFLAGS, runner, vars,
+    key, entry, dir, kcflags: DIFF_BUILD_KCFLAGS, runner, vars, warnings,
     locate: (changed, log) => locateInPreparedTree({ tree, target, changed, log, jobs: options.jobs }),
   };
   await withDirLock(join(entry, 'build.lock'), (pid) => log(`waiting for process ${pid}, which is preparing ${dir}`), async () => {

@@ -6,7 +6,7 @@ import type { Runner } from './runner.js';
 import { prepareWorkTree, type WorkTree } from './work-tree.js';
 
 /** The tool's tree for a target: fully built once, or prepared (objects built per patch). */
-export function treeForTarget(options: { target: TargetKernel; runner: Runner; log: Logger; jobs?: number }): Promise<WorkTree> {
+export function treeForTarget(options: { target: TargetKernel; runner: Runner; log: Logger; jobs?: number; skipCompilerCheck?: boolean }): Promise<WorkTree> {
   const jobs = options.jobs ?? availableParallelism();
   return options.target.build.kind === 'prepared'
     ? preparePreparedTree({ ...options, jobs })

@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { cacheRoot } from '../util/cache.js';
 import { UserError } from '../util/errors.js';
 import { checkKernelConfig } from '../kernels/config-policy.js';
+import { checkToolchain } from './toolchain-match.js';
 import { sha256 } from '../util/hash.js';
 import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';
@@ -32,6 +33,8 @@ export interface WorkTree {
   runner: Runner;
   /** make variables of every build in this tree (KCFLAGS; CC and KERNELRELEASE in a prepared tree). */
   vars: Record<string, string>;
+  /** What the run should tell the user about this tree (e.g. a toolchain check skipped). */
+  warnings?: string[];
   /**
    * The objects the changed files affect, each as built without the patches. Called with the
    * tree pristine and the patch lock held; a prepared tree builds the originals it needs here.
@@ -88,6 +91,7 @@ export interface WorkTreeOptions {
   runner: Runner;
   log: Logger;
   jobs?: number;
+  skipCompilerCheck?: boolean;
 }
 
 /**
@@ -101,6 +105,8 @@ export async function prepareWorkTree(options: WorkTreeOptions): Promise<WorkTre
   const config = await readFile(target.config, 'utf8').catch((error: Error) => {
     throw new UserError(`cannot read config ${target.config}: ${error.message}`);
   });
+  // The running kernel's compiler and linker must be this build's.
+  const { warnings } = await checkToolchain(target, runner, 'gcc', options.skipCompilerCheck);
   const key = sha256(JSON.stringify({
     recipe: RECIPE_VERSION,
     source: await sourceIdentity(target.source),
@@ -116,7 +122,7 @@ export async function prepareWorkTree(options: WorkTreeOptions): Promise<WorkTre
   const dir = join(entry, 'linux');
   const indexPath = join(entry, 'object-index.json');
   const tree: WorkTree = {
-    key, entry, dir, kcflags: DIFF_BUILD_KCFLAGS, runner, vars: { KCFLAGS: DIFF_BUILD_KCFLAGS },
+    key, entry, dir, kcflags: DIFF_BUILD_KCFLAGS, runner, vars: { KCFLAGS: DIFF_BUILD_KCFLAGS }, warnings,
     async locate(changed) {
       const index = await readObjectIndex(indexPath);
       if (!index) throw new UserError(`${entry}: the object index is missing or outdated; run again (the original build step rebuilds it)`);

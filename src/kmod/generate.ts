@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { UserError } from '../util/errors.js';
 import type { KlpCallbacksSpec, KlpObjectSpec, PatchModuleSpec } from './spec.js';
 
 /** kmod-template/ at the top of the package. */
@@ -66,6 +67,12 @@ function fill(template: string, values: Record<string, string>): string {
 }
 
 /** The C source and the Kbuild file of a livepatch module. */
+/** A symbol namespace is a C identifier (MODULE_IMPORT_NS stringifies it). */
+function checkNamespace(ns: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(ns)) throw new UserError(`symbol namespace '${ns}' is not an identifier; cannot import it`);
+  return ns;
+}
+
 export async function generateModuleSources(spec: PatchModuleSpec): Promise<{ source: string; kbuild: string }> {
   const [cTemplate, kbuildTemplate] = await Promise.all([
     readFile(new URL('livepatch-module.c.in', `file://${TEMPLATE_DIR}`), 'utf8'),
@@ -83,6 +90,7 @@ export async function generateModuleSources(spec: PatchModuleSpec): Promise<{ so
     OBJECTS: rendered.entries.join('\n'),
     REPLACE: spec.replace ? 'true' : 'false',
     TARGET_OBJECTS: spec.objects.map((o) => o.name ?? 'vmlinux').join(','),
+    IMPORT_NAMESPACES: (spec.importNamespaces ?? []).map((ns) => `\nMODULE_IMPORT_NS(${checkNamespace(ns)});`).join(''),
     DESCRIPTION: cString(spec.description),
   });
   const kbuild = fill(kbuildTemplate, {

@@ -33,4 +33,6 @@ export interface PatchModuleSpec {
   objects: KlpObjectSpec[];
   /** File names of the diffed objects linked into the module. */
   diffedObjects: string[];
+  /** Symbol namespaces of the exported symbols the patch uses (MODULE_IMPORT_NS). */
+  importNamespaces?: string[];
 }

@@ -41,6 +41,8 @@ export interface PipelineOptions {
   keepTmp: boolean;
   signing?: { key: string; cert: string } | undefined;
   log: Logger;
+  /** Build even when the compiler or linker is not the running kernel's (a warning in the report). */
+  skipCompilerCheck?: boolean;
   /** Show the commands run and the environment that matters (they always go to the run's log). */
   debug?: boolean;
   /** Progress display: told of stages and of kbuild's compiles. */
@@ -100,7 +102,8 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
   // are measured while the tree is prepared and the objects are built.
   const kernelFacts = entrySizesFromKernel(target.vmlinux, log);
   kernelFacts.catch(() => undefined); // awaited (and reported) by the diff stage
-  const tree = await stages.run('original-build', () => treeForTarget({ target, runner: options.runner, log, jobs }));
+  const tree = await stages.run('original-build', () => treeForTarget({ target, runner: options.runner, log, jobs, skipCompilerCheck: options.skipCompilerCheck ?? false }));
+  warnings.push(...(tree.warnings ?? []));
   const cc = tree.vars['CC'] ?? 'gcc';
   debug(`tree ${tree.dir} (cache entry ${tree.entry}); runner ${tree.runner.description}; jobs ${jobs}; ` +
     `make variables: ${Object.entries(tree.vars).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}; ` +
@@ -161,6 +164,9 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
       replace: options.replace,
       objects: klpObjects(objects.list),
       diffedObjects: objects.list.map((o) => o.fileName),
+      // The kernel refuses a module that uses a namespaced export without importing it.
+      importNamespaces: [...new Set(objects.list.flatMap((o) => o.resolutions)
+        .filter((r) => r.how === 'exported').map((r) => objects.exports.get(r.symbol)?.namespace ?? '').filter(Boolean))].sort(),
     };
     const output = resolve(options.output ?? `${name}.ko`);
     const signing = options.signing ?? (target.signKey && target.signCert ? { key: target.signKey, cert: target.signCert } : undefined);

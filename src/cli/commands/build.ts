@@ -15,6 +15,7 @@ import { bootTarget, guestModules } from '../../vm/boot-target.js';
 import { targetOptionsFrom, withKernelOptions, type KernelArgs } from '../options/kernel.js';
 
 interface Args extends KernelArgs {
+  skipCompilerCheck: boolean;
   patches: string[];
   name?: string;
   output?: string;
@@ -43,6 +44,7 @@ export const buildCommand: CommandModule<object, Args> = {
       .option('container', { choices: CONTAINER_CHOICES, default: 'auto' as ContainerChoice, describe: 'where the kernel builds run: auto = podman, else docker, else the host' })
       .option('sign-key', { type: 'string', group: 'Kernel:', describe: 'module signing key (default: the test kernel\'s key)' })
       .option('sign-cert', { type: 'string', group: 'Kernel:', describe: 'module signing certificate' })
+      .option('skip-compiler-check', { type: 'boolean', default: false, describe: 'build even when gcc or ld is not the one that built the running kernel (warned in the report; the objects may not match the running code)' })
       .option('keep-tmp', { type: 'boolean', default: false, describe: 'keep the temporary directory (objects, generated C, logs)' })
       .option('debug', { type: 'boolean', default: false, describe: 'show the commands run (make with its variables), the runner, compiler and build environment; keep and name the work files (implies --keep-tmp). Every run\'s logs are kept under the cache (runs/, the last 20)' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress messages' })
@@ -81,6 +83,7 @@ async function build(args: Args, log: (message: string) => void, progress: Progr
     replace: args.replace,
     ...(args.jobs ? { jobs: args.jobs } : {}),
     keepTmp: args.keepTmp || args.debug,
+    skipCompilerCheck: args.skipCompilerCheck,
     signing: args.signKey && args.signCert ? { key: args.signKey, cert: args.signCert } : undefined,
     log,
     debug: args.debug,
@@ -115,6 +118,7 @@ async function buildForReleases(args: Args, releases: string[], runner: Runner, 
     replace: args.replace,
     ...(args.jobs ? { jobs: args.jobs } : {}),
     keepTmp: args.keepTmp || args.debug,
+    skipCompilerCheck: args.skipCompilerCheck,
     signing: args.signKey && args.signCert ? { key: args.signKey, cert: args.signCert } : undefined,
     log, debug: args.debug,
   });

@@ -2,11 +2,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { boot, buildFailure, buildLivepatch, load, unload } from '../e2e/harness.js';
 import { DEBIAN_RELEASES } from './releases.js';
-import { readElf } from '../../../src/elf/index.js';
+import { readElf, readModinfo } from '../../../src/elf/index.js';
 import { modinfoValue } from '../../../src/klp/check-module.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/cmdline-string.patch', import.meta.url));
 const BINFMT = fileURLToPath(new URL('../../patches/debian/binfmt-misc-status.patch', import.meta.url));
+const NAMESPACE = fileURLToPath(new URL('../../patches/debian/namespace-import.patch', import.meta.url));
 const STATUS = '/proc/sys/fs/binfmt_misc/status';
 
 // Each case: build against Debian's own kernel (its packages, a prepared tree, only the affected
@@ -77,6 +78,19 @@ describe.each(DEBIAN_RELEASES)("Debian's kernel %s", (kernel) => {
     expect(after.values['unload']).toBe('0');
     expect(after.values['after']).toBe('enabled');
     expect(after.kernelLog).not.toMatch(/Oops|BUG:|WARNING:|disagrees about version|Unknown symbol/);
+  });
+
+  it('an export of a symbol namespace: the module imports the namespace', async () => {
+    const { ko } = await buildLivepatch(NAMESPACE, { ...options, name: 'livepatch-namespace' });
+    const imports = readModinfo((await readElf(ko)).sectionByName('.modinfo')!).filter((e) => e.key === 'import_ns').map((e) => e.value);
+    expect(imports).toEqual(['DMA_BUF']);
+    const vm = await boot([ko], `${load(ko)}
+      report out "$(tail -n 1 /proc/version)"
+      ${unload(ko)}`, undefined, options);
+    expect(vm.values['load']).toBe('0');
+    expect(vm.values['out']).toBe('dma-buf namespace: 1');
+    expect(vm.values['unload']).toBe('0');
+    expect(vm.kernelLog).not.toMatch(/does not import|Oops|BUG:|WARNING:/);
   });
 
   it('a new function', async () => {

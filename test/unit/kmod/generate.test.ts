@@ -30,6 +30,9 @@ extern struct module __this_module;
 #define MODULE_DESCRIPTION(_text) MODULE_INFO(description, _text)
 #define module_init(fn) int init_module(void) __attribute__((alias(#fn)))
 #define module_exit(fn) void cleanup_module(void) __attribute__((alias(#fn)))
+#define __stringify_1(x) #x
+#define __stringify(x) __stringify_1(x)
+#define MODULE_IMPORT_NS(ns) MODULE_INFO(import_ns, __stringify(ns))
 `,
   'linux/livepatch.h': `#pragma once
 struct klp_object;
@@ -180,6 +183,14 @@ describe('generateModuleSources', () => {
     expect(source).toContain('MODULE_DESCRIPTION("fixes \\"quoted\\" things \\\\ and\\nmore");');
     expect(source).toContain('MODULE_INFO(livepatch, "Y");');
     expect(source).toContain('.replace = false,');
+  });
+
+  it('records its target objects, and imports the namespaces of the exports it uses', async () => {
+    const { source } = await generateModuleSources({ ...SPEC, importNamespaces: ['CXL', 'DMA_BUF'] });
+    expect(source).toMatch(/MODULE_INFO\(livepatch_objects, "[^"]+"\);/);
+    expect(source).toContain('MODULE_IMPORT_NS(CXL);\nMODULE_IMPORT_NS(DMA_BUF);');
+    expect((await generateModuleSources(SPEC)).source).not.toContain('MODULE_IMPORT_NS');
+    await expect(generateModuleSources({ ...SPEC, importNamespaces: ['NOT AN IDENT'] })).rejects.toThrow(/not an identifier/);
   });
 
   it('declares each replacement function and callback with the type its field needs', async () => {

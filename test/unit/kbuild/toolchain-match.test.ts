@@ -1,0 +1,48 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { dir as tmpDir } from 'tmp-promise';
+import { describe, expect, it } from 'vitest';
+import { hostRunner } from '../../../src/kbuild/runner.js';
+import { checkToolchain, ldVersionNumber } from '../../../src/kbuild/toolchain-match.js';
+import type { TargetKernel } from '../../../src/kernels/target-kernel.js';
+import { UserError } from '../../../src/util/errors.js';
+
+/** A "vmlinux" whose .comment names COMPILER, and a config with LD_VERSION. */
+async function kernel(compiler: string | undefined, ldVersion: number): Promise<TargetKernel> {
+  const { path: dir } = await tmpDir({ unsafeCleanup: true });
+  await writeFile(join(dir, 'k.c'), 'int x;\n');
+  await execa('gcc', ['-c', '-o', join(dir, 'vmlinux'), join(dir, 'k.c')]);
+  if (compiler) {
+    await writeFile(join(dir, 'comment'), `GCC: ${compiler}\0`);
+    await execa('objcopy', ['--remove-section=.comment', `--add-section=.comment=${join(dir, 'comment')}`, join(dir, 'vmlinux')]);
+  }
+  await writeFile(join(dir, 'config'), `CONFIG_LIVEPATCH=y\nCONFIG_LD_VERSION=${ldVersion}\n`);
+  return { source: { kind: 'dir', dir }, config: join(dir, 'config'), vmlinux: join(dir, 'vmlinux'), symvers: '', modulesDir: '', release: 'x', build: { kind: 'full' } };
+}
+
+const hostLd = async () => ldVersionNumber((await execa('ld', ['--version'])).stdout.split('\n')[0]!)!;
+
+describe('the toolchain must be the running kernel\'s', () => {
+  it('reads GNU ld versions as kconfig does', () => {
+    expect(ldVersionNumber('GNU ld (GNU Binutils for Debian) 2.40')).toBe(24000);
+    expect(ldVersionNumber('GNU ld version 2.38.1')).toBe(23801);
+  });
+
+  it('accepts the compiler and linker that built it', async () => {
+    const match = await checkToolchain(await kernel(undefined, await hostLd()), hostRunner, 'gcc');
+    expect(match.warnings).toEqual([]);
+    expect(match.compiler).toMatch(/\d+\.\d+/);
+  });
+
+  it('refuses another compiler or linker, naming both; --skip-compiler-check makes it a warning', async () => {
+    const other = await kernel('(Other 11.1.0-1) 11.1.0', 23500);
+    const error = await checkToolchain(other, hostRunner, 'gcc').then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toMatch(/built with "\(Other 11\.1\.0-1\) 11\.1\.0", gcc here \(host\) is "\(/);
+    expect((error as UserError).message).toMatch(/linked with ld 23500 \(CONFIG_LD_VERSION\), ld here is "GNU ld/);
+    const skipped = await checkToolchain(other, hostRunner, 'gcc', true);
+    expect(skipped.warnings).toHaveLength(2);
+    expect(skipped.warnings[0]).toMatch(/^--skip-compiler-check: the running kernel was built with/);
+  });
+});
