@@ -183,6 +183,29 @@ describe('the work tree is never left modified', () => {
     expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
   });
 
+  // A run killed as each stage begins (with either runner): the next run builds the same module
+  // and the cached tree ends exactly as it was.
+  const STAGES = ['original-build', 'patched-build', 'diff', 'resolve', 'module'];
+  it.each(['none', 'podman'])('a run killed at any stage (--container %s) leaves nothing the next run trips on', async (container) => {
+    const tree = await workTree();
+    const before = await snapshot(tree.dir, WATCHED);
+    for (const stage of STAGES) {
+      const child = execa('node', [join(REPO, 'bin/tsbuild-patch.js'), join(PATCHES, 'two-files.patch'), '-o', `/tmp/tsbp-kill-${stage}.ko`, '--container', container], { reject: false, all: true });
+      let sent = false;
+      child.all?.on('data', (chunk: Buffer) => {
+        if (!sent && chunk.toString().includes(`stage ${stage}`)) {
+          sent = true;
+          child.kill('SIGKILL');
+        }
+      });
+      await child;
+      expect(sent, stage).toBe(true);
+      const next = await buildLivepatch('two-files', { name: `livepatch-after-kill-${stage}` });
+      expect(next.report.objects.map((o) => o.object).sort(), stage).toEqual(['fs/proc/loadavg.o', 'fs/proc/version.o']);
+      expect(await snapshot(tree.dir, WATCHED), stage).toEqual(before);
+    }
+  });
+
   it('repairs the tree at the next start after a run was killed outright', async () => {
     const tree = await workTree();
     const before = await snapshot(tree.dir, WATCHED);
