@@ -39,3 +39,20 @@ export async function prepareSources(): Promise<{ target: TargetKernel; oldTree:
   for (const version of [OLD_VERSION, NEW_VERSION]) await unpack(await tarballOf(version, target), treeDir(version));
   return { target, oldTree: treeDir(OLD_VERSION), newTree: treeDir(NEW_VERSION) };
 }
+
+/**
+ * Trees holding at least FILES of both versions: the corpus's unpacked trees when they exist,
+ * else only FILES extracted from each tarball into DIR (the kernel test needs a few files).
+ */
+export async function treesWith(files: readonly string[], dir: string): Promise<{ oldTree: string; newTree: string }> {
+  if (existsSync(`${treeDir(OLD_VERSION)}.ok`) && existsSync(`${treeDir(NEW_VERSION)}.ok`)) return { oldTree: treeDir(OLD_VERSION), newTree: treeDir(NEW_VERSION) };
+  const target = await distroTarget(RELEASE, stderrLogger);
+  const trees: string[] = [];
+  for (const version of [OLD_VERSION, NEW_VERSION]) {
+    const tree = join(dir, version);
+    await mkdir(tree, { recursive: true });
+    await execa('tar', ['-xJf', await tarballOf(version, target), '-C', tree, '--strip-components=1', ...files.map((f) => `linux-source-6.1/${f}`)]);
+    trees.push(tree);
+  }
+  return { oldTree: trees[0]!, newTree: trees[1]! };
+}
