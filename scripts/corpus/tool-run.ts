@@ -47,15 +47,16 @@ export async function buildOne(entry: Pick<CorpusEntry, 'id' | 'patch'>, outDir:
   const patch = isAbsolute(entry.patch) ? entry.patch : join(corpusDir(), entry.patch);
   const name = moduleNameFor(entry.id);
   const ko = join(outDir, `${name}.ko`);
-  const tool = ['node', TOOL_BIN, patch, '--kernel', RELEASE, '--container', 'none', '--json', '--name', name, '-o', ko];
+  // The time limit is the tool's own (inside the lock): waiting for the lock is not counted.
+  const tool = ['timeout', '-k', '10', String(Math.round(timeoutMs / 1000)), 'node', TOOL_BIN, patch, '--kernel', RELEASE, '--container', 'none', '--json', '--name', name, '-o', ko];
   const [file, ...args] = options.lock === false ? tool : ['flock', HEAVY_LOCK, ...tool];
   const command = [file, ...args].join(' ');
   const started = Date.now();
-  const result = await execa(file!, args, { reject: false, timeout: timeoutMs, maxBuffer: 1 << 26, env: { NO_COLOR: '1' } });
+  const result = await execa(file!, args, { reject: false, maxBuffer: 1 << 26, env: { NO_COLOR: '1' } });
   const seconds = (Date.now() - started) / 1000;
   const base = { id: entry.id, exitCode: result.exitCode, seconds, command };
   const stderr = result.stderr;
-  if (result.timedOut) return { ...base, outcome: 'tool-error', detail: `timed out after ${timeoutMs / 1000} s\n${stderr.slice(-2000)}` };
+  if (result.exitCode === 124 || result.exitCode === 137) return { ...base, outcome: 'tool-error', detail: `timed out after ${timeoutMs / 1000} s\n${stderr.slice(-2000)}` };
   if (/ERR_MODULE_NOT_FOUND/.test(stderr)) throw new Error(`the tool is not built (${TOOL_BIN}): ${stderr.slice(0, 300)}`);
   if (/internal error|^\s+at .*\(.*:\d+:\d+\)$/m.test(stderr)) return { ...base, outcome: 'tool-error', detail: stderr.slice(-4000) };
   switch (result.exitCode) {
