@@ -47,7 +47,7 @@ export function summarize(manifest: Manifest, results: readonly PatchResult[], i
   const built = results.filter((r) => r.build.outcome === 'built' || r.build.outcome === 'refused');
   if (built.length > 0) {
     const secs = built.map((r) => r.build.seconds).sort((a, b) => a - b);
-    out.push(`Build time per patch (built or refused, waiting for the shared lock included): median ${secs[Math.floor(secs.length / 2)]!.toFixed(0)} s, max ${secs[secs.length - 1]!.toFixed(0)} s.`, '');
+    out.push(`Tool time per patch (built or refused; the wait for the shared lock not counted): median ${secs[Math.floor(secs.length / 2)]!.toFixed(0)} s, max ${secs[secs.length - 1]!.toFixed(0)} s.`, '');
   }
   return out.join('\n');
 }

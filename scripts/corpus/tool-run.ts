@@ -21,7 +21,9 @@ export interface BuildResult {
   id: string;
   outcome: BuildOutcome;
   exitCode: number | undefined;
+  /** The tool's run time (from when the lock was held), and the wait for the lock before it. */
   seconds: number;
+  waited: number;
   module?: string;
   ko?: string;
   /** The report's patched functions per target object ('vmlinux' or a module). */
@@ -48,14 +50,16 @@ export async function buildOne(entry: Pick<CorpusEntry, 'id' | 'patch'>, outDir:
   const name = moduleNameFor(entry.id);
   const ko = join(outDir, `${name}.ko`);
   // The time limit is the tool's own (inside the lock): waiting for the lock is not counted.
-  const tool = ['timeout', '-k', '10', String(Math.round(timeoutMs / 1000)), 'node', TOOL_BIN, patch, '--kernel', RELEASE, '--container', 'none', '--json', '--name', name, '-o', ko];
+  // The tool's own time starts when the lock is held (a marker line on stderr).
+  const tool = ['sh', '-c', 'echo "@@locked $(date +%s%N)" >&2; exec "$@"', 'sh', 'timeout', '-k', '10', String(Math.round(timeoutMs / 1000)), 'node', TOOL_BIN, patch, '--kernel', RELEASE, '--container', 'none', '--json', '--name', name, '-o', ko];
   const [file, ...args] = options.lock === false ? tool : ['flock', HEAVY_LOCK, ...tool];
   const command = [file, ...args].join(' ');
   const started = Date.now();
   const result = await execa(file!, args, { reject: false, maxBuffer: 1 << 26, env: { NO_COLOR: '1' } });
-  const seconds = (Date.now() - started) / 1000;
-  const base = { id: entry.id, exitCode: result.exitCode, seconds, command };
-  const stderr = result.stderr;
+  const locked = /^@@locked (\d+)$/m.exec(result.stderr)?.[1];
+  const seconds = (Date.now() - (locked ? Number(BigInt(locked) / 1_000_000n) : started)) / 1000;
+  const base = { id: entry.id, exitCode: result.exitCode, seconds, waited: locked ? Number(BigInt(locked) / 1_000_000n) / 1000 - started / 1000 : 0, command };
+  const stderr = result.stderr.replace(/^@@locked \d+\n/m, '');
   if (result.exitCode === 124 || result.exitCode === 137) return { ...base, outcome: 'tool-error', detail: `timed out after ${timeoutMs / 1000} s\n${stderr.slice(-2000)}` };
   if (/ERR_MODULE_NOT_FOUND/.test(stderr)) throw new Error(`the tool is not built (${TOOL_BIN}): ${stderr.slice(0, 300)}`);
   if (/internal error|^\s+at .*\(.*:\d+:\d+\)$/m.test(stderr)) return { ...base, outcome: 'tool-error', detail: stderr.slice(-4000) };
