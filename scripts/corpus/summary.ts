@@ -40,6 +40,16 @@ export function summarize(manifest: Manifest, results: readonly PatchResult[], i
     for (const r of rs) out.push(`- \`${r.file}\` (${r.class}, ${r.target}): ${detail(r)}`);
     out.push('');
   };
+  const noTarget = results.filter((r) => r.outcome === 'built-and-loaded' && r.vm && Object.values(r.vm.targetsLoaded).some((loaded) => !loaded));
+  section(
+    'Built and loaded, but the target module did not load in the guest (the livepatch waits for it; its functions were not switched)',
+    noTarget,
+    (r) => {
+      const missing = Object.entries(r.vm!.targetsLoaded).filter(([, loaded]) => !loaded).map(([t]) => t);
+      const why = r.vm!.log.split('\n').find((l) => missing.some((t) => l.includes(`${t}:`)) || /Unknown symbol/.test(l))?.replace(/^\[[^\]]*\]\s*/, '') ?? 'module init failed (no device?)';
+      return `${missing.join(', ')}: ${why.slice(0, 160)}`;
+    },
+  );
   section('Needs a header change (not a tool failure)', results.filter((r) => r.outcome === 'needs-header'), (r) => (r.build.detail ?? '').split('\n')[0]!.slice(0, 240));
   section('No functional change', results.filter((r) => r.outcome === 'no-change'), (r) => (r.build.reasons ?? []).join(' ').slice(0, 200));
   section('Load failures (tool bugs)', results.filter((r) => r.outcome === 'load-failed'), (r) => (r.vm?.problems ?? ['not tested in a VM']).join('; ').slice(0, 400));

@@ -3,6 +3,7 @@
 // in /sys/kernel/livepatch/<mod>/<obj>/<func,sympos>, a short workload, disable, rmmod, and no
 // oops, warning or BUG in the kernel log between its markers.
 import { basename } from 'node:path';
+import { execa } from 'execa';
 import { bootTarget, type BootTarget } from '../../src/vm/boot-target.js';
 import { KernelModules } from '../../src/vm/kernel-modules.js';
 import { runInVm } from '../../src/vm/run.js';
@@ -30,6 +31,38 @@ export interface VmVerdict {
 
 const WORKLOAD = 'ls -R /sys/kernel >/dev/null 2>&1; cat /proc/*/stat >/dev/null 2>&1; echo corpus > /tmp/w; cat /tmp/w >/dev/null; sync; ip link >/dev/null 2>&1; usleep 200000';
 const BAD_LOG = /(^|\s)(WARNING:|BUG:|Oops|general protection fault|Call Trace:|kernel BUG|UBSAN:|KASAN:|list_(add|del) corruption)/;
+
+async function modinfo(ko: string, field: string): Promise<string[]> {
+  const { stdout } = await execa('modinfo', ['-F', field, ko], { reject: false });
+  return stdout.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * The image's modules to insmod before a livepatch: its target modules and the modules it
+ * depends on (.modinfo depends), with their dependencies, and the "pre:" soft dependencies that
+ * modprobe would load (libcrc32c needs the crc32c algorithm: crc32c_generic; without it
+ * nf_conntrack, openvswitch and their users fail with "Unknown symbol crc32c"). A soft
+ * dependency names a module or an alias; an alias X is looked for as X_generic, then X.
+ */
+async function modulesFirst(kmods: KernelModules, names: string[]): Promise<string[]> {
+  if (names.length === 0) return [];
+  const kos = await kmods.withDependencies(names);
+  const soft: string[] = [];
+  for (const ko of kos) {
+    for (const line of await modinfo(ko, 'softdep')) {
+      for (const name of line.replace(/^.*?pre:\s*/, '').replace(/\s*post:.*$/, '').split(/\s+/).filter(Boolean)) {
+        for (const candidate of [`${name.replace(/-/g, '_')}_generic`, name]) {
+          const found = await kmods.withDependencies([candidate]).catch(() => undefined);
+          if (found) {
+            soft.push(...found);
+            break;
+          }
+        }
+      }
+    }
+  }
+  return [...new Set([...soft, ...kos])];
+}
 
 let boot: BootTarget | undefined;
 let kmods: KernelModules | undefined;
@@ -91,7 +124,7 @@ export async function proveInVm(candidates: readonly VmCandidate[]): Promise<VmV
     const parts: string[] = ['echo "kernel: $(uname -r)"'];
     for (const c of rest) {
       const targets = Object.keys(c.functions).filter((t) => t !== 'vmlinux');
-      const kos = targets.length > 0 ? await kmods.withDependencies(targets) : [];
+      const kos = await modulesFirst(kmods, [...targets, ...(await modinfo(c.ko, 'depends'))]);
       for (const ko of kos) modules.add(ko);
       modules.add(c.ko);
       parts.push(scriptFor(c, kos));
