@@ -6,7 +6,7 @@ const RULES: ReadonlyArray<[string, RegExp]> = [
   ['init-code', /__init|\.init\.(text|data)|init code|\.exit\.text/i],
   ['no-ftrace-entry', /no ftrace entry/],
   ['data-size-changed', /changed size/],
-  ['existing-data', /existing data cannot be replaced|data section .* selected for inclusion/],
+  ['existing-data', /existing data cannot be replaced|data section .* selected for inclusion|changed section \.rela\.(ro)?data\S* not selected/],
   ['static-call-module-key', /static call at .* uses key .* which module \S+ owns/],
   ['static-key-in-module', /static key|jump[ _]label|__jump_table/i],
   ['section-group', /section group/],
