@@ -9,7 +9,7 @@ const OUTCOMES = ['built-and-loaded', 'refused', 'no-change', 'needs-header', 'l
 
 export function summarize(manifest: Manifest, results: readonly PatchResult[], info: { seed: number; command: string; head: string }): string {
   const out: string[] = [];
-  out.push(`Run: \`${info.command}\` (seed ${info.seed}, tool at ${info.head}), ${new Date().toISOString()}.`, '');
+  out.push(Number.isNaN(info.seed) ? `Results of ${info.command}, ${new Date().toISOString()}.` : `Run: \`${info.command}\` (seed ${info.seed}, tool at ${info.head}), ${new Date().toISOString()}.`, "");
   out.push('| class | corpus | sampled | built and loaded | refused | no change | needs header | load failed | tool error | coverage¹ |');
   out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const cls of CLASSES) {
