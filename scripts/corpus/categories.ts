@@ -1,28 +1,6 @@
-// Refusal categories, derived from the reason text of the tool's refusal (exit 2). The --json
-// report of the tool has no machine-readable category (and is not printed on a refusal), so the
-// corpus derives one; the first rule that matches wins.
-const RULES: ReadonlyArray<[string, RegExp]> = [
-  ['path-policy', /changes what a livepatch cannot/],
-  ['init-code', /__init|\.init\.(text|data)|init code|\.exit\.text/i],
-  ['no-ftrace-entry', /no ftrace entry/],
-  ['data-size-changed', /changed size/],
-  ['existing-data', /existing data cannot be replaced|data section .* selected for inclusion|changed section \.rela\.(ro)?data\S* not selected/],
-  ['static-call-module-key', /static call at .* uses key .* which module \S+ owns/],
-  ['static-key-in-module', /static key|jump[ _]label|__jump_table/i],
-  ['section-group', /section group/],
-  ['section-not-selected', /not selected for inclusion/],
-  ['unexported-symbol', /does not export|nor exported by any module/],
-  ['ambiguous-symbol', /several static symbols/],
-  ['callbacks', /callbacks for/],
-  ['modversions-crc', /CRC/],
-  ['static-local', /static local/i],
-  ['kpatch-marker', /is not supported: in kpatch/],
-];
-
-export function refusalCategory(text: string): string {
-  for (const [name, rule] of RULES) if (rule.test(text)) return name;
-  return 'other';
-}
+// Refusal categories of the tool's refusals (exit 2), and the reason lines of its message.
+// The table is the tool's own (src/diff/refusal-categories.ts); --json reports it per reason.
+export { refusalCategory } from '../../src/diff/refusal-categories.js';
 
 /** The reason lines of a refusal message ("the patch cannot be live-patched safely:\n  ..."). */
 export function refusalReasons(stderr: string): string[] {

@@ -16,7 +16,8 @@ import { readSymvers } from '../klp/symvers.js';
 import { TargetSymbols } from '../klp/target-symbols.js';
 import type { PatchModuleSpec } from '../kmod/spec.js';
 import type { ObjectReport, RunReport } from '../report/run-report.js';
-import { UserError } from '../util/errors.js';
+import { RefusedError, UserError } from '../util/errors.js';
+import { refusalCategory } from '../diff/refusal-categories.js';
 import type { Logger } from '../util/log.js';
 import { cacheRoot } from '../util/cache.js';
 import type { StageHooks } from '../util/progress.js';
@@ -62,7 +63,7 @@ function objectReport(diff: ObjectDiff, klpSymbols: string[]): ObjectReport {
   return {
     object: diff.pair.object.path, target: diff.pair.object.target, outcome: r.outcome,
     changedFunctions: r.changedFunctions, newFunctions: r.newFunctions, callbacks: r.callbacks.map((c) => ({ ...c })),
-    reasons: r.reasons, notes: r.notes, klpSymbols,
+    reasons: r.reasons, categories: r.reasons.map(refusalCategory), notes: r.notes, klpSymbols,
   };
 }
 
@@ -137,7 +138,8 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
     const refused = diffs.filter((d) => d.result.outcome === 'refused');
     if (refused.length > 0) {
       const reasons = refused.flatMap((d) => d.result.reasons.map((r) => `${d.pair.object.path}: ${r}`));
-      throw new UserError(`the patch cannot be live-patched safely:\n  ${reasons.join('\n  ')}`, { exitCode: 2 });
+      throw new RefusedError(`the patch cannot be live-patched safely:\n  ${reasons.join('\n  ')}`,
+        refused.flatMap((d) => d.result.reasons.map((reason) => ({ object: d.pair.object.path, reason, category: refusalCategory(reason) }))));
     }
     if (diffs.every((d) => d.result.outcome === 'no-change')) {
       throw new UserError(`no functional change in ${diffs.map((d) => d.pair.object.path).join(', ')} (only moved lines, comments or line numbers?)`, { exitCode: 3 });

@@ -12,9 +12,21 @@ export interface ObjectReport {
   newFunctions: string[];
   callbacks: Array<{ hook: string; function: string }>;
   reasons: string[];
+  /** The category of each reason (refusal-categories.ts), in the same order. */
+  categories: string[];
   notes: string[];
   /** How the symbols the patch refers to are reached: exported, klp (with sympos), patch. */
   klpSymbols: string[];
+}
+
+/** What --json prints when the job stops without a module (refused, no change, bad input). */
+export interface FailureReport {
+  outcome: 'refused' | 'no-change' | 'failed';
+  exitCode: number;
+  message: string;
+  /** For a refusal: each reason with the object it concerns and its category. */
+  reasons: Array<{ object: string; reason: string; category: string }>;
+  logDir?: string;
 }
 
 export interface RunReport {

@@ -13,3 +13,11 @@ export class UserError extends Error {
     this.hint = options.hint;
   }
 }
+
+/** A refusal (exit status 2) with its reasons, each naming the object, and their categories. */
+export class RefusedError extends UserError {
+  constructor(message: string, readonly reasons: ReadonlyArray<{ object: string; reason: string; category: string }>, hint?: string) {
+    super(message, { exitCode: 2, ...(hint ? { hint } : {}) });
+    this.name = 'RefusedError';
+  }
+}

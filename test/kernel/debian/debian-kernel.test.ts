@@ -4,6 +4,7 @@ import { boot, buildFailure, buildLivepatch, load, unload } from '../e2e/harness
 import { DEBIAN_RELEASES } from './releases.js';
 import { readElf, readModinfo } from '../../../src/elf/index.js';
 import { modinfoValue } from '../../../src/klp/check-module.js';
+import { RefusedError } from '../../../src/util/errors.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/cmdline-string.patch', import.meta.url));
 const BINFMT = fileURLToPath(new URL('../../patches/debian/binfmt-misc-status.patch', import.meta.url));
@@ -173,5 +174,9 @@ describe.each(DEBIAN_RELEASES)("Debian's kernel %s", (kernel) => {
     const data = await buildFailure('refuse-data', options);
     expect(data.exitCode).toBe(2);
     expect(data.message).toMatch(/panic_timeout|\.data/);
+    // The --json report gives each reason a category, so a batch can be counted.
+    expect(init).toBeInstanceOf(RefusedError);
+    expect(new Set((init as RefusedError).reasons.map((r) => r.category))).toEqual(new Set(['init-code']));
+    expect((data as RefusedError).reasons.map((r) => [r.object, r.category])).toEqual([['kernel/panic.o', 'existing-data']]);
   });
 });
