@@ -1,14 +1,21 @@
 // One corpus patch through `tsbuild-patch PATCH --kernel RELEASE --json`, under the shared
 // heavy lock, and what came of it.
 import { createHash } from 'node:crypto';
-import { isAbsolute, join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { RunReport } from '../../src/report/run-report.js';
+import { cacheRoot } from '../../src/util/cache.js';
 import { refusalCategory, refusalReasons } from './categories.js';
 import type { CorpusEntry } from './manifest.js';
 import { corpusDir, RELEASE } from './paths.js';
 
-export const HEAVY_LOCK = '/work/scratch/heavy.lock';
+/**
+ * The lock every kernel build and VM run on this machine shares (two never run at once on two
+ * cores): TSBUILD_PATCH_HEAVY_LOCK, else heavy.lock under the tool's cache.
+ */
+export const HEAVY_LOCK = process.env.TSBUILD_PATCH_HEAVY_LOCK ?? join(cacheRoot(), 'heavy.lock');
+mkdirSync(dirname(HEAVY_LOCK), { recursive: true }); // flock creates the file, not its folder
 /**
  * The tool under test: TSBUILD_PATCH_BIN (e.g. a built snapshot of one commit, so that a long
  * run is not disturbed by others rebuilding dist/), else this checkout's bin/ (dist/ built).
