@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { execa } from 'execa';
 import { readElf } from '../elf/index.js';
 import type { TargetKernel } from '../kernels/target-kernel.js';
 import { UserError } from '../util/errors.js';
+import { compilerIdentity } from './compiler.js';
 import { parseKconfig } from './kconfig.js';
 import type { Runner } from './runner.js';
 
@@ -15,16 +15,8 @@ export async function kernelCompiler(vmlinux: string): Promise<string> {
   return gcc.slice('GCC: '.length).trim();
 }
 
-/**
- * The first line a program prints for --version. Asked on the host: a build container is only
- * used when its gcc and binutils are the host's, byte for byte (container/toolchain-check.ts),
- * so the host's answer is the container's, without starting one.
- */
-async function toolVersion(program: string): Promise<string> {
-  const result = await execa(program, ['--version'], { env: { LC_ALL: 'C' }, reject: false, stdin: 'ignore' });
-  if (result.failed) throw new UserError(`cannot run ${program}: ${result.shortMessage}`, { hint: `apt-get install ${program}` });
-  return (result.stdout.split('\n')[0] ?? '').trim();
-}
+// Versions are asked on the host: a build container is only used when its gcc and binutils are
+// the host's, byte for byte (container/toolchain-check.ts), so the host's answer is the container's.
 
 /** GNU ld's version as kconfig's LD_VERSION number: "GNU ld (GNU Binutils for Debian) 2.40" → 24000. */
 export function ldVersionNumber(versionLine: string): number | undefined {
@@ -47,7 +39,7 @@ export interface ToolchainMatch {
  */
 export async function checkToolchain(target: TargetKernel, runner: Runner, cc: string, skip = false): Promise<ToolchainMatch> {
   const [kernel, ccLine, ldLine, config] = await Promise.all([
-    kernelCompiler(target.vmlinux), toolVersion(cc), toolVersion('ld'), readFile(target.config, 'utf8'),
+    kernelCompiler(target.vmlinux), compilerIdentity(cc), compilerIdentity('ld'), readFile(target.config, 'utf8'),
   ]);
   const ours = ccLine.replace(/^\S+\s+/, '').trim();
   const problems: string[] = [];
