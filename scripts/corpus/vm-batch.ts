@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { execa } from 'execa';
 import { bootTarget, type BootTarget } from '../../src/vm/boot-target.js';
-import { KernelModules } from '../../src/vm/kernel-modules.js';
+import { KernelModules } from '../../src/kernels/kernel-modules.js';
 import { runInVm } from '../../src/vm/run.js';
 import { stderrLogger } from '../../src/util/log.js';
 import { RELEASE } from './paths.js';

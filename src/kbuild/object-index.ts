@@ -36,20 +36,27 @@ const NOT_KERNEL_CODE = [/^scripts\//, /^tools\//, /^usr\//, /^arch\/x86\/boot\/
 /** Kernel module names use '_' where file names have '-'. */
 export const moduleNameOf = (file: string) => basename(file).replace(/\.(ko|mod|o)$/, '').replace(/-/g, '_');
 
+/**
+ * The files of the tree an object of a kbuild .cmd file depends on (its deps_ list), normalized;
+ * the config wildcards and absolute paths (the compiler's own headers) left out.
+ */
+export function cmdFileDeps(text: string): string[] {
+  const deps: string[] = [];
+  const start = text.search(/^deps_\S+ := \\$/m);
+  if (start < 0) return deps;
+  for (const line of text.slice(start).split('\n').slice(1)) {
+    const item = line.trim().replace(/\s*\\$/, '');
+    if (item === '') break;
+    // kbuild writes paths as the compiler saw them ("fs/proc/../mount.h"); patches name "fs/mount.h".
+    if (!item.startsWith('$(wildcard') && !item.startsWith('/')) deps.push(posix.normalize(item));
+  }
+  return deps;
+}
+
 function parseCmdFile(text: string): { object: string; source: string; deps: string[] } | undefined {
   const source = /^source_(\S+) := (\S+)$/m.exec(text);
   if (!source?.[1] || !source[2]) return undefined;
-  const deps: string[] = [];
-  const start = text.indexOf(`deps_${source[1]} := \\`);
-  if (start >= 0) {
-    for (const line of text.slice(start).split('\n').slice(1)) {
-      const item = line.trim().replace(/\s*\\$/, '');
-      if (item === '') break;
-      // kbuild writes paths as the compiler saw them ("fs/proc/../mount.h"); patches name "fs/mount.h".
-      if (!item.startsWith('$(wildcard') && !item.startsWith('/')) deps.push(posix.normalize(item));
-    }
-  }
-  return { object: source[1], source: source[2], deps };
+  return { object: source[1], source: source[2], deps: cmdFileDeps(text) };
 }
 
 async function walk(dir: string, top: string, found: { cmd: string[]; mod: string[] }): Promise<void> {

@@ -1,12 +1,13 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { basename, dirname, join, posix } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { vmlinuxCompileUnits } from '../kernel-facts/compile-units.js';
 import type { TargetKernel } from '../kernels/target-kernel.js';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { includeGraph, sourcesIncluding } from './include-graph.js';
 import { runMake } from './make.js';
-import { moduleNameOf, type ObjectInfo } from './object-index.js';
+import { KernelModules } from '../kernels/kernel-modules.js';
+import { cmdFileDeps, type ObjectInfo } from './object-index.js';
 import type { LocatedObjects, WorkTree } from './work-tree.js';
 
 /** What kbuild's .cmd file of a compiled object says about it. */
@@ -24,22 +25,7 @@ export function parseObjectCmd(text: string): CompiledObject | undefined {
   if (!command) return undefined;
   const modname = /-DKBUILD_MODNAME='?"?\\?"?([\w-]+)/.exec(command)?.[1];
   if (!modname) return undefined;
-  const deps: string[] = [];
-  const start = text.search(/^deps_\S+ := \\$/m);
-  if (start >= 0) {
-    for (const line of text.slice(start).split('\n').slice(1)) {
-      const item = line.trim().replace(/\s*\\$/, '');
-      if (item === '') break;
-      if (!item.startsWith('$(wildcard') && !item.startsWith('/')) deps.push(posix.normalize(item));
-    }
-  }
-  return { modname: modname.replace(/-/g, '_'), module: /(^|\s)-DMODULE(\s|$)/.test(command), deps };
-}
-
-/** The running kernel's modules by kernel name (underscores) → path. */
-async function moduleIndex(modulesDir: string): Promise<Map<string, string>> {
-  const files = await readdir(modulesDir, { recursive: true }).catch(() => [] as string[]);
-  return new Map(files.filter((f) => f.endsWith('.ko')).map((f) => [moduleNameOf(f), join(modulesDir, f)]));
+  return { modname: modname.replace(/-/g, '_'), module: /(^|\s)-DMODULE(\s|$)/.test(command), deps: cmdFileDeps(text) };
 }
 
 const cmdPathOf = (tree: string, object: string) => join(tree, dirname(object), `.${basename(object)}.cmd`);
@@ -57,7 +43,7 @@ export async function locateInPreparedTree(options: {
   const { tree, target, changed, log } = options;
   const [units, modules] = await Promise.all([
     vmlinuxCompileUnits(target.vmlinux, join(tree.entry, 'compile-units.json')),
-    moduleIndex(target.modulesDir),
+    KernelModules.read(target.modulesDir),
   ]);
   const sources = new Map<string, Set<string>>(); // C source → changed files that bring it in
   const unbuilt: string[] = [];

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dir as tmpDir } from 'tmp-promise';
@@ -9,6 +9,7 @@ import type { Runner } from '../kbuild/runner.js';
 import { resolveTarget, type TargetOptions } from '../kernels/target-kernel.js';
 import { checkKernelConfig } from '../kernels/config-policy.js';
 import { treeForTarget } from '../kbuild/tree-for-target.js';
+import { KernelModules } from '../kernels/kernel-modules.js';
 import { compilerIdentity } from '../kbuild/compiler.js';
 import { entrySizesFromFacts } from '../diff/entry-sizes.js';
 import { entrySizesFromKernel } from '../kernel-facts/entry-sizes.js';
@@ -48,14 +49,6 @@ export interface PipelineOptions {
   debug?: boolean;
   /** Progress display: told of stages and of kbuild's compiles. */
   progress?: (StageHooks & BuildProgress) | undefined;
-}
-
-/** Find a module of the running kernel by its kernel name (underscores) under modulesDir. */
-async function findModule(modulesDir: string, name: string): Promise<string> {
-  const files = await readdir(modulesDir, { recursive: true }).catch(() => [] as string[]);
-  const hit = files.find((file) => file.endsWith('.ko') && file.split('/').pop()!.replace(/\.ko$/, '').replace(/-/g, '_') === name);
-  if (!hit) throw new UserError(`module ${name}: no ${name}.ko under ${modulesDir || '(no --modules-dir)'}`, { hint: 'give the running kernel\'s modules with --modules-dir' });
-  return join(modulesDir, hit);
 }
 
 function objectReport(diff: ObjectDiff, klpSymbols: string[]): ObjectReport {
@@ -121,10 +114,12 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
     const diffs = await stages.run('diff', async () => {
       const entrySizes = entrySizesFromFacts(await kernelFacts);
       const parents = new Map<string, Promise<string>>();
+      let modules: Promise<KernelModules> | undefined;
       const parentOf = (pair: { object: { target: string } }) => {
         const t = pair.object.target;
         if (t === 'vmlinux') return Promise.resolve(target.vmlinux);
-        if (!parents.has(t)) parents.set(t, findModule(target.modulesDir, t));
+        modules ??= KernelModules.read(target.modulesDir);
+        if (!parents.has(t)) parents.set(t, modules.then((m) => m.path(t)));
         return parents.get(t)!;
       };
       return diffAll({ pairs: built.pairs, parentOf, entrySizes, concurrency: jobs });

@@ -2,7 +2,8 @@ import { stat } from 'node:fs/promises';
 import { distroTarget } from '../kernels/distro-target.js';
 import { provisionTestKernel } from '../kernels/test-kernel/provision.js';
 import type { Logger } from '../util/log.js';
-import { KernelModules, livepatchTargetModules } from './kernel-modules.js';
+import { KernelModules } from '../kernels/kernel-modules.js';
+import { livepatchTargetModules } from './kernel-modules.js';
 
 /** A kernel to boot in the VM, and where its own modules are (for livepatches of modules). */
 export interface BootTarget {
