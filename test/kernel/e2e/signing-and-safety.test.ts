@@ -17,19 +17,6 @@ const WATCHED = [
   'include/linux/livepatch_helpers.h', 'include/kpatch-macros.h', 'include/kpatch-syscall.h',
 ];
 
-/** Run the CLI on a two-file patch and send SIGNAL once it is rebuilding the patched objects. */
-async function interruptDuringPatchedBuild(signal: NodeJS.Signals, extra: string[] = [], delayMs = 0) {
-  const child = execa('node', [join(REPO, 'bin/tsbuild-patch.js'), join(PATCHES, 'two-files.patch'), '-o', `/tmp/tsbp-${signal}.ko`, ...extra], { reject: false, all: true });
-  let sent = false;
-  child.all?.on('data', (chunk: Buffer) => {
-    if (!sent && chunk.toString().includes('patched build:')) {
-      sent = true;
-      setTimeout(() => child.kill(signal), delayMs);
-    }
-  });
-  return { result: await child, sent };
-}
-
 /** Whether a compiler (cc1) is compiling SOURCE right now, on the host or in a container. */
 async function compiling(source: string): Promise<boolean> {
   for (const entry of await readdir('/proc')) {
@@ -40,17 +27,21 @@ async function compiling(source: string): Promise<boolean> {
   return false;
 }
 
-/** Run the CLI on the two-file patch and send SIGNAL while the compiler compiles the patched version.c. */
-async function interruptDuringCompile(signal: NodeJS.Signals, extra: string[]) {
-  const child = execa('node', [join(REPO, 'bin/tsbuild-patch.js'), join(PATCHES, 'two-files.patch'), '-o', `/tmp/tsbp-${signal}.ko`, ...extra], { reject: false, all: true });
-  let patching = false;
+/**
+ * Run the CLI on the two-file patch with EXTRA options and send SIGNAL once it printed the line
+ * AT ("patched build:", "stage module", ...), or, with compile, once after that line the
+ * compiler is compiling fs/proc/version.c.
+ */
+async function interruptRun(signal: NodeJS.Signals, at: string, options: { extra?: string[]; compile?: boolean } = {}) {
+  const child = execa('node', [join(REPO, 'bin/tsbuild-patch.js'), join(PATCHES, 'two-files.patch'), '-o', `/tmp/tsbp-${signal}.ko`, ...(options.extra ?? [])], { reject: false, all: true });
+  let reached = false;
   child.all?.on('data', (chunk: Buffer) => {
-    if (chunk.toString().includes('patched build:')) patching = true;
+    if (chunk.toString().includes(at)) reached = true;
   });
   let sent = false;
   const watch = (async () => {
     while (!sent && child.exitCode === null) {
-      if (patching && (await compiling('fs/proc/version.c'))) {
+      if (reached && (!options.compile || (await compiling('fs/proc/version.c')))) {
         sent = true;
         child.kill(signal);
       } else await new Promise((resolve) => setTimeout(resolve, 20));
@@ -60,7 +51,6 @@ async function interruptDuringCompile(signal: NodeJS.Signals, extra: string[]) {
   await watch;
   return { result, sent };
 }
-
 
 describe('signed modules', () => {
   it('loads with module.sig_enforce=1; without its signature or with a flipped byte in it, the kernel rejects it', async () => {
@@ -137,7 +127,7 @@ describe('the work tree is never left modified', () => {
   it('restores the tree when the user presses Ctrl-C during the patched build', async () => {
     const tree = await workTree();
     const before = await snapshot(tree.dir, WATCHED);
-    const { result, sent } = await interruptDuringPatchedBuild('SIGINT');
+    const { result, sent } = await interruptRun('SIGINT', 'patched build:');
     expect(sent).toBe(true);
     expect(result.exitCode).toBe(130);
     expect(String(result.all)).toMatch(/SIGINT: cleaning up before exiting/);
@@ -147,7 +137,7 @@ describe('the work tree is never left modified', () => {
   it.each(['none', 'podman'])('stops the build (--container %s) before restoring when the tool alone gets SIGTERM', async (container) => {
     const tree = await workTree();
     const before = await snapshot(tree.dir, WATCHED);
-    const { result, sent } = await interruptDuringCompile('SIGTERM', ['--container', container]);
+    const { result, sent } = await interruptRun('SIGTERM', 'patched build:', { extra: ['--container', container], compile: true });
     expect(sent).toBe(true);
     expect(result.exitCode).toBe(143);
     expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
@@ -174,7 +164,7 @@ describe('the work tree is never left modified', () => {
   it.each(['none', 'podman'])('after a kill during the compile (--container %s), the next run stops the dead run\'s build before repairing', async (container) => {
     const tree = await workTree();
     const before = await snapshot(tree.dir, WATCHED);
-    const { sent } = await interruptDuringCompile('SIGKILL', ['--container', container]);
+    const { sent } = await interruptRun('SIGKILL', 'patched build:', { extra: ['--container', container], compile: true });
     expect(sent).toBe(true);
     await access(join(tree.entry, 'patch-journal.json'));
     await workTree(); // the next run: stops what the dead run left, then repairs
@@ -190,15 +180,7 @@ describe('the work tree is never left modified', () => {
     const tree = await workTree();
     const before = await snapshot(tree.dir, WATCHED);
     for (const stage of STAGES) {
-      const child = execa('node', [join(REPO, 'bin/tsbuild-patch.js'), join(PATCHES, 'two-files.patch'), '-o', `/tmp/tsbp-kill-${stage}.ko`, '--container', container], { reject: false, all: true });
-      let sent = false;
-      child.all?.on('data', (chunk: Buffer) => {
-        if (!sent && chunk.toString().includes(`stage ${stage}`)) {
-          sent = true;
-          child.kill('SIGKILL');
-        }
-      });
-      await child;
+      const { sent } = await interruptRun('SIGKILL', `stage ${stage}`, { extra: ['--container', container] });
       expect(sent, stage).toBe(true);
       const next = await buildLivepatch('two-files', { name: `livepatch-after-kill-${stage}` });
       expect(next.report.objects.map((o) => o.object).sort(), stage).toEqual(['fs/proc/loadavg.o', 'fs/proc/version.o']);
@@ -209,7 +191,7 @@ describe('the work tree is never left modified', () => {
   it('repairs the tree at the next start after a run was killed outright', async () => {
     const tree = await workTree();
     const before = await snapshot(tree.dir, WATCHED);
-    const { sent: killed } = await interruptDuringPatchedBuild('SIGKILL');
+    const { sent: killed } = await interruptRun('SIGKILL', 'patched build:');
     expect(killed).toBe(true);
     // Killed with the patch applied: the journal is still there and the source differs.
     await access(join(tree.entry, 'patch-journal.json'));
