@@ -19,7 +19,7 @@ interface JournalRecord {
 
 /**
  * Copy a file with its mode and times to the nanosecond (cp -p uses utimensat; Node's utimes
- * takes seconds as a double and would round them).
+ * takes seconds as a double and would round them). For journals of earlier versions.
  */
 async function copyExactly(from: string, to: string): Promise<void> {
   await execa('cp', ['-p', '--', from, to]);
@@ -74,39 +74,23 @@ export class TreeJournal {
     await rename(staged, join(this.entry, JOURNAL));
   }
 
-  /** Back up files before they are changed (or record that they did not exist). */
+  /**
+   * Back up files before they are changed (or record that they did not exist): one copy for all
+   * of them (hundreds of generated files at times), kept under the backup directory at their
+   * own paths.
+   */
   async protect(paths: readonly string[]): Promise<void> {
-    for (const path of paths) {
+    const mirror = join(this.backupDir, 'tree');
+    const fresh: JournalRecord[] = [];
+    for (const path of new Set(paths)) {
       if (this.protectedPaths.has(path)) continue;
       this.protectedPaths.add(path);
-      const info = await stat(path).catch(() => undefined);
-      if (!info) {
-        this.records.push({ path, existed: false });
-        continue;
-      }
-      const backup = join(this.backupDir, String(this.records.length));
-      await copyExactly(path, backup);
-      this.records.push({ path, existed: true, backup });
+      const existed = await stat(path).then((info) => info.isFile(), () => false);
+      fresh.push(existed ? { path, existed, backup: join(mirror, path) } : { path, existed });
     }
-    await this.save();
-  }
-
-  /**
-   * protect() for many files at once (hundreds of generated files): one cp for all the
-   * backups, kept under the backup directory at their own paths.
-   */
-  async protectMany(paths: readonly string[]): Promise<void> {
-    const fresh = [...new Set(paths)].filter((path) => !this.protectedPaths.has(path));
-    const existing: string[] = [];
-    for (const path of fresh) {
-      this.protectedPaths.add(path);
-      if (await stat(path).then((info) => info.isFile(), () => false)) existing.push(path);
-      else this.records.push({ path, existed: false });
-    }
-    const mirror = join(this.backupDir, 'tree');
     await mkdir(mirror, { recursive: true });
-    await copyTree(existing, '/', mirror);
-    for (const path of existing) this.records.push({ path, existed: true, backup: join(mirror, path) });
+    await copyTree(fresh.filter((r) => r.existed).map((r) => r.path), '/', mirror);
+    this.records.push(...fresh);
     await this.save();
   }
 
@@ -118,7 +102,8 @@ export class TreeJournal {
 }
 
 async function restoreRecords(entry: string, records: readonly JournalRecord[]): Promise<void> {
-  // Backups kept at their own paths under patch-backup/tree go back with one cp.
+  // Backups kept at their own paths under patch-backup/tree go back with one copy; a journal an
+  // earlier version left (one numbered backup per file) is restored file by file.
   const mirror = join(entry, 'patch-backup', 'tree');
   const mirrored = records.filter((r) => r.existed && r.backup === join(mirror, r.path));
   await copyTree(mirrored.map((r) => r.path), mirror, '/');

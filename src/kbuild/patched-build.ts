@@ -72,7 +72,7 @@ export async function buildPatched(options: PatchedBuildOptions): Promise<Patche
       const touched = patches.flatMap((p) => p.files.flatMap((f) => [f.path, ...(f.renamedFrom ? [f.renamedFrom] : [])]));
       await journal.protect(touched.map((path) => join(tree.dir, path)));
       // A changed header can make the build rerun parts of prepare (asm-offsets and the like).
-      if (changed.some((file) => file.endsWith('.h'))) await journal.protectMany(await prepareOutputs(tree.dir));
+      if (changed.some((file) => file.endsWith('.h'))) await journal.protect(await prepareOutputs(tree.dir));
       await exposeMarkerHeaders(tree.dir, journal);
       const warnings: string[] = [];
       for (const patch of patches) warnings.push(...(await applyPatch(tree.dir, patch)).warnings);
