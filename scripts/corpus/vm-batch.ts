@@ -38,30 +38,11 @@ async function modinfo(ko: string, field: string): Promise<string[]> {
 }
 
 /**
- * The image's modules to insmod before a livepatch: its target modules and the modules it
- * depends on (.modinfo depends), with their dependencies, and the "pre:" soft dependencies that
- * modprobe would load (libcrc32c needs the crc32c algorithm: crc32c_generic; without it
- * nf_conntrack, openvswitch and their users fail with "Unknown symbol crc32c"). A soft
- * dependency names a module or an alias; an alias X is looked for as X_generic, then X.
+ * The image's modules to insmod before a livepatch: its target modules and what they need
+ * first, soft "pre:" dependencies included (KernelModules.withDependencies).
  */
 async function modulesFirst(kmods: KernelModules, names: string[]): Promise<string[]> {
-  if (names.length === 0) return [];
-  const kos = await kmods.withDependencies(names);
-  const soft: string[] = [];
-  for (const ko of kos) {
-    for (const line of await modinfo(ko, 'softdep')) {
-      for (const name of line.replace(/^.*?pre:\s*/, '').replace(/\s*post:.*$/, '').split(/\s+/).filter(Boolean)) {
-        for (const candidate of [`${name.replace(/-/g, '_')}_generic`, name]) {
-          const found = await kmods.withDependencies([candidate]).catch(() => undefined);
-          if (found) {
-            soft.push(...found);
-            break;
-          }
-        }
-      }
-    }
-  }
-  return [...new Set([...soft, ...kos])];
+  return names.length === 0 ? [] : kmods.withDependencies(names);
 }
 
 let boot: BootTarget | undefined;

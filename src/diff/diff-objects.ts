@@ -115,13 +115,14 @@ export function diffObjects(options: DiffOptions): DiffResult {
   const changedCount = includeChangedFunctions(patched);
   result.callbacks = includeCallbacks(patched);
   const newGlobals = includeNewGlobals(patched);
-  const keyProblems = rebuildSpecialSections(patched, entrySizes, target);
+  const special = rebuildSpecialSections(patched, entrySizes, target);
+  notes.push(...special.notes);
 
   const reported = reportedFunctions(patched);
   result.changedFunctions = reported.changed;
   result.newFunctions = reported.added;
 
-  const problems = [...keyProblems, ...duplicateCallbackRefusals(result.callbacks), ...selectionProblems(patched)];
+  const problems = [...special.refusals, ...duplicateCallbackRefusals(result.callbacks), ...selectionProblems(patched)];
   if (problems.length > 0) {
     result.reasons.push(...problems);
     return result;

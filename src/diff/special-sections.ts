@@ -4,7 +4,7 @@
  * livepatch core cannot honour (static keys owned by a module).
  */
 import { STT_FUNC } from '../elf/constants.js';
-import { ORC_UNWIND, SPECIAL_SECTIONS, TRACEPOINT_KEY_PREFIX, type SpecialSectionSpec } from '../arch/x86_64/special-sections.js';
+import { ORC_UNWIND, SPECIAL_SECTIONS, tracepointOfKey, type SpecialSectionSpec } from '../arch/x86_64/special-sections.js';
 import { UserError } from '../util/errors.js';
 import type { EntrySizes } from './entry-sizes.js';
 import { includeSymbol } from './include.js';
@@ -50,21 +50,42 @@ function fixupEntries(object: DiffObject, section: DiffSection, rela: DiffSectio
   return entries;
 }
 
-/** Whether to keep a jump label / static call entry whose code is being patched. */
-function keyVerdict(spec: SpecialSectionSpec, entry: Entry, target: PatchTarget, object: DiffObject): 'keep' | 'drop' | string {
+type KeyVerdict = { kind: 'keep' } | { kind: 'drop'; note: string } | { kind: 'refuse'; reason: string };
+
+/** The function a relocation of patched code points into (its name for messages). */
+function codeOwner(code: DiffRelocation): string {
+  return code.symbol.type === STT_FUNC ? code.symbol.name : `${code.symbol.name}+0x${code.addend.toString(16)}`;
+}
+
+/**
+ * Whether to keep a jump label / static call entry whose code is being patched. A key the
+ * target module owns is resolved by a klp relocation, which the livepatch core may apply only
+ * after the key was initialised: such an entry cannot be kept. Dropping it leaves the code as
+ * compiled: a tracepoint's or a dynamic-debug print's branch stays off (as kpatch does), and a
+ * static call stays a call of its trampoline, which static_call_update() keeps current.
+ */
+function keyVerdict(spec: SpecialSectionSpec, entry: Entry, target: PatchTarget, object: DiffObject): KeyVerdict {
   const ordered = [...entry.relocations].sort((a, b) => a.offset - b.offset);
   const key = ordered[spec.keyRelocation!];
   const code = ordered[0];
   if (!key || !code) throw new UserError(`${object.path}: ${spec.name} entry at 0x${entry.start.toString(16)} has an unexpected format`);
   const keySymbol = key.symbol;
-  if (!target.isModule || !target.defines(keySymbol.name)) return 'keep';
-  // An inert tracepoint or dynamic-debug print is harmless; a broken jump label is not.
-  if (keySymbol.name.startsWith(TRACEPOINT_KEY_PREFIX) || isDynamicDebugSymbol(keySymbol)) return 'drop';
+  if (!target.isModule || !target.defines(keySymbol.name)) return { kind: 'keep' };
+  const owner = `module ${target.objectName} owns`;
+  const tracepoint = tracepointOfKey(keySymbol.name);
+  if (tracepoint !== undefined) {
+    return { kind: 'drop', note: `${codeOwner(code)}: tracepoint ${tracepoint} stays off in the patched function (its key ${keySymbol.name} is one ${owner})` };
+  }
+  if (isDynamicDebugSymbol(keySymbol)) {
+    return { kind: 'drop', note: `${codeOwner(code)}: its dynamic-debug prints cannot be enabled in the patched function (their keys are ones ${owner})` };
+  }
   const what = spec.keyCheck === 'jump-label' ? 'jump label' : 'static call';
-  return (
-    `${what} at ${code.symbol.name}+0x${code.addend.toString(16)} uses key ${keySymbol.name}, which module ${target.objectName} owns: ` +
-    `the livepatch core may apply its relocations after the key is initialised. Use static_key_enabled() (or a plain call) instead`
-  );
+  return {
+    kind: 'refuse',
+    reason:
+      `${what} at ${code.symbol.name}+0x${code.addend.toString(16)} uses key ${keySymbol.name}, which ${owner}: ` +
+      `the livepatch core may apply its relocations after the key is initialised. Use static_key_enabled() (or a plain call) instead`,
+  };
 }
 
 function rebuild(section: DiffSection, rela: DiffSection, kept: Entry[], onMove?: (from: number, to: number, size: number) => void): void {
@@ -154,9 +175,13 @@ function rebuildOrc(object: DiffObject, entrySizes: EntrySizes): void {
   orc.include = ip.include = ip.rela.include = true;
 }
 
-/** Rebuild every special section; returns refusal reasons (module-owned keys). */
-export function rebuildSpecialSections(object: DiffObject, entrySizes: EntrySizes, target: PatchTarget): string[] {
+/**
+ * Rebuild every special section; returns refusal reasons (module-owned keys) and notes on the
+ * entries left out (each once).
+ */
+export function rebuildSpecialSections(object: DiffObject, entrySizes: EntrySizes, target: PatchTarget): { refusals: string[]; notes: string[] } {
   const refusals: string[] = [];
+  const notes = new Set<string>();
   for (const spec of SPECIAL_SECTIONS) {
     const section = object.sectionsByName.get(spec.name);
     const rela = section?.rela;
@@ -170,11 +195,9 @@ export function rebuildSpecialSections(object: DiffObject, entrySizes: EntrySize
       if (!entry.relocations.some(pointsIntoIncludedFunction)) continue;
       if (spec.keyCheck) {
         const verdict = keyVerdict(spec, entry, target, object);
-        if (verdict === 'drop') continue;
-        if (verdict !== 'keep') {
-          refusals.push(verdict);
-          continue;
-        }
+        if (verdict.kind === 'drop') notes.add(verdict.note);
+        if (verdict.kind === 'refuse') refusals.push(verdict.reason);
+        if (verdict.kind !== 'keep') continue;
       }
       kept.push(entry);
     }
@@ -182,5 +205,5 @@ export function rebuildSpecialSections(object: DiffObject, entrySizes: EntrySize
     if (spec.companion && section.include) includeCompanion(object, spec.companion);
   }
   rebuildOrc(object, entrySizes);
-  return refusals;
+  return { refusals, notes: [...notes] };
 }

@@ -1,15 +1,25 @@
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { readElf } from '../elf/index.js';
+import { join, relative } from 'node:path';
+import { readElf, readModinfo } from '../elf/index.js';
 import { modinfoValue } from '../klp/check-module.js';
 import { moduleNameOf } from '../kbuild/object-index.js';
 import { UserError } from '../util/errors.js';
 
+/** The modules a `softdep` line of .modinfo wants loaded first ("pre: a b post: c" gives a, b). */
+export function softPreDependencies(softdep: string): string[] {
+  const pre = /(?:^|\s)pre:\s*(.*?)(?:\s+post:.*)?$/.exec(softdep.trim());
+  return pre ? pre[1]!.split(/\s+/).filter(Boolean) : [];
+}
+
 /**
- * Modules of a kernel's modules directory and what each needs first (.modinfo "depends"), so a
- * module can be loaded with insmod in a guest that has no modprobe database.
+ * Modules of a kernel's modules directory and what each needs first, so a module can be loaded
+ * with insmod in a guest that has no modprobe database: its .modinfo "depends", and the "pre:"
+ * soft dependencies modprobe would load (libcrc32c needs the crc32c algorithm, which no
+ * "depends" names: without it nf_conntrack fails with "Unknown symbol crc32c").
  */
 export class KernelModules {
+  private aliases: Promise<Map<string, string[]>> | undefined;
+
   private constructor(private readonly modulesDir: string, private readonly byName: ReadonlyMap<string, string>) {}
 
   /** Whether the kernel has module NAME (underscores or dashes). */
@@ -29,19 +39,59 @@ export class KernelModules {
     return new KernelModules(modulesDir, new Map(files.filter((f) => f.endsWith('.ko')).map((f) => [moduleNameOf(f), join(modulesDir, f)])));
   }
 
-  /** Paths of NAMES and everything they depend on, dependencies first. */
+  /** Module names by the exact (wildcard-free) aliases of their .modinfo, read once. */
+  private aliasIndex(): Promise<Map<string, string[]>> {
+    this.aliases ??= (async () => {
+      const index = new Map<string, string[]>();
+      for (const [name, path] of this.byName) {
+        const modinfo = (await readElf(path)).sectionByName('.modinfo');
+        if (!modinfo) continue;
+        for (const entry of readModinfo(modinfo)) {
+          if (entry.key !== 'alias' || /[*?[]/.test(entry.value)) continue;
+          index.set(entry.value, [...(index.get(entry.value) ?? []), name]);
+        }
+      }
+      return index;
+    })();
+    return this.aliases;
+  }
+
+  /**
+   * The module a soft dependency NAME means: the module of that name, else one whose alias it
+   * is, preferring the generic implementation under crypto/ (an accelerated one may refuse the
+   * guest's CPU). Undefined when none is found: modprobe too goes on without it.
+   */
+  private async softDependency(name: string): Promise<string | undefined> {
+    if (this.has(name)) return name.replace(/-/g, '_');
+    const providers = (await this.aliasIndex()).get(name) ?? [];
+    const generic = providers.find((provider) => /(^|\/)crypto\//.test(relative(this.modulesDir, this.byName.get(provider)!).replace(/^kernel\//, '')));
+    return generic ?? providers[0];
+  }
+
+  /** Paths of NAMES and everything they depend on (soft "pre:" dependencies too), dependencies first. */
   async withDependencies(names: readonly string[]): Promise<string[]> {
     const order: string[] = [];
     const state = new Map<string, 'visiting' | 'done'>();
-    const visit = async (name: string, chain: string[]): Promise<void> => {
+    const visit = async (name: string, chain: string[], optional = false): Promise<void> => {
       const key = name.replace(/-/g, '_');
-      if (state.get(key) === 'done') return;
+      if (state.get(key) === 'done' || (optional && state.get(key) === 'visiting')) return;
       if (state.get(key) === 'visiting') throw new UserError(`module dependency cycle: ${[...chain, key].join(' -> ')}`);
       const path = this.byName.get(key);
       if (!path) throw new UserError(`module ${key} is not among the kernel's modules${chain.length ? ` (needed by ${chain[chain.length - 1]})` : ''}`);
       state.set(key, 'visiting');
-      const depends = modinfoValue(await readElf(path), 'depends') ?? '';
-      for (const dep of depends.split(',').filter(Boolean)) await visit(dep, [...chain, key]);
+      const elf = await readElf(path);
+      const soft: string[] = [];
+      const modinfo = elf.sectionByName('.modinfo');
+      for (const entry of modinfo ? readModinfo(modinfo) : []) {
+        if (entry.key !== 'softdep') continue;
+        for (const name of softPreDependencies(entry.value)) {
+          const module = await this.softDependency(name);
+          if (module && module !== key) soft.push(module);
+        }
+      }
+      const depends = (modinfoValue(elf, 'depends') ?? '').split(',').filter(Boolean);
+      for (const dep of soft) await visit(dep, [...chain, key], true);
+      for (const dep of depends) await visit(dep, [...chain, key]);
       state.set(key, 'done');
       order.push(path);
     };

@@ -159,5 +159,15 @@ export function structSizedSections(): StructSizedSection[] {
   );
 }
 
-/** Tracepoint static keys: an inert tracepoint in patched code is harmless. */
-export const TRACEPOINT_KEY_PREFIX = '__tracepoint_';
+/**
+ * The keys a tracepoint's call site uses: its static key (`__tracepoint_NAME`, a jump label)
+ * and, since 5.10, its static call key (`__SCK__tp_func_NAME`). An inert tracepoint in patched
+ * code is harmless.
+ */
+const TRACEPOINT_KEY_PREFIXES = ['__tracepoint_', '__SCK__tp_func_'] as const;
+
+/** The tracepoint whose jump label or static call uses KEY, if it is one. */
+export function tracepointOfKey(key: string): string | undefined {
+  const prefix = TRACEPOINT_KEY_PREFIXES.find((candidate) => key.startsWith(candidate));
+  return prefix ? key.slice(prefix.length) : undefined;
+}

@@ -42,6 +42,29 @@ yes:
 }
 `;
 
+/**
+ * A tracepoint call site as 6.1 emits it: a jump label on the tracepoint's static key guarding a
+ * static call of its trampoline, both keys defined here (in the module, for a module target).
+ */
+const TRACEPOINT_SOURCE = (change: number) => `
+struct static_key { int enabled; };
+struct static_call_key { void *func; };
+struct tracepoint { struct static_key key; };
+struct tracepoint __tracepoint_demo_event;
+struct static_call_key __SCK__tp_func_demo_event;
+void __SCT__tp_func_demo_event(void *data, int x);
+int helper(int x);
+int traced(int x) {
+  asm goto("1: .byte 0x0f,0x1f,0x44,0x00,0x00\\n .pushsection __jump_table, \\"aw\\"\\n .balign 8\\n"
+           " .long 1b - .\\n .long %l[yes] - .\\n .quad %c0 - .\\n .popsection\\n" : : "i"(&__tracepoint_demo_event.key) : : yes);
+  return helper(x) + ${change};
+yes:
+  asm volatile("1: call __SCT__tp_func_demo_event\\n .pushsection .static_call_sites, \\"aw\\"\\n .balign 4\\n"
+               " .long 1b - .\\n .long __SCK__tp_func_demo_event - .\\n .popsection\\n");
+  return helper(x) + ${change};
+}
+`;
+
 function sectionSize(object: string, name: string): number | undefined {
   const line = readelf(['-SW', object]).split('\n').find((l) => l.includes(` ${name} `));
   const match = line && /\s(?:PROGBITS|NOBITS)\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)/.exec(line);
@@ -102,5 +125,33 @@ describe('special sections on gcc-12 objects', () => {
     expect(result.outcome).toBe('refused');
     expect(result.target).toMatchObject({ objectName: 'target_mod', isModule: true });
     expect(result.reasons).toEqual([expect.stringMatching(/jump label at uses_key\+0x[0-9a-f]+ uses key feature_key, which module target_mod owns.*static_key_enabled\(\)/)]);
+  });
+
+  it('drops a tracepoint whose keys a target module owns, keeping the trampoline call, and says so', async () => {
+    const pair = await compilePair(workdir, 'tracepoint-module', TRACEPOINT_SOURCE(1), TRACEPOINT_SOURCE(2));
+    const parent = join(pair.directory, 'target-mod.ko');
+    await copyFile(pair.original, parent);
+    const result = diffObjects({ ...pair, parent });
+    expect(result.reasons).toEqual([]);
+    expect(result.outcome).toBe('changed');
+    expect(result.changedFunctions).toEqual(['traced']);
+    expect(result.notes).toEqual(['traced: tracepoint demo_event stays off in the patched function (its key __tracepoint_demo_event is one module target_mod owns)',
+      'traced: tracepoint demo_event stays off in the patched function (its key __SCK__tp_func_demo_event is one module target_mod owns)']);
+    const out = join(pair.directory, 'out.o');
+    writePatchObject(result.patched, out);
+    expect(sectionSize(out, '__jump_table')).toBeUndefined();
+    expect(sectionSize(out, '.static_call_sites')).toBeUndefined();
+    // The call stays a call of the trampoline, which the key's owner keeps current.
+    expect(readelf(['-rW', out])).toMatch(/R_X86_64_PLT32\s+0+\s+__SCT__tp_func_demo_event - 4/);
+  });
+
+  it('keeps a tracepoint whose keys live in vmlinux', async () => {
+    const result = await diffSources(workdir, 'tracepoint-vmlinux', TRACEPOINT_SOURCE(1), TRACEPOINT_SOURCE(2));
+    expect(result.outcome).toBe('changed');
+    expect(result.notes).toEqual([]);
+    const out = join(result.pair.directory, 'out.o');
+    writePatchObject(result.patched, out);
+    expect(sectionSize(out, '__jump_table')).toBe(16);
+    expect(sectionSize(out, '.static_call_sites')).toBe(8);
   });
 });
