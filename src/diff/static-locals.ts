@@ -4,7 +4,7 @@
  * by accident. A static of the original is paired with the same-named static that the same
  * function (or, after a split, one of its child functions) references in the patched object.
  */
-import { STT_OBJECT } from '../elf/constants.js';
+import { SHF_WRITE, STT_OBJECT } from '../elf/constants.js';
 import { correlateSectionPair, correlateSymbolPair, uncorrelate } from './correlate.js';
 import { isDebugSection, isRelaSection, sectionOwnerName, type DiffObject, type DiffSection, type DiffSymbol } from './model.js';
 import { namesMatchIgnoringNumbers } from './names.js';
@@ -99,15 +99,28 @@ function forgetNamePairings(original: DiffObject): void {
   }
 }
 
+/**
+ * A static local in read-only data (a constant: the message of NL_SET_ERR_MSG, a table) holds
+ * no state: a patched function that stops using it loses nothing. A writable one might have
+ * been replaced by a new variable, whose state would start again from zero.
+ */
+function isReadOnly(symbol: DiffSymbol): boolean {
+  return symbol.section !== undefined && (symbol.section.flags & SHF_WRITE) === 0;
+}
+
 export function correlateStaticLocals(original: DiffObject, patched: DiffObject): string[] {
   forgetNamePairings(original);
   const references = staticReferences(original);
+  const notes: string[] = [];
+  const dropped = (symbol: DiffSymbol, site: DiffSection) =>
+    notes.push(`${sectionOwnerName(site)} no longer uses the read-only static local ${symbol.name} (a constant: nothing is lost)`);
 
   for (const { rela, symbol } of references) {
     if (symbol.twin) continue;
     // A static that refers to itself tells nothing; hope for another reference.
     if (isBundled(symbol) && symbol.section === rela.base) continue;
     const twin = findPatchedTwin(rela, symbol);
+    if (!twin && isReadOnly(symbol)) continue;
     if (!twin) {
       throw new DiffRefusal(`reference to static local variable ${symbol.name} in ${sectionOwnerName(rela)} was removed`);
     }
@@ -125,6 +138,10 @@ export function correlateStaticLocals(original: DiffObject, patched: DiffObject)
 
   for (const { rela, symbol } of references) {
     const site = referenceSite(rela);
+    if (isReadOnly(symbol) && site?.twin && (!symbol.twin || !referencesTwin(site.twin, symbol))) {
+      if (!(isBundled(symbol) && symbol.section === rela.base)) dropped(symbol, site);
+      continue;
+    }
     if (!symbol.twin || !site?.twin) {
       throw new DiffRefusal(`reference to static local variable ${symbol.name} in ${sectionOwnerName(site ?? rela)} was removed`);
     }
@@ -135,7 +152,6 @@ export function correlateStaticLocals(original: DiffObject, patched: DiffObject)
     }
   }
 
-  const notes: string[] = [];
   for (const { rela, symbol } of staticReferences(patched)) {
     if (symbol.twin) continue;
     notes.push(`static local variable ${symbol.name} used by ${sectionOwnerName(rela)} has no twin: treated as new`);

@@ -3,8 +3,8 @@
  * the livepatch core cannot replace (data in place, boot-only code, code without an ftrace
  * entry, COMDAT groups) may be.
  */
-import { SHT_GROUP, STT_FUNC } from '../elf/constants.js';
-import { isDebugSection, type DiffObject, type DiffSection } from './model.js';
+import { SHT_GROUP, STT_FUNC, STT_OBJECT } from '../elf/constants.js';
+import { isDebugSection, type DiffObject, type DiffRelocation, type DiffSection } from './model.js';
 
 /** Data sections that only hold once-flags: including them is harmless. */
 const HARMLESS_DATA_SECTIONS: ReadonlySet<string> = new Set(['.data.unlikely', '.data.once']);
@@ -38,14 +38,62 @@ export function functionsWithoutFtraceEntry(patched: DiffObject): string[] {
   return reasons;
 }
 
+/** Sections of data (variables, constants, tables), by name: .data*, .rodata*, .bss* and their relocations. */
+function isDataSection(section: DiffSection): boolean {
+  const name = section.name.startsWith('.rela.') ? section.name.slice('.rela'.length) : section.name;
+  return /^\.(data|rodata|bss)(\.|$)/.test(name);
+}
+
+/** Offsets of SECTION (a data section or its relocations) that differ from its twin's. */
+function changedOffsets(section: DiffSection): number[] | undefined {
+  const twin = section.twin;
+  if (!twin) return undefined;
+  if (section.base) {
+    const key = (r: DiffRelocation) => `${r.type} ${r.string ?? r.symbol.name} ${r.addend}`;
+    const before = new Map(twin.relocations.map((r) => [r.offset, key(r)]));
+    const after = new Map(section.relocations.map((r) => [r.offset, key(r)]));
+    return [...new Set([...before.keys(), ...after.keys()])].filter((offset) => before.get(offset) !== after.get(offset));
+  }
+  if (twin.data.length !== section.data.length) return undefined;
+  const offsets: number[] = [];
+  for (let i = 0; i < section.data.length; i++) if (section.data[i] !== twin.data[i]) offsets.push(i);
+  return offsets;
+}
+
+/**
+ * The variables of a changed data section, for messages: those whose bytes or relocations
+ * changed, else all it holds (a few), else the section.
+ */
+function dataNames(patched: DiffObject, section: DiffSection): string {
+  const data = section.base ?? section;
+  if (data.bundled) return data.bundled.name;
+  const held = patched.symbols.filter((symbol) => symbol.section === data && symbol.type === STT_OBJECT);
+  const offsets = changedOffsets(section) ?? [];
+  const changed = held.filter((symbol) => offsets.some((offset) => offset >= symbol.value && offset < symbol.value + Math.max(symbol.size, 1)));
+  const names = (changed.length > 0 ? changed : held).map((symbol) => symbol.name);
+  if (names.length === 0) return `in ${data.name}`;
+  return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+}
+
 export function selectionProblems(patched: DiffObject): string[] {
   const reasons: string[] = [];
   for (const section of patched.sections) {
     // Debug info is not shipped; its changes follow the code's.
     if (isDebugSection(section)) continue;
     if (section.status === 'changed' && !section.include) {
-      const why = isBootOnly(section) ? ' (boot-time __init/__exit code cannot be livepatched)' : '';
-      reasons.push(`changed section ${section.name} not selected for inclusion${why}`);
+      if (isBootOnly(section)) {
+        reasons.push(`changed section ${section.name} not selected for inclusion (boot-time __init/__exit code cannot be livepatched)`);
+      } else if (isDataSection(section)) {
+        // One reason per variable: its contents, else the addresses it holds.
+        if (section.base && section.base.status === 'changed' && !section.base.include) continue;
+        const what = section.base ? 'the addresses it holds' : 'its contents';
+        reasons.push(
+          `data ${dataNames(patched, section)} changed (section ${section.name}: ${what}): existing data cannot be replaced by a livepatch ` +
+            '(use shadow variables or callbacks; for an ops table, patch the functions it points to instead)',
+        );
+      } else {
+        reasons.push(`changed section ${section.name} not selected for inclusion`);
+      }
     }
     if (section.status !== 'same' && section.grouped) reasons.push(`changed section ${section.name} is part of a section group`);
     if (section.type === SHT_GROUP && section.status === 'new') reasons.push(`new section group ${section.name} is not supported`);

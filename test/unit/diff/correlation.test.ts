@@ -50,6 +50,30 @@ int other(void) { static int count; ${body} return use(&count); }
     expect(symbols).toMatch(/OBJECT\s+LOCAL\s+DEFAULT\s+\d+ count\.\d+/);
   });
 
+  it('lets a function stop using a read-only static local (NL_SET_ERR_MSG style), but not a writable one', async () => {
+    const readOnly = (check: string) => `
+void report(const char *msg);
+int validate(int id) {
+  if (id < 0) { static const char __msg[] = "negative id"; report(__msg); return -1; }
+  ${check}
+  return 0;
+}
+`;
+    const dropped = await diffSources(workdir, 'readonly-static', readOnly('if (id > 9) { static const char __msg[] = "id too large"; report(__msg); return -2; }'), readOnly(''));
+    expect(dropped.reasons).toEqual([]);
+    expect(dropped.outcome).toBe('changed');
+    expect(dropped.changedFunctions).toEqual(['validate']);
+    expect(dropped.notes).toContainEqual(expect.stringMatching(/^validate no longer uses the read-only static local __msg\.\d+ \(a constant: nothing is lost\)$/));
+
+    const writable = (use: string) => `
+int use(int *p);
+int counted(void) { static int calls; ${use} return 0; }
+`;
+    const refused = await diffSources(workdir, 'writable-static', writable('use(&calls);'), writable(''));
+    expect(refused.outcome).toBe('refused');
+    expect(refused.reasons).toEqual([expect.stringMatching(/^reference to static local variable calls\.\d+ in counted was removed$/)]);
+  });
+
   it('never correlates special statics (__key style), so a changed user gets a fresh one', async () => {
     const source = (value: number) => `
 struct lock_class_key { char dummy; };

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryResult } from 'tmp-promise';
 import { diffReport, formatReport } from '../../../src/diff/report.js';
+import { refusalCategory } from '../../../src/diff/refusal-categories.js';
 import { diffSources, workDirectory } from './compile.js';
 
 let workdir: DirectoryResult;
@@ -35,7 +36,30 @@ int read_limit(int i) { return limits[i & 1]; }
 `;
     const result = await diffSources(workdir, 'data', source(20), source(30));
     expect(result.outcome).toBe('refused');
-    expect(result.reasons.join('\n')).toMatch(/\.data\.limits/);
+    expect(result.reasons).toEqual([
+      'data limits changed (section .data.limits: its contents): existing data cannot be replaced by a livepatch ' +
+        '(use shadow variables or callbacks; for an ops table, patch the functions it points to instead)',
+    ]);
+    expect(refusalCategory(result.reasons[0]!)).toBe('existing-data');
+  });
+
+  it('refuses an ops table that now points at a new function, naming the table', async () => {
+    const source = (patched: boolean) => `
+struct ops { int (*peek)(int); int (*poke)(int); };
+int old_peek(int x) { return x + 1; }
+${patched ? 'int new_peek(int x) { return x + 2; }' : ''}
+int poke(int x) { return x; }
+const struct ops table_ops = { .peek = ${patched ? 'new_peek' : 'old_peek'}, .poke = poke };
+struct ops busy_ops __attribute__((section(".data..read_mostly"))) = { .peek = ${patched ? 'new_peek' : 'old_peek'}, .poke = poke };
+int quiet __attribute__((section(".data..read_mostly"))) = 1;
+`;
+    const result = await diffSources(workdir, 'ops-table', source(false), source(true));
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons).toEqual([
+      expect.stringMatching(/^data busy_ops changed \(section \.rela\.data\.\.read_mostly: the addresses it holds\)/),
+      expect.stringMatching(/^data table_ops changed \(section \.rela\.rodata\.table_ops: the addresses it holds\): existing data cannot be replaced .*for an ops table, patch the functions it points to instead\)$/),
+    ]);
+    expect(result.reasons.map(refusalCategory)).toEqual(['existing-data', 'existing-data']);
   });
 
   it('refuses a function without an ftrace entry', async () => {
