@@ -1,9 +1,10 @@
 // npm run corpus:run -- [--per-class bodies=20,new-functions=8,...] [--seed N] [--ids FILE.json]
-//   [--name RUN] [--batch K] [--no-vm] [--summary FILE.md] [--max-includers N]
+//   [--name RUN] [--batch K] [--jobs J] [--no-vm] [--summary FILE.md] [--max-includers N]
 // Runs a fixed, seeded sample of the corpus (or the ids of FILE.json) through
-// `tsbuild-patch PATCH --kernel 6.1.0-50-amd64 --json`, proves every built module in Debian's
-// kernel under qemu (K modules per boot), and writes results (JSON lines, resumable) and a
-// markdown summary under <corpus>/runs/RUN/.
+// `tsbuild-patch batch --kernel 6.1.0-50-amd64 --json --jobs J` (K patches per batch, J building
+// at once), proves every built module in Debian's kernel under qemu (the batch's modules in one
+// boot), and writes results (JSON lines, resumable) and a markdown summary under
+// <corpus>/runs/RUN/.
 import { execSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import { runsDir } from './paths.js';
 import { appendResult, finalOutcome, readResults, type PatchResult } from './results.js';
 import { sampleEntries } from './sample.js';
 import { summarize } from './summary.js';
-import { buildOne, TOOL_BIN, type BuildResult } from './tool-run.js';
+import { buildGroup, TOOL_BIN, type BuildResult } from './tool-run.js';
 import { proveInVm, type VmCandidate } from './vm-batch.js';
 
 const args = process.argv.slice(2);
@@ -27,6 +28,7 @@ for (const item of (option('--per-class') ?? '').split(',').filter(Boolean)) {
   perClass[cls!] = Number(n);
 }
 const batch = Number(option('--batch') ?? 6);
+const jobs = Number(option('--jobs') ?? 2);
 const runName = option('--name') ?? `seed${seed}`;
 const maxIncluders = Number(option('--max-includers') ?? 20);
 
@@ -48,35 +50,37 @@ const resultsFile = join(dir, 'results.jsonl');
 const done = new Map((await readResults(resultsFile)).map((r) => [r.id, r]));
 log(`corpus run ${runName}: ${selected.length} patches (${done.size} already done), results in ${resultsFile}`);
 
-const pending: Array<{ entry: CorpusEntry; build: BuildResult }> = [];
 const record = async (entry: CorpusEntry, build: BuildResult, vm?: PatchResult['vm']) => {
   const result: PatchResult = { id: entry.id, file: entry.file, class: entry.class, target: entry.target, build, ...(vm ? { vm } : {}), outcome: finalOutcome(build, vm) };
   done.set(entry.id, result);
   await appendResult(resultsFile, result);
-  log(`${result.outcome.padEnd(16)} ${entry.file} (${entry.class}, ${entry.target})${build.category ? ` [${build.category}]` : ''}${vm && !vm.loaded ? `: ${vm.problems.join('; ')}` : ''}`);
-};
-const flush = async () => {
-  if (pending.length === 0) return;
-  if (args.includes('--no-vm')) {
-    for (const p of pending) await record(p.entry, p.build);
-  } else {
-    const candidates: VmCandidate[] = pending.map((p) => ({ id: p.entry.id, module: p.build.module!, ko: p.build.ko!, functions: p.build.functions ?? {} }));
-    log(`booting 6.1.0-50-amd64 with ${candidates.length} livepatches`);
-    const verdicts = await withHeavyLock(() => proveInVm(candidates));
-    for (const p of pending) await record(p.entry, p.build, verdicts.find((v) => v.id === p.entry.id));
-  }
-  pending.length = 0;
+  log(`${result.outcome.padEnd(16)} ${entry.file} (${entry.class}, ${entry.target}, ${build.seconds.toFixed(1)} s)${build.category ? ` [${build.category}]` : ''}${vm && !vm.loaded ? `: ${vm.problems.join('; ')}` : ''}`);
 };
 
-for (const entry of selected) {
-  if (done.has(entry.id) && done.get(entry.id)!.outcome !== 'load-failed') continue;
-  const build = await buildOne(entry, join(dir, 'modules'));
-  if (build.outcome === 'built') {
-    pending.push({ entry, build });
-    if (pending.length >= batch) await flush();
-  } else await record(entry, build);
+const todo = selected.filter((entry) => !done.has(entry.id) || done.get(entry.id)!.outcome === 'load-failed');
+const started = Date.now();
+let buildSeconds = 0;
+for (let i = 0; i < todo.length; i += batch) {
+  const group = todo.slice(i, i + batch);
+  const groupStarted = Date.now();
+  const builds = await buildGroup(group, join(dir, 'modules'), { jobs });
+  buildSeconds += (Date.now() - groupStarted) / 1000;
+  log(`batch of ${group.length}: built in ${((Date.now() - groupStarted) / 1000).toFixed(0)} s (${jobs} at once)`);
+  const built = group.map((entry, k) => ({ entry, build: builds[k]! })).filter((p) => p.build.outcome === 'built');
+  for (const [k, entry] of group.entries()) if (builds[k]!.outcome !== 'built') await record(entry, builds[k]!);
+  if (built.length === 0) continue;
+  if (args.includes('--no-vm')) {
+    for (const p of built) await record(p.entry, p.build);
+    continue;
+  }
+  const candidates: VmCandidate[] = built.map((p) => ({ id: p.entry.id, module: p.build.module!, ko: p.build.ko!, functions: p.build.functions ?? {} }));
+  log(`booting 6.1.0-50-amd64 with ${candidates.length} livepatches`);
+  const verdicts = await withHeavyLock(() => proveInVm(candidates));
+  for (const p of built) await record(p.entry, p.build, verdicts.find((v) => v.id === p.entry.id));
 }
-await flush();
+if (todo.length > 0) {
+  log(`${todo.length} patches in ${((Date.now() - started) / 1000).toFixed(0)} s; builds ${buildSeconds.toFixed(0)} s (${(buildSeconds / todo.length).toFixed(1)} s per patch, ${jobs} at once)`);
+}
 
 const results = selected.map((e) => done.get(e.id)!).filter(Boolean);
 const toolDir = dirname(dirname(TOOL_BIN));

@@ -1,12 +1,12 @@
-// One corpus patch through `tsbuild-patch PATCH --kernel RELEASE --json`, under the shared
-// heavy lock, and what came of it.
-import { createHash } from 'node:crypto';
+// Corpus patches through `tsbuild-patch batch --kernel RELEASE --json`, under the shared heavy
+// lock, and what came of each.
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { execa } from 'execa';
+import type { BatchOutcome } from '../../src/pipeline/batch.js';
 import type { RunReport } from '../../src/report/run-report.js';
 import { cacheRoot } from '../../src/util/cache.js';
-import { refusalCategory, refusalReasons } from './categories.js';
+import { refusalCategory } from './categories.js';
 import type { CorpusEntry } from './manifest.js';
 import { corpusDir, RELEASE } from './paths.js';
 
@@ -28,7 +28,7 @@ export interface BuildResult {
   id: string;
   outcome: BuildOutcome;
   exitCode: number | undefined;
-  /** The tool's run time (from when the lock was held), and the wait for the lock before it. */
+  /** The patch's build time in its batch (from when it started building), and any wait before it. */
   seconds: number;
   waited: number;
   module?: string;
@@ -42,55 +42,70 @@ export interface BuildResult {
   command: string;
 }
 
-/** A module name per corpus entry, stable across runs (sysfs shows it with '_'). */
-export const moduleNameFor = (id: string) => `lpc-${createHash('sha1').update(id).digest('hex').slice(0, 10)}`;
-
 /** Compiler errors of a failed patched build (the patched file against the unpatched headers). */
 function compileErrors(stderr: string): string[] {
   return stderr.split('\n').filter((l) => /(error|Error \d):/.test(l) && !/^tsbuild-patch:/.test(l)).slice(0, 4);
 }
 
-/** LOCK false: the caller already holds the shared heavy lock (a kernel test run under flock). */
-export async function buildOne(entry: Pick<CorpusEntry, 'id' | 'patch'>, outDir: string, options: { lock?: boolean; timeoutMs?: number } = {}): Promise<BuildResult> {
-  const timeoutMs = options.timeoutMs ?? 15 * 60_000;
-  const patch = isAbsolute(entry.patch) ? entry.patch : join(corpusDir(), entry.patch);
-  const name = moduleNameFor(entry.id);
-  const ko = join(outDir, `${name}.ko`);
-  // The time limit is the tool's own (inside the lock): waiting for the lock is not counted.
-  // The tool's own time starts when the lock is held (a marker line on stderr).
-  const tool = ['sh', '-c', 'echo "@@locked $(date +%s%N)" >&2; exec "$@"', 'sh', 'timeout', '-k', '10', String(Math.round(timeoutMs / 1000)), 'node', TOOL_BIN, patch, '--kernel', RELEASE, '--container', 'none', '--json', '--name', name, '-o', ko];
-  const [file, ...args] = options.lock === false ? tool : ['flock', HEAVY_LOCK, ...tool];
-  const command = [file, ...args].join(' ');
-  const started = Date.now();
-  const result = await execa(file!, args, { reject: false, maxBuffer: 1 << 26, env: { NO_COLOR: '1' } });
-  const locked = /^@@locked (\d+)$/m.exec(result.stderr)?.[1];
-  const seconds = (Date.now() - (locked ? Number(BigInt(locked) / 1_000_000n) : started)) / 1000;
-  const base = { id: entry.id, exitCode: result.exitCode, seconds, waited: locked ? Number(BigInt(locked) / 1_000_000n) / 1000 - started / 1000 : 0, command };
-  const stderr = result.stderr.replace(/^@@locked \d+\n/m, '');
-  if (result.exitCode === 124 || result.exitCode === 137) return { ...base, outcome: 'tool-error', detail: `timed out after ${timeoutMs / 1000} s\n${stderr.slice(-2000)}` };
-  if (/ERR_MODULE_NOT_FOUND/.test(stderr)) throw new Error(`the tool is not built (${TOOL_BIN}): ${stderr.slice(0, 300)}`);
-  if (/internal error|^\s+at .*\(.*:\d+:\d+\)$/m.test(stderr)) return { ...base, outcome: 'tool-error', detail: stderr.slice(-4000) };
-  switch (result.exitCode) {
-    case 0: {
-      const report = JSON.parse(result.stdout) as RunReport;
-      const functions: Record<string, string[]> = {};
-      for (const object of report.objects) {
-        if (object.outcome !== 'changed') continue;
-        (functions[object.target] ??= []).push(...object.changedFunctions);
-      }
-      return { ...base, outcome: 'built', module: name.replace(/-/g, '_'), ko, functions };
+/** The patched functions of a report per target object ('vmlinux' or a module). */
+function patchedFunctions(report: RunReport): Record<string, string[]> {
+  const functions: Record<string, string[]> = {};
+  for (const object of report.objects) {
+    if (object.outcome !== 'changed') continue;
+    (functions[object.target] ??= []).push(...object.changedFunctions);
+  }
+  return functions;
+}
+
+/** What came of one patch of `tsbuild-patch batch --json`. */
+function fromBatchOutcome(id: string, outcome: BatchOutcome, command: string): BuildResult {
+  const base = { id, exitCode: outcome.exitCode, seconds: outcome.seconds, waited: 0, command };
+  const failure = outcome.failure;
+  switch (outcome.outcome) {
+    case 'built':
+      return { ...base, outcome: 'built', module: outcome.module.replace(/-/g, '_'), ko: outcome.output!, functions: patchedFunctions(outcome.report!) };
+    case 'refused': {
+      const reasons = failure!.reasons.map((r) => (r.object ? `${r.object}: ${r.reason}` : r.reason));
+      return { ...base, outcome: 'refused', reasons, category: failure!.reasons[0]?.category ?? refusalCategory(failure!.message) };
     }
-    case 2: {
-      const reasons = refusalReasons(stderr);
-      return { ...base, outcome: 'refused', reasons, category: refusalCategory(reasons.join('\n')) };
-    }
-    case 3:
-      return { ...base, outcome: 'no-change', reasons: refusalReasons(stderr) };
-    default: {
+    case 'no-change':
+      return { ...base, outcome: 'no-change', reasons: [failure!.message] };
+    default:
       // The per-file patch of a commit that also changed a header: the patched object does not
       // compile against the unpatched headers (the original compiled, the patched did not).
-      if (/patched build failed/.test(stderr)) return { ...base, outcome: 'needs-header', detail: compileErrors(stderr).join('\n') || stderr.slice(-1500) };
-      return { ...base, outcome: 'tool-error', detail: stderr.slice(-4000) };
-    }
+      if (/patched build failed/.test(failure!.message)) return { ...base, outcome: 'needs-header', detail: compileErrors(failure!.message).join('\n') || failure!.message.slice(-1500) };
+      return { ...base, outcome: 'tool-error', detail: failure!.message.slice(-4000) };
   }
+}
+
+/**
+ * A group of corpus patches through one `tsbuild-patch batch --json -j JOBS` (the prepared tree
+ * and target resolved once, JOBS patches building at once in copies of the tree), under the
+ * heavy lock unless LOCK is false. Results in the order of ENTRIES.
+ */
+export async function buildGroup(
+  entries: ReadonlyArray<Pick<CorpusEntry, 'id' | 'patch'>>,
+  outDir: string,
+  options: { lock?: boolean; jobs?: number; timeoutMs?: number } = {},
+): Promise<BuildResult[]> {
+  const patches = entries.map((entry) => (isAbsolute(entry.patch) ? entry.patch : join(corpusDir(), entry.patch)));
+  const timeoutMs = options.timeoutMs ?? 10 * 60_000 * entries.length;
+  const tool = ['timeout', '-k', '10', String(Math.round(timeoutMs / 1000)), 'node', TOOL_BIN, 'batch', '--json', '-q', '--jobs', String(options.jobs ?? 2),
+    '--kernel', RELEASE, '--container', 'none', '-o', outDir, ...patches];
+  const [file, ...args] = options.lock === false ? tool : ['flock', HEAVY_LOCK, ...tool];
+  const command = [file, ...args].join(' ');
+  const result = await execa(file!, args, { reject: false, maxBuffer: 1 << 28, env: { NO_COLOR: '1' } });
+  if (/ERR_MODULE_NOT_FOUND/.test(result.stderr)) throw new Error(`the tool is not built (${TOOL_BIN}): ${result.stderr.slice(0, 300)}`);
+  const outcomes = new Map<string, BatchOutcome>();
+  for (const line of result.stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const outcome = JSON.parse(line) as BatchOutcome;
+    outcomes.set(outcome.patch, outcome);
+  }
+  return entries.map((entry, i) => {
+    const outcome = outcomes.get(patches[i]!);
+    if (outcome) return fromBatchOutcome(entry.id, outcome, command);
+    const why = result.timedOut || result.exitCode === 124 || result.exitCode === 137 ? `the batch timed out after ${timeoutMs / 1000} s` : `the batch ended (exit ${result.exitCode}) without an outcome for it`;
+    return { id: entry.id, outcome: 'tool-error', exitCode: result.exitCode, seconds: 0, waited: 0, command, detail: `${why}\n${result.stderr.slice(-3000)}` };
+  });
 }

@@ -12,6 +12,7 @@ import { runMake } from './make.js';
 import type { ObjectInfo } from './object-index.js';
 import type { PatchFile } from '../patches/patch-file.js';
 import type { WorkTree } from './work-tree.js';
+import { treeLock } from './tree-slots.js';
 
 /** An object of the work tree as built without and with the patches. */
 export interface ObjectPair {
@@ -60,7 +61,7 @@ async function rebuildMissingOriginals(tree: WorkTree, objects: readonly ObjectI
  */
 export async function buildPatched(options: PatchedBuildOptions): Promise<PatchedBuildResult> {
   const { tree, patches, log } = options;
-  return withDirLock(join(tree.entry, 'patch.lock'), (pid) => log(`waiting for process ${pid}, which is using ${tree.dir}`), async () => {
+  return withDirLock(treeLock(tree.entry), (pid) => log(`waiting for process ${pid}, which is using ${tree.dir}`), async () => {
     await repairWorkTree(tree.entry, log);
     const changed = patches.flatMap((p) => p.files.filter((f) => !f.deleted).map((f) => f.path));
     // With the tree pristine: which objects the patches affect, their originals built.

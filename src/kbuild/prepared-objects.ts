@@ -42,7 +42,7 @@ export async function locateInPreparedTree(options: {
 }): Promise<LocatedObjects> {
   const { tree, target, changed, log } = options;
   const [units, modules] = await Promise.all([
-    vmlinuxCompileUnits(target.vmlinux, join(tree.entry, 'compile-units.json')),
+    vmlinuxCompileUnits(target.vmlinux, join(tree.caches, 'compile-units.json')),
     KernelModules.read(target.modulesDir),
   ]);
   const sources = new Map<string, Set<string>>(); // C source → changed files that bring it in
@@ -56,7 +56,7 @@ export async function locateInPreparedTree(options: {
   }
   if (headers.length > 0) {
     log(`finding the objects that include ${headers.join(', ')}`);
-    const graph = await includeGraph(tree.dir, join(tree.entry, 'include-graph.json'));
+    const graph = await includeGraph(tree.dir, join(tree.caches, 'include-graph.json'));
     for (const header of headers) {
       for (const source of sourcesIncluding(graph, header)) {
         if (!sources.has(source)) sources.set(source, new Set());

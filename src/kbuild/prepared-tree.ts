@@ -16,6 +16,7 @@ import { unpackTarball } from './populate-tree.js';
 import type { Runner } from './runner.js';
 import { checkConfigMatches, sourceIdentity, type WorkTree } from './work-tree.js';
 import { checkToolchain } from './toolchain-match.js';
+import { treeCopy } from './tree-slots.js';
 
 /** Bump when the preparation changes in a way that makes old trees wrong. */
 const RECIPE_VERSION = 1;
@@ -43,9 +44,16 @@ export async function preparePreparedTree(options: { target: TargetKernel; runne
   const dir = join(entry, 'linux');
   await mkdir(entry, { recursive: true });
   const logFile = join(entry, 'build.log');
+  const treeAt = (at: { entry: string; dir: string }): WorkTree => {
+    const tree: WorkTree = {
+      key, ...at, caches: entry, kcflags: DIFF_BUILD_KCFLAGS, runner, vars, warnings,
+      locate: (changed, log) => locateInPreparedTree({ tree, target, changed, log, jobs: options.jobs }),
+    };
+    return tree;
+  };
   const tree: WorkTree = {
-    key, entry, dir, kcflags: DIFF_BUILD_KCFLAGS, runner, vars, warnings,
-    locate: (changed, log) => locateInPreparedTree({ tree, target, changed, log, jobs: options.jobs }),
+    ...treeAt({ entry, dir }),
+    copy: async (index, log) => (index === 0 ? tree : treeAt(await treeCopy(entry, dir, index, log))),
   };
   await withDirLock(join(entry, 'build.lock'), (pid) => log(`waiting for process ${pid}, which is preparing ${dir}`), async () => {
     await repairWorkTree(entry, log);

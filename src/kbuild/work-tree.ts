@@ -36,6 +36,16 @@ export interface WorkTree {
   /** What the run should tell the user about this tree (e.g. a toolchain check skipped). */
   warnings?: string[];
   /**
+   * Where caches derived from the tree's sources live (include graph, compile units): the
+   * entry itself, or for a copy of a tree, the original's entry.
+   */
+  caches: string;
+  /**
+   * Copy INDEX of this tree (0: the tree itself), for building several patches at once; absent
+   * when the tree cannot be copied (a fully built tree holds absolute paths everywhere).
+   */
+  copy?(index: number, log: Logger): Promise<WorkTree>;
+  /**
    * The objects the changed files affect, each as built without the patches. Called with the
    * tree pristine and the patch lock held; a prepared tree builds the originals it needs here.
    */
@@ -122,7 +132,7 @@ export async function prepareWorkTree(options: WorkTreeOptions): Promise<WorkTre
   const dir = join(entry, 'linux');
   const indexPath = join(entry, 'object-index.json');
   const tree: WorkTree = {
-    key, entry, dir, kcflags: DIFF_BUILD_KCFLAGS, runner, vars: { KCFLAGS: DIFF_BUILD_KCFLAGS }, warnings,
+    key, entry, dir, caches: entry, kcflags: DIFF_BUILD_KCFLAGS, runner, vars: { KCFLAGS: DIFF_BUILD_KCFLAGS }, warnings,
     async locate(changed) {
       const index = await readObjectIndex(indexPath);
       if (!index) throw new UserError(`${entry}: the object index is missing or outdated; run again (the original build step rebuilds it)`);

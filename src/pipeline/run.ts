@@ -6,9 +6,12 @@ import { buildPatched } from '../kbuild/patched-build.js';
 import { readPatch } from '../patches/patch-file.js';
 import { checkPatchPaths } from '../patches/patch-policy.js';
 import type { Runner } from '../kbuild/runner.js';
-import { resolveTarget, type TargetOptions } from '../kernels/target-kernel.js';
+import { resolveTarget, type TargetKernel, type TargetOptions } from '../kernels/target-kernel.js';
 import { checkKernelConfig } from '../kernels/config-policy.js';
 import { treeForTarget } from '../kbuild/tree-for-target.js';
+import { treeLock } from '../kbuild/tree-slots.js';
+import type { WorkTree } from '../kbuild/work-tree.js';
+import { withDirLock } from '../util/lock.js';
 import { KernelModules } from '../kernels/kernel-modules.js';
 import { compilerIdentity } from '../kbuild/compiler.js';
 import { entrySizesFromFacts } from '../diff/entry-sizes.js';
@@ -49,6 +52,17 @@ export interface PipelineOptions {
   debug?: boolean;
   /** Progress display: told of stages and of kbuild's compiles. */
   progress?: (StageHooks & BuildProgress) | undefined;
+  /**
+   * One patch of a batch (src/pipeline/batch.ts): the target kernel and its tree are resolved
+   * once for all the batch's patches, and this one builds in copy SLOT of the tree.
+   */
+  batch?: { shared: BatchShared; slot: number };
+}
+
+/** What the patches of a batch share, each made by the first patch that needs it. */
+export interface BatchShared {
+  target?: Promise<TargetKernel>;
+  tree?: Promise<WorkTree>;
 }
 
 function objectReport(diff: ObjectDiff, klpSymbols: string[]): ObjectReport {
@@ -84,19 +98,26 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
     return parsed;
   });
   const name = checkModuleName(options.name ?? defaultModuleName(options.patches[0]!));
-  const target = await stages.run('target-kernel', async () => {
+  const resolveChecked = async () => {
     const resolved = await resolveTarget(options.target, log);
     checkKernelConfig(await readFile(resolved.config, 'utf8'), 'running kernel');
     debug(`target kernel ${resolved.release}: config ${resolved.config}, vmlinux ${resolved.vmlinux}, symvers ${resolved.symvers}, ` +
       `modules ${resolved.modulesDir || '-'}, source ${resolved.source.kind === 'tarball' ? resolved.source.tarball : resolved.source.dir}, ` +
       `build ${resolved.build.kind === 'prepared' ? `prepared (CC=${resolved.build.cc} KERNELRELEASE=${resolved.build.kernelRelease})` : 'full'}`);
     return resolved;
-  });
+  };
+  const shared = options.batch?.shared;
+  const target = await stages.run('target-kernel', () => (shared ? (shared.target ??= resolveChecked()) : resolveChecked()));
   // The running kernel's special-section entry sizes (pahole over its DWARF, cached by build-id)
   // are measured while the tree is prepared and the objects are built.
   const kernelFacts = entrySizesFromKernel(target.vmlinux, log);
   kernelFacts.catch(() => undefined); // awaited (and reported) by the diff stage
-  const tree = await stages.run('original-build', () => treeForTarget({ target, runner: options.runner, log, jobs, skipCompilerCheck: options.skipCompilerCheck ?? false }));
+  const tree = await stages.run('original-build', async () => {
+    const prepare = () => treeForTarget({ target, runner: options.runner, log, jobs: options.batch ? availableParallelism() : jobs, skipCompilerCheck: options.skipCompilerCheck ?? false });
+    const base = await (shared ? (shared.tree ??= prepare()) : prepare());
+    // A tree that cannot be copied is shared: its lock lets one patch at a time build in it.
+    return options.batch && base.copy ? base.copy(options.batch.slot, log) : base;
+  });
   warnings.push(...(tree.warnings ?? []));
   const cc = tree.vars['CC'] ?? 'gcc';
   debug(`tree ${tree.dir} (cache entry ${tree.entry}); runner ${tree.runner.description}; jobs ${jobs}; ` +
@@ -167,10 +188,11 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
     };
     const output = resolve(options.output ?? `${name}.ko`);
     const signing = options.signing ?? (target.signKey && target.signCert ? { key: target.signKey, cert: target.signCert } : undefined);
-    const module = await stages.run('module', () => buildLivepatchModule({
+    // The module compiles against the tree's headers: not while another run has patched them.
+    const module = await stages.run('module', () => withDirLock(treeLock(tree.entry), (pid) => log(`waiting for process ${pid}, which is using ${tree.dir}`), () => buildLivepatchModule({
       spec, moduleDir, objects: new Map(objects.list.map((o) => [o.fileName, o.path])), tree: tree.dir, vars: tree.vars, runner: options.runner, exports: objects.exports,
       modulesDir: target.modulesDir, kernel: { vmlinux: target.vmlinux, config: target.config }, signing, output, jobs,
-    }));
+    })));
     warnings.push(...module.warnings);
     report.output = module.path;
     report.sha256 = module.sha256;

@@ -6,9 +6,8 @@ import type { Runner } from '../../kbuild/runner.js';
 import { kernelModuleName } from '../../pipeline/module-name.js';
 import { formatRunReport } from '../../report/run-report.js';
 import { provisionTestKernel } from '../../kernels/test-kernel/provision.js';
-import { RefusedError, UserError } from '../../util/errors.js';
-import { refusalCategory } from '../../diff/refusal-categories.js';
-import type { FailureReport } from '../../report/run-report.js';
+import { UserError } from '../../util/errors.js';
+import { failureReport } from '../../report/failure-report.js';
 import { stderrLogger, silentLogger } from '../../util/log.js';
 import { ProgressReporter } from '../../util/progress.js';
 import { guestScript } from '../../vm/default-script.js';
@@ -131,13 +130,4 @@ async function buildForReleases(args: Args, releases: string[], runner: Runner, 
   if (args.json) process.stdout.write(JSON.stringify({ releases: outcomes }, null, 2) + '\n');
   else process.stderr.write(formatReleaseOutcomes(outcomes));
   process.exitCode = releasesExitCode(outcomes);
-}
-
-/** The --json report of a run that built no module. */
-export function failureReport(error: UserError): FailureReport {
-  const outcome = error.exitCode === 2 ? 'refused' : error.exitCode === 3 ? 'no-change' : 'failed';
-  const reasons = error instanceof RefusedError
-    ? [...error.reasons]
-    : error.exitCode === 2 ? [{ object: '', reason: error.message, category: refusalCategory(error.message) }] : [];
-  return { outcome, exitCode: error.exitCode, message: error.message, reasons };
 }

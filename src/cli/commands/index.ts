@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { batchCommand } from './batch.js';
 import { buildCommand } from './build.js';
 import { diffCommand } from './diff.js';
 import { elfDumpCommand } from './elf-dump.js';
@@ -13,6 +14,7 @@ import { vmTestCommand } from './vm-test.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
   buildCommand,
+  batchCommand,
   diffCommand,
   elfDumpCommand,
   packageCommand,

@@ -1,8 +1,8 @@
 // Real stable fixes as livepatches for Debian's kernel (issue 10): a fixed sample of the
 // corpus (6.1.176-1..6.1.187-1, per-file patches of what 6.1.0-50-amd64 builds), chosen once and
 // listed with its expected outcome in real-fixes.json. Each patch is made again from the two
-// linux-source-6.1 trees (scripts/corpus), built with `tsbuild-patch PATCH --kernel
-// 6.1.0-50-amd64 --json`, and every built module is proven in Debian's kernel under qemu, several
+// linux-source-6.1 trees (scripts/corpus), built with `tsbuild-patch batch --kernel
+// 6.1.0-50-amd64 --json --jobs 2`, and every built module is proven in Debian's kernel under qemu, several
 // per boot: target module first, insmod, transition complete, enabled, the patched functions in
 // sysfs, a workload, disable, rmmod, no oops, warning or BUG in the kernel log.
 // Run under the shared heavy lock (the caller takes it): nothing here takes it again.
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { filePatch } from '../../../scripts/corpus/file-patch.js';
 import { treesWith } from '../../../scripts/corpus/sources.js';
-import { buildOne, type BuildResult } from '../../../scripts/corpus/tool-run.js';
+import { buildGroup, type BuildResult } from '../../../scripts/corpus/tool-run.js';
 import { proveInVm, type VmVerdict } from '../../../scripts/corpus/vm-batch.js';
 
 interface Expected {
@@ -33,12 +33,15 @@ describe('real stable fixes on Debian 6.1.0-50-amd64', () => {
     const dir = join(tmpdir(), `tsbp-real-fixes-${process.pid}`);
     await mkdir(join(dir, 'modules'), { recursive: true });
     const { oldTree, newTree } = await treesWith(sample.patches.map((p) => p.file), join(dir, 'src'));
-    const builds = new Map<string, BuildResult>();
+    const entries = [];
     for (const p of sample.patches) {
       const patch = join(dir, `${p.id}.patch`);
       await writeFile(patch, await filePatch(oldTree, newTree, p.file));
-      builds.set(p.id, await buildOne({ id: p.id, patch }, join(dir, 'modules'), { lock: false, timeoutMs: 5 * 60_000 }));
+      entries.push({ id: p.id, patch });
     }
+    // One batch, two patches at a time, each in its own copy of the prepared tree.
+    const results = await buildGroup(entries, join(dir, 'modules'), { lock: false, jobs: 2, timeoutMs: 20 * 60_000 });
+    const builds = new Map<string, BuildResult>(results.map((r) => [r.id, r]));
     const built = sample.patches.filter((p) => builds.get(p.id)!.outcome === 'built');
     const verdicts = new Map<string, VmVerdict>();
     for (let i = 0; i < built.length; i += 8) {

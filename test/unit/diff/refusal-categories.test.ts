@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { refusalCategory } from '../../../src/diff/refusal-categories.js';
-import { failureReport } from '../../../src/cli/commands/build.js';
+import { failureReport } from '../../../src/report/failure-report.js';
 import { RefusedError, UserError } from '../../../src/util/errors.js';
 
 describe('refusal categories', () => {
