@@ -7,7 +7,7 @@
  * reason the tree does: kbuild rebuilds whatever is stale (the first build in a copy relinks
  * a few host tools whose commands name the tree's path).
  */
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { access, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { withDirLock } from '../util/lock.js';
@@ -22,6 +22,7 @@ export const treeLock = (entry: string) => join(entry, 'patch.lock');
 export async function treeCopy(baseEntry: string, baseDir: string, index: number, log: Logger): Promise<{ entry: string; dir: string }> {
   const entry = join(baseEntry, 'slots', String(index));
   const dir = join(entry, 'linux');
+  if (await access(join(entry, 'copied.ok')).then(() => true, () => false)) return { entry, dir };
   await mkdir(entry, { recursive: true });
   // Copied from the pristine tree: under its lock, after repairing what a killed run left.
   await withDirLock(treeLock(baseEntry), (pid) => log(`waiting for process ${pid}, which is using ${baseDir}`), async () => {

@@ -149,7 +149,7 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
       module: name, signed: false, kernelRelease: target.release,
       ...(target.vmlinuz ? { kernelImage: target.vmlinuz } : {}), ...(target.modulesDir ? { modulesDir: target.modulesDir } : {}),
       runner: options.runner.description,
-      stages: stages.stages, objects: diffs.map((d) => objectReport(d, [])), warnings, logDir: session.runDir,
+      stages: stages.stages, objects: diffs.map((d) => objectReport(d, [])), warnings, logDir: session.runDir, tree: tree.dir,
     };
     const refused = diffs.filter((d) => d.result.outcome === 'refused');
     if (refused.length > 0) {

@@ -45,6 +45,8 @@ export interface RunReport {
   vmTest?: { status: string; exitStatus: number | undefined; output: string };
   /** Where this run's logs are kept (`<cache>/runs/<timestamp>-<pid>`). */
   logDir?: string;
+  /** The kernel tree the objects were built in (the tool's cached tree, or a copy of it). */
+  tree?: string;
 }
 
 export function formatRunReport(report: RunReport): string {
