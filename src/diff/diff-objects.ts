@@ -22,6 +22,7 @@ import type { DiffObject } from './model.js';
 import { DiffRefusal } from './refusal.js';
 import { replaceSectionReferences } from './section-references.js';
 import { rebuildSpecialSections } from './special-sections.js';
+import { settleExportTables } from './exports.js';
 import { correlateStaticLocals } from './static-locals.js';
 import { loadTarget, targetFromObject, type PatchTarget } from './target.js';
 import { functionsWithoutFtraceEntry, selectionProblems } from './verify.js';
@@ -100,6 +101,7 @@ export function diffObjects(options: DiffOptions): DiffResult {
     notes.push(...correlateStaticLocals(original, patched));
     markIgnoredSections(patched, notes);
     for (const name of compareSections(patched)) notes.push(`only line numbers changed in ${name}`);
+    notes.push(...settleExportTables(original, patched));
     compareSymbols(patched);
     markIgnoredFunctionsSame(patched, notes);
     markIgnoredSectionsSame(patched);

@@ -62,6 +62,31 @@ int quiet __attribute__((section(".data..read_mostly"))) = 1;
     expect(result.reasons.map(refusalCategory)).toEqual(['existing-data', 'existing-data']);
   });
 
+  it('builds a patch that exports a new function (not exported by the livepatch) or drops an export, and says so', async () => {
+    // Linux 6.1's EXPORT_SYMBOL: the name in __ksymtab_strings, the entry in a section of its own.
+    const exportSymbol = (name: string) => `
+asm("  .section \\"__ksymtab_strings\\",\\"aMS\\",%progbits,1\\n__kstrtab_${name}:\\n  .asciz \\"${name}\\"\\n__kstrtabns_${name}:\\n  .asciz \\"\\"\\n  .previous\\n");
+asm("  .section \\"___ksymtab+${name}\\", \\"a\\"\\n  .balign 4\\n__ksymtab_${name}:\\n  .long ${name} - .\\n  .long __kstrtab_${name} - .\\n  .long __kstrtabns_${name} - .\\n  .previous\\n");`;
+    const source = (patched: boolean) => `
+int helper(int x);
+int old_api(int x) { return helper(x); }
+${patched ? '' : exportSymbol('old_api')}
+int kept_api(int x) { return helper(x) + 1; }
+${exportSymbol('kept_api')}
+${patched ? `int new_api(int x) { return helper(x) * 2; }\n${exportSymbol('new_api')}` : ''}
+int user(int x) { return ${patched ? 'new_api(x)' : 'old_api(x)'}; }
+`;
+    const result = await diffSources(workdir, 'exports', source(false), source(true));
+    expect(result.reasons).toEqual([]);
+    expect(result.outcome).toBe('changed');
+    expect(result.changedFunctions).toEqual(['user']);
+    expect(result.newFunctions).toEqual(['new_api']);
+    expect(result.notes).toEqual(expect.arrayContaining([
+      'new export new_api: not exported by the livepatch (its own code calls it directly; modules built before the patch never use it)',
+      'export old_api dropped by the patch: it stays exported while the livepatch is loaded',
+    ]));
+  });
+
   it('refuses a function without an ftrace entry', async () => {
     const source = (factor: number) => `
 __attribute__((no_instrument_function)) int untraced(int x) { return x * ${factor}; }
