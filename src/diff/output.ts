@@ -12,7 +12,8 @@ import { ElfSymbol } from '../elf/model/symbol.js';
 import { ElfSymbolTable } from '../elf/model/symbol-table.js';
 import { writeRelocatable } from '../elf/write/write-relocatable.js';
 import {
-  SHF_ALLOC, SHF_INFO_LINK, SHF_LINK_ORDER, SHN_UNDEF, SHT_GROUP, SHT_PROGBITS, SHT_STRTAB, SHT_SYMTAB, STB_LOCAL,
+  SHF_ALLOC,
+  SHF_INFO_LINK, SHF_LINK_ORDER, SHN_UNDEF, SHT_GROUP, SHT_PROGBITS, SHT_STRTAB, SHT_SYMTAB, STB_LOCAL,
   STT_FILE, STT_FUNC, STT_SECTION,
 } from '../elf/constants.js';
 import { MCOUNT_LOCATIONS } from '../arch/x86_64/special-sections.js';
@@ -142,7 +143,8 @@ export function buildPatchObject(patched: DiffObject, path: string): ElfFile {
   }
 
   const modinfo = modinfoImports(importedNamespaces(patched));
-  if (modinfo) sections.push(new ElfSection({ name: modinfo.name, type: SHT_PROGBITS, data: modinfo.data }));
+  // Allocated like every module's .modinfo, so that linking merges it with the livepatch module's own.
+  if (modinfo) sections.push(new ElfSection({ name: modinfo.name, type: SHT_PROGBITS, flags: SHF_ALLOC, addralign: 1, data: modinfo.data }));
 
   sections.push(symtab, strtab, shstrtab);
   return new ElfFile(path, { ...patched.header, entry: 0n }, sections, shstrtab);

@@ -29,6 +29,14 @@ const OUTPUT_CHECKS: Record<string, (out: string) => void> = {
     const strings = readelf(['-p', '.modinfo', out]);
     const imports = [...strings.matchAll(/import_ns=(\S+)/g)].map((m) => m[1]);
     expect(sorted(imports as string[])).toEqual(sorted(['KPATCH_TEST2', 'KPATCH_TEST', 'DEVMEM', 'DMA_BUF']));
+    // Allocated, as the module's own .modinfo is: `ld -r` must merge the two into one section,
+    // or modpost reads only one of them (and misses the license).
+    expect(readelf(['-SW', out])).toMatch(/\.modinfo\s+PROGBITS\s+\S+\s+\S+\s+\S+\s+00\s+A\s/);
+    const license = `${out}.license.o`;
+    execFileSync('gcc', ['-c', '-x', 'c', '-', '-o', license], { input: 'const char l[] __attribute__((section(".modinfo"), used, aligned(1))) = "license=GPL";' });
+    const merged = `${out}.merged.o`;
+    execFileSync('ld', ['-r', '-o', merged, license, out]);
+    expect(readelf(['-SW', merged]).match(/ \.modinfo /g)).toHaveLength(1);
   },
   'mcount_loc-issue-1102': (out) => {
     const relocations = readelf(['-rW', out]);
