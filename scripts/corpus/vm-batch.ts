@@ -123,7 +123,7 @@ export async function proveInVm(candidates: readonly VmCandidate[]): Promise<VmV
     }
     parts.push('echo corpus-done');
     const result = await runInVm({
-      bzImage: boot.image, memoryMiB: boot.memoryMiB, script: parts.join('\n') + '\n', modules: [...modules], timeoutMs: 120_000 + 60_000 * rest.length,
+      bzImage: boot.image, memoryMiB: boot.memoryMiB, script: parts.join('\n') + '\n', modules: [...modules], kernelModulesDir: boot.modulesDir, timeoutMs: 120_000 + 60_000 * rest.length,
     });
     const kernelLog = result.status === 'ok' ? result.kernelLog : result.console;
     const done: VmVerdict[] = [];

@@ -10,6 +10,8 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
+# The kernel's request_module() runs busybox's modprobe (on /lib/modules/<release>, if given).
+echo /bin/modprobe > /proc/sys/kernel/modprobe
 echo "@@TSBP:READY@@"
 cd /modules
 sh -c '. /lib/tsbp.sh; . /test.sh' > /tmp/test.out 2>&1 < /dev/null

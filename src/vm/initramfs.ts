@@ -41,8 +41,17 @@ export async function buildInitramfs(spec: InitramfsSpec): Promise<Buffer> {
     });
     entries.push({ kind: 'file', path: `modules/${name}`, data });
   }
-  for (const [path, data] of Object.entries(spec.files ?? {})) {
-    entries.push({ kind: 'file', path: path.replace(/^\/+/, ''), data, mode: 0o755 });
+  // The kernel's unpacker makes no missing parent directory: each gets an entry first.
+  const dirs = new Set(entries.filter((entry) => entry.kind === 'dir').map((entry) => entry.path));
+  for (const [given, data] of Object.entries(spec.files ?? {})) {
+    const path = given.replace(/^\/+/, '');
+    const parts = path.split('/').slice(0, -1);
+    for (let i = 1; i <= parts.length; i++) {
+      const dir = parts.slice(0, i).join('/');
+      if (!dirs.has(dir)) entries.push({ kind: 'dir', path: dir });
+      dirs.add(dir);
+    }
+    entries.push({ kind: 'file', path, data, mode: 0o755 });
   }
   return gzipSync(writeCpio(entries), { level: 1 });
 }

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withDir } from 'tmp-promise';
 import { buildInitramfs } from './initramfs.js';
+import { guestModuleTree } from './module-tree.js';
 import { runQemu } from './qemu.js';
 import { parseGuestReport } from './serial-protocol.js';
 
@@ -10,6 +11,12 @@ export interface VmRunOptions {
   /** Shell script for the guest; runs in /modules with /lib/tsbp.sh helpers loaded. */
   script: string;
   modules?: readonly string[];
+  /**
+   * The booted kernel's own modules directory (a distribution kernel): the guest gets a
+   * modprobe database of the modules it carries from there and the generic crypto modules, so
+   * the kernel's own request_module() works (src/vm/module-tree.ts).
+   */
+  kernelModulesDir?: string | undefined;
   files?: Readonly<Record<string, Buffer | string>>;
   /** Extra kernel command line, e.g. "module.sig_enforce=1". */
   cmdline?: string;
@@ -42,10 +49,11 @@ export async function runInVm(options: VmRunOptions): Promise<VmResult> {
   return withDir(
     async ({ path: dir }) => {
       const initrd = join(dir, 'initrd.gz');
+      const tree = options.kernelModulesDir ? await guestModuleTree(options.kernelModulesDir, options.modules ?? []) : {};
       await writeFile(initrd, await buildInitramfs({
         script: options.script,
         modules: options.modules ?? [],
-        ...(options.files ? { files: options.files } : {}),
+        files: { ...tree, ...options.files },
       }));
       const run = await runQemu({
         kernel: options.bzImage,

@@ -101,7 +101,7 @@ async function build(args: Args, log: (message: string) => void, progress: Progr
     const modules = await guestModules([report.output], boot.modulesDir);
     const script = await guestScript({ file: args.vmScript, modules });
     progress?.stageStarted('vm-test');
-    const vm = await runInVm({ bzImage: boot.image, memoryMiB: boot.memoryMiB, script, modules, timeoutMs: 240_000 })
+    const vm = await runInVm({ bzImage: boot.image, memoryMiB: boot.memoryMiB, script, modules, kernelModulesDir: boot.modulesDir, timeoutMs: 240_000 })
       .finally(() => progress?.stageEnded('vm-test'));
     report.vmTest = { status: vm.status, exitStatus: vm.exitStatus, output: vm.output };
     if (!args.json) process.stderr.write(vm.output);

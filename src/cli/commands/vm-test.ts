@@ -43,6 +43,7 @@ export const vmTestCommand: CommandModule<object, Args> = {
       memoryMiB: boot.memoryMiB,
       script,
       modules,
+      kernelModulesDir: boot.modulesDir,
       timeoutMs: args.timeout * 1000,
       cpus: args.cpus,
       ...(args.cmdline ? { cmdline: args.cmdline } : {}),

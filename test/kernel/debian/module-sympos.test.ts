@@ -34,7 +34,7 @@ describe(`two same-named static functions of one module of Debian's kernel ${ker
     const modules = await guestModules([loop, ko], boot.modulesDir);
     const files = { 'v1.img': await minixImage(dir, 1), 'v2.img': await minixImage(dir, 2) };
     const vm = await runInVm({
-      bzImage: boot.image, memoryMiB: boot.memoryMiB, modules, files, timeoutMs: 300_000,
+      bzImage: boot.image, memoryMiB: boot.memoryMiB, modules, kernelModulesDir: boot.modulesDir, files, timeoutMs: 300_000,
       script: `
         insmod ./loop.ko; insmod ./minix.ko; report mods $?
         mkdir -p /m1 /m2

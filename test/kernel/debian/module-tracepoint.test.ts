@@ -44,7 +44,7 @@ describe(`a patched function of Debian's ${kernel} ext4.ko that calls the module
         report ${tag}_events "$(grep -c 'ext4_sync_file_enter:' /sys/kernel/tracing/trace)"
         report ${tag}_printk "$(dmesg | grep -c tsbp-ext4)"`;
     const vm = await runInVm({
-      bzImage: boot.image, memoryMiB: boot.memoryMiB, modules, files: { 'ext4.img': await ext4Image(dir) }, timeoutMs: 300_000,
+      bzImage: boot.image, memoryMiB: boot.memoryMiB, modules, kernelModulesDir: boot.modulesDir, files: { 'ext4.img': await ext4Image(dir) }, timeoutMs: 300_000,
       script: `
         for m in ${modules.filter((m) => m !== ko).map((m) => `./${m.split('/').pop()}`).join(' ')}; do insmod $m || report insmod_failed $m; done
         mkdir -p /mnt /sys/kernel/tracing; mount -t tracefs nodev /sys/kernel/tracing

@@ -57,7 +57,7 @@ export async function boot(modules: string[], script: string, cmdline?: string, 
   const kernel = options.kernel ? await bootTarget(options.kernel, () => {}) : { image: (await testKernel()).bzImage, memoryMiB: 512, modulesDir: undefined };
   // A livepatch of a module of a distribution kernel brings that module (and its dependencies).
   const guest = await guestModules(modules, kernel.modulesDir);
-  const result = await runInVm({ bzImage: kernel.image, memoryMiB: kernel.memoryMiB, script, modules: guest, timeoutMs: 300_000, ...(cmdline ? { cmdline } : {}) });
+  const result = await runInVm({ bzImage: kernel.image, memoryMiB: kernel.memoryMiB, script, modules: guest, kernelModulesDir: kernel.modulesDir, timeoutMs: 300_000, ...(cmdline ? { cmdline } : {}) });
   if (result.status !== 'ok') {
     throw new Error(`VM ${result.status}: ${result.problems.join('; ')}\n${result.console.slice(-3000)}`);
   }

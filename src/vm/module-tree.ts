@@ -1,0 +1,55 @@
+/**
+ * A modprobe database in the guest for a distribution kernel's own modules: the kernel loads
+ * some modules itself (request_module: a crypto algorithm such as rxrpc's pcbc(fcrypt), a
+ * protocol family), which needs /sbin/modprobe and /lib/modules/<release>. The guest gets the
+ * modules it was given that come from the kernel's modules directory, the generic crypto
+ * implementations (small, and what request_module asks for most), their dependencies, and the
+ * tables `depmod` makes of them; busybox is its modprobe.
+ */
+import { copyFile, mkdir, readFile, readdir } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
+import { execa } from 'execa';
+import { withDir } from 'tmp-promise';
+import { KernelModules } from '../kernels/kernel-modules.js';
+import { UserError } from '../util/errors.js';
+
+/** Modules offered to request_module in every guest: the generic crypto algorithms. */
+const ALWAYS_OFFERED = ['kernel/crypto'];
+/** What depmod reads besides the modules. */
+const KERNEL_TABLES = ['modules.builtin', 'modules.builtin.modinfo', 'modules.order'];
+
+async function modulesUnder(dir: string): Promise<string[]> {
+  const files = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
+  return files.filter((file) => file.endsWith('.ko')).map((file) => join(dir, file));
+}
+
+/**
+ * Files of the guest's /lib/modules/<release> (guest path → content) for MODULES (those under
+ * MODULESDIR are kept; livepatches and other modules are not the kernel's own).
+ */
+export async function guestModuleTree(modulesDir: string, modules: readonly string[]): Promise<Record<string, Buffer>> {
+  const release = basename(modulesDir);
+  const own = modules.filter((module) => !relative(modulesDir, module).startsWith('..'));
+  const offered = (await Promise.all(ALWAYS_OFFERED.map((dir) => modulesUnder(join(modulesDir, dir))))).flat();
+  const index = await KernelModules.read(modulesDir);
+  const names = [...own, ...offered].map((path) => basename(path, '.ko'));
+  const all = [...new Set(await index.withDependencies(names))];
+  return withDir(async ({ path: root }) => {
+    const tree = join(root, 'lib', 'modules', release);
+    for (const module of all) {
+      const to = join(tree, relative(modulesDir, module));
+      await mkdir(dirname(to), { recursive: true });
+      await copyFile(module, to);
+    }
+    for (const table of KERNEL_TABLES) await copyFile(join(modulesDir, table), join(tree, table)).catch(() => undefined);
+    const depmod = await execa('depmod', ['-b', root, release], { reject: false });
+    if (depmod.failed) throw new UserError(`depmod for the guest's modules of ${release} failed: ${depmod.stderr || depmod.message}`, { hint: 'apt-get install kmod' });
+    const files: Record<string, Buffer> = {};
+    for (const file of await readdir(tree, { recursive: true, withFileTypes: true })) {
+      if (!file.isFile()) continue;
+      const path = join(file.parentPath, file.name);
+      files[relative(root, path)] = await readFile(path);
+    }
+    return files;
+  }, { unsafeCleanup: true, prefix: 'tsbp-modtree-' });
+}
