@@ -1,6 +1,7 @@
 // npm run corpus:fixed-sample -- RUN ID... : write test/kernel/corpus/real-fixes.json, the fixed
 // sample of the kernel test, with each patch's outcome measured in corpus run RUN as expected.
 import { writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { refusalCategory } from './categories.js';
 import { corpusDir, NEW_VERSION, OLD_VERSION, RELEASE, runsDir } from './paths.js';
@@ -21,7 +22,7 @@ const patches = ids.map((id) => {
 const out = join(import.meta.dirname, '../../test/kernel/corpus/real-fixes.json');
 await writeFile(out, JSON.stringify({
   corpus: `${OLD_VERSION}..${NEW_VERSION}`, release: RELEASE,
-  note: `chosen once from corpus run ${run} (${corpusDir()}); the patches are made again from the two linux-source-6.1 trees`,
+  note: `chosen once from corpus run ${run} (${corpusDir().replace(homedir(), '~')}); the patches are made again from the two linux-source-6.1 trees`,
   patches,
 }, null, 2) + '\n');
 console.log(`${out}: ${patches.length} patches`);
