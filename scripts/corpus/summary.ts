@@ -50,6 +50,28 @@ export function summarize(manifest: Manifest, results: readonly PatchResult[], i
       return `${missing.join(', ')}: ${why.slice(0, 160)}`;
     },
   );
+  // What the built livepatches carry differently from the fix, by kind (the report's notes).
+  const KINDS: Array<[string, RegExp]> = [
+    ['a tracepoint of the module stays off in the patched function', /tracepoint \S+ stays off/],
+    ['dynamic-debug prints cannot be enabled in the patched function', /dynamic-debug prints/],
+    ['a new export is not exported by the livepatch', /^[^:]+: new exports? /],
+    ['a dropped export stays exported', /dropped by the patch/],
+    ['a read-only static local is no longer used', /read-only static local/],
+  ];
+  const noted = results.filter((r) => r.outcome === 'built-and-loaded' && (r.build.notes ?? []).some((n) => KINDS.some(([, re]) => re.test(n))));
+  if (noted.length > 0) {
+    out.push('### Built and loaded, with a note on what the livepatch carries differently', '');
+    for (const [kind, re] of KINDS) {
+      const rs = noted.filter((r) => (r.build.notes ?? []).some((n) => re.test(n)));
+      if (rs.length > 0) out.push(`- ${kind} (${rs.length}): ${rs.map((r) => `\`${r.file}\``).join(', ')}`);
+    }
+    out.push('');
+  }
+  section(
+    'Warnings while the image\'s own modules loaded, before the livepatch (not counted against it)',
+    results.filter((r) => (r.vm?.environment ?? []).length > 0),
+    (r) => r.vm!.environment!.map((l) => l.replace(/^\[[^\]]*\]\s*/, '')).join(' | ').slice(0, 240),
+  );
   section('Needs a header change (not a tool failure)', results.filter((r) => r.outcome === 'needs-header'), (r) => (r.build.detail ?? '').split('\n')[0]!.slice(0, 240));
   section('No functional change', results.filter((r) => r.outcome === 'no-change'), (r) => (r.build.reasons ?? []).join(' ').slice(0, 200));
   section('Load failures (tool bugs)', results.filter((r) => r.outcome === 'load-failed'), (r) => (r.vm?.problems ?? ['not tested in a VM']).join('; ').slice(0, 400));
@@ -57,7 +79,7 @@ export function summarize(manifest: Manifest, results: readonly PatchResult[], i
   const built = results.filter((r) => r.build.outcome === 'built' || r.build.outcome === 'refused');
   if (built.length > 0) {
     const secs = built.map((r) => r.build.seconds).sort((a, b) => a - b);
-    out.push(`Tool time per patch (built or refused; the wait for the shared lock not counted): median ${secs[Math.floor(secs.length / 2)]!.toFixed(0)} s, max ${secs[secs.length - 1]!.toFixed(0)} s.`, '');
+    out.push(`Tool time per patch (built or refused; each patch's own time in its batch, two building at once): median ${secs[Math.floor(secs.length / 2)]!.toFixed(0)} s, max ${secs[secs.length - 1]!.toFixed(0)} s.`, '');
   }
   return out.join('\n');
 }

@@ -39,6 +39,8 @@ export interface BuildResult {
   reasons?: string[];
   /** For needs-header and tool errors: the first compiler errors or the message. */
   detail?: string;
+  /** The report's notes on what the livepatch carries differently (tracepoints off, exports, ...). */
+  notes?: string[];
   command: string;
 }
 
@@ -63,7 +65,10 @@ function fromBatchOutcome(id: string, outcome: BatchOutcome, command: string): B
   const failure = outcome.failure;
   switch (outcome.outcome) {
     case 'built':
-      return { ...base, outcome: 'built', module: outcome.module.replace(/-/g, '_'), ko: outcome.output!, functions: patchedFunctions(outcome.report!) };
+      return {
+        ...base, outcome: 'built', module: outcome.module.replace(/-/g, '_'), ko: outcome.output!, functions: patchedFunctions(outcome.report!),
+        notes: outcome.report!.objects.flatMap((o) => o.notes.map((note) => `${o.object}: ${note}`)),
+      };
     case 'refused': {
       const reasons = failure!.reasons.map((r) => (r.object ? `${r.object}: ${r.reason}` : r.reason));
       return { ...base, outcome: 'refused', reasons, category: failure!.reasons[0]?.category ?? refusalCategory(failure!.message) };
