@@ -115,25 +115,39 @@ export function correlateStaticLocals(original: DiffObject, patched: DiffObject)
   const dropped = (symbol: DiffSymbol, site: DiffSection) =>
     notes.push(`${sectionOwnerName(site)} no longer uses the read-only static local ${symbol.name} (a constant: nothing is lost)`);
 
-  for (const { rela, symbol } of references) {
-    if (symbol.twin) continue;
-    // A static that refers to itself tells nothing; hope for another reference.
-    if (isBundled(symbol) && symbol.section === rela.base) continue;
-    const twin = findPatchedTwin(rela, symbol);
-    if (!twin && isReadOnly(symbol)) continue;
-    if (!twin) {
+  // A static referenced from another static (a compound literal inside a compound literal of
+  // a static table) can only be paired once its referrer is: pair what can be, again and again,
+  // until nothing more pairs; what is left has no twin.
+  let pending = references.filter(({ rela, symbol }) => !(isBundled(symbol) && symbol.section === rela.base));
+  for (let paired = true; paired; ) {
+    paired = false;
+    const waiting: typeof pending = [];
+    for (const reference of pending) {
+      const { rela, symbol } = reference;
+      if (symbol.twin) continue;
+      const twin = findPatchedTwin(rela, symbol);
+      if (!twin) {
+        waiting.push(reference);
+        continue;
+      }
+      if (isBundled(symbol) !== isBundled(twin)) {
+        throw new DiffRefusal(`static local ${symbol.name}: one copy has a section of its own and the other does not`);
+      }
+      if (!isBundled(symbol) && symbol.section?.twin !== twin.section) {
+        throw new DiffRefusal(
+          `static local ${symbol.name}: sections ${symbol.section?.name} and ${twin.section?.name} are not twins`,
+        );
+      }
+      correlateSymbolPair(symbol, twin);
+      if (isBundled(symbol) && symbol.section && twin.section) correlateSectionPair(symbol.section, twin.section);
+      paired = true;
+    }
+    pending = waiting;
+  }
+  for (const { rela, symbol } of pending) {
+    if (!symbol.twin && !isReadOnly(symbol)) {
       throw new DiffRefusal(`reference to static local variable ${symbol.name} in ${sectionOwnerName(rela)} was removed`);
     }
-    if (isBundled(symbol) !== isBundled(twin)) {
-      throw new DiffRefusal(`static local ${symbol.name}: one copy has a section of its own and the other does not`);
-    }
-    if (!isBundled(symbol) && symbol.section?.twin !== twin.section) {
-      throw new DiffRefusal(
-        `static local ${symbol.name}: sections ${symbol.section?.name} and ${twin.section?.name} are not twins`,
-      );
-    }
-    correlateSymbolPair(symbol, twin);
-    if (isBundled(symbol) && symbol.section && twin.section) correlateSectionPair(symbol.section, twin.section);
   }
 
   for (const { rela, symbol } of references) {

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryResult } from 'tmp-promise';
 import { join } from 'node:path';
 import { writePatchObject } from '../../../src/diff/output.js';
-import { diffSources, workDirectory } from './compile.js';
+import { diffObjects } from '../../../src/diff/diff-objects.js';
+import { compilePair, diffSources, workDirectory } from './compile.js';
 import { nmFunctions, readelf } from './binutils.js';
 
 let workdir: DirectoryResult;
@@ -72,6 +73,34 @@ int counted(void) { static int calls; ${use} return 0; }
     const refused = await diffSources(workdir, 'writable-static', writable('use(&calls);'), writable(''));
     expect(refused.outcome).toBe('refused');
     expect(refused.reasons).toEqual([expect.stringMatching(/^reference to static local variable calls\.\d+ in counted was removed$/)]);
+  });
+
+  it('pairs compound literals inside the compound literals of a static table, whatever order their references come in', async () => {
+    // sound/usb/card.c's quirk table: &(const struct quirk){ ..., &(struct quirk){...} }, with the
+    // literals' sections before the table's (-fno-toplevel-reorder gives that order here).
+    const source = (extra: string, factor: number) => `
+struct quirk { int kind; const struct quirk *next; };
+struct entry { int id; const struct quirk *quirk; };
+int use(const void *p);
+${extra}
+static const struct entry table[] = {
+  { 1, &(const struct quirk){ 1, &(const struct quirk){ 2, &(struct quirk){ 3, 0 } } } },
+  { 2, &(const struct quirk){ 4, 0 } },
+};
+struct driver { const struct entry *ids; };
+struct driver drv = { .ids = table };
+int lookup(int i) { return use(&drv) * ${factor} + i; }
+`;
+    // A new static local before the table shifts gcc's numbering of the compound literals.
+    const pair = await compilePair(workdir, 'compound-literals', source('', 1),
+      source('int early(void) { static int count; return use(&count); }', 2), ['-fno-toplevel-reorder']);
+    const sections = readelf(['-SW', pair.original]);
+    expect(sections.indexOf('.rela.rodata.__compound_literal')).toBeLessThan(sections.indexOf('.rela.rodata.table'));
+    const result = diffObjects(pair);
+    expect(result.reasons).toEqual([]);
+    expect(result.outcome).toBe('changed');
+    expect(result.changedFunctions).toEqual(['lookup']);
+    expect(result.newFunctions).toEqual(['early']);
   });
 
   it('never correlates special statics (__key style), so a changed user gets a fresh one', async () => {
