@@ -158,7 +158,9 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
         refused.flatMap((d) => d.result.reasons.map((reason) => ({ object: d.pair.object.path, reason, category: refusalCategory(reason) }))));
     }
     if (diffs.every((d) => d.result.outcome === 'no-change')) {
-      throw new UserError(`no functional change in ${diffs.map((d) => d.pair.object.path).join(', ')} (only moved lines, comments or line numbers?)`, { exitCode: 3 });
+      // What changed besides code, if anything (a new export, which a livepatch cannot add).
+      const notes = diffs.flatMap((d) => d.result.notes.map((note) => `\n  ${d.pair.object.path}: ${note}`)).join('');
+      throw new UserError(`no functional change in ${diffs.map((d) => d.pair.object.path).join(', ')} (only moved lines, comments or line numbers?)${notes}`, { exitCode: 3 });
     }
 
     const moduleDir = join(tmp, 'module');
