@@ -106,9 +106,17 @@ function sectionKind(section: DiffSection): 'normal' | 'hot' | 'unlikely' {
   return 'normal';
 }
 
+const SYMBOL_TYPES: Record<number, string> = { 0: 'no type', 1: 'object', 2: 'function', 3: 'section', 4: 'file' };
+const SYMBOL_BINDINGS: Record<number, string> = { 0: 'local', 1: 'global', 2: 'weak' };
+
 function compareTwinSymbols(symbol: DiffSymbol, twin: DiffSymbol): void {
   if (symbol.type !== twin.type || symbol.bind !== twin.bind || !symbol.section !== !twin.section) {
-    throw new DiffRefusal(`symbol ${symbol.name}: type, binding or definedness differs from the original`);
+    const what = [
+      symbol.type !== twin.type ? `its type (${SYMBOL_TYPES[twin.type] ?? twin.type} -> ${SYMBOL_TYPES[symbol.type] ?? symbol.type})` : '',
+      symbol.bind !== twin.bind ? `its binding (${SYMBOL_BINDINGS[twin.bind] ?? twin.bind} -> ${SYMBOL_BINDINGS[symbol.bind] ?? symbol.bind}: a static made global, or the reverse)` : '',
+      !symbol.section !== !twin.section ? (symbol.section ? 'now defined here' : 'no longer defined here') : '',
+    ].filter(Boolean).join(', ');
+    throw new DiffRefusal(`symbol ${symbol.name} changed ${what}: the livepatch cannot change how the running kernel links it`);
   }
   if (symbol.section && twin.section && symbol.section.twin !== twin.section) {
     const movedOutOfIgnored = twin.section.twin?.ignore === true;

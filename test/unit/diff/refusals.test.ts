@@ -87,6 +87,18 @@ int user(int x) { return ${patched ? 'new_api(x)' : 'old_api(x)'}; }
     ]));
   });
 
+  it('refuses a static function made global, naming the change', async () => {
+    const source = (binding: string) => `
+int helper(int x);
+${binding} __attribute__((noinline)) int destroy(int x) { return helper(x) + 1; }
+int caller(int x) { return destroy(x); }
+`;
+    const result = await diffSources(workdir, 'binding', source('static'), source(''));
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons).toEqual(['symbol destroy changed its binding (local -> global: a static made global, or the reverse): the livepatch cannot change how the running kernel links it']);
+    expect(refusalCategory(result.reasons[0]!)).toBe('symbol-changed');
+  });
+
   it('refuses a function without an ftrace entry', async () => {
     const source = (factor: number) => `
 __attribute__((no_instrument_function)) int untraced(int x) { return x * ${factor}; }
