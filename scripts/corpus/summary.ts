@@ -2,24 +2,26 @@
 // needs-header, tool errors and failed loads with their reproduction.
 import { refusalCategory } from './categories.js';
 import type { Manifest } from './manifest.js';
-import type { PatchResult } from './results.js';
+import { finalOutcome, type PatchResult } from './results.js';
 
 const CLASSES = ['bodies', 'new-functions', 'data', 'init', 'headers'];
-const OUTCOMES = ['built-and-loaded', 'refused', 'no-change', 'needs-header', 'load-failed', 'tool-error'] as const;
+const OUTCOMES = ['built-and-loaded', 'refused', 'no-change', 'needs-header', 'target-unavailable', 'load-failed', 'tool-error'] as const;
 
-export function summarize(manifest: Manifest, results: readonly PatchResult[], info: { seed: number; command: string; head: string }): string {
+export function summarize(manifest: Manifest, measured: readonly PatchResult[], info: { seed: number; command: string; head: string }): string {
+  // Outcomes derived again from what was measured: the rules may have grown since the run.
+  const results = measured.map((r) => ({ ...r, outcome: finalOutcome(r.build, r.vm) }));
   const out: string[] = [];
   out.push(Number.isNaN(info.seed) ? `Results of ${info.command}, ${new Date().toISOString()}.` : `Run: \`${info.command}\` (seed ${info.seed}, tool at ${info.head}), ${new Date().toISOString()}.`, "");
-  out.push('| class | corpus | sampled | built and loaded | refused | no change | needs header | load failed | tool error | coverage¹ |');
-  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  out.push('| class | corpus | sampled | built and loaded | refused | no change | needs header | target unavailable | load failed | tool error | coverage¹ |');
+  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const cls of CLASSES) {
     const rs = results.filter((r) => r.class === cls);
     const n = (o: string) => rs.filter((r) => r.outcome === o).length;
-    const eligible = rs.length - n('needs-header') - n('no-change');
+    const eligible = rs.length - n('needs-header') - n('no-change') - n('target-unavailable');
     const coverage = eligible > 0 ? `${((100 * n('built-and-loaded')) / eligible).toFixed(0)}% (${n('built-and-loaded')}/${eligible})` : '-';
     out.push(`| ${cls} | ${manifest.counts[cls] ?? 0} | ${rs.length} | ${OUTCOMES.map((o) => n(o)).join(' | ')} | ${coverage} |`);
   }
-  out.push('', '¹ built and loaded / (sampled − needs header − no change).', '');
+  out.push('', '¹ built and loaded / (sampled − needs header − no change − target unavailable).', '');
   const refused = results.filter((r) => r.outcome === 'refused');
   if (refused.length > 0) {
     out.push('### Refusals by category', '');
@@ -74,6 +76,11 @@ export function summarize(manifest: Manifest, results: readonly PatchResult[], i
   );
   section('Needs a header change (not a tool failure)', results.filter((r) => r.outcome === 'needs-header'), (r) => (r.build.detail ?? '').split('\n')[0]!.slice(0, 240));
   section('No functional change', results.filter((r) => r.outcome === 'no-change'), (r) => (r.build.reasons ?? []).join(' ').slice(0, 200));
+  section(
+    'Built, but a target module cannot load in qemu at all (the livepatch needs its exports): not provable here',
+    results.filter((r) => r.outcome === 'target-unavailable'),
+    (r) => `${Object.entries(r.vm!.targetsLoaded).filter(([, loaded]) => !loaded).map(([t]) => t).join(', ')}: ${r.vm!.log.split('\n').find((l) => /Unknown symbol|init failed|No such device/.test(l))?.replace(/^\[[^\]]*\]\s*/, '').slice(0, 160) ?? ''}`,
+  );
   section('Load failures (tool bugs)', results.filter((r) => r.outcome === 'load-failed'), (r) => (r.vm?.problems ?? ['not tested in a VM']).join('; ').slice(0, 400));
   section('Tool errors (tool bugs)', results.filter((r) => r.outcome === 'tool-error'), (r) => `\`${r.build.command}\`: ${(r.build.detail ?? '').split('\n').filter(Boolean).slice(-3).join(' / ').slice(0, 400)}`);
   const built = results.filter((r) => r.build.outcome === 'built' || r.build.outcome === 'refused');

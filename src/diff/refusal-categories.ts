@@ -12,6 +12,7 @@ const RULES: ReadonlyArray<readonly [string, RegExp]> = [
   ['static-call-module-key', /static call at .* uses key .* which module \S+ owns/],
   ['static-key-in-module', /static key|jump[ _]label|__jump_table/i],
   ['symbol-changed', /symbol \S+ changed its (type|binding)|now defined here|no longer defined here/],
+  ['shared-text-section', /which holds several functions/],
   ['section-group', /section group/],
   ['section-not-selected', /not selected for inclusion/],
   ['unexported-symbol', /does not export|nor exported by any module/],

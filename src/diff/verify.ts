@@ -3,11 +3,35 @@
  * the livepatch core cannot replace (data in place, boot-only code, code without an ftrace
  * entry, COMDAT groups) may be.
  */
-import { SHT_GROUP, STT_FUNC, STT_OBJECT } from '../elf/constants.js';
-import { isDebugSection, type DiffObject, type DiffRelocation, type DiffSection } from './model.js';
+import { SHF_EXECINSTR, SHT_GROUP, STT_FUNC, STT_OBJECT } from '../elf/constants.js';
+import { isDebugSection, type DiffObject, type DiffRelocation, type DiffSection, type DiffSymbol } from './model.js';
 
 /** Data sections that only hold once-flags: including them is harmless. */
 const HARMLESS_DATA_SECTIONS: ReadonlySet<string> = new Set(['.data.unlikely', '.data.once']);
+
+/** A function's bytes and relocations (by target and addend), relative to its start. */
+function functionImage(symbol: DiffSymbol): string {
+  const section = symbol.section!;
+  const end = symbol.value + symbol.size;
+  const bytes = Buffer.from(section.data.subarray(symbol.value, end)).toString('hex');
+  const relocations = (section.rela?.relocations ?? [])
+    .filter((r) => r.offset >= symbol.value && r.offset < end)
+    .map((r) => `${r.offset - symbol.value}:${r.type}:${r.string ?? r.symbol.name}:${r.addend}`);
+  return `${bytes}|${relocations.join(',')}`;
+}
+
+/** The functions of a section of several that differ from their twins (or have none). */
+function changedFunctionsIn(patched: DiffObject, text: DiffSection): string[] {
+  return patched.symbols
+    .filter((symbol) => symbol.section === text && symbol.type === STT_FUNC)
+    .filter((symbol) => !symbol.twin?.section || functionImage(symbol) !== functionImage(symbol.twin))
+    .map((symbol) => symbol.name);
+}
+
+/** Code of several functions in one section (not one section per function). */
+function isSharedText(section: DiffSection): boolean {
+  return !section.bundled && (section.flags & SHF_EXECINSTR) !== 0 && !isBootOnly(section);
+}
 
 function isBootOnly(section: DiffSection): boolean {
   const name = section.name.startsWith('.rela.') ? section.name.slice('.rela'.length) : section.name;
@@ -90,6 +114,17 @@ export function selectionProblems(patched: DiffObject): string[] {
         reasons.push(
           `data ${dataNames(patched, section)} changed (section ${section.name}: ${what}): existing data cannot be replaced by a livepatch ` +
             '(use shadow variables or callbacks; for an ops table, patch the functions it points to instead)',
+        );
+      } else if (isSharedText(section.base ?? section)) {
+        // A text section of several functions (a section attribute such as __sched's
+        // .sched.text wins over -ffunction-sections): livepatches replace whole functions,
+        // each built in a section of its own. One reason per text section.
+        const text = section.base ?? section;
+        if (section.base && text.status === 'changed' && !text.include) continue;
+        const changed = changedFunctionsIn(patched, text);
+        reasons.push(
+          `function${changed.length === 1 ? '' : 's'} ${changed.join(', ') || '(unknown)'} changed in section ${text.name}, which holds several functions ` +
+            '(a section attribute such as __sched overrides -ffunction-sections): the tool patches functions built in sections of their own',
         );
       } else {
         reasons.push(`changed section ${section.name} not selected for inclusion`);

@@ -99,6 +99,22 @@ int caller(int x) { return destroy(x); }
     expect(refusalCategory(result.reasons[0]!)).toBe('symbol-changed');
   });
 
+  it('refuses a change in a section of several functions (__sched), naming the function', async () => {
+    const source = (value: number) => `
+int helper(int x);
+__attribute__((section(".sched.text"), noinline)) int lock_slow(int x) { return helper(x) + ${value}; }
+__attribute__((section(".sched.text"), noinline)) int lock_fast(int x) { return helper(x) - 1; }
+int caller(int x) { return lock_slow(x) + lock_fast(x); }
+`;
+    const result = await diffSources(workdir, 'sched-text', source(1), source(2));
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons).toEqual([
+      'function lock_slow changed in section .sched.text, which holds several functions (a section attribute such as __sched overrides -ffunction-sections): ' +
+        'the tool patches functions built in sections of their own',
+    ]);
+    expect(refusalCategory(result.reasons[0]!)).toBe('shared-text-section');
+  });
+
   it('refuses a function without an ftrace entry', async () => {
     const source = (factor: number) => `
 __attribute__((no_instrument_function)) int untraced(int x) { return x * ${factor}; }
