@@ -16,7 +16,8 @@ function functionImage(symbol: DiffSymbol): string {
   const bytes = Buffer.from(section.data.subarray(symbol.value, end)).toString('hex');
   const relocations = (section.rela?.relocations ?? [])
     .filter((r) => r.offset >= symbol.value && r.offset < end)
-    .map((r) => `${r.offset - symbol.value}:${r.type}:${r.string ?? r.symbol.name}:${r.addend}`);
+    // A reference into the section itself moves when a function before its target changes size.
+    .map((r) => `${r.offset - symbol.value}:${r.type}:${r.symbol.section === section && !r.string ? '(this section)' : `${r.string ?? r.symbol.name}:${r.addend}`}`);
   return `${bytes}|${relocations.join(',')}`;
 }
 
