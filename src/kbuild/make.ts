@@ -74,6 +74,17 @@ async function readFrom(file: string, size: number): Promise<string> {
   }
 }
 
+/**
+ * Jobs for building the objects TARGETS by name. kbuild can compile one such object twice when
+ * its directory is reached by two paths (drivers/Makefile lists char/ipmi/ beside char/): once
+ * as built-in code, once as module code. In parallel the two race on the same dependency file
+ * and fail; one after the other, the module's compile comes last and is the one kept. A single
+ * object is therefore built with one job; several keep JOBS.
+ */
+export function jobsForObjects(targets: readonly string[], jobs: number): number {
+  return targets.length <= 1 ? 1 : jobs;
+}
+
 const closed = (stream: WriteStream) => new Promise<void>((resolve) => stream.end(resolve));
 
 /**

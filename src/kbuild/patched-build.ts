@@ -8,7 +8,7 @@ import { applyPatch } from '../patches/apply-patch.js';
 import { exposeMarkerHeaders } from '../patches/marker-headers.js';
 import { repairWorkTree, TreeJournal } from './journal.js';
 import { prepareOutputs } from './prepare-outputs.js';
-import { runMake } from './make.js';
+import { jobsForObjects, runMake } from './make.js';
 import type { ObjectInfo } from './object-index.js';
 import type { PatchFile } from '../patches/patch-file.js';
 import type { WorkTree } from './work-tree.js';
@@ -49,7 +49,7 @@ async function rebuildMissingOriginals(tree: WorkTree, objects: readonly ObjectI
   if (missing.length === 0) return;
   log(`the cached tree lacks the original ${missing.join(' ')} (an interrupted run?): rebuilding it`);
   await runMake({
-    tree: tree.dir, targets: missing, jobs: 2, logFile: join(tree.entry, 'objects.log'), runner: tree.runner,
+    tree: tree.dir, targets: missing, jobs: jobsForObjects(missing, 2), logFile: join(tree.entry, 'objects.log'), runner: tree.runner,
     vars: tree.vars, what: 'rebuilding original objects',
   });
 }
@@ -94,7 +94,7 @@ export async function buildPatched(options: PatchedBuildOptions): Promise<Patche
       }
       log(`patched build: ${objects.length} object(s): ${objects.map((o) => o.path).join(' ')}`);
       await runMake({
-        tree: tree.dir, targets: objects.map((o) => o.path), jobs: options.jobs ?? 2,
+        tree: tree.dir, targets: objects.map((o) => o.path), jobs: jobsForObjects(objects.map((o) => o.path), options.jobs ?? 2),
         logFile: join(options.outputDir, 'patched-build.log'), runner: tree.runner,
         vars: tree.vars, what: 'patched build',
       });

@@ -5,7 +5,7 @@ import type { TargetKernel } from '../kernels/target-kernel.js';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { includeGraph, sourcesIncluding } from './include-graph.js';
-import { runMake } from './make.js';
+import { jobsForObjects, runMake } from './make.js';
 import { KernelModules } from '../kernels/kernel-modules.js';
 import { cmdFileDeps, type ObjectInfo } from './object-index.js';
 import type { LocatedObjects, WorkTree } from './work-tree.js';
@@ -71,7 +71,7 @@ export async function locateInPreparedTree(options: {
   if (targets.length > 0) {
     log(`original objects: ${targets.length <= 8 ? targets.join(' ') : `${targets.length} candidates`}`);
     await runMake({
-      tree: tree.dir, targets, jobs: options.jobs, logFile: join(tree.entry, 'objects.log'), runner: tree.runner,
+      tree: tree.dir, targets, jobs: jobsForObjects(targets, options.jobs), logFile: join(tree.entry, 'objects.log'), runner: tree.runner,
       vars: tree.vars, what: 'building the original objects', ...(headers.length > 0 ? { keepGoing: true } : {}),
     });
   }
