@@ -1,18 +1,14 @@
 import type { Argv, CommandModule } from 'yargs';
-import { CONTAINER_CHOICES, selectRunner, type ContainerChoice } from '../../container/select-runner.js';
+import { selectRunner } from '../../container/select-runner.js';
 import { batchExitCode, formatBatchOutcomes, runBatch } from '../../pipeline/batch.js';
-import { UserError } from '../../util/errors.js';
 import { silentLogger, stderrLogger } from '../../util/log.js';
+import { signingFrom, withBuildOptions, type BuildArgs } from '../options/build.js';
 import { targetOptionsFrom, withKernelOptions, type KernelArgs } from '../options/kernel.js';
 
-interface Args extends KernelArgs {
+interface Args extends KernelArgs, BuildArgs {
   patches: string[];
   output: string;
   replace: boolean;
-  container: ContainerChoice;
-  skipCompilerCheck: boolean;
-  signKey?: string;
-  signCert?: string;
   json: boolean;
   quiet: boolean;
 }
@@ -21,27 +17,23 @@ export const batchCommand: CommandModule<object, Args> = {
   command: 'batch <patches..>',
   describe: 'Build one livepatch module per patch for one kernel, several patches at once (a set of fixes to triage)',
   builder: (y) =>
-    (withKernelOptions(y)
+    (withBuildOptions(withKernelOptions(y)
       .positional('patches', { type: 'string', array: true, demandOption: true, describe: 'unified diffs (-p1), each its own module' })
       .option('jobs', { type: 'number', describe: 'patches built at once, each in its own copy of a prepared tree (default: number of CPUs)' })
       .option('output', { alias: 'o', type: 'string', default: '.', describe: 'directory for the modules: <dir>/livepatch-<patch name>.ko' })
-      .option('replace', { type: 'boolean', default: true, describe: 'atomic replace (see the main command)' })
-      .option('container', { choices: CONTAINER_CHOICES, default: 'auto' as ContainerChoice, describe: 'where the kernel builds run: auto = podman, else docker, else the host' })
-      .option('sign-key', { type: 'string', group: 'Kernel:', describe: 'module signing key' })
-      .option('sign-cert', { type: 'string', group: 'Kernel:', describe: 'module signing certificate' })
-      .option('skip-compiler-check', { type: 'boolean', default: false, describe: 'build even when gcc or ld is not the one that built the running kernel' })
+      .option('replace', { type: 'boolean', default: true, describe: 'atomic replace (see the main command)' }))
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON line per patch on stdout as it finishes (its report, or why no module)' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress messages' })
       .example('$0 batch fixes/*.patch --kernel 6.1.0-57-amd64 -j 2 -o out', 'one module per patch, two patches at a time')) as unknown as Argv<Args>,
   handler: async (args) => {
-    if ((args.signKey === undefined) !== (args.signCert === undefined)) throw new UserError('--sign-key and --sign-cert go together');
+    const signing = signingFrom(args);
     const log = args.quiet ? silentLogger : stderrLogger;
     const runner = await selectRunner(args.container, log);
     const outcomes = await runBatch({
       patches: args.patches, target: targetOptionsFrom(args), runner, outputDir: args.output,
       ...(args.jobs ? { parallel: args.jobs } : {}),
       replace: args.replace, keepTmp: false, skipCompilerCheck: args.skipCompilerCheck,
-      signing: args.signKey && args.signCert ? { key: args.signKey, cert: args.signCert } : undefined,
+      signing,
       log,
       onOutcome: (outcome) => {
         if (args.json) process.stdout.write(JSON.stringify(outcome) + '\n');

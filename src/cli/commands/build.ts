@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { CONTAINER_CHOICES, selectRunner, type ContainerChoice } from '../../container/select-runner.js';
+import { selectRunner } from '../../container/select-runner.js';
 import { runPipeline } from '../../pipeline/run.js';
 import { formatReleaseOutcomes, releasesExitCode, runForReleases } from '../../pipeline/releases.js';
 import type { Runner } from '../../kbuild/runner.js';
@@ -13,23 +13,22 @@ import { ProgressReporter } from '../../util/progress.js';
 import { guestScript } from '../../vm/default-script.js';
 import { runInVm } from '../../vm/run.js';
 import { bootTarget, guestModules } from '../../vm/boot-target.js';
+import { signingFrom, withBuildOptions, type BuildArgs } from '../options/build.js';
 import { targetOptionsFrom, withKernelOptions, type KernelArgs } from '../options/kernel.js';
 
-interface Args extends KernelArgs {
-  skipCompilerCheck: boolean;
+type Signing = ReturnType<typeof signingFrom>;
+
+interface Args extends KernelArgs, BuildArgs {
   patches: string[];
   name?: string;
   output?: string;
   replace: boolean;
-  container: ContainerChoice;
   keepTmp: boolean;
   debug: boolean;
   json: boolean;
   vmTest: boolean;
   vmScript?: string;
   vmKernel?: string;
-  signKey?: string;
-  signCert?: string;
   quiet: boolean;
 }
 
@@ -37,15 +36,11 @@ export const buildCommand: CommandModule<object, Args> = {
   command: '$0 <patches..>',
   describe: 'Build a livepatch module from kernel source patches',
   builder: (y) =>
-    (withKernelOptions(y)
+    (withBuildOptions(withKernelOptions(y)
       .positional('patches', { type: 'string', array: true, demandOption: true, describe: 'unified diffs (-p1) against the kernel source' })
       .option('name', { type: 'string', describe: 'module name (default: livepatch-<first patch name>, at most 55 characters)' })
       .option('output', { alias: 'o', type: 'string', describe: 'where to write the .ko (default: ./<name>.ko); with several --kernel, a directory for <release>/<name>.ko' })
-      .option('replace', { type: 'boolean', default: true, describe: 'atomic replace: loading this patch disables earlier livepatches (--no-replace keeps them)' })
-      .option('container', { choices: CONTAINER_CHOICES, default: 'auto' as ContainerChoice, describe: 'where the kernel builds run: auto = podman, else docker, else the host' })
-      .option('sign-key', { type: 'string', group: 'Kernel:', describe: 'module signing key (default: the test kernel\'s key)' })
-      .option('sign-cert', { type: 'string', group: 'Kernel:', describe: 'module signing certificate' })
-      .option('skip-compiler-check', { type: 'boolean', default: false, describe: 'build even when gcc or ld is not the one that built the running kernel (warned in the report; the objects may not match the running code)' })
+      .option('replace', { type: 'boolean', default: true, describe: 'atomic replace: loading this patch disables earlier livepatches (--no-replace keeps them)' }))
       .option('keep-tmp', { type: 'boolean', default: false, describe: 'keep the temporary directory (objects, generated C, logs)' })
       .option('debug', { type: 'boolean', default: false, describe: 'show the commands run (make with its variables), the runner, compiler and build environment; keep and name the work files (implies --keep-tmp). Every run\'s logs are kept under the cache (runs/, the last 20)' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress messages' })
@@ -59,12 +54,12 @@ export const buildCommand: CommandModule<object, Args> = {
       .example('$0 fix.patch --kernel 6.1.0-57-amd64 --kernel 6.1.0-50-amd64 -o out', 'one module per release: out/<release>/livepatch-fix.ko')
       .example('$0 fix.patch --sourcedir linux --config linux/.config --vmlinux vmlinux --symvers Module.symvers --modules-dir /lib/modules/$(uname -r)', 'for your own kernel')) as unknown as Argv<Args>,
   handler: async (args) => {
-    if ((args.signKey === undefined) !== (args.signCert === undefined)) throw new UserError('--sign-key and --sign-cert go together');
+    const signing = signingFrom(args);
     // Progress: a status line redrawn on a terminal, a plain line every 30 s otherwise (CI).
     const progress = args.quiet ? undefined : new ProgressReporter({ stream: process.stderr, tty: Boolean(process.stderr.isTTY) });
     const log = args.quiet ? silentLogger : progress!.logger(stderrLogger);
     try {
-      await build(args, log, progress);
+      await build(args, signing, log, progress);
     } catch (error) {
       // --json always prints a report: a refusal's reasons with their categories, or why not.
       if (args.json && error instanceof UserError) process.stdout.write(JSON.stringify(failureReport(error), null, 2) + '\n');
@@ -76,9 +71,9 @@ export const buildCommand: CommandModule<object, Args> = {
 };
 
 /** The main job, then --vm-test. */
-async function build(args: Args, log: (message: string) => void, progress: ProgressReporter | undefined): Promise<void> {
+async function build(args: Args, signing: Signing, log: (message: string) => void, progress: ProgressReporter | undefined): Promise<void> {
   const runner = await selectRunner(args.container, log);
-  if (args.kernel && args.kernel.length > 1) return buildForReleases(args, args.kernel, runner, log);
+  if (args.kernel && args.kernel.length > 1) return buildForReleases(args, args.kernel, runner, signing, log);
   const report = await runPipeline({
     patches: args.patches,
     target: targetOptionsFrom(args),
@@ -89,7 +84,7 @@ async function build(args: Args, log: (message: string) => void, progress: Progr
     ...(args.jobs ? { jobs: args.jobs } : {}),
     keepTmp: args.keepTmp || args.debug,
     skipCompilerCheck: args.skipCompilerCheck,
-    signing: args.signKey && args.signCert ? { key: args.signKey, cert: args.signCert } : undefined,
+    signing,
     log,
     debug: args.debug,
     progress,
@@ -115,7 +110,7 @@ async function build(args: Args, log: (message: string) => void, progress: Progr
 }
 
 /** Several --kernel: one module per release, OUTPUT (a directory, default .)/<release>/<name>.ko. */
-async function buildForReleases(args: Args, releases: string[], runner: Runner, log: (message: string) => void): Promise<void> {
+async function buildForReleases(args: Args, releases: string[], runner: Runner, signing: Signing, log: (message: string) => void): Promise<void> {
   if (args.vmTest) throw new UserError('--vm-test takes one --kernel; test each release\'s module with `tsbuild-patch vm-test MOD.ko --kernel RELEASE`');
   const outcomes = await runForReleases({
     patches: args.patches, releases, outputDir: args.output ?? '.', runner,
@@ -124,7 +119,7 @@ async function buildForReleases(args: Args, releases: string[], runner: Runner, 
     ...(args.jobs ? { jobs: args.jobs } : {}),
     keepTmp: args.keepTmp || args.debug,
     skipCompilerCheck: args.skipCompilerCheck,
-    signing: args.signKey && args.signCert ? { key: args.signKey, cert: args.signCert } : undefined,
+    signing,
     log, debug: args.debug,
   });
   if (args.json) process.stdout.write(JSON.stringify({ releases: outcomes }, null, 2) + '\n');
