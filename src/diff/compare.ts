@@ -13,12 +13,17 @@ import { SECTIONS_REBUILT_BY_DIFFER } from '../arch/x86_64/special-sections.js';
 /** Code only the kernel's early boot runs; references into it may move freely. */
 const INERT_REFERENCE_TARGET = '.altinstr_aux';
 
-function relocationsEqual(patched: DiffRelocation, original: DiffRelocation): boolean {
-  if (patched.type !== original.type || patched.offset !== original.offset) return false;
+/** Whether two relocations refer to the same thing in the same way, wherever they sit. */
+export function sameReference(patched: DiffRelocation, original: DiffRelocation): boolean {
+  if (patched.type !== original.type) return false;
   if (patched.symbol.name === INERT_REFERENCE_TARGET && original.symbol.name === INERT_REFERENCE_TARGET) return true;
   if (patched.string !== undefined) return original.string !== undefined && patched.string === original.string;
   if (patched.addend !== original.addend) return false;
   return namesMatchIgnoringNumbers(patched.symbol.name, original.symbol.name);
+}
+
+function relocationsEqual(patched: DiffRelocation, original: DiffRelocation): boolean {
+  return patched.offset === original.offset && sameReference(patched, original);
 }
 
 function compareRelocationSections(patched: DiffSection, original: DiffSection): boolean {

@@ -4,28 +4,33 @@
  * entry, COMDAT groups) may be.
  */
 import { SHF_EXECINSTR, SHT_GROUP, STT_FUNC, STT_OBJECT } from '../elf/constants.js';
-import { isDebugSection, type DiffObject, type DiffRelocation, type DiffSection, type DiffSymbol } from './model.js';
+import { sameReference } from './compare.js';
+import { isDebugSection, type DiffObject, type DiffSection, type DiffSymbol } from './model.js';
 
 /** Data sections that only hold once-flags: including them is harmless. */
 const HARMLESS_DATA_SECTIONS: ReadonlySet<string> = new Set(['.data.unlikely', '.data.once']);
 
-/** A function's bytes and relocations (by target and addend), relative to its start. */
-function functionImage(symbol: DiffSymbol): string {
-  const section = symbol.section!;
-  const end = symbol.value + symbol.size;
-  const bytes = Buffer.from(section.data.subarray(symbol.value, end)).toString('hex');
-  const relocations = (section.rela?.relocations ?? [])
-    .filter((r) => r.offset >= symbol.value && r.offset < end)
+/** Whether a function of a section of several is the same as its twin: its bytes, and its references relative to its start. */
+function sameFunction(symbol: DiffSymbol, twin: DiffSymbol): boolean {
+  const code = (s: DiffSymbol) => s.section!.data.subarray(s.value, s.value + s.size);
+  if (Buffer.compare(code(symbol), code(twin)) !== 0) return false;
+  const references = (s: DiffSymbol) => (s.section!.rela?.relocations ?? []).filter((r) => r.offset >= s.value && r.offset < s.value + s.size);
+  const mine = references(symbol);
+  const theirs = references(twin);
+  return mine.length === theirs.length && mine.every((r, i) => {
+    const other = theirs[i]!;
+    if (r.offset - symbol.value !== other.offset - twin.value) return false;
     // A reference into the section itself moves when a function before its target changes size.
-    .map((r) => `${r.offset - symbol.value}:${r.type}:${r.symbol.section === section && !r.string ? '(this section)' : `${r.string ?? r.symbol.name}:${r.addend}`}`);
-  return `${bytes}|${relocations.join(',')}`;
+    if (r.symbol.section === symbol.section && !r.string) return other.symbol.section === twin.section && r.type === other.type;
+    return sameReference(r, other);
+  });
 }
 
 /** The functions of a section of several that differ from their twins (or have none). */
 function changedFunctionsIn(patched: DiffObject, text: DiffSection): string[] {
   return patched.symbols
     .filter((symbol) => symbol.section === text && symbol.type === STT_FUNC)
-    .filter((symbol) => !symbol.twin?.section || functionImage(symbol) !== functionImage(symbol.twin))
+    .filter((symbol) => !symbol.twin?.section || !sameFunction(symbol, symbol.twin))
     .map((symbol) => symbol.name);
 }
 
@@ -34,8 +39,13 @@ function isSharedText(section: DiffSection): boolean {
   return !section.bundled && (section.flags & SHF_EXECINSTR) !== 0 && !isBootOnly(section);
 }
 
+/** The name of a section, or of the section a relocation section applies to. */
+function baseName(section: DiffSection): string {
+  return section.name.startsWith('.rela.') ? section.name.slice('.rela'.length) : section.name;
+}
+
 function isBootOnly(section: DiffSection): boolean {
-  const name = section.name.startsWith('.rela.') ? section.name.slice('.rela'.length) : section.name;
+  const name = baseName(section);
   return name.startsWith('.init.') || name.startsWith('.exit.');
 }
 
@@ -65,8 +75,7 @@ export function functionsWithoutFtraceEntry(patched: DiffObject): string[] {
 
 /** Sections of data (variables, constants, tables), by name: .data*, .rodata*, .bss* and their relocations. */
 function isDataSection(section: DiffSection): boolean {
-  const name = section.name.startsWith('.rela.') ? section.name.slice('.rela'.length) : section.name;
-  return /^\.(data|rodata|bss)(\.|$)/.test(name);
+  return /^\.(data|rodata|bss)(\.|$)/.test(baseName(section));
 }
 
 /** Offsets of SECTION (a data section or its relocations) that differ from its twin's. */
@@ -74,10 +83,12 @@ function changedOffsets(section: DiffSection): number[] | undefined {
   const twin = section.twin;
   if (!twin) return undefined;
   if (section.base) {
-    const key = (r: DiffRelocation) => `${r.type} ${r.string ?? r.symbol.name} ${r.addend}`;
-    const before = new Map(twin.relocations.map((r) => [r.offset, key(r)]));
-    const after = new Map(section.relocations.map((r) => [r.offset, key(r)]));
-    return [...new Set([...before.keys(), ...after.keys()])].filter((offset) => before.get(offset) !== after.get(offset));
+    const before = new Map(twin.relocations.map((r) => [r.offset, r]));
+    const after = new Map(section.relocations.map((r) => [r.offset, r]));
+    return [...new Set([...before.keys(), ...after.keys()])].filter((offset) => {
+      const [a, b] = [after.get(offset), before.get(offset)];
+      return !a || !b || !sameReference(a, b);
+    });
   }
   if (twin.data.length !== section.data.length) return undefined;
   const offsets: number[] = [];
@@ -100,36 +111,41 @@ function dataNames(patched: DiffObject, section: DiffSection): string {
   return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
 }
 
+/**
+ * Why a changed section the selection left out makes the patch unsafe; undefined when the
+ * reason given for another section covers it (the relocations of changed data or code).
+ */
+function unselectedChange(patched: DiffObject, section: DiffSection): string | undefined {
+  const coveredByBase = section.base !== undefined && section.base.status === 'changed' && !section.base.include;
+  if (isBootOnly(section)) return `changed section ${section.name} not selected for inclusion (boot-time __init/__exit code cannot be livepatched)`;
+  if (isDataSection(section)) {
+    // One reason per variable: its contents, else the addresses it holds.
+    if (coveredByBase) return undefined;
+    const what = section.base ? 'the addresses it holds' : 'its contents';
+    return `data ${dataNames(patched, section)} changed (section ${section.name}: ${what}): existing data cannot be replaced by a livepatch ` +
+      '(use shadow variables or callbacks; for an ops table, patch the functions it points to instead)';
+  }
+  const text = section.base ?? section;
+  if (isSharedText(text)) {
+    // A text section of several functions (a section attribute such as __sched's .sched.text
+    // wins over -ffunction-sections): livepatches replace whole functions, each built in a
+    // section of its own. One reason per text section.
+    if (coveredByBase) return undefined;
+    const changed = changedFunctionsIn(patched, text);
+    return `function${changed.length === 1 ? '' : 's'} ${changed.join(', ') || '(unknown)'} changed in section ${text.name}, which holds several functions ` +
+      '(a section attribute such as __sched overrides -ffunction-sections): the tool patches functions built in sections of their own';
+  }
+  return `changed section ${section.name} not selected for inclusion`;
+}
+
 export function selectionProblems(patched: DiffObject): string[] {
   const reasons: string[] = [];
   for (const section of patched.sections) {
     // Debug info is not shipped; its changes follow the code's.
     if (isDebugSection(section)) continue;
     if (section.status === 'changed' && !section.include) {
-      if (isBootOnly(section)) {
-        reasons.push(`changed section ${section.name} not selected for inclusion (boot-time __init/__exit code cannot be livepatched)`);
-      } else if (isDataSection(section)) {
-        // One reason per variable: its contents, else the addresses it holds.
-        if (section.base && section.base.status === 'changed' && !section.base.include) continue;
-        const what = section.base ? 'the addresses it holds' : 'its contents';
-        reasons.push(
-          `data ${dataNames(patched, section)} changed (section ${section.name}: ${what}): existing data cannot be replaced by a livepatch ` +
-            '(use shadow variables or callbacks; for an ops table, patch the functions it points to instead)',
-        );
-      } else if (isSharedText(section.base ?? section)) {
-        // A text section of several functions (a section attribute such as __sched's
-        // .sched.text wins over -ffunction-sections): livepatches replace whole functions,
-        // each built in a section of its own. One reason per text section.
-        const text = section.base ?? section;
-        if (section.base && text.status === 'changed' && !text.include) continue;
-        const changed = changedFunctionsIn(patched, text);
-        reasons.push(
-          `function${changed.length === 1 ? '' : 's'} ${changed.join(', ') || '(unknown)'} changed in section ${text.name}, which holds several functions ` +
-            '(a section attribute such as __sched overrides -ffunction-sections): the tool patches functions built in sections of their own',
-        );
-      } else {
-        reasons.push(`changed section ${section.name} not selected for inclusion`);
-      }
+      const reason = unselectedChange(patched, section);
+      if (reason) reasons.push(reason);
     }
     if (section.status !== 'same' && section.grouped) reasons.push(`changed section ${section.name} is part of a section group`);
     if (section.type === SHT_GROUP && section.status === 'new') reasons.push(`new section group ${section.name} is not supported`);
