@@ -99,6 +99,11 @@ function forgetNamePairings(original: DiffObject): void {
   }
 }
 
+/** A bundled static whose own relocations point at itself. */
+function refersToItself(rela: DiffSection, symbol: DiffSymbol): boolean {
+  return isBundled(symbol) && symbol.section === rela.base;
+}
+
 /**
  * A static local in read-only data (a constant: the message of NL_SET_ERR_MSG, a table) holds
  * no state: a patched function that stops using it loses nothing. A writable one might have
@@ -112,13 +117,12 @@ export function correlateStaticLocals(original: DiffObject, patched: DiffObject)
   forgetNamePairings(original);
   const references = staticReferences(original);
   const notes: string[] = [];
-  const dropped = (symbol: DiffSymbol, site: DiffSection) =>
-    notes.push(`${sectionOwnerName(site)} no longer uses the read-only static local ${symbol.name} (a constant: nothing is lost)`);
 
   // A static referenced from another static (a compound literal inside a compound literal of
   // a static table) can only be paired once its referrer is: pair what can be, again and again,
   // until nothing more pairs; what is left has no twin.
-  let pending = references.filter(({ rela, symbol }) => !(isBundled(symbol) && symbol.section === rela.base));
+  // A static that refers to itself tells nothing; hope for another reference.
+  let pending = references.filter(({ rela, symbol }) => !refersToItself(rela, symbol));
   for (let paired = true; paired; ) {
     paired = false;
     const waiting: typeof pending = [];
@@ -153,7 +157,9 @@ export function correlateStaticLocals(original: DiffObject, patched: DiffObject)
   for (const { rela, symbol } of references) {
     const site = referenceSite(rela);
     if (isReadOnly(symbol) && site?.twin && (!symbol.twin || !referencesTwin(site.twin, symbol))) {
-      if (!(isBundled(symbol) && symbol.section === rela.base)) dropped(symbol, site);
+      if (!refersToItself(rela, symbol)) {
+        notes.push(`${sectionOwnerName(site)} no longer uses the read-only static local ${symbol.name} (a constant: nothing is lost)`);
+      }
       continue;
     }
     if (!symbol.twin || !site?.twin) {
