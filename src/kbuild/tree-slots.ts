@@ -7,12 +7,12 @@
  * reason the tree does: kbuild rebuilds whatever is stale (the first build in a copy relinks
  * a few host tools whose commands name the tree's path).
  */
-import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';
-import { onceMarked } from '../util/stage-marker.js';
+import { isMarked, onceMarked } from '../util/stage-marker.js';
 import { repairWorkTree } from './journal.js';
 
 /** The lock a tree is patched, built and read under (one patch at a time). */
@@ -22,7 +22,8 @@ export const treeLock = (entry: string) => join(entry, 'patch.lock');
 export async function treeCopy(baseEntry: string, baseDir: string, index: number, log: Logger): Promise<{ entry: string; dir: string }> {
   const entry = join(baseEntry, 'slots', String(index));
   const dir = join(entry, 'linux');
-  if (await access(join(entry, 'copied.ok')).then(() => true, () => false)) return { entry, dir };
+  // Made already: no need to wait for the tree's lock.
+  if (await isMarked(entry, 'copied')) return { entry, dir };
   await mkdir(entry, { recursive: true });
   // Copied from the pristine tree: under its lock, after repairing what a killed run left.
   await withDirLock(treeLock(baseEntry), (pid) => log(`waiting for process ${pid}, which is using ${baseDir}`), async () => {

@@ -5,6 +5,9 @@ import { modinfoValue } from '../klp/check-module.js';
 import { moduleNameOf } from '../kbuild/object-index.js';
 import { UserError } from '../util/errors.js';
 
+/** A module's name as the kernel keys it (dashes and underscores are one). */
+const moduleKey = (name: string) => name.replace(/-/g, '_');
+
 /** The modules a `softdep` line of .modinfo wants loaded first ("pre: a b post: c" gives a, b). */
 export function softPreDependencies(softdep: string): string[] {
   const pre = /(?:^|\s)pre:\s*(.*?)(?:\s+post:.*)?$/.exec(softdep.trim());
@@ -24,14 +27,20 @@ export class KernelModules {
 
   /** Whether the kernel has module NAME (underscores or dashes). */
   has(name: string): boolean {
-    return this.byName.has(name.replace(/-/g, '_'));
+    return this.byName.has(moduleKey(name));
   }
 
   /** The .ko of module NAME; a clear error when the kernel has none. */
   path(name: string): string {
-    const path = this.byName.get(name.replace(/-/g, '_'));
+    const path = this.byName.get(moduleKey(name));
     if (!path) throw new UserError(`module ${name}: no ${name}.ko under ${this.modulesDir || '(no --modules-dir)'}`, { hint: 'give the running kernel\'s modules with --modules-dir' });
     return path;
+  }
+
+  /** The .ko files under SUBDIR of the modules directory (e.g. kernel/crypto). */
+  under(subdir: string): string[] {
+    const prefix = join(this.modulesDir, subdir) + '/';
+    return [...this.byName.values()].filter((path) => path.startsWith(prefix));
   }
 
   static async read(modulesDir: string): Promise<KernelModules> {
@@ -62,7 +71,7 @@ export class KernelModules {
    * guest's CPU). Undefined when none is found: modprobe too goes on without it.
    */
   private async softDependency(name: string): Promise<string | undefined> {
-    if (this.has(name)) return name.replace(/-/g, '_');
+    if (this.has(name)) return moduleKey(name);
     const providers = (await this.aliasIndex()).get(name) ?? [];
     const generic = providers.find((provider) => /(^|\/)crypto\//.test(relative(this.modulesDir, this.byName.get(provider)!).replace(/^kernel\//, '')));
     return generic ?? providers[0];
@@ -73,7 +82,7 @@ export class KernelModules {
     const order: string[] = [];
     const state = new Map<string, 'visiting' | 'done'>();
     const visit = async (name: string, chain: string[], optional = false): Promise<void> => {
-      const key = name.replace(/-/g, '_');
+      const key = moduleKey(name);
       if (state.get(key) === 'done' || (optional && state.get(key) === 'visiting')) return;
       if (state.get(key) === 'visiting') throw new UserError(`module dependency cycle: ${[...chain, key].join(' -> ')}`);
       const path = this.byName.get(key);

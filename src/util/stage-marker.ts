@@ -6,10 +6,13 @@ import { join } from 'node:path';
  * so an interrupted step is redone at the next call and never taken as complete.
  */
 export async function onceMarked(entry: string, marker: string, step: () => Promise<void>): Promise<boolean> {
-  const path = join(entry, `${marker}.ok`);
-  const done = await access(path).then(() => true, () => false);
-  if (done) return false;
+  if (await isMarked(entry, marker)) return false;
   await step();
-  await writeFile(path, new Date().toISOString() + '\n');
+  await writeFile(join(entry, `${marker}.ok`), new Date().toISOString() + '\n');
   return true;
+}
+
+/** Whether the step MARKER of a cache entry has completed. */
+export function isMarked(entry: string, marker: string): Promise<boolean> {
+  return access(join(entry, `${marker}.ok`)).then(() => true, () => false);
 }

@@ -18,11 +18,6 @@ const ALWAYS_OFFERED = ['kernel/crypto'];
 /** What depmod reads besides the modules. */
 const KERNEL_TABLES = ['modules.builtin', 'modules.builtin.modinfo', 'modules.order'];
 
-async function modulesUnder(dir: string): Promise<string[]> {
-  const files = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
-  return files.filter((file) => file.endsWith('.ko')).map((file) => join(dir, file));
-}
-
 /**
  * Files of the guest's /lib/modules/<release> (guest path → content) for MODULES (those under
  * MODULESDIR are kept; livepatches and other modules are not the kernel's own).
@@ -30,8 +25,8 @@ async function modulesUnder(dir: string): Promise<string[]> {
 export async function guestModuleTree(modulesDir: string, modules: readonly string[]): Promise<Record<string, Buffer>> {
   const release = basename(modulesDir);
   const own = modules.filter((module) => !relative(modulesDir, module).startsWith('..'));
-  const offered = (await Promise.all(ALWAYS_OFFERED.map((dir) => modulesUnder(join(modulesDir, dir))))).flat();
   const index = await KernelModules.read(modulesDir);
+  const offered = ALWAYS_OFFERED.flatMap((dir) => index.under(dir));
   const names = [...own, ...offered].map((path) => basename(path, '.ko'));
   const all = [...new Set(await index.withDependencies(names))];
   return withDir(async ({ path: root }) => {
