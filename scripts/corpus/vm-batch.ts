@@ -4,9 +4,7 @@
 // oops, warning or BUG in the kernel log from its insmod to its end marker (a warning while the
 // image's own modules load is recorded apart).
 import { basename } from 'node:path';
-import { execa } from 'execa';
-import { bootTarget, type BootTarget } from '../../src/vm/boot-target.js';
-import { KernelModules } from '../../src/kernels/kernel-modules.js';
+import { bootTarget, guestModules, type BootTarget } from '../../src/vm/boot-target.js';
 import { runInVm } from '../../src/vm/run.js';
 import { stderrLogger } from '../../src/util/log.js';
 import { RELEASE } from './paths.js';
@@ -38,21 +36,7 @@ export interface VmVerdict {
 const WORKLOAD = 'ls -R /sys/kernel >/dev/null 2>&1; cat /proc/*/stat >/dev/null 2>&1; echo corpus > /tmp/w; cat /tmp/w >/dev/null; sync; ip link >/dev/null 2>&1; usleep 200000';
 const BAD_LOG = /(^|\s)(WARNING:|BUG:|Oops|general protection fault|Call Trace:|kernel BUG|UBSAN:|KASAN:|list_(add|del) corruption)/;
 
-async function modinfo(ko: string, field: string): Promise<string[]> {
-  const { stdout } = await execa('modinfo', ['-F', field, ko], { reject: false });
-  return stdout.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
-}
-
-/**
- * The image's modules to insmod before a livepatch: its target modules and what they need
- * first, soft "pre:" dependencies included (KernelModules.withDependencies).
- */
-async function modulesFirst(kmods: KernelModules, names: string[]): Promise<string[]> {
-  return names.length === 0 ? [] : kmods.withDependencies(names);
-}
-
 let boot: BootTarget | undefined;
-let kmods: KernelModules | undefined;
 
 function scriptFor(c: VmCandidate, targetKos: string[]): string {
   const m = c.module;
@@ -108,15 +92,15 @@ function judge(c: VmCandidate, values: Record<string, string>, kernelLog: string
 /** Prove CANDIDATES in one boot; on a crash, the module being tested is blamed and the rest rerun. */
 export async function proveInVm(candidates: readonly VmCandidate[]): Promise<VmVerdict[]> {
   boot ??= await bootTarget(RELEASE, stderrLogger);
-  kmods ??= await KernelModules.read(boot.modulesDir!);
   const verdicts: VmVerdict[] = [];
   let rest = [...candidates];
   while (rest.length > 0) {
     const modules = new Set<string>();
     const parts: string[] = ['echo "kernel: $(uname -r)"'];
     for (const c of rest) {
-      const targets = Object.keys(c.functions).filter((t) => t !== 'vmlinux');
-      const kos = await modulesFirst(kmods, [...targets, ...(await modinfo(c.ko, 'depends'))]);
+      // The image's modules it needs first (its targets, the modules whose exports it uses, their
+      // dependencies and soft dependencies), in load order; the livepatch itself comes last.
+      const kos = (await guestModules([c.ko], boot.modulesDir)).slice(0, -1);
       for (const ko of kos) modules.add(ko);
       modules.add(c.ko);
       parts.push(scriptFor(c, kos));

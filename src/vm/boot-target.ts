@@ -3,7 +3,7 @@ import { distroTarget } from '../kernels/distro-target.js';
 import { provisionTestKernel } from '../kernels/test-kernel/provision.js';
 import type { Logger } from '../util/log.js';
 import { KernelModules } from '../kernels/kernel-modules.js';
-import { livepatchTargetModules } from './kernel-modules.js';
+import { modulesNeededFirst } from './kernel-modules.js';
 
 /** A kernel to boot in the VM, and where its own modules are (for livepatches of modules). */
 export interface BootTarget {
@@ -25,12 +25,13 @@ export async function bootTarget(kernel: string | undefined, log: Logger): Promi
 }
 
 /**
- * The modules to put in the guest, in load order: for each livepatch that patches a module,
- * that module and what it depends on (from the kernel's own modules) come first.
+ * The modules to put in the guest, in load order: the kernel's own modules each given module
+ * needs first (the modules a livepatch patches, those whose exports it uses) and what they
+ * depend on come first.
  */
 export async function guestModules(modules: readonly string[], modulesDir: string | undefined): Promise<string[]> {
   const targets = new Set<string>();
-  for (const module of modules) for (const name of await livepatchTargetModules(module).catch(() => [])) targets.add(name);
+  for (const module of modules) for (const name of await modulesNeededFirst(module).catch(() => [])) targets.add(name);
   if (targets.size === 0 || !modulesDir) return [...modules];
   const given = new Set(modules.map((m) => m.split('/').pop()!.replace(/\.ko$/, '').replace(/-/g, '_')));
   const needed = [...targets].filter((t) => !given.has(t));
