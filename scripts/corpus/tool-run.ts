@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { BatchOutcome } from '../../src/pipeline/batch.js';
+import { kernelModuleName } from '../../src/pipeline/module-name.js';
 import type { RunReport } from '../../src/report/run-report.js';
 import { cacheRoot } from '../../src/util/cache.js';
 import { refusalCategory } from './categories.js';
@@ -28,9 +29,8 @@ export interface BuildResult {
   id: string;
   outcome: BuildOutcome;
   exitCode: number | undefined;
-  /** The patch's build time in its batch (from when it started building), and any wait before it. */
+  /** The patch's build time in its batch (from when it started building). */
   seconds: number;
-  waited: number;
   module?: string;
   ko?: string;
   /** The report's patched functions per target object ('vmlinux' or a module). */
@@ -61,12 +61,12 @@ function patchedFunctions(report: RunReport): Record<string, string[]> {
 
 /** What came of one patch of `tsbuild-patch batch --json`. */
 function fromBatchOutcome(id: string, outcome: BatchOutcome, command: string): BuildResult {
-  const base = { id, exitCode: outcome.exitCode, seconds: outcome.seconds, waited: 0, command };
+  const base = { id, exitCode: outcome.exitCode, seconds: outcome.seconds, command };
   const failure = outcome.failure;
   switch (outcome.outcome) {
     case 'built':
       return {
-        ...base, outcome: 'built', module: outcome.module.replace(/-/g, '_'), ko: outcome.output!, functions: patchedFunctions(outcome.report!),
+        ...base, outcome: 'built', module: kernelModuleName(outcome.module), ko: outcome.output!, functions: patchedFunctions(outcome.report!),
         notes: outcome.report!.objects.flatMap((o) => o.notes.map((note) => `${o.object}: ${note}`)),
       };
     case 'refused': {
@@ -111,6 +111,6 @@ export async function buildGroup(
     const outcome = outcomes.get(patches[i]!);
     if (outcome) return fromBatchOutcome(entry.id, outcome, command);
     const why = result.timedOut || result.exitCode === 124 || result.exitCode === 137 ? `the batch timed out after ${timeoutMs / 1000} s` : `the batch ended (exit ${result.exitCode}) without an outcome for it`;
-    return { id: entry.id, outcome: 'tool-error', exitCode: result.exitCode, seconds: 0, waited: 0, command, detail: `${why}\n${result.stderr.slice(-3000)}` };
+    return { id: entry.id, outcome: 'tool-error', exitCode: result.exitCode, seconds: 0, command, detail: `${why}\n${result.stderr.slice(-3000)}` };
   });
 }
