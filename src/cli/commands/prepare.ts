@@ -1,8 +1,9 @@
 import type { CommandModule } from 'yargs';
-import { CONTAINER_CHOICES, selectRunner, type ContainerChoice } from '../../container/select-runner.js';
+import { selectRunner, type ContainerChoice } from '../../container/select-runner.js';
 import { resolveTarget } from '../../kernels/target-kernel.js';
 import { treeForTarget } from '../../kbuild/tree-for-target.js';
 import { stderrLogger } from '../../util/log.js';
+import { withContainerOption } from '../options/build.js';
 import { targetOptionsFrom, withKernelOptions, type KernelArgs } from '../options/kernel.js';
 
 interface Args extends KernelArgs {
@@ -13,10 +14,7 @@ export const prepareCommand: CommandModule<object, Args> = {
   command: 'prepare',
   describe: 'Prepare and cache the tool\'s kernel tree ahead of the first patch (the test kernel: a full build with -ffunction-sections; a distribution kernel: its packages and a prepared tree)',
   builder: (y) =>
-    withKernelOptions(y).option('container', {
-      choices: CONTAINER_CHOICES, default: 'auto' as ContainerChoice,
-      describe: 'where the kernel build runs: auto = podman, else docker, else the host',
-    }),
+    withContainerOption(withKernelOptions(y)),
   handler: async (args) => {
     const runner = await selectRunner(args.container, stderrLogger);
     stderrLogger(`kernel builds run in: ${runner.description}`);

@@ -2,10 +2,14 @@ import type { Argv } from 'yargs';
 import { CONTAINER_CHOICES, type ContainerChoice } from '../../container/select-runner.js';
 import { UserError } from '../../util/errors.js';
 
+/** --container: where kernel builds run. */
+export function withContainerOption<T>(y: Argv<T>) {
+  return y.option('container', { choices: CONTAINER_CHOICES, default: 'auto' as ContainerChoice, describe: 'where the kernel builds run: auto = podman, else docker, else the host' });
+}
+
 /** The options of every command that builds livepatch modules: where builds run, signing, the compiler check. */
 export function withBuildOptions<T>(y: Argv<T>) {
-  return y
-    .option('container', { choices: CONTAINER_CHOICES, default: 'auto' as ContainerChoice, describe: 'where the kernel builds run: auto = podman, else docker, else the host' })
+  return withContainerOption(y)
     .option('sign-key', { type: 'string', group: 'Kernel:', describe: 'module signing key (default: the test kernel\'s key)' })
     .option('sign-cert', { type: 'string', group: 'Kernel:', describe: 'module signing certificate' })
     .option('skip-compiler-check', { type: 'boolean', default: false, describe: 'build even when gcc or ld is not the one that built the running kernel (warned in the report; the objects may not match the running code)' });
