@@ -7,9 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The kernel build's packages come from the one list the builder image uses too.
+mapfile -t build_packages < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' docker/build-packages.txt)
 packages=(
-  linux-source-6.1 gcc gcc-12 make flex bison bc libelf-dev libssl-dev dwarves cpio kmod xz-utils openssl patch rsync
-  qemu-system-x86 busybox-static binutils git
+  "${build_packages[@]}"
+  linux-source-6.1 qemu-system-x86 busybox-static git
   podman runc debootstrap docker.io
   reprepro gpg qemu-utils e2fsprogs
 )

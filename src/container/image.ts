@@ -18,9 +18,32 @@ export function dockerContextDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docker');
 }
 
-/** The image's tag names the Dockerfile's content: a changed Dockerfile never reuses a stale image. */
-export function builderImageTag(dockerfile: string | Buffer): string {
-  return `${IMAGE_REPOSITORY}:${sha256(dockerfile).slice(0, 12)}`;
+/** The files of the build context the image is made from: the Dockerfile first, then what it copies. */
+export const RECIPE_FILES = ['Dockerfile', 'build-packages.txt'] as const;
+
+/**
+ * The image's tag names the content of its recipe (the Dockerfile and the files it copies in):
+ * a changed Dockerfile or package list never reuses a stale image.
+ */
+export function builderImageTag(dockerfile: string | Buffer, ...copied: (string | Buffer)[]): string {
+  const content = copied.length === 0 ? dockerfile : Buffer.concat([dockerfile, ...copied].map((part) => Buffer.from(part)));
+  return `${IMAGE_REPOSITORY}:${sha256(content).slice(0, 12)}`;
+}
+
+/** The recipe's files in CONTEXT: the Dockerfile (required) and the copied files that exist. */
+async function readRecipe(context: string): Promise<Buffer[]> {
+  const dockerfile = await readFile(join(context, 'Dockerfile')).catch((error: Error) => {
+    throw new UserError(`cannot read the build image recipe ${join(context, 'Dockerfile')}: ${error.message}`);
+  });
+  const copied: Buffer[] = [];
+  for (const name of RECIPE_FILES.slice(1)) {
+    const text = await readFile(join(context, name)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw new UserError(`cannot read ${join(context, name)}: ${error.message}`);
+    });
+    if (text) copied.push(text);
+  }
+  return [dockerfile, ...copied];
 }
 
 /** Where per-engine container state (locks, build logs, check markers) lives. */
@@ -68,10 +91,8 @@ async function buildImage(engine: Engine, tag: string, context: string, log: Log
  * and rechecked under it, so two racing runs build it once.
  */
 export async function ensureBuilderImage(engine: Engine, log: Logger, context = dockerContextDir()): Promise<BuilderImage> {
-  const dockerfile = await readFile(join(context, 'Dockerfile')).catch((error: Error) => {
-    throw new UserError(`cannot read the build image recipe ${join(context, 'Dockerfile')}: ${error.message}`);
-  });
-  const tag = builderImageTag(dockerfile);
+  const [dockerfile, ...copied] = await readRecipe(context);
+  const tag = builderImageTag(dockerfile!, ...copied);
   if (await imageExists(engine, tag)) return { tag, id: await imageId(engine, tag) };
   await mkdir(containerStateDir(), { recursive: true });
   const lock = join(containerStateDir(), `${engine.kind}-image.lock`);

@@ -1,12 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 
-/** Debian packages needed to build a 6.1 kernel and its modules. */
-export const KERNEL_BUILD_PACKAGES = [
-  'gcc', 'make', 'flex', 'bison', 'bc', 'libelf-dev', 'libssl-dev', 'dwarves', 'cpio', 'kmod',
-  'xz-utils', 'openssl', 'patch', 'rsync',
-] as const;
+/** The one list of a kernel build's Debian packages (the builder image and install-deps read it too). */
+export const BUILD_PACKAGES_FILE = fileURLToPath(new URL('../../docker/build-packages.txt', import.meta.url));
+
+/** The package names of a list in BUILD_PACKAGES_FILE's format: one a line, '#' comments. */
+export function parsePackageList(text: string): string[] {
+  return text.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter((line) => line.length > 0);
+}
+
+/** Debian packages needed to build a kernel and its modules. */
+export const KERNEL_BUILD_PACKAGES: readonly string[] = parsePackageList(readFileSync(BUILD_PACKAGES_FILE, 'utf8'));
 
 /** Debian packages needed to boot a kernel for tests. */
 export const VM_PACKAGES = ['qemu-system-x86', 'busybox-static'] as const;
