@@ -33,7 +33,7 @@ export class KernelModules {
   /** The .ko of module NAME; a clear error when the kernel has none. */
   path(name: string): string {
     const path = this.byName.get(moduleKey(name));
-    if (!path) throw new UserError(`module ${name}: no ${name}.ko under ${this.modulesDir || '(no --modules-dir)'}`, { hint: 'give the running kernel\'s modules with --modules-dir' });
+    if (!path) throw new UserError(`module ${name}: no ${name}.ko under ${this.modulesDir}`, { hint: 'give the running kernel\'s modules with --modules-dir' });
     return path;
   }
 
@@ -43,8 +43,17 @@ export class KernelModules {
     return [...this.byName.values()].filter((path) => path.startsWith(prefix));
   }
 
+  /**
+   * The modules under MODULESDIR. A directory that cannot be read is an error, never an empty
+   * set: a module patch would otherwise find no object of the kernel and end as "no change".
+   * A caller without a modules directory must not call this.
+   */
   static async read(modulesDir: string): Promise<KernelModules> {
-    const files = await readdir(modulesDir, { recursive: true }).catch(() => [] as string[]);
+    const files = await readdir(modulesDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+      throw new UserError(`cannot read the kernel's modules directory "${modulesDir}": ${error.code ?? error.message}`, {
+        cause: error, hint: 'the running kernel\'s /lib/modules/<release> (--modules-dir, or the kernel package of --kernel)',
+      });
+    });
     return new KernelModules(modulesDir, new Map(files.filter((f) => f.endsWith('.ko')).map((f) => [moduleNameOf(f), join(modulesDir, f)])));
   }
 

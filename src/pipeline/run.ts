@@ -139,6 +139,9 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
       const parentOf = (pair: { object: { target: string } }) => {
         const t = pair.object.target;
         if (t === 'vmlinux') return Promise.resolve(target.vmlinux);
+        if (!target.modulesDir) {
+          return Promise.reject(new UserError(`the patch changes module ${t}, and no modules directory says where its .ko is`, { hint: 'give the running kernel\'s modules with --modules-dir' }));
+        }
         modules ??= KernelModules.read(target.modulesDir);
         if (!parents.has(t)) parents.set(t, modules.then((m) => m.path(t)));
         return parents.get(t)!;

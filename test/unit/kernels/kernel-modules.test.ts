@@ -2,11 +2,12 @@
  * The load order of a kernel's modules for a guest without modprobe: .modinfo "depends" and the
  * soft "pre:" dependencies, an alias resolved to the generic implementation.
  */
-import { mkdir, rename } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryResult } from 'tmp-promise';
 import { KernelModules, softPreDependencies } from '../../../src/kernels/kernel-modules.js';
+import { UserError } from '../../../src/util/errors.js';
 import { compileC, workDirectory } from '../diff/compile.js';
 
 let workdir: DirectoryResult;
@@ -46,5 +47,21 @@ describe('KernelModules.withDependencies', () => {
     const names = (paths: string[]) => paths.map((p) => p.split('/').pop());
     expect(names(await modules.withDependencies(['nf_conntrack']))).toEqual(['crc32c_generic.ko', 'libcrc32c.ko', 'nf_defrag_ipv4.ko', 'nf_conntrack.ko']);
     expect(names(await modules.withDependencies(['ext4']))).toEqual(['crc32c_generic.ko', 'libcrc32c.ko', 'ext4.ko']);
+  });
+});
+
+describe('KernelModules.read', () => {
+  it('fails naming the path and the reason when the modules directory is missing or not a directory', async () => {
+    const missing = join(workdir.path, 'no-such-modules');
+    const error = await KernelModules.read(missing).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toContain(missing);
+    expect((error as Error).message).toContain('ENOENT');
+
+    const file = join(workdir.path, 'modules-file');
+    await writeFile(file, '');
+    const notDir = await KernelModules.read(file).then(() => undefined, (e: unknown) => e);
+    expect(notDir).toBeInstanceOf(UserError);
+    expect((notDir as Error).message).toMatch(new RegExp(`${file}.*ENOTDIR`));
   });
 });
