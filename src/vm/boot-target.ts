@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { distroTarget } from '../kernels/distro-target.js';
 import { provisionTestKernel } from '../kernels/test-kernel/provision.js';
+import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { KernelModules } from '../kernels/kernel-modules.js';
 import { modulesNeededFirst } from './kernel-modules.js';
@@ -31,7 +32,14 @@ export async function bootTarget(kernel: string | undefined, log: Logger): Promi
  */
 export async function guestModules(modules: readonly string[], modulesDir: string | undefined): Promise<string[]> {
   const targets = new Set<string>();
-  for (const module of modules) for (const name of await modulesNeededFirst(module).catch(() => [])) targets.add(name);
+  for (const module of modules) {
+    // A module whose needs cannot be read would reach the guest without the modules it patches
+    // or uses, and a VM proof could pass without ever loading it against its target.
+    const needed = await modulesNeededFirst(module).catch((error: Error) => {
+      throw new UserError(`${module}: cannot tell which modules it needs loaded first: ${error.message}`, { cause: error });
+    });
+    for (const name of needed) targets.add(name);
+  }
   if (targets.size === 0 || !modulesDir) return [...modules];
   const given = new Set(modules.map((m) => m.split('/').pop()!.replace(/\.ko$/, '').replace(/-/g, '_')));
   const needed = [...targets].filter((t) => !given.has(t));
