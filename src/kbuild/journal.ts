@@ -19,15 +19,18 @@ interface JournalRecord {
 
 /**
  * Copy a file with its mode and times to the nanosecond (cp -p uses utimensat; Node's utimes
- * takes seconds as a double and would round them). For journals of earlier versions.
+ * takes seconds as a double and would round them). For journals of earlier versions. The old
+ * file is removed first, never written: it may be a hard link shared with another tree.
  */
 async function copyExactly(from: string, to: string): Promise<void> {
-  await execa('cp', ['-p', '--', from, to]);
+  await execa('cp', ['-p', '--remove-destination', '--', from, to]);
 }
 
 /**
  * Copy absolute PATHS (as found under FROM) to the same paths under TO, content, mode and
- * times to the nanosecond, with one tar pair (POSIX format keeps sub-second times).
+ * times to the nanosecond, with one tar pair (POSIX format keeps sub-second times). tar
+ * removes a file before extracting over it, so a hard link shared with another tree is
+ * replaced, never written through.
  */
 async function copyTree(paths: readonly string[], from: string, to: string): Promise<void> {
   if (paths.length === 0) return;

@@ -5,15 +5,17 @@
  * made once from the pristine tree, originals compiled so far included; each copy then keeps
  * the originals its own patches compiled. A copy of a prepared tree stays valid for the same
  * reason the tree does: kbuild rebuilds whatever is stale (the first build in a copy relinks
- * a few host tools whose commands name the tree's path).
+ * a few host tools whose commands name the tree's path). A copy shares the tree's sources through
+ * hard links and owns its build outputs (src/kbuild/linked-copy.ts): tens of MB, not the tree's
+ * 1.5 GB.
  */
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';
-import { isMarked, onceMarked } from '../util/stage-marker.js';
+import { isMarked, markedAtNs, onceMarked } from '../util/stage-marker.js';
 import { repairWorkTree } from './journal.js';
+import { linkedTreeCopy } from './linked-copy.js';
 
 /** The lock a tree is patched, built and read under (one patch at a time). */
 export const treeLock = (entry: string) => join(entry, 'patch.lock');
@@ -33,9 +35,10 @@ export async function treeCopy(baseEntry: string, baseDir: string, index: number
       const started = Date.now();
       await rm(`${dir}.tmp`, { recursive: true, force: true });
       await rm(dir, { recursive: true, force: true });
-      await execa('cp', ['-a', baseDir, `${dir}.tmp`]);
+      // The tree's sources are what its `populated` step unpacked (a prepared tree's first step).
+      const copied = await linkedTreeCopy(baseDir, `${dir}.tmp`, { sourcesBeforeNs: await markedAtNs(baseEntry, 'populated') });
       await rename(`${dir}.tmp`, dir);
-      log(`tree copied in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      log(`tree copied in ${((Date.now() - started) / 1000).toFixed(0)} s (${copied.linked} sources shared with the tree, ${copied.copied} build files copied)`);
     });
   });
   return { entry, dir };

@@ -1,4 +1,4 @@
-import { access, writeFile } from 'node:fs/promises';
+import { access, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -15,4 +15,9 @@ export async function onceMarked(entry: string, marker: string, step: () => Prom
 /** Whether the step MARKER of a cache entry has completed. */
 export function isMarked(entry: string, marker: string): Promise<boolean> {
   return access(join(entry, `${marker}.ok`)).then(() => true, () => false);
+}
+
+/** When the step MARKER of a cache entry completed (its marker's mtime, in ns), if it has. */
+export async function markedAtNs(entry: string, marker: string): Promise<bigint | undefined> {
+  return (await stat(join(entry, `${marker}.ok`), { bigint: true }).catch(() => undefined))?.mtimeNs;
 }
