@@ -1,15 +1,17 @@
 /** `tsbuild-patch diff`: JSON report and exit status, run as a user would. */
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { dir } from 'tmp-promise';
-import { corpusAvailable, CORPUS_DIR } from './corpus-cases.js';
+import { CORPUS_DIR, requireCorpus } from './corpus-cases.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const run = (args: string[]) =>
   execa(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/cli/main.ts'), 'diff', ...args], { reject: false });
 
-describe.skipIf(!corpusAvailable())('tsbuild-patch diff', () => {
+describe('tsbuild-patch diff', () => {
+  beforeAll(requireCorpus);
+
   it('prints the JSON report and exits 0 when it wrote a patch object', async () => {
     const work = await dir({ unsafeCleanup: true });
     try {

@@ -1,7 +1,7 @@
 /**
- * The peer corpus (kpatch unit-test objects, see the README.md of shared/kpatch-unit-objs
- * beside the checkout): where it is (corpus-location.ts), how to read its expectations, and
- * how its entry-size names map to ours.
+ * The peer corpus (kpatch unit-test objects, in the repository: test/data/kpatch-unit-objs, see
+ * its README.md): where it is (corpus-location.ts), how to read its expectations, and how its
+ * entry-size names map to ours.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -46,6 +46,11 @@ export function corpusAvailable(): boolean {
 /** Why the corpus is unavailable, naming every path looked at. */
 export function corpusMissing(): string {
   return corpusMissingMessage(LOCATION);
+}
+
+/** For a beforeAll: fail (never skip) when the corpus is missing, saying where it was looked for. */
+export function requireCorpus(): void {
+  if (!corpusAvailable()) throw new Error(corpusMissing());
 }
 
 export function loadCorpus(): CorpusCase[] {

@@ -1,8 +1,8 @@
 /**
  * Where the peer corpus (kpatch unit-test objects) is: the directory named by KPATCH_UNIT_OBJS,
- * or else `shared/kpatch-unit-objs` beside the checkout (`<repository>/../shared/kpatch-unit-objs`).
- * Its cases are in the `x86_64` directory under it (the one with expected.json); the variable
- * may also name that directory itself.
+ * or else the repository's own copy, `test/data/kpatch-unit-objs` (its README.md says where it
+ * comes from). Its cases are in the `x86_64` directory under it (the one with expected.json);
+ * the variable may also name that directory itself.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -36,19 +36,24 @@ export interface CorpusLocation {
   directory: string | undefined;
   /** Every directory looked at, in order. */
   lookedAt: string[];
+  /** Whether KPATCH_UNIT_OBJS chose the place (else the repository's copy was looked for). */
+  fromVariable: boolean;
 }
 
-/** `variable`: the value of KPATCH_UNIT_OBJS (unset or empty: use the default beside `repository`). */
+/** The repository's copy of the corpus, relative to the checkout. */
+export const CORPUS_IN_REPOSITORY = join('test', 'data', 'kpatch-unit-objs');
+
+/** `variable`: the value of KPATCH_UNIT_OBJS (unset or empty: the copy in `repository`). */
 export function locateCorpus(variable: string | undefined, repository: string): CorpusLocation {
   const given = variable !== undefined && variable !== '';
-  const base = given ? resolve(variable) : join(repository, '..', 'shared', 'kpatch-unit-objs');
+  const base = given ? resolve(variable) : join(repository, CORPUS_IN_REPOSITORY);
   const lookedAt = given ? [join(base, 'x86_64'), base] : [join(base, 'x86_64')];
-  return { directory: lookedAt.find((candidate) => existsSync(join(candidate, 'expected.json'))), lookedAt };
+  return { directory: lookedAt.find((candidate) => existsSync(join(candidate, 'expected.json'))), lookedAt, fromVariable: given };
 }
 
 export function corpusMissingMessage(location: CorpusLocation): string {
-  return (
-    `peer corpus not found: no expected.json in ${location.lookedAt.join(' nor in ')}; ` +
-    'put kpatch-unit-objs in shared/ beside the checkout or set KPATCH_UNIT_OBJS to its directory'
-  );
+  const where = `peer corpus not found: no expected.json in ${location.lookedAt.join(' nor in ')}`;
+  return location.fromVariable
+    ? `${where} (named by KPATCH_UNIT_OBJS); unset KPATCH_UNIT_OBJS to use the repository's copy in ${CORPUS_IN_REPOSITORY}`
+    : `${where}; the repository's copy belongs there (${CORPUS_IN_REPOSITORY}, see its README.md): is the checkout complete?`;
 }

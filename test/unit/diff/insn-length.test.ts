@@ -1,10 +1,10 @@
 /** x86-64 instruction lengths, checked against instructions gcc/gas actually emit. */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeInstruction, instructionAt, instructionStarts } from '../../../src/arch/x86_64/insn-length.js';
 import { readElfSync } from '../../../src/elf/read/read-elf.js';
-import { corpusAvailable, CORPUS_DIR } from './corpus-cases.js';
+import { CORPUS_DIR, requireCorpus } from './corpus-cases.js';
 
 const bytes = (hex: string): Uint8Array => Uint8Array.from(hex.split(' ').map((b) => parseInt(b, 16)));
 
@@ -53,7 +53,9 @@ describe('instruction boundaries', () => {
   });
 });
 
-describe.skipIf(!corpusAvailable())('agreement with objdump', () => {
+describe('agreement with objdump', () => {
+  beforeAll(requireCorpus);
+
   it('finds the same instruction boundaries as objdump in every function of corpus objects', () => {
     for (const name of ['ASSERT_RTNL-detect.ORIG.o', 'static-call-pr-1315.ORIG.o', 'altinstr_aux.ORIG.o']) {
       const path = join(CORPUS_DIR, name);
