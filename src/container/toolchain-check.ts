@@ -1,6 +1,6 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { readJsonCache, writeFileAtomic } from '../util/atomic-file.js';
 import { UserError } from '../util/errors.js';
 import { compilerIdentity } from '../kbuild/compiler.js';
 import { engineCommand, type Engine } from './engine.js';
@@ -54,11 +54,10 @@ export function toolchainMismatch(inside: Toolchain, host: Toolchain): string | 
 async function checkOnce(engine: Engine, image: BuilderImage): Promise<void> {
   const marker = join(containerStateDir(), `toolchain-${engine.kind}-${image.id.replace(/^sha256:/, '').slice(0, 16)}.json`);
   // The image's tools never change under one image id: ask the container once, then the marker.
-  let inside = await readFile(marker, 'utf8').then((text) => JSON.parse(text) as Toolchain, () => undefined);
+  let inside = await readJsonCache<Toolchain>(marker);
   if (!inside) {
     inside = await imageToolchain(engine, image);
-    await mkdir(containerStateDir(), { recursive: true });
-    await writeFile(marker, JSON.stringify(inside) + '\n');
+    await writeFileAtomic(marker, JSON.stringify(inside) + '\n');
   }
   const mismatch = toolchainMismatch(inside, await hostToolchain());
   if (mismatch) {

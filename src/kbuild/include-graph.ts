@@ -1,5 +1,7 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, posix } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { readJsonCache, writeFileAtomic } from '../util/atomic-file.js';
+import type { Logger } from '../util/log.js';
 
 /**
  * Which sources can include a header, found without building: every `#include` line of every
@@ -88,13 +90,15 @@ export async function scanIncludes(top: string): Promise<IncludeGraph> {
   return { version: GRAPH_VERSION, files, includes, forced };
 }
 
-/** The include graph of TOP, cached in CACHEFILE (the tree's sources never change in place). */
-export async function includeGraph(top: string, cacheFile: string): Promise<IncludeGraph> {
-  const cached = await readFile(cacheFile, 'utf8').then((t) => JSON.parse(t) as IncludeGraph, () => undefined);
+/**
+ * The include graph of TOP, cached in CACHEFILE (the tree's sources never change in place); a
+ * damaged cache file is rebuilt (LOG says so).
+ */
+export async function includeGraph(top: string, cacheFile: string, log?: Logger): Promise<IncludeGraph> {
+  const cached = await readJsonCache<IncludeGraph>(cacheFile, log);
   if (cached?.version === GRAPH_VERSION) return cached;
   const graph = await scanIncludes(top);
-  await mkdir(dirname(cacheFile), { recursive: true });
-  await writeFile(cacheFile, JSON.stringify(graph));
+  await writeFileAtomic(cacheFile, JSON.stringify(graph));
   return graph;
 }
 

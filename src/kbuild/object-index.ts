@@ -1,5 +1,7 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative } from 'node:path';
+import { readJsonCache, writeFileAtomic } from '../util/atomic-file.js';
+import type { Logger } from '../util/log.js';
 import { UserError } from '../util/errors.js';
 
 /**
@@ -103,13 +105,12 @@ export async function buildObjectIndex(tree: string, output: string): Promise<vo
     objects.push({ path: parsed.object, source: parsed.source, target: moduleOf.get(parsed.object) ?? 'vmlinux', deps });
   }
   objects.sort((a, b) => a.path.localeCompare(b.path));
-  await writeFile(output, JSON.stringify({ version: INDEX_VERSION, headers, objects } satisfies ObjectIndex));
+  await writeFileAtomic(output, JSON.stringify({ version: INDEX_VERSION, headers, objects } satisfies ObjectIndex));
 }
 
-/** The index at PATH, or undefined when it is missing or of another version. */
-export async function readObjectIndex(path: string): Promise<ObjectIndex | undefined> {
-  const text = await readFile(path, 'utf8').catch(() => undefined);
-  const index = text === undefined ? undefined : (JSON.parse(text) as ObjectIndex);
+/** The index at PATH, or undefined when it is missing, damaged (LOG says so) or of another version. */
+export async function readObjectIndex(path: string, log?: Logger): Promise<ObjectIndex | undefined> {
+  const index = await readJsonCache<ObjectIndex>(path, log);
   return index?.version === INDEX_VERSION ? index : undefined;
 }
 

@@ -133,8 +133,8 @@ export async function prepareWorkTree(options: WorkTreeOptions): Promise<WorkTre
   const indexPath = join(entry, 'object-index.json');
   const tree: WorkTree = {
     key, entry, dir, caches: entry, kcflags: DIFF_BUILD_KCFLAGS, runner, vars: { KCFLAGS: DIFF_BUILD_KCFLAGS }, warnings,
-    async locate(changed) {
-      const index = await readObjectIndex(indexPath);
+    async locate(changed, log) {
+      const index = await readObjectIndex(indexPath, log);
       if (!index) throw new UserError(`${entry}: the object index is missing or outdated; run again (the original build step rebuilds it)`);
       return objectsAffectedBy(index, changed);
     },
@@ -163,7 +163,7 @@ export async function prepareWorkTree(options: WorkTreeOptions): Promise<WorkTre
       });
       log(`original build done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     });
-    if (!(await readObjectIndex(indexPath))) await buildObjectIndex(dir, indexPath);
+    if (!(await readObjectIndex(indexPath, log))) await buildObjectIndex(dir, indexPath);
   });
   return tree;
 }

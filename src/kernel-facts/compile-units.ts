@@ -1,7 +1,8 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { execa } from 'execa';
+import { readJsonCache, writeFileAtomic } from '../util/atomic-file.js';
 import { UserError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
 
 /**
  * The C files a kernel image was compiled from: the names of the DWARF compile units of its
@@ -30,20 +31,22 @@ export function parseCompileUnitNames(readelfOutput: string): string[] {
   return [...names].sort();
 }
 
-/** Compile unit names of VMLINUX, remembered in CACHEFILE per (size, mtime) of the vmlinux. */
-export async function vmlinuxCompileUnits(vmlinux: string, cacheFile: string): Promise<Set<string>> {
+/**
+ * Compile unit names of VMLINUX, remembered in CACHEFILE per (size, mtime) of the vmlinux; a
+ * damaged cache file is rebuilt (LOG says so).
+ */
+export async function vmlinuxCompileUnits(vmlinux: string, cacheFile: string, log?: Logger): Promise<Set<string>> {
   const info = await stat(vmlinux).catch(() => {
     throw new UserError(`${vmlinux} does not exist`);
   });
   const stamp = `${vmlinux}:${info.size}:${info.mtimeMs}`;
-  const cached = JSON.parse(await readFile(cacheFile, 'utf8').catch(() => '{}')) as { stamp?: string; units?: string[] };
-  if (cached.stamp === stamp && cached.units) return new Set(cached.units);
+  const cached = await readJsonCache<{ stamp?: string; units?: string[] }>(cacheFile, log);
+  if (cached?.stamp === stamp && Array.isArray(cached.units)) return new Set(cached.units);
   const result = await execa('readelf', ['--debug-dump=info', '--dwarf-depth=1', vmlinux], { reject: false, stdin: 'ignore', maxBuffer: 1 << 30, lines: false });
   const units = parseCompileUnitNames(result.stdout);
   if (units.length === 0) {
     throw new UserError(`${vmlinux}: no DWARF compile units (a vmlinux with debug info is needed: the -dbg package's)`);
   }
-  await mkdir(dirname(cacheFile), { recursive: true });
-  await writeFile(cacheFile, JSON.stringify({ stamp, units }));
+  await writeFileAtomic(cacheFile, JSON.stringify({ stamp, units }));
   return new Set(units);
 }

@@ -4,9 +4,11 @@
  * build-id, else path, inode, size and change times) and by the struct tags asked for, and
  * repeats both so that a record is only ever used for exactly what it was measured on.
  */
-import { stat, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ElfFile } from '../elf/index.js';
+import { readJsonCache, writeFileAtomic } from '../util/atomic-file.js';
+import type { Logger } from '../util/log.js';
 import { cacheRoot } from '../util/cache.js';
 import { sha256 } from '../util/hash.js';
 import { gnuBuildId } from './build-id.js';
@@ -59,15 +61,10 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** The cached sizes for exactly this identity and these tags, or undefined. */
-export async function readCachedSizes(cacheDir: string, identity: ImageIdentity, tags: readonly string[]): Promise<Map<string, number> | undefined> {
-  let record: StructSizeRecord;
-  try {
-    record = JSON.parse(await readFile(recordPath(cacheDir, identity, tags), 'utf8')) as StructSizeRecord;
-  } catch {
-    return undefined;
-  }
-  if (record.format !== FORMAT || !sameJson(record.identity, identity) || !sameJson(record.tags, tags)) return undefined;
+/** The cached sizes for exactly this identity and these tags, or undefined (LOG tells of a damaged record). */
+export async function readCachedSizes(cacheDir: string, identity: ImageIdentity, tags: readonly string[], log?: Logger): Promise<Map<string, number> | undefined> {
+  const record = await readJsonCache<StructSizeRecord>(recordPath(cacheDir, identity, tags), log);
+  if (!record || record.format !== FORMAT || !sameJson(record.identity, identity) || !sameJson(record.tags, tags)) return undefined;
   const sizes = new Map<string, number>();
   for (const [tag, size] of Object.entries(record.sizes ?? {})) {
     if (!tags.includes(tag) || !Number.isInteger(size) || size <= 0) return undefined;
@@ -78,11 +75,8 @@ export async function readCachedSizes(cacheDir: string, identity: ImageIdentity,
 
 /** Store sizes atomically (a reader sees the old record, the new one, or none). */
 export async function writeCachedSizes(cacheDir: string, identity: ImageIdentity, tags: readonly string[], sizes: ReadonlyMap<string, number>): Promise<string> {
-  await mkdir(cacheDir, { recursive: true });
   const path = recordPath(cacheDir, identity, tags);
   const record: StructSizeRecord = { format: FORMAT, identity, tags: [...tags], sizes: Object.fromEntries(sizes) };
-  const staged = `${path}.${process.pid}.tmp`;
-  await writeFile(staged, JSON.stringify(record, null, 2) + '\n');
-  await rename(staged, path);
+  await writeFileAtomic(path, JSON.stringify(record, null, 2) + '\n');
   return path;
 }

@@ -48,7 +48,7 @@ export async function entrySizesFromKernel(vmlinux: string, log: Logger, options
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const identity = await imageIdentity(vmlinux, elf);
 
-  const cachedSizes = await readCachedSizes(cacheDir, identity, tags);
+  const cachedSizes = await readCachedSizes(cacheDir, identity, tags, log);
   if (cachedSizes !== undefined) {
     log(`entry sizes of special sections: cached for ${describeIdentity(identity)}`);
     return result(vmlinux, specs, cachedSizes, identity, true);

@@ -1,6 +1,7 @@
-import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { readJsonCache, writeFileAtomic } from '../../util/atomic-file.js';
 import { cacheRoot } from '../../util/cache.js';
 import { sha256 } from '../../util/hash.js';
 import { withDirLock } from '../../util/lock.js';
@@ -36,10 +37,9 @@ export interface ProvisionOptions {
 
 const exists = (path: string) => access(path).then(() => true, () => false);
 
-async function readComplete(entry: string): Promise<TestKernel | undefined> {
-  const text = await readFile(join(entry, 'complete.json'), 'utf8').catch(() => undefined);
-  if (!text) return undefined;
-  const kernel = JSON.parse(text) as TestKernel;
+async function readComplete(entry: string, log: Logger): Promise<TestKernel | undefined> {
+  const kernel = await readJsonCache<TestKernel>(join(entry, 'complete.json'), log);
+  if (!kernel) return undefined;
   const paths = [kernel.bzImage, kernel.vmlinux, kernel.systemMap, kernel.moduleSymvers, kernel.modulesDir];
   for (const path of paths) if (!(await exists(path))) return undefined;
   return kernel;
@@ -107,22 +107,20 @@ export async function provisionTestKernel(options: ProvisionOptions): Promise<Te
   const source = await identifySourcePackage(root);
   const key = await testKernelKey(source);
   const entry = join(root, key);
-  const ready = await readComplete(entry);
+  const ready = await readComplete(entry, log);
   if (ready) return ready;
 
   await ensurePackages(KERNEL_BUILD_PACKAGES, log);
   await mkdir(entry, { recursive: true });
   return withDirLock(join(root, `${key}.lock`), (pid) => log(`waiting for process ${pid}, which is building this kernel`), async () => {
-    const again = await readComplete(entry);
+    const again = await readComplete(entry, log);
     if (again) return again;
     const tree = join(entry, 'linux');
     await onceMarked(entry, 'unpacked', () => unpackTarball(source.tarball, SOURCE_TOPDIR, tree, log));
     await configure(entry, tree, log);
     const jobs = options.jobs ?? availableParallelism();
     const kernel = await build(entry, tree, jobs, log);
-    const staged = join(entry, 'complete.json.tmp');
-    await writeFile(staged, JSON.stringify(kernel, null, 2) + '\n');
-    await rename(staged, join(entry, 'complete.json'));
+    await writeFileAtomic(join(entry, 'complete.json'), JSON.stringify(kernel, null, 2) + '\n');
     return kernel;
   });
 }

@@ -1,6 +1,7 @@
-import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execa } from 'execa';
+import { readJsonCache, writeFileAtomic } from '../../util/atomic-file.js';
 import { UserError } from '../../util/errors.js';
 import { sha256File } from '../../util/hash.js';
 
@@ -29,13 +30,12 @@ export async function identifySourcePackage(cacheDir: string): Promise<SourcePac
   const packageVersion = version.failed ? 'unknown' : version.stdout.trim();
   const memoFile = join(cacheDir, 'tarball-hashes.json');
   const memoKey = `${SOURCE_TARBALL}:${info.size}:${info.mtimeMs}:${info.ino}`;
-  const memo = JSON.parse(await readFile(memoFile, 'utf8').catch(() => '{}')) as Record<string, string>;
+  const memo = (await readJsonCache<Record<string, string>>(memoFile)) ?? {};
   let digest = memo[memoKey];
   if (!digest) {
     digest = await sha256File(SOURCE_TARBALL);
     memo[memoKey] = digest;
-    await mkdir(dirname(memoFile), { recursive: true });
-    await writeFile(memoFile, JSON.stringify(memo, null, 1));
+    await writeFileAtomic(memoFile, JSON.stringify(memo, null, 1));
   }
   return { tarball: SOURCE_TARBALL, packageVersion, sha256: digest };
 }
