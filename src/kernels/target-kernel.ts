@@ -21,9 +21,9 @@ export interface TargetKernel {
   modulesDir: string;
   release: string;
   /**
-   * How the objects are built: 'full' builds the whole tree once (the test kernel, a user's
-   * tree); 'prepared' only prepares the tree and builds the objects a patch needs, with the
-   * compiler and release string of a distribution kernel.
+   * How the objects are built: 'full' builds the whole tree once (a user's tree); 'prepared'
+   * only prepares the tree and builds the objects a patch needs, with the compiler and release
+   * string of the kernel (a distribution kernel, the test kernel).
    */
   build: { kind: 'full' } | { kind: 'prepared'; cc: string; kernelRelease: string };
   /** The bootable image, when known (for --vm-test). */
@@ -61,7 +61,9 @@ export async function defaultTarget(log: Logger): Promise<TargetKernel> {
     symvers: kernel.moduleSymvers,
     modulesDir: kernel.modulesDir,
     release: kernel.release,
-    build: { kind: 'full' },
+    // Prepared as Debian's kernels are: only the objects a patch needs are compiled, with the
+    // compiler the test kernel was built with (plain `gcc`) and its release string.
+    build: { kind: 'prepared', cc: 'gcc', kernelRelease: kernel.release },
     vmlinuz: kernel.bzImage,
     signKey: `${kernel.source}/certs/signing_key.pem`,
     signCert: `${kernel.source}/certs/signing_key.x509`,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostRunner } from '../../../src/kbuild/runner.js';
-import { prepareWorkTree } from '../../../src/kbuild/work-tree.js';
+import { treeForTarget } from '../../../src/kbuild/tree-for-target.js';
 import { defaultTarget } from '../../../src/kernels/target-kernel.js';
 import { silentLogger } from '../../../src/util/log.js';
 
@@ -18,7 +18,13 @@ export async function snapshot(tree: string, files: string[]): Promise<Record<st
   return result;
 }
 
-/** The test kernel's work tree (the tool's cached original build); any call repairs it first. */
-export async function workTree() {
-  return prepareWorkTree({ target: await defaultTarget(silentLogger), runner: hostRunner, log: silentLogger });
+/**
+ * The test kernel's tree as the tool keeps it between runs (prepared, any call repairs it
+ * first), with the original objects of SOURCES compiled: a run caches the originals it needs
+ * there, so a snapshot taken before a run sees them as any later run leaves them.
+ */
+export async function workTree(sources: readonly string[] = ['fs/proc/version.c', 'fs/proc/loadavg.c']) {
+  const tree = await treeForTarget({ target: await defaultTarget(silentLogger), runner: hostRunner, log: silentLogger });
+  await tree.locate(sources, silentLogger);
+  return tree;
 }
