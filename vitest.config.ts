@@ -15,6 +15,8 @@ export default defineConfig({
         test: {
           name: 'kernel',
           include: ['test/kernel/**/*.test.ts'],
+          // The Debian releases under test, chosen once per run from the archive's lists.
+          globalSetup: ['test/kernel/debian/global-setup.ts'],
           // Provisioning the test kernel from scratch takes minutes; one test file at a time
           // because two kernel builds must never share the two cores.
           testTimeout: 45 * 60_000,

@@ -10,9 +10,9 @@ import { describe, expect, it } from 'vitest';
 import type { BatchOutcome } from '../../../src/pipeline/batch.js';
 import { cacheRoot } from '../../../src/util/cache.js';
 import { boot, load, PATCHES, unload } from '../e2e/harness.js';
-import { DEBIAN_RELEASES } from './releases.js';
+import { debianReleases } from './releases.js';
 
-const kernel = DEBIAN_RELEASES[0];
+const [kernel] = await debianReleases();
 const BIN = new URL('../../../bin/tsbuild-patch.js', import.meta.url).pathname;
 
 describe(`tsbuild-patch batch -j 2 on Debian's ${kernel}`, () => {

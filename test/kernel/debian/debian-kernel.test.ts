@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { boot, buildFailure, buildLivepatch, load, unload } from '../e2e/harness.js';
-import { DEBIAN_RELEASES } from './releases.js';
+import { debianReleases } from './releases.js';
 import { readElf, readModinfo } from '../../../src/elf/index.js';
 import { modinfoValue } from '../../../src/klp/check-module.js';
 import { RefusedError } from '../../../src/util/errors.js';
@@ -11,9 +11,11 @@ const BINFMT = fileURLToPath(new URL('../../patches/debian/binfmt-misc-status.pa
 const NAMESPACE = fileURLToPath(new URL('../../patches/debian/namespace-import.patch', import.meta.url));
 const STATUS = '/proc/sys/fs/binfmt_misc/status';
 
+const RELEASES = await debianReleases();
+
 // Each case: build against Debian's own kernel (its packages, a prepared tree, only the affected
 // objects compiled), boot that kernel's vmlinuz under qemu, observe before / patched / after.
-describe.each(DEBIAN_RELEASES)("Debian's kernel %s", (kernel) => {
+describe.each(RELEASES)("Debian's kernel %s", (kernel) => {
   const options = { kernel };
 
   it('a /proc show function of vmlinux', async () => {

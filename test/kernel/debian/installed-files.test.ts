@@ -4,9 +4,9 @@ import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { acquireDistroKernel } from '../../../src/kernels/debian/acquire.js';
 import { DEBIAN_BOOKWORM } from '../../../src/kernels/distributions.js';
-import { DEBIAN_RELEASES } from './releases.js';
+import { debianReleases } from './releases.js';
 
-const release = DEBIAN_RELEASES[0];
+const [release] = await debianReleases();
 
 // --kernel running: the files installed on the machine (/boot, /lib/modules, /usr/src, /usr/lib/debug)
 // are used where they are; only what is missing comes from the archive. Here "installed" is a

@@ -7,10 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { bootTarget, guestModules } from '../../../src/vm/boot-target.js';
 import { runInVm } from '../../../src/vm/run.js';
 import { buildLivepatch, load, unload } from '../e2e/harness.js';
-import { DEBIAN_RELEASES } from './releases.js';
+import { debianReleases } from './releases.js';
 
 const PATCH = fileURLToPath(new URL('../../patches/debian/minix-v2-block-to-path.patch', import.meta.url));
-const kernel = DEBIAN_RELEASES[0];
+const [kernel] = await debianReleases();
 
 /** A minix file system image of VERSION (1 or 2), made with util-linux's mkfs.minix. */
 async function minixImage(dir: string, version: 1 | 2): Promise<Buffer> {

@@ -7,10 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { bootTarget, guestModules } from '../../../src/vm/boot-target.js';
 import { runInVm } from '../../../src/vm/run.js';
 import { buildLivepatch, load, unload } from '../e2e/harness.js';
-import { DEBIAN_RELEASES } from './releases.js';
+import { debianReleases } from './releases.js';
 
 const PATCH = fileURLToPath(new URL('../../patches/debian/ext4-fsync-printk.patch', import.meta.url));
-const kernel = DEBIAN_RELEASES[0];
+const [kernel] = await debianReleases();
 
 /** An ext4 image as Debian's mkfs.ext4 makes it (metadata_csum: ext4 needs the crc32c algorithm). */
 async function ext4Image(dir: string): Promise<Buffer> {

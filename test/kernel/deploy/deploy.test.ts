@@ -9,11 +9,18 @@ import { buildToolsPackage } from '../../../src/package/tools-package.js';
 import { promotePackages, publishPackages } from '../../../src/repository/repository.js';
 import { debianSystemImage } from '../../../src/system-vm/image.js';
 import { KERNEL_CMDLINE, SystemMachine, type BootResult } from '../../../src/system-vm/machine.js';
+import { debianReleases } from '../debian/releases.js';
 import { APT_UPDATE, CONFIGURE_APT, STATE, UNIT_TIMING, apt } from './guest-scripts.js';
 
-const KERNEL = '6.1.0-57-amd64';
-/** The release of the module the package carries but the machine does not run. */
-const OTHER = '6.1.0-50-amd64';
+/**
+ * The machine runs the newest release the archive can build; OTHER is the release of the module
+ * the package carries but the machine does not run (the older release under test).
+ */
+const [KERNEL, OTHER] = await debianReleases();
+/** The store, the manifest and `tsbuild-patch-ctl list` name the releases in byte order (shell globs, sort). */
+const [FIRST, SECOND] = [KERNEL, OTHER].sort();
+const inOrder = (each: (release: string) => string) => `${each(FIRST!)} ${each(SECOND!)} `;
+const listed = (release: string) => `  ${release}${release === KERNEL ? ' (running)' : ''}: livepatch_cmdline_1`;
 const EXAMPLE = fileURLToPath(new URL('../../../examples/cmdline-string.patch', import.meta.url));
 const MAINTAINER = 'tsbuild-patch tests <tests@localhost>';
 const log = (line: string) => process.stderr.write(`  [deploy] ${line}\n`);
@@ -85,11 +92,11 @@ describe(`deploy: a patch package from a signed repository on Debian 12 with sys
     expect(one['install_log']).toContain('livepatch_cmdline_1: loaded, transition complete');
     expect(one['installed_cmdline']).toBe(PATCHED_1);
     expect(one['installed_patches']).toBe('livepatch_cmdline_1 ');
-    expect(one['installed_store']).toBe(`./${OTHER}/livepatch_cmdline_1.ko ./${KERNEL}/livepatch_cmdline_1.ko `);
+    expect(one['installed_store']).toBe(inOrder((r) => `./${r}/livepatch_cmdline_1.ko`));
     expect(one['installed_list']).toContain('livepatch_cmdline_1 [enabled]\n    vmlinux: cmdline_proc_show');
-    expect(one['installed_list']).toContain(`Installed patches:\n  ${OTHER}: livepatch_cmdline_1\n  ${KERNEL} (running): livepatch_cmdline_1`);
+    expect(one['installed_list']).toContain(`Installed patches:\n${listed(FIRST!)}\n${listed(SECOND!)}`);
     expect(one['installed_package']).toBe('1 ii ');
-    expect(one['installed_manifest']).toBe(`${OTHER}/livepatch_cmdline_1 ${KERNEL}/livepatch_cmdline_1 `);
+    expect(one['installed_manifest']).toBe(inOrder((r) => `${r}/livepatch_cmdline_1`));
     expect(one['tools']).toBe('0.1.0 ii ');
     expect(one['unit_enabled']).toBe('enabled');
     // The other release's module waits in its own store; the loader refuses it on this kernel.
@@ -133,9 +140,9 @@ describe(`deploy: a patch package from a signed repository on Debian 12 with sys
     expect(three['upgraded_cmdline']).toBe(PATCHED_2);
     expect(three['upgraded_patches']).toBe('livepatch_cmdline_2 ');
     expect(three['upgraded_modules']).toBe('livepatch_cmdline_2 ');
-    expect(three['upgraded_store']).toBe(`./${OTHER}/livepatch_cmdline_2.ko ./${KERNEL}/livepatch_cmdline_2.ko `);
+    expect(three['upgraded_store']).toBe(inOrder((r) => `./${r}/livepatch_cmdline_2.ko`));
     expect(three['upgraded_package']).toBe('2 ii ');
-    expect(three['upgraded_manifest']).toBe(`${OTHER}/livepatch_cmdline_2 ${KERNEL}/livepatch_cmdline_2 `);
+    expect(three['upgraded_manifest']).toBe(inOrder((r) => `${r}/livepatch_cmdline_2`));
     expect(three['remove'], three['remove_log']).toBe('0');
     expect(three['remove_log']).toContain('livepatch_cmdline_2: module removed');
     expect(three['removed_cmdline']).toBe(KERNEL_CMDLINE);

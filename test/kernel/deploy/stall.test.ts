@@ -7,8 +7,10 @@ import { buildLivepatch } from '../e2e/harness.js';
 import { buildToolsPackage } from '../../../src/package/tools-package.js';
 import { debianSystemImage } from '../../../src/system-vm/image.js';
 import { SystemMachine } from '../../../src/system-vm/machine.js';
+import { debianReleases } from '../debian/releases.js';
 
-const KERNEL = '6.1.0-57-amd64';
+/** The newest release the archive can build. */
+const [KERNEL] = await debianReleases();
 const PIPE_READ = fileURLToPath(new URL('./pipe-read.patch', import.meta.url));
 const log = (line: string) => process.stderr.write(`  [stall] ${line}\n`);
 

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { buildableReleases, findBuildableRelease } from '../../../src/kernels/debian/catalog.js';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { dir, type DirectoryResult } from 'tmp-promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildableReleases, findBuildableRelease, newestBuildableRelease } from '../../../src/kernels/debian/catalog.js';
 import { distroTarget } from '../../../src/kernels/distro-target.js';
 import { DEBIAN_BOOKWORM, distroOf } from '../../../src/kernels/distributions.js';
 import { UserError } from '../../../src/util/errors.js';
@@ -23,19 +26,82 @@ describe('distribution kernels', () => {
     expect((error as UserError).message).toMatch(/5\.15\.0-91-generic is not a release of a known distribution/);
     expect((error as UserError).hint).toMatch(/--sourcedir, --config, --vmlinux, --symvers and --modules-dir/);
   });
+});
 
-  // apt's own package lists (apt-cache), as on any Debian machine.
-  it('lists the releases the archive can build (image, headers, debug and source of one version)', async () => {
-    const releases = await buildableReleases(DEBIAN_BOOKWORM);
-    expect(releases.map((r) => r.release)).toEqual(expect.arrayContaining(['6.1.0-50-amd64', '6.1.0-57-amd64']));
-    expect(releases.find((r) => r.release === '6.1.0-50-amd64')?.version).toBe('6.1.176-1');
+/**
+ * What the archive holds, as apt-cache answers: an archive of made-up versions (the real one
+ * changes every few weeks; test/kernel/debian/archive-lists.test.ts checks the live lists).
+ * - 6.1.0-9 and 6.1.0-40: all four packages in one version (buildable; 9 sorts before 40);
+ * - 6.1.0-41: no linux-source-6.1 of its version; 6.1.0-42: its debug package of another version;
+ * - a cloud flavour's debug package, and a source package's own line, neither of them counted.
+ */
+const PKGNAMES = [
+  'linux-image-6.1.0-40-amd64-dbg', 'linux-image-6.1.0-40-cloud-amd64-dbg', 'linux-image-6.1.0-40-amd64-unsigned',
+  'linux-image-6.1.0-41-amd64-dbg', 'linux-image-6.1.0-42-amd64-dbg', 'linux-image-6.1.0-9-amd64-dbg',
+];
+const MADISON = [
+  ['linux-image-6.1.0-9-amd64-unsigned', '6.1.27-1'], ['linux-headers-6.1.0-9-amd64', '6.1.27-1'], ['linux-image-6.1.0-9-amd64-dbg', '6.1.27-1'],
+  ['linux-image-6.1.0-40-amd64-unsigned', '6.1.150-1'], ['linux-headers-6.1.0-40-amd64', '6.1.150-1'], ['linux-image-6.1.0-40-amd64-dbg', '6.1.150-1'],
+  ['linux-image-6.1.0-41-amd64-unsigned', '6.1.152-1'], ['linux-headers-6.1.0-41-amd64', '6.1.152-1'], ['linux-image-6.1.0-41-amd64-dbg', '6.1.152-1'],
+  ['linux-image-6.1.0-42-amd64-unsigned', '6.1.153-1'], ['linux-headers-6.1.0-42-amd64', '6.1.153-1'], ['linux-image-6.1.0-42-amd64-dbg', '6.1.153-2'],
+  ['linux-source-6.1', '6.1.153-1'], ['linux-source-6.1', '6.1.150-1'], ['linux-source-6.1', '6.1.27-1'],
+].map(([name, version]) => ` ${name} | ${version} | http://deb.debian.org/debian bookworm/main amd64 Packages`);
+MADISON.push('     linux | 6.1.152-1 | http://deb.debian.org/debian bookworm/main Sources');
+
+// The lists through the ordinary clients, faked first on PATH: apt-cache answers from the table
+// above, apt-get (the refresh a root process tries when a release is missing) only logs.
+let bin: DirectoryResult;
+let aptGetLog: string;
+let savedPath: string | undefined;
+beforeAll(async () => {
+  bin = await dir({ unsafeCleanup: true });
+  aptGetLog = join(bin.path, 'apt-get.log');
+  await mkdir(join(bin.path, 'data'));
+  await writeFile(join(bin.path, 'data', 'pkgnames'), PKGNAMES.join('\n') + '\n');
+  await writeFile(join(bin.path, 'data', 'madison'), MADISON.join('\n') + '\n');
+  await writeFile(join(bin.path, 'apt-cache'), `#!/bin/sh
+data=${join(bin.path, 'data')}
+case "$1" in
+  pkgnames) grep "^$2" "$data/pkgnames" || true ;;
+  madison) shift; for p in "$@"; do grep "^ *$p |" "$data/madison" || true; done ;;
+  *) echo "fake apt-cache: $*" >&2; exit 100 ;;
+esac
+`);
+  await writeFile(join(bin.path, 'apt-get'), `#!/bin/sh\necho "$*" >> ${aptGetLog}\n`);
+  await writeFile(aptGetLog, '');
+  await chmod(join(bin.path, 'apt-cache'), 0o755);
+  await chmod(join(bin.path, 'apt-get'), 0o755);
+  savedPath = process.env['PATH'];
+  process.env['PATH'] = `${bin.path}:${savedPath ?? ''}`;
+});
+afterAll(async () => {
+  process.env['PATH'] = savedPath;
+  await bin.cleanup();
+});
+
+describe('the releases the archive can build (apt-cache)', () => {
+  it('are those with image, headers, debug and source of one version, oldest first', async () => {
+    expect(await buildableReleases(DEBIAN_BOOKWORM)).toEqual([
+      { release: '6.1.0-9-amd64', version: '6.1.27-1' },
+      { release: '6.1.0-40-amd64', version: '6.1.150-1' },
+    ]);
+    expect(await newestBuildableRelease(DEBIAN_BOOKWORM)).toBe('6.1.0-40-amd64');
+    expect(await findBuildableRelease(DEBIAN_BOOKWORM, '6.1.0-9-amd64')).toEqual({ release: '6.1.0-9-amd64', version: '6.1.27-1' });
   });
 
-  it('refuses a release with no source or debug info in the archive, listing those that can be built', async () => {
-    // 6.1.0-48 exists only as a signed image (see shared/notes/debian-kernel.md).
-    const error = await failure(findBuildableRelease(DEBIAN_BOOKWORM, '6.1.0-48-amd64'));
-    expect(error).toBeInstanceOf(UserError);
-    expect((error as UserError).message).toMatch(/6\.1\.0-48-amd64: the archive lacks what a build needs/);
-    expect((error as UserError).hint).toMatch(/6\.1\.0-50-amd64 \(6\.1\.176-1\)/);
+  it('refuses a release the archive cannot build, listing those it can (refreshing the lists first as root)', async () => {
+    const log: string[] = [];
+    for (const release of ['6.1.0-41-amd64', '6.1.0-42-amd64', '6.1.0-48-amd64']) {
+      const error = await failure(findBuildableRelease(DEBIAN_BOOKWORM, release, (line) => log.push(line)));
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as UserError).message).toBe(
+        `kernel ${release}: the archive lacks what a build needs (linux-image-${release}-unsigned, linux-headers-${release}, linux-image-${release}-dbg and linux-source-6.1 of one version)`,
+      );
+      expect((error as UserError).hint).toBe('releases of Debian 12 (bookworm), linux-image-6.1.0-N-amd64 that can be built: 6.1.0-9-amd64 (6.1.27-1), 6.1.0-40-amd64 (6.1.150-1)');
+    }
+    // apt-get update once per process, and only as root.
+    const root = process.getuid?.() === 0;
+    expect(await readFile(aptGetLog, 'utf8')).toBe(root ? 'update -q\n' : '');
+    expect(log).toEqual(root ? ['the package lists lack it: apt-get update'] : []);
   });
 });
