@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { vmlinuxCompileUnits } from '../kernel-facts/compile-units.js';
 import type { TargetKernel } from '../kernels/target-kernel.js';
 import { UserError } from '../util/errors.js';
@@ -7,7 +7,7 @@ import type { Logger } from '../util/log.js';
 import { includeGraph, sourcesIncluding } from './include-graph.js';
 import { jobsForObjects, runMake } from './make.js';
 import { KernelModules } from '../kernels/kernel-modules.js';
-import { cmdFileDeps, type ObjectInfo } from './object-index.js';
+import { cmdFileDeps, moduleNameOf, type ObjectInfo } from './object-index.js';
 import type { LocatedObjects, WorkTree } from './work-tree.js';
 
 /** What kbuild's .cmd file of a compiled object says about it. */
@@ -31,6 +31,20 @@ export function parseObjectCmd(text: string): CompiledObject | undefined {
 const cmdPathOf = (tree: string, object: string) => join(tree, dirname(object), `.${basename(object)}.cmd`);
 
 /**
+ * What of the running kernel SOURCE was built into, told without compiling it: 'vmlinux' for a
+ * DWARF compile unit of its vmlinux, the module for a single-file module installed where kbuild
+ * puts it (kernel/<dir>/<name>.ko). A source that is one of several objects of a module cannot
+ * be told this way (only its .cmd file names the module): undefined, as for sources the kernel
+ * was not built from.
+ */
+export function builtInto(source: string, units: ReadonlySet<string>, modules: KernelModules, modulesDir: string): string | undefined {
+  if (units.has(source)) return 'vmlinux';
+  const name = moduleNameOf(source.replace(/\.c$/, '.o'));
+  if (!modules.has(name)) return undefined;
+  return dirname(relative(modulesDir, modules.path(name))) === join('kernel', dirname(source)) ? name : undefined;
+}
+
+/**
  * The objects of a prepared tree that changed files affect, with their originals compiled:
  * a C file is its own object; a header is every built object whose kbuild dependencies name it,
  * looked for among the sources that may include it (include-graph.ts). An object counts only
@@ -42,7 +56,7 @@ export async function locateInPreparedTree(options: {
 }): Promise<LocatedObjects> {
   const { tree, target, changed, log } = options;
   const [units, modules] = await Promise.all([
-    vmlinuxCompileUnits(target.vmlinux, join(tree.caches, 'compile-units.json')),
+    vmlinuxCompileUnits(target.vmlinux, join(tree.caches, 'compile-units.json'), log),
     KernelModules.read(target.modulesDir),
   ]);
   const sources = new Map<string, Set<string>>(); // C source → changed files that bring it in
@@ -56,7 +70,7 @@ export async function locateInPreparedTree(options: {
   }
   if (headers.length > 0) {
     log(`finding the objects that include ${headers.join(', ')}`);
-    const graph = await includeGraph(tree.dir, join(tree.caches, 'include-graph.json'));
+    const graph = await includeGraph(tree.dir, join(tree.caches, 'include-graph.json'), log);
     for (const header of headers) {
       for (const source of sourcesIncluding(graph, header)) {
         if (!sources.has(source)) sources.set(source, new Set());
@@ -77,12 +91,18 @@ export async function locateInPreparedTree(options: {
   }
   const objects: ObjectInfo[] = [];
   const found = new Set<string>();
+  const failed: string[] = [];
   for (const [source, reasons] of sources) {
     const direct = reasons.has(source);
     const text = await readFile(cmdPathOf(tree.dir, objectOf(source)), 'utf8').catch(() => undefined);
     const compiled = text === undefined ? undefined : parseObjectCmd(text);
     if (!compiled) {
       if (direct) throw new UserError(`${source}: the original object was not built (see ${join(tree.entry, 'objects.log')})`);
+      // Found only through a header: a source the kernel was not built from (another config, a
+      // file no Makefile builds) may well fail to compile, and is skipped. One the running
+      // kernel was built from must not drop out of the patch: the header change would miss it.
+      const into = builtInto(source, units, modules, target.modulesDir);
+      if (into) failed.push(`${objectOf(source)} (part of ${into}; may include ${[...reasons].sort().join(', ')})`);
       continue;
     }
     const inKernel = compiled.module ? modules.has(compiled.modname) : units.has(source);
@@ -90,6 +110,10 @@ export async function locateInPreparedTree(options: {
     if (!inKernel || (!direct && viaHeaders.length === 0)) continue;
     for (const reason of reasons) found.add(reason);
     objects.push({ path: objectOf(source), source, target: compiled.module ? compiled.modname : 'vmlinux', deps: [] });
+  }
+  if (failed.length > 0) {
+    throw new UserError(`the original of objects the running kernel was built from failed to compile, so the changed headers cannot be followed into them:\n  ${failed.join('\n  ')}\n` +
+      `see ${join(tree.entry, 'objects.log')}`);
   }
   for (const file of changed) if (!found.has(file)) unbuilt.push(file);
   objects.sort((a, b) => a.path.localeCompare(b.path));
