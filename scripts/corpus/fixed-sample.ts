@@ -3,7 +3,6 @@
 import { writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { refusalCategory } from './categories.js';
 import { corpusDir, NEW_VERSION, OLD_VERSION, RELEASE, runsDir } from './paths.js';
 import { readResults } from './results.js';
 
@@ -16,7 +15,7 @@ const patches = ids.map((id) => {
   if (r.outcome === 'tool-error' || r.outcome === 'load-failed') throw new Error(`${id}: ${r.outcome} is a bug to fix, not an expected outcome`);
   return {
     id, file: r.file, class: r.class, target: r.target, expected: r.outcome,
-    ...(r.outcome === 'refused' ? { category: refusalCategory((r.build.reasons ?? []).join('\n')) } : {}),
+    ...(r.outcome === 'refused' ? { category: r.build.category ?? 'other' } : {}),
   };
 });
 const out = join(import.meta.dirname, '../../test/kernel/corpus/real-fixes.json');

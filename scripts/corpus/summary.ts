@@ -1,6 +1,5 @@
 // The markdown summary of a corpus run: outcome per class, refusals by category and reason,
 // needs-header, tool errors and failed loads with their reproduction.
-import { refusalCategory } from './categories.js';
 import type { Manifest } from './manifest.js';
 import { finalOutcome, type PatchResult } from './results.js';
 
@@ -27,7 +26,7 @@ export function summarize(manifest: Manifest, measured: readonly PatchResult[], 
     out.push('### Refusals by category', '');
     const byCat = new Map<string, PatchResult[]>();
     for (const r of refused) {
-      const cat = refusalCategory((r.build.reasons ?? []).join('\n')); // recomputed: the rules may have grown since the run
+      const cat = r.build.category ?? 'other'; // as the tool reported it (runs older than the categories have none)
       byCat.set(cat, [...(byCat.get(cat) ?? []), r]);
     }
     for (const [cat, rs] of [...byCat].sort((a, b) => b[1].length - a[1].length)) {

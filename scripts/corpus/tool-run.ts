@@ -7,7 +7,6 @@ import type { BatchOutcome } from '../../src/pipeline/batch.js';
 import { kernelModuleName } from '../../src/pipeline/module-name.js';
 import type { RunReport } from '../../src/report/run-report.js';
 import { cacheRoot } from '../../src/util/cache.js';
-import { refusalCategory } from './categories.js';
 import type { CorpusEntry } from './manifest.js';
 import { corpusDir, RELEASE } from './paths.js';
 
@@ -71,7 +70,7 @@ function fromBatchOutcome(id: string, outcome: BatchOutcome, command: string): B
       };
     case 'refused': {
       const reasons = failure!.reasons.map((r) => (r.object ? `${r.object}: ${r.reason}` : r.reason));
-      return { ...base, outcome: 'refused', reasons, category: failure!.reasons[0]?.category ?? refusalCategory(failure!.message) };
+      return { ...base, outcome: 'refused', reasons, category: failure!.reasons[0]?.category ?? 'other' };
     }
     case 'no-change':
       return { ...base, outcome: 'no-change', reasons: [failure!.message] };

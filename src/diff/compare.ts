@@ -43,7 +43,7 @@ function compareTwinSections(section: DiffSection, twin: DiffSection): void {
     section.entsize !== twin.entsize ||
     (section.addralign !== twin.addralign && !isTextSection(section))
   ) {
-    throw new DiffRefusal(`section ${section.name}: header details (type, flags, entry size or alignment) differ`);
+    throw DiffRefusal.of('section-header-changed', `section ${section.name}: header details (type, flags, entry size or alignment) differ`);
   }
   if (SECTIONS_REBUILT_BY_DIFFER.has(section.name)) {
     section.status = 'same';
@@ -121,18 +121,18 @@ function compareTwinSymbols(symbol: DiffSymbol, twin: DiffSymbol): void {
       symbol.bind !== twin.bind ? `its binding (${SYMBOL_BINDINGS[twin.bind] ?? twin.bind} -> ${SYMBOL_BINDINGS[symbol.bind] ?? symbol.bind}: a static made global, or the reverse)` : '',
       !symbol.section !== !twin.section ? (symbol.section ? 'now defined here' : 'no longer defined here') : '',
     ].filter(Boolean).join(', ');
-    throw new DiffRefusal(`symbol ${symbol.name} changed ${what}: the livepatch cannot change how the running kernel links it`);
+    throw DiffRefusal.of('symbol-changed', `symbol ${symbol.name} changed ${what}: the livepatch cannot change how the running kernel links it`);
   }
   if (symbol.section && twin.section && symbol.section.twin !== twin.section) {
     const movedOutOfIgnored = twin.section.twin?.ignore === true;
     if (movedOutOfIgnored || sectionKind(symbol.section) !== sectionKind(twin.section)) {
       symbol.status = 'changed';
     } else {
-      throw new DiffRefusal(`symbol ${symbol.name} moved from section ${twin.section.name} to ${symbol.section.name}`);
+      throw DiffRefusal.of('existing-data', `symbol ${symbol.name} moved from section ${twin.section.name} to ${symbol.section.name}`);
     }
   }
   if (symbol.type === STT_OBJECT && symbol.size !== twin.size) {
-    throw new DiffRefusal(`object ${symbol.name} changed size (${twin.size} -> ${symbol.size} bytes)`);
+    throw DiffRefusal.of('data-size-changed', `object ${symbol.name} changed size (${twin.size} -> ${symbol.size} bytes)`);
   }
   if (symbol.shndx === SHN_UNDEF || symbol.shndx === SHN_ABS) symbol.status = 'same';
 }

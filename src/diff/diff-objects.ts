@@ -19,6 +19,7 @@ import {
   type Callback,
 } from './markers.js';
 import type { DiffObject } from './model.js';
+import type { Refusal } from '../util/refusal.js';
 import { DiffRefusal } from './refusal.js';
 import { replaceSectionReferences } from './section-references.js';
 import { rebuildSpecialSections } from './special-sections.js';
@@ -47,8 +48,8 @@ export interface DiffResult {
   changedFunctions: string[];
   newFunctions: string[];
   callbacks: Callback[];
-  /** Why the patch was refused (each names the section or function). */
-  reasons: string[];
+  /** Why the patch was refused (each names the section or function, with its category). */
+  refusals: Refusal[];
   /** Other facts worth telling (ignored sections/functions, line-number-only changes, ...). */
   notes: string[];
   entrySizes: EntrySizes;
@@ -61,7 +62,7 @@ function checkHeaders(original: DiffObject, patched: DiffObject): void {
   const a = original.header;
   const b = patched.header;
   if (a.type !== b.type || a.machine !== b.machine || a.flags !== b.flags || a.osabi !== b.osabi || a.abiversion !== b.abiversion) {
-    throw new DiffRefusal(`ELF headers of ${original.path} and ${patched.path} differ`);
+    throw DiffRefusal.of('elf-header-changed', `ELF headers of ${original.path} and ${patched.path} differ`);
   }
 }
 
@@ -84,7 +85,7 @@ export function diffObjects(options: DiffOptions): DiffResult {
     changedFunctions: [],
     newFunctions: [],
     callbacks: [],
-    reasons: [],
+    refusals: [],
     notes,
     entrySizes,
     target,
@@ -109,7 +110,7 @@ export function diffObjects(options: DiffOptions): DiffResult {
     if (noFtrace.length > 0) throw new DiffRefusal(noFtrace);
   } catch (error) {
     if (!(error instanceof DiffRefusal)) throw error;
-    result.reasons.push(...error.reasons);
+    result.refusals.push(...error.refusals);
     return result;
   }
 
@@ -126,7 +127,7 @@ export function diffObjects(options: DiffOptions): DiffResult {
 
   const problems = [...special.refusals, ...duplicateCallbackRefusals(result.callbacks), ...selectionProblems(patched)];
   if (problems.length > 0) {
-    result.reasons.push(...problems);
+    result.refusals.push(...problems);
     return result;
   }
   result.outcome = changedCount === 0 && newGlobals === 0 && result.callbacks.length === 0 ? 'no-change' : 'changed';

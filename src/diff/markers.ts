@@ -7,6 +7,7 @@
  */
 import { STT_FUNC } from '../elf/constants.js';
 import { UserError } from '../util/errors.js';
+import type { Refusal } from '../util/refusal.js';
 import { includeSection, includeSymbol } from './include.js';
 import { markerFor, MARKER_SYMBOL_PREFIXES, DISCARDED_SECTION_PREFIXES, startsWithAny, type CallbackHook } from './marker-sections.js';
 import { isRelaSection, type DiffObject, type DiffSection, type DiffSymbol } from './model.js';
@@ -132,7 +133,7 @@ export function includeCallbacks(patched: DiffObject): Callback[] {
  * callback per hook, so one of them would silently never run; kpatch's macros make this a
  * compile error (a fixed record name per hook), the marker records here have unique names.
  */
-export function duplicateCallbackRefusals(callbacks: readonly Callback[]): string[] {
+export function duplicateCallbackRefusals(callbacks: readonly Callback[]): Refusal[] {
   const byHook = new Map<CallbackHook, string[]>();
   for (const { hook, function: name } of callbacks) {
     const names = byHook.get(hook) ?? [];
@@ -141,10 +142,11 @@ export function duplicateCallbackRefusals(callbacks: readonly Callback[]): strin
   }
   return [...byHook]
     .filter(([, names]) => names.length > 1)
-    .map(([hook, names]) =>
-      `${names.length} ${hook} callbacks in one object (${[...names].sort().join(', ')}): the livepatch core runs one callback per hook ` +
-      'for each patched object (vmlinux or a module); call the others from one of them',
-    );
+    .map(([hook, names]) => ({
+      category: 'callbacks',
+      reason: `${names.length} ${hook} callbacks in one object (${[...names].sort().join(', ')}): the livepatch core runs one callback per hook ` +
+        'for each patched object (vmlinux or a module); call the others from one of them',
+    }));
 }
 
 /**
@@ -156,18 +158,19 @@ export function duplicateCallbackRefusals(callbacks: readonly Callback[]): strin
  * (klp_func.immediate was removed in Linux 4.16), so a module built anyway would silently not
  * do what the marker asks. The marker is refused rather than ignored.
  */
-export function forceMarkerRefusals(patched: DiffObject): string[] {
+export function forceMarkerRefusals(patched: DiffObject): Refusal[] {
   return markerRelas(patched, 'force').flatMap(({ base, rela }) =>
     rela.relocations.map((relocation) => {
       const name = relocation.symbol.name;
       const kpatch = markerFor(base.name)?.origin === 'kpatch';
       const marker = kpatch ? `KPATCH_FORCE_UNSAFE(${name})` : `the ${base.name} marker for ${name}`;
-      return (
-        `${marker} is not supported: in kpatch it skips, for that function, the check at load time that no task is running it, ` +
-        'and the kernel\'s livepatch core has no per-function way to skip that check (klp_func.immediate was removed in Linux 4.16); ' +
-        'remove the marker (a transition that never completes can be forced for the whole patch by writing 1 to ' +
-        '/sys/kernel/livepatch/<module>/force)'
-      );
+      return {
+        category: 'kpatch-marker',
+        reason: `${marker} is not supported: in kpatch it skips, for that function, the check at load time that no task is running it, ` +
+          'and the kernel\'s livepatch core has no per-function way to skip that check (klp_func.immediate was removed in Linux 4.16); ' +
+          'remove the marker (a transition that never completes can be forced for the whole patch by writing 1 to ' +
+          '/sys/kernel/livepatch/<module>/force)',
+      };
     }),
   );
 }

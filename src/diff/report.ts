@@ -12,6 +12,8 @@ export interface DiffReport {
   newFunctions: string[];
   callbacks: Array<{ hook: string; function: string }>;
   reasons: string[];
+  /** The category of each reason (src/util/refusal.ts), in the same order. */
+  categories: string[];
   notes: string[];
   target: { object: string; isModule: boolean };
   /** Per special section: bytes per entry (null: the target kernel has none) and where that came from. */
@@ -25,7 +27,8 @@ export function diffReport(result: DiffResult, output?: string): DiffReport {
     changedFunctions: result.changedFunctions,
     newFunctions: result.newFunctions,
     callbacks: result.callbacks.map((callback) => ({ ...callback })),
-    reasons: result.reasons,
+    reasons: result.refusals.map((r) => r.reason),
+    categories: result.refusals.map((r) => r.category),
     notes: result.notes,
     target: { object: result.target.objectName, isModule: result.target.isModule },
     entrySizes: Object.fromEntries([...result.entrySizes].map(([name, size]) => [name, { ...size }])),

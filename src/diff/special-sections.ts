@@ -6,6 +6,7 @@
 import { STT_FUNC } from '../elf/constants.js';
 import { ORC_UNWIND, SPECIAL_SECTIONS, tracepointOfKey, type SpecialSectionSpec } from '../arch/x86_64/special-sections.js';
 import { UserError } from '../util/errors.js';
+import type { Refusal } from '../util/refusal.js';
 import type { EntrySizes } from './entry-sizes.js';
 import { includeSymbol } from './include.js';
 import type { DiffObject, DiffRelocation, DiffSection } from './model.js';
@@ -50,7 +51,7 @@ function fixupEntries(object: DiffObject, section: DiffSection, rela: DiffSectio
   return entries;
 }
 
-type KeyVerdict = { kind: 'keep' } | { kind: 'drop'; note: string } | { kind: 'refuse'; reason: string };
+type KeyVerdict = { kind: 'keep' } | { kind: 'drop'; note: string } | { kind: 'refuse'; refusal: Refusal };
 
 /** The function a relocation of patched code points into (its name for messages). */
 function codeOwner(code: DiffRelocation): string {
@@ -79,12 +80,15 @@ function keyVerdict(spec: SpecialSectionSpec, entry: Entry, target: PatchTarget,
   if (isDynamicDebugSymbol(keySymbol)) {
     return { kind: 'drop', note: `${codeOwner(code)}: its dynamic-debug prints cannot be enabled in the patched function (their keys are ones ${owner})` };
   }
-  const what = spec.keyCheck === 'jump-label' ? 'jump label' : 'static call';
+  const jumpLabel = spec.keyCheck === 'jump-label';
   return {
     kind: 'refuse',
-    reason:
-      `${what} at ${code.symbol.name}+0x${code.addend.toString(16)} uses key ${keySymbol.name}, which ${owner}: ` +
-      `the livepatch core may apply its relocations after the key is initialised. Use static_key_enabled() (or a plain call) instead`,
+    refusal: {
+      category: jumpLabel ? 'static-key-in-module' : 'static-call-module-key',
+      reason:
+        `${jumpLabel ? 'jump label' : 'static call'} at ${code.symbol.name}+0x${code.addend.toString(16)} uses key ${keySymbol.name}, which ${owner}: ` +
+        `the livepatch core may apply its relocations after the key is initialised. Use static_key_enabled() (or a plain call) instead`,
+    },
   };
 }
 
@@ -179,8 +183,8 @@ function rebuildOrc(object: DiffObject, entrySizes: EntrySizes): void {
  * Rebuild every special section; returns refusal reasons (module-owned keys) and notes on the
  * entries left out (each once).
  */
-export function rebuildSpecialSections(object: DiffObject, entrySizes: EntrySizes, target: PatchTarget): { refusals: string[]; notes: string[] } {
-  const refusals: string[] = [];
+export function rebuildSpecialSections(object: DiffObject, entrySizes: EntrySizes, target: PatchTarget): { refusals: Refusal[]; notes: string[] } {
+  const refusals: Refusal[] = [];
   const notes = new Set<string>();
   for (const spec of SPECIAL_SECTIONS) {
     const section = object.sectionsByName.get(spec.name);
@@ -196,7 +200,7 @@ export function rebuildSpecialSections(object: DiffObject, entrySizes: EntrySize
       if (spec.keyCheck) {
         const verdict = keyVerdict(spec, entry, target, object);
         if (verdict.kind === 'drop') notes.add(verdict.note);
-        if (verdict.kind === 'refuse') refusals.push(verdict.reason);
+        if (verdict.kind === 'refuse') refusals.push(verdict.refusal);
         if (verdict.kind !== 'keep') continue;
       }
       kept.push(entry);

@@ -135,10 +135,10 @@ export function correlateStaticLocals(original: DiffObject, patched: DiffObject)
         continue;
       }
       if (isBundled(symbol) !== isBundled(twin)) {
-        throw new DiffRefusal(`static local ${symbol.name}: one copy has a section of its own and the other does not`);
+        throw DiffRefusal.of('static-local', `static local ${symbol.name}: one copy has a section of its own and the other does not`);
       }
       if (!isBundled(symbol) && symbol.section?.twin !== twin.section) {
-        throw new DiffRefusal(
+        throw DiffRefusal.of('static-local',
           `static local ${symbol.name}: sections ${symbol.section?.name} and ${twin.section?.name} are not twins`,
         );
       }
@@ -150,7 +150,7 @@ export function correlateStaticLocals(original: DiffObject, patched: DiffObject)
   }
   for (const { rela, symbol } of pending) {
     if (!symbol.twin && !isReadOnly(symbol)) {
-      throw new DiffRefusal(`reference to static local variable ${symbol.name} in ${sectionOwnerName(rela)} was removed`);
+      throw DiffRefusal.of('static-local', `reference to static local variable ${symbol.name} in ${sectionOwnerName(rela)} was removed`);
     }
   }
 
@@ -163,10 +163,10 @@ export function correlateStaticLocals(original: DiffObject, patched: DiffObject)
       continue;
     }
     if (!symbol.twin || !site?.twin) {
-      throw new DiffRefusal(`reference to static local variable ${symbol.name} in ${sectionOwnerName(site ?? rela)} was removed`);
+      throw DiffRefusal.of('static-local', `reference to static local variable ${symbol.name} in ${sectionOwnerName(site ?? rela)} was removed`);
     }
     if (!referencesTwin(site.twin, symbol)) {
-      throw new DiffRefusal(
+      throw DiffRefusal.of('static-local',
         `static local ${symbol.name} was paired with ${symbol.twin.name}, but the patched ${sectionOwnerName(site.twin)} no longer references it`,
       );
     }

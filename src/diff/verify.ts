@@ -6,6 +6,7 @@
 import { SHF_EXECINSTR, SHT_GROUP, STT_FUNC, STT_OBJECT } from '../elf/constants.js';
 import { sameReference } from './compare.js';
 import { isDebugSection, type DiffObject, type DiffSection, type DiffSymbol } from './model.js';
+import type { Refusal } from '../util/refusal.js';
 
 /** Data sections that only hold once-flags: including them is harmless. */
 const HARMLESS_DATA_SECTIONS: ReadonlySet<string> = new Set(['.data.unlikely', '.data.once']);
@@ -61,13 +62,16 @@ function syscallHint(name: string): string {
 }
 
 /** Changed functions the ftrace-based livepatch core could not redirect. */
-export function functionsWithoutFtraceEntry(patched: DiffObject): string[] {
-  const reasons: string[] = [];
+export function functionsWithoutFtraceEntry(patched: DiffObject): Refusal[] {
+  const reasons: Refusal[] = [];
   for (const symbol of patched.symbols) {
     if (symbol.type !== STT_FUNC || symbol.status !== 'changed') continue;
     if (symbol.parent?.status === 'changed') continue;
     if (!symbol.twin?.hasFentryCall) {
-      reasons.push(`function ${symbol.name} changed but has no ftrace entry (__fentry__ call) in the original, so it cannot be patched${syscallHint(symbol.name)}`);
+      reasons.push({
+        category: 'no-ftrace-entry',
+        reason: `function ${symbol.name} changed but has no ftrace entry (__fentry__ call) in the original, so it cannot be patched${syscallHint(symbol.name)}`,
+      });
     }
   }
   return reasons;
@@ -115,15 +119,20 @@ function dataNames(patched: DiffObject, section: DiffSection): string {
  * Why a changed section the selection left out makes the patch unsafe; undefined when the
  * reason given for another section covers it (the relocations of changed data or code).
  */
-function unselectedChange(patched: DiffObject, section: DiffSection): string | undefined {
+function unselectedChange(patched: DiffObject, section: DiffSection): Refusal | undefined {
   const coveredByBase = section.base !== undefined && section.base.status === 'changed' && !section.base.include;
-  if (isBootOnly(section)) return `changed section ${section.name} not selected for inclusion (boot-time __init/__exit code cannot be livepatched)`;
+  if (isBootOnly(section)) {
+    return { category: 'init-code', reason: `changed section ${section.name} not selected for inclusion (boot-time __init/__exit code cannot be livepatched)` };
+  }
   if (isDataSection(section)) {
     // One reason per variable: its contents, else the addresses it holds.
     if (coveredByBase) return undefined;
     const what = section.base ? 'the addresses it holds' : 'its contents';
-    return `data ${dataNames(patched, section)} changed (section ${section.name}: ${what}): existing data cannot be replaced by a livepatch ` +
-      '(use shadow variables or callbacks; for an ops table, patch the functions it points to instead)';
+    return {
+      category: 'existing-data',
+      reason: `data ${dataNames(patched, section)} changed (section ${section.name}: ${what}): existing data cannot be replaced by a livepatch ` +
+        '(use shadow variables or callbacks; for an ops table, patch the functions it points to instead)',
+    };
   }
   const text = section.base ?? section;
   if (isSharedText(text)) {
@@ -132,14 +141,17 @@ function unselectedChange(patched: DiffObject, section: DiffSection): string | u
     // section of its own. One reason per text section.
     if (coveredByBase) return undefined;
     const changed = changedFunctionsIn(patched, text);
-    return `function${changed.length === 1 ? '' : 's'} ${changed.join(', ') || '(unknown)'} changed in section ${text.name}, which holds several functions ` +
-      '(a section attribute such as __sched overrides -ffunction-sections): the tool patches functions built in sections of their own';
+    return {
+      category: 'shared-text-section',
+      reason: `function${changed.length === 1 ? '' : 's'} ${changed.join(', ') || '(unknown)'} changed in section ${text.name}, which holds several functions ` +
+        '(a section attribute such as __sched overrides -ffunction-sections): the tool patches functions built in sections of their own',
+    };
   }
-  return `changed section ${section.name} not selected for inclusion`;
+  return { category: 'section-not-selected', reason: `changed section ${section.name} not selected for inclusion` };
 }
 
-export function selectionProblems(patched: DiffObject): string[] {
-  const reasons: string[] = [];
+export function selectionProblems(patched: DiffObject): Refusal[] {
+  const reasons: Refusal[] = [];
   for (const section of patched.sections) {
     // Debug info is not shipped; its changes follow the code's.
     if (isDebugSection(section)) continue;
@@ -147,17 +159,18 @@ export function selectionProblems(patched: DiffObject): string[] {
       const reason = unselectedChange(patched, section);
       if (reason) reasons.push(reason);
     }
-    if (section.status !== 'same' && section.grouped) reasons.push(`changed section ${section.name} is part of a section group`);
-    if (section.type === SHT_GROUP && section.status === 'new') reasons.push(`new section group ${section.name} is not supported`);
+    if (section.status !== 'same' && section.grouped) reasons.push({ category: 'section-group', reason: `changed section ${section.name} is part of a section group` });
+    if (section.type === SHT_GROUP && section.status === 'new') reasons.push({ category: 'section-group', reason: `new section group ${section.name} is not supported` });
     if (
       section.include &&
       section.status !== 'new' &&
       (section.name.startsWith('.data') || section.name.startsWith('.bss')) &&
       !HARMLESS_DATA_SECTIONS.has(section.name)
     ) {
-      reasons.push(
-        `data section ${section.name} selected for inclusion: existing data cannot be replaced by a livepatch (use shadow variables or callbacks)`,
-      );
+      reasons.push({
+        category: 'existing-data',
+        reason: `data section ${section.name} selected for inclusion: existing data cannot be replaced by a livepatch (use shadow variables or callbacks)`,
+      });
     }
   }
   return reasons;

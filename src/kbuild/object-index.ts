@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative } from 'node:path';
 import { readJsonCache, writeFileAtomic } from '../util/atomic-file.js';
 import type { Logger } from '../util/log.js';
-import { UserError } from '../util/errors.js';
+import { refusedError, type RefusedError } from '../util/errors.js';
 
 /**
  * What the original build made: every object compiled from C, its source, the headers it
@@ -130,10 +130,15 @@ export function objectsAffectedBy(index: ObjectIndex, files: readonly string[]):
       if (users.length === 0) unbuilt.push(file);
       for (const object of users) result.set(object.path, object);
     } else {
-      throw new UserError(`${file}: only C sources and headers can be live-patched (no object is built from this file type)`, { exitCode: 2 });
+      throw unbuildableFileRefusal(file);
     }
   }
   return { objects: [...result.values()], unbuilt };
 }
 
 export const objectDir = (object: ObjectInfo) => dirname(object.path);
+
+/** The refusal of a changed file that is neither a C source nor a header: no object is built from it. */
+export function unbuildableFileRefusal(file: string): RefusedError {
+  return refusedError('path-policy', 'only C sources and headers can be live-patched (no object is built from this file type)', { object: file });
+}

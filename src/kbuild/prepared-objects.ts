@@ -7,7 +7,7 @@ import type { Logger } from '../util/log.js';
 import { includeGraph, sourcesIncluding } from './include-graph.js';
 import { jobsForObjects, runMake } from './make.js';
 import { KernelModules } from '../kernels/kernel-modules.js';
-import { cmdFileDeps, moduleNameOf, type ObjectInfo } from './object-index.js';
+import { cmdFileDeps, moduleNameOf, unbuildableFileRefusal, type ObjectInfo } from './object-index.js';
 import type { LocatedObjects, WorkTree } from './work-tree.js';
 
 /** What kbuild's .cmd file of a compiled object says about it. */
@@ -65,7 +65,7 @@ export async function locateInPreparedTree(options: {
   for (const file of changed) {
     if (file.endsWith('.c')) sources.set(file, new Set([file]));
     else if (!file.endsWith('.h')) {
-      throw new UserError(`${file}: only C sources and headers can be live-patched (no object is built from this file type)`, { exitCode: 2 });
+      throw unbuildableFileRefusal(file);
     }
   }
   if (headers.length > 0) {

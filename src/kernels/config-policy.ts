@@ -1,11 +1,12 @@
 /**
  * Kernel configurations whose objects cannot be diffed or livepatched safely, as a table:
- * option -> when it is refused -> why. checkKernelConfig() applies it to a `.config` (the
- * running kernel's, and the one the patched objects are built with) and refuses, naming every
- * offending option with its reason.
+ * option -> when it is refused -> why, and the refusal category it reports. checkKernelConfig()
+ * applies it to a `.config` (the running kernel's, and the one the patched objects are built
+ * with) and refuses, naming every offending option with its reason.
  */
 import { parseKconfig } from '../kbuild/kconfig.js';
-import { UserError } from '../util/errors.js';
+import { RefusedError, UserError } from '../util/errors.js';
+import type { RefusalCategory } from '../util/refusal.js';
 
 export interface ConfigRule {
   /** The option, without the CONFIG_ prefix. */
@@ -13,6 +14,7 @@ export interface ConfigRule {
   /** 'set': refused when the option is enabled (any value but n); 'unset': refused when it is not. */
   readonly refusedWhen: 'set' | 'unset';
   readonly why: string;
+  readonly category: RefusalCategory;
 }
 
 const RANDSTRUCT =
@@ -45,21 +47,21 @@ const IBT =
 const LIVEPATCH = 'the kernel has no livepatch core, so no livepatch module can load into it';
 
 export const CONFIG_POLICY: readonly ConfigRule[] = [
-  { option: 'LIVEPATCH', refusedWhen: 'unset', why: LIVEPATCH },
+  { option: 'LIVEPATCH', refusedWhen: 'unset', why: LIVEPATCH, category: 'config-livepatch-missing' },
   // Linux 5.19 and later name the choice RANDSTRUCT_{NONE,FULL,PERFORMANCE}; earlier, the plugin options.
-  { option: 'RANDSTRUCT_FULL', refusedWhen: 'set', why: RANDSTRUCT },
-  { option: 'RANDSTRUCT_PERFORMANCE', refusedWhen: 'set', why: RANDSTRUCT },
-  { option: 'GCC_PLUGIN_RANDSTRUCT', refusedWhen: 'set', why: RANDSTRUCT },
-  { option: 'GCC_PLUGIN_RANDSTRUCT_PERFORMANCE', refusedWhen: 'set', why: RANDSTRUCT },
-  { option: 'GCC_PLUGIN_LATENT_ENTROPY', refusedWhen: 'set', why: LATENT_ENTROPY },
-  { option: 'DEBUG_INFO_SPLIT', refusedWhen: 'set', why: DEBUG_INFO_SPLIT },
+  { option: 'RANDSTRUCT_FULL', refusedWhen: 'set', why: RANDSTRUCT, category: 'config-randstruct' },
+  { option: 'RANDSTRUCT_PERFORMANCE', refusedWhen: 'set', why: RANDSTRUCT, category: 'config-randstruct' },
+  { option: 'GCC_PLUGIN_RANDSTRUCT', refusedWhen: 'set', why: RANDSTRUCT, category: 'config-randstruct' },
+  { option: 'GCC_PLUGIN_RANDSTRUCT_PERFORMANCE', refusedWhen: 'set', why: RANDSTRUCT, category: 'config-randstruct' },
+  { option: 'GCC_PLUGIN_LATENT_ENTROPY', refusedWhen: 'set', why: LATENT_ENTROPY, category: 'config-latent-entropy' },
+  { option: 'DEBUG_INFO_SPLIT', refusedWhen: 'set', why: DEBUG_INFO_SPLIT, category: 'config-debug-info-split' },
   // Anything but LTO_NONE: the choice's members and the symbols they select.
-  { option: 'LTO_CLANG_FULL', refusedWhen: 'set', why: LTO },
-  { option: 'LTO_CLANG_THIN', refusedWhen: 'set', why: LTO },
-  { option: 'LTO_CLANG', refusedWhen: 'set', why: LTO },
-  { option: 'LTO', refusedWhen: 'set', why: LTO },
-  { option: 'LD_DEAD_CODE_DATA_ELIMINATION', refusedWhen: 'set', why: GC_SECTIONS },
-  { option: 'X86_KERNEL_IBT', refusedWhen: 'set', why: IBT },
+  { option: 'LTO_CLANG_FULL', refusedWhen: 'set', why: LTO, category: 'config-lto' },
+  { option: 'LTO_CLANG_THIN', refusedWhen: 'set', why: LTO, category: 'config-lto' },
+  { option: 'LTO_CLANG', refusedWhen: 'set', why: LTO, category: 'config-lto' },
+  { option: 'LTO', refusedWhen: 'set', why: LTO, category: 'config-lto' },
+  { option: 'LD_DEAD_CODE_DATA_ELIMINATION', refusedWhen: 'set', why: GC_SECTIONS, category: 'config-gc-sections' },
+  { option: 'X86_KERNEL_IBT', refusedWhen: 'set', why: IBT, category: 'config-ibt' },
 ];
 
 export interface ConfigProblem {
@@ -102,13 +104,13 @@ export function checkKernelConfig(configText: string, whose: 'running kernel' | 
   if (problems.length === 0) return;
   const byReason = new Map<string, ConfigProblem[]>();
   for (const problem of problems) byReason.set(problem.rule.why, [...(byReason.get(problem.rule.why) ?? []), problem]);
-  const lines = [...byReason].map(([why, group]) => `  ${group.map(describeOption).join(', ')}: ${why}`);
+  const reasons = [...byReason].map(([why, group]) => ({
+    object: '', reason: `${group.map(describeOption).join(', ')}: ${why}`, category: group[0]!.rule.category,
+  }));
   const count = problems.length === 1 ? 'an option' : `${problems.length} options`;
-  throw new UserError(
-    `${owner} has ${count} with which a livepatch cannot be built or applied safely:\n${lines.join('\n')}`,
-    {
-      exitCode: 2,
-      hint: 'tsbuild-patch checks these options in the running kernel\'s configuration and in the one the patch is built with',
-    },
+  throw new RefusedError(
+    `${owner} has ${count} with which a livepatch cannot be built or applied safely:\n${reasons.map((r) => `  ${r.reason}`).join('\n')}`,
+    reasons,
+    'tsbuild-patch checks these options in the running kernel\'s configuration and in the one the patch is built with',
   );
 }

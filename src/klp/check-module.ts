@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readElf, readModinfo, type ElfFile } from '../elf/index.js';
-import { UserError } from '../util/errors.js';
+import { refusedError } from '../util/errors.js';
 import type { Exports } from './symvers.js';
 
 export function modinfoValue(ko: ElfFile, key: string): string | undefined {
@@ -29,12 +29,12 @@ export function checkModule(ko: ElfFile, exports: Exports, vermagic: string | un
     .filter((s) => s.isUndefined && s.name !== '' && !exports.has(s.name))
     .map((s) => s.name);
   if (unresolved.length > 0) {
-    throw new UserError(`${ko.path}: undefined symbols the running kernel does not export: ${unresolved.join(', ')}`, { exitCode: 2 });
+    throw refusedError('unexported-symbol', `undefined symbols the running kernel does not export: ${unresolved.join(', ')}`, { object: ko.path });
   }
   const own = modinfoValue(ko, 'vermagic');
   if (vermagic === undefined) warnings.push('vermagic not checked: no module of the running kernel to compare with (--modules-dir)');
   else if (own !== vermagic) {
-    throw new UserError(`${ko.path}: vermagic "${own}" differs from the running kernel's "${vermagic}"`, { exitCode: 2 });
+    throw refusedError('vermagic', `vermagic "${own}" differs from the running kernel's "${vermagic}"`, { object: ko.path });
   }
   return warnings;
 }

@@ -1,5 +1,6 @@
 import type { ElfFile } from '../elf/index.js';
-import { UserError } from '../util/errors.js';
+import { RefusedError } from '../util/errors.js';
+import type { Refusal } from '../util/refusal.js';
 import type { Exports } from './symvers.js';
 
 /** One entry of a module's __versions section: the CRC modpost recorded for an imported symbol. */
@@ -31,23 +32,24 @@ export function readVersions(ko: ElfFile): VersionEntry[] {
  * from its own: every CRC in __versions must be the running kernel's Module.symvers entry.
  */
 export function checkVersions(ko: ElfFile, exports: Exports): void {
-  const problems: string[] = [];
+  const problems: Refusal[] = [];
   for (const entry of readVersions(ko)) {
     const exported = exports.get(entry.name);
     if (!exported) {
       // module_layout and friends are checked by the kernel itself against its own layout.
-      if (entry.name !== 'module_layout') problems.push(`${entry.name}: not exported by the running kernel`);
+      if (entry.name !== 'module_layout') problems.push({ category: 'unexported-symbol', reason: `${entry.name}: not exported by the running kernel` });
       continue;
     }
     const want = Number.parseInt(exported.crc, 16) >>> 0;
     if (want !== entry.crc >>> 0) {
-      problems.push(`${entry.name}: CRC 0x${(entry.crc >>> 0).toString(16).padStart(8, '0')} in the module, 0x${want.toString(16).padStart(8, '0')} in the running kernel's Module.symvers (${exported.owner})`);
+      problems.push({ category: 'modversions-crc', reason: `${entry.name}: CRC 0x${(entry.crc >>> 0).toString(16).padStart(8, '0')} in the module, 0x${want.toString(16).padStart(8, '0')} in the running kernel's Module.symvers (${exported.owner})` });
     }
   }
   if (problems.length > 0) {
-    throw new UserError(`${ko.path}: symbol versions (modversions) do not match the running kernel:\n  ${problems.join('\n  ')}`, {
-      exitCode: 2,
-      hint: 'the module must be built against the running kernel\'s Module.symvers and headers',
-    });
+    throw new RefusedError(
+      `${ko.path}: symbol versions (modversions) do not match the running kernel:\n  ${problems.map((p) => p.reason).join('\n  ')}`,
+      problems.map((p) => ({ object: ko.path, ...p })),
+      'the module must be built against the running kernel\'s Module.symvers and headers',
+    );
   }
 }

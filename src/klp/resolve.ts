@@ -1,5 +1,5 @@
 import { STB_GLOBAL, type ElfFile, type ElfSymbol } from '../elf/index.js';
-import { UserError } from '../util/errors.js';
+import { refusedError } from '../util/errors.js';
 import { klpSymbolName } from './klp-names.js';
 import type { Exports } from './symvers.js';
 import type { TargetSymbol, TargetSymbols } from './target-symbols.js';
@@ -40,7 +40,7 @@ export interface ResolveContext extends ReferringObject {
  * Which of the target's symbols called NAME an object means: the only one; for a global
  * reference the only global; for a static one the static of the object's file, told apart
  * from statics of files of the same name by the object's other local names. Undefined when
- * the target has none; a UserError when several fit equally.
+ * the target has none; a refusal when several fit equally.
  */
 export function chooseTargetSymbol(symbols: TargetSymbols, name: string, local: boolean, from: ReferringObject): TargetSymbol | undefined {
   const candidates = symbols.named(name);
@@ -62,10 +62,9 @@ export function chooseTargetSymbol(symbols: TargetSymbols, name: string, local: 
     const [best, second] = aligned;
     if (best && best.score >= Math.min(sequence.length, 2) && best.score > (second?.score ?? 0)) return best.c;
   }
-  throw new UserError(
-    `${from.objectPath}: cannot tell which of the ${candidates.length} symbols named '${name}' in ${symbols.objectName} the patch refers to`,
-    { exitCode: 2, hint: 'the running kernel has several static symbols of this name in files of the same name' },
-  );
+  throw refusedError('ambiguous-symbol', `cannot tell which of the ${candidates.length} symbols named '${name}' in ${symbols.objectName} the patch refers to`, {
+    object: from.objectPath, hint: 'the running kernel has several static symbols of this name in files of the same name',
+  });
 }
 
 const choose = (symbols: TargetSymbols, wanted: ElfSymbol, ctx: ResolveContext) => chooseTargetSymbol(symbols, wanted.name, wanted.isLocal, ctx);
@@ -80,7 +79,7 @@ function resolveOne(symbol: ElfSymbol, ctx: ResolveContext): Resolution {
   const inVmlinux = choose(ctx.vmlinux, symbol, ctx);
   if (inVmlinux) return { symbol: name, how: 'klp', object: 'vmlinux', sympos: ctx.vmlinux.positionOf(inVmlinux) };
   const where = ctx.module ? `${ctx.module.objectName} or vmlinux` : 'vmlinux';
-  throw new UserError(`${ctx.objectPath}: the patch refers to '${name}', which is not in ${where} nor exported by any module`, { exitCode: 2 });
+  throw refusedError('unexported-symbol', `the patch refers to '${name}', which is not in ${where} nor exported by any module`, { object: ctx.objectPath });
 }
 
 /**

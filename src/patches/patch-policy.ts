@@ -1,4 +1,5 @@
-import { UserError } from '../util/errors.js';
+import { RefusedError } from '../util/errors.js';
+import type { ObjectRefusal } from '../util/refusal.js';
 import type { PatchFile } from './patch-file.js';
 
 /**
@@ -21,15 +22,15 @@ const RULES: readonly PathRule[] = [
 
 /** Refuse patches that touch paths no livepatch can change; lists every offending file. */
 export function checkPatchPaths(patches: readonly PatchFile[]): void {
-  const problems: string[] = [];
+  const problems: ObjectRefusal[] = [];
   for (const patch of patches) {
     for (const file of patch.files) {
       for (const rule of RULES) {
-        if (rule.test(file.path)) problems.push(`${patch.path}: ${file.path}: ${rule.reason}`);
+        if (rule.test(file.path)) problems.push({ object: '', reason: `${patch.path}: ${file.path}: ${rule.reason}`, category: 'path-policy' });
       }
     }
   }
   if (problems.length > 0) {
-    throw new UserError(`the patch changes what a livepatch cannot:\n  ${problems.join('\n  ')}`, { exitCode: 2 });
+    throw new RefusedError(`the patch changes what a livepatch cannot:\n  ${problems.map((p) => p.reason).join('\n  ')}`, problems);
   }
 }

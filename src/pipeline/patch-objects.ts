@@ -7,7 +7,7 @@ import { chooseTargetSymbol, resolveUndefinedSymbols, type Resolution } from '..
 import type { Exports } from '../klp/symvers.js';
 import { TargetSymbols } from '../klp/target-symbols.js';
 import type { KlpCallbacksSpec, KlpFuncSpec, KlpObjectSpec } from '../kmod/spec.js';
-import { UserError } from '../util/errors.js';
+import { refusedError } from '../util/errors.js';
 import type { ObjectDiff } from './diff-stage.js';
 
 /** A diffed object ready to be linked into the livepatch module. */
@@ -114,7 +114,7 @@ export function klpObjects(objects: readonly PatchObject[]): KlpObjectSpec[] {
     spec.funcs.push(...object.funcs);
     for (const [hook, fn] of Object.entries(object.callbacks) as [keyof KlpCallbacksSpec, string][]) {
       if (spec.callbacks[hook]) {
-        throw new UserError(`two ${hook} callbacks for ${target}: ${spec.callbacks[hook]} and ${fn}; a patch may register one of each per object`, { exitCode: 2 });
+        throw refusedError('callbacks', `two ${hook} callbacks for ${target}: ${spec.callbacks[hook]} and ${fn}; a patch may register one of each per object`);
       }
       spec.callbacks[hook] = fn;
     }

@@ -21,7 +21,6 @@ import { TargetSymbols } from '../klp/target-symbols.js';
 import type { PatchModuleSpec } from '../kmod/spec.js';
 import type { ObjectReport, RunReport } from '../report/run-report.js';
 import { RefusedError, UserError } from '../util/errors.js';
-import { refusalCategory } from '../diff/refusal-categories.js';
 import type { Logger } from '../util/log.js';
 import { cacheRoot } from '../util/cache.js';
 import type { StageHooks } from '../util/progress.js';
@@ -70,7 +69,7 @@ function objectReport(diff: ObjectDiff, klpSymbols: string[]): ObjectReport {
   return {
     object: diff.pair.object.path, target: diff.pair.object.target, outcome: r.outcome,
     changedFunctions: r.changedFunctions, newFunctions: r.newFunctions, callbacks: r.callbacks.map((c) => ({ ...c })),
-    reasons: r.reasons, categories: r.reasons.map(refusalCategory), notes: r.notes, klpSymbols,
+    reasons: r.refusals.map((x) => x.reason), categories: r.refusals.map((x) => x.category), notes: r.notes, klpSymbols,
   };
 }
 
@@ -156,9 +155,8 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
     };
     const refused = diffs.filter((d) => d.result.outcome === 'refused');
     if (refused.length > 0) {
-      const reasons = refused.flatMap((d) => d.result.reasons.map((r) => `${d.pair.object.path}: ${r}`));
-      throw new RefusedError(`the patch cannot be live-patched safely:\n  ${reasons.join('\n  ')}`,
-        refused.flatMap((d) => d.result.reasons.map((reason) => ({ object: d.pair.object.path, reason, category: refusalCategory(reason) }))));
+      const reasons = refused.flatMap((d) => d.result.refusals.map((r) => ({ object: d.pair.object.path, ...r })));
+      throw new RefusedError(`the patch cannot be live-patched safely:\n  ${reasons.map((r) => `${r.object}: ${r.reason}`).join('\n  ')}`, reasons);
     }
     if (diffs.every((d) => d.result.outcome === 'no-change')) {
       // What changed besides code, if anything (a new export, which a livepatch cannot add).

@@ -1,12 +1,9 @@
-import { refusalCategory } from '../diff/refusal-categories.js';
 import { RefusedError, type UserError } from '../util/errors.js';
 import type { FailureReport } from './run-report.js';
 
 /** The --json report of a run that built no module. */
 export function failureReport(error: UserError): FailureReport {
   const outcome = error.exitCode === 2 ? 'refused' : error.exitCode === 3 ? 'no-change' : 'failed';
-  const reasons = error instanceof RefusedError
-    ? [...error.reasons]
-    : error.exitCode === 2 ? [{ object: '', reason: error.message, category: refusalCategory(error.message) }] : [];
+  const reasons = error instanceof RefusedError ? [...error.reasons] : [];
   return { outcome, exitCode: error.exitCode, message: error.message, reasons };
 }

@@ -1,3 +1,5 @@
+import type { ObjectRefusal } from '../util/refusal.js';
+
 /** The report of a pipeline run (`--json`), and its human summary. */
 export interface StageReport {
   name: string;
@@ -12,7 +14,7 @@ export interface ObjectReport {
   newFunctions: string[];
   callbacks: Array<{ hook: string; function: string }>;
   reasons: string[];
-  /** The category of each reason (refusal-categories.ts), in the same order. */
+  /** The category of each reason (src/util/refusal.ts), in the same order. */
   categories: string[];
   notes: string[];
   /** How the symbols the patch refers to are reached: exported, klp (with sympos), patch. */
@@ -25,7 +27,7 @@ export interface FailureReport {
   exitCode: number;
   message: string;
   /** For a refusal: each reason with the object it concerns and its category. */
-  reasons: Array<{ object: string; reason: string; category: string }>;
+  reasons: ObjectRefusal[];
   logDir?: string;
 }
 

@@ -1,3 +1,8 @@
+import type { ObjectRefusal, RefusalCategory } from './refusal.js';
+
+/** Exit statuses a UserError may carry: 1 bad input or environment, 3 no functional change. A refusal (2) is a RefusedError. */
+export type UserErrorExit = 1 | 3;
+
 /**
  * An error caused by the input or the environment, with a message meant for the user.
  * Everything the CLI reports without a stack trace derives from this.
@@ -6,7 +11,7 @@ export class UserError extends Error {
   readonly exitCode: number;
   readonly hint: string | undefined;
 
-  constructor(message: string, options: { exitCode?: number; hint?: string; cause?: unknown } = {}) {
+  constructor(message: string, options: { exitCode?: UserErrorExit; hint?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'UserError';
     this.exitCode = options.exitCode ?? 1;
@@ -14,10 +19,24 @@ export class UserError extends Error {
   }
 }
 
-/** A refusal (exit status 2) with its reasons, each naming the object, and their categories. */
+/**
+ * A refusal (exit status 2): the patch or the kernel cannot be live-patched safely. Carries its
+ * reasons, each with the object it concerns and the category of the rule that refused it.
+ */
 export class RefusedError extends UserError {
-  constructor(message: string, readonly reasons: ReadonlyArray<{ object: string; reason: string; category: string }>, hint?: string) {
-    super(message, { exitCode: 2, ...(hint ? { hint } : {}) });
+  override readonly exitCode = 2;
+
+  constructor(message: string, readonly reasons: readonly ObjectRefusal[], hint?: string) {
+    super(message, hint ? { hint } : {});
     this.name = 'RefusedError';
   }
+}
+
+/**
+ * A refusal of one reason. OBJECT, when given, is the file it concerns: the message then
+ * starts with it, and the reason is reported without it.
+ */
+export function refusedError(category: RefusalCategory, reason: string, options: { object?: string; hint?: string } = {}): RefusedError {
+  const object = options.object ?? '';
+  return new RefusedError(object ? `${object}: ${reason}` : reason, [{ object, reason, category }], options.hint);
 }

@@ -42,7 +42,7 @@ KPATCH_IGNORE_SECTION(".text.debugging");
 `;
     const original = `${BASE}\n__attribute__((section(".text.debugging"))) int debugging(int x) { return helper(x) * 8; }\n`;
     const result = await diffSources(workdir, 'kpatch-all', original, patched);
-    expect(result.reasons).toEqual([]);
+    expect(result.refusals.map((r) => r.reason)).toEqual([]);
     expect(result.outcome).toBe('changed');
     expect(result.changedFunctions).toEqual(['fixed']);
     expect(result.callbacks.map((c) => `${c.hook}:${c.function}`).sort()).toEqual([
@@ -71,7 +71,7 @@ KPATCH_POST_PATCH_CALLBACK(after);
 `;
     const result = await diffSources(workdir, 'kpatch-two-pre', BASE, patched);
     expect(result.outcome).toBe('refused');
-    expect(result.reasons).toEqual([expect.stringMatching(/^2 pre_patch callbacks in one object \(first, second\): the livepatch core runs one/)]);
+    expect(result.refusals.map((r) => r.reason)).toEqual([expect.stringMatching(/^2 pre_patch callbacks in one object \(first, second\): the livepatch core runs one/)]);
   });
 
   it('refuses a callback of the wrong type at compile time', async () => {
@@ -153,7 +153,7 @@ KPATCH_SYSCALL_DEFINE2(demo, int, a, long, b)
 }
 `;
     const result = await diffSources(workdir, 'kpatch-syscall', ORIGINAL, patched);
-    expect(result.reasons).toEqual([]);
+    expect(result.refusals.map((r) => r.reason)).toEqual([]);
     expect(result.outcome).toBe('changed');
     expect(result.changedFunctions).toEqual(['__x64_sys_demo']);
     expect(result.newFunctions).toEqual(['__kpatch_do_sys_demo']);
@@ -163,7 +163,7 @@ KPATCH_SYSCALL_DEFINE2(demo, int, a, long, b)
     const patched = ORIGINAL.replace('return helper(a) + b;', 'return helper(a) + b * 2;');
     const result = await diffSources(workdir, 'plain-syscall', ORIGINAL, patched);
     expect(result.outcome).toBe('refused');
-    expect(result.reasons).toEqual([
+    expect(result.refusals.map((r) => r.reason)).toEqual([
       expect.stringMatching(/^function __do_sys_demo changed but has no ftrace entry .*KPATCH_SYSCALL_DEFINE<n> from "kpatch-syscall\.h".*__x64_sys_demo/),
     ]);
   });

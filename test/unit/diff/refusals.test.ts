@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryResult } from 'tmp-promise';
 import { diffReport, formatReport } from '../../../src/diff/report.js';
-import { refusalCategory } from '../../../src/diff/refusal-categories.js';
 import { diffSources, workDirectory } from './compile.js';
 
 let workdir: DirectoryResult;
@@ -26,7 +25,7 @@ int runtime(void) { return setup_value; }
 `;
     const result = await diffSources(workdir, 'init', source(1), source(2));
     expect(result.outcome).toBe('refused');
-    expect(result.reasons.join('\n')).toMatch(/\.init\.text.*not selected for inclusion.*__init/);
+    expect(result.refusals.map((r) => r.reason).join('\n')).toMatch(/\.init\.text.*not selected for inclusion.*__init/);
   });
 
   it('refuses a change to existing data', async () => {
@@ -36,11 +35,11 @@ int read_limit(int i) { return limits[i & 1]; }
 `;
     const result = await diffSources(workdir, 'data', source(20), source(30));
     expect(result.outcome).toBe('refused');
-    expect(result.reasons).toEqual([
+    expect(result.refusals.map((r) => r.reason)).toEqual([
       'data limits changed (section .data.limits: its contents): existing data cannot be replaced by a livepatch ' +
         '(use shadow variables or callbacks; for an ops table, patch the functions it points to instead)',
     ]);
-    expect(refusalCategory(result.reasons[0]!)).toBe('existing-data');
+    expect(result.refusals[0]?.category).toBe('existing-data');
   });
 
   it('refuses an ops table that now points at a new function, naming the table', async () => {
@@ -55,11 +54,11 @@ int quiet __attribute__((section(".data..read_mostly"))) = 1;
 `;
     const result = await diffSources(workdir, 'ops-table', source(false), source(true));
     expect(result.outcome).toBe('refused');
-    expect(result.reasons).toEqual([
+    expect(result.refusals.map((r) => r.reason)).toEqual([
       expect.stringMatching(/^data busy_ops changed \(section \.rela\.data\.\.read_mostly: the addresses it holds\)/),
       expect.stringMatching(/^data table_ops changed \(section \.rela\.rodata\.table_ops: the addresses it holds\): existing data cannot be replaced .*for an ops table, patch the functions it points to instead\)$/),
     ]);
-    expect(result.reasons.map(refusalCategory)).toEqual(['existing-data', 'existing-data']);
+    expect(result.refusals.map((r) => r.category)).toEqual(['existing-data', 'existing-data']);
   });
 
   it('builds a patch that exports a new function (not exported by the livepatch) or drops an export, and says so', async () => {
@@ -77,7 +76,7 @@ ${patched ? `int new_api(int x) { return helper(x) * 2; }\n${exportSymbol('new_a
 int user(int x) { return ${patched ? 'new_api(x)' : 'old_api(x)'}; }
 `;
     const result = await diffSources(workdir, 'exports', source(false), source(true));
-    expect(result.reasons).toEqual([]);
+    expect(result.refusals.map((r) => r.reason)).toEqual([]);
     expect(result.outcome).toBe('changed');
     expect(result.changedFunctions).toEqual(['user']);
     expect(result.newFunctions).toEqual(['new_api']);
@@ -95,8 +94,8 @@ int caller(int x) { return destroy(x); }
 `;
     const result = await diffSources(workdir, 'binding', source('static'), source(''));
     expect(result.outcome).toBe('refused');
-    expect(result.reasons).toEqual(['symbol destroy changed its binding (local -> global: a static made global, or the reverse): the livepatch cannot change how the running kernel links it']);
-    expect(refusalCategory(result.reasons[0]!)).toBe('symbol-changed');
+    expect(result.refusals.map((r) => r.reason)).toEqual(['symbol destroy changed its binding (local -> global: a static made global, or the reverse): the livepatch cannot change how the running kernel links it']);
+    expect(result.refusals[0]?.category).toBe('symbol-changed');
   });
 
   it('refuses a change in a section of several functions (__sched), naming the function', async () => {
@@ -108,11 +107,11 @@ int caller(int x) { return lock_slow(x) + lock_fast(x); }
 `;
     const result = await diffSources(workdir, 'sched-text', source(1), source(2));
     expect(result.outcome).toBe('refused');
-    expect(result.reasons).toEqual([
+    expect(result.refusals.map((r) => r.reason)).toEqual([
       'function lock_slow changed in section .sched.text, which holds several functions (a section attribute such as __sched overrides -ffunction-sections): ' +
         'the tool patches functions built in sections of their own',
     ]);
-    expect(refusalCategory(result.reasons[0]!)).toBe('shared-text-section');
+    expect(result.refusals[0]?.category).toBe('shared-text-section');
   });
 
   it('refuses a function without an ftrace entry', async () => {
@@ -121,7 +120,7 @@ __attribute__((no_instrument_function)) int untraced(int x) { return x * ${facto
 `;
     const result = await diffSources(workdir, 'notrace', source(3), source(5));
     expect(result.outcome).toBe('refused');
-    expect(result.reasons).toEqual([expect.stringMatching(/function untraced .*no ftrace entry/)]);
+    expect(result.refusals.map((r) => r.reason)).toEqual([expect.stringMatching(/function untraced .*no ftrace entry/)]);
   });
 
   it('refuses a symbol that moved to another section', async () => {
@@ -131,7 +130,7 @@ int get_flag(void) { return flag; }
 `;
     const result = await diffSources(workdir, 'moved', source(''), source('__attribute__((section(".data.flag_moved")))'));
     expect(result.outcome).toBe('refused');
-    expect(result.reasons.join('\n')).toMatch(/flag moved from section \.bss\.flag to \.data\.flag_moved/);
+    expect(result.refusals.map((r) => r.reason).join('\n')).toMatch(/flag moved from section \.bss\.flag to \.data\.flag_moved/);
   });
 
   it('refuses a grown object', async () => {
@@ -141,7 +140,7 @@ char *get_buffer(void) { return buffer; }
 `;
     const result = await diffSources(workdir, 'grown', source(16), source(24));
     expect(result.outcome).toBe('refused');
-    expect(result.reasons.join('\n')).toMatch(/buffer changed size \(16 -> 24 bytes\)/);
+    expect(result.refusals.map((r) => r.reason).join('\n')).toMatch(/buffer changed size \(16 -> 24 bytes\)/);
   });
 
   it('refuses KPATCH_FORCE_UNSAFE, naming the function and why, and claims nothing was forced', async () => {
@@ -152,7 +151,7 @@ ${marker}
 `;
     const result = await diffSources(workdir, 'force', source(1, ''), source(100, 'KPATCH_FORCE_UNSAFE(fixed);'));
     expect(result.outcome).toBe('refused');
-    expect(result.reasons).toEqual([
+    expect(result.refusals.map((r) => r.reason)).toEqual([
       expect.stringMatching(/^KPATCH_FORCE_UNSAFE\(fixed\) is not supported: .*no task is running it.*klp_func\.immediate/),
     ]);
     const report = diffReport(result);

@@ -124,7 +124,7 @@ describe('special sections on gcc-12 objects', () => {
     const result = diffObjects({ ...pair, parent });
     expect(result.outcome).toBe('refused');
     expect(result.target).toMatchObject({ objectName: 'target_mod', isModule: true });
-    expect(result.reasons).toEqual([expect.stringMatching(/jump label at uses_key\+0x[0-9a-f]+ uses key feature_key, which module target_mod owns.*static_key_enabled\(\)/)]);
+    expect(result.refusals.map((r) => r.reason)).toEqual([expect.stringMatching(/jump label at uses_key\+0x[0-9a-f]+ uses key feature_key, which module target_mod owns.*static_key_enabled\(\)/)]);
   });
 
   it('drops a tracepoint whose keys a target module owns, keeping the trampoline call, and says so', async () => {
@@ -132,7 +132,7 @@ describe('special sections on gcc-12 objects', () => {
     const parent = join(pair.directory, 'target-mod.ko');
     await copyFile(pair.original, parent);
     const result = diffObjects({ ...pair, parent });
-    expect(result.reasons).toEqual([]);
+    expect(result.refusals.map((r) => r.reason)).toEqual([]);
     expect(result.outcome).toBe('changed');
     expect(result.changedFunctions).toEqual(['traced']);
     expect(result.notes).toEqual(['traced: tracepoint demo_event stays off in the patched function (its key __tracepoint_demo_event is one module target_mod owns)',

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkKernelConfig, configProblems, CONFIG_POLICY } from '../../../src/kernels/config-policy.js';
 import { parseKconfig } from '../../../src/kbuild/kconfig.js';
+import { RefusedError } from '../../../src/util/errors.js';
+import type { RefusalCategory } from '../../../src/util/refusal.js';
 import { userError } from '../support/user-error.js';
 
 /** A config as olddefconfig writes it for a livepatchable x86_64 kernel (the test kernel's choices). */
@@ -39,33 +41,44 @@ describe('checkKernelConfig', () => {
     expect(() => checkKernelConfig(GOOD, 'build')).not.toThrow();
   });
 
-  const refusedWhenSet: Array<[string, RegExp]> = [
-    ['RANDSTRUCT_FULL', /shuffled with a seed/],
-    ['RANDSTRUCT_PERFORMANCE', /shuffled with a seed/],
-    ['GCC_PLUGIN_RANDSTRUCT', /shuffled with a seed/],
-    ['GCC_PLUGIN_LATENT_ENTROPY', /latent_entropy gcc plugin/],
-    ['DEBUG_INFO_SPLIT', /\.dwo files/],
-    ['LTO_CLANG_FULL', /link-time optimization/],
-    ['LTO_CLANG_THIN', /link-time optimization/],
-    ['LD_DEAD_CODE_DATA_ELIMINATION', /--gc-sections/],
-    ['X86_KERNEL_IBT', /does not support or test IBT/],
+  const refusedWhenSet: Array<[string, RegExp, RefusalCategory]> = [
+    ['RANDSTRUCT_FULL', /shuffled with a seed/, 'config-randstruct'],
+    ['RANDSTRUCT_PERFORMANCE', /shuffled with a seed/, 'config-randstruct'],
+    ['GCC_PLUGIN_RANDSTRUCT', /shuffled with a seed/, 'config-randstruct'],
+    ['GCC_PLUGIN_RANDSTRUCT_PERFORMANCE', /shuffled with a seed/, 'config-randstruct'],
+    ['GCC_PLUGIN_LATENT_ENTROPY', /latent_entropy gcc plugin/, 'config-latent-entropy'],
+    ['DEBUG_INFO_SPLIT', /\.dwo files/, 'config-debug-info-split'],
+    ['LTO_CLANG_FULL', /link-time optimization/, 'config-lto'],
+    ['LTO_CLANG_THIN', /link-time optimization/, 'config-lto'],
+    ['LTO_CLANG', /link-time optimization/, 'config-lto'],
+    ['LTO', /link-time optimization/, 'config-lto'],
+    ['LD_DEAD_CODE_DATA_ELIMINATION', /--gc-sections/, 'config-gc-sections'],
+    ['X86_KERNEL_IBT', /does not support or test IBT/, 'config-ibt'],
   ];
-  for (const [option, why] of refusedWhenSet) {
-    it(`refuses CONFIG_${option}=y, naming the option and why (exit status 2)`, () => {
+  for (const [option, why, category] of refusedWhenSet) {
+    it(`refuses CONFIG_${option}=y, naming the option and why (exit status 2, category ${category})`, () => {
       const error = userError(() => checkKernelConfig(withLine(option, `CONFIG_${option}=y`), 'running kernel'));
       expect(error.exitCode).toBe(2);
       expect(error.message).toMatch(/^the running kernel's configuration has an option with which a livepatch cannot/);
       expect(error.message).toContain(`CONFIG_${option}=y: `);
       expect(error.message).toMatch(why);
+      expect(error).toBeInstanceOf(RefusedError);
+      expect((error as RefusedError).reasons).toEqual([{ object: '', reason: expect.stringMatching(new RegExp(`^CONFIG_${option}=y: `)), category }]);
     });
   }
 
-  it('refuses a kernel without CONFIG_LIVEPATCH, set to n or absent', () => {
+  it('has a case above for every option of the policy', () => {
+    const tested = new Set([...refusedWhenSet.map(([option]) => option), 'LIVEPATCH']);
+    expect(CONFIG_POLICY.map((rule) => rule.option).filter((option) => !tested.has(option))).toEqual([]);
+  });
+
+  it('refuses a kernel without CONFIG_LIVEPATCH, set to n or absent (category config-livepatch-missing)', () => {
     for (const text of [withLine('LIVEPATCH', '# CONFIG_LIVEPATCH is not set'), GOOD.replace('CONFIG_LIVEPATCH=y\n', '')]) {
       const error = userError(() => checkKernelConfig(text, 'build'));
       expect(error.exitCode).toBe(2);
       expect(error.message).toMatch(/^the build's kernel configuration/);
       expect(error.message).toContain('CONFIG_LIVEPATCH is not set: the kernel has no livepatch core');
+      expect((error as RefusedError).reasons.map((r) => r.category)).toEqual(['config-livepatch-missing']);
     }
   });
 
@@ -87,6 +100,7 @@ describe('checkKernelConfig', () => {
     expect(lines[1]).toMatch(/^ {2}CONFIG_GCC_PLUGIN_LATENT_ENTROPY=y: /);
     expect(lines[2]).toMatch(/^ {2}CONFIG_LTO_CLANG_THIN=y, CONFIG_LTO_CLANG=y, CONFIG_LTO=y: .*link-time optimization/);
     expect(lines[3]).toMatch(/^ {2}CONFIG_X86_KERNEL_IBT=y: /);
+    expect((error as RefusedError).reasons.map((r) => r.category)).toEqual(['config-livepatch-missing', 'config-latent-entropy', 'config-lto', 'config-ibt']);
   });
 
   it('counts a module value as set', () => {
