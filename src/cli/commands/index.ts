@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { batchCommand } from './batch.js';
 import { buildCommand } from './build.js';
+import { cacheCommand } from './cache.js';
 import { diffCommand } from './diff.js';
 import { elfDumpCommand } from './elf-dump.js';
 import { packageCommand } from './package.js';
@@ -15,6 +16,7 @@ import { vmTestCommand } from './vm-test.js';
 export const commands: CommandModule<any, any>[] = [
   buildCommand,
   batchCommand,
+  cacheCommand,
   diffCommand,
   elfDumpCommand,
   packageCommand,
