@@ -97,6 +97,24 @@ describe('tsbuild-patch-ctl load', () => {
     expect(await calls()).toEqual([`insmod ${ko}`, 'rmmod livepatch_stuck']);
   });
 
+  it('waits for a slow revert past the load timeout (a busy machine), and names what blocks a revert that stalls too', async () => {
+    const slow = await fakeModule('livepatch-slow-revert');
+    await blockingTask(4444, 'stuck-daemon', 0);
+    // The kernel's own signal after 0 s: the revert is waited for 5 s, the reverse takes 2.
+    const load = await ctl(['load', '--timeout', '1', slow], { FAKE_TRANSITION: '1', FAKE_REVERSE: '2', TSBP_KERNEL_SIGNAL_AFTER: '0' });
+    expect(load.code).toBe(3);
+    expect(load.stderr).toContain('reverting the load (waiting up to 5 s)');
+    expect(load.stderr).toContain('livepatch_slow_revert: reverted and removed');
+    expect(existsSync(klp('livepatch_slow_revert'))).toBe(false);
+
+    const stuck = await fakeModule('livepatch-stuck-revert');
+    const again = await ctl(['load', '--timeout', '1', stuck], { FAKE_TRANSITION: '1', FAKE_REVERSE: 'stuck', TSBP_KERNEL_SIGNAL_AFTER: '0' });
+    expect(again.code).toBe(3);
+    expect(again.stderr).toContain('livepatch_stuck_revert: the reverse transition is still running after 5 s too; tasks blocking it:');
+    expect(again.stderr).toContain('the patch stays disabled');
+    expect(again.stderr).not.toContain('livepatch_stuck_revert: reverted and removed');
+  }, 30_000);
+
   it('--signal sends the livepatch signal when the transition stalls', async () => {
     const ko = await fakeModule('livepatch-sig');
     await blockingTask(77, 'sleeper', 0);
