@@ -84,18 +84,19 @@ function fromBatchOutcome(id: string, outcome: BatchOutcome, command: string): B
 
 /**
  * A group of corpus patches through one `tsbuild-patch batch --json -j JOBS` (the prepared tree
- * and target resolved once, JOBS patches building at once in copies of the tree), under the
- * heavy lock unless LOCK is false. Results in the order of ENTRIES.
+ * and target resolved once, JOBS patches building at once in copies of the tree) for RELEASE
+ * (the corpus's by default), under the heavy lock unless LOCK is false. Results in the order of
+ * ENTRIES.
  */
 export async function buildGroup(
   entries: ReadonlyArray<Pick<CorpusEntry, 'id' | 'patch'>>,
   outDir: string,
-  options: { lock?: boolean; jobs?: number; timeoutMs?: number } = {},
+  options: { lock?: boolean; jobs?: number; timeoutMs?: number; release?: string } = {},
 ): Promise<BuildResult[]> {
   const patches = entries.map((entry) => (isAbsolute(entry.patch) ? entry.patch : join(corpusDir(), entry.patch)));
   const timeoutMs = options.timeoutMs ?? 10 * 60_000 * entries.length;
   const tool = ['timeout', '-k', '10', String(Math.round(timeoutMs / 1000)), 'node', TOOL_BIN, 'batch', '--json', '-q', '--jobs', String(options.jobs ?? 2),
-    '--kernel', RELEASE, '--container', 'none', '-o', outDir, ...patches];
+    '--kernel', options.release ?? RELEASE, '--container', 'none', '-o', outDir, ...patches];
   const [file, ...args] = options.lock === false ? tool : ['flock', HEAVY_LOCK, ...tool];
   const command = [file, ...args].join(' ');
   const result = await execa(file!, args, { reject: false, maxBuffer: 1 << 28, env: { NO_COLOR: '1' } });

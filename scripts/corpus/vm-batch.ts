@@ -36,7 +36,8 @@ export interface VmVerdict {
 const WORKLOAD = 'ls -R /sys/kernel >/dev/null 2>&1; cat /proc/*/stat >/dev/null 2>&1; echo corpus > /tmp/w; cat /tmp/w >/dev/null; sync; ip link >/dev/null 2>&1; usleep 200000';
 const BAD_LOG = /(^|\s)(WARNING:|BUG:|Oops|general protection fault|Call Trace:|kernel BUG|UBSAN:|KASAN:|list_(add|del) corruption)/;
 
-let boot: BootTarget | undefined;
+/** The booted kernel per release, resolved once. */
+const boots = new Map<string, BootTarget>();
 
 function scriptFor(c: VmCandidate, targetKos: string[]): string {
   const m = c.module;
@@ -89,9 +90,16 @@ function judge(c: VmCandidate, values: Record<string, string>, kernelLog: string
   return { id: c.id, loaded: problems.length === 0, problems, sysfs, targetsLoaded, ...(environment.length > 0 ? { environment } : {}), log: log.slice(0, 6000) };
 }
 
-/** Prove CANDIDATES in one boot; on a crash, the module being tested is blamed and the rest rerun. */
-export async function proveInVm(candidates: readonly VmCandidate[]): Promise<VmVerdict[]> {
-  boot ??= await bootTarget(RELEASE, stderrLogger);
+/**
+ * Prove CANDIDATES in one boot of RELEASE (the corpus's by default); on a crash, the module being
+ * tested is blamed and the rest rerun.
+ */
+export async function proveInVm(candidates: readonly VmCandidate[], release = RELEASE): Promise<VmVerdict[]> {
+  let boot = boots.get(release);
+  if (!boot) {
+    boot = await bootTarget(release, stderrLogger);
+    boots.set(release, boot);
+  }
   const verdicts: VmVerdict[] = [];
   let rest = [...candidates];
   while (rest.length > 0) {
