@@ -7,3 +7,10 @@ export async function compilerIdentity(cc = 'gcc'): Promise<string> {
   if (result.failed) throw new UserError(`cannot run the compiler '${cc}': ${result.shortMessage}`);
   return result.stdout.split('\n')[0]?.trim() ?? cc;
 }
+
+/** The compiler's version number as `-dumpfullversion` gives it, e.g. "12.2.0" (older gcc: `-dumpversion`). */
+export async function compilerVersion(cc = 'gcc'): Promise<string> {
+  const result = await execa(cc, ['-dumpfullversion', '-dumpversion'], { reject: false });
+  if (result.failed) throw new UserError(`cannot run the compiler '${cc}': ${result.shortMessage}`);
+  return result.stdout.trim();
+}

@@ -14,7 +14,8 @@ import { runMake } from './make.js';
 import { locateInPreparedTree } from './prepared-objects.js';
 import { unpackTarball } from './populate-tree.js';
 import type { Runner } from './runner.js';
-import { checkConfigMatches, sourceIdentity, type WorkTree } from './work-tree.js';
+import { checkConfigMatches } from './config-match.js';
+import { sourceIdentity, type WorkTree } from './work-tree.js';
 import { checkToolchain } from './toolchain-match.js';
 import { treeCopy } from './tree-slots.js';
 
@@ -64,7 +65,7 @@ export async function preparePreparedTree(options: { target: TargetKernel; runne
     await onceMarked(entry, 'configured', async () => {
       await copyFile(target.config, join(dir, '.config'));
       await runMake({ tree: dir, targets: ['olddefconfig'], logFile, what: 'configuring the tree', runner, vars });
-      await checkConfigMatches(target.config, join(dir, '.config'));
+      warnings.push(...await checkConfigMatches(target.config, join(dir, '.config'), { skipCompilerCheck: options.skipCompilerCheck ?? false }));
       checkKernelConfig(await readFile(join(dir, '.config'), 'utf8'), 'build');
     });
     await onceMarked(entry, 'prepared', async () => {

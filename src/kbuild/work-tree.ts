@@ -10,7 +10,7 @@ import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';
 import { onceMarked } from '../util/stage-marker.js';
 import { hostToolchain } from '../container/toolchain-check.js';
-import { parseKconfig } from './kconfig.js';
+import { checkConfigMatches } from './config-match.js';
 import { runMake } from './make.js';
 import { repairWorkTree } from './journal.js';
 import { buildObjectIndex, objectsAffectedBy, readObjectIndex, type ObjectInfo } from './object-index.js';
@@ -81,21 +81,6 @@ export async function sourceIdentity(source: KernelSource): Promise<string> {
   return source.kind === 'tarball' ? `tarball:${source.sha256}` : `dir:${source.dir}:${await fingerprintDir(source.dir)}`;
 }
 
-/** The resolved config must be the running kernel's: otherwise the objects would not match it. */
-export async function checkConfigMatches(given: string, resolved: string): Promise<void> {
-  const want = parseKconfig(await readFile(given, 'utf8'));
-  const got = parseKconfig(await readFile(resolved, 'utf8'));
-  const differences: string[] = [];
-  for (const [name, value] of want) {
-    if ((got.get(name) ?? 'n') !== value) differences.push(`CONFIG_${name}: running kernel ${value}, this build ${got.get(name) ?? 'n'}`);
-  }
-  if (differences.length > 0) {
-    throw new UserError(`the config ${given} does not survive olddefconfig in this source tree with this compiler:\n  ${differences.slice(0, 20).join('\n  ')}`, {
-      hint: 'the source, the config and the compiler must be the ones the running kernel was built with',
-    });
-  }
-}
-
 export interface WorkTreeOptions {
   target: TargetKernel;
   runner: Runner;
@@ -150,7 +135,7 @@ export async function prepareWorkTree(options: WorkTreeOptions): Promise<WorkTre
     await onceMarked(entry, 'configured', async () => {
       await copyFile(target.config, join(dir, '.config'));
       await runMake({ tree: dir, targets: ['olddefconfig'], logFile, what: 'configuring the work tree', runner });
-      await checkConfigMatches(target.config, join(dir, '.config'));
+      warnings.push(...await checkConfigMatches(target.config, join(dir, '.config'), { skipCompilerCheck: options.skipCompilerCheck ?? false }));
       checkKernelConfig(await readFile(join(dir, '.config'), 'utf8'), 'build');
     });
     await onceMarked(entry, 'built', async () => {
