@@ -62,3 +62,40 @@ describe('withDirLock', () => {
     await cleanup();
   });
 });
+
+/** A lock directory left by a process that is gone: its pid file names a pid no process has. */
+async function deadOwnersLock(lock: string): Promise<void> {
+  const gone = await execa('sh', ['-c', 'echo $$']);
+  await mkdir(lock);
+  await writeFile(join(lock, 'pid'), gone.stdout.trim());
+}
+
+describe('withDirLock taking over a dead owner\'s lock', () => {
+  it('lets exactly one of several concurrent takers hold it at a time', async () => {
+    const { path, cleanup } = await dir({ unsafeCleanup: true });
+    // Many locks at once, each left by a dead owner and wanted by several takers arriving
+    // within a few milliseconds of each other: chances for two to take one lock.
+    for (let round = 0; round < 2; round++) {
+      const outcomes = await Promise.all(Array.from({ length: 32 }, async (_, n) => {
+        const lock = join(path, `${round}-${n}.lock`);
+        await deadOwnersLock(lock);
+        let holding = 0;
+        let most = 0;
+        let ran = 0;
+        await Promise.all(Array.from({ length: 5 }, async (_, i) => {
+          await new Promise((resolve) => setTimeout(resolve, i % 4));
+          await withDirLock(lock, () => {}, async () => {
+            holding++;
+            most = Math.max(most, holding);
+            await new Promise((resolve) => setTimeout(resolve, 30));
+            holding--;
+            ran++;
+          });
+        }));
+        return { ran, most };
+      }));
+      expect(outcomes).toEqual(Array.from({ length: 32 }, () => ({ ran: 5, most: 1 })));
+    }
+    await cleanup();
+  });
+});
