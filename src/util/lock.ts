@@ -37,7 +37,7 @@ async function lockState(lockDir: string): Promise<LockState | undefined> {
 
 /**
  * Take the lock at LOCKDIR, found stale, away from its dead owner; true when this call did.
- * Several processes may find the same dead owner at once, and a lock cannot be removed only if
+ * Several processes may find the same dead owner at once, and no call removes a directory only if
  * it is still the one found (a taker that removed it blindly could remove the lock another
  * taker has just taken). So the stale lock is renamed to a name given by its inode, the same
  * for every taker that found it: the first rename moves it, and it stays there, not empty, so
