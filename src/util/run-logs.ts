@@ -1,7 +1,8 @@
 import { appendFileSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { access, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheRoot } from './cache.js';
+import { processAlive } from './lock.js';
 
 /** How many runs keep their logs; older ones are removed when a new run starts. */
 export const KEPT_RUNS = 20;
@@ -16,15 +17,37 @@ export function runStamp(date: Date): string {
   return date.toISOString().replace(/[:.]/g, '-');
 }
 
-const RUN_NAME = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z-\d+(?:\.\d+)?$/;
+const RUN_NAME = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z-(\d+)(?:\.\d+)?$/;
+
+/** The file in a run's directory that says the run is over (its logs complete). */
+const FINISHED = 'finished';
+
+/** Mark the run of DIR as over: from now on its directory may be pruned. */
+export async function markRunFinished(dir: string): Promise<void> {
+  // Like the log, never a reason to fail: without the mark the run is pruned once its process is gone.
+  await writeFile(join(dir, FINISHED), `${new Date().toISOString()}\n`).catch(() => undefined);
+}
+
+/**
+ * Whether the run NAME of ROOT is over: marked finished, or its process (the pid in its name)
+ * is gone. A run still going keeps its directory, where its logs are still being written.
+ */
+async function runOver(root: string, name: string): Promise<boolean> {
+  const pid = Number(RUN_NAME.exec(name)?.[1]);
+  if (!processAlive(pid)) return true;
+  return access(join(root, name, FINISHED)).then(() => true, () => false);
+}
 
 /**
  * Remove the oldest run directories of ROOT so that at most KEEP remain (names sort by time;
- * anything that is not a run directory is left alone). Returns the removed names.
+ * anything that is not a run directory is left alone), except runs still going: those stay
+ * even when more than KEEP others started meanwhile. Returns the removed names.
  */
 export async function pruneRuns(root: string, keep: number, except?: string): Promise<string[]> {
   const names = (await readdir(root).catch(() => [] as string[])).filter((name) => RUN_NAME.test(name)).sort();
-  const old = names.slice(0, Math.max(0, names.length - keep)).filter((name) => name !== except);
+  const oldest = names.slice(0, Math.max(0, names.length - keep)).filter((name) => name !== except);
+  const over = await Promise.all(oldest.map((name) => runOver(root, name)));
+  const old = oldest.filter((_, i) => over[i]);
   await Promise.all(old.map((name) => rm(join(root, name), { recursive: true, force: true })));
   return old;
 }

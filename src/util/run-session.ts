@@ -1,7 +1,7 @@
 import type { Logger } from './log.js';
 import type { StageHooks } from './progress.js';
 import { withRunContext, type BuildProgress, type RunContext } from './run-context.js';
-import { createRunDir, runLogWriter } from './run-logs.js';
+import { createRunDir, markRunFinished, runLogWriter } from './run-logs.js';
 
 export interface RunSessionOptions {
   /** Where messages for people go (stderr, a test's collector). */
@@ -23,7 +23,10 @@ export interface RunSession {
   context: RunContext;
   /** Hooks for a StageRunner: the context knows the stage (logs are named after it), progress shows it. */
   stages: { stageStarted(name: string): void; stageEnded(name: string, seconds: number, failed: boolean): void };
-  /** Run BODY inside the session (builds find the context); a failure logs where the logs are. */
+  /**
+   * Run BODY inside the session (builds find the context); a failure logs where the logs are.
+   * The run's directory is marked finished after it (until then, pruning keeps it).
+   */
   run<T>(body: () => Promise<T>): Promise<T>;
 }
 
@@ -59,6 +62,8 @@ export async function startRunSession(options: RunSessionOptions): Promise<RunSe
       } catch (error) {
         log(`failed; logs of this run: ${runDir}`);
         throw error;
+      } finally {
+        await markRunFinished(runDir);
       }
     },
   };

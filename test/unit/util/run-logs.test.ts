@@ -1,8 +1,9 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
-import { createRunDir, KEPT_RUNS, pruneRuns, runLogWriter, runsRoot, runStamp } from '../../../src/util/run-logs.js';
+import { createRunDir, KEPT_RUNS, markRunFinished, pruneRuns, runLogWriter, runsRoot, runStamp } from '../../../src/util/run-logs.js';
 
 const at = (seconds: number) => new Date(Date.UTC(2026, 11, 1, 16, 0, 0) + seconds * 1000);
 
@@ -28,6 +29,7 @@ describe('the store of run logs', () => {
   it('gives two runs of one process started in the same millisecond their own directories', async () => {
     const { path: root } = await tmpDir({ unsafeCleanup: true });
     const dirs = await Promise.all([0, 1, 2].map(() => createRunDir({ root, now: at(0), pid: 7 })));
+    await Promise.all(dirs.map(markRunFinished));
     expect(dirs.map((d) => d.slice(root.length + 1)).sort()).toEqual([`${runStamp(at(0))}-7`, `${runStamp(at(0))}-7.1`, `${runStamp(at(0))}-7.2`]);
     await createRunDir({ root, now: at(1), pid: 7, keep: 2 });
     expect((await readdir(root)).sort()).toEqual([`${runStamp(at(0))}-7.2`, `${runStamp(at(1))}-7`]);
@@ -39,6 +41,7 @@ describe('the store of run logs', () => {
     for (let i = 0; i < 25; i++) {
       const dir = await createRunDir({ root, now: at(i), pid: 100 + i });
       await writeFile(join(dir, 'patched-build.log'), `run ${i}\n`);
+      await markRunFinished(dir);
     }
     await mkdir(join(root, 'not-a-run'));
     const names = (await readdir(root)).sort();
@@ -50,10 +53,31 @@ describe('the store of run logs', () => {
 
   it('never removes the run being created, even when the clock went back', async () => {
     const { path: root } = await tmpDir({ unsafeCleanup: true });
-    for (let i = 10; i < 13; i++) await createRunDir({ root, now: at(i), pid: i, keep: 3 });
+    for (let i = 10; i < 13; i++) await markRunFinished(await createRunDir({ root, now: at(i), pid: i, keep: 3 }));
     const late = await createRunDir({ root, now: at(0), pid: 1, keep: 3 });
     expect((await readdir(root)).map((n) => join(root, n))).toContain(late);
+    await markRunFinished(late);
     expect(await pruneRuns(root, 3)).toEqual([`${runStamp(at(0))}-1`]);
+  });
+
+  it('keeps a run still going however many runs start after it, and prunes it once over', async () => {
+    const { path: root } = await tmpDir({ unsafeCleanup: true });
+    const gone = Number((await execa('sh', ['-c', 'echo $$'])).stdout);
+    const going = await createRunDir({ root, now: at(0), pid: process.pid }); // not finished, its process alive
+    const crashed = await createRunDir({ root, now: at(1), pid: gone }); // not finished, its process gone
+    for (let i = 2; i < 2 + KEPT_RUNS + 3; i++) await markRunFinished(await createRunDir({ root, now: at(i), pid: process.pid }));
+    const names = (await readdir(root)).sort();
+    expect(names).toHaveLength(KEPT_RUNS + 1);
+    expect(names[0]).toBe(`${runStamp(at(0))}-${process.pid}`);
+    expect(names).not.toContain(`${runStamp(at(1))}-${gone}`);
+    await access(crashed).then(() => expect.fail('the crashed run was kept'), () => undefined);
+    // The run still going can write its logs.
+    runLogWriter(going)('stage diff');
+    await writeFile(join(going, 'diff.log'), 'still here\n');
+
+    await markRunFinished(going);
+    await createRunDir({ root, now: at(100), pid: process.pid });
+    expect(await readdir(root)).not.toContain(`${runStamp(at(0))}-${process.pid}`);
   });
 
   it("appends the run's messages to run.log with a time", async () => {
