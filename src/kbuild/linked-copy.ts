@@ -14,7 +14,7 @@
  * test/unit/kbuild/linked-copy.test.ts writes through each of these paths in a copy and checks
  * that the original never changes.
  */
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { isBuildOutput } from './populate-tree.js';
@@ -58,7 +58,13 @@ async function regularFiles(dir: string): Promise<{ path: string; mtimeNs: bigin
 export async function linkedTreeCopy(from: string, to: string, options: { sourcesBeforeNs: bigint | undefined }): Promise<LinkedCopyResult> {
   const files = await regularFiles(from);
   const owned = files.filter((file) => !isSharedSource(file.path, file.mtimeNs, options.sourcesBeforeNs)).map((file) => file.path);
-  await execa('cp', ['-al', '--', from, to]);
+  const linking = await execa('cp', ['-al', '--', from, to], { reject: false, all: true });
+  if (linking.failed) {
+    // No hard links here (another file system under the copy, a link limit): a full copy.
+    await rm(to, { recursive: true, force: true });
+    await execa('cp', ['-a', '--reflink=auto', '--', from, to]);
+    return { linked: 0, copied: files.length };
+  }
   if (owned.length > 0) {
     const copy = await execa('xargs', ['-0', 'cp', '-p', '--reflink=auto', '--remove-destination', '--parents', '-t', to, '--'], {
       cwd: from, input: owned.join('\0'), reject: false, all: true,
