@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { includeGraph, sourcesIncluding } from '../../src/kbuild/include-graph.js';
 import { preparePreparedTree } from '../../src/kbuild/prepared-tree.js';
 import { hostRunner } from '../../src/kbuild/runner.js';
+import { readJsonCache, writeFileAtomic } from '../../src/util/atomic-file.js';
 import { stderrLogger as log } from '../../src/util/log.js';
 import { analyze } from './analyze.js';
 import { changedFiles } from './changed-files.js';
@@ -46,9 +47,9 @@ async function main(): Promise<void> {
   log(`deciding where ${sources.length} sources and ${allIncluders.size} header includers are built`);
   // Remembered per corpus (the kernel and both trees are fixed): deciding takes minutes.
   const cacheFile = join(corpusDir(), 'built-into.json');
-  const cached = JSON.parse(await readFile(cacheFile, 'utf8').catch(() => '[]')) as Array<[string, BuiltInto]>;
+  const cached = (await readJsonCache<Array<[string, BuiltInto]>>(cacheFile, log)) ?? [];
   const built = cached.length > 0 ? new Map(cached) : await builtInto({ target, tree, sources: [...new Set([...sources, ...allIncluders])] });
-  if (cached.length === 0) await writeFile(cacheFile, JSON.stringify([...built]));
+  if (cached.length === 0) await writeFileAtomic(cacheFile, JSON.stringify([...built]));
 
   await rm(patchesDir(), { recursive: true, force: true });
   await mkdir(patchesDir(), { recursive: true });
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
   const manifest: Manifest = {
     oldVersion: OLD_VERSION, newVersion: NEW_VERSION, release: RELEASE, generated: new Date().toISOString(), counts, excluded, entries,
   };
-  await writeFile(manifestPath(), JSON.stringify(manifest, null, 1));
+  await writeFileAtomic(manifestPath(), JSON.stringify(manifest, null, 1));
   const byWhy = new Map<string, number>();
   for (const x of excluded) byWhy.set(x.why.replace(/module \S+ is/, 'module is'), (byWhy.get(x.why.replace(/module \S+ is/, 'module is')) ?? 0) + 1);
   log(`corpus: ${entries.length} patches ${JSON.stringify(counts)}; excluded ${excluded.length}: ${JSON.stringify(Object.fromEntries(byWhy))}`);
