@@ -3,14 +3,15 @@
 // original objects of the patched files are removed from the tool's trees, so every run compiles
 // originals and patched objects as a batch of new fixes does. Runs the compiled tool (dist/).
 // Usage: npm run bench:batch [-- --kernel RELEASE] [-- --rounds N] [-- PATCH...]
-//   default: Debian's 6.1.0-57-amd64 and the Debian test patches plus two generic ones.
+//   default: the newest Debian 12 release the archive can build (`--kernel newest`) and the
+//   Debian test patches plus two generic ones.
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 const args = process.argv.slice(2);
 const option = (name) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
-const kernel = option('--kernel') ?? '6.1.0-57-amd64';
+const kernel = option('--kernel') ?? 'newest';
 const rounds = Number(option('--rounds') ?? 2);
 const given = args.filter((a) => a.endsWith('.patch')).map((p) => resolve(p));
 const patches = given.length > 0 ? given : [
