@@ -6,9 +6,12 @@
  * - is a run whose log (runs/<time>-<pid>/run.log) names a path inside it: every run records
  *   the kernel files and the tree (or tree copy) it works with, and reads them between the
  *   moments it holds a lock (a batch, between two patches);
- * - is the run a run entry holds the logs of, or the removal a leftover is from.
+ * - is the run a run entry holds the logs of (until the run marks itself finished), or the
+ *   removal a leftover is from.
+ * A process that lives on after its run finished (a batch, between two patches) still counts
+ * as using what its log names.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { processAlive } from '../util/lock.js';
 import { withInner, type CacheEntry } from './entries.js';
@@ -20,7 +23,7 @@ export interface LiveRun {
   log: string;
 }
 
-/** The runs of ENTRIES (run entries) whose process lives, other than this one, with their logs. */
+/** The runs of ENTRIES (run entries) whose process lives, other than this one, with their logs (finished or not). */
 export async function liveRuns(entries: readonly CacheEntry[]): Promise<LiveRun[]> {
   const live = entries.filter((e) => e.kind === 'run' && e.pid !== undefined && e.pid !== process.pid && processAlive(e.pid));
   return Promise.all(live.map(async (e) => ({ pid: e.pid!, name: e.name, log: await readFile(join(e.path, 'run.log'), 'utf8').catch(() => '') })));
@@ -59,7 +62,9 @@ export interface InUseOptions {
 /** Why ENTRY (with the entries inside it) is in use, or undefined when nothing uses it. */
 export async function whyInUse(entry: CacheEntry, options: InUseOptions): Promise<string | undefined> {
   if ((entry.kind === 'run' || entry.kind === 'leftover') && entry.pid !== undefined && entry.pid !== process.pid && processAlive(entry.pid)) {
-    return entry.kind === 'run' ? `the run of process ${entry.pid} is still going` : `process ${entry.pid} is removing it`;
+    if (entry.kind === 'leftover') return `process ${entry.pid} is removing it`;
+    // A run marks itself over with this file (markRunFinished in src/util/run-logs.ts).
+    if (!(await access(join(entry.path, 'finished')).then(() => true, () => false))) return `the run of process ${entry.pid} is still going`;
   }
   for (const part of withInner(entry)) {
     for (const lock of part.locks) {

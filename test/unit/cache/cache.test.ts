@@ -162,6 +162,17 @@ describe('cache prune', () => {
     expect(existsSync(cache.slot57)).toBe(true);
   });
 
+  it('removes the logs of a finished run whose process lives on, but keeps what it named', async () => {
+    const pid = liveProcess();
+    const run = join(cache.root, `runs/2026-01-02T00-00-00-000Z-${pid}.1`);
+    await mkdir(run);
+    await writeFile(join(run, 'run.log'), `debug: tree ${cache.tree50}/linux (cache entry ${cache.tree50}); runner host\n`);
+    await writeFile(join(run, 'finished'), 'x\n');
+    const outcomes = await prune({ kinds: ['run', 'tree'] });
+    expect(outcomes[run]).toBe('removed');
+    expect(outcomes[cache.tree50]).toMatch(/^in-use: used by the run of process \d+/);
+  });
+
   it('keeps an entry another process waits to lock', async () => {
     const staged = `${join(cache.kernel50, 'acquire.lock')}.${liveProcess()}.0a1b2c3d`;
     await mkdir(staged);
