@@ -1,9 +1,9 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { ensureSigningKey, exportPublicKey, stopAgent } from './gpg-key.js';
+import { ensureSigningKey, exportPublicKey, stopAgent, withGnupgHome } from './gpg-key.js';
 import { COMPONENT, repositoryLayout, SUITES, type RepositoryLayout } from './layout.js';
 import { checkModuleNamesAgainstPublished } from './module-names.js';
 import { renderDistributions, renderOptions } from './reprepro-config.js';
@@ -40,6 +40,47 @@ async function reprepro(layout: RepositoryLayout, args: string[]): Promise<strin
   return String(result.stdout);
 }
 
+/** The key conf/distributions signs with (SignWith, the same for every suite). */
+async function signWith(layout: RepositoryLayout): Promise<string> {
+  const conf = await readFile(join(layout.conf, 'distributions'), 'utf8');
+  const fingerprint = /^SignWith:\s*(\S+)\s*$/m.exec(conf)?.[1];
+  if (!fingerprint) throw new UserError(`${join(layout.conf, 'distributions')} names no signing key (SignWith)`);
+  return fingerprint;
+}
+
+/**
+ * The served public key files, exported from the gpg home: the key reprepro signs with, and
+ * nothing else. Written when they differ, so a repository made by a version that could write a
+ * damaged key (one byte short) gets the whole key at its next publish or promote.
+ */
+async function writeKeyFiles(layout: RepositoryLayout, fingerprint: string, log: Logger): Promise<void> {
+  for (const [path, armor] of [[layout.keyFile, false], [layout.armoredKeyFile, true]] as const) {
+    const key = await exportPublicKey(layout.gnupg, fingerprint, armor);
+    const current = await readFile(path).catch(() => undefined);
+    if (current?.equals(key)) continue;
+    if (current) log(`${path} did not hold the signing key ${fingerprint} as gpg exports it: rewritten`);
+    await writeFile(path, key);
+  }
+}
+
+/**
+ * What apt does with signed-by=: every suite's InRelease and Release.gpg must verify with the
+ * served key file alone (gpgv --keyring), or the publish fails here instead of on every machine
+ * with NO_PUBKEY.
+ */
+async function checkSignatures(layout: RepositoryLayout, suites: readonly string[]): Promise<void> {
+  for (const suite of suites) {
+    const dists = join(layout.public, 'dists', suite);
+    for (const files of [[join(dists, 'InRelease')], [join(dists, 'Release.gpg'), join(dists, 'Release')]]) {
+      const result = await execa('gpgv', ['--homedir', layout.gnupg, '--keyring', layout.keyFile, ...files], { reject: false });
+      if ((result as { code?: string }).code === 'ENOENT') throw new UserError('gpgv is not installed', { hint: 'apt-get install gpgv' });
+      if (result.exitCode !== 0) {
+        throw new UserError(`${files[0]} does not verify with the served key ${layout.keyFile}: ${String(result.stderr).trim()}`);
+      }
+    }
+  }
+}
+
 /**
  * Create the repository (once): the signing key (generated unless one is given), reprepro's
  * configuration with the suites testing and stable, the exported public key, and empty signed
@@ -52,7 +93,7 @@ export async function openRepository(root: string, options: RepositoryOptions): 
   await mkdir(layout.public, { recursive: true });
   let fingerprint = options.fingerprint;
   if (!fingerprint) {
-    fingerprint = await ensureSigningKey(layout.gnupg, 'tsbuild-patch repository signing key <tsbuild-patch@localhost>');
+    fingerprint = await ensureSigningKey(layout.gnupg, 'tsbuild-patch repository signing key <tsbuild-patch@localhost>', options.log);
     options.log(`repository signing key ${fingerprint} (in ${layout.gnupg})`);
   }
   await writeFile(join(layout.conf, 'distributions'), renderDistributions({
@@ -62,13 +103,15 @@ export async function openRepository(root: string, options: RepositoryOptions): 
     label: 'tsbuild-patch livepatches',
   }));
   await writeFile(join(layout.conf, 'options'), renderOptions());
-  await writeFile(layout.keyFile, await exportPublicKey(layout.gnupg, fingerprint, false));
-  await writeFile(layout.armoredKeyFile, await exportPublicKey(layout.gnupg, fingerprint, true));
-  try {
-    await reprepro(layout, ['export']);
-  } finally {
-    await stopAgent(layout.gnupg);
-  }
+  await withGnupgHome(layout.gnupg, options.log, async () => {
+    await writeKeyFiles(layout, fingerprint, options.log);
+    try {
+      await reprepro(layout, ['export']);
+    } finally {
+      await stopAgent(layout.gnupg);
+    }
+  });
+  await checkSignatures(layout, SUITES);
   return layout;
 }
 
@@ -81,24 +124,32 @@ export async function publishPackages(root: string, debs: readonly string[], sui
   checkSuite(suite);
   for (const deb of debs) if (!(await exists(deb))) throw new UserError(`${deb}: no such file`);
   const layout = await openRepository(root, options);
-  try {
-    for (const deb of debs) {
-      await checkModuleNamesAgainstPublished(layout.public, deb);
-      options.log(`adding ${deb} to ${suite}`);
-      await reprepro(layout, ['includedeb', suite, deb]).catch((error: unknown) => {
-        if (error instanceof UserError && /can only be included again, if they are the same/.test(error.message)) {
-          throw new UserError(`${deb}: the repository already has this package and version with different contents`, {
-            hint: 'give the new build a new version (tsbuild-patch package --package-version)',
-            cause: error,
-          });
-        }
-        throw error;
-      });
+  await withGnupgHome(layout.gnupg, options.log, async () => {
+    await writeKeyFiles(layout, await signWith(layout), options.log);
+    try {
+      await includeDebs(layout, debs, suite, options.log);
+    } finally {
+      await stopAgent(layout.gnupg);
     }
-  } finally {
-    await stopAgent(layout.gnupg);
-  }
+  });
+  await checkSignatures(layout, [suite]);
   return layout;
+}
+
+async function includeDebs(layout: RepositoryLayout, debs: readonly string[], suite: string, log: Logger): Promise<void> {
+  for (const deb of debs) {
+    await checkModuleNamesAgainstPublished(layout.public, deb);
+    log(`adding ${deb} to ${suite}`);
+    await reprepro(layout, ['includedeb', suite, deb]).catch((error: unknown) => {
+      if (error instanceof UserError && /can only be included again, if they are the same/.test(error.message)) {
+        throw new UserError(`${deb}: the repository already has this package and version with different contents`, {
+          hint: 'give the new build a new version (tsbuild-patch package --package-version)',
+          cause: error,
+        });
+      }
+      throw error;
+    });
+  }
 }
 
 /** Copy packages (by name; all of FROM when none is named) from one suite to another. */
@@ -112,10 +163,16 @@ export async function promotePackages(root: string, names: readonly string[], fr
   const wanted = names.length > 0 ? names : [...new Set(available.map((p) => p.name))];
   const missing = wanted.filter((n) => !available.some((p) => p.name === n));
   if (missing.length > 0) throw new UserError(`not in ${from}: ${missing.join(', ')}`);
-  try {
-    if (wanted.length > 0) await reprepro(layout, ['copy', to, from, ...wanted]);
-  } finally {
-    await stopAgent(layout.gnupg);
+  if (wanted.length > 0) {
+    await withGnupgHome(layout.gnupg, options.log, async () => {
+      await writeKeyFiles(layout, await signWith(layout), options.log);
+      try {
+        await reprepro(layout, ['copy', to, from, ...wanted]);
+      } finally {
+        await stopAgent(layout.gnupg);
+      }
+    });
+    await checkSignatures(layout, [to]);
   }
   return (await listSuite(root, to, options)).filter((p) => wanted.includes(p.name));
 }
