@@ -1,18 +1,17 @@
 import { release as osRelease } from 'node:os';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { acquireDistroKernel } from './debian/acquire.js';
+import { acquireDistroBootFiles, acquireDistroKernel, type AcquireOptions, type DistroBootFiles } from './debian/acquire.js';
 import { newestBuildableRelease } from './debian/catalog.js';
-import { DEFAULT_DISTRO, DISTRIBUTIONS, distroOf } from './distributions.js';
+import { DEFAULT_DISTRO, DISTRIBUTIONS, distroOf, type DistroRelease } from './distributions.js';
 import type { TargetKernel } from './target-kernel.js';
 
 /**
- * A distribution's kernel release as a build target ("running": `uname -r`; "newest": the
- * newest release of the default distribution the archive can build): its packages fetched (or, for "running",
- * the files installed on this machine where they are), built with a prepared tree and the
- * compiler the distribution used.
+ * KERNEL as a release of a known distribution ("running": `uname -r`; "newest": the newest
+ * release of the default distribution the archive can build), and how to acquire its files
+ * ("running": the files installed on this machine where they are).
  */
-export async function distroTarget(kernel: string, log: Logger): Promise<TargetKernel> {
+async function distroRelease(kernel: string, log: Logger): Promise<{ distro: DistroRelease; release: string; acquire: AcquireOptions }> {
   const running = kernel === 'running';
   const release = running ? osRelease() : kernel === 'newest' ? await newestBuildableRelease(DEFAULT_DISTRO, log) : kernel;
   const distro = distroOf(release);
@@ -22,7 +21,17 @@ export async function distroTarget(kernel: string, log: Logger): Promise<TargetK
       hint: `known: ${known}; for another kernel give --sourcedir, --config, --vmlinux, --symvers and --modules-dir`,
     });
   }
-  const files = await acquireDistroKernel(distro, release, { log, ...(running ? { installedRoot: '/' } : {}) });
+  return { distro, release, acquire: { log, ...(running ? { installedRoot: '/' } : {}) } };
+}
+
+/**
+ * A distribution's kernel release as a build target (see distroRelease): its packages fetched
+ * (or, for "running", the files installed on this machine where they are), built with a
+ * prepared tree and the compiler the distribution used.
+ */
+export async function distroTarget(kernel: string, log: Logger): Promise<TargetKernel> {
+  const { distro, release, acquire } = await distroRelease(kernel, log);
+  const files = await acquireDistroKernel(distro, release, acquire);
   return {
     source: { kind: 'tarball', tarball: files.sourceTarball, topdir: distro.sourceTopdir, sha256: files.sourceIdentity },
     config: files.config,
@@ -33,4 +42,10 @@ export async function distroTarget(kernel: string, log: Logger): Promise<TargetK
     build: { kind: 'prepared', cc: distro.compiler, kernelRelease: release },
     vmlinuz: files.vmlinuz,
   };
+}
+
+/** A distribution's kernel release to boot (see distroRelease): only its image package (vmlinuz and modules). */
+export async function distroBootFiles(kernel: string, log: Logger): Promise<DistroBootFiles> {
+  const { distro, release, acquire } = await distroRelease(kernel, log);
+  return acquireDistroBootFiles(distro, release, acquire);
 }

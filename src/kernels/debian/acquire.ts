@@ -27,7 +27,26 @@ export interface DistroKernel {
   entry: string;
 }
 
-type Part = 'image' | 'headers' | 'debug' | 'source';
+/** One package of a release and what it holds: image (vmlinuz, modules), headers (config, symvers), debug (vmlinux, System.map), source. */
+export type Part = 'image' | 'headers' | 'debug' | 'source';
+
+/**
+ * What a caller needs of a release: a build needs all four packages; a boot only the image
+ * package (vmlinuz and modules), not the source and the ~860 MB debug package.
+ */
+export type Purpose = 'build' | 'boot';
+
+/** The parts each purpose needs, in the order they are fetched. */
+export const PARTS_FOR: Readonly<Record<Purpose, readonly Part[]>> = {
+  build: ['source', 'debug', 'image', 'headers'],
+  boot: ['image'],
+};
+
+/** The packages to download for PURPOSE: the parts it needs that are not INSTALLED, each with its package name. */
+export function packagesToAcquire(distro: DistroRelease, release: string, purpose: Purpose, installed: ReadonlySet<Part> = new Set()): Array<{ part: Part; name: string }> {
+  const names = distro.packages(release);
+  return PARTS_FOR[purpose].filter((part) => !installed.has(part)).map((part) => ({ part, name: names[part] }));
+}
 
 /** What each package contributes, and whether it must be unpacked whole. */
 function partMembers(paths: DistroPaths): Record<Part, readonly string[] | 'all'> {
@@ -55,38 +74,57 @@ export interface AcquireOptions {
   installedRoot?: string;
 }
 
+/** The files of a release a boot needs (the image package): see acquireDistroBootFiles. */
+export type DistroBootFiles = Pick<DistroKernel, 'distro' | 'release' | 'version' | 'vmlinuz' | 'modulesDir' | 'entry'>;
+
+interface Acquired {
+  version: string;
+  entry: string;
+  /** The root a part's files are under: the installed system's, or the cache entry's. */
+  rootOf: (part: Part) => string;
+  files: string;
+  source?: ArchivePackage;
+}
+
 /**
- * Everything a build for RELEASE needs, from the distribution's archive: the packages of the
- * release's version are downloaded with apt (verified by it), only the needed files are
- * unpacked, and the result is cached per (release, version); a warm call only checks markers.
- * Downloads and unpacking of the four packages run side by side.
+ * The packages of PURPOSE's parts for RELEASE, from the distribution's archive: the packages of
+ * the release's version are downloaded with apt (verified by it), only the needed files are
+ * unpacked, and the result is cached per (release, version) and part (a boot's image is reused
+ * by a later build, which fetches only the rest); a warm call only checks markers. Downloads
+ * and unpacking of the packages run side by side.
  */
-export async function acquireDistroKernel(distro: DistroRelease, release: string, options: AcquireOptions): Promise<DistroKernel> {
+async function acquireParts(distro: DistroRelease, release: string, purpose: Purpose, options: AcquireOptions): Promise<Acquired> {
   const { log } = options;
   const { version } = await findBuildableRelease(distro, release, log);
-  const names = distro.packages(release);
   const paths = distro.paths(release);
   const entry = join(cacheRoot(), 'kernels', distro.id, `${release}_${version}`);
   const files = join(entry, 'files');
   const installed = options.installedRoot ? await installedParts(paths, options.installedRoot) : new Set<Part>();
   const rootOf = (part: Part) => (installed.has(part) ? options.installedRoot! : files);
-  const source = await archivePackage(names.source, version);
+  const wanted = packagesToAcquire(distro, release, purpose, installed);
+  const source = PARTS_FOR[purpose].includes('source') ? await archivePackage(distro.packages(release).source, version) : undefined;
   await mkdir(files, { recursive: true });
   await withDirLock(join(entry, 'acquire.lock'), (pid) => log(`waiting for process ${pid}, which is downloading ${release}`), async () => {
     const members = partMembers(paths);
-    const parts = (['source', 'debug', 'image', 'headers'] as const).filter((part) => !installed.has(part));
-    await Promise.all(parts.map((part) => onceMarked(entry, `${part}`, async () => {
-      const pkg: ArchivePackage = part === 'source' ? source : await archivePackage(names[part], version);
+    await Promise.all(wanted.map(({ part, name }) => onceMarked(entry, `${part}`, async () => {
+      const pkg: ArchivePackage = part === 'source' && source ? source : await archivePackage(name, version);
       const downloads = join(entry, `download-${part}`);
       await rm(downloads, { recursive: true, force: true });
       await mkdir(downloads, { recursive: true });
       const deb = await downloadPackage(pkg, downloads, log);
-      const wanted = members[part];
-      if (wanted === 'all') await extractDeb(deb, files);
-      else await extractFromDeb(deb, files, wanted);
+      const unpack = members[part];
+      if (unpack === 'all') await extractDeb(deb, files);
+      else await extractFromDeb(deb, files, unpack);
       await rm(downloads, { recursive: true, force: true });
     })));
   });
+  return { version, entry, rootOf, files, ...(source ? { source } : {}) };
+}
+
+/** Everything a build for RELEASE needs (all four packages; see acquireParts). */
+export async function acquireDistroKernel(distro: DistroRelease, release: string, options: AcquireOptions): Promise<DistroKernel> {
+  const { version, entry, rootOf, files, source } = await acquireParts(distro, release, 'build', options);
+  const paths = distro.paths(release);
   return {
     distro, release, version, entry,
     vmlinuz: join(rootOf('image'), paths.vmlinuz),
@@ -96,6 +134,17 @@ export async function acquireDistroKernel(distro: DistroRelease, release: string
     vmlinux: join(rootOf('debug'), paths.debugVmlinux),
     systemMap: join(rootOf('debug'), paths.systemMap),
     sourceTarball: join(files, paths.sourceTarball),
-    sourceIdentity: `${source.name}=${source.version} sha256:${source.sha256}`,
+    sourceIdentity: `${source!.name}=${source!.version} sha256:${source!.sha256}`,
+  };
+}
+
+/** What booting RELEASE needs: the image package alone (vmlinuz and modules). */
+export async function acquireDistroBootFiles(distro: DistroRelease, release: string, options: AcquireOptions): Promise<DistroBootFiles> {
+  const { version, entry, rootOf } = await acquireParts(distro, release, 'boot', options);
+  const paths = distro.paths(release);
+  return {
+    distro, release, version, entry,
+    vmlinuz: join(rootOf('image'), paths.vmlinuz),
+    modulesDir: join(rootOf('image'), paths.modulesDir),
   };
 }
