@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { vmlinuxCompileUnits } from '../../src/kernel-facts/compile-units.js';
 import { parseObjectCmd } from '../../src/kbuild/prepared-objects.js';
-import { moduleNameOf } from '../../src/kbuild/object-index.js';
+import { kbuildModname, moduleNameOf } from '../../src/kernel/module-name.js';
 import type { WorkTree } from '../../src/kbuild/work-tree.js';
 import type { TargetKernel } from '../../src/kernels/target-kernel.js';
 import { withDirLock } from '../../src/util/lock.js';
@@ -34,9 +34,9 @@ async function dryRunAnswers(tree: WorkTree, objects: string[]): Promise<Map<str
     for (const line of (result.all ?? '').split('\n')) {
       const m = / -c -o (\S+\.o) (\S+\.c)/.exec(line);
       if (!m) continue;
-      const modname = /-DKBUILD_MODNAME=\S*?"([\w-]+)\\?"/.exec(line)?.[1] ?? /-DKBUILD_MODNAME=\S*?"([\w-]+)/.exec(line)?.[1];
+      const modname = kbuildModname(line);
       if (!modname) continue;
-      answers.set(m[1]!, { module: /\s-DMODULE\s/.test(line), modname: modname.replace(/-/g, '_') });
+      answers.set(m[1]!, { module: /\s-DMODULE\s/.test(line), modname });
     }
   }
   return answers;

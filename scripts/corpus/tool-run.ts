@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { BatchOutcome } from '../../src/pipeline/batch.js';
-import { kernelModuleName } from '../../src/pipeline/module-name.js';
+import { kernelModuleName } from '../../src/kernel/module-name.js';
 import type { RunReport } from '../../src/report/run-report.js';
 import { cacheRoot } from '../../src/util/cache.js';
 import type { CorpusEntry } from './manifest.js';

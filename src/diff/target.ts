@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
+import { moduleNameOf } from '../kernel/module-name.js';
 import { UserError } from '../util/errors.js';
 import { readElfSync } from '../elf/read/read-elf.js';
 import { SHN_UNDEF, STT_FILE, STT_SECTION } from '../elf/constants.js';
@@ -20,7 +21,7 @@ export interface PatchTarget {
 /** A `.ko` file is a module; anything else (vmlinux, or a plain .o standing in for it) is vmlinux. */
 export function targetNameFor(path: string): { objectName: string; isModule: boolean } {
   const file = basename(path);
-  if (file.endsWith('.ko')) return { objectName: file.slice(0, -3).replace(/-/g, '_'), isModule: true };
+  if (file.endsWith('.ko')) return { objectName: moduleNameOf(file), isModule: true };
   return { objectName: 'vmlinux', isModule: false };
 }
 

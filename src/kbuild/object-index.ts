@@ -1,8 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { basename, dirname, join, posix, relative } from 'node:path';
+import { dirname, join, posix, relative } from 'node:path';
 import { readJsonCache, writeFileAtomic } from '../util/atomic-file.js';
 import type { Logger } from '../util/log.js';
 import { refusedError, type RefusedError } from '../util/errors.js';
+import { moduleNameOf } from '../kernel/module-name.js';
 
 /**
  * What the original build made: every object compiled from C, its source, the headers it
@@ -34,9 +35,6 @@ export const INDEX_VERSION = 5;
  * A header they include must not pull them into a patched build.
  */
 const NOT_KERNEL_CODE = [/^scripts\//, /^tools\//, /^usr\//, /^arch\/x86\/boot\//, /^arch\/x86\/realmode\//, /^arch\/x86\/entry\/vdso\//, /^arch\/x86\/tools\//];
-
-/** Kernel module names use '_' where file names have '-'. */
-export const moduleNameOf = (file: string) => basename(file).replace(/\.(ko|mod|o)$/, '').replace(/-/g, '_');
 
 /**
  * The files of the tree an object of a kbuild .cmd file depends on (its deps_ list), normalized;

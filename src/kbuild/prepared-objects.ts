@@ -7,7 +7,8 @@ import type { Logger } from '../util/log.js';
 import { includeGraph, sourcesIncluding } from './include-graph.js';
 import { jobsForObjects, runMake } from './make.js';
 import { KernelModules } from '../kernels/kernel-modules.js';
-import { cmdFileDeps, moduleNameOf, unbuildableFileRefusal, type ObjectInfo } from './object-index.js';
+import { cmdFileDeps, unbuildableFileRefusal, type ObjectInfo } from './object-index.js';
+import { kbuildModname, moduleNameOf } from '../kernel/module-name.js';
 import type { LocatedObjects, WorkTree } from './work-tree.js';
 
 /** What kbuild's .cmd file of a compiled object says about it. */
@@ -23,9 +24,9 @@ export interface CompiledObject {
 export function parseObjectCmd(text: string): CompiledObject | undefined {
   const command = /^(?:saved)?cmd_\S+ := (.*)$/m.exec(text)?.[1];
   if (!command) return undefined;
-  const modname = /-DKBUILD_MODNAME='?"?\\?"?([\w-]+)/.exec(command)?.[1];
+  const modname = kbuildModname(command);
   if (!modname) return undefined;
-  return { modname: modname.replace(/-/g, '_'), module: /(^|\s)-DMODULE(\s|$)/.test(command), deps: cmdFileDeps(text) };
+  return { modname, module: /(^|\s)-DMODULE(\s|$)/.test(command), deps: cmdFileDeps(text) };
 }
 
 const cmdPathOf = (tree: string, object: string) => join(tree, dirname(object), `.${basename(object)}.cmd`);

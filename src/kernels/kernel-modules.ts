@@ -2,11 +2,8 @@ import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { readElf, readModinfo } from '../elf/index.js';
 import { modinfoValue } from '../klp/check-module.js';
-import { moduleNameOf } from '../kbuild/object-index.js';
+import { kernelModuleName, moduleNameOf } from '../kernel/module-name.js';
 import { UserError } from '../util/errors.js';
-
-/** A module's name as the kernel keys it (dashes and underscores are one). */
-const moduleKey = (name: string) => name.replace(/-/g, '_');
 
 /** The modules a `softdep` line of .modinfo wants loaded first ("pre: a b post: c" gives a, b). */
 export function softPreDependencies(softdep: string): string[] {
@@ -27,12 +24,12 @@ export class KernelModules {
 
   /** Whether the kernel has module NAME (underscores or dashes). */
   has(name: string): boolean {
-    return this.byName.has(moduleKey(name));
+    return this.byName.has(kernelModuleName(name));
   }
 
   /** The .ko of module NAME; a clear error when the kernel has none. */
   path(name: string): string {
-    const path = this.byName.get(moduleKey(name));
+    const path = this.byName.get(kernelModuleName(name));
     if (!path) throw new UserError(`module ${name}: no ${name}.ko under ${this.modulesDir}`, { hint: 'give the running kernel\'s modules with --modules-dir' });
     return path;
   }
@@ -80,7 +77,7 @@ export class KernelModules {
    * guest's CPU). Undefined when none is found: modprobe too goes on without it.
    */
   private async softDependency(name: string): Promise<string | undefined> {
-    if (this.has(name)) return moduleKey(name);
+    if (this.has(name)) return kernelModuleName(name);
     const providers = (await this.aliasIndex()).get(name) ?? [];
     const generic = providers.find((provider) => /(^|\/)crypto\//.test(relative(this.modulesDir, this.byName.get(provider)!).replace(/^kernel\//, '')));
     return generic ?? providers[0];
@@ -91,7 +88,7 @@ export class KernelModules {
     const order: string[] = [];
     const state = new Map<string, 'visiting' | 'done'>();
     const visit = async (name: string, chain: string[], optional = false): Promise<void> => {
-      const key = moduleKey(name);
+      const key = kernelModuleName(name);
       if (state.get(key) === 'done' || (optional && state.get(key) === 'visiting')) return;
       if (state.get(key) === 'visiting') throw new UserError(`module dependency cycle: ${[...chain, key].join(' -> ')}`);
       const path = this.byName.get(key);

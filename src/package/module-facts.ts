@@ -1,5 +1,6 @@
 import { readElf, type ElfFile, type ElfSection, type Relocation } from '../elf/index.js';
 import { modinfoValue } from '../klp/check-module.js';
+import { kernelModuleName, moduleNameOf } from '../kernel/module-name.js';
 import { UserError } from '../util/errors.js';
 
 /** What a package needs to know about one livepatch module, read from its ELF file. */
@@ -95,10 +96,10 @@ export async function readLivepatchModule(path: string): Promise<LivepatchModule
   const vermagic = modinfoValue(elf, 'vermagic');
   const release = vermagic?.trim().split(/\s+/)[0];
   if (!vermagic || !release) throw new UserError(`${path}: no vermagic in .modinfo`);
-  const name = modinfoValue(elf, 'name') ?? path.split('/').pop()!.replace(/\.ko$/, '');
+  const name = modinfoValue(elf, 'name') ?? moduleNameOf(path);
   return {
     path,
-    name: name.replace(/-/g, '_'),
+    name: kernelModuleName(name),
     vermagic,
     release,
     description: modinfoValue(elf, 'description'),

@@ -21,6 +21,3 @@ export function checkModuleName(name: string): string {
   if (name === RESERVED_MODULE_NAME) throw new UserError(`--name ${name}: reserved (the generated C file has this name); choose another`);
   return name;
 }
-
-/** The name the kernel uses for the module and its livepatch sysfs directory. */
-export const kernelModuleName = (name: string) => name.replace(/-/g, '_');

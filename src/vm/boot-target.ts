@@ -4,6 +4,7 @@ import { provisionTestKernel } from '../kernels/test-kernel/provision.js';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { KernelModules } from '../kernels/kernel-modules.js';
+import { moduleNameOf } from '../kernel/module-name.js';
 import { modulesNeededFirst } from './kernel-modules.js';
 
 /** A kernel to boot in the VM, and where its own modules are (for livepatches of modules). */
@@ -41,7 +42,7 @@ export async function guestModules(modules: readonly string[], modulesDir: strin
     for (const name of needed) targets.add(name);
   }
   if (targets.size === 0 || !modulesDir) return [...modules];
-  const given = new Set(modules.map((m) => m.split('/').pop()!.replace(/\.ko$/, '').replace(/-/g, '_')));
+  const given = new Set(modules.map(moduleNameOf));
   const needed = [...targets].filter((t) => !given.has(t));
   const kernelModules = await KernelModules.read(modulesDir);
   return [...(await kernelModules.withDependencies(needed)), ...modules];

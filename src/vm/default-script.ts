@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { moduleNameOf } from '../kernel/module-name.js';
 import { UserError } from '../util/errors.js';
 
 /**
@@ -20,7 +21,7 @@ export function defaultScript(modules: readonly string[]): string {
     'lsmod',
   );
   for (const name of [...names].reverse()) {
-    const mod = name.replace(/\.ko$/, '').replace(/-/g, '_');
+    const mod = moduleNameOf(name);
     lines.push(
       `if [ -d /sys/kernel/livepatch/${mod} ]; then echo "+ disable ${mod}"; klp_disable ${mod}; klp_wait_gone ${mod}; fi`,
       `echo "+ rmmod ${mod}"`,

@@ -3,7 +3,7 @@ import { selectRunner } from '../../container/select-runner.js';
 import { runPipeline } from '../../pipeline/run.js';
 import { formatReleaseOutcomes, releasesExitCode, runForReleases } from '../../pipeline/releases.js';
 import type { Runner } from '../../kbuild/runner.js';
-import { kernelModuleName } from '../../pipeline/module-name.js';
+import { kernelModuleName } from '../../kernel/module-name.js';
 import { formatRunReport } from '../../report/run-report.js';
 import { provisionTestKernel } from '../../kernels/test-kernel/provision.js';
 import { UserError } from '../../util/errors.js';

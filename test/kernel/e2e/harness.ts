@@ -5,6 +5,7 @@ import { hostRunner, type Runner } from '../../../src/kbuild/runner.js';
 import { runPipeline } from '../../../src/pipeline/run.js';
 import type { RunReport } from '../../../src/report/run-report.js';
 import { UserError } from '../../../src/util/errors.js';
+import { moduleNameOf } from '../../../src/kernel/module-name.js';
 import { runInVm, type VmResult } from '../../../src/vm/run.js';
 import { bootTarget, guestModules } from '../../../src/vm/boot-target.js';
 import { testKernel } from '../test-kernel.js';
@@ -67,12 +68,12 @@ export async function boot(modules: string[], script: string, cmdline?: string, 
 /** Guest shell: load a livepatch module and wait for its transition. */
 export const load = (ko: string, tag = 'load') => {
   const file = ko.split('/').pop()!;
-  const patch = file.replace(/\.ko$/, '').replace(/-/g, '_');
+  const patch = moduleNameOf(file);
   return `insmod ./${file}; report ${tag} $?\nklp_wait ${patch}; report ${tag}_wait $?\n`;
 };
 
 /** Guest shell: disable a livepatch, wait until it is gone and remove its module. */
 export const unload = (ko: string, tag = 'unload') => {
-  const patch = ko.split('/').pop()!.replace(/\.ko$/, '').replace(/-/g, '_');
+  const patch = moduleNameOf(ko);
   return `klp_disable ${patch}; report ${tag}_disable $?\nklp_wait_gone ${patch}; report ${tag}_gone $?\nrmmod ${patch}; report ${tag} $?\n`;
 };

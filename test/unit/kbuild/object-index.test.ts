@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import {
-  buildObjectIndex, moduleNameOf, objectDir, objectsAffectedBy, readObjectIndex, type ObjectIndex,
+  buildObjectIndex, objectDir, objectsAffectedBy, readObjectIndex, type ObjectIndex,
 } from '../../../src/kbuild/object-index.js';
 import { UserError } from '../../../src/util/errors.js';
 
@@ -163,13 +163,5 @@ describe('objectsAffectedBy', () => {
       expect((caught as UserError).exitCode).toBe(2);
       expect((caught as UserError).message).toContain(file);
     }
-  });
-});
-
-describe('moduleNameOf', () => {
-  it('drops the directory and extension and uses _ for -', () => {
-    expect(moduleNameOf('drivers/demo/demo-drv.mod')).toBe('demo_drv');
-    expect(moduleNameOf('/lib/modules/x/kernel/livepatch-sample.ko')).toBe('livepatch_sample');
-    expect(moduleNameOf('fs/ext4/ext4.o')).toBe('ext4');
   });
 });

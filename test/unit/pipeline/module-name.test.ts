@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  checkModuleName, defaultModuleName, kernelModuleName, MAX_MODULE_NAME, RESERVED_MODULE_NAME,
+  checkModuleName, defaultModuleName, MAX_MODULE_NAME, RESERVED_MODULE_NAME,
 } from '../../../src/pipeline/module-name.js';
 import { userError } from '../support/user-error.js';
 
@@ -52,12 +52,5 @@ describe('checkModuleName', () => {
     }
     expect(userError(() => checkModuleName('m'.repeat(56))).message).toMatch(/at most 55 characters/);
     expect(userError(() => checkModuleName(RESERVED_MODULE_NAME)).message).toMatch(/reserved/);
-  });
-});
-
-describe('kernelModuleName', () => {
-  it('is the name with - as _ (as in /sys/module and /sys/kernel/livepatch)', () => {
-    expect(kernelModuleName('livepatch-cmdline-string')).toBe('livepatch_cmdline_string');
-    expect(kernelModuleName('already_fine')).toBe('already_fine');
   });
 });

@@ -1,0 +1,22 @@
+// The kernel's module-name rule, its one home: every layer that names a module uses it (the
+// on-machine shell tool target/tsbuild-patch-ctl keeps its own copy, `tr - _`).
+import { basename } from 'node:path';
+
+/**
+ * The name the kernel uses for a module (and its livepatch sysfs directory): kbuild's
+ * KBUILD_MODNAME turns every '-' of the file name into '_'.
+ */
+export const kernelModuleName = (name: string) => name.replace(/-/g, '_');
+
+/** A module's kernel name from its file: drivers/demo/demo-drv.ko (or .mod, .o) → demo_drv. */
+export const moduleNameOf = (file: string) => kernelModuleName(basename(file).replace(/\.(ko|mod|o)$/, ''));
+
+/**
+ * The kernel name of the module a compile command builds into, from its KBUILD_MODNAME define,
+ * quoted as in a .cmd file (-DKBUILD_MODNAME='"nf-conntrack"') or in `make -n` output
+ * (-DKBUILD_MODNAME=\"nf-conntrack\"): nf_conntrack. Undefined when the command has none.
+ */
+export function kbuildModname(command: string): string | undefined {
+  const raw = /-DKBUILD_MODNAME=['"\\]*([\w-]+)/.exec(command)?.[1];
+  return raw === undefined ? undefined : kernelModuleName(raw);
+}
