@@ -1,7 +1,7 @@
 // npm run corpus:build — the corpus of issue 10: one patch per .c file that changed between
 // linux-source-6.1 6.1.176-1 and 6.1.187-1 and that Debian's 6.1.0-50-amd64 built (vmlinux or
 // a module of its image), one per changed header that built objects include, and a manifest.
-// Generated under ~/.cache/tsbuild-patch/corpus/<old>..<new>/.
+// Generated under <cacheRoot()>/corpus/<old>..<new>/ (src/util/cache.ts; ~/.cache/tsbuild-patch by default).
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
