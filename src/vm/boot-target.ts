@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { distroTarget } from '../kernels/distro-target.js';
+import { distroBootFiles } from '../kernels/distro-target.js';
 import { provisionTestKernel } from '../kernels/test-kernel/provision.js';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
@@ -15,15 +15,26 @@ export interface BootTarget {
   memoryMiB: number;
 }
 
-/** --kernel of vm-test: nothing (the test kernel), a bootable image file, or a kernel release. */
+/**
+ * --kernel of vm-test: nothing (the test kernel), a bootable image file, or a kernel release (of
+ * which only the image package is fetched: vmlinuz and modules).
+ */
 export async function bootTarget(kernel: string | undefined, log: Logger): Promise<BootTarget> {
   if (kernel === undefined) {
     const test = await provisionTestKernel({ log });
     return { image: test.bzImage, modulesDir: test.modulesDir, memoryMiB: 512 };
   }
   if ((await stat(kernel).catch(() => undefined))?.isFile()) return { image: kernel, modulesDir: undefined, memoryMiB: 1024 };
-  const target = await distroTarget(kernel, log);
-  return { image: target.vmlinuz!, modulesDir: target.modulesDir, memoryMiB: 1024 };
+  const target = await distroBootFiles(kernel, log);
+  return { image: target.vmlinuz, modulesDir: target.modulesDir, memoryMiB: 1024 };
+}
+
+/**
+ * The kernel a module was just built for (--vm-test): its image, or the test kernel's when the
+ * build had none (explicit kernel paths), and its modules.
+ */
+export async function builtKernelBootTarget(kernel: { image?: string | undefined; modulesDir?: string | undefined; distribution: boolean }, log: Logger): Promise<BootTarget> {
+  return { image: kernel.image ?? (await provisionTestKernel({ log })).bzImage, modulesDir: kernel.modulesDir, memoryMiB: kernel.distribution ? 1024 : 512 };
 }
 
 /**

@@ -3,16 +3,13 @@ import { selectRunner } from '../../container/select-runner.js';
 import { runPipeline } from '../../pipeline/run.js';
 import { formatReleaseOutcomes, releasesExitCode, runForReleases } from '../../pipeline/releases.js';
 import type { Runner } from '../../kbuild/runner.js';
-import { kernelModuleName } from '../../kernel/module-name.js';
 import { formatRunReport } from '../../report/run-report.js';
-import { provisionTestKernel } from '../../kernels/test-kernel/provision.js';
 import { UserError } from '../../util/errors.js';
 import { failureReport } from '../../report/failure-report.js';
 import { stderrLogger, silentLogger } from '../../util/log.js';
 import { ProgressReporter } from '../../util/progress.js';
-import { guestScript } from '../../vm/default-script.js';
-import { runInVm } from '../../vm/run.js';
-import { bootTarget, guestModules } from '../../vm/boot-target.js';
+import { vmTestBuiltModule } from '../../pipeline/vm-test-stage.js';
+import { exitCodeOf } from '../../util/outcomes.js';
 import { signingFrom, withBuildOptions, type BuildArgs } from '../options/build.js';
 import { targetOptionsFrom, withKernelOptions, type KernelArgs } from '../options/kernel.js';
 
@@ -89,21 +86,10 @@ async function build(args: Args, signing: Signing, log: (message: string) => voi
     debug: args.debug,
     progress,
   });
-  if (args.vmTest && report.output) {
-    const boot = args.vmKernel
-      ? await bootTarget(args.vmKernel, log)
-      : { image: report.kernelImage ?? (await provisionTestKernel({ log })).bzImage, modulesDir: report.modulesDir, memoryMiB: args.kernel ? 1024 : 512 };
-    const modules = await guestModules([report.output], boot.modulesDir);
-    const script = await guestScript({ file: args.vmScript, modules });
-    progress?.stageStarted('vm-test');
-    const vm = await runInVm({ bzImage: boot.image, memoryMiB: boot.memoryMiB, script, modules, kernelModulesDir: boot.modulesDir, timeoutMs: 240_000 })
-      .finally(() => progress?.stageEnded('vm-test'));
-    report.vmTest = { status: vm.status, exitStatus: vm.exitStatus, output: vm.output };
-    if (!args.json) process.stderr.write(vm.output);
-    if (vm.status !== 'ok' || vm.exitStatus !== 0) {
-      process.exitCode = 4;
-      report.warnings.push(`vm test failed (${vm.status}, exit ${vm.exitStatus ?? '-'}); livepatch ${kernelModuleName(report.module)}`);
-    }
+  if (args.vmTest) {
+    const outcome = await vmTestBuiltModule(report, { vmKernel: args.vmKernel, script: args.vmScript, distribution: Boolean(args.kernel), log, progress });
+    if (report.vmTest && !args.json) process.stderr.write(report.vmTest.output);
+    if (outcome !== 'built') process.exitCode = exitCodeOf(outcome);
   }
   if (args.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else process.stderr.write(formatRunReport(report));

@@ -1,8 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { bootTarget, guestModules } from '../../vm/boot-target.js';
+import { vmTestStage } from '../../pipeline/vm-test-stage.js';
 import { stderrLogger } from '../../util/log.js';
-import { guestScript } from '../../vm/default-script.js';
-import { runInVm } from '../../vm/run.js';
+import { exitCodeOf } from '../../util/outcomes.js';
 
 interface Args {
   modules: string[];
@@ -35,18 +34,15 @@ export const vmTestCommand: CommandModule<object, Args> = {
       .example('$0 vm-test livepatch-fix.ko --kernel 6.1.0-57-amd64', '... in Debian\'s own kernel (a patched module comes from its image)')
       .example("$0 vm-test fix.ko --exec 'insmod fix.ko && cat /proc/cmdline'", 'run your own checks'),
   handler: async (args) => {
-    const boot = await bootTarget(args.kernel, stderrLogger);
-    const modules = await guestModules(args.modules, boot.modulesDir);
-    const script = await guestScript({ file: args.script, exec: args.exec, modules });
-    const result = await runInVm({
-      bzImage: boot.image,
-      memoryMiB: boot.memoryMiB,
-      script,
-      modules,
-      kernelModulesDir: boot.modulesDir,
+    const { vm: result, outcome } = await vmTestStage({
+      kernel: args.kernel,
+      log: stderrLogger,
+      modules: args.modules,
+      script: args.script,
+      exec: args.exec,
       timeoutMs: args.timeout * 1000,
       cpus: args.cpus,
-      ...(args.cmdline ? { cmdline: args.cmdline } : {}),
+      cmdline: args.cmdline,
       ...(args.verbose ? { onConsole: (text: string) => process.stderr.write(text) } : {}),
     });
     if (args.json) {
@@ -58,6 +54,6 @@ export const vmTestCommand: CommandModule<object, Args> = {
       for (const problem of result.problems) process.stderr.write(`[vm] ${problem}\n`);
       if (result.status !== 'ok') process.stderr.write(result.kernelLog.split('\n').slice(-30).join('\n') + '\n');
     }
-    process.exitCode = result.status === 'ok' ? (result.exitStatus === 0 ? 0 : 4) : 5;
+    process.exitCode = exitCodeOf(outcome);
   },
 };

@@ -1,0 +1,85 @@
+/**
+ * The vm-test stage: boot a kernel under qemu with modules and the kernel's own modules they
+ * need, run a guest script (default: load, wait for the transitions, show the state, disable,
+ * unload), and say what came of it. `tsbuild-patch vm-test` runs it on given modules;
+ * `--vm-test` of the main job on the module just built, in the kernel it was built for.
+ */
+import { kernelModuleName } from '../kernel/module-name.js';
+import type { RunReport } from '../report/run-report.js';
+import type { Logger } from '../util/log.js';
+import { vmTestOutcome, type VmTestOutcome } from '../util/outcomes.js';
+import type { StageHooks } from '../util/progress.js';
+import { bootTarget, builtKernelBootTarget, guestModules, type BootTarget } from '../vm/boot-target.js';
+import { guestScript } from '../vm/default-script.js';
+import { runInVm, type VmResult } from '../vm/run.js';
+
+export interface VmTestOptions {
+  /** The .ko files to load (the kernel's own modules they need are added before them). */
+  modules: readonly string[];
+  /** The guest script: a file, or shell commands; neither: load, check, disable, unload. */
+  script?: string | undefined;
+  exec?: string | undefined;
+  timeoutMs: number;
+  cpus?: number;
+  /** Extra kernel command line. */
+  cmdline?: string | undefined;
+  /** The serial console as it comes. */
+  onConsole?: ((text: string) => void) | undefined;
+}
+
+export interface VmTestResult {
+  outcome: VmTestOutcome;
+  vm: VmResult;
+}
+
+/** Run the guest script in the kernel BOOT. */
+export async function runVmTest(boot: BootTarget, options: VmTestOptions): Promise<VmTestResult> {
+  const modules = await guestModules(options.modules, boot.modulesDir);
+  const script = await guestScript({ file: options.script, exec: options.exec, modules });
+  const vm = await runInVm({
+    bzImage: boot.image,
+    memoryMiB: boot.memoryMiB,
+    script,
+    modules,
+    kernelModulesDir: boot.modulesDir,
+    timeoutMs: options.timeoutMs,
+    ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
+    ...(options.cmdline ? { cmdline: options.cmdline } : {}),
+    ...(options.onConsole ? { onConsole: options.onConsole } : {}),
+  });
+  return { outcome: vmTestOutcome(vm), vm };
+}
+
+/** `tsbuild-patch vm-test`: KERNEL is a release, a bootable image file, or none (the test kernel). */
+export async function vmTestStage(options: VmTestOptions & { kernel: string | undefined; log: Logger }): Promise<VmTestResult> {
+  return runVmTest(await bootTarget(options.kernel, options.log), options);
+}
+
+export interface BuiltModuleVmTestOptions {
+  /** Another kernel to boot (a release or an image file) than the one the module was built for. */
+  vmKernel?: string | undefined;
+  script?: string | undefined;
+  /** The module was built for a distribution's kernel (--kernel), which wants more memory. */
+  distribution: boolean;
+  log: Logger;
+  progress?: StageHooks | undefined;
+}
+
+/**
+ * --vm-test of the main job: the module of REPORT in the kernel it was built for. The VM's result
+ * goes into the report (and a warning when it failed); the outcome is the main job's: built, or
+ * vm-test-failed however the VM failed (the script, or a VM that did not finish).
+ */
+export async function vmTestBuiltModule(report: RunReport, options: BuiltModuleVmTestOptions): Promise<'built' | 'vm-test-failed'> {
+  if (!report.output) return 'built';
+  const boot = options.vmKernel
+    ? await bootTarget(options.vmKernel, options.log)
+    : await builtKernelBootTarget({ image: report.kernelImage, modulesDir: report.modulesDir, distribution: options.distribution }, options.log);
+  options.progress?.stageStarted('vm-test');
+  const { vm, outcome } = await runVmTest(boot, { modules: [report.output], script: options.script, timeoutMs: 240_000 })
+    .finally(() => options.progress?.stageEnded('vm-test'));
+  report.vmTest = { status: vm.status, exitStatus: vm.exitStatus, output: vm.output };
+  if (outcome === 'passed') return 'built';
+  report.warnings.push(`vm test failed (${vm.status}, exit ${vm.exitStatus ?? '-'}); livepatch ${kernelModuleName(report.module)}`);
+  return 'vm-test-failed';
+}

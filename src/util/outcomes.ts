@@ -1,0 +1,100 @@
+/**
+ * Every outcome of a tsbuild-patch command, with its exit status and what it means: the one
+ * table the commands, batch, vm-test, the run reports, the signal handler, the `--help` texts
+ * and the README's "Exit status" take them from. It sits in util/, below everything that reports
+ * an outcome (UserError and the interrupt handler included), and imports nothing.
+ */
+
+/** The commands whose `--help` lists their exit statuses. */
+export type OutcomeCommand = 'build' | 'batch' | 'vm-test' | 'diff';
+
+export interface OutcomeRow {
+  readonly exitCode: number;
+  /** The commands that end with this outcome. */
+  readonly commands: readonly OutcomeCommand[];
+  /** One line: what the outcome means. */
+  readonly meaning: string;
+}
+
+const EVERY: readonly OutcomeCommand[] = ['build', 'batch', 'vm-test', 'diff'];
+
+/** In the order of their exit statuses. */
+export const OUTCOMES = {
+  built: { exitCode: 0, commands: ['build', 'batch'], meaning: 'the module was built (several --kernel: for every release; batch: every patch; --vm-test: and it passed in the VM)' },
+  passed: { exitCode: 0, commands: ['vm-test'], meaning: 'the guest script passed' },
+  changed: { exitCode: 0, commands: ['diff'], meaning: 'the code differs; the patch object was written' },
+  failed: { exitCode: 1, commands: EVERY, meaning: 'bad input or environment, or a build failed; the message says which' },
+  refused: { exitCode: 2, commands: ['build', 'batch', 'diff'], meaning: 'the change or the kernel cannot be live-patched safely; each reason names the file, the function and its category' },
+  'no-change': { exitCode: 3, commands: ['build', 'batch', 'diff'], meaning: 'no functional change (only moved lines, comments or line numbers)' },
+  'vm-test-failed': { exitCode: 4, commands: ['build', 'vm-test'], meaning: 'the guest script failed (with --vm-test: also when the VM did not finish)' },
+  'vm-unfinished': { exitCode: 5, commands: ['vm-test'], meaning: 'the VM did not finish: timeout, no boot, crash' },
+  interrupted: { exitCode: 130, commands: EVERY, meaning: 'stopped by Ctrl-C (SIGINT); a build restores its work tree and stops its containers first' },
+  terminated: { exitCode: 143, commands: EVERY, meaning: 'stopped by SIGTERM or SIGHUP; a build cleans up first, as for Ctrl-C' },
+} as const satisfies Record<string, OutcomeRow>;
+
+export type Outcome = keyof typeof OUTCOMES;
+
+/** What became of a build (one patch of a batch, one release of several): a module or why not. */
+export type BuildOutcome = 'built' | FailureOutcome;
+/** Why a build made no module: the outcomes a UserError's exit status stands for. */
+export type FailureOutcome = 'refused' | 'no-change' | 'failed';
+/** What a VM test came to. */
+export type VmTestOutcome = 'passed' | 'vm-test-failed' | 'vm-unfinished';
+
+export function exitCodeOf<O extends Outcome>(outcome: O): (typeof OUTCOMES)[O]['exitCode'] {
+  return OUTCOMES[outcome].exitCode;
+}
+
+const FAILURES: readonly FailureOutcome[] = ['refused', 'no-change', 'failed'];
+
+/** The outcome an error's exit status stands for (a UserError's: refused, no change, else failed). */
+export function failureOutcome(exitCode: number): FailureOutcome {
+  return FAILURES.find((outcome) => OUTCOMES[outcome].exitCode === exitCode) ?? 'failed';
+}
+
+/**
+ * Of several builds (a batch's patches), the outcome that counts, worst first: a failure, then a
+ * refusal, then no change; built only when every one was.
+ */
+export const BUILD_OUTCOMES_WORST_FIRST: readonly BuildOutcome[] = ['failed', 'refused', 'no-change', 'built'];
+
+export function worstOutcome(outcomes: readonly BuildOutcome[]): BuildOutcome {
+  return BUILD_OUTCOMES_WORST_FIRST.find((outcome) => outcomes.includes(outcome)) ?? 'built';
+}
+
+/** A VM run's outcome: the script ran to the end (passed or failed by its status), or not. */
+export function vmTestOutcome(vm: { status: string; exitStatus: number | undefined }): VmTestOutcome {
+  if (vm.status !== 'ok') return 'vm-unfinished';
+  return vm.exitStatus === 0 ? 'passed' : 'vm-test-failed';
+}
+
+/** A signal that stops the tool: Ctrl-C is an interruption, any other a termination. */
+export function signalOutcome(signal: NodeJS.Signals): 'interrupted' | 'terminated' {
+  return signal === 'SIGINT' ? 'interrupted' : 'terminated';
+}
+
+function rowsOf(command?: OutcomeCommand): Array<[Outcome, OutcomeRow]> {
+  return (Object.entries(OUTCOMES) as Array<[Outcome, OutcomeRow]>).filter(([, row]) => !command || row.commands.includes(command));
+}
+
+const HELP_NOTES: Partial<Record<OutcomeCommand, string>> = {
+  batch: 'The status of the worst outcome among the patches: failed, then refused, then no-change.',
+};
+
+/** The `--help` epilogue of COMMAND: its exit statuses, one a line. */
+export function exitStatusHelp(command: OutcomeCommand): string {
+  const rows = rowsOf(command);
+  const width = Math.max(...rows.map(([outcome]) => outcome.length));
+  const lines = rows.map(([outcome, row]) => `  ${String(row.exitCode).padStart(3)}  ${outcome.padEnd(width)}  ${row.meaning}`);
+  return ['Exit status:', ...lines, ...(HELP_NOTES[command] ? [HELP_NOTES[command]] : [])].join('\n');
+}
+
+/** The README's table of exit statuses (its "Exit status" section holds exactly this). */
+export function exitStatusMarkdown(): string {
+  const commandName = (c: OutcomeCommand) => (c === 'build' ? 'main' : c);
+  return [
+    '| exit status | outcome | commands | meaning |',
+    '| --- | --- | --- | --- |',
+    ...rowsOf().map(([outcome, row]) => `| ${row.exitCode} | \`${outcome}\` | ${row.commands.length === EVERY.length ? 'all' : row.commands.map(commandName).join(', ')} | ${row.meaning} |`),
+  ].join('\n');
+}
