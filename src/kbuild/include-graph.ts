@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { readJsonCache, writeFileAtomic } from '../util/atomic-file.js';
+import { CACHE_FORMATS } from '../util/cache-formats.js';
 import type { Logger } from '../util/log.js';
 
 /**
@@ -26,7 +27,6 @@ export interface IncludeGraph {
   forced: Array<{ dir: string; spec: string }>;
 }
 
-const GRAPH_VERSION = 4;
 /** Top-level directories with no kernel code (user-space tools, documentation). */
 const SKIPPED_DIRS = new Set(['.git', 'Documentation', 'tools', 'debian']);
 const INCLUDE = /^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]/gm;
@@ -87,7 +87,7 @@ export async function scanIncludes(top: string): Promise<IncludeGraph> {
     const text = await readFile(join(top, makefile), 'latin1');
     if (text.includes('-include')) forced.push(...forcedIncludesOf(makefile, text));
   }
-  return { version: GRAPH_VERSION, files, includes, forced };
+  return { version: CACHE_FORMATS.includeGraph, files, includes, forced };
 }
 
 /**
@@ -96,7 +96,7 @@ export async function scanIncludes(top: string): Promise<IncludeGraph> {
  */
 export async function includeGraph(top: string, cacheFile: string, log?: Logger): Promise<IncludeGraph> {
   const cached = await readJsonCache<IncludeGraph>(cacheFile, log);
-  if (cached?.version === GRAPH_VERSION) return cached;
+  if (cached?.version === CACHE_FORMATS.includeGraph) return cached;
   const graph = await scanIncludes(top);
   await writeFileAtomic(cacheFile, JSON.stringify(graph));
   return graph;

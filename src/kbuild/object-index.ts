@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, posix, relative } from 'node:path';
 import { readJsonCache, writeFileAtomic } from '../util/atomic-file.js';
+import { CACHE_FORMATS } from '../util/cache-formats.js';
 import type { Logger } from '../util/log.js';
 import { refusedError, type RefusedError } from '../util/errors.js';
 import { moduleNameOf } from '../kernel/module-name.js';
@@ -20,14 +21,11 @@ export interface ObjectInfo {
 }
 
 export interface ObjectIndex {
-  /** INDEX_VERSION of the code that wrote it; an index of another version is rebuilt. */
+  /** CACHE_FORMATS.objectIndex of the code that wrote it; an index of another version is rebuilt. */
   version: number;
   headers: string[];
   objects: ObjectInfo[];
 }
-
-/** Bump when what the index holds changes, so cached indexes are rebuilt. */
-export const INDEX_VERSION = 5;
 
 /**
  * Objects that are never part of the running kernel's patchable code, although kbuild builds
@@ -103,13 +101,13 @@ export async function buildObjectIndex(tree: string, output: string): Promise<vo
     objects.push({ path: parsed.object, source: parsed.source, target: moduleOf.get(parsed.object) ?? 'vmlinux', deps });
   }
   objects.sort((a, b) => a.path.localeCompare(b.path));
-  await writeFileAtomic(output, JSON.stringify({ version: INDEX_VERSION, headers, objects } satisfies ObjectIndex));
+  await writeFileAtomic(output, JSON.stringify({ version: CACHE_FORMATS.objectIndex, headers, objects } satisfies ObjectIndex));
 }
 
 /** The index at PATH, or undefined when it is missing, damaged (LOG says so) or of another version. */
 export async function readObjectIndex(path: string, log?: Logger): Promise<ObjectIndex | undefined> {
   const index = await readJsonCache<ObjectIndex>(path, log);
-  return index?.version === INDEX_VERSION ? index : undefined;
+  return index?.version === CACHE_FORMATS.objectIndex ? index : undefined;
 }
 
 /** The objects a set of changed files affects: C files by their object, headers by dependency. */

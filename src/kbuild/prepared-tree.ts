@@ -2,6 +2,7 @@ import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TargetKernel } from '../kernels/target-kernel.js';
 import { cacheRoot } from '../util/cache.js';
+import { CACHE_FORMATS } from '../util/cache-formats.js';
 import { UserError } from '../util/errors.js';
 import { checkKernelConfig } from '../kernels/config-policy.js';
 import { sha256 } from '../util/hash.js';
@@ -18,9 +19,6 @@ import { checkConfigMatches } from './config-match.js';
 import { sourceIdentity, type WorkTree } from './work-tree.js';
 import { checkToolchain } from './toolchain-match.js';
 import { treeCopy } from './tree-slots.js';
-
-/** Bump when the preparation changes in a way that makes old trees wrong. */
-const RECIPE_VERSION = 1;
 
 /**
  * A prepared tree: the kernel's source with its config, configured and prepared (`prepare
@@ -39,7 +37,7 @@ export async function preparePreparedTree(options: { target: TargetKernel; runne
   const { compiler, warnings } = await checkToolchain(target, runner, cc, options.skipCompilerCheck);
   const vars = { KCFLAGS: DIFF_BUILD_KCFLAGS, CC: cc, KERNELRELEASE: kernelRelease };
   const key = sha256(JSON.stringify({
-    recipe: RECIPE_VERSION, source: await sourceIdentity(target.source), config: sha256(config), compiler, vars,
+    recipe: CACHE_FORMATS.preparedTree, source: await sourceIdentity(target.source), config: sha256(config), compiler, vars,
   })).slice(0, 20);
   const entry = join(cacheRoot(), 'trees', key);
   const dir = join(entry, 'linux');

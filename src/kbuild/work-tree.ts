@@ -2,6 +2,7 @@ import { copyFile, mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { cacheRoot } from '../util/cache.js';
+import { CACHE_FORMATS } from '../util/cache-formats.js';
 import { UserError } from '../util/errors.js';
 import { checkKernelConfig } from '../kernels/config-policy.js';
 import { checkToolchain } from './toolchain-match.js';
@@ -18,9 +19,6 @@ import { DIFF_BUILD_KCFLAGS } from './flags.js';
 import { copySourceDir, isBuildOutput, unpackTarball } from './populate-tree.js';
 import type { Runner } from './runner.js';
 import type { KernelSource, TargetKernel } from '../kernels/target-kernel.js';
-
-/** Bump when the original build changes in a way that makes old entries wrong. */
-const RECIPE_VERSION = 2;
 
 /** The tool's own kernel tree: a copy of the sources, built with the diff flags, cached. */
 export interface WorkTree {
@@ -103,7 +101,7 @@ export async function prepareWorkTree(options: WorkTreeOptions): Promise<WorkTre
   // The running kernel's compiler and linker must be this build's.
   const { warnings } = await checkToolchain(target, runner, 'gcc', options.skipCompilerCheck);
   const key = sha256(JSON.stringify({
-    recipe: RECIPE_VERSION,
+    recipe: CACHE_FORMATS.workTree,
     source: await sourceIdentity(target.source),
     config: sha256(config),
     // The toolchain, not the runner: a container runs only with the host's own gcc and binutils

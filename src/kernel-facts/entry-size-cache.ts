@@ -10,11 +10,9 @@ import type { ElfFile } from '../elf/index.js';
 import { readJsonCache, writeFileAtomic } from '../util/atomic-file.js';
 import type { Logger } from '../util/log.js';
 import { cacheRoot } from '../util/cache.js';
+import { CACHE_FORMATS } from '../util/cache-formats.js';
 import { sha256 } from '../util/hash.js';
 import { gnuBuildId } from './build-id.js';
-
-/** Bump when the meaning of a record changes. */
-const FORMAT = 1;
 
 /** What identifies the contents of a measured file. */
 export type ImageIdentity =
@@ -54,7 +52,7 @@ export function describeIdentity(identity: ImageIdentity): string {
 }
 
 function recordPath(cacheDir: string, identity: ImageIdentity, tags: readonly string[]): string {
-  return join(cacheDir, `${sha256(JSON.stringify({ format: FORMAT, identity, tags }))}.json`);
+  return join(cacheDir, `${sha256(JSON.stringify({ format: CACHE_FORMATS.structSizes, identity, tags }))}.json`);
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
@@ -64,7 +62,7 @@ function sameJson(a: unknown, b: unknown): boolean {
 /** The cached sizes for exactly this identity and these tags, or undefined (LOG tells of a damaged record). */
 export async function readCachedSizes(cacheDir: string, identity: ImageIdentity, tags: readonly string[], log?: Logger): Promise<Map<string, number> | undefined> {
   const record = await readJsonCache<StructSizeRecord>(recordPath(cacheDir, identity, tags), log);
-  if (!record || record.format !== FORMAT || !sameJson(record.identity, identity) || !sameJson(record.tags, tags)) return undefined;
+  if (!record || record.format !== CACHE_FORMATS.structSizes || !sameJson(record.identity, identity) || !sameJson(record.tags, tags)) return undefined;
   const sizes = new Map<string, number>();
   for (const [tag, size] of Object.entries(record.sizes ?? {})) {
     if (!tags.includes(tag) || !Number.isInteger(size) || size <= 0) return undefined;
@@ -76,7 +74,7 @@ export async function readCachedSizes(cacheDir: string, identity: ImageIdentity,
 /** Store sizes atomically (a reader sees the old record, the new one, or none). */
 export async function writeCachedSizes(cacheDir: string, identity: ImageIdentity, tags: readonly string[], sizes: ReadonlyMap<string, number>): Promise<string> {
   const path = recordPath(cacheDir, identity, tags);
-  const record: StructSizeRecord = { format: FORMAT, identity, tags: [...tags], sizes: Object.fromEntries(sizes) };
+  const record: StructSizeRecord = { format: CACHE_FORMATS.structSizes, identity, tags: [...tags], sizes: Object.fromEntries(sizes) };
   await writeFileAtomic(path, JSON.stringify(record, null, 2) + '\n');
   return path;
 }

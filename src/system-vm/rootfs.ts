@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { configuredAptSources, debianMirrorFrom } from '../container/debian-mirror.js';
 import { cacheRoot } from '../util/cache.js';
+import { CACHE_FORMATS } from '../util/cache-formats.js';
 import { sha256 } from '../util/hash.js';
 import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';
@@ -27,11 +28,8 @@ export const DEFAULT_ROOTFS: Omit<RootfsRecipe, 'release' | 'modulesDir'> = {
   sizeGiB: 2,
 };
 
-/** Bump when the way the image is made changes in a way the recipe does not show. */
-const RECIPE_VERSION = 1;
-
 export function rootfsKey(recipe: RootfsRecipe): string {
-  return sha256(JSON.stringify({ v: RECIPE_VERSION, recipe, files: [FSTAB, DRIVER_SCRIPT, DRIVER_SERVICE, MASKED_UNITS, INITRAMFS_INIT, ROOT_DISK_MODULES] })).slice(0, 20);
+  return sha256(JSON.stringify({ v: CACHE_FORMATS.systemVmRootfs, recipe, files: [FSTAB, DRIVER_SCRIPT, DRIVER_SERVICE, MASKED_UNITS, INITRAMFS_INIT, ROOT_DISK_MODULES] })).slice(0, 20);
 }
 
 /**

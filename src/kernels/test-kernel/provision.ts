@@ -8,15 +8,13 @@ import { withDirLock } from '../../util/lock.js';
 import { onceMarked } from '../../util/stage-marker.js';
 import { unpackTarball } from '../../kbuild/populate-tree.js';
 import type { Logger } from '../../util/log.js';
+import { CACHE_FORMATS } from '../../util/cache-formats.js';
 import { compilerIdentity } from '../../kbuild/compiler.js';
 import { ensurePackages, KERNEL_BUILD_PACKAGES } from '../host-packages.js';
 import { appendFragment, renderFragment, verifyOptions } from '../../kbuild/kconfig.js';
 import { kernelRelease, runMake } from '../../kbuild/make.js';
 import { TEST_KERNEL_OPTIONS } from './options.js';
 import { identifySourcePackage, SOURCE_PACKAGE, SOURCE_TARBALL, SOURCE_TOPDIR, type SourcePackage } from './source-package.js';
-
-/** Bump when the way the test kernel is built changes, so old cache entries are not used. */
-const RECIPE_VERSION = 1;
 
 /** What a provisioned test kernel provides (the `--json` output of scripts/test-kernel.ts). */
 export interface TestKernel {
@@ -86,7 +84,7 @@ async function build(entry: string, tree: string, jobs: number, log: Logger): Pr
 export async function testKernelKey(source: SourcePackage): Promise<string> {
   const compiler = await compilerIdentity();
   return sha256(JSON.stringify({
-    recipe: RECIPE_VERSION,
+    recipe: CACHE_FORMATS.testKernel,
     arch: 'x86_64',
     source: source.sha256,
     config: renderFragment(TEST_KERNEL_OPTIONS),

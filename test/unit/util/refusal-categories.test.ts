@@ -10,7 +10,8 @@ import type { DirectoryResult } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffObjects } from '../../../src/diff/diff-objects.js';
 import { readElf } from '../../../src/elf/index.js';
-import { INDEX_VERSION, objectsAffectedBy } from '../../../src/kbuild/object-index.js';
+import { objectsAffectedBy } from '../../../src/kbuild/object-index.js';
+import { CACHE_FORMATS } from '../../../src/util/cache-formats.js';
 import { checkKernelConfig } from '../../../src/kernels/config-policy.js';
 import { checkModule } from '../../../src/klp/check-module.js';
 import { checkVersions } from '../../../src/klp/check-versions.js';
@@ -141,7 +142,7 @@ const ROWS: Row[] = [
   },
   {
     rule: 'changed file no object is built from', category: 'path-policy',
-    produce: () => refused(() => objectsAffectedBy({ version: INDEX_VERSION, headers: [], objects: [] }, ['Documentation/index.rst'])),
+    produce: () => refused(() => objectsAffectedBy({ version: CACHE_FORMATS.objectIndex, headers: [], objects: [] }, ['Documentation/index.rst'])),
   },
   { rule: 'changed __init code', category: 'init-code', produce: () => differ('init', INIT(1), INIT(2)) },
   {
