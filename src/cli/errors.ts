@@ -1,4 +1,5 @@
 import { UserError } from '../util/errors.js';
+import { exitCodeOf } from '../util/outcomes.js';
 
 /** Print an error for a person and return the exit status it maps to. */
 export function reportError(error: unknown): number {
@@ -9,5 +10,5 @@ export function reportError(error: unknown): number {
   }
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
   process.stderr.write(`tsbuild-patch: internal error: ${text}\n`);
-  return 1;
+  return exitCodeOf('failed');
 }

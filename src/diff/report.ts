@@ -1,10 +1,11 @@
 /**
  * What the differ tells its caller: the JSON document (`--json`) and the human summary.
  */
+import { exitCodeOf } from '../util/outcomes.js';
 import type { DiffResult, Outcome } from './diff-objects.js';
 
-/** Exit status of `tsbuild-patch diff` for each outcome. */
-export const EXIT_STATUS: Record<Outcome, number> = { changed: 0, 'no-change': 3, refused: 2 };
+/** Exit status of `tsbuild-patch diff` for each outcome (src/util/outcomes.ts). */
+export const EXIT_STATUS: Record<Outcome, number> = { changed: exitCodeOf('changed'), 'no-change': exitCodeOf('no-change'), refused: exitCodeOf('refused') };
 
 export interface DiffReport {
   outcome: Outcome;

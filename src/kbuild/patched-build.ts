@@ -2,6 +2,7 @@ import { access, copyFile, mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { onInterrupt } from '../util/interrupt.js';
+import { exitCodeOf } from '../util/outcomes.js';
 import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';
 import { applyPatch } from '../patches/apply-patch.js';
@@ -80,7 +81,7 @@ export async function buildPatched(options: PatchedBuildOptions): Promise<Patche
 
       for (const file of unbuilt) warnings.push(`${file}: not built in this kernel configuration; ignored`);
       if (objects.length === 0) {
-        throw new UserError(`the patches change no object built in this configuration (${changed.join(', ')})`, { exitCode: 3 });
+        throw new UserError(`the patches change no object built in this configuration (${changed.join(', ')})`, { exitCode: exitCodeOf('no-change') });
       }
       const objectPaths = objects.map((o) => join(tree.dir, o.path));
       await journal.protect([...objectPaths, ...objectPaths.map(cmdFileOf)]);

@@ -10,13 +10,14 @@ import PQueue from 'p-queue';
 import { failureReport } from '../report/failure-report.js';
 import type { FailureReport, RunReport } from '../report/run-report.js';
 import { UserError } from '../util/errors.js';
+import { exitCodeOf, failureOutcome, worstOutcome, type BuildOutcome } from '../util/outcomes.js';
 import { defaultModuleName, MAX_MODULE_NAME } from './module-name.js';
 import { runPipeline, type BatchShared, type PipelineOptions } from './run.js';
 
 export interface BatchOutcome {
   patch: string;
   module: string;
-  outcome: 'built' | 'refused' | 'no-change' | 'failed';
+  outcome: BuildOutcome;
   exitCode: number;
   seconds: number;
   /** Which copy of the tree it was built in (0: the tree itself). */
@@ -50,8 +51,6 @@ export function batchModuleNames(patches: readonly string[]): string[] {
   });
 }
 
-const OUTCOME_OF_EXIT: Record<number, BatchOutcome['outcome']> = { 2: 'refused', 3: 'no-change' };
-
 export async function runBatch(options: BatchOptions): Promise<BatchOutcome[]> {
   if (options.patches.length === 0) throw new UserError('no patch given');
   const names = batchModuleNames(options.patches);
@@ -71,11 +70,11 @@ export async function runBatch(options: BatchOptions): Promise<BatchOutcome[]> {
         ...options, patches: [patch], name: module, output: resolve(join(options.outputDir, `${module}.ko`)), jobs,
         batch: { shared, slot }, log: (line) => options.log(`[${module}] ${line}`),
       });
-      outcome = { patch, module, outcome: 'built', exitCode: 0, seconds: seconds(), slot, output: report.output!, report };
+      outcome = { patch, module, outcome: 'built', exitCode: exitCodeOf('built'), seconds: seconds(), slot, output: report.output!, report };
     } catch (error) {
       // A bug of the tool in one patch is reported with that patch; the batch goes on.
       const failure = error instanceof UserError ? error : new UserError(`internal error: ${(error as Error).stack ?? String(error)}`);
-      outcome = { patch, module, outcome: OUTCOME_OF_EXIT[failure.exitCode] ?? 'failed', exitCode: failure.exitCode, seconds: seconds(), slot, failure: failureReport(failure) };
+      outcome = { patch, module, outcome: failureOutcome(failure.exitCode), exitCode: failure.exitCode, seconds: seconds(), slot, failure: failureReport(failure) };
     } finally {
       freeSlots.push(slot);
     }
@@ -85,11 +84,9 @@ export async function runBatch(options: BatchOptions): Promise<BatchOutcome[]> {
   return outcomes.filter((o): o is BatchOutcome => o !== undefined);
 }
 
-/** 0 when every patch was built; else 1 if one failed, 2 if one was refused, else 3 (no change). */
+/** The exit status of the worst outcome (src/util/outcomes.ts): built only when every patch was; else failed, refused, no-change, in that order. */
 export function batchExitCode(outcomes: readonly BatchOutcome[]): number {
-  if (outcomes.every((o) => o.outcome === 'built')) return 0;
-  if (outcomes.some((o) => o.outcome === 'failed')) return 1;
-  return outcomes.some((o) => o.outcome === 'refused') ? 2 : 3;
+  return exitCodeOf(worstOutcome(outcomes.map((o) => o.outcome)));
 }
 
 export function formatBatchOutcomes(outcomes: readonly BatchOutcome[]): string {

@@ -3,13 +3,14 @@ import { join, resolve } from 'node:path';
 import PQueue from 'p-queue';
 import type { RunReport } from '../report/run-report.js';
 import { UserError } from '../util/errors.js';
+import { exitCodeOf, failureOutcome, type BuildOutcome } from '../util/outcomes.js';
 import { defaultModuleName } from './module-name.js';
 import { runPipeline, type PipelineOptions } from './run.js';
 
 /** What became of one kernel release of a several-release run. */
 export interface ReleaseOutcome {
   release: string;
-  outcome: 'built' | 'refused' | 'no-change' | 'failed';
+  outcome: BuildOutcome;
   /** The module, when built. */
   output?: string;
   report?: RunReport;
@@ -23,8 +24,6 @@ export interface ReleasesOptions extends Omit<PipelineOptions, 'target' | 'outpu
   /** Each release's module goes to OUTPUTDIR/<release>/<name>.ko. */
   outputDir: string;
 }
-
-const OUTCOME_OF_EXIT: Record<number, ReleaseOutcome['outcome']> = { 2: 'refused', 3: 'no-change' };
 
 /**
  * One livepatch module per kernel release, for a fleet that runs several: the releases are
@@ -46,19 +45,19 @@ export async function runForReleases(options: ReleasesOptions): Promise<ReleaseO
         ...options, name, jobs, target: { kernel: release }, output,
         log: (line) => options.log(`[${release}] ${line}`),
       });
-      return { release, outcome: 'built', output: report.output ?? output, report, exitCode: 0 };
+      return { release, outcome: 'built', output: report.output ?? output, report, exitCode: exitCodeOf('built') };
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
       const reason = error.hint ? `${error.message}\n${error.hint}` : error.message;
-      return { release, outcome: OUTCOME_OF_EXIT[error.exitCode] ?? 'failed', reason, exitCode: error.exitCode };
+      return { release, outcome: failureOutcome(error.exitCode), reason, exitCode: error.exitCode };
     }
   })));
   return outcomes.filter((o): o is ReleaseOutcome => o !== undefined);
 }
 
-/** The exit status of a several-release run: 0 when every release was built, else the first failure's. */
+/** The exit status of a several-release run (src/util/outcomes.ts): built when every release was, else the first failure's. */
 export function releasesExitCode(outcomes: readonly ReleaseOutcome[]): number {
-  return outcomes.find((o) => o.exitCode !== 0)?.exitCode ?? 0;
+  return exitCodeOf(outcomes.find((o) => o.outcome !== 'built')?.outcome ?? 'built');
 }
 
 export function formatReleaseOutcomes(outcomes: readonly ReleaseOutcome[]): string {

@@ -1,3 +1,4 @@
+import type { FailureOutcome } from '../util/outcomes.js';
 import type { ObjectRefusal } from '../util/refusal.js';
 
 /** The report of a pipeline run (`--json`), and its human summary. */
@@ -23,7 +24,7 @@ export interface ObjectReport {
 
 /** What --json prints when the job stops without a module (refused, no change, bad input). */
 export interface FailureReport {
-  outcome: 'refused' | 'no-change' | 'failed';
+  outcome: FailureOutcome;
   exitCode: number;
   message: string;
   /** For a refusal: each reason with the object it concerns and its category. */

@@ -1,7 +1,8 @@
+import { exitCodeOf, type OUTCOMES } from './outcomes.js';
 import type { ObjectRefusal, RefusalCategory } from './refusal.js';
 
-/** Exit statuses a UserError may carry: 1 bad input or environment, 3 no functional change. A refusal (2) is a RefusedError. */
-export type UserErrorExit = 1 | 3;
+/** Exit statuses a UserError may carry (src/util/outcomes.ts): failed, no-change. A refusal is a RefusedError. */
+export type UserErrorExit = (typeof OUTCOMES)['failed' | 'no-change']['exitCode'];
 
 /**
  * An error caused by the input or the environment, with a message meant for the user.
@@ -14,17 +15,17 @@ export class UserError extends Error {
   constructor(message: string, options: { exitCode?: UserErrorExit; hint?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'UserError';
-    this.exitCode = options.exitCode ?? 1;
+    this.exitCode = options.exitCode ?? exitCodeOf('failed');
     this.hint = options.hint;
   }
 }
 
 /**
- * A refusal (exit status 2): the patch or the kernel cannot be live-patched safely. Carries its
+ * A refusal (outcome refused, exit status 2): the patch or the kernel cannot be live-patched safely. Carries its
  * reasons, each with the object it concerns and the category of the rule that refused it.
  */
 export class RefusedError extends UserError {
-  override readonly exitCode = 2;
+  override readonly exitCode = exitCodeOf('refused');
 
   constructor(message: string, readonly reasons: readonly ObjectRefusal[], hint?: string) {
     super(message, hint ? { hint } : {});

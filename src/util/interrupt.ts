@@ -4,6 +4,8 @@
  * with the conventional status. Work that a SIGKILL interrupts is repaired at the next start
  * instead (see build/journal.ts).
  */
+import { exitCodeOf, signalOutcome } from './outcomes.js';
+
 type Handler = () => Promise<void>;
 
 const handlers: Handler[] = [];
@@ -21,7 +23,7 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
       process.stderr.write(`[tsbuild-patch] cleanup failed: ${(error as Error).message}\n`);
     }
   }
-  process.exit(signal === 'SIGINT' ? 130 : 143);
+  process.exit(exitCodeOf(signalOutcome(signal)));
 }
 
 /** Register cleanup for an interruption; returns a function that unregisters it. */
