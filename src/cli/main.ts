@@ -3,7 +3,6 @@ import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.js';
 import { reportError } from './errors.js';
 import { toolVersion } from '../util/tool-version.js';
-import { exitCodeOf } from '../util/outcomes.js';
 
 const cli = yargs(hideBin(process.argv))
   .scriptName('tsbuild-patch')
@@ -18,7 +17,7 @@ const cli = yargs(hideBin(process.argv))
   .fail((msg, err) => {
     if (err) throw err;
     process.stderr.write(`tsbuild-patch: ${msg}\nRun 'tsbuild-patch --help' for usage.\n`);
-    process.exit(exitCodeOf('failed'));
+    process.exit(1);
   });
 
 for (const command of commands) cli.command(command);

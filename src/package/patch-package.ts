@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { TOOL_VERSION } from '../pipeline/run.js';
+import { toolVersion } from '../util/tool-version.js';
 import { UserError } from '../util/errors.js';
 import { buildDeb } from './build-deb.js';
 import { checkPackageName, checkVersion, packageNameFromModule } from './debian-names.js';
@@ -69,7 +69,7 @@ export async function buildPatchPackage(options: PatchPackageOptions): Promise<P
       version,
       architecture: 'amd64',
       maintainer: options.maintainer,
-      depends: [`${TOOLS_PACKAGE} (>= ${TOOL_VERSION})`, 'kmod'],
+      depends: [`${TOOLS_PACKAGE} (>= ${toolVersion()})`, 'kmod'],
       section: 'kernel',
       priority: 'optional',
       extra: { 'X-Kernel-Releases': releases.join(' '), [MODULES_FIELD]: [...new Set(modules.map((m) => m.name))].join(' '), 'X-Livepatch-Functions': functions.join(' ') },

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { TOOL_VERSION } from '../pipeline/run.js';
+import { toolVersion } from '../util/tool-version.js';
 import { buildDeb } from './build-deb.js';
 import { CTL_PATH, TARGET_DIR, TOOLS_PACKAGE, UNIT_PATH } from './layout.js';
 import { toolsPostinst, toolsPostrm } from './maintainer-scripts.js';
@@ -15,7 +15,7 @@ export async function buildToolsPackage(outputDir: string, maintainer: string): 
   return buildDeb({
     control: {
       package: TOOLS_PACKAGE,
-      version: TOOL_VERSION,
+      version: toolVersion(),
       architecture: 'all',
       maintainer,
       depends: ['kmod'],
