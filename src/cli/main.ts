@@ -3,6 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.js';
 import { reportError } from './errors.js';
 import { toolVersion } from '../util/tool-version.js';
+import { exitCodeOf } from '../util/outcomes.js';
 
 const cli = yargs(hideBin(process.argv))
   .scriptName('tsbuild-patch')
@@ -17,7 +18,7 @@ const cli = yargs(hideBin(process.argv))
   .fail((msg, err) => {
     if (err) throw err;
     process.stderr.write(`tsbuild-patch: ${msg}\nRun 'tsbuild-patch --help' for usage.\n`);
-    process.exit(1);
+    process.exit(exitCodeOf('failed'));
   });
 
 for (const command of commands) cli.command(command);

@@ -21,6 +21,7 @@ import { TargetSymbols } from '../klp/target-symbols.js';
 import type { PatchModuleSpec } from '../kmod/spec.js';
 import type { ObjectReport, RunReport } from '../report/run-report.js';
 import { RefusedError, UserError } from '../util/errors.js';
+import { exitCodeOf } from '../util/outcomes.js';
 import type { Logger } from '../util/log.js';
 import { cacheRoot } from '../util/cache.js';
 import { toolVersion } from '../util/tool-version.js';
@@ -160,7 +161,7 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
     if (diffs.every((d) => d.result.outcome === 'no-change')) {
       // What changed besides code, if anything (a new export, which a livepatch cannot add).
       const notes = diffs.flatMap((d) => d.result.notes.map((note) => `\n  ${d.pair.object.path}: ${note}`)).join('');
-      throw new UserError(`no functional change in ${diffs.map((d) => d.pair.object.path).join(', ')} (only moved lines, comments or line numbers?)${notes}`, { exitCode: 3 });
+      throw new UserError(`no functional change in ${diffs.map((d) => d.pair.object.path).join(', ')} (only moved lines, comments or line numbers?)${notes}`, { exitCode: exitCodeOf('no-change') });
     }
 
     const moduleDir = join(tmp, 'module');
