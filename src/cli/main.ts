@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.js';
 import { reportError } from './errors.js';
+import { toolVersion } from '../util/tool-version.js';
 import { exitCodeOf } from '../util/outcomes.js';
 
 const cli = yargs(hideBin(process.argv))
@@ -12,7 +13,7 @@ const cli = yargs(hideBin(process.argv))
   .recommendCommands()
   .help()
   .alias('h', 'help')
-  .version()
+  .version(toolVersion())
   .wrap(Math.min(110, process.stdout.columns || 100))
   .fail((msg, err) => {
     if (err) throw err;

@@ -24,6 +24,7 @@ import { RefusedError, UserError } from '../util/errors.js';
 import { exitCodeOf } from '../util/outcomes.js';
 import type { Logger } from '../util/log.js';
 import { cacheRoot } from '../util/cache.js';
+import { toolVersion } from '../util/tool-version.js';
 import type { StageHooks } from '../util/progress.js';
 import type { BuildProgress } from '../util/run-context.js';
 import { startRunSession, type RunSession } from '../util/run-session.js';
@@ -32,8 +33,6 @@ import { checkModuleName, defaultModuleName } from './module-name.js';
 import { buildLivepatchModule } from './module-stage.js';
 import { klpObjects, writePatchObjects } from './patch-objects.js';
 import { StageRunner } from './stages.js';
-
-export const TOOL_VERSION = '0.1.0';
 
 export interface PipelineOptions {
   patches: string[];
@@ -81,7 +80,7 @@ function objectReport(diff: ObjectDiff, klpSymbols: string[]): ObjectReport {
  */
 export async function runPipeline(options: PipelineOptions): Promise<RunReport> {
   const session = await startRunSession({ log: options.log, debug: options.debug, progress: options.progress });
-  session.debug(`tsbuild-patch ${TOOL_VERSION}, node ${process.version}, pid ${process.pid}; cache ${cacheRoot()}; logs of this run: ${session.runDir}`);
+  session.debug(`tsbuild-patch ${toolVersion()}, node ${process.version}, pid ${process.pid}; cache ${cacheRoot()}; logs of this run: ${session.runDir}`);
   session.debug(`patches: ${options.patches.join(' ')}; runner: ${options.runner.description}`);
   return session.run(() => runStages(options, session));
 }
@@ -182,7 +181,7 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
       description: `livepatch built by tsbuild-patch from ${options.patches.map((p) => p.split('/').pop()).join(', ')}`,
       patches: options.patches.map((p) => p.split('/').pop()!),
       kernelRelease: target.release,
-      toolVersion: TOOL_VERSION,
+      toolVersion: toolVersion(),
       replace: options.replace,
       objects: klpObjects(objects.list),
       diffedObjects: objects.list.map((o) => o.fileName),
