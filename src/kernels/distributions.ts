@@ -1,28 +1,84 @@
 /**
- * Distribution facts, in one place: how a distribution names its kernel releases and packages,
- * where each file sits inside them, and which compiler built them. A second distribution
- * release (Debian 13, Ubuntu) is a new entry here, not new code elsewhere.
+ * Distribution facts, in one place: where a distribution release's kernels come from (archive
+ * suites, keyring), how it names its kernel releases and packages, where each file sits inside
+ * them, which compiler and binutils built them (and so which builder image builds for them), and
+ * how its modules are installed. A second distribution release is a new entry here, plus what is
+ * truly new (docker/build-packages.<suite>.txt: the compiler package of its builder image).
  */
+import { readFileSync } from 'node:fs';
+
 export interface DistroRelease {
   /** Short id used in cache paths and messages, e.g. "debian-bookworm". */
   id: string;
   description: string;
+  /** The distribution release's codename, as /etc/os-release's VERSION_CODENAME names it on its machines. */
+  codename: string;
+  /** Where its kernel packages are published. */
+  archive: DistroArchive;
   /** Kernel releases of this distribution release, e.g. 6.1.0-57-amd64. */
   releasePattern: RegExp;
   /** Architecture of the kernels (the tool's arch folder: src/arch/<arch>). */
   arch: 'x86_64';
+  /** The source package of its kernels: the package, its tarball (inside the package) and the tarball's top directory. */
+  source: DistroSource;
   /** The compiler that builds the kernel, as kbuild's CC (its `--version` names the kernel's). */
   compiler: string;
+  /** What its kernels were built with: the builder image must have exactly this (checked against each kernel). */
+  toolchain: DistroToolchain;
+  /** The container image its kernels' objects are built in. */
+  builder: DistroBuilder;
+  /** How its kernel packages ship modules: `.ko` ('none') or `.ko.xz`. */
+  moduleCompression: 'none' | 'xz';
+  /** Where its kernel packages put a release's modules (`<prefix>/<release>`), relative to the root. */
+  modulesPrefix: 'lib/modules' | 'usr/lib/modules';
   /** Package names of one kernel release. */
   packages(release: string): DistroPackages;
   /** Where the files are, relative to the root of the unpacked packages (or of an installed system). */
   paths(release: string): DistroPaths;
-  /** Top directory inside the source tarball. */
+  /** Top directory inside the source tarball (source.topdir). */
   sourceTopdir: string;
   /** apt pattern (apt-cache pkgnames prefix) of the debug packages, to list releases. */
   debugPackagePrefix: string;
   /** Release from a debug package name (undefined when it is not one of this release's). */
   releaseOfDebugPackage(name: string): string | undefined;
+  /**
+   * Whether `--kernel RELEASE` can fetch this release's packages today. False for an entry whose
+   * facts are known (its builder image, compiler, names) while its acquisition is still to come:
+   * its releases are recognised and refused by name.
+   */
+  acquirable: boolean;
+}
+
+export interface DistroArchive {
+  /** The apt suites its kernels (and their updates) are published in, e.g. bookworm, bookworm-updates, bookworm-security. */
+  suites: readonly string[];
+  /** The keyring that signs those suites. */
+  keyring: string;
+}
+
+export interface DistroSource {
+  /** The package, e.g. linux-source-6.1. */
+  package: string;
+  /** The tarball inside the package, relative to the root. */
+  tarball: string;
+  /** Top directory inside the tarball. */
+  topdir: string;
+}
+
+export interface DistroToolchain {
+  /** `CC --version`'s first line, as the kernels' CONFIG_CC_VERSION_TEXT records it. */
+  ccVersionText: string;
+  /** GNU binutils (as, ld) version, as in CONFIG_AS_VERSION/CONFIG_LD_VERSION (2.40 → 24000). */
+  binutils: string;
+}
+
+export interface DistroBuilder {
+  /**
+   * The Debian suite the builder image is made from: `FROM debian:<suite>` (seeded with
+   * debootstrap when missing). Its packages: docker/build-packages.txt (every builder) and
+   * docker/build-packages.<suite>.txt (this builder's compiler).
+   */
+  suite: string;
 }
 
 export interface DistroPackages {
@@ -47,33 +103,114 @@ export interface DistroPaths {
   sourceTarball: string;
 }
 
-export const DEBIAN_BOOKWORM: DistroRelease = {
-  id: 'debian-bookworm',
-  description: "Debian 12 (bookworm), linux-image-6.1.0-N-amd64",
-  releasePattern: /^6\.1\.0-\d+-amd64$/,
-  arch: 'x86_64',
-  compiler: 'gcc-12',
-  packages: (release) => ({
-    image: `linux-image-${release}-unsigned`,
-    headers: `linux-headers-${release}`,
-    debug: `linux-image-${release}-dbg`,
-    source: 'linux-source-6.1',
-  }),
-  paths: (release) => ({
-    vmlinuz: `boot/vmlinuz-${release}`,
-    modulesDir: `lib/modules/${release}`,
-    config: `usr/src/linux-headers-${release}/.config`,
-    symvers: `usr/src/linux-headers-${release}/Module.symvers`,
-    debugVmlinux: `usr/lib/debug/boot/vmlinux-${release}`,
-    systemMap: `usr/lib/debug/boot/System.map-${release}`,
-    sourceTarball: 'usr/src/linux-source-6.1.tar.xz',
-  }),
-  sourceTopdir: 'linux-source-6.1',
-  debugPackagePrefix: 'linux-image-6.1.0-',
-  releaseOfDebugPackage: (name) => /^linux-image-(6\.1\.0-\d+-amd64)-dbg$/.exec(name)?.[1],
-};
+/** What one Debian release's entry must say; the rest follows Debian's kernel packaging. */
+interface DebianReleaseFacts {
+  id: string;
+  description: string;
+  codename: string;
+  /** Default: <codename>, <codename>-updates, <codename>-security. */
+  suites?: readonly string[];
+  releasePattern: RegExp;
+  /** linux-source-<series>, e.g. 6.1. */
+  sourceSeries: string;
+  compiler: string;
+  toolchain: DistroToolchain;
+  /** Default: the codename. */
+  builderSuite?: string;
+  moduleCompression: DistroRelease['moduleCompression'];
+  modulesPrefix: DistroRelease['modulesPrefix'];
+  debugPackagePrefix: string;
+  acquirable: boolean;
+}
 
-export const DISTRIBUTIONS: readonly DistroRelease[] = [DEBIAN_BOOKWORM];
+/** The keyring of Debian's archive (debian-archive-keyring), for every Debian release. */
+export const DEBIAN_ARCHIVE_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
+
+/** A Debian release's entry: Debian's package names and file layout around FACTS. */
+function debianRelease(facts: DebianReleaseFacts): DistroRelease {
+  const source: DistroSource = {
+    package: `linux-source-${facts.sourceSeries}`,
+    tarball: `usr/src/linux-source-${facts.sourceSeries}.tar.xz`,
+    topdir: `linux-source-${facts.sourceSeries}`,
+  };
+  return {
+    id: facts.id,
+    description: facts.description,
+    codename: facts.codename,
+    archive: {
+      suites: facts.suites ?? [facts.codename, `${facts.codename}-updates`, `${facts.codename}-security`],
+      keyring: DEBIAN_ARCHIVE_KEYRING,
+    },
+    releasePattern: facts.releasePattern,
+    arch: 'x86_64',
+    source,
+    compiler: facts.compiler,
+    toolchain: facts.toolchain,
+    builder: { suite: facts.builderSuite ?? facts.codename },
+    moduleCompression: facts.moduleCompression,
+    modulesPrefix: facts.modulesPrefix,
+    packages: (release) => ({
+      image: `linux-image-${release}-unsigned`,
+      headers: `linux-headers-${release}`,
+      debug: `linux-image-${release}-dbg`,
+      source: source.package,
+    }),
+    paths: (release) => ({
+      vmlinuz: `boot/vmlinuz-${release}`,
+      modulesDir: `${facts.modulesPrefix}/${release}`,
+      config: `usr/src/linux-headers-${release}/.config`,
+      symvers: `usr/src/linux-headers-${release}/Module.symvers`,
+      debugVmlinux: `usr/lib/debug/boot/vmlinux-${release}`,
+      systemMap: `usr/lib/debug/boot/System.map-${release}`,
+      sourceTarball: source.tarball,
+    }),
+    sourceTopdir: source.topdir,
+    debugPackagePrefix: facts.debugPackagePrefix,
+    releaseOfDebugPackage: (name) => {
+      const release = /^linux-image-(.+)-dbg$/.exec(name)?.[1];
+      return release !== undefined && facts.releasePattern.test(release) ? release : undefined;
+    },
+    acquirable: facts.acquirable,
+  };
+}
+
+export const DEBIAN_BOOKWORM: DistroRelease = debianRelease({
+  id: 'debian-bookworm',
+  description: 'Debian 12 (bookworm), linux-image-6.1.0-N-amd64',
+  codename: 'bookworm',
+  releasePattern: /^6\.1\.0-\d+-amd64$/,
+  sourceSeries: '6.1',
+  compiler: 'gcc-12',
+  toolchain: { ccVersionText: 'gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0', binutils: '2.40' },
+  moduleCompression: 'none',
+  modulesPrefix: 'lib/modules',
+  debugPackagePrefix: 'linux-image-6.1.0-',
+  acquirable: true,
+});
+
+/**
+ * Debian 13's own kernels (6.12.N+deb13-amd64, also 6.12.115+deb13.1-amd64), as measured in
+ * Debian's archive (2026-12): suites, source package, compiler (CONFIG_CC_VERSION_TEXT names
+ * x86_64-linux-gnu-gcc-14), binutils 2.44, modules as .ko.xz under /usr/lib/modules. The file
+ * paths inside its headers and debug packages follow Debian 12's layout and are confirmed only
+ * when its acquisition exists: until then (`acquirable: false`) its releases are refused by name,
+ * and the entry serves the builder image (debian:trixie with gcc-14) and the choice of it.
+ */
+export const DEBIAN_TRIXIE: DistroRelease = debianRelease({
+  id: 'debian-trixie',
+  description: 'Debian 13 (trixie), linux-image-6.12.N+deb13-amd64',
+  codename: 'trixie',
+  releasePattern: /^6\.12\.\d+\+deb13(?:\.\d+)?-amd64$/,
+  sourceSeries: '6.12',
+  compiler: 'x86_64-linux-gnu-gcc-14',
+  toolchain: { ccVersionText: 'x86_64-linux-gnu-gcc-14 (Debian 14.2.0-19) 14.2.0', binutils: '2.44' },
+  moduleCompression: 'xz',
+  modulesPrefix: 'usr/lib/modules',
+  debugPackagePrefix: 'linux-image-6.12.',
+  acquirable: false,
+});
+
+export const DISTRIBUTIONS: readonly DistroRelease[] = [DEBIAN_BOOKWORM, DEBIAN_TRIXIE];
 
 /** The distribution release of `--kernel newest` (the one this tool's machines run). */
 export const DEFAULT_DISTRO = DEBIAN_BOOKWORM;
@@ -81,4 +218,31 @@ export const DEFAULT_DISTRO = DEBIAN_BOOKWORM;
 /** The distribution release a kernel release belongs to, if any. */
 export function distroOf(release: string): DistroRelease | undefined {
   return DISTRIBUTIONS.find((d) => d.releasePattern.test(release));
+}
+
+/** The distribution release of a machine, from its /etc/os-release text (VERSION_CODENAME), if it is one of the table's. */
+export function distroOfOsRelease(osRelease: string): DistroRelease | undefined {
+  const codename = /^VERSION_CODENAME="?([^"\n]*)"?$/m.exec(osRelease)?.[1]?.trim();
+  return DISTRIBUTIONS.find((d) => d.codename === codename);
+}
+
+let host: DistroRelease | undefined;
+
+/** This machine's distribution release, or DEFAULT_DISTRO when it is none of the table's. */
+export function hostDistribution(): DistroRelease {
+  if (!host) {
+    let text = '';
+    try {
+      text = readFileSync('/etc/os-release', 'utf8');
+    } catch {
+      // not a Debian-like system: the default
+    }
+    host = distroOfOsRelease(text) ?? DEFAULT_DISTRO;
+  }
+  return host;
+}
+
+/** The distribution whose compiler identity is IDENTITY (a vmlinux .comment: "(Debian 12.2.0-14+deb12u1) 12.2.0"), if any. */
+export function distroOfCompiler(identity: string): DistroRelease | undefined {
+  return DISTRIBUTIONS.find((d) => d.toolchain.ccVersionText.replace(/^\S+\s+/, '') === identity.trim());
 }

@@ -21,6 +21,11 @@ async function distroRelease(kernel: string, log: Logger): Promise<{ distro: Dis
       hint: `known: ${known}; for another kernel give --sourcedir, --config, --vmlinux, --symvers and --modules-dir`,
     });
   }
+  if (!distro.acquirable) {
+    throw new UserError(`kernel ${release} is a release of ${distro.description}, whose packages this version cannot fetch yet`, {
+      hint: `releases that can be fetched: ${DISTRIBUTIONS.filter((d) => d.acquirable).map((d) => d.description).join('; ')}`,
+    });
+  }
   return { distro, release, acquire: { log, ...(running ? { installedRoot: '/' } : {}) } };
 }
 

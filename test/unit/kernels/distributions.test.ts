@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { distroTarget } from '../../../src/kernels/distro-target.js';
+import {
+  DEBIAN_BOOKWORM, DEBIAN_TRIXIE, DISTRIBUTIONS, distroOf, distroOfCompiler, distroOfOsRelease,
+} from '../../../src/kernels/distributions.js';
+import { UserError } from '../../../src/util/errors.js';
+
+const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+
+describe('the distribution table', () => {
+  it('says where Debian 12\'s kernels come from, what built them and how they are laid out', () => {
+    const d = DEBIAN_BOOKWORM;
+    expect(d.archive).toEqual({ suites: ['bookworm', 'bookworm-updates', 'bookworm-security'], keyring: '/usr/share/keyrings/debian-archive-keyring.gpg' });
+    expect(d.source).toEqual({ package: 'linux-source-6.1', tarball: 'usr/src/linux-source-6.1.tar.xz', topdir: 'linux-source-6.1' });
+    expect(d.sourceTopdir).toBe('linux-source-6.1');
+    expect(d.compiler).toBe('gcc-12');
+    expect(d.toolchain).toEqual({ ccVersionText: 'gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0', binutils: '2.40' });
+    expect(d.builder).toEqual({ suite: 'bookworm' });
+    expect(d.moduleCompression).toBe('none');
+    expect(d.paths('6.1.0-57-amd64')).toEqual({
+      vmlinuz: 'boot/vmlinuz-6.1.0-57-amd64',
+      modulesDir: 'lib/modules/6.1.0-57-amd64',
+      config: 'usr/src/linux-headers-6.1.0-57-amd64/.config',
+      symvers: 'usr/src/linux-headers-6.1.0-57-amd64/Module.symvers',
+      debugVmlinux: 'usr/lib/debug/boot/vmlinux-6.1.0-57-amd64',
+      systemMap: 'usr/lib/debug/boot/System.map-6.1.0-57-amd64',
+      sourceTarball: 'usr/src/linux-source-6.1.tar.xz',
+    });
+    expect(d.releaseOfDebugPackage('linux-image-6.1.0-57-amd64-dbg')).toBe('6.1.0-57-amd64');
+    expect(d.releaseOfDebugPackage('linux-image-6.1.0-57-cloud-amd64-dbg')).toBeUndefined();
+    expect(d.releaseOfDebugPackage('linux-image-6.1.0-57-amd64-unsigned')).toBeUndefined();
+    expect(d.acquirable).toBe(true);
+  });
+
+  it('has Debian 13\'s entry: its releases, packages, gcc-14, .ko.xz under /usr/lib/modules', () => {
+    const d = DEBIAN_TRIXIE;
+    expect(distroOf('6.12.116+deb13-amd64')).toBe(d);
+    expect(distroOf('6.12.115+deb13.1-amd64')).toBe(d);
+    expect(distroOf('6.12.95+deb12-amd64')).toBeUndefined(); // bookworm-backports: not this entry
+    expect(distroOf('7.3.4+deb13-amd64')).toBeUndefined(); // trixie-backports: not this entry
+    expect(d.archive.suites).toEqual(['trixie', 'trixie-updates', 'trixie-security']);
+    expect(d.packages('6.12.116+deb13-amd64')).toEqual({
+      image: 'linux-image-6.12.116+deb13-amd64-unsigned', headers: 'linux-headers-6.12.116+deb13-amd64',
+      debug: 'linux-image-6.12.116+deb13-amd64-dbg', source: 'linux-source-6.12',
+    });
+    expect(d.paths('6.12.116+deb13-amd64').modulesDir).toBe('usr/lib/modules/6.12.116+deb13-amd64');
+    expect(d.source.topdir).toBe('linux-source-6.12');
+    expect(d.compiler).toBe('x86_64-linux-gnu-gcc-14');
+    expect(d.toolchain.binutils).toBe('2.44');
+    expect(d.builder.suite).toBe('trixie');
+    expect(d.moduleCompression).toBe('xz');
+    expect(d.releaseOfDebugPackage('linux-image-6.12.115+deb13.1-amd64-dbg')).toBe('6.12.115+deb13.1-amd64');
+  });
+
+  it('refuses a Debian 13 release by name while its packages cannot be fetched', async () => {
+    const error = await failure(distroTarget('6.12.116+deb13-amd64', () => {}));
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toBe('kernel 6.12.116+deb13-amd64 is a release of Debian 13 (trixie), linux-image-6.12.N+deb13-amd64, whose packages this version cannot fetch yet');
+  });
+
+  it('knows a machine\'s release by its os-release codename, and a kernel\'s by its compiler', () => {
+    expect(distroOfOsRelease('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n')).toBe(DEBIAN_BOOKWORM);
+    expect(distroOfOsRelease('VERSION_CODENAME="trixie"\n')).toBe(DEBIAN_TRIXIE);
+    expect(distroOfOsRelease('VERSION_CODENAME=jammy\n')).toBeUndefined();
+    expect(distroOfOsRelease('')).toBeUndefined();
+    expect(distroOfCompiler('(Debian 12.2.0-14+deb12u1) 12.2.0')).toBe(DEBIAN_BOOKWORM);
+    expect(distroOfCompiler('(Debian 14.2.0-19) 14.2.0')).toBe(DEBIAN_TRIXIE);
+    expect(distroOfCompiler('(Debian 12.2.0-14) 12.2.0')).toBeUndefined();
+  });
+});
