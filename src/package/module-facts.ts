@@ -1,3 +1,7 @@
+import { R_X86_64_64 } from '../arch/x86_64/relocations.js';
+import {
+  KLP_FUNC_NEW_FUNC, KLP_FUNC_OLD_SYMPOS, KLP_OBJECT_FUNCS, KLP_PATCH_REPLACE,
+} from '../arch/x86_64/livepatch-structs.js';
 import { readElf, type ElfFile, type ElfSection, type Relocation } from '../elf/index.js';
 import { modinfoValue } from '../klp/check-module.js';
 import { kernelModuleName, moduleNameOf } from '../kernel/module-name.js';
@@ -17,12 +21,6 @@ export interface LivepatchModuleFacts {
   /** Patched functions per object ("vmlinux" or a module name), from the klp_object array. */
   objects: { object: string; functions: { name: string; sympos: number }[] }[];
 }
-
-const R_X86_64_64 = 1;
-/** struct klp_func: old_name, new_func, old_sympos (x86_64). */
-const KLP_FUNC_SYMPOS = 16;
-/** struct klp_patch: mod, objs, states, replace (x86_64). */
-const KLP_PATCH_REPLACE = 24;
 
 function cString(section: ElfSection, offset: number): string {
   const data = section.data;
@@ -62,9 +60,9 @@ function patchedObjects(elf: ElfFile): LivepatchModuleFacts['objects'] {
   for (const [offset, funcsRelocation] of [...objs.byOffset].sort((a, b) => a[0] - b[0])) {
     const funcsSymbol = funcsRelocation.symbol;
     const funcsSection = funcsSymbol.section;
-    // The funcs pointer is the second field; the first (name) is a string or NULL (vmlinux).
+    // The funcs pointer is the second field; the first (name, at offset 0) is a string or NULL (vmlinux).
     if (!funcsSection || !funcsSection.name.startsWith('.data') || funcsSection.name.includes('.str')) continue;
-    const nameRelocation = objs.byOffset.get(offset - 8);
+    const nameRelocation = objs.byOffset.get(offset - KLP_OBJECT_FUNCS);
     const object = nameRelocation ? pointedString(nameRelocation) ?? 'vmlinux' : 'vmlinux';
     const funcsStart = funcsSymbol.offset + Number(funcsRelocation.addend);
     const functions: { name: string; sympos: number }[] = [];
@@ -72,10 +70,10 @@ function patchedObjects(elf: ElfFile): LivepatchModuleFacts['objects'] {
     for (let i = 0; i < rels.length; i++) {
       const oldName = rels[i]!;
       const newFunc = rels[i + 1];
-      if (!newFunc || newFunc.offset !== oldName.offset + 8) break;
+      if (!newFunc || newFunc.offset !== oldName.offset + KLP_FUNC_NEW_FUNC) break;
       const name = pointedString(oldName);
       if (name === undefined) break;
-      const sympos = Number(funcsSection.data.readBigUInt64LE(oldName.offset + KLP_FUNC_SYMPOS));
+      const sympos = Number(funcsSection.data.readBigUInt64LE(oldName.offset + KLP_FUNC_OLD_SYMPOS));
       functions.push({ name, sympos });
       i++;
     }
