@@ -2,6 +2,7 @@ import { chmod, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { QEMU } from '../vm/qemu.js';
+import { VM_MEMORY_MIB } from '../vm/memory.js';
 import { UserError } from '../util/errors.js';
 import { REPORT_PREFIX } from './guest-files.js';
 import { parseDriverReport, type DriverReport } from './serial-report.js';
@@ -66,7 +67,7 @@ export class SystemMachine {
     }
     await execa('mkfs.ext4', ['-q', '-F', '-d', dataDir, '-L', 'data', dataDisk, '256M']);
     const args = [
-      '-accel', 'tcg', '-m', '2048', '-smp', '2',
+      '-accel', 'tcg', '-m', String(VM_MEMORY_MIB.systemVm), '-smp', '2',
       '-nodefaults', '-display', 'none', '-no-reboot', '-nic', 'none',
       '-serial', 'stdio',
       '-kernel', this.image.kernel, '-initrd', this.image.initrd, '-append', KERNEL_CMDLINE,

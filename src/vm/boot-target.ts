@@ -6,6 +6,7 @@ import type { Logger } from '../util/log.js';
 import { KernelModules } from '../kernels/kernel-modules.js';
 import { moduleNameOf } from '../kernel/module-name.js';
 import { modulesNeededFirst } from './kernel-modules.js';
+import { VM_MEMORY_MIB } from './memory.js';
 
 /** A kernel to boot in the VM, and where its own modules are (for livepatches of modules). */
 export interface BootTarget {
@@ -22,11 +23,11 @@ export interface BootTarget {
 export async function bootTarget(kernel: string | undefined, log: Logger): Promise<BootTarget> {
   if (kernel === undefined) {
     const test = await provisionTestKernel({ log });
-    return { image: test.bzImage, modulesDir: test.modulesDir, memoryMiB: 512 };
+    return { image: test.bzImage, modulesDir: test.modulesDir, memoryMiB: VM_MEMORY_MIB.testKernel };
   }
-  if ((await stat(kernel).catch(() => undefined))?.isFile()) return { image: kernel, modulesDir: undefined, memoryMiB: 1024 };
+  if ((await stat(kernel).catch(() => undefined))?.isFile()) return { image: kernel, modulesDir: undefined, memoryMiB: VM_MEMORY_MIB.distributionKernel };
   const target = await distroBootFiles(kernel, log);
-  return { image: target.vmlinuz, modulesDir: target.modulesDir, memoryMiB: 1024 };
+  return { image: target.vmlinuz, modulesDir: target.modulesDir, memoryMiB: VM_MEMORY_MIB.distributionKernel };
 }
 
 /**
@@ -34,7 +35,7 @@ export async function bootTarget(kernel: string | undefined, log: Logger): Promi
  * build had none (explicit kernel paths), and its modules.
  */
 export async function builtKernelBootTarget(kernel: { image?: string | undefined; modulesDir?: string | undefined; distribution: boolean }, log: Logger): Promise<BootTarget> {
-  return { image: kernel.image ?? (await provisionTestKernel({ log })).bzImage, modulesDir: kernel.modulesDir, memoryMiB: kernel.distribution ? 1024 : 512 };
+  return { image: kernel.image ?? (await provisionTestKernel({ log })).bzImage, modulesDir: kernel.modulesDir, memoryMiB: kernel.distribution ? VM_MEMORY_MIB.distributionKernel : VM_MEMORY_MIB.testKernel };
 }
 
 /**

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { withDir } from 'tmp-promise';
 import { buildInitramfs } from './initramfs.js';
 import { guestModuleTree } from './module-tree.js';
+import { VM_MEMORY_MIB } from './memory.js';
 import { runQemu } from './qemu.js';
 import { parseGuestReport } from './serial-protocol.js';
 
@@ -59,7 +60,7 @@ export async function runInVm(options: VmRunOptions): Promise<VmResult> {
         kernel: options.bzImage,
         initrd,
         cmdline: [BASE_CMDLINE, options.cmdline ?? ''].join(' ').trim(),
-        memoryMiB: options.memoryMiB ?? 512,
+        memoryMiB: options.memoryMiB ?? VM_MEMORY_MIB.testKernel,
         cpus: options.cpus ?? 1,
         timeoutMs: options.timeoutMs ?? 120_000,
         ...(options.onConsole ? { onConsole: options.onConsole } : {}),

@@ -8,6 +8,7 @@ import { UserError } from '../../../src/util/errors.js';
 import { moduleNameOf } from '../../../src/kernel/module-name.js';
 import { runInVm, type VmResult } from '../../../src/vm/run.js';
 import { bootTarget, guestModules } from '../../../src/vm/boot-target.js';
+import { VM_MEMORY_MIB } from '../../../src/vm/memory.js';
 import { testKernel } from '../test-kernel.js';
 
 export const PATCHES = fileURLToPath(new URL('../../patches/', import.meta.url));
@@ -55,7 +56,7 @@ export async function buildFailure(names: string | string[], options: { kernel?:
 
 /** Boot the test kernel with MODULES and run SCRIPT; fails the test if the VM did not finish. */
 export async function boot(modules: string[], script: string, cmdline?: string, options: { kernel?: string } = {}): Promise<VmResult> {
-  const kernel = options.kernel ? await bootTarget(options.kernel, () => {}) : { image: (await testKernel()).bzImage, memoryMiB: 512, modulesDir: undefined };
+  const kernel = options.kernel ? await bootTarget(options.kernel, () => {}) : { image: (await testKernel()).bzImage, memoryMiB: VM_MEMORY_MIB.testKernel, modulesDir: undefined };
   // A livepatch of a module of a distribution kernel brings that module (and its dependencies).
   const guest = await guestModules(modules, kernel.modulesDir);
   const result = await runInVm({ bzImage: kernel.image, memoryMiB: kernel.memoryMiB, script, modules: guest, kernelModulesDir: kernel.modulesDir, timeoutMs: 300_000, ...(cmdline ? { cmdline } : {}) });
