@@ -1,3 +1,8 @@
+/**
+ * The module stage: the C skeleton (a klp_func per changed function, a klp_object per target,
+ * callbacks, replace) built with kbuild M= together with the patch objects, converted to the
+ * livepatch ELF format, checked against the running kernel, signed, and copied out.
+ */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { readElf, writeRelocatable } from '../elf/index.js';
@@ -11,6 +16,14 @@ import { signModule, type SigningKey } from '../kmod/sign.js';
 import type { PatchModuleSpec } from '../kmod/spec.js';
 import { sha256 } from '../util/hash.js';
 import type { Runner } from '../kbuild/runner.js';
+import { treeLock } from '../kbuild/tree-slots.js';
+import type { WorkTree } from '../kbuild/work-tree.js';
+import type { TargetKernel } from '../kernels/target-kernel.js';
+import { withDirLock } from '../util/lock.js';
+import type { Logger } from '../util/log.js';
+import { toolVersion } from '../util/tool-version.js';
+import { klpObjects } from './patch-objects.js';
+import type { ResolvedObjects } from './resolve-stage.js';
 
 export interface ModuleStageOptions {
   spec: PatchModuleSpec;
@@ -65,4 +78,56 @@ export async function buildLivepatchModule(options: ModuleStageOptions): Promise
   await mkdir(dirname(options.output), { recursive: true });
   await copyFile(linked, options.output);
   return { path: options.output, sha256: sha256(await readFile(options.output)), signed, conversion, warnings };
+}
+
+export interface ModuleSpecInput {
+  name: string;
+  /** The patch files (their names go into the module's description). */
+  patches: readonly string[];
+  kernelRelease: string;
+  replace: boolean;
+  objects: ResolvedObjects;
+}
+
+/** What the C skeleton is generated from: the patch objects' functions, callbacks and namespaces. */
+export function moduleSpec(input: ModuleSpecInput): PatchModuleSpec {
+  const { objects } = input;
+  return {
+    name: input.name,
+    description: `livepatch built by tsbuild-patch from ${input.patches.map((p) => p.split('/').pop()).join(', ')}`,
+    patches: input.patches.map((p) => p.split('/').pop()!),
+    kernelRelease: input.kernelRelease,
+    toolVersion: toolVersion(),
+    replace: input.replace,
+    objects: klpObjects(objects.list),
+    diffedObjects: objects.list.map((o) => o.fileName),
+    // The kernel refuses a module that uses a namespaced export without importing it.
+    importNamespaces: [...new Set(objects.list.flatMap((o) => o.resolutions)
+      .filter((r) => r.how === 'exported').map((r) => objects.exports.get(r.symbol)?.namespace ?? '').filter(Boolean))].sort(),
+  };
+}
+
+export interface ModuleStageInput {
+  spec: PatchModuleSpec;
+  objects: ResolvedObjects;
+  tree: WorkTree;
+  target: TargetKernel;
+  runner: Runner;
+  /** The key to sign with (default: the target kernel's own, when known). */
+  signing: SigningKey | undefined;
+  output: string;
+  /** Where the module is generated and built (in the run's work directory). */
+  moduleDir: string;
+  jobs: number;
+  log: Logger;
+}
+
+/** Build the livepatch module in the tree, under the tree's lock: it compiles against the tree's headers, not while another run has patched them. */
+export function moduleStage(input: ModuleStageInput): Promise<BuiltModule> {
+  const { tree, target, objects } = input;
+  const signing = input.signing ?? (target.signKey && target.signCert ? { key: target.signKey, cert: target.signCert } : undefined);
+  return withDirLock(treeLock(tree.entry), (pid) => input.log(`waiting for process ${pid}, which is using ${tree.dir}`), () => buildLivepatchModule({
+    spec: input.spec, moduleDir: input.moduleDir, objects: new Map(objects.list.map((o) => [o.fileName, o.path])), tree: tree.dir, vars: tree.vars, runner: input.runner,
+    exports: objects.exports, modulesDir: target.modulesDir, kernel: { vmlinux: target.vmlinux, config: target.config }, signing, output: input.output, jobs: input.jobs,
+  }));
 }
