@@ -20,16 +20,16 @@ const EVERY: readonly OutcomeCommand[] = ['build', 'batch', 'vm-test', 'diff'];
 
 /** In the order of their exit statuses. */
 export const OUTCOMES = {
-  built: { exitCode: 0, commands: ['build', 'batch'], meaning: 'the module was built (several --kernel: for every release; batch: every patch; --vm-test: and it passed in the VM)' },
+  built: { exitCode: 0, commands: ['build', 'batch'], meaning: 'every module was built (and, with --vm-test, passed in the VM)' },
   passed: { exitCode: 0, commands: ['vm-test'], meaning: 'the guest script passed' },
   changed: { exitCode: 0, commands: ['diff'], meaning: 'the code differs; the patch object was written' },
-  failed: { exitCode: 1, commands: EVERY, meaning: 'bad input or environment, or a build failed; the message says which' },
-  refused: { exitCode: 2, commands: ['build', 'batch', 'diff'], meaning: 'the change or the kernel cannot be live-patched safely; each reason names the file, the function and its category' },
+  failed: { exitCode: 1, commands: EVERY, meaning: 'bad input or environment, or a build failed (the message says which)' },
+  refused: { exitCode: 2, commands: ['build', 'batch', 'diff'], meaning: 'refused as unsafe or unsupported; each reason names its object and category' },
   'no-change': { exitCode: 3, commands: ['build', 'batch', 'diff'], meaning: 'no functional change (only moved lines, comments or line numbers)' },
-  'vm-test-failed': { exitCode: 4, commands: ['build', 'vm-test'], meaning: 'the guest script failed (with --vm-test: also when the VM did not finish)' },
+  'vm-test-failed': { exitCode: 4, commands: ['build', 'vm-test'], meaning: 'the guest script failed (--vm-test: or the VM did not finish)' },
   'vm-unfinished': { exitCode: 5, commands: ['vm-test'], meaning: 'the VM did not finish: timeout, no boot, crash' },
-  interrupted: { exitCode: 130, commands: EVERY, meaning: 'stopped by Ctrl-C (SIGINT); a build restores its work tree and stops its containers first' },
-  terminated: { exitCode: 143, commands: EVERY, meaning: 'stopped by SIGTERM or SIGHUP; a build cleans up first, as for Ctrl-C' },
+  interrupted: { exitCode: 130, commands: EVERY, meaning: 'Ctrl-C (SIGINT); a build restores its work tree first' },
+  terminated: { exitCode: 143, commands: EVERY, meaning: 'SIGTERM or SIGHUP; a build restores its work tree first' },
 } as const satisfies Record<string, OutcomeRow>;
 
 export type Outcome = keyof typeof OUTCOMES;
@@ -78,6 +78,7 @@ function rowsOf(command?: OutcomeCommand): Array<[Outcome, OutcomeRow]> {
 }
 
 const HELP_NOTES: Partial<Record<OutcomeCommand, string>> = {
+  build: 'With several --kernel: the status of the first release not built.',
   batch: 'The status of the worst outcome among the patches: failed, then refused, then no-change.',
 };
 

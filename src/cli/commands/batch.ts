@@ -2,6 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { selectRunner } from '../../container/select-runner.js';
 import { batchExitCode, formatBatchOutcomes, runBatch } from '../../pipeline/batch.js';
 import { silentLogger, stderrLogger } from '../../util/log.js';
+import { exitStatusHelp } from '../../util/outcomes.js';
 import { signingFrom, withBuildOptions, type BuildArgs } from '../options/build.js';
 import { targetOptionsFrom, withKernelOptions, type KernelArgs } from '../options/kernel.js';
 
@@ -24,7 +25,8 @@ export const batchCommand: CommandModule<object, Args> = {
       .option('replace', { type: 'boolean', default: true, describe: 'atomic replace (see the main command)' }))
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON line per patch on stdout as it finishes (its report, or why no module)' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress messages' })
-      .example('$0 batch fixes/*.patch --kernel 6.1.0-57-amd64 -j 2 -o out', 'one module per patch, two patches at a time')) as unknown as Argv<Args>,
+      .example('$0 batch fixes/*.patch --kernel 6.1.0-57-amd64 -j 2 -o out', 'one module per patch, two patches at a time')
+      .epilogue(exitStatusHelp('batch'))) as unknown as Argv<Args>,
   handler: async (args) => {
     const signing = signingFrom(args);
     const log = args.quiet ? silentLogger : stderrLogger;

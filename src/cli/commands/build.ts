@@ -9,7 +9,7 @@ import { failureReport } from '../../report/failure-report.js';
 import { stderrLogger, silentLogger } from '../../util/log.js';
 import { ProgressReporter } from '../../util/progress.js';
 import { vmTestBuiltModule } from '../../pipeline/vm-test-stage.js';
-import { exitCodeOf } from '../../util/outcomes.js';
+import { exitCodeOf, exitStatusHelp } from '../../util/outcomes.js';
 import { signingFrom, withBuildOptions, type BuildArgs } from '../options/build.js';
 import { targetOptionsFrom, withKernelOptions, type KernelArgs } from '../options/kernel.js';
 
@@ -49,7 +49,8 @@ export const buildCommand: CommandModule<object, Args> = {
       .example('$0 fix.patch --vm-test', '... and prove it loads and unloads in a VM')
       .example('$0 fix.patch --kernel 6.1.0-57-amd64 --vm-test', 'for Debian\'s own kernel, booted under qemu')
       .example('$0 fix.patch --kernel 6.1.0-57-amd64 --kernel 6.1.0-50-amd64 -o out', 'one module per release: out/<release>/livepatch-fix.ko')
-      .example('$0 fix.patch --sourcedir linux --config linux/.config --vmlinux vmlinux --symvers Module.symvers --modules-dir /lib/modules/$(uname -r)', 'for your own kernel')) as unknown as Argv<Args>,
+      .example('$0 fix.patch --sourcedir linux --config linux/.config --vmlinux vmlinux --symvers Module.symvers --modules-dir /lib/modules/$(uname -r)', 'for your own kernel')
+      .epilogue(exitStatusHelp('build'))) as unknown as Argv<Args>,
   handler: async (args) => {
     const signing = signingFrom(args);
     // Progress: a status line redrawn on a terminal, a plain line every 30 s otherwise (CI).

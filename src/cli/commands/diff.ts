@@ -5,6 +5,7 @@ import { writePatchObject } from '../../diff/output.js';
 import { diffReport, EXIT_STATUS, formatReport } from '../../diff/report.js';
 import { entrySizesFromKernel } from '../../kernel-facts/entry-sizes.js';
 import { stderrLogger } from '../../util/log.js';
+import { exitStatusHelp } from '../../util/outcomes.js';
 
 interface Args {
   original: string;
@@ -18,9 +19,7 @@ interface Args {
 
 export const diffCommand: CommandModule<object, Args> = {
   command: 'diff <original> <patched>',
-  describe:
-    'Compare an original and a patched kernel object (-ffunction-sections -fdata-sections) and write the patch object. ' +
-    'Exit status: 0 changes found, 3 no functional change, 2 refused (unsafe/unsupported), 1 bad input',
+  describe: 'Compare an original and a patched kernel object (-ffunction-sections -fdata-sections) and write the patch object',
   builder: (y) =>
     y
       .positional('original', { type: 'string', demandOption: true, describe: 'the object as built from the unpatched source' })
@@ -39,7 +38,8 @@ export const diffCommand: CommandModule<object, Args> = {
         type: 'string',
         describe: "VMLINUX: take the entry sizes of special sections from this kernel's DWARF (needs pahole; cached by build-id)",
       })
-      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' }),
+      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' })
+      .epilogue(exitStatusHelp('diff')),
   handler: async (args) => {
     const entrySizes = new Map<string, EntrySizeInput>();
     const vmlinux = args['entry-sizes-from'];

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { vmTestStage } from '../../pipeline/vm-test-stage.js';
 import { stderrLogger } from '../../util/log.js';
-import { exitCodeOf } from '../../util/outcomes.js';
+import { exitCodeOf, exitStatusHelp } from '../../util/outcomes.js';
 
 interface Args {
   modules: string[];
@@ -32,7 +32,8 @@ export const vmTestCommand: CommandModule<object, Args> = {
       .conflicts('script', 'exec')
       .example('$0 vm-test livepatch-fix.ko', 'load, check, disable and unload a livepatch in the test kernel')
       .example('$0 vm-test livepatch-fix.ko --kernel 6.1.0-57-amd64', '... in Debian\'s own kernel (a patched module comes from its image)')
-      .example("$0 vm-test fix.ko --exec 'insmod fix.ko && cat /proc/cmdline'", 'run your own checks'),
+      .example("$0 vm-test fix.ko --exec 'insmod fix.ko && cat /proc/cmdline'", 'run your own checks')
+      .epilogue(exitStatusHelp('vm-test')),
   handler: async (args) => {
     const { vm: result, outcome } = await vmTestStage({
       kernel: args.kernel,
