@@ -7,8 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The kernel build's packages come from the one list the builder image uses too.
-mapfile -t build_packages < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' docker/build-packages.txt)
+# The kernel build's packages come from the lists the builder image uses too: the common one and
+# this distribution release's own (its kernels' compiler, e.g. gcc-12 on bookworm).
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+[ -f "docker/build-packages.$codename.txt" ] || codename=bookworm
+mapfile -t build_packages < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' docker/build-packages.txt "docker/build-packages.$codename.txt")
 packages=(
   "${build_packages[@]}"
   linux-source-6.1 qemu-system-x86 busybox-static git

@@ -49,6 +49,19 @@ export function debianMirrorFrom(sources: readonly AptSource[], suite: string): 
   return undefined;
 }
 
+/**
+ * A mirror for SUITE: the one holding its main component, or, for a suite this machine's apt
+ * does not use (another distribution release's builder), the mirror of one it does use (a Debian
+ * mirror carries every release); undefined when there is neither.
+ */
+export function debianMirrorFor(sources: readonly AptSource[], suite: string): string | undefined {
+  const own = debianMirrorFrom(sources, suite);
+  if (own) return own;
+  // A release's own suite has no '-': not its -security or -updates (other hosts, other layouts).
+  const other = sources.flatMap((s) => s.suites).find((s) => !s.includes('-') && debianMirrorFrom(sources, s));
+  return other === undefined ? undefined : debianMirrorFrom(sources, other);
+}
+
 /** Read the apt configuration of this machine (sources.list and sources.list.d/*). */
 export async function configuredAptSources(etcApt = '/etc/apt'): Promise<AptSource[]> {
   const sources: AptSource[] = [];

@@ -13,8 +13,8 @@ export interface Engine {
   readonly globalArgs: readonly string[];
   /** Flags of `run` that every build container gets (before the image name). */
   readonly runArgs: readonly string[];
-  /** The name under which `FROM debian:bookworm` finds a locally seeded base image. */
-  readonly baseImage: string;
+  /** The repository under which `FROM debian:<suite>` finds a locally seeded base image (see baseImageName). */
+  readonly baseRepository: string;
   /** How to get the engine working, for error messages. */
   readonly installHint: string;
 }
@@ -26,7 +26,7 @@ export const PODMAN: Engine = {
   // not supported"); runc works. Without explicit limits the container gets none it can raise.
   globalArgs: ['--runtime', 'runc'],
   runArgs: ['--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768'],
-  baseImage: 'docker.io/library/debian:bookworm',
+  baseRepository: 'docker.io/library/debian',
   installHint: 'apt-get install podman runc',
 };
 
@@ -35,9 +35,14 @@ export const DOCKER: Engine = {
   binary: 'docker',
   globalArgs: [],
   runArgs: [],
-  baseImage: 'debian:bookworm',
+  baseRepository: 'debian',
   installHint: 'apt-get install docker.io, then start the daemon (systemctl start docker, or dockerd &)',
 };
+
+/** The name under which ENGINE's `FROM debian:<SUITE>` finds a locally seeded base image. */
+export function baseImageName(engine: Engine, suite: string): string {
+  return `${engine.baseRepository}:${suite}`;
+}
 
 export function engineOf(kind: EngineKind): Engine {
   return kind === 'podman' ? PODMAN : DOCKER;

@@ -1,5 +1,7 @@
 import { execa, type Options, type ResultPromise } from 'execa';
+import type { DistroRelease } from '../kernels/distributions.js';
 import { onInterrupt } from '../util/interrupt.js';
+import type { ToolchainIdentity } from './compiler.js';
 
 /**
  * Where build commands run: on the host, or inside a build container with the cache and the
@@ -10,6 +12,16 @@ export interface Runner {
   /** Describes the runner for logs and reports, e.g. "podman (tsbuild-patch-builder:1a2b)". */
   readonly description: string;
   exec(file: string, args: readonly string[], options: RunnerExecOptions): ResultPromise<Options>;
+  /**
+   * The build tools where this runner runs them, for CC (what the kernel's compiler is checked
+   * against). Absent: the host's.
+   */
+  toolchain?(cc: string): Promise<ToolchainIdentity>;
+  /**
+   * This runner for the kernels of DISTRO: a container engine's runner on DISTRO's builder image
+   * (made if needed). Absent: the runner has the same tools for every kernel (the host).
+   */
+  forDistribution?(distro: DistroRelease): Promise<Runner>;
 }
 
 export interface RunnerExecOptions {

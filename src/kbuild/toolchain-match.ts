@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { readElf } from '../elf/index.js';
 import type { TargetKernel } from '../kernels/target-kernel.js';
 import { UserError } from '../util/errors.js';
-import { compilerIdentity, compilerVersion } from './compiler.js';
+import { hostToolchainIdentity, type ToolchainIdentity } from './compiler.js';
 import { parseKconfig } from './kconfig.js';
 import type { Runner } from './runner.js';
 
@@ -15,8 +15,13 @@ export async function kernelCompiler(vmlinux: string): Promise<string> {
   return gcc.slice('GCC: '.length).trim();
 }
 
-// Versions are asked on the host: a build container is only used when its gcc and binutils are
-// the host's, byte for byte (container/toolchain-check.ts), so the host's answer is the container's.
+/**
+ * The build tools where RUNNER builds, for CC: a container answers for its image (asked once per
+ * image), the host for itself.
+ */
+export function runnerToolchain(runner: Runner, cc: string): Promise<ToolchainIdentity> {
+  return runner.toolchain ? runner.toolchain(cc) : hostToolchainIdentity(cc);
+}
 
 /** GNU ld's version as kconfig's LD_VERSION number: "GNU ld (GNU Binutils for Debian) 2.40" → 24000. */
 export function ldVersionNumber(versionLine: string): number | undefined {
@@ -36,20 +41,31 @@ export function gccVersionNumber(version: string): number | undefined {
  * Where the running kernel's config says which compiler built it (CONFIG_CC_VERSION_TEXT: the
  * first line of `$(CC) --version`; CONFIG_GCC_VERSION) and CC here says otherwise, what differs.
  */
-async function configCompilerProblems(config: ReadonlyMap<string, string>, cc: string, ccLine: string): Promise<string[]> {
+function configCompilerProblems(config: ReadonlyMap<string, string>, cc: string, ccLine: string, version: string): string[] {
   const problems: string[] = [];
-  const text = config.get('CC_VERSION_TEXT');
-  const unquoted = text?.replace(/^"(.*)"$/, '$1');
-  if (unquoted !== undefined && unquoted !== ccLine) {
-    problems.push(`the running kernel's CONFIG_CC_VERSION_TEXT is "${unquoted}", \`${cc} --version\` here is "${ccLine}"`);
+  const text = configCompilerText(config);
+  if (text !== undefined && text !== ccLine) {
+    problems.push(`the running kernel's CONFIG_CC_VERSION_TEXT is "${text}", \`${cc} --version\` here is "${ccLine}"`);
   }
   const kernelGcc = Number(config.get('GCC_VERSION') ?? 'NaN');
   if (Number.isFinite(kernelGcc) && kernelGcc > 0) {
-    const version = await compilerVersion(cc);
     const ours = gccVersionNumber(version);
     if (ours !== kernelGcc) problems.push(`the running kernel's CONFIG_GCC_VERSION is ${kernelGcc}, ${cc} here is version ${version} (${ours ?? 'not gcc'})`);
   }
   return problems;
+}
+
+/** CONFIG_CC_VERSION_TEXT unquoted: the first line of `$(CC) --version` of the kernel's build. */
+function configCompilerText(config: ReadonlyMap<string, string>): string | undefined {
+  return config.get('CC_VERSION_TEXT')?.replace(/^"(.*)"$/, '$1');
+}
+
+/** Where a build on RUNNER should go instead, when its compiler is not the kernel's. */
+function toolchainHint(runner: Runner): string {
+  const skip = '(or --skip-compiler-check, at your own risk: the objects may not match the running code)';
+  return runner.kind === 'host'
+    ? `build in a container (--container auto, podman or docker: the builder image of the kernel's distribution release has its compiler), or install the compiler and binutils the kernel was built with ${skip}`
+    : `the builder image of the kernel's distribution release no longer has the compiler and binutils the kernel was built with (the distribution updated them since?); install those, or build on such a host with --container none ${skip}`;
 }
 
 export interface ToolchainMatch {
@@ -63,27 +79,31 @@ export interface ToolchainMatch {
  * The objects must come from the compiler (and linker) that built the running kernel: the
  * vmlinux .comment and the config's CC_VERSION_TEXT against `CC --version`, its GCC_VERSION
  * against `CC -dumpfullversion`, and its LD_VERSION against `ld --version`, all where the build
- * runs. A mismatch names both; `skip` (--skip-compiler-check) turns each into a warning.
+ * runs (RUNNER: the host, or a container's image). A mismatch names both; `skip`
+ * (--skip-compiler-check) turns each into a warning. A CC that is not installed where the build
+ * runs is refused either way, naming the kernel's compiler and the gcc that is there.
  */
 export async function checkToolchain(target: TargetKernel, runner: Runner, cc: string, skip = false): Promise<ToolchainMatch> {
-  const [kernel, ccLine, ldLine, config] = await Promise.all([
-    kernelCompiler(target.vmlinux), compilerIdentity(cc), compilerIdentity('ld'), readFile(target.config, 'utf8'),
+  const [kernel, tools, config] = await Promise.all([
+    kernelCompiler(target.vmlinux), runnerToolchain(runner, cc), readFile(target.config, 'utf8'),
   ]);
-  const ours = ccLine.replace(/^\S+\s+/, '').trim();
   const kconfig = parseKconfig(config);
+  if (tools.cc === undefined) {
+    const text = configCompilerText(kconfig);
+    throw new UserError(`toolchain mismatch: the running kernel was built with "${kernel}"${text ? ` (CONFIG_CC_VERSION_TEXT "${text}")` : ''}, ` +
+      `and ${cc} is not installed here (${runner.description}), whose gcc is "${tools.gcc}"`, { hint: toolchainHint(runner) });
+  }
+  const ccLine = tools.cc;
+  const ours = ccLine.replace(/^\S+\s+/, '').trim();
   const problems: string[] = [];
   if (kernel !== ours) problems.push(`the running kernel was built with "${kernel}", ${cc} here (${runner.description}) is "${ours}"`);
-  problems.push(...await configCompilerProblems(kconfig, cc, ccLine));
+  problems.push(...configCompilerProblems(kconfig, cc, ccLine, tools.ccVersion ?? ''));
   const kernelLd = Number(kconfig.get('LD_VERSION') ?? 'NaN');
-  const ourLd = ldVersionNumber(ldLine);
+  const ourLd = ldVersionNumber(tools.ld);
   if (Number.isFinite(kernelLd) && kernelLd > 0 && ourLd !== undefined && kernelLd !== ourLd) {
-    problems.push(`the running kernel was linked with ld ${kernelLd} (CONFIG_LD_VERSION), ld here is "${ldLine}" (${ourLd})`);
+    problems.push(`the running kernel was linked with ld ${kernelLd} (CONFIG_LD_VERSION), ld here is "${tools.ld}" (${ourLd})`);
   }
   if (problems.length === 0) return { compiler: ours, warnings: [] };
-  if (!skip) {
-    throw new UserError(`toolchain mismatch: ${problems.join('; ')}`, {
-      hint: 'install the compiler and binutils the kernel was built with (or --skip-compiler-check, at your own risk: the objects may not match the running code)',
-    });
-  }
+  if (!skip) throw new UserError(`toolchain mismatch: ${problems.join('; ')}`, { hint: toolchainHint(runner) });
   return { compiler: ours, warnings: problems.map((p) => `--skip-compiler-check: ${p}`) };
 }

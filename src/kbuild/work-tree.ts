@@ -5,12 +5,11 @@ import { cacheRoot } from '../util/cache.js';
 import { CACHE_FORMATS } from '../util/cache-formats.js';
 import { UserError } from '../util/errors.js';
 import { checkKernelConfig } from '../kernels/config-policy.js';
-import { checkToolchain } from './toolchain-match.js';
+import { checkToolchain, runnerToolchain } from './toolchain-match.js';
 import { sha256 } from '../util/hash.js';
 import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';
 import { onceMarked } from '../util/stage-marker.js';
-import { hostToolchain } from '../container/toolchain-check.js';
 import { checkConfigMatches } from './config-match.js';
 import { runMake } from './make.js';
 import { repairWorkTree } from './journal.js';
@@ -79,6 +78,12 @@ export async function sourceIdentity(source: KernelSource): Promise<string> {
   return source.kind === 'tarball' ? `tarball:${source.sha256}` : `dir:${source.dir}:${await fingerprintDir(source.dir)}`;
 }
 
+/** The gcc and as of RUNNER, as a tree's key names them. */
+async function treeToolchain(runner: Runner): Promise<{ gcc: string; as: string }> {
+  const tools = await runnerToolchain(runner, 'gcc');
+  return { gcc: tools.gcc, as: tools.as };
+}
+
 export interface WorkTreeOptions {
   target: TargetKernel;
   runner: Runner;
@@ -104,10 +109,9 @@ export async function prepareWorkTree(options: WorkTreeOptions): Promise<WorkTre
     recipe: CACHE_FORMATS.workTree,
     source: await sourceIdentity(target.source),
     config: sha256(config),
-    // The toolchain, not the runner: a container runs only with the host's own gcc and binutils
-    // (checked by container/toolchain-check.ts), so its objects are the host's, byte for
-    // byte, and a tree built by either serves both.
-    toolchain: await hostToolchain(),
+    // The toolchain, not the runner: objects are the same bytes from the same gcc and binutils,
+    // so a tree built on the host or in a container with the host's tools serves both.
+    toolchain: await treeToolchain(runner),
     kcflags: DIFF_BUILD_KCFLAGS,
   })).slice(0, 20);
   const root = join(cacheRoot(), 'builds');

@@ -1,19 +1,31 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
+import { hostDistribution, type DistroRelease } from './distributions.js';
 
-/** The one list of a kernel build's Debian packages (the builder image and install-deps read it too). */
+/** The one list of a kernel build's Debian packages on every distribution release (the builder image and install-deps read it too). */
 export const BUILD_PACKAGES_FILE = fileURLToPath(new URL('../../docker/build-packages.txt', import.meta.url));
+
+/** The list of what DISTRO's builder needs beyond BUILD_PACKAGES_FILE (its compiler): build-packages.<suite>.txt beside it. */
+export function distroPackagesFile(distro: DistroRelease): string {
+  return join(dirname(BUILD_PACKAGES_FILE), `build-packages.${distro.builder.suite}.txt`);
+}
 
 /** The package names of a list in BUILD_PACKAGES_FILE's format: one a line, '#' comments. */
 export function parsePackageList(text: string): string[] {
   return text.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter((line) => line.length > 0);
 }
 
-/** Debian packages needed to build a kernel and its modules. */
-export const KERNEL_BUILD_PACKAGES: readonly string[] = parsePackageList(readFileSync(BUILD_PACKAGES_FILE, 'utf8'));
+/** Debian packages needed to build DISTRO's kernels and their modules: the common list and DISTRO's own. */
+export function kernelBuildPackages(distro: DistroRelease): string[] {
+  return [BUILD_PACKAGES_FILE, distroPackagesFile(distro)].flatMap((file) => parsePackageList(readFileSync(file, 'utf8')));
+}
+
+/** Debian packages needed to build a kernel and its modules on this machine (its distribution release's). */
+export const KERNEL_BUILD_PACKAGES: readonly string[] = kernelBuildPackages(hostDistribution());
 
 /** Debian packages needed to boot a kernel for tests. */
 export const VM_PACKAGES = ['qemu-system-x86', 'busybox-static'] as const;

@@ -110,7 +110,7 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
     const report: RunReport = {
       module: name, signed: false, kernelRelease: target.release,
       ...(target.vmlinuz ? { kernelImage: target.vmlinuz } : {}), ...(target.modulesDir ? { modulesDir: target.modulesDir } : {}),
-      runner: options.runner.description,
+      runner: tree.runner.description,
       stages: stages.stages, objects: diffs.map((d) => objectReport(d, [])), warnings, logDir: session.runDir, tree: tree.dir,
     };
     requireLivepatchableChange(diffs);
@@ -124,7 +124,7 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
     const spec = moduleSpec({ name, patches: options.patches, kernelRelease: target.release, replace: options.replace, objects });
     const output = resolve(options.output ?? `${name}.ko`);
     const module = await stages.run('module', () => moduleStage({
-      spec, objects, tree, target, runner: options.runner, signing: options.signing, output, moduleDir: join(tmp, 'module'), jobs, log,
+      spec, objects, tree, target, runner: tree.runner, signing: options.signing, output, moduleDir: join(tmp, 'module'), jobs, log,
     }));
     warnings.push(...module.warnings);
     report.output = module.path;

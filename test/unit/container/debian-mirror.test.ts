@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { withDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import {
-  configuredAptSources, debianMirrorFrom, parseDeb822Sources, parseOneLineSources,
+  configuredAptSources, debianMirrorFor, debianMirrorFrom, parseDeb822Sources, parseOneLineSources,
 } from '../../../src/container/debian-mirror.js';
 
 const DEB822 = `Types: deb
@@ -47,6 +47,15 @@ describe('apt sources', () => {
     ];
     expect(debianMirrorFrom(sources, 'bookworm')).toBe('http://mirror.example/debian');
     expect(debianMirrorFrom(sources, 'trixie')).toBeUndefined();
+  });
+
+  it('seeds another release\'s suite from the mirror of a release this machine uses', () => {
+    const sources = parseDeb822Sources(DEB822);
+    expect(debianMirrorFor(sources, 'bookworm')).toBe('http://deb.debian.org/debian');
+    expect(debianMirrorFor(sources, 'trixie')).toBe('http://deb.debian.org/debian');
+    // Never a security mirror: it has no release's main suite.
+    expect(debianMirrorFor(parseOneLineSources('deb http://deb.debian.org/debian-security bookworm-security main\n'), 'trixie')).toBeUndefined();
+    expect(debianMirrorFor([], 'trixie')).toBeUndefined();
   });
 
   it('collects sources.list and sources.list.d, ignoring disabled file names', async () => {

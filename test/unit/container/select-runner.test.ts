@@ -5,7 +5,7 @@ import { selectRunner } from '../../../src/container/select-runner.js';
 import { hostRunner } from '../../../src/kbuild/runner.js';
 
 const fakeEngine = (binary: string, globalArgs: string[] = []): Engine => ({
-  kind: 'podman', binary, globalArgs, runArgs: [], baseImage: 'debian:bookworm', installHint: 'install it',
+  kind: 'podman', binary, globalArgs, runArgs: [], baseRepository: 'debian', installHint: 'install it',
 });
 
 describe('selectRunner', () => {

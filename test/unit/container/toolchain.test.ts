@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { builderImageTag, dockerContextDir } from '../../../src/container/image.js';
+import { builderImageTag, builderRecipe, dockerContextDir } from '../../../src/container/image.js';
+import { DEBIAN_BOOKWORM } from '../../../src/kernels/distributions.js';
 import { hostToolchain, parseToolchainLines, toolchainMismatch } from '../../../src/container/toolchain-check.js';
 
 describe('toolchain identity', () => {
@@ -36,7 +37,10 @@ describe('builder image tag', () => {
 
   it('finds the repository Dockerfile, based on debian:bookworm', async () => {
     const text = await readFile(join(dockerContextDir(), 'Dockerfile'), 'utf8');
-    expect(text).toMatch(/^FROM debian:bookworm$/m);
+    // One Dockerfile for every distribution release: FROM with Debian 12's builder arguments.
+    const { buildArgs } = builderRecipe(DEBIAN_BOOKWORM);
+    const from = /^FROM (.*)$/m.exec(text)?.[1]?.replace(/\$\{(\w+)\}/g, (_, name: string) => buildArgs[name] ?? '');
+    expect(`FROM ${from}`).toMatch(/^FROM debian:bookworm$/m);
     expect(text).toMatch(/\bgcc\b/);
   });
 });

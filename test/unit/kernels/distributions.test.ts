@@ -1,8 +1,10 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { distroTarget } from '../../../src/kernels/distro-target.js';
 import {
   DEBIAN_BOOKWORM, DEBIAN_TRIXIE, DISTRIBUTIONS, distroOf, distroOfCompiler, distroOfOsRelease,
 } from '../../../src/kernels/distributions.js';
+import { distroPackagesFile, kernelBuildPackages, parsePackageList } from '../../../src/kernels/host-packages.js';
 import { UserError } from '../../../src/util/errors.js';
 
 const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
@@ -66,5 +68,20 @@ describe('the distribution table', () => {
     expect(distroOfCompiler('(Debian 12.2.0-14+deb12u1) 12.2.0')).toBe(DEBIAN_BOOKWORM);
     expect(distroOfCompiler('(Debian 14.2.0-19) 14.2.0')).toBe(DEBIAN_TRIXIE);
     expect(distroOfCompiler('(Debian 12.2.0-14) 12.2.0')).toBeUndefined();
+  });
+
+  it('has, for each entry, a package list of its builder naming its compiler\'s package', () => {
+    for (const d of DISTRIBUTIONS) {
+      const file = distroPackagesFile(d);
+      expect(existsSync(file), file).toBe(true);
+      const major = /\) (\d+)\.\d+/.exec(d.toolchain.ccVersionText)![1];
+      expect(parsePackageList(readFileSync(file, 'utf8'))).toContain(`gcc-${major}`);
+      expect(d.compiler.endsWith(`gcc-${major}`)).toBe(true);
+    }
+    const bookworm = kernelBuildPackages(DEBIAN_BOOKWORM);
+    expect(bookworm).toContain('gcc-12');
+    expect(bookworm).toContain('make');
+    expect(bookworm).not.toContain('gcc-14');
+    expect(kernelBuildPackages(DEBIAN_TRIXIE)).toContain('gcc-14');
   });
 });
