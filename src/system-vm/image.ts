@@ -5,17 +5,18 @@ import type { Logger } from '../util/log.js';
 import { rootDiskInitramfs } from './initramfs.js';
 import type { SystemImage } from './machine.js';
 import { extractPvhKernel } from './pvh-kernel.js';
-import { DEFAULT_ROOTFS, systemRootfs } from './rootfs.js';
+import { rootfsFor, systemRootfs } from './rootfs.js';
 
 /**
- * A Debian 12 system with systemd on a distribution kernel RELEASE: the kernel's packages come
- * from the kernel cache (distroTarget), the root disk is debootstrapped once and cached; the
- * initramfs and the PVH kernel are made once beside it (the entry's key covers their inputs).
+ * A Debian system with systemd (of RELEASE's own distribution release) on a distribution kernel
+ * RELEASE: the kernel's packages come from the kernel cache (distroTarget), the root disk is
+ * debootstrapped once and cached; the initramfs and the PVH kernel are made once beside it (the
+ * entry's key covers their inputs).
  */
 export async function debianSystemImage(release: string, log: Logger): Promise<SystemImage> {
   const target = await distroTarget(release, log);
   if (!target.vmlinuz) throw new Error(`no vmlinuz for ${release}`);
-  const disk = await systemRootfs({ ...DEFAULT_ROOTFS, release, modulesDir: target.modulesDir }, log);
+  const disk = await systemRootfs(rootfsFor(release, target.modulesDir), log);
   const entry = dirname(disk);
   const initrd = join(entry, 'initrd.img');
   if (!(await stat(initrd).catch(() => undefined))) {

@@ -2,6 +2,7 @@ import { chmod, cp, mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { configuredAptSources, debianMirrorFrom } from '../container/debian-mirror.js';
+import { DEFAULT_DISTRO, distroOf } from '../kernels/distributions.js';
 import { cacheRoot } from '../util/cache.js';
 import { CACHE_FORMATS } from '../util/cache-formats.js';
 import { sha256 } from '../util/hash.js';
@@ -21,12 +22,18 @@ export interface RootfsRecipe {
   sizeGiB: number;
 }
 
+/** The system of the default distribution release (rootfsFor gives a distribution kernel its own release's suite). */
 export const DEFAULT_ROOTFS: Omit<RootfsRecipe, 'release' | 'modulesDir'> = {
-  suite: 'bookworm',
+  suite: DEFAULT_DISTRO.codename,
   variant: 'minbase',
   include: ['systemd', 'systemd-sysv', 'kmod', 'udev', 'apt'],
   sizeGiB: 2,
 };
+
+/** The root file system for a distribution kernel RELEASE: its own distribution release's system (the default's for another kernel). */
+export function rootfsFor(release: string, modulesDir: string): RootfsRecipe {
+  return { ...DEFAULT_ROOTFS, suite: (distroOf(release) ?? DEFAULT_DISTRO).codename, release, modulesDir };
+}
 
 export function rootfsKey(recipe: RootfsRecipe): string {
   return sha256(JSON.stringify({ v: CACHE_FORMATS.systemVmRootfs, recipe, files: [FSTAB, DRIVER_SCRIPT, DRIVER_SERVICE, MASKED_UNITS, INITRAMFS_INIT, ROOT_DISK_MODULES] })).slice(0, 20);

@@ -4,12 +4,15 @@ import { execa } from 'execa';
 import { readJsonCache, writeFileAtomic } from '../../util/atomic-file.js';
 import { UserError } from '../../util/errors.js';
 import { sha256File } from '../../util/hash.js';
+import { hostDistribution } from '../distributions.js';
 
-/** Debian's kernel source package and the tarball it installs. */
-export const SOURCE_PACKAGE = 'linux-source-6.1';
-export const SOURCE_TARBALL = '/usr/src/linux-source-6.1.tar.xz';
+/** The distribution release whose kernel source the test kernel is built from: this host's (the table's default elsewhere). */
+export const TEST_KERNEL_DISTRO = hostDistribution();
+/** Its kernel source package (linux-source-6.1 on Debian 12) and the tarball it installs. */
+export const SOURCE_PACKAGE = TEST_KERNEL_DISTRO.source.package;
+export const SOURCE_TARBALL = `/${TEST_KERNEL_DISTRO.source.tarball}`;
 /** Top directory inside the tarball. */
-export const SOURCE_TOPDIR = 'linux-source-6.1';
+export const SOURCE_TOPDIR = TEST_KERNEL_DISTRO.source.topdir;
 
 export interface SourcePackage {
   tarball: string;

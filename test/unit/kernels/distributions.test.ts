@@ -2,9 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { distroTarget } from '../../../src/kernels/distro-target.js';
 import {
-  DEBIAN_BOOKWORM, DEBIAN_TRIXIE, DISTRIBUTIONS, distroOf, distroOfCompiler, distroOfOsRelease,
+  DEBIAN_BOOKWORM, DEBIAN_TRIXIE, DISTRIBUTIONS, distroOf, distroOfCompiler, distroOfOsRelease, hostDistribution,
 } from '../../../src/kernels/distributions.js';
 import { distroPackagesFile, kernelBuildPackages, parsePackageList } from '../../../src/kernels/host-packages.js';
+import { SOURCE_PACKAGE, SOURCE_TARBALL, SOURCE_TOPDIR } from '../../../src/kernels/test-kernel/source-package.js';
+import { DEFAULT_ROOTFS, rootfsFor, rootfsKey } from '../../../src/system-vm/rootfs.js';
 import { UserError } from '../../../src/util/errors.js';
 
 const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
@@ -83,5 +85,16 @@ describe('the distribution table', () => {
     expect(bookworm).toContain('make');
     expect(bookworm).not.toContain('gcc-14');
     expect(kernelBuildPackages(DEBIAN_TRIXIE)).toContain('gcc-14');
+  });
+
+  it('gives the test kernel the host release\'s source, and a system VM its kernel\'s release', () => {
+    // On Debian 12 (scripts/install-deps.sh's machines): linux-source-6.1, as before.
+    const { source } = hostDistribution();
+    expect([SOURCE_PACKAGE, SOURCE_TARBALL, SOURCE_TOPDIR]).toEqual([source.package, `/${source.tarball}`, source.topdir]);
+    const modules = '/cache/6.1.0-57-amd64_6.1.192-3/lib/modules/6.1.0-57-amd64';
+    expect(DEFAULT_ROOTFS.suite).toBe('bookworm');
+    expect(rootfsFor('6.1.0-57-amd64', modules)).toEqual({ ...DEFAULT_ROOTFS, release: '6.1.0-57-amd64', modulesDir: modules });
+    expect(rootfsKey(rootfsFor('6.1.0-57-amd64', modules))).toBe(rootfsKey({ ...DEFAULT_ROOTFS, release: '6.1.0-57-amd64', modulesDir: modules }));
+    expect(rootfsFor('6.12.116+deb13-amd64', '/m').suite).toBe('trixie');
   });
 });
