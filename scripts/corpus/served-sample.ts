@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { archivePackage, archiveVersions, downloadPackage, extractFromDeb } from '../../src/kernels/debian/apt.js';
 import type { BuildableRelease } from '../../src/kernels/debian/catalog.js';
 import { distroTarget } from '../../src/kernels/distro-target.js';
-import { DEBIAN_BOOKWORM } from '../../src/kernels/distributions.js';
+import { DEBIAN_BOOKWORM } from '../../src/kernel/distributions.js';
 import { preparePreparedTree } from '../../src/kbuild/prepared-tree.js';
 import { hostRunner } from '../../src/kbuild/runner.js';
 import { cacheRoot } from '../../src/util/cache.js';

@@ -7,11 +7,11 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
-import { vmlinuxCompileUnits } from '../../src/kernel-facts/compile-units.js';
+import { vmlinuxCompileUnits } from '../../src/kernel/facts/compile-units.js';
 import { parseObjectCmd } from '../../src/kbuild/prepared-objects.js';
 import { kbuildModname, moduleNameOf } from '../../src/kernel/module-name.js';
 import type { WorkTree } from '../../src/kbuild/work-tree.js';
-import type { TargetKernel } from '../../src/kernels/target-kernel.js';
+import type { TargetKernel } from '../../src/kernel/target-kernel.js';
 import { withDirLock } from '../../src/util/lock.js';
 
 export type BuiltInto = { kind: 'vmlinux' } | { kind: 'module'; module: string; ko: string } | { kind: 'not-built'; why: string };

@@ -8,7 +8,7 @@ import { UserError } from '../util/errors.js';
 import { sha256 } from '../util/hash.js';
 import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';
-import { hostDistribution, type DistroRelease } from '../kernels/distributions.js';
+import { hostDistribution, type DistroRelease } from '../kernel/distributions.js';
 import { BUILD_PACKAGES_FILE, distroPackagesFile } from '../kernels/host-packages.js';
 import { ensureBaseImage, imageExists, type BaseSuite } from './base-image.js';
 import { engineCall, engineCommand, type Engine } from './engine.js';

@@ -1,4 +1,4 @@
-import { hostDistribution, type DistroRelease } from '../kernels/distributions.js';
+import { hostDistribution, type DistroRelease } from '../kernel/distributions.js';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { hostRunner, type Runner } from '../kbuild/runner.js';

@@ -5,7 +5,7 @@
  * came from, for the report.
  */
 import { defaultEntrySize, entrySizeSections, entryTypeOf } from '../arch/x86_64/special-sections.js';
-import type { KernelEntrySizes } from '../kernel-facts/entry-sizes.js';
+import type { KernelEntrySizes } from '../kernel/facts/measured-entry-sizes.js';
 import { UserError } from '../util/errors.js';
 
 const ARCH_TABLE = 'src/arch/x86_64/special-sections.ts';

@@ -1,5 +1,5 @@
-import { distroOf, distroOfCompiler, hostDistribution, type DistroRelease } from '../kernels/distributions.js';
-import type { TargetKernel } from '../kernels/target-kernel.js';
+import { distroOf, distroOfCompiler, hostDistribution, type DistroRelease } from '../kernel/distributions.js';
+import type { TargetKernel } from '../kernel/target-kernel.js';
 import type { Runner } from './runner.js';
 import { kernelCompiler } from './toolchain-match.js';
 

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../util/errors.js';
-import { parseKconfig } from './kconfig.js';
+import { parseKconfig } from '../kernel/kconfig.js';
 
 /**
  * Options Kconfig derives from the toolchain itself: its versions (`CC_VERSION_TEXT`,

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
-import { vmlinuxCompileUnits } from '../kernel-facts/compile-units.js';
-import type { TargetKernel } from '../kernels/target-kernel.js';
+import { vmlinuxCompileUnits } from '../kernel/facts/compile-units.js';
+import type { TargetKernel } from '../kernel/target-kernel.js';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { includeGraph, sourcesIncluding } from './include-graph.js';
 import { jobsForObjects, runMake } from './make.js';
-import { KernelModules } from '../kernels/kernel-modules.js';
+import { KernelModules } from '../kernel/kernel-modules.js';
 import { cmdFileDeps, unbuildableFileRefusal, type ObjectInfo } from './object-index.js';
 import { kbuildModname, moduleNameOf } from '../kernel/module-name.js';
 import type { LocatedObjects, WorkTree } from './work-tree.js';

@@ -1,10 +1,10 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TargetKernel } from '../kernels/target-kernel.js';
+import type { TargetKernel } from '../kernel/target-kernel.js';
 import { cacheRoot } from '../util/cache.js';
 import { CACHE_FORMATS } from '../util/cache-formats.js';
 import { UserError } from '../util/errors.js';
-import { checkKernelConfig } from '../kernels/config-policy.js';
+import { checkKernelConfig } from '../kernel/config-policy.js';
 import { sha256 } from '../util/hash.js';
 import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';

@@ -1,5 +1,5 @@
 import { execa, type Options, type ResultPromise } from 'execa';
-import type { DistroRelease } from '../kernels/distributions.js';
+import type { DistroRelease } from '../kernel/distributions.js';
 import { onInterrupt } from '../util/interrupt.js';
 import type { ToolchainIdentity } from './compiler.js';
 

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { readElf } from '../elf/index.js';
-import type { TargetKernel } from '../kernels/target-kernel.js';
+import type { TargetKernel } from '../kernel/target-kernel.js';
 import { UserError } from '../util/errors.js';
 import { hostToolchainIdentity, type ToolchainIdentity } from './compiler.js';
-import { parseKconfig } from './kconfig.js';
+import { parseKconfig } from '../kernel/kconfig.js';
 import type { Runner } from './runner.js';
 
 /** The compiler as a kernel's vmlinux records it (.comment), e.g. "(Debian 12.2.0-14+deb12u1) 12.2.0". */

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { TargetKernel } from '../kernels/target-kernel.js';
+import type { TargetKernel } from '../kernel/target-kernel.js';
 import type { Logger } from '../util/log.js';
 import { runnerForTarget } from './builder-choice.js';
 import { preparePreparedTree } from './prepared-tree.js';

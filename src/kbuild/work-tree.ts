@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { cacheRoot } from '../util/cache.js';
 import { CACHE_FORMATS } from '../util/cache-formats.js';
 import { UserError } from '../util/errors.js';
-import { checkKernelConfig } from '../kernels/config-policy.js';
+import { checkKernelConfig } from '../kernel/config-policy.js';
 import { checkToolchain, runnerToolchain } from './toolchain-match.js';
 import { sha256 } from '../util/hash.js';
 import { withDirLock } from '../util/lock.js';
@@ -17,7 +17,7 @@ import { buildObjectIndex, objectsAffectedBy, readObjectIndex, type ObjectInfo }
 import { DIFF_BUILD_KCFLAGS } from './flags.js';
 import { copySourceDir, isBuildOutput, unpackTarball } from './populate-tree.js';
 import type { Runner } from './runner.js';
-import type { KernelSource, TargetKernel } from '../kernels/target-kernel.js';
+import type { KernelSource, TargetKernel } from '../kernel/target-kernel.js';
 
 /** The tool's own kernel tree: a copy of the sources, built with the diff flags, cached. */
 export interface WorkTree {

@@ -3,8 +3,8 @@ import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { acquireDistroBootFiles, acquireDistroKernel, type AcquireOptions, type DistroBootFiles } from './debian/acquire.js';
 import { newestBuildableRelease } from './debian/catalog.js';
-import { DEFAULT_DISTRO, DISTRIBUTIONS, distroOf, type DistroRelease } from './distributions.js';
-import type { TargetKernel } from './target-kernel.js';
+import { DEFAULT_DISTRO, DISTRIBUTIONS, distroOf, type DistroRelease } from '../kernel/distributions.js';
+import type { TargetKernel } from '../kernel/target-kernel.js';
 
 /**
  * KERNEL as a release of a known distribution ("running": `uname -r`; "newest": the newest

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { hostDistribution, type DistroRelease } from './distributions.js';
+import { hostDistribution, type DistroRelease } from '../kernel/distributions.js';
 
 /** The one list of a kernel build's Debian packages on every distribution release (the builder image and install-deps read it too). */
 export const BUILD_PACKAGES_FILE = fileURLToPath(new URL('../../docker/build-packages.txt', import.meta.url));

@@ -1,22 +1,7 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { readElf, readModinfo, type ElfFile } from '../elf/index.js';
+import type { ElfFile } from '../elf/index.js';
+import { modinfoValue } from '../kernel/modinfo.js';
 import { refusedError } from '../util/errors.js';
 import type { Exports } from './symvers.js';
-
-export function modinfoValue(ko: ElfFile, key: string): string | undefined {
-  const section = ko.sectionByName('.modinfo');
-  return section ? readModinfo(section).find((entry) => entry.key === key)?.value : undefined;
-}
-
-/** The vermagic of the running kernel, read from one of its modules. */
-export async function runningVermagic(modulesDir: string): Promise<string | undefined> {
-  if (!modulesDir) return undefined;
-  const entries = await readdir(join(modulesDir, 'kernel'), { recursive: true }).catch(() => [] as string[]);
-  const module = entries.find((name) => name.endsWith('.ko'));
-  if (!module) return undefined;
-  return modinfoValue(await readElf(join(modulesDir, 'kernel', module)), 'vermagic');
-}
 
 /**
  * Check the converted module before anyone loads it: every ordinary undefined symbol must be

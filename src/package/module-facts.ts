@@ -3,7 +3,7 @@ import {
   KLP_FUNC_NEW_FUNC, KLP_FUNC_OLD_SYMPOS, KLP_OBJECT_FUNCS, KLP_PATCH_REPLACE,
 } from '../arch/x86_64/livepatch-structs.js';
 import { readElf, type ElfFile, type ElfSection, type Relocation } from '../elf/index.js';
-import { modinfoValue } from '../klp/check-module.js';
+import { modinfoValue } from '../kernel/modinfo.js';
 import { kernelModuleName, moduleNameOf } from '../kernel/module-name.js';
 import { UserError } from '../util/errors.js';
 

@@ -7,9 +7,9 @@ import PQueue from 'p-queue';
 import { diffObjects, type DiffResult } from '../diff/diff-objects.js';
 import { entrySizesFromFacts, type EntrySizeInput } from '../diff/entry-sizes.js';
 import type { ObjectPair } from '../kbuild/patched-build.js';
-import type { KernelEntrySizes } from '../kernel-facts/entry-sizes.js';
-import { KernelModules } from '../kernels/kernel-modules.js';
-import type { TargetKernel } from '../kernels/target-kernel.js';
+import type { KernelEntrySizes } from '../kernel/facts/measured-entry-sizes.js';
+import { KernelModules } from '../kernel/kernel-modules.js';
+import type { TargetKernel } from '../kernel/target-kernel.js';
 import { RefusedError, UserError } from '../util/errors.js';
 import { exitCodeOf } from '../util/outcomes.js';
 

@@ -7,7 +7,7 @@ import { compilerIdentity } from '../kbuild/compiler.js';
 import type { Runner } from '../kbuild/runner.js';
 import { treeForTarget } from '../kbuild/tree-for-target.js';
 import type { WorkTree } from '../kbuild/work-tree.js';
-import type { TargetKernel } from '../kernels/target-kernel.js';
+import type { TargetKernel } from '../kernel/target-kernel.js';
 import type { Logger } from '../util/log.js';
 
 export interface OriginalBuildStageOptions {

@@ -5,7 +5,7 @@
  * (src/pipeline/patch-objects.ts, src/klp/).
  */
 import { mkdir } from 'node:fs/promises';
-import type { TargetKernel } from '../kernels/target-kernel.js';
+import type { TargetKernel } from '../kernel/target-kernel.js';
 import { readSymvers, type Exports } from '../klp/symvers.js';
 import { TargetSymbols } from '../klp/target-symbols.js';
 import type { ObjectDiff } from './diff-stage.js';

@@ -4,8 +4,9 @@
  * config policy (a kernel a livepatch cannot be made for safely is refused, naming the option).
  */
 import { readFile } from 'node:fs/promises';
-import { checkKernelConfig } from '../kernels/config-policy.js';
-import { resolveTarget, type TargetKernel, type TargetOptions } from '../kernels/target-kernel.js';
+import { checkKernelConfig } from '../kernel/config-policy.js';
+import { resolveTarget, type TargetOptions } from '../kernels/resolve-target.js';
+import type { TargetKernel } from '../kernel/target-kernel.js';
 import type { Logger } from '../util/log.js';
 
 export interface TargetKernelStageOptions {

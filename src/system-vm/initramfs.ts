@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { writeCpio, type CpioEntry } from '../vm/cpio.js';
 import { BUSYBOX } from '../vm/initramfs.js';
-import { KernelModules } from '../kernels/kernel-modules.js';
+import { KernelModules } from '../kernel/kernel-modules.js';
 import { UserError } from '../util/errors.js';
 import { INITRAMFS_INIT, ROOT_DISK_MODULES } from './guest-files.js';
 

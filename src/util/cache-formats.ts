@@ -16,6 +16,6 @@ export const CACHE_FORMATS = {
   testKernel: 1,
   /** system-vm/rootfs.ts, part of the key of system-vm/<key>/: the system VM's root file system is made again. */
   systemVmRootfs: 1,
-  /** kernel-facts/entry-size-cache.ts, in kernel-facts/struct-sizes/: every struct size is measured again with pahole. */
+  /** kernel/facts/entry-size-cache.ts, in kernel-facts/struct-sizes/: every struct size is measured again with pahole. */
   structSizes: 1,
 } as const satisfies Record<string, number>;

@@ -3,7 +3,7 @@ import { distroBootFiles } from '../kernels/distro-target.js';
 import { provisionTestKernel } from '../kernels/test-kernel/provision.js';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { KernelModules } from '../kernels/kernel-modules.js';
+import { KernelModules } from '../kernel/kernel-modules.js';
 import { moduleNameOf } from '../kernel/module-name.js';
 import { modulesNeededFirst } from './kernel-modules.js';
 import { VM_MEMORY_MIB } from './memory.js';

@@ -1,5 +1,5 @@
 import { readElf, type ElfFile } from '../elf/index.js';
-import { modinfoValue } from '../klp/check-module.js';
+import { modinfoValue } from '../kernel/modinfo.js';
 
 /**
  * The modules a livepatch module patches: its .modinfo livepatch_objects (tsbuild-patch's

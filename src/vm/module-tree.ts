@@ -10,7 +10,7 @@ import { copyFile, mkdir, readFile, readdir } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { execa } from 'execa';
 import { withDir } from 'tmp-promise';
-import { KernelModules } from '../kernels/kernel-modules.js';
+import { KernelModules } from '../kernel/kernel-modules.js';
 import { UserError } from '../util/errors.js';
 
 /** Modules offered to request_module in every guest: the generic crypto algorithms. */

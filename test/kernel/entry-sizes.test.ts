@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import { entryTypeOf, ORC_UNWIND, SPECIAL_SECTIONS, structSizedSections } from '../../src/arch/x86_64/special-sections.js';
 import { readElf, SHF_EXECINSTR, type ElfFile, type ElfSection, type Relocation } from '../../src/elf/index.js';
-import { entrySizesFromKernel, type KernelEntrySizes } from '../../src/kernel-facts/entry-sizes.js';
+import { entrySizesFromKernel, type KernelEntrySizes } from '../../src/kernel/facts/measured-entry-sizes.js';
 import { testKernel } from './test-kernel.js';
 
 /** A few built objects spread over the tree, together holding every special section this kernel has. */

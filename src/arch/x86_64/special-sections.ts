@@ -5,13 +5,13 @@
  * knows them, what one entry of each is (the kernel struct whose size the target kernel's
  * DWARF gives, or a fixed-width integer) and where vmlinux bounds them. The Linux 6.1 struct
  * sizes are used only when the caller gives no size (the pipeline passes those it measured in
- * the target kernel, see src/kernel-facts/entry-sizes.ts).
+ * the target kernel, see src/kernel/facts/measured-entry-sizes.ts).
  */
 
 /**
  * What one entry of a special section is, and so where its size comes from:
  * - `struct`: a kernel struct (`struct <tag>`) whose size the target kernel's DWARF gives
- *   (src/kernel-facts/entry-sizes.ts); `linux61Size` is its x86_64 Linux 6.1 size, used only
+ *   (src/kernel/facts/measured-entry-sizes.ts); `linux61Size` is its x86_64 Linux 6.1 size, used only
  *   when the caller gives no size;
  * - `abi`: a plain integer whose width the x86_64 kernel fixes (no DWARF type to measure);
  * - `stubs`: variable-size code stubs (`.fixup`, kernels before 5.17) whose boundaries are the

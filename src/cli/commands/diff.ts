@@ -3,7 +3,7 @@ import { diffObjects } from '../../diff/diff-objects.js';
 import { entrySizesFromFacts, parseEntrySizeOptions, type EntrySizeInput } from '../../diff/entry-sizes.js';
 import { writePatchObject } from '../../diff/output.js';
 import { diffReport, EXIT_STATUS, formatReport } from '../../diff/report.js';
-import { entrySizesFromKernel } from '../../kernel-facts/entry-sizes.js';
+import { entrySizesFromKernel } from '../../kernel/facts/measured-entry-sizes.js';
 import { stderrLogger } from '../../util/log.js';
 import { exitStatusHelp } from '../../util/outcomes.js';
 

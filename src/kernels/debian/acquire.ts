@@ -4,7 +4,7 @@ import { cacheRoot } from '../../util/cache.js';
 import { withDirLock } from '../../util/lock.js';
 import type { Logger } from '../../util/log.js';
 import { onceMarked } from '../../util/stage-marker.js';
-import type { DistroPaths, DistroRelease } from '../distributions.js';
+import type { DistroPaths, DistroRelease } from '../../kernel/distributions.js';
 import { archivePackage, downloadPackage, extractDeb, extractFromDeb, type ArchivePackage } from './apt.js';
 import { findBuildableRelease } from './catalog.js';
 

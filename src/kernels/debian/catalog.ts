@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { UserError } from '../../util/errors.js';
 import type { Logger } from '../../util/log.js';
-import type { DistroRelease } from '../distributions.js';
+import type { DistroRelease } from '../../kernel/distributions.js';
 import { archivePackageNames, archiveVersions } from './apt.js';
 
 /** A kernel release the archive holds everything for: image, headers, debug info and source. */

@@ -4,13 +4,7 @@
  * and has the special sections a distribution kernel has. Every option is checked after
  * `olddefconfig`, because Kconfig silently drops options whose dependencies fail.
  */
-export type KconfigValue = 'y' | 'm' | 'n' | string;
-
-export interface KconfigOption {
-  name: string;
-  value: KconfigValue;
-  why: string;
-}
+import type { KconfigOption } from '../../kernel/kconfig.js';
 
 const y = (why: string, ...names: string[]): KconfigOption[] => names.map((name) => ({ name, value: 'y', why }));
 const n = (why: string, ...names: string[]): KconfigOption[] => names.map((name) => ({ name, value: 'n', why }));

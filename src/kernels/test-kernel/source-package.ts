@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { readJsonCache, writeFileAtomic } from '../../util/atomic-file.js';
 import { UserError } from '../../util/errors.js';
 import { sha256File } from '../../util/hash.js';
-import { hostDistribution } from '../distributions.js';
+import { hostDistribution } from '../../kernel/distributions.js';
 
 /** The distribution release whose kernel source the test kernel is built from: this host's (the table's default elsewhere). */
 export const TEST_KERNEL_DISTRO = hostDistribution();

@@ -32,7 +32,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { archiveVersions } from '../../../src/kernels/debian/apt.js';
-import { DEBIAN_BOOKWORM } from '../../../src/kernels/distributions.js';
+import { DEBIAN_BOOKWORM } from '../../../src/kernel/distributions.js';
 import { filePatch } from '../../../scripts/corpus/file-patch.js';
 import { finalOutcome } from '../../../scripts/corpus/results.js';
 import { servedPair, servedSample, type ServedPair } from '../../../scripts/corpus/served-sample.js';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { archiveVersions } from '../../../src/kernels/debian/apt.js';
 import { buildableReleases, findBuildableRelease, newestBuildableRelease } from '../../../src/kernels/debian/catalog.js';
-import { DEBIAN_BOOKWORM } from '../../../src/kernels/distributions.js';
+import { DEBIAN_BOOKWORM } from '../../../src/kernel/distributions.js';
 import { UserError } from '../../../src/util/errors.js';
 import { debianTestReleases } from './releases.js';
 

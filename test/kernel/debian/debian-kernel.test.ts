@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { boot, buildFailure, buildLivepatch, load, unload } from '../e2e/harness.js';
 import { debianReleases } from './releases.js';
 import { readElf, readModinfo } from '../../../src/elf/index.js';
-import { modinfoValue } from '../../../src/klp/check-module.js';
+import { modinfoValue } from '../../../src/kernel/modinfo.js';
 import { RefusedError } from '../../../src/util/errors.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/cmdline-string.patch', import.meta.url));

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { acquireDistroKernel } from '../../../src/kernels/debian/acquire.js';
-import { DEBIAN_BOOKWORM } from '../../../src/kernels/distributions.js';
+import { DEBIAN_BOOKWORM } from '../../../src/kernel/distributions.js';
 import { debianReleases } from './releases.js';
 
 const [release] = await debianReleases();

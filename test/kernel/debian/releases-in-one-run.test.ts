@@ -3,7 +3,7 @@ import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { readElf } from '../../../src/elf/index.js';
 import { hostRunner } from '../../../src/kbuild/runner.js';
-import { modinfoValue } from '../../../src/klp/check-module.js';
+import { modinfoValue } from '../../../src/kernel/modinfo.js';
 import { releasesExitCode, runForReleases } from '../../../src/pipeline/releases.js';
 import { debianTestReleases } from './releases.js';
 

@@ -18,7 +18,7 @@
  * the test files fail with one message saying so, not a stack trace.
  */
 import { buildableReleases, newestBuildableRelease, type BuildableRelease } from '../../../src/kernels/debian/catalog.js';
-import { DEBIAN_BOOKWORM } from '../../../src/kernels/distributions.js';
+import { DEBIAN_BOOKWORM } from '../../../src/kernel/distributions.js';
 
 export interface DebianTestReleases {
   /** The newest buildable release, then the older one: what most tests iterate over. */

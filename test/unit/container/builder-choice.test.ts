@@ -8,8 +8,8 @@ import { chooseBuilder, runnerForTarget } from '../../../src/kbuild/builder-choi
 import { hostToolchainIdentity, parseToolchainIdentity, type ToolchainIdentity } from '../../../src/kbuild/compiler.js';
 import { hostRunner, type Runner } from '../../../src/kbuild/runner.js';
 import { checkToolchain } from '../../../src/kbuild/toolchain-match.js';
-import { DEBIAN_BOOKWORM, DEBIAN_TRIXIE, type DistroRelease } from '../../../src/kernels/distributions.js';
-import type { TargetKernel } from '../../../src/kernels/target-kernel.js';
+import { DEBIAN_BOOKWORM, DEBIAN_TRIXIE, type DistroRelease } from '../../../src/kernel/distributions.js';
+import type { TargetKernel } from '../../../src/kernel/target-kernel.js';
 import { UserError } from '../../../src/util/errors.js';
 
 const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);

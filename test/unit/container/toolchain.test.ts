@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builderImageTag, builderRecipe, dockerContextDir } from '../../../src/container/image.js';
-import { DEBIAN_BOOKWORM } from '../../../src/kernels/distributions.js';
+import { DEBIAN_BOOKWORM } from '../../../src/kernel/distributions.js';
 import { hostToolchain, parseToolchainLines, toolchainMismatch } from '../../../src/container/toolchain-check.js';
 
 describe('toolchain identity', () => {

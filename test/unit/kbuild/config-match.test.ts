@@ -8,7 +8,7 @@ import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { checkConfigMatches, configDifferences, isToolchainOption } from '../../../src/kbuild/config-match.js';
 import { compilerIdentity, compilerVersion } from '../../../src/kbuild/compiler.js';
-import { parseKconfig } from '../../../src/kbuild/kconfig.js';
+import { parseKconfig } from '../../../src/kernel/kconfig.js';
 import { gccVersionNumber } from '../../../src/kbuild/toolchain-match.js';
 import { UserError } from '../../../src/util/errors.js';
 import { fakeGcc, realGccConfigLines } from './fake-gcc.js';

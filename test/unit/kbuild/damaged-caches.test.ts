@@ -10,8 +10,8 @@ import { dir, type DirectoryResult } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { includeGraph } from '../../../src/kbuild/include-graph.js';
 import { buildObjectIndex, readObjectIndex } from '../../../src/kbuild/object-index.js';
-import { vmlinuxCompileUnits } from '../../../src/kernel-facts/compile-units.js';
-import { readCachedSizes, writeCachedSizes, type ImageIdentity } from '../../../src/kernel-facts/entry-size-cache.js';
+import { vmlinuxCompileUnits } from '../../../src/kernel/facts/compile-units.js';
+import { readCachedSizes, writeCachedSizes, type ImageIdentity } from '../../../src/kernel/facts/entry-size-cache.js';
 
 let tmp: DirectoryResult;
 beforeAll(async () => {

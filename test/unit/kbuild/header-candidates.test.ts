@@ -13,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { locateInPreparedTree } from '../../../src/kbuild/prepared-objects.js';
 import type { Runner } from '../../../src/kbuild/runner.js';
 import type { WorkTree } from '../../../src/kbuild/work-tree.js';
-import type { TargetKernel } from '../../../src/kernels/target-kernel.js';
+import type { TargetKernel } from '../../../src/kernel/target-kernel.js';
 import { UserError } from '../../../src/util/errors.js';
 
 const HEADER = 'include/linux/thing.h';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseObjectCmd } from '../../../src/kbuild/prepared-objects.js';
-import { parseCompileUnitNames } from '../../../src/kernel-facts/compile-units.js';
+import { parseCompileUnitNames } from '../../../src/kernel/facts/compile-units.js';
 import { forcedIncludesOf, headersIncludedBy, sourcesIncluding, type IncludeGraph } from '../../../src/kbuild/include-graph.js';
 
 describe('kbuild .cmd files of single objects', () => {

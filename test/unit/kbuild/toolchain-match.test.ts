@@ -5,7 +5,7 @@ import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { hostRunner } from '../../../src/kbuild/runner.js';
 import { checkToolchain, gccVersionNumber, ldVersionNumber } from '../../../src/kbuild/toolchain-match.js';
-import type { TargetKernel } from '../../../src/kernels/target-kernel.js';
+import type { TargetKernel } from '../../../src/kernel/target-kernel.js';
 import { UserError } from '../../../src/util/errors.js';
 import { fakeGcc, FAKE_VERSION_LINE, realGccConfigLines } from './fake-gcc.js';
 

@@ -4,7 +4,7 @@ import { dir, type DirectoryResult } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildableReleases, findBuildableRelease, newestBuildableRelease } from '../../../src/kernels/debian/catalog.js';
 import { distroTarget } from '../../../src/kernels/distro-target.js';
-import { DEBIAN_BOOKWORM, distroOf } from '../../../src/kernels/distributions.js';
+import { DEBIAN_BOOKWORM, distroOf } from '../../../src/kernel/distributions.js';
 import { UserError } from '../../../src/util/errors.js';
 
 const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);

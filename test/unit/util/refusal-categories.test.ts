@@ -2,7 +2,7 @@
  * Every refusal carries the category of the rule that made it (src/util/refusal.ts). One row
  * per rule: the refusal is really produced (small objects compiled with gcc, kconfig texts,
  * module checks) and its category checked; every category has at least one row. The config
- * policy has a row per option in test/unit/kernels/config-policy.test.ts.
+ * policy has a row per option in test/unit/kernel/config-policy.test.ts.
  */
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { diffObjects } from '../../../src/diff/diff-objects.js';
 import { readElf } from '../../../src/elf/index.js';
 import { objectsAffectedBy } from '../../../src/kbuild/object-index.js';
 import { CACHE_FORMATS } from '../../../src/util/cache-formats.js';
-import { checkKernelConfig } from '../../../src/kernels/config-policy.js';
+import { checkKernelConfig } from '../../../src/kernel/config-policy.js';
 import { checkModule } from '../../../src/klp/check-module.js';
 import { checkVersions } from '../../../src/klp/check-versions.js';
 import { chooseTargetSymbol, resolveUndefinedSymbols } from '../../../src/klp/resolve.js';

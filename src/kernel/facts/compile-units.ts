@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { execa } from 'execa';
-import { readJsonCache, writeFileAtomic } from '../util/atomic-file.js';
-import { UserError } from '../util/errors.js';
-import type { Logger } from '../util/log.js';
+import { readJsonCache, writeFileAtomic } from '../../util/atomic-file.js';
+import { UserError } from '../../util/errors.js';
+import type { Logger } from '../../util/log.js';
 
 /**
  * The C files a kernel image was compiled from: the names of the DWARF compile units of its

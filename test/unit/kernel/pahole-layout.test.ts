@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parsePaholeSizes } from '../../../src/kernel-facts/pahole-layout.js';
+import { parsePaholeSizes } from '../../../src/kernel/facts/pahole-layout.js';
 import { UserError } from '../../../src/util/errors.js';
 
 // `pahole -F dwarf --skip_missing -C alt_instr,bug_entry,exception_table_entry,jump_entry,

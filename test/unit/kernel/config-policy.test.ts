@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkKernelConfig, configProblems, CONFIG_POLICY } from '../../../src/kernels/config-policy.js';
-import { parseKconfig } from '../../../src/kbuild/kconfig.js';
+import { checkKernelConfig, configProblems, CONFIG_POLICY } from '../../../src/kernel/config-policy.js';
+import { parseKconfig } from '../../../src/kernel/kconfig.js';
 import { RefusedError } from '../../../src/util/errors.js';
 import type { RefusalCategory } from '../../../src/util/refusal.js';
 import { userError } from '../support/user-error.js';

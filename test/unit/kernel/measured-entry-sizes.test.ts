@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import { readElf } from '../../../src/elf/index.js';
-import { gnuBuildId } from '../../../src/kernel-facts/build-id.js';
-import { entrySizesFromKernel } from '../../../src/kernel-facts/entry-sizes.js';
+import { gnuBuildId } from '../../../src/kernel/facts/build-id.js';
+import { entrySizesFromKernel } from '../../../src/kernel/facts/measured-entry-sizes.js';
 import { UserError } from '../../../src/util/errors.js';
 import { gccSizes, linkFakeKernel } from './fake-kernel.js';
 

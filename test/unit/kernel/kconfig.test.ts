@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { droppedOptions, parseKconfig, renderFragment } from '../../../src/kbuild/kconfig.js';
-import type { KconfigOption } from '../../../src/kernels/test-kernel/options.js';
+import { droppedOptions, type KconfigOption, parseKconfig, renderFragment } from '../../../src/kernel/kconfig.js';
 
 const CONFIG = `#
 # Automatically generated file; DO NOT EDIT.

@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { readElf, readModinfo } from '../elf/index.js';
-import { modinfoValue } from '../klp/check-module.js';
-import { kernelModuleName, moduleNameOf } from '../kernel/module-name.js';
+import { modinfoValue } from './modinfo.js';
+import { kernelModuleName, moduleNameOf } from './module-name.js';
 import { UserError } from '../util/errors.js';
 
 /** The modules a `softdep` line of .modinfo wants loaded first ("pre: a b post: c" gives a, b). */

@@ -4,10 +4,10 @@
  * vmlinux's DWARF gives it, measured with pahole and cached by the vmlinux's build-id.
  */
 import { performance } from 'node:perf_hooks';
-import { structSizedSections, type StructSizedSection } from '../arch/x86_64/special-sections.js';
-import { readElf, type ElfFile } from '../elf/index.js';
-import { UserError } from '../util/errors.js';
-import type { Logger } from '../util/log.js';
+import { structSizedSections, type StructSizedSection } from '../../arch/x86_64/special-sections.js';
+import { readElf, type ElfFile } from '../../elf/index.js';
+import { UserError } from '../../util/errors.js';
+import type { Logger } from '../../util/log.js';
 import {
   defaultCacheDir, describeIdentity, imageIdentity, readCachedSizes, writeCachedSizes, type ImageIdentity,
 } from './entry-size-cache.js';

@@ -2,7 +2,7 @@
  * Measure kernel structs with pahole (package dwarves), reading the file's DWARF only.
  */
 import { execa } from 'execa';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../../util/errors.js';
 import { parsePaholeSizes } from './pahole-layout.js';
 
 export const PAHOLE = 'pahole';

@@ -5,33 +5,7 @@ import { cacheRoot } from '../util/cache.js';
 import { distroTarget } from './distro-target.js';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-
-/** Where the kernel source comes from: Debian's tarball, or a directory of the user's (never modified). */
-export type KernelSource =
-  | { kind: 'tarball'; tarball: string; topdir: string; sha256: string }
-  | { kind: 'dir'; dir: string };
-
-/** The running kernel a patch is built for, and the source and config it was built from. */
-export interface TargetKernel {
-  source: KernelSource;
-  config: string;
-  vmlinux: string;
-  symvers: string;
-  /** /lib/modules/<release> of the running kernel (its modules, for module targets). */
-  modulesDir: string;
-  release: string;
-  /**
-   * How the objects are built: 'full' builds the whole tree once (a user's tree); 'prepared'
-   * only prepares the tree and builds the objects a patch needs, with the compiler and release
-   * string of the kernel (a distribution kernel, the test kernel).
-   */
-  build: { kind: 'full' } | { kind: 'prepared'; cc: string; kernelRelease: string };
-  /** The bootable image, when known (for --vm-test). */
-  vmlinuz?: string;
-  /** Module signing key and certificate, when known. */
-  signKey?: string;
-  signCert?: string;
-}
+import type { TargetKernel } from '../kernel/target-kernel.js';
 
 export interface TargetOptions {
   /** A distribution kernel release (e.g. 6.1.0-57-amd64), or "running" for `uname -r`. */

@@ -4,7 +4,7 @@
  * applies it to a `.config` (the running kernel's, and the one the patched objects are built
  * with) and refuses, naming every offending option with its reason.
  */
-import { parseKconfig } from '../kbuild/kconfig.js';
+import { parseKconfig } from './kconfig.js';
 import { RefusedError, UserError } from '../util/errors.js';
 import type { RefusalCategory } from '../util/refusal.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseKconfig } from '../../../src/kbuild/kconfig.js';
-import { vermagicOf } from '../../../src/kernel-facts/vermagic.js';
+import { parseKconfig } from '../../../src/kernel/kconfig.js';
+import { vermagicOf } from '../../../src/kernel/vermagic.js';
 
 describe('vermagic from a release and a config', () => {
   it('is Debian 12\'s for its config', () => {

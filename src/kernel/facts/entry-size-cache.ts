@@ -6,12 +6,12 @@
  */
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ElfFile } from '../elf/index.js';
-import { readJsonCache, writeFileAtomic } from '../util/atomic-file.js';
-import type { Logger } from '../util/log.js';
-import { cacheRoot } from '../util/cache.js';
-import { CACHE_FORMATS } from '../util/cache-formats.js';
-import { sha256 } from '../util/hash.js';
+import type { ElfFile } from '../../elf/index.js';
+import { readJsonCache, writeFileAtomic } from '../../util/atomic-file.js';
+import type { Logger } from '../../util/log.js';
+import { cacheRoot } from '../../util/cache.js';
+import { CACHE_FORMATS } from '../../util/cache-formats.js';
+import { sha256 } from '../../util/hash.js';
 import { gnuBuildId } from './build-id.js';
 
 /** What identifies the contents of a measured file. */

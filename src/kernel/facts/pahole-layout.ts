@@ -4,7 +4,7 @@
  * summary comment at the block's first indentation level: `/* size: N, cachelines: ... *\/`.
  * Nested struct or union members are printed deeper and never end the block.
  */
-import { UserError } from '../util/errors.js';
+import { UserError } from '../../util/errors.js';
 
 const BLOCK_START = /^(?:struct|union) ([A-Za-z_]\w*) \{$/;
 const BLOCK_END = /^\}/;

@@ -2,7 +2,7 @@
  * What entrySizesFromKernel needs to know about a vmlinux besides its DWARF: whether it has
  * DWARF at all, its identity for the cache, and which special sections hold entries in it.
  */
-import type { ElfFile } from '../elf/index.js';
+import type { ElfFile } from '../../elf/index.js';
 
 /** Debug-info sections, plain or (old style) compressed. */
 const DWARF_INFO_SECTIONS = ['.debug_info', '.zdebug_info'];

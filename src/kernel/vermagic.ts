@@ -1,7 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ARCH_VERMAGIC } from '../arch/x86_64/vermagic.js';
 import { readElf } from '../elf/index.js';
-import { parseKconfig } from '../kbuild/kconfig.js';
+import { parseKconfig } from './kconfig.js';
+import { modinfoValue } from './modinfo.js';
 import { UserError } from '../util/errors.js';
 
 /** The release a kernel image reports (uname -r), from its linux_banner "Linux version R (...". */
@@ -36,4 +38,13 @@ export function vermagicOf(release: string, config: ReadonlyMap<string, string>)
 export async function kernelVermagic(vmlinux: string, configPath: string): Promise<string> {
   const config = parseKconfig(await readFile(configPath, 'utf8'));
   return vermagicOf(await vmlinuxRelease(vmlinux), config);
+}
+
+/** The vermagic of the running kernel, read from one of its modules. */
+export async function runningVermagic(modulesDir: string): Promise<string | undefined> {
+  if (!modulesDir) return undefined;
+  const entries = await readdir(join(modulesDir, 'kernel'), { recursive: true }).catch(() => [] as string[]);
+  const module = entries.find((name) => name.endsWith('.ko'));
+  if (!module) return undefined;
+  return modinfoValue(await readElf(join(modulesDir, 'kernel', module)), 'vermagic');
 }

@@ -6,7 +6,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryResult } from 'tmp-promise';
-import { KernelModules, softPreDependencies } from '../../../src/kernels/kernel-modules.js';
+import { KernelModules, softPreDependencies } from '../../../src/kernel/kernel-modules.js';
 import { UserError } from '../../../src/util/errors.js';
 import { compileC, workDirectory } from '../diff/compile.js';
 
