@@ -18,7 +18,7 @@ const patches = given.length > 0 ? given : [
   ...readdirSync('test/patches/debian').filter((f) => f.endsWith('.patch')).map((f) => resolve('test/patches/debian', f)),
   resolve('test/patches/proc-version-string.patch'), resolve('test/patches/refuse-init.patch'),
 ];
-const { hostRunner } = await import('../dist/kbuild/runner.js');
+const { hostRunner } = await import('../dist/toolchain/runner.js');
 const { runBatch } = await import('../dist/pipeline/batch.js');
 
 /** The objects a patch changes (its C files; headers' users are not removed). */

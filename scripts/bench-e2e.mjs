@@ -19,7 +19,7 @@ if (cold) {
   coldCache = mkdtempSync(`${tmpdir()}/tsbp-bench-cold-`);
   process.env.TSBUILD_PATCH_CACHE = coldCache;
 }
-const { hostRunner } = await import('../dist/kbuild/runner.js');
+const { hostRunner } = await import('../dist/toolchain/runner.js');
 const { runPipeline } = await import('../dist/pipeline/run.js');
 
 async function once(log) {

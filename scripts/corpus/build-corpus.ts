@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { includeGraph, sourcesIncluding } from '../../src/kbuild/include-graph.js';
 import { preparePreparedTree } from '../../src/kbuild/prepared-tree.js';
-import { hostRunner } from '../../src/kbuild/runner.js';
+import { hostRunner } from '../../src/toolchain/runner.js';
 import { readJsonCache, writeFileAtomic } from '../../src/util/atomic-file.js';
 import { stderrLogger as log } from '../../src/util/log.js';
 import { analyze } from './analyze.js';

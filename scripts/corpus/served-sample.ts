@@ -13,7 +13,7 @@ import type { BuildableRelease } from '../../src/kernels/debian/catalog.js';
 import { distroTarget } from '../../src/kernels/distro-target.js';
 import { DEBIAN_BOOKWORM } from '../../src/kernel/distributions.js';
 import { preparePreparedTree } from '../../src/kbuild/prepared-tree.js';
-import { hostRunner } from '../../src/kbuild/runner.js';
+import { hostRunner } from '../../src/toolchain/runner.js';
 import { cacheRoot } from '../../src/util/cache.js';
 import { stderrLogger as log } from '../../src/util/log.js';
 import { analyze, type ChangeClass } from './analyze.js';

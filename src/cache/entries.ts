@@ -11,7 +11,7 @@
  *   lock is test-kernel/<key>.lock, beside it);
  * - system-vm/<key>/: a system VM's disk image (src/system-vm/rootfs.ts; lock `lock`);
  * - kernel-facts/: struct sizes read from kernels' DWARF (src/kernel/facts/entry-size-cache.ts);
- * - containers/: the build image's state, logs and lock (src/container/image.ts);
+ * - containers/: the build image's state, logs and lock (src/toolchain/container/builder-image.ts);
  * - runs/<time>-<pid>/: each run's logs (src/util/run-logs.ts).
  * Anything else is listed as `other` and never removed.
  */

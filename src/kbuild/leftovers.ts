@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OWNER_LABEL, removeContainer } from '../container/container-runner.js';
-import { DOCKER, engineCall, PODMAN } from '../container/engine.js';
+import { OWNER_LABEL, removeContainer } from '../toolchain/container/container-runner.js';
+import { DOCKER, engineCall, PODMAN } from '../toolchain/container/engine.js';
 import type { Logger } from '../util/log.js';
 
 /**

@@ -6,7 +6,7 @@ import { compiledObject, LineSplitter } from '../util/compile-lines.js';
 import { formatErrors, logTail } from '../util/compiler-errors.js';
 import { UserError } from '../util/errors.js';
 import { currentRun } from '../util/run-context.js';
-import { hostRunner, type Runner } from './runner.js';
+import { hostRunner, type Runner } from '../toolchain/runner.js';
 
 /** Environment for kbuild with the caller's compiler-flag variables removed (they change objects). */
 export function kbuildEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {

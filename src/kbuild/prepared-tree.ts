@@ -14,10 +14,10 @@ import { repairWorkTree } from './journal.js';
 import { runMake } from './make.js';
 import { locateInPreparedTree } from './prepared-objects.js';
 import { unpackTarball } from './populate-tree.js';
-import type { Runner } from './runner.js';
+import type { Runner } from '../toolchain/runner.js';
 import { checkConfigMatches } from './config-match.js';
 import { sourceIdentity, type WorkTree } from './work-tree.js';
-import { checkToolchain } from './toolchain-match.js';
+import { checkToolchain } from '../toolchain/toolchain-match.js';
 import { treeCopy } from './tree-slots.js';
 
 /**

@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import type { TargetKernel } from '../kernel/target-kernel.js';
 import type { Logger } from '../util/log.js';
-import { runnerForTarget } from './builder-choice.js';
+import { runnerForTarget } from '../toolchain/builder-choice.js';
 import { preparePreparedTree } from './prepared-tree.js';
-import type { Runner } from './runner.js';
+import type { Runner } from '../toolchain/runner.js';
 import { prepareWorkTree, type WorkTree } from './work-tree.js';
 
 /**

@@ -5,7 +5,7 @@ import { cacheRoot } from '../util/cache.js';
 import { CACHE_FORMATS } from '../util/cache-formats.js';
 import { UserError } from '../util/errors.js';
 import { checkKernelConfig } from '../kernel/config-policy.js';
-import { checkToolchain, runnerToolchain } from './toolchain-match.js';
+import { checkToolchain, runnerToolchain } from '../toolchain/toolchain-match.js';
 import { sha256 } from '../util/hash.js';
 import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';
@@ -16,7 +16,7 @@ import { repairWorkTree } from './journal.js';
 import { buildObjectIndex, objectsAffectedBy, readObjectIndex, type ObjectInfo } from './object-index.js';
 import { DIFF_BUILD_KCFLAGS } from './flags.js';
 import { copySourceDir, isBuildOutput, unpackTarball } from './populate-tree.js';
-import type { Runner } from './runner.js';
+import type { Runner } from '../toolchain/runner.js';
 import type { KernelSource, TargetKernel } from '../kernel/target-kernel.js';
 
 /** The tool's own kernel tree: a copy of the sources, built with the diff flags, cached. */

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runMake } from '../kbuild/make.js';
-import type { Runner } from '../kbuild/runner.js';
+import type { Runner } from '../toolchain/runner.js';
 import { UserError } from '../util/errors.js';
 import { generateModuleSources } from './generate.js';
 import type { PatchModuleSpec } from './spec.js';

@@ -15,7 +15,7 @@ import { buildModule, writeModuleDir } from '../kmod/build-module.js';
 import { signModule, type SigningKey } from '../kmod/sign.js';
 import type { PatchModuleSpec } from '../kmod/spec.js';
 import { sha256 } from '../util/hash.js';
-import type { Runner } from '../kbuild/runner.js';
+import type { Runner } from '../toolchain/runner.js';
 import { treeLock } from '../kbuild/tree-slots.js';
 import type { WorkTree } from '../kbuild/work-tree.js';
 import type { TargetKernel } from '../kernel/target-kernel.js';

@@ -3,8 +3,8 @@
  * tree, or a full build of a user's tree; src/kbuild/tree-for-target.ts), cached across runs.
  * A batch prepares it once for all its patches, and each patch builds in its own copy (a slot).
  */
-import { compilerIdentity } from '../kbuild/compiler.js';
-import type { Runner } from '../kbuild/runner.js';
+import { compilerIdentity } from '../toolchain/compiler.js';
+import type { Runner } from '../toolchain/runner.js';
 import { treeForTarget } from '../kbuild/tree-for-target.js';
 import type { WorkTree } from '../kbuild/work-tree.js';
 import type { TargetKernel } from '../kernel/target-kernel.js';

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dir as tmpDir } from 'tmp-promise';
-import type { Runner } from '../kbuild/runner.js';
+import type { Runner } from '../toolchain/runner.js';
 import type { WorkTree } from '../kbuild/work-tree.js';
 import type { TargetKernel } from '../kernel/target-kernel.js';
 import type { TargetOptions } from '../kernels/resolve-target.js';

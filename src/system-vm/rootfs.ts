@@ -1,7 +1,7 @@
 import { chmod, cp, mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { configuredAptSources, debianMirrorFrom } from '../container/debian-mirror.js';
+import { configuredAptSources, debianMirrorFrom } from '../toolchain/container/debian-mirror.js';
 import { DEFAULT_DISTRO, distroOf } from '../kernel/distributions.js';
 import { cacheRoot } from '../util/cache.js';
 import { CACHE_FORMATS } from '../util/cache-formats.js';

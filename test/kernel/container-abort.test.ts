@@ -4,10 +4,10 @@ import { pathToFileURL } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { dir as tmpDir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OWNER_LABEL, removeContainer } from '../../src/container/container-runner.js';
-import { DOCKER, PODMAN, engineCall, type Engine } from '../../src/container/engine.js';
-import { probeEngine } from '../../src/container/probe.js';
-import { selectRunner } from '../../src/container/select-runner.js';
+import { OWNER_LABEL, removeContainer } from '../../src/toolchain/container/container-runner.js';
+import { DOCKER, PODMAN, engineCall, type Engine } from '../../src/toolchain/container/engine.js';
+import { probeEngine } from '../../src/toolchain/container/probe.js';
+import { selectRunner } from '../../src/toolchain/container/select-runner.js';
 import { stderrLogger } from '../../src/util/log.js';
 
 // A build container must not outlive the tsbuild-patch process that started it, however that

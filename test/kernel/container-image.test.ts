@@ -2,11 +2,11 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
-import { engineCall, PODMAN } from '../../src/container/engine.js';
-import { builderImageTag, ensureBuilderImage } from '../../src/container/image.js';
-import { probeEngine } from '../../src/container/probe.js';
-import { selectRunner } from '../../src/container/select-runner.js';
-import { checkImageToolchain } from '../../src/container/toolchain-check.js';
+import { engineCall, PODMAN } from '../../src/toolchain/container/engine.js';
+import { builderImageTag, ensureBuilderImage } from '../../src/toolchain/container/builder-image.js';
+import { probeEngine } from '../../src/toolchain/container/probe.js';
+import { selectRunner } from '../../src/toolchain/container/select-runner.js';
+import { checkImageToolchain } from '../../src/toolchain/container/image-toolchain.js';
 
 // Image management with podman (installed by scripts/install-deps.sh), on small images built
 // from Dockerfiles written here; the base image is seeded on first use like the real one.

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir as tmpDir } from 'tmp-promise';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DOCKER } from '../../src/container/engine.js';
-import { probeEngine } from '../../src/container/probe.js';
-import { selectRunner, type ContainerChoice } from '../../src/container/select-runner.js';
+import { DOCKER } from '../../src/toolchain/container/engine.js';
+import { probeEngine } from '../../src/toolchain/container/probe.js';
+import { selectRunner, type ContainerChoice } from '../../src/toolchain/container/select-runner.js';
 import { runMake } from '../../src/kbuild/make.js';
-import type { Runner } from '../../src/kbuild/runner.js';
+import type { Runner } from '../../src/toolchain/runner.js';
 import { stderrLogger } from '../../src/util/log.js';
 import { testKernel } from './test-kernel.js';
 

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { selectRunner } from '../../container/select-runner.js';
+import { selectRunner } from '../../toolchain/container/select-runner.js';
 import { batchExitCode, formatBatchOutcomes, runBatch } from '../../pipeline/batch.js';
 import { silentLogger, stderrLogger } from '../../util/log.js';
 import { exitStatusHelp } from '../../util/outcomes.js';

@@ -1,8 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
-import { selectRunner } from '../../container/select-runner.js';
+import { selectRunner } from '../../toolchain/container/select-runner.js';
 import { runPipeline } from '../../pipeline/run.js';
 import { formatReleaseOutcomes, releasesExitCode, runForReleases } from '../../pipeline/releases.js';
-import type { Runner } from '../../kbuild/runner.js';
+import type { Runner } from '../../toolchain/runner.js';
 import { formatRunReport } from '../../report/run-report.js';
 import { UserError } from '../../util/errors.js';
 import { failureReport } from '../../report/failure-report.js';

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { selectRunner, type ContainerChoice } from '../../container/select-runner.js';
+import { selectRunner, type ContainerChoice } from '../../toolchain/container/select-runner.js';
 import { resolveTarget } from '../../kernels/resolve-target.js';
 import { treeForTarget } from '../../kbuild/tree-for-target.js';
 import { stderrLogger } from '../../util/log.js';

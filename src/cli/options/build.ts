@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { CONTAINER_CHOICES, type ContainerChoice } from '../../container/select-runner.js';
+import { CONTAINER_CHOICES, type ContainerChoice } from '../../toolchain/container/select-runner.js';
 import { UserError } from '../../util/errors.js';
 
 /** --container: where kernel builds run. */

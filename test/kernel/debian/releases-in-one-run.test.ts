@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { readElf } from '../../../src/elf/index.js';
-import { hostRunner } from '../../../src/kbuild/runner.js';
+import { hostRunner } from '../../../src/toolchain/runner.js';
 import { modinfoValue } from '../../../src/kernel/modinfo.js';
 import { releasesExitCode, runForReleases } from '../../../src/pipeline/releases.js';
 import { debianTestReleases } from './releases.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectRunner } from '../../../src/container/select-runner.js';
+import { selectRunner } from '../../../src/toolchain/container/select-runner.js';
 import { boot, buildLivepatch, load, unload } from './harness.js';
 
 // The same pipeline with the kernel builds in a podman container (the default runner where

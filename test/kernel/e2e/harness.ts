@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dirSync } from 'tmp-promise';
-import { hostRunner, type Runner } from '../../../src/kbuild/runner.js';
+import { hostRunner, type Runner } from '../../../src/toolchain/runner.js';
 import { runPipeline } from '../../../src/pipeline/run.js';
 import type { RunReport } from '../../../src/report/run-report.js';
 import { UserError } from '../../../src/util/errors.js';

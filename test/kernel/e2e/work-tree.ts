@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hostRunner } from '../../../src/kbuild/runner.js';
+import { hostRunner } from '../../../src/toolchain/runner.js';
 import { treeForTarget } from '../../../src/kbuild/tree-for-target.js';
 import { defaultTarget } from '../../../src/kernels/resolve-target.js';
 import { silentLogger } from '../../../src/util/log.js';

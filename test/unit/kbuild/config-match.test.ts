@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { checkConfigMatches, configDifferences, isToolchainOption } from '../../../src/kbuild/config-match.js';
-import { compilerIdentity, compilerVersion } from '../../../src/kbuild/compiler.js';
+import { compilerIdentity, compilerVersion } from '../../../src/toolchain/compiler.js';
 import { parseKconfig } from '../../../src/kernel/kconfig.js';
-import { gccVersionNumber } from '../../../src/kbuild/toolchain-match.js';
+import { gccVersionNumber } from '../../../src/toolchain/toolchain-match.js';
 import { UserError } from '../../../src/util/errors.js';
 import { fakeGcc, realGccConfigLines } from './fake-gcc.js';
 

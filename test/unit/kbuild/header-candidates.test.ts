@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { locateInPreparedTree } from '../../../src/kbuild/prepared-objects.js';
-import type { Runner } from '../../../src/kbuild/runner.js';
+import type { Runner } from '../../../src/toolchain/runner.js';
 import type { WorkTree } from '../../../src/kbuild/work-tree.js';
 import type { TargetKernel } from '../../../src/kernel/target-kernel.js';
 import { UserError } from '../../../src/util/errors.js';

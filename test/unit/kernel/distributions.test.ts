@@ -4,7 +4,7 @@ import { distroTarget } from '../../../src/kernels/distro-target.js';
 import {
   DEBIAN_BOOKWORM, DEBIAN_TRIXIE, DISTRIBUTIONS, distroOf, distroOfCompiler, distroOfOsRelease, hostDistribution,
 } from '../../../src/kernel/distributions.js';
-import { distroPackagesFile, kernelBuildPackages, parsePackageList } from '../../../src/kernels/host-packages.js';
+import { distroPackagesFile, kernelBuildPackages, parsePackageList } from '../../../src/toolchain/host-packages.js';
 import { SOURCE_PACKAGE, SOURCE_TARBALL, SOURCE_TOPDIR } from '../../../src/kernels/test-kernel/source-package.js';
 import { DEFAULT_ROOTFS, rootfsFor, rootfsKey } from '../../../src/system-vm/rootfs.js';
 import { UserError } from '../../../src/util/errors.js';

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
-import { hostRunner } from '../../../src/kbuild/runner.js';
+import { hostRunner } from '../../../src/toolchain/runner.js';
 import { runPipeline } from '../../../src/pipeline/run.js';
 import { UserError } from '../../../src/util/errors.js';
 

@@ -3,21 +3,21 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { cacheRoot } from '../util/cache.js';
-import { UserError } from '../util/errors.js';
-import { sha256 } from '../util/hash.js';
-import { withDirLock } from '../util/lock.js';
-import type { Logger } from '../util/log.js';
-import { hostDistribution, type DistroRelease } from '../kernel/distributions.js';
-import { BUILD_PACKAGES_FILE, distroPackagesFile } from '../kernels/host-packages.js';
+import { cacheRoot } from '../../util/cache.js';
+import { UserError } from '../../util/errors.js';
+import { sha256 } from '../../util/hash.js';
+import { withDirLock } from '../../util/lock.js';
+import type { Logger } from '../../util/log.js';
+import { hostDistribution, type DistroRelease } from '../../kernel/distributions.js';
+import { BUILD_PACKAGES_FILE, distroPackagesFile } from '../host-packages.js';
 import { ensureBaseImage, imageExists, type BaseSuite } from './base-image.js';
 import { engineCall, engineCommand, type Engine } from './engine.js';
 
 export const IMAGE_REPOSITORY = 'tsbuild-patch-builder';
 
-/** docker/ at the package root (same depth from src/container and dist/container). */
+/** docker/ at the package root (same depth from src/toolchain/container and dist/toolchain/container). */
 export function dockerContextDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docker');
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'docker');
 }
 
 /**

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
-import { hostRunner } from '../../../src/kbuild/runner.js';
-import { checkToolchain, gccVersionNumber, ldVersionNumber } from '../../../src/kbuild/toolchain-match.js';
+import { hostRunner } from '../../../src/toolchain/runner.js';
+import { checkToolchain, gccVersionNumber, ldVersionNumber } from '../../../src/toolchain/toolchain-match.js';
 import type { TargetKernel } from '../../../src/kernel/target-kernel.js';
 import { UserError } from '../../../src/util/errors.js';
-import { fakeGcc, FAKE_VERSION_LINE, realGccConfigLines } from './fake-gcc.js';
+import { fakeGcc, FAKE_VERSION_LINE, realGccConfigLines } from '../kbuild/fake-gcc.js';
 
 /** A "vmlinux" whose .comment names COMPILER (default: the real gcc's), and a config with LD_VERSION and CONFIG. */
 async function kernel(compiler: string | undefined, ldVersion: number, config = ''): Promise<TargetKernel> {

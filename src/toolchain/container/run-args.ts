@@ -1,5 +1,5 @@
 import { isAbsolute, relative, resolve } from 'node:path';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../../util/errors.js';
 import type { Engine } from './engine.js';
 
 /**

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WATCHDOG_SCRIPT, watchedCommand } from '../../../src/container/watchdog.js';
+import { WATCHDOG_SCRIPT, watchedCommand } from '../../../src/toolchain/container/watchdog.js';
 
 // The watchdog is plain sh: its behaviour is checked here with the host's sh. In a container it
 // is PID 1, whose exit also kills what it started; here the started process group is killed

@@ -4,7 +4,7 @@ import { withDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import {
   configuredAptSources, debianMirrorFor, debianMirrorFrom, parseDeb822Sources, parseOneLineSources,
-} from '../../../src/container/debian-mirror.js';
+} from '../../../src/toolchain/container/debian-mirror.js';
 
 const DEB822 = `Types: deb
 # http://snapshot.debian.org/archive/debian/20250520T000000Z

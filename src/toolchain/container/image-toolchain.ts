@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { readJsonCache, writeFileAtomic } from '../util/atomic-file.js';
-import { UserError } from '../util/errors.js';
-import { compilerIdentity, parseToolchainIdentity, PRINT_TOOLCHAIN_IDENTITY, type ToolchainIdentity } from '../kbuild/compiler.js';
+import { readJsonCache, writeFileAtomic } from '../../util/atomic-file.js';
+import { UserError } from '../../util/errors.js';
+import { compilerIdentity, parseToolchainIdentity, PRINT_TOOLCHAIN_IDENTITY, type ToolchainIdentity } from '../compiler.js';
 import { engineCommand, type Engine } from './engine.js';
-import { containerStateDir, type BuilderImage } from './image.js';
+import { containerStateDir, type BuilderImage } from './builder-image.js';
 import { containerName } from './container-runner.js';
 import { containerRunArgs } from './run-args.js';
 
@@ -99,7 +99,7 @@ async function checkOnce(engine: Engine, image: BuilderImage): Promise<void> {
 /**
  * Refuse an image whose gcc or as is not this host's; checked once per image (and per process).
  * Kernel builds do not need this: their image is the kernel's distribution release's, and its
- * compiler is checked against the kernel's own (kbuild/toolchain-match.ts). It tells whether an
+ * compiler is checked against the kernel's own (toolchain/toolchain-match.ts). It tells whether an
  * image can stand in for this host, byte for byte.
  */
 export function checkImageToolchain(engine: Engine, image: BuilderImage): Promise<void> {

@@ -1,9 +1,9 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { cacheRoot } from '../util/cache.js';
-import { UserError } from '../util/errors.js';
-import type { Logger } from '../util/log.js';
+import { cacheRoot } from '../../util/cache.js';
+import { UserError } from '../../util/errors.js';
+import type { Logger } from '../../util/log.js';
 import { configuredAptSources, debianMirrorFor } from './debian-mirror.js';
 import { baseImageName, engineCall, engineCommand, type Engine } from './engine.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Engine } from '../../../src/container/engine.js';
-import { probeEngine } from '../../../src/container/probe.js';
-import { selectRunner } from '../../../src/container/select-runner.js';
-import { hostRunner } from '../../../src/kbuild/runner.js';
+import type { Engine } from '../../../src/toolchain/container/engine.js';
+import { probeEngine } from '../../../src/toolchain/container/probe.js';
+import { selectRunner } from '../../../src/toolchain/container/select-runner.js';
+import { hostRunner } from '../../../src/toolchain/runner.js';
 
 const fakeEngine = (binary: string, globalArgs: string[] = []): Engine => ({
   kind: 'podman', binary, globalArgs, runArgs: [], baseRepository: 'debian', installHint: 'install it',

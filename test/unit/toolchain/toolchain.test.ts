@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { builderImageTag, builderRecipe, dockerContextDir } from '../../../src/container/image.js';
+import { builderImageTag, builderRecipe, dockerContextDir } from '../../../src/toolchain/container/builder-image.js';
 import { DEBIAN_BOOKWORM } from '../../../src/kernel/distributions.js';
-import { hostToolchain, parseToolchainLines, toolchainMismatch } from '../../../src/container/toolchain-check.js';
+import { hostToolchain, parseToolchainLines, toolchainMismatch } from '../../../src/toolchain/container/image-toolchain.js';
 
 describe('toolchain identity', () => {
   it('reads the gcc and as version lines', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DOCKER, PODMAN } from '../../../src/container/engine.js';
-import { buildIdentityEnv } from '../../../src/container/build-identity.js';
-import { containerRunArgs, envArgs, sameMountPaths, userArgs } from '../../../src/container/run-args.js';
+import { DOCKER, PODMAN } from '../../../src/toolchain/container/engine.js';
+import { buildIdentityEnv } from '../../../src/toolchain/container/build-identity.js';
+import { containerRunArgs, envArgs, sameMountPaths, userArgs } from '../../../src/toolchain/container/run-args.js';
 
 /** Values of every occurrence of FLAG in ARGS. */
 function flagValues(args: readonly string[], flag: string): string[] {

@@ -1,12 +1,12 @@
-import { hostDistribution, type DistroRelease } from '../kernel/distributions.js';
-import { UserError } from '../util/errors.js';
-import type { Logger } from '../util/log.js';
-import { hostRunner, type Runner } from '../kbuild/runner.js';
+import { hostDistribution, type DistroRelease } from '../../kernel/distributions.js';
+import { UserError } from '../../util/errors.js';
+import type { Logger } from '../../util/log.js';
+import { hostRunner, type Runner } from '../runner.js';
 import { createContainerRunner } from './container-runner.js';
 import { DOCKER, PODMAN, type Engine } from './engine.js';
-import { builderRecipe, ensureBuilderImage } from './image.js';
+import { builderRecipe, ensureBuilderImage } from './builder-image.js';
 import { probeEngine } from './probe.js';
-import { imageToolchainIdentity } from './toolchain-check.js';
+import { imageToolchainIdentity } from './image-toolchain.js';
 
 export const CONTAINER_CHOICES = ['auto', 'docker', 'podman', 'none'] as const;
 export type ContainerChoice = (typeof CONTAINER_CHOICES)[number];
@@ -23,7 +23,7 @@ const prepared = new Map<string, Promise<Runner>>();
 /**
  * ENGINE's runner on DISTRO's builder image, built if needed. Its toolchain is the image's (asked
  * once per image), and it hands out the runner of any other distribution release on the same
- * engine (each kernel is built in its own distribution's image; see kbuild/builder-choice.ts).
+ * engine (each kernel is built in its own distribution's image; see toolchain/builder-choice.ts).
  */
 function containerRunner(engine: Engine, distro: DistroRelease, log: Logger, options: SelectRunnerOptions): Promise<Runner> {
   const key = JSON.stringify([engine.kind, distro.id, options.mounts ?? []]);

@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { execa, type Options, type ResultPromise } from 'execa';
-import { cacheRoot } from '../util/cache.js';
-import { onInterrupt } from '../util/interrupt.js';
-import type { Runner } from '../kbuild/runner.js';
+import { cacheRoot } from '../../util/cache.js';
+import { onInterrupt } from '../../util/interrupt.js';
+import type { Runner } from '../runner.js';
 import { buildIdentityEnv } from './build-identity.js';
 import { engineCall, engineCommand, type Engine } from './engine.js';
-import type { BuilderImage } from './image.js';
+import type { BuilderImage } from './builder-image.js';
 import { containerRunArgs } from './run-args.js';
 import { watchedCommand } from './watchdog.js';
 
