@@ -7,7 +7,7 @@ import { readElf, STT_FUNC } from '../src/elf/index.js';
 import { reportError } from '../src/cli/errors.js';
 
 async function defaultPath(): Promise<string> {
-  const { provisionTestKernel } = await import('../src/kernels/test-kernel/provision.js');
+  const { provisionTestKernel } = await import('../src/sources/test-kernel/provision.js');
   const { stderrLogger } = await import('../src/util/log.js');
   return (await provisionTestKernel({ log: stderrLogger })).vmlinux;
 }

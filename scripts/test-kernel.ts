@@ -1,6 +1,6 @@
 // Provision the test kernel (Debian's linux-source-6.1, built once per cache key) and print
 // the paths it produced. Usage: npx tsx scripts/test-kernel.ts [--json] [--jobs N]
-import { provisionTestKernel } from '../src/kernels/test-kernel/provision.js';
+import { provisionTestKernel } from '../src/sources/test-kernel/provision.js';
 import { reportError } from '../src/cli/errors.js';
 import { printTestKernel } from '../src/cli/commands/test-kernel.js';
 import { stderrLogger } from '../src/util/log.js';

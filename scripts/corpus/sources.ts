@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { distroTarget } from '../../src/kernels/distro-target.js';
+import { distroTarget } from '../../src/sources/distro-target.js';
 import type { TargetKernel } from '../../src/kernel/target-kernel.js';
 import { stderrLogger } from '../../src/util/log.js';
 import { corpusDir, NEW_VERSION, OLD_VERSION, RELEASE, treeDir } from './paths.js';

@@ -2,12 +2,12 @@
  * What the tool keeps under its cache root (src/util/cache.ts), entry by entry, as the modules
  * that write them lay it out:
  * - kernels/<distro>/<release>_<version>/: a distribution kernel's packages, unpacked
- *   (src/kernels/debian/acquire.ts; lock acquire.lock);
+ *   (src/sources/debian/acquire.ts; lock acquire.lock);
  * - trees/<key>/: a prepared tree (src/kbuild/prepared-tree.ts; locks build.lock and
  *   patch.lock), and trees/<key>/slots/<n>/ its copies for batch builds (src/kbuild/tree-slots.ts;
  *   lock patch.lock, made under the tree's), listed on their own but removed with their tree;
  * - builds/<key>/: a fully built work tree (src/kbuild/work-tree.ts; build.lock, patch.lock);
- * - test-kernel/<key>/: the built-in test kernel (src/kernels/test-kernel/provision.ts; its
+ * - test-kernel/<key>/: the built-in test kernel (src/sources/test-kernel/provision.ts; its
  *   lock is test-kernel/<key>.lock, beside it);
  * - system-vm/<key>/: a system VM's disk image (src/system-vm/rootfs.ts; lock `lock`);
  * - kernel-facts/: struct sizes read from kernels' DWARF (src/kernel/facts/entry-size-cache.ts);

@@ -6,7 +6,7 @@ import { exitCodeOf } from '../util/outcomes.js';
 import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';
 import { applyPatch } from '../patches/apply-patch.js';
-import { exposeMarkerHeaders } from '../patches/marker-headers.js';
+import { exposeMarkerHeaders } from './marker-headers.js';
 import { repairWorkTree, TreeJournal } from './journal.js';
 import { prepareOutputs } from './prepare-outputs.js';
 import { jobsForObjects, runMake } from './make.js';

@@ -4,7 +4,7 @@ import { dir as tmpDir } from 'tmp-promise';
 import type { Runner } from '../toolchain/runner.js';
 import type { WorkTree } from '../kbuild/work-tree.js';
 import type { TargetKernel } from '../kernel/target-kernel.js';
-import type { TargetOptions } from '../kernels/resolve-target.js';
+import type { TargetOptions } from '../sources/resolve-target.js';
 import { entrySizesFromKernel } from '../kernel/facts/measured-entry-sizes.js';
 import type { ObjectReport, RunReport } from '../report/run-report.js';
 import type { Logger } from '../util/log.js';

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { checkKernelConfig } from '../kernel/config-policy.js';
-import { resolveTarget, type TargetOptions } from '../kernels/resolve-target.js';
+import { resolveTarget, type TargetOptions } from '../sources/resolve-target.js';
 import type { TargetKernel } from '../kernel/target-kernel.js';
 import type { Logger } from '../util/log.js';
 

@@ -1,6 +1,6 @@
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { distroTarget } from '../kernels/distro-target.js';
+import { distroTarget } from '../sources/distro-target.js';
 import type { Logger } from '../util/log.js';
 import { rootDiskInitramfs } from './initramfs.js';
 import type { SystemImage } from './machine.js';

@@ -12,7 +12,7 @@ export const CACHE_FORMATS = {
   objectIndex: 5,
   /** kbuild/include-graph.ts, in <tree>/include-graph.json: each tree's include graph is scanned again (the tree stays). */
   includeGraph: 4,
-  /** kernels/test-kernel/provision.ts, part of the key of test-kernel/<key>/: the test kernel is built again. */
+  /** sources/test-kernel/provision.ts, part of the key of test-kernel/<key>/: the test kernel is built again. */
   testKernel: 1,
   /** system-vm/rootfs.ts, part of the key of system-vm/<key>/: the system VM's root file system is made again. */
   systemVmRootfs: 1,

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { distroBootFiles } from '../kernels/distro-target.js';
-import { provisionTestKernel } from '../kernels/test-kernel/provision.js';
+import { distroBootFiles } from '../sources/distro-target.js';
+import { provisionTestKernel } from '../sources/test-kernel/provision.js';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { KernelModules } from '../kernel/kernel-modules.js';

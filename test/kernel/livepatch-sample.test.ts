@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TestKernel } from '../../src/kernels/test-kernel/provision.js';
+import type { TestKernel } from '../../src/sources/test-kernel/provision.js';
 import { runInVm, type VmResult } from '../../src/vm/run.js';
 import { testKernel } from './test-kernel.js';
 

@@ -1,4 +1,4 @@
-import { provisionTestKernel, type TestKernel } from '../../src/kernels/test-kernel/provision.js';
+import { provisionTestKernel, type TestKernel } from '../../src/sources/test-kernel/provision.js';
 import { stderrLogger } from '../../src/util/log.js';
 
 let provisioned: Promise<TestKernel> | undefined;

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { selectRunner, type ContainerChoice } from '../../toolchain/container/select-runner.js';
-import { resolveTarget } from '../../kernels/resolve-target.js';
+import { resolveTarget } from '../../sources/resolve-target.js';
 import { treeForTarget } from '../../kbuild/tree-for-target.js';
 import { stderrLogger } from '../../util/log.js';
 import { withContainerOption } from '../options/build.js';

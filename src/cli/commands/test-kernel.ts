@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { provisionTestKernel, type TestKernel } from '../../kernels/test-kernel/provision.js';
+import { provisionTestKernel, type TestKernel } from '../../sources/test-kernel/provision.js';
 import { stderrLogger } from '../../util/log.js';
 
 interface Args {

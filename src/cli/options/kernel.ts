@@ -1,6 +1,6 @@
 import { UserError } from '../../util/errors.js';
 import type { Argv } from 'yargs';
-import type { TargetOptions } from '../../kernels/resolve-target.js';
+import type { TargetOptions } from '../../sources/resolve-target.js';
 
 /** The options that describe the running kernel (all four, or none for the test kernel). */
 export function withKernelOptions<T>(y: Argv<T>) {

@@ -31,7 +31,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { archiveVersions } from '../../../src/kernels/debian/apt.js';
+import { archiveVersions } from '../../../src/sources/debian/apt.js';
 import { DEBIAN_BOOKWORM } from '../../../src/kernel/distributions.js';
 import { filePatch } from '../../../scripts/corpus/file-patch.js';
 import { finalOutcome } from '../../../scripts/corpus/results.js';

@@ -1,10 +1,10 @@
 // The archive's live lists as the tool reads them (apt-cache on this machine's package lists),
 // and the releases the kernel tests chose from them (./releases.ts). Properties, not versions:
 // the archive drops old kernel releases and adds new ones every few weeks. (The listing logic on
-// a fixed, made-up archive: test/unit/kernels/distro-target.test.ts.)
+// a fixed, made-up archive: test/unit/sources/distro-target.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { archiveVersions } from '../../../src/kernels/debian/apt.js';
-import { buildableReleases, findBuildableRelease, newestBuildableRelease } from '../../../src/kernels/debian/catalog.js';
+import { archiveVersions } from '../../../src/sources/debian/apt.js';
+import { buildableReleases, findBuildableRelease, newestBuildableRelease } from '../../../src/sources/debian/catalog.js';
 import { DEBIAN_BOOKWORM } from '../../../src/kernel/distributions.js';
 import { UserError } from '../../../src/util/errors.js';
 import { debianTestReleases } from './releases.js';

@@ -2,7 +2,7 @@ import { mkdir, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
-import { acquireDistroKernel } from '../../../src/kernels/debian/acquire.js';
+import { acquireDistroKernel } from '../../../src/sources/debian/acquire.js';
 import { DEBIAN_BOOKWORM } from '../../../src/kernel/distributions.js';
 import { debianReleases } from './releases.js';
 

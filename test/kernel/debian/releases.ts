@@ -17,7 +17,7 @@
  * that setup makes it on its first call (memoized). When the archive cannot serve two releases,
  * the test files fail with one message saying so, not a stack trace.
  */
-import { buildableReleases, newestBuildableRelease, type BuildableRelease } from '../../../src/kernels/debian/catalog.js';
+import { buildableReleases, newestBuildableRelease, type BuildableRelease } from '../../../src/sources/debian/catalog.js';
 import { DEBIAN_BOOKWORM } from '../../../src/kernel/distributions.js';
 
 export interface DebianTestReleases {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readElf } from '../../../src/elf/index.js';
 import { kernelVermagic, vmlinuxRelease } from '../../../src/kernel/vermagic.js';
-import { distroTarget } from '../../../src/kernels/distro-target.js';
+import { distroTarget } from '../../../src/sources/distro-target.js';
 import { modinfoValue } from '../../../src/kernel/modinfo.js';
 import { testKernel } from '../test-kernel.js';
 import { debianReleases } from './releases.js';

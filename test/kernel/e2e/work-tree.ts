@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostRunner } from '../../../src/toolchain/runner.js';
 import { treeForTarget } from '../../../src/kbuild/tree-for-target.js';
-import { defaultTarget } from '../../../src/kernels/resolve-target.js';
+import { defaultTarget } from '../../../src/sources/resolve-target.js';
 import { silentLogger } from '../../../src/util/log.js';
 
 /** Content hash and mtime of files of the work tree, to prove a run left them exactly as they were. */

@@ -116,7 +116,7 @@ describe('checkKernelConfig', () => {
 
   it('accepts the test kernel configuration the tool builds', async () => {
     // The options the test kernel asks for (on top of tinyconfig) break no rule.
-    const { TEST_KERNEL_OPTIONS } = await import('../../../src/kernels/test-kernel/options.js');
+    const { TEST_KERNEL_OPTIONS } = await import('../../../src/sources/test-kernel/options.js');
     const config = new Map(TEST_KERNEL_OPTIONS.map((o) => [o.name, o.value]));
     expect(configProblems(config).map((p) => p.rule.option)).toEqual([]);
   });

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { distroTarget } from '../../../src/kernels/distro-target.js';
+import { distroTarget } from '../../../src/sources/distro-target.js';
 import {
   DEBIAN_BOOKWORM, DEBIAN_TRIXIE, DISTRIBUTIONS, distroOf, distroOfCompiler, distroOfOsRelease, hostDistribution,
 } from '../../../src/kernel/distributions.js';
 import { distroPackagesFile, kernelBuildPackages, parsePackageList } from '../../../src/toolchain/host-packages.js';
-import { SOURCE_PACKAGE, SOURCE_TARBALL, SOURCE_TOPDIR } from '../../../src/kernels/test-kernel/source-package.js';
+import { SOURCE_PACKAGE, SOURCE_TARBALL, SOURCE_TOPDIR } from '../../../src/sources/test-kernel/source-package.js';
 import { DEFAULT_ROOTFS, rootfsFor, rootfsKey } from '../../../src/system-vm/rootfs.js';
 import { UserError } from '../../../src/util/errors.js';
 

@@ -1,6 +1,6 @@
 /** Which packages of a distribution kernel each caller acquires: a boot only the image package. */
 import { describe, expect, it } from 'vitest';
-import { packagesToAcquire, PARTS_FOR } from '../../../src/kernels/debian/acquire.js';
+import { packagesToAcquire, PARTS_FOR } from '../../../src/sources/debian/acquire.js';
 import { DEBIAN_BOOKWORM } from '../../../src/kernel/distributions.js';
 
 const release = '6.1.0-57-amd64';

@@ -2,8 +2,8 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildableReleases, findBuildableRelease, newestBuildableRelease } from '../../../src/kernels/debian/catalog.js';
-import { distroTarget } from '../../../src/kernels/distro-target.js';
+import { buildableReleases, findBuildableRelease, newestBuildableRelease } from '../../../src/sources/debian/catalog.js';
+import { distroTarget } from '../../../src/sources/distro-target.js';
 import { DEBIAN_BOOKWORM, distroOf } from '../../../src/kernel/distributions.js';
 import { UserError } from '../../../src/util/errors.js';
 

@@ -1,7 +1,7 @@
 import { access, copyFile, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TreeJournal } from '../kbuild/journal.js';
+import type { TreeJournal } from './journal.js';
 
 /** kmod-template/include: headers offered to patches (<linux/livepatch_helpers.h>, "kpatch-macros.h"). */
 export const MARKER_INCLUDE_DIR = fileURLToPath(new URL('../../kmod-template/include/', import.meta.url));
