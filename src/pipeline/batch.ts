@@ -11,7 +11,7 @@ import { failureReport } from '../report/failure-report.js';
 import type { FailureReport, RunReport } from '../report/run-report.js';
 import { UserError } from '../util/errors.js';
 import { exitCodeOf, failureOutcome, worstOutcome, type BuildOutcome } from '../util/outcomes.js';
-import { defaultModuleName, MAX_MODULE_NAME } from './module-name.js';
+import { defaultModuleName, MAX_MODULE_NAME } from '../emit/livepatch-name.js';
 import { runPipeline, type BatchShared, type PipelineOptions } from './run.js';
 
 export interface BatchOutcome {

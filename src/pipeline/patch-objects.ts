@@ -2,11 +2,11 @@ import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readElf, STB_LOCAL, STT_FUNC, STT_OBJECT, writeRelocatable, type ElfFile } from '../elf/index.js';
 import { buildPatchObject } from '../diff/output.js';
-import { addFunctionAlias, AliasNamer } from '../klp/aliases.js';
-import { chooseTargetSymbol, resolveUndefinedSymbols, type Resolution } from '../klp/resolve.js';
-import type { Exports } from '../klp/symvers.js';
-import { TargetSymbols } from '../klp/target-symbols.js';
-import type { KlpCallbacksSpec, KlpFuncSpec, KlpObjectSpec } from '../kmod/spec.js';
+import { addFunctionAlias, AliasNamer } from '../emit/aliases.js';
+import { chooseTargetSymbol, resolveUndefinedSymbols, type Resolution } from '../emit/resolve.js';
+import type { Exports } from '../kernel/symvers.js';
+import { TargetSymbols } from '../emit/symbol-positions.js';
+import type { KlpCallbacksSpec, KlpFuncSpec, KlpObjectSpec } from '../emit/spec.js';
 import { refusedError } from '../util/errors.js';
 import type { ObjectDiff } from './diff-stage.js';
 

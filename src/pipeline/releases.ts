@@ -4,7 +4,7 @@ import PQueue from 'p-queue';
 import type { RunReport } from '../report/run-report.js';
 import { UserError } from '../util/errors.js';
 import { exitCodeOf, failureOutcome, type BuildOutcome } from '../util/outcomes.js';
-import { defaultModuleName } from './module-name.js';
+import { defaultModuleName } from '../emit/livepatch-name.js';
 import { runPipeline, type PipelineOptions } from './run.js';
 
 /** What became of one kernel release of a several-release run. */

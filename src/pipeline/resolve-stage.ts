@@ -2,12 +2,12 @@
  * The resolve stage: every symbol a changed object uses but does not define is reached through an
  * export of the running kernel (an ordinary relocation) or becomes a livepatch symbol
  * `.klp.sym.<object>.<name>,<sympos>`; the patch objects are written with their relocations
- * (src/pipeline/patch-objects.ts, src/klp/).
+ * (src/pipeline/patch-objects.ts, src/emit/).
  */
 import { mkdir } from 'node:fs/promises';
 import type { TargetKernel } from '../kernel/target-kernel.js';
-import { readSymvers, type Exports } from '../klp/symvers.js';
-import { TargetSymbols } from '../klp/target-symbols.js';
+import { readSymvers, type Exports } from '../kernel/symvers.js';
+import { TargetSymbols } from '../emit/symbol-positions.js';
 import type { ObjectDiff } from './diff-stage.js';
 import { writePatchObjects, type PatchObject } from './patch-objects.js';
 

@@ -14,7 +14,7 @@ import type { StageHooks } from '../util/progress.js';
 import type { BuildProgress } from '../util/run-context.js';
 import { startRunSession, type RunSession } from '../util/run-session.js';
 import { diffStage, requireLivepatchableChange, type ObjectDiff } from './diff-stage.js';
-import { checkModuleName, defaultModuleName } from './module-name.js';
+import { checkModuleName, defaultModuleName } from '../emit/livepatch-name.js';
 import { moduleSpec, moduleStage } from './module-stage.js';
 import { describeTree, originalBuildStage } from './original-build-stage.js';
 import { patchedBuildStage } from './patched-build-stage.js';

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dir as tmpDir } from 'tmp-promise';
-import { buildModule, writeModuleDir } from '../../src/kmod/build-module.js';
-import type { PatchModuleSpec } from '../../src/kmod/spec.js';
+import { buildModule, writeModuleDir } from '../../src/emit/build-module.js';
+import type { PatchModuleSpec } from '../../src/emit/spec.js';
 import { runInVm, type VmResult } from '../../src/vm/run.js';
 import { testKernel } from './test-kernel.js';
 

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { buildPatchPackage } from '../../package/patch-package.js';
-import { buildToolsPackage } from '../../package/tools-package.js';
+import { buildPatchPackage } from '../../deploy/package/patch-package.js';
+import { buildToolsPackage } from '../../deploy/package/tools-package.js';
 import { stderrLogger } from '../../util/log.js';
 
 interface Args {

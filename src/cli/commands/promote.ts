@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { SUITES } from '../../repository/layout.js';
-import { promotePackages } from '../../repository/repository.js';
+import { SUITES } from '../../deploy/repository/layout.js';
+import { promotePackages } from '../../deploy/repository/repository.js';
 import { stderrLogger } from '../../util/log.js';
 
 interface Args {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { KEY_FILE_NAME, SUITES } from '../../repository/layout.js';
-import { listSuite, publishPackages, sourcesLine } from '../../repository/repository.js';
+import { KEY_FILE_NAME, SUITES } from '../../deploy/repository/layout.js';
+import { listSuite, publishPackages, sourcesLine } from '../../deploy/repository/repository.js';
 import { stderrLogger } from '../../util/log.js';
 
 interface Args {

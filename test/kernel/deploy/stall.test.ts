@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { dir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLivepatch } from '../e2e/harness.js';
-import { buildToolsPackage } from '../../../src/package/tools-package.js';
+import { buildToolsPackage } from '../../../src/deploy/package/tools-package.js';
 import { debianSystemImage } from '../../../src/system-vm/image.js';
 import { SystemMachine } from '../../../src/system-vm/machine.js';
 import { debianReleases } from '../debian/releases.js';

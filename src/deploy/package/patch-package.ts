@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { toolVersion } from '../util/tool-version.js';
-import { UserError } from '../util/errors.js';
+import { toolVersion } from '../../util/tool-version.js';
+import { UserError } from '../../util/errors.js';
 import { buildDeb } from './build-deb.js';
 import { checkPackageName, checkVersion, packageNameFromModule } from './debian-names.js';
 import { MODULES_FIELD, PACKAGE_ROOT, TOOLS_PACKAGE } from './layout.js';

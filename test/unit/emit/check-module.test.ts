@@ -3,11 +3,11 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import { readElf, writeRelocatable, type ElfFile } from '../../../src/elf/index.js';
-import { checkModule } from '../../../src/klp/check-module.js';
+import { checkModule } from '../../../src/emit/check-module.js';
 import { modinfoValue } from '../../../src/kernel/modinfo.js';
 import { runningVermagic } from '../../../src/kernel/vermagic.js';
-import { convertToLivepatchFormat } from '../../../src/klp/convert.js';
-import { parseSymvers } from '../../../src/klp/symvers.js';
+import { convertToLivepatchFormat } from '../../../src/emit/convert.js';
+import { parseSymvers } from '../../../src/kernel/symvers.js';
 import { compile } from './kernel-like.js';
 import { userError } from '../support/user-error.js';
 

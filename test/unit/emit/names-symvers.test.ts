@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withDir } from 'tmp-promise';
-import { klpRelaSectionName, klpSymbolName, parseKlpSymbolName } from '../../../src/klp/klp-names.js';
-import { parseSymvers, readSymvers } from '../../../src/klp/symvers.js';
+import { klpRelaSectionName, klpSymbolName, parseKlpSymbolName } from '../../../src/emit/klp-names.js';
+import { parseSymvers, readSymvers } from '../../../src/kernel/symvers.js';
 import { UserError } from '../../../src/util/errors.js';
 
 describe('livepatch symbol names', () => {

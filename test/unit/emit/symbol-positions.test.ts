@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dir, type DirectoryResult } from 'tmp-promise';
-import { TargetSymbols, type TargetSymbol } from '../../../src/klp/target-symbols.js';
+import { TargetSymbols, type TargetSymbol } from '../../../src/emit/symbol-positions.js';
 import { buildModuleLike, buildVmlinuxLike, expectedPositions, readelfSymbols, type ReadelfSymbol } from './kernel-like.js';
 
 let tmp: DirectoryResult;

@@ -4,9 +4,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import { readElf, STB_LOCAL, writeRelocatable, type ElfFile } from '../../../src/elf/index.js';
-import { chooseTargetSymbol, resolveUndefinedSymbols, type ResolveContext } from '../../../src/klp/resolve.js';
-import { parseSymvers } from '../../../src/klp/symvers.js';
-import { TargetSymbols } from '../../../src/klp/target-symbols.js';
+import { chooseTargetSymbol, resolveUndefinedSymbols, type ResolveContext } from '../../../src/emit/resolve.js';
+import { parseSymvers } from '../../../src/kernel/symvers.js';
+import { TargetSymbols } from '../../../src/emit/symbol-positions.js';
 import { buildVmlinuxLike, compile, expectedPositions, readelfSymbols, type ReadelfSymbol } from './kernel-like.js';
 import { userError } from '../support/user-error.js';
 

@@ -1,8 +1,8 @@
 import { STB_GLOBAL, type ElfFile, type ElfSymbol } from '../elf/index.js';
 import { refusedError } from '../util/errors.js';
 import { klpSymbolName } from './klp-names.js';
-import type { Exports } from './symvers.js';
-import type { TargetSymbol, TargetSymbols } from './target-symbols.js';
+import type { Exports } from '../kernel/symvers.js';
+import type { TargetSymbol, TargetSymbols } from './symbol-positions.js';
 
 /** How one symbol the patch refers to but does not define is reached at run time. */
 export interface Resolution {

@@ -1,11 +1,11 @@
-import { R_X86_64_64 } from '../arch/x86_64/relocations.js';
+import { R_X86_64_64 } from '../../arch/x86_64/relocations.js';
 import {
   KLP_FUNC_NEW_FUNC, KLP_FUNC_OLD_SYMPOS, KLP_OBJECT_FUNCS, KLP_PATCH_REPLACE,
-} from '../arch/x86_64/livepatch-structs.js';
-import { readElf, type ElfFile, type ElfSection, type Relocation } from '../elf/index.js';
-import { modinfoValue } from '../kernel/modinfo.js';
-import { kernelModuleName, moduleNameOf } from '../kernel/module-name.js';
-import { UserError } from '../util/errors.js';
+} from '../../arch/x86_64/livepatch-structs.js';
+import { readElf, type ElfFile, type ElfSection, type Relocation } from '../../elf/index.js';
+import { modinfoValue } from '../../kernel/modinfo.js';
+import { kernelModuleName, moduleNameOf } from '../../kernel/module-name.js';
+import { UserError } from '../../util/errors.js';
 
 /** What a package needs to know about one livepatch module, read from its ELF file. */
 export interface LivepatchModuleFacts {

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../../util/errors.js';
 import { MODULES_FIELD } from '../package/layout.js';
 import { COMPONENT, SUITES } from './layout.js';
 

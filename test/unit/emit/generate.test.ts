@@ -3,8 +3,8 @@ import { execa } from 'execa';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dir, type DirectoryResult } from 'tmp-promise';
-import { generateModuleSources, objectIdentifier } from '../../../src/kmod/generate.js';
-import type { PatchModuleSpec } from '../../../src/kmod/spec.js';
+import { generateModuleSources, objectIdentifier } from '../../../src/emit/generate.js';
+import type { PatchModuleSpec } from '../../../src/emit/spec.js';
 
 /**
  * Just enough of the kernel's headers for the generated C: the livepatch structures with the

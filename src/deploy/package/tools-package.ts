@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { toolVersion } from '../util/tool-version.js';
+import { toolVersion } from '../../util/tool-version.js';
 import { buildDeb } from './build-deb.js';
 import { CTL_PATH, TARGET_DIR, TOOLS_PACKAGE, UNIT_PATH } from './layout.js';
 import { toolsPostinst, toolsPostrm } from './maintainer-scripts.js';

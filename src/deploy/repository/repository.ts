@@ -1,8 +1,8 @@
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { UserError } from '../util/errors.js';
-import type { Logger } from '../util/log.js';
+import { UserError } from '../../util/errors.js';
+import type { Logger } from '../../util/log.js';
 import { ensureSigningKey, exportPublicKey, stopAgent, withGnupgHome } from './gpg-key.js';
 import { COMPONENT, repositoryLayout, SUITES, type RepositoryLayout } from './layout.js';
 import { checkModuleNamesAgainstPublished } from './module-names.js';

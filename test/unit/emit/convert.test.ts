@@ -7,7 +7,7 @@ import {
   readElf, SHF_ALLOC, SHF_INFO_LINK, SHF_RELA_LIVEPATCH, SHN_LIVEPATCH, type ElfFile, type ElfRelocationSection,
   writeRelocatable,
 } from '../../../src/elf/index.js';
-import { convertToLivepatchFormat } from '../../../src/klp/convert.js';
+import { convertToLivepatchFormat } from '../../../src/emit/convert.js';
 import { UserError } from '../../../src/util/errors.js';
 import { compile } from './kernel-like.js';
 

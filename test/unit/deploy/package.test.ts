@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { dir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPatchPackage } from '../../../src/package/patch-package.js';
-import { buildToolsPackage } from '../../../src/package/tools-package.js';
+import { buildPatchPackage } from '../../../src/deploy/package/patch-package.js';
+import { buildToolsPackage } from '../../../src/deploy/package/tools-package.js';
 import { fakeLivepatchModule } from './fake-livepatch.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

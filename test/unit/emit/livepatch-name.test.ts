@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkModuleName, defaultModuleName, MAX_MODULE_NAME, RESERVED_MODULE_NAME,
-} from '../../../src/pipeline/module-name.js';
+} from '../../../src/emit/livepatch-name.js';
 import { userError } from '../support/user-error.js';
 
 

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildToolsPackage } from '../../../src/package/tools-package.js';
-import { ensureSigningKey, exportPublicKey, signingKeys, stopAgent } from '../../../src/repository/gpg-key.js';
-import { publishPackages } from '../../../src/repository/repository.js';
+import { buildToolsPackage } from '../../../src/deploy/package/tools-package.js';
+import { ensureSigningKey, exportPublicKey, signingKeys, stopAgent } from '../../../src/deploy/repository/gpg-key.js';
+import { publishPackages } from '../../../src/deploy/repository/repository.js';
 import { silentLogger } from '../../../src/util/log.js';
 
 /**

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { withDir } from 'tmp-promise';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../../util/errors.js';
 import { renderControl, type ControlFields } from './control.js';
 
 export interface DebFile {

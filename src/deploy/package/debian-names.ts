@@ -1,4 +1,4 @@
-import { UserError } from '../util/errors.js';
+import { UserError } from '../../util/errors.js';
 
 /** Debian policy 5.6.1: lower case letters, digits, + - . ; at least two characters, alphanumeric first. */
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ElfSymbol, SHN_ABS, STB_GLOBAL, STB_LOCAL, STT_FUNC, STT_OBJECT, type SymbolInit } from '../../../src/elf/index.js';
-import { chooseTargetSymbol } from '../../../src/klp/resolve.js';
-import { TargetSymbols } from '../../../src/klp/target-symbols.js';
+import { chooseTargetSymbol } from '../../../src/emit/resolve.js';
+import { TargetSymbols } from '../../../src/emit/symbol-positions.js';
 import { UserError } from '../../../src/util/errors.js';
 
 const fn = (name: string, size: number, bind = STB_LOCAL): ElfSymbol => new ElfSymbol({ name, size, type: STT_FUNC, bind, shndx: SHN_ABS } satisfies SymbolInit);

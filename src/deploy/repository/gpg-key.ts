@@ -1,9 +1,9 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { UserError } from '../util/errors.js';
-import { withDirLock } from '../util/lock.js';
-import type { Logger } from '../util/log.js';
+import { UserError } from '../../util/errors.js';
+import { withDirLock } from '../../util/lock.js';
+import type { Logger } from '../../util/log.js';
 
 /** gpg with its own home directory (never the user's keyring unless that is what is given). */
 function gpg(home: string, args: string[], input?: string) {

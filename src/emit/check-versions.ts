@@ -1,7 +1,7 @@
 import type { ElfFile } from '../elf/index.js';
 import { RefusedError } from '../util/errors.js';
 import type { Refusal } from '../util/refusal.js';
-import type { Exports } from './symvers.js';
+import type { Exports } from '../kernel/symvers.js';
 
 /** One entry of a module's __versions section: the CRC modpost recorded for an imported symbol. */
 export interface VersionEntry {

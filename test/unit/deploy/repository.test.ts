@@ -4,11 +4,11 @@ import { execa } from 'execa';
 import { dir } from 'tmp-promise';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPatchPackage } from '../../../src/package/patch-package.js';
-import { buildToolsPackage } from '../../../src/package/tools-package.js';
-import { listSuite, promotePackages, publishPackages } from '../../../src/repository/repository.js';
+import { buildPatchPackage } from '../../../src/deploy/package/patch-package.js';
+import { buildToolsPackage } from '../../../src/deploy/package/tools-package.js';
+import { listSuite, promotePackages, publishPackages } from '../../../src/deploy/repository/repository.js';
 import { silentLogger } from '../../../src/util/log.js';
-import { fakeLivepatchModule } from '../package/fake-livepatch.js';
+import { fakeLivepatchModule } from './fake-livepatch.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = (args: string[]) => execa(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/cli/main.ts'), ...args], { reject: false });

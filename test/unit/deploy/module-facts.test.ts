@@ -1,6 +1,6 @@
 import { dir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLivepatchModule } from '../../../src/package/module-facts.js';
+import { readLivepatchModule } from '../../../src/deploy/package/module-facts.js';
 import { fakeLivepatchModule } from './fake-livepatch.js';
 
 let tmp: { path: string; cleanup: () => Promise<void> };

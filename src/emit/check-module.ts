@@ -1,7 +1,7 @@
 import type { ElfFile } from '../elf/index.js';
 import { modinfoValue } from '../kernel/modinfo.js';
 import { refusedError } from '../util/errors.js';
-import type { Exports } from './symvers.js';
+import type { Exports } from '../kernel/symvers.js';
 
 /**
  * Check the converted module before anyone loads it: every ordinary undefined symbol must be
