@@ -9,7 +9,7 @@
  * - builds/<key>/: a fully built work tree (src/kbuild/work-tree.ts; build.lock, patch.lock);
  * - test-kernel/<key>/: the built-in test kernel (src/sources/test-kernel/provision.ts; its
  *   lock is test-kernel/<key>.lock, beside it);
- * - system-vm/<key>/: a system VM's disk image (src/system-vm/rootfs.ts; lock `lock`);
+ * - system-vm/<key>/: a system VM's disk image (test/support/system-vm/rootfs.ts; lock `lock`);
  * - kernel-facts/: struct sizes read from kernels' DWARF (src/kernel/facts/entry-size-cache.ts);
  * - containers/: the build image's state, logs and lock (src/toolchain/container/builder-image.ts);
  * - runs/<time>-<pid>/: each run's logs (src/util/run-logs.ts).

@@ -1,5 +1,5 @@
 // The kernel's module-name rule, its one home: every layer that names a module uses it (the
-// on-machine shell tool target/tsbuild-patch-ctl keeps its own copy, `tr - _`).
+// on-machine shell tool runtime/tsbuild-patch-ctl keeps its own copy, `tr - _`).
 import { basename } from 'node:path';
 
 /**

@@ -14,7 +14,7 @@ export const CACHE_FORMATS = {
   includeGraph: 4,
   /** sources/test-kernel/provision.ts, part of the key of test-kernel/<key>/: the test kernel is built again. */
   testKernel: 1,
-  /** system-vm/rootfs.ts, part of the key of system-vm/<key>/: the system VM's root file system is made again. */
+  /** test/support/system-vm/rootfs.ts (the tests' system VM), part of the key of system-vm/<key>/: the system VM's root file system is made again. */
   systemVmRootfs: 1,
   /** kernel/facts/entry-size-cache.ts, in kernel-facts/struct-sizes/: every struct size is measured again with pahole. */
   structSizes: 1,

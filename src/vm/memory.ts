@@ -4,6 +4,6 @@ export const VM_MEMORY_MIB = {
   testKernel: 512,
   /** A distribution kernel, or an image file given by path: thousands of modules want more. */
   distributionKernel: 1024,
-  /** The system VM (src/system-vm/): a distribution kernel under a whole Debian with systemd and apt. */
+  /** The system VM of the tests (test/support/system-vm/): a distribution kernel under a whole Debian with systemd and apt. */
   systemVm: 2048,
 } as const;

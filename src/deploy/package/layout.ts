@@ -10,8 +10,8 @@ export const PACKAGE_ROOT = '/usr/lib/tsbuild-patch/packages';
 /** The package every patch package depends on: the loader and the unit. */
 export const TOOLS_PACKAGE = 'tsbuild-patch-tools';
 
-/** target/ at the top of the tool's own package (the loader and the unit). */
-export const TARGET_DIR = fileURLToPath(new URL('../../../target/', import.meta.url));
+/** runtime/ at the top of the tool's own package (the loader and the unit). */
+export const RUNTIME_DIR = fileURLToPath(new URL('../../../runtime/', import.meta.url));
 
 /** The control field where a patch package lists its modules' names (publish checks it). */
 export const MODULES_FIELD = 'X-Livepatch-Modules';

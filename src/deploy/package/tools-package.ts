@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { toolVersion } from '../../util/tool-version.js';
 import { buildDeb } from './build-deb.js';
-import { CTL_PATH, TARGET_DIR, TOOLS_PACKAGE, UNIT_PATH } from './layout.js';
+import { CTL_PATH, RUNTIME_DIR, TOOLS_PACKAGE, UNIT_PATH } from './layout.js';
 import { toolsPostinst, toolsPostrm } from './maintainer-scripts.js';
 
 /** Fixed timestamp of the tools package's entries (2026-12-01): one version, one .deb. */
@@ -32,8 +32,8 @@ export async function buildToolsPackage(outputDir: string, maintainer: string): 
       ],
     },
     files: [
-      { from: { path: join(TARGET_DIR, 'tsbuild-patch-ctl') }, to: CTL_PATH, mode: 0o755 },
-      { from: { path: join(TARGET_DIR, 'tsbuild-patch.service') }, to: UNIT_PATH, mode: 0o644 },
+      { from: { path: join(RUNTIME_DIR, 'tsbuild-patch-ctl') }, to: CTL_PATH, mode: 0o755 },
+      { from: { path: join(RUNTIME_DIR, 'tsbuild-patch.service') }, to: UNIT_PATH, mode: 0o644 },
     ],
     scripts: { postinst: toolsPostinst(), postrm: toolsPostrm() },
     epoch: TOOLS_EPOCH,

@@ -7,8 +7,8 @@ import { buildLivepatch, type Built } from '../e2e/harness.js';
 import { buildPatchPackage } from '../../../src/deploy/package/patch-package.js';
 import { buildToolsPackage } from '../../../src/deploy/package/tools-package.js';
 import { promotePackages, publishPackages } from '../../../src/deploy/repository/repository.js';
-import { debianSystemImage } from '../../../src/system-vm/image.js';
-import { KERNEL_CMDLINE, SystemMachine, type BootResult } from '../../../src/system-vm/machine.js';
+import { debianSystemImage } from '../../support/system-vm/image.js';
+import { KERNEL_CMDLINE, SystemMachine, type BootResult } from '../../support/system-vm/machine.js';
 import { debianReleases } from '../debian/releases.js';
 import { APT_UPDATE, CONFIGURE_APT, STATE, UNIT_TIMING, apt } from './guest-scripts.js';
 

@@ -5,8 +5,8 @@ import { dir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLivepatch } from '../e2e/harness.js';
 import { buildToolsPackage } from '../../../src/deploy/package/tools-package.js';
-import { debianSystemImage } from '../../../src/system-vm/image.js';
-import { SystemMachine } from '../../../src/system-vm/machine.js';
+import { debianSystemImage } from '../../support/system-vm/image.js';
+import { SystemMachine } from '../../support/system-vm/machine.js';
 import { debianReleases } from '../debian/releases.js';
 
 /** The newest release the archive can build. */

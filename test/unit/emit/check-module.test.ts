@@ -9,7 +9,7 @@ import { runningVermagic } from '../../../src/kernel/vermagic.js';
 import { convertToLivepatchFormat } from '../../../src/emit/convert.js';
 import { parseSymvers } from '../../../src/kernel/symvers.js';
 import { compile } from './kernel-like.js';
-import { userError } from '../support/user-error.js';
+import { userError } from '../../support/user-error.js';
 
 const VERMAGIC = '6.1.0-tsbp SMP preempt mod_unload ';
 

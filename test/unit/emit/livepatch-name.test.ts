@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   checkModuleName, defaultModuleName, MAX_MODULE_NAME, RESERVED_MODULE_NAME,
 } from '../../../src/emit/livepatch-name.js';
-import { userError } from '../support/user-error.js';
+import { userError } from '../../support/user-error.js';
 
 
 describe('defaultModuleName', () => {

@@ -8,7 +8,7 @@ import { chooseTargetSymbol, resolveUndefinedSymbols, type ResolveContext } from
 import { parseSymvers } from '../../../src/kernel/symvers.js';
 import { TargetSymbols } from '../../../src/emit/symbol-positions.js';
 import { buildVmlinuxLike, compile, expectedPositions, readelfSymbols, type ReadelfSymbol } from './kernel-like.js';
-import { userError } from '../support/user-error.js';
+import { userError } from '../../support/user-error.js';
 
 let tmp: DirectoryResult;
 let vmlinux: TargetSymbols;

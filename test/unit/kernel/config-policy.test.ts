@@ -3,7 +3,7 @@ import { checkKernelConfig, configProblems, CONFIG_POLICY } from '../../../src/k
 import { parseKconfig } from '../../../src/kernel/kconfig.js';
 import { RefusedError } from '../../../src/util/errors.js';
 import type { RefusalCategory } from '../../../src/util/refusal.js';
-import { userError } from '../support/user-error.js';
+import { userError } from '../../support/user-error.js';
 
 /** A config as olddefconfig writes it for a livepatchable x86_64 kernel (the test kernel's choices). */
 const GOOD = `#

@@ -6,7 +6,7 @@ import {
 } from '../../../src/kernel/distributions.js';
 import { distroPackagesFile, kernelBuildPackages, parsePackageList } from '../../../src/toolchain/host-packages.js';
 import { SOURCE_PACKAGE, SOURCE_TARBALL, SOURCE_TOPDIR } from '../../../src/sources/test-kernel/source-package.js';
-import { DEFAULT_ROOTFS, rootfsFor, rootfsKey } from '../../../src/system-vm/rootfs.js';
+import { DEFAULT_ROOTFS, rootfsFor, rootfsKey } from '../../support/system-vm/rootfs.js';
 import { UserError } from '../../../src/util/errors.js';
 
 const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { withDir } from 'tmp-promise';
 import { parsePatch } from '../../../src/patches/patch-file.js';
 import { checkPatchPaths } from '../../../src/patches/patch-policy.js';
-import { userError } from '../support/user-error.js';
+import { userError } from '../../support/user-error.js';
 
 const GIT_MODIFY = `From 1234 Mon Sep 17 00:00:00 2001
 Subject: [PATCH] proc: change cmdline

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { DRIVER_SCRIPT, INITRAMFS_INIT } from '../../../src/system-vm/guest-files.js';
-import { DEFAULT_ROOTFS, rootfsKey } from '../../../src/system-vm/rootfs.js';
-import { parseDriverReport } from '../../../src/system-vm/serial-report.js';
+import { DRIVER_SCRIPT, INITRAMFS_INIT } from '../../support/system-vm/guest-files.js';
+import { DEFAULT_ROOTFS, rootfsKey } from '../../support/system-vm/rootfs.js';
+import { parseDriverReport } from '../../support/system-vm/serial-report.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 

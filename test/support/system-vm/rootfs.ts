@@ -1,14 +1,14 @@
 import { chmod, cp, mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { configuredAptSources, debianMirrorFrom } from '../toolchain/container/debian-mirror.js';
-import { DEFAULT_DISTRO, distroOf } from '../kernel/distributions.js';
-import { cacheRoot } from '../util/cache.js';
-import { CACHE_FORMATS } from '../util/cache-formats.js';
-import { sha256 } from '../util/hash.js';
-import { withDirLock } from '../util/lock.js';
-import type { Logger } from '../util/log.js';
-import { onceMarked } from '../util/stage-marker.js';
+import { configuredAptSources, debianMirrorFrom } from '../../../src/toolchain/container/debian-mirror.js';
+import { DEFAULT_DISTRO, distroOf } from '../../../src/kernel/distributions.js';
+import { cacheRoot } from '../../../src/util/cache.js';
+import { CACHE_FORMATS } from '../../../src/util/cache-formats.js';
+import { sha256 } from '../../../src/util/hash.js';
+import { withDirLock } from '../../../src/util/lock.js';
+import type { Logger } from '../../../src/util/log.js';
+import { onceMarked } from '../../../src/util/stage-marker.js';
 import { DRIVER_PATH, DRIVER_SCRIPT, DRIVER_SERVICE, DRIVER_UNIT, FSTAB, INITRAMFS_INIT, MASKED_UNITS, ROOT_DISK_MODULES } from './guest-files.js';
 
 /** What the root file system is made from; every field is part of the cache key. */

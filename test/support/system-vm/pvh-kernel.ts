@@ -1,6 +1,6 @@
 import { open, readFile, rename, stat } from 'node:fs/promises';
 import { execa } from 'execa';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../../../src/util/errors.js';
 
 const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);

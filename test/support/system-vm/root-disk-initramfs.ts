@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { writeCpio, type CpioEntry } from '../vm/cpio.js';
-import { BUSYBOX } from '../vm/initramfs.js';
-import { KernelModules } from '../kernel/kernel-modules.js';
-import { UserError } from '../util/errors.js';
+import { writeCpio, type CpioEntry } from '../../../src/vm/cpio.js';
+import { BUSYBOX } from '../../../src/vm/initramfs.js';
+import { KernelModules } from '../../../src/kernel/kernel-modules.js';
+import { UserError } from '../../../src/util/errors.js';
 import { INITRAMFS_INIT, ROOT_DISK_MODULES } from './guest-files.js';
 
 /**

@@ -1,9 +1,9 @@
 import { chmod, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { QEMU } from '../vm/qemu.js';
-import { VM_MEMORY_MIB } from '../vm/memory.js';
-import { UserError } from '../util/errors.js';
+import { QEMU } from '../../../src/vm/qemu.js';
+import { VM_MEMORY_MIB } from '../../../src/vm/memory.js';
+import { UserError } from '../../../src/util/errors.js';
 import { REPORT_PREFIX } from './guest-files.js';
 import { parseDriverReport, type DriverReport } from './serial-report.js';
 

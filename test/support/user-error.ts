@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { UserError } from '../../../src/util/errors.js';
+import { UserError } from '../../src/util/errors.js';
 
 /** Run RUN, which must throw a UserError, and return that error for further checks. */
 export function userError(run: () => unknown): UserError {

@@ -1,8 +1,8 @@
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { distroTarget } from '../sources/distro-target.js';
-import type { Logger } from '../util/log.js';
-import { rootDiskInitramfs } from './initramfs.js';
+import { distroTarget } from '../../../src/sources/distro-target.js';
+import type { Logger } from '../../../src/util/log.js';
+import { rootDiskInitramfs } from './root-disk-initramfs.js';
 import type { SystemImage } from './machine.js';
 import { extractPvhKernel } from './pvh-kernel.js';
 import { rootfsFor, systemRootfs } from './rootfs.js';

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { dir } from 'tmp-promise';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-const CTL = fileURLToPath(new URL('../../../target/tsbuild-patch-ctl', import.meta.url));
+const CTL = fileURLToPath(new URL('../../../runtime/tsbuild-patch-ctl', import.meta.url));
 const FAKE_BIN = fileURLToPath(new URL('./fake-bin', import.meta.url));
 const RELEASE = '6.1.0-57-amd64';
 const VERMAGIC = `${RELEASE} SMP preempt mod_unload modversions `;
