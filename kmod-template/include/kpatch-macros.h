@@ -18,7 +18,7 @@
  * Shadow variables are the kernel's klp_shadow_*() API, as kpatch's patch author guide
  * documents; <linux/livepatch.h> is included here, so a patch using this header has it.
  *
- * The markers are records in `.kpatch.*` sections, read by the differ (src/diff/markers.ts)
+ * The markers are records in `.kpatch.*` sections, read by the differ (src/diff/marker-actions.ts)
  * and never shipped. Like kpatch's, every file-scope macro ends its own declaration, so it
  * may be written with or without a trailing semicolon.
  */

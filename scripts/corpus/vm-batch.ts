@@ -5,7 +5,7 @@
 // image's own modules load is recorded apart).
 import { basename } from 'node:path';
 import { bootTarget, guestModules, type BootTarget } from '../../src/vm/boot-target.js';
-import { runInVm } from '../../src/vm/run.js';
+import { runInVm } from '../../src/vm/run-in-vm.js';
 import { stderrLogger } from '../../src/util/log.js';
 import { RELEASE } from './paths.js';
 

@@ -6,7 +6,7 @@
 import { bundleSymbols, linkChildFunctions, linkPrefixSymbols, markFentryCalls } from './structure.js';
 import { compareSections, compareSymbols } from './compare.js';
 import { correlateObjects } from './correlate.js';
-import { resolveEntrySizes, type EntrySizeInput, type EntrySizes } from './entry-sizes.js';
+import { resolveEntrySizes, type EntrySizeInput, type EntrySizes } from './resolved-entry-sizes.js';
 import { includeChangedFunctions, includeNewGlobals, includeStandardElements } from './include.js';
 import { loadObject } from './load.js';
 import {
@@ -17,7 +17,7 @@ import {
   markIgnoredSections,
   markIgnoredSectionsSame,
   type Callback,
-} from './markers.js';
+} from './marker-actions.js';
 import type { DiffObject } from './model.js';
 import type { Refusal } from '../util/refusal.js';
 import { DiffRefusal } from './refusal.js';
@@ -25,7 +25,7 @@ import { replaceSectionReferences } from './section-references.js';
 import { rebuildSpecialSections } from './special-sections.js';
 import { settleExportTables } from './exports.js';
 import { correlateStaticLocals } from './static-locals.js';
-import { loadTarget, targetFromObject, type PatchTarget } from './target.js';
+import { loadTarget, targetFromObject, type PatchTarget } from './parent-object.js';
 import { functionsWithoutFtraceEntry, selectionProblems } from './verify.js';
 import { reportedFunctions } from './changes.js';
 

@@ -20,7 +20,7 @@ import { MCOUNT_LOCATIONS } from '../arch/x86_64/special-sections.js';
 import { UserError } from '../util/errors.js';
 import { isDebugSection, isRelaSection, type DiffObject, type DiffSection, type DiffSymbol } from './model.js';
 import { mcountSites, MCOUNT_RELOCATION_TYPE } from './mcount.js';
-import { importedNamespaces, modinfoImports } from './modinfo.js';
+import { importedNamespaces, modinfoImports } from './imported-namespaces.js';
 
 function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length);

@@ -7,10 +7,10 @@ import { STT_FUNC } from '../elf/constants.js';
 import { ORC_UNWIND, SPECIAL_SECTIONS, tracepointOfKey, type SpecialSectionSpec } from '../arch/x86_64/special-sections.js';
 import { UserError } from '../util/errors.js';
 import type { Refusal } from '../util/refusal.js';
-import type { EntrySizes } from './entry-sizes.js';
+import type { EntrySizes } from './resolved-entry-sizes.js';
 import { includeSymbol } from './include.js';
 import type { DiffObject, DiffRelocation, DiffSection } from './model.js';
-import type { PatchTarget } from './target.js';
+import type { PatchTarget } from './parent-object.js';
 import { isDynamicDebugSymbol } from './statics.js';
 
 interface Entry {

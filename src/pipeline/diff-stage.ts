@@ -5,7 +5,7 @@
  */
 import PQueue from 'p-queue';
 import { diffObjects, type DiffResult } from '../diff/diff-objects.js';
-import { entrySizesFromFacts, type EntrySizeInput } from '../diff/entry-sizes.js';
+import { entrySizesFromFacts, type EntrySizeInput } from '../diff/resolved-entry-sizes.js';
 import type { ObjectPair } from '../kbuild/patched-build.js';
 import type { KernelEntrySizes } from '../kernel/facts/measured-entry-sizes.js';
 import { KernelModules } from '../kernel/kernel-modules.js';

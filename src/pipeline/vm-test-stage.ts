@@ -11,7 +11,7 @@ import { vmTestOutcome, type VmTestOutcome } from '../util/outcomes.js';
 import type { StageHooks } from '../util/progress.js';
 import { bootTarget, builtKernelBootTarget, guestModules, type BootTarget } from '../vm/boot-target.js';
 import { guestScript } from '../vm/default-script.js';
-import { runInVm, type VmResult } from '../vm/run.js';
+import { runInVm, type VmResult } from '../vm/run-in-vm.js';
 
 export interface VmTestOptions {
   /** The .ko files to load (the kernel's own modules they need are added before them). */

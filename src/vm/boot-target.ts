@@ -5,7 +5,7 @@ import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { KernelModules } from '../kernel/kernel-modules.js';
 import { moduleNameOf } from '../kernel/module-name.js';
-import { modulesNeededFirst } from './kernel-modules.js';
+import { modulesNeededFirst } from './modules-needed-first.js';
 import { VM_MEMORY_MIB } from './memory.js';
 
 /** A kernel to boot in the VM, and where its own modules are (for livepatches of modules). */

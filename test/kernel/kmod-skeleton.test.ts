@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { dir as tmpDir } from 'tmp-promise';
 import { buildModule, writeModuleDir } from '../../src/emit/build-module.js';
 import type { PatchModuleSpec } from '../../src/emit/spec.js';
-import { runInVm, type VmResult } from '../../src/vm/run.js';
+import { runInVm, type VmResult } from '../../src/vm/run-in-vm.js';
 import { testKernel } from './test-kernel.js';
 
 // The generated C skeleton, linked with a hand-written replacement object (what the differ will

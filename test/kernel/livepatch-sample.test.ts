@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestKernel } from '../../src/sources/test-kernel/provision.js';
-import { runInVm, type VmResult } from '../../src/vm/run.js';
+import { runInVm, type VmResult } from '../../src/vm/run-in-vm.js';
 import { testKernel } from './test-kernel.js';
 
 // The kernel's own samples/livepatch/livepatch-sample.c replaces cmdline_proc_show() so that

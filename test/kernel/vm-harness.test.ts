@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runInVm } from '../../src/vm/run.js';
+import { runInVm } from '../../src/vm/run-in-vm.js';
 import { testKernel } from './test-kernel.js';
 
 describe('VM harness', () => {

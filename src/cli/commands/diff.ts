@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { diffObjects } from '../../diff/diff-objects.js';
-import { entrySizesFromFacts, parseEntrySizeOptions, type EntrySizeInput } from '../../diff/entry-sizes.js';
+import { entrySizesFromFacts, parseEntrySizeOptions, type EntrySizeInput } from '../../diff/resolved-entry-sizes.js';
 import { writePatchObject } from '../../diff/output.js';
 import { diffReport, EXIT_STATUS, formatReport } from '../../diff/report.js';
 import { entrySizesFromKernel } from '../../kernel/facts/measured-entry-sizes.js';

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bootTarget, guestModules } from '../../../src/vm/boot-target.js';
-import { runInVm } from '../../../src/vm/run.js';
+import { runInVm } from '../../../src/vm/run-in-vm.js';
 import { debianReleases } from './releases.js';
 
 const [, kernel] = await debianReleases();

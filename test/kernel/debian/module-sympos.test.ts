@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { bootTarget, guestModules } from '../../../src/vm/boot-target.js';
-import { runInVm } from '../../../src/vm/run.js';
+import { runInVm } from '../../../src/vm/run-in-vm.js';
 import { buildLivepatch, load, unload } from '../e2e/harness.js';
 import { debianReleases } from './releases.js';
 

@@ -6,7 +6,7 @@ import { runPipeline } from '../../../src/pipeline/run.js';
 import type { RunReport } from '../../../src/report/run-report.js';
 import { UserError } from '../../../src/util/errors.js';
 import { moduleNameOf } from '../../../src/kernel/module-name.js';
-import { runInVm, type VmResult } from '../../../src/vm/run.js';
+import { runInVm, type VmResult } from '../../../src/vm/run-in-vm.js';
 import { bootTarget, guestModules } from '../../../src/vm/boot-target.js';
 import { VM_MEMORY_MIB } from '../../../src/vm/memory.js';
 import { testKernel } from '../test-kernel.js';
