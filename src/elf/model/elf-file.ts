@@ -1,5 +1,5 @@
 import { SHT_GROUP, SHT_SYMTAB } from '../constants.js';
-import { SymbolLookup } from '../query/symbol-lookup.js';
+import { SymbolLookup } from './symbol-lookup.js';
 import type { ElfGroupSection } from './group-section.js';
 import type { Relocation } from './relocation.js';
 import { ElfRelocationSection } from './relocation-section.js';

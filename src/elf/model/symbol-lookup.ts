@@ -1,6 +1,6 @@
 import { STT_FILE, STT_SECTION } from '../constants.js';
-import type { ElfSection } from '../model/section.js';
-import type { ElfSymbol } from '../model/symbol.js';
+import type { ElfSection } from './section.js';
+import type { ElfSymbol } from './symbol.js';
 
 interface Placed {
   start: number;
