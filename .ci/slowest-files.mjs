@@ -22,7 +22,10 @@ if (flag === '--skipped') {
     }
   }
 } else {
-  const timed = files.map((file) => ({ name: relative(process.cwd(), file.name), seconds: (file.endTime - file.startTime) / 1000 }));
+  const timed = files.map((file) => ({
+    name: relative(process.cwd(), file.name),
+    seconds: (file.endTime - file.startTime) / 1000,
+  }));
   timed.sort((a, b) => b.seconds - a.seconds);
   const total = timed.reduce((sum, file) => sum + file.seconds, 0);
   console.log(`ci: test files by duration (${total.toFixed(0)} s in all):`);

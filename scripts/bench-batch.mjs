@@ -14,28 +14,43 @@ const option = (name) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1]
 const kernel = option('--kernel') ?? 'newest';
 const rounds = Number(option('--rounds') ?? 2);
 const given = args.filter((a) => a.endsWith('.patch')).map((p) => resolve(p));
-const patches = given.length > 0 ? given : [
-  ...readdirSync('test/patches/debian').filter((f) => f.endsWith('.patch')).map((f) => resolve('test/patches/debian', f)),
-  resolve('test/patches/proc-version-string.patch'), resolve('test/patches/refuse-init.patch'),
-];
+const patches =
+  given.length > 0
+    ? given
+    : [
+        ...readdirSync('test/patches/debian')
+          .filter((f) => f.endsWith('.patch'))
+          .map((f) => resolve('test/patches/debian', f)),
+        resolve('test/patches/proc-version-string.patch'),
+        resolve('test/patches/refuse-init.patch'),
+      ];
 const { hostRunner } = await import('../dist/toolchain/runner.js');
 const { runBatch } = await import('../dist/pipeline/batch.js');
 
 /** The objects a patch changes (its C files; headers' users are not removed). */
-const objectsOf = (patch) => [...readFileSync(patch, 'utf8').matchAll(/^\+\+\+ b\/(\S+)\.c$/gm)].map((m) => `${m[1]}.o`);
+const objectsOf = (patch) =>
+  [...readFileSync(patch, 'utf8').matchAll(/^\+\+\+ b\/(\S+)\.c$/gm)].map((m) => `${m[1]}.o`);
 
 /** Every copy of the tool's tree for this kernel: the tree and its slots/N copies. */
 function treeCopies(tree) {
   const entry = tree.includes('/slots/') ? tree.slice(0, tree.indexOf('/slots/')) : dirname(tree);
-  const slots = readdirSync(join(entry, 'slots'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(entry, 'slots', d.name, 'linux'));
+  const slots = readdirSync(join(entry, 'slots'), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => join(entry, 'slots', d.name, 'linux'));
   return [join(entry, 'linux'), ...slots];
 }
 
 async function batch(parallel) {
   const started = performance.now();
   const outcomes = await runBatch({
-    patches, target: { kernel }, runner: hostRunner, outputDir: join(tmpdir(), 'tsbp-bench-batch'), parallel,
-    replace: true, keepTmp: false, log: () => {},
+    patches,
+    target: { kernel },
+    runner: hostRunner,
+    outputDir: join(tmpdir(), 'tsbp-bench-batch'),
+    parallel,
+    replace: true,
+    keepTmp: false,
+    log: () => {},
   });
   return { outcomes, seconds: (performance.now() - started) / 1000 };
 }
@@ -43,7 +58,8 @@ async function batch(parallel) {
 console.log(`${patches.length} patches for ${kernel}; warming up (both tree copies made, packages fetched)`);
 const warm = await batch(2);
 const tree = warm.outcomes.find((o) => o.report?.tree)?.report.tree;
-if (!tree) throw new Error(`no patch was built: ${warm.outcomes.map((o) => `${o.patch}: ${o.failure?.message}`).join('\n')}`);
+if (!tree)
+  throw new Error(`no patch was built: ${warm.outcomes.map((o) => `${o.patch}: ${o.failure?.message}`).join('\n')}`);
 const objects = patches.flatMap(objectsOf);
 const results = { 1: [], 2: [] };
 for (let round = 0; round < rounds; round++) {
@@ -52,11 +68,15 @@ for (let round = 0; round < rounds; round++) {
     const run = await batch(jobs);
     results[jobs].push(run);
     const built = run.outcomes.filter((o) => o.outcome === 'built').length;
-    console.log(`  --jobs ${jobs}: ${run.seconds.toFixed(1)} s for ${patches.length} patches (${built} built; per patch ${run.outcomes.map((o) => o.seconds.toFixed(1)).join(' ')})`);
+    console.log(
+      `  --jobs ${jobs}: ${run.seconds.toFixed(1)} s for ${patches.length} patches (${built} built; per patch ${run.outcomes.map((o) => o.seconds.toFixed(1)).join(' ')})`,
+    );
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const one = median(results[1].map((r) => r.seconds));
 const two = median(results[2].map((r) => r.seconds));
-console.log(`\nmedian of ${rounds}: --jobs 1 ${one.toFixed(1)} s, --jobs 2 ${two.toFixed(1)} s: ${(one / two).toFixed(2)}x; ${(two / patches.length).toFixed(1)} s per patch with --jobs 2`);
+console.log(
+  `\nmedian of ${rounds}: --jobs 1 ${one.toFixed(1)} s, --jobs 2 ${two.toFixed(1)} s: ${(one / two).toFixed(2)}x; ${(two / patches.length).toFixed(1)} s per patch with --jobs 2`,
+);
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

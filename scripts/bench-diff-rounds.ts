@@ -10,7 +10,13 @@ import { openSync, readSync } from 'node:fs';
 import { diffObjects } from '../src/diff/diff-objects.js';
 import { buildPatchObject } from '../src/diff/output.js';
 import { writeRelocatable } from '../src/elf/write/write-relocatable.js';
-import { corpusAvailable, corpusMissing, entrySizesFor, loadCorpus, type CorpusCase } from '../test/unit/diff/corpus-cases.js';
+import {
+  corpusAvailable,
+  corpusMissing,
+  entrySizesFor,
+  loadCorpus,
+  type CorpusCase,
+} from '../test/unit/diff/corpus-cases.js';
 
 /** performance.now() counts from the start of the process: this is node start-up plus module loading. */
 const loadedAt = performance.now();
@@ -77,7 +83,15 @@ function runRound(cases: readonly CorpusCase[]): RoundFigures {
   const mainCpuMs = (mainThreadCpuNs() - mainBefore) / 1e6;
   // The kernel's high-water mark of the process (getrusage), read after the pairs.
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
-  return { totalMs, slowestName, slowestMs, cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs, slowestMainCpuMs, peakRssBytes };
+  return {
+    totalMs,
+    slowestName,
+    slowestMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    mainCpuMs,
+    slowestMainCpuMs,
+    peakRssBytes,
+  };
 }
 
 if (!corpusAvailable()) {

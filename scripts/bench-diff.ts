@@ -25,7 +25,9 @@ import type { RoundFigures, RunFigures } from './bench-diff-rounds.js';
 
 const scriptsDir = fileURLToPath(new URL('.', import.meta.url));
 const repoDir = fileURLToPath(new URL('..', import.meta.url));
-const compiledWorker = fileURLToPath(new URL('../node_modules/.cache/bench-diff/scripts/bench-diff-rounds.js', import.meta.url));
+const compiledWorker = fileURLToPath(
+  new URL('../node_modules/.cache/bench-diff/scripts/bench-diff-rounds.js', import.meta.url),
+);
 
 function positiveOption(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);
@@ -44,7 +46,9 @@ const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 function minMedian(values: readonly number[], format: (value: number) => string): string {
@@ -66,7 +70,10 @@ await execa('npx', ['tsc', '-p', `${scriptsDir}tsconfig.bench.json`], { cwd: rep
 
 const runs: RunFigures[] = [];
 for (let run = 1; run <= runCount; run++) {
-  const { stdout } = await execa('node', [compiledWorker, '--rounds', String(roundCount)], { cwd: repoDir, stderr: 'inherit' });
+  const { stdout } = await execa('node', [compiledWorker, '--rounds', String(roundCount)], {
+    cwd: repoDir,
+    stderr: 'inherit',
+  });
   const figures = JSON.parse(stdout) as RunFigures;
   runs.push(figures);
   const [cold, ...warm] = figures.rounds as [RoundFigures, ...RoundFigures[]];
@@ -79,11 +86,47 @@ for (let run = 1; run <= runCount; run++) {
 
 const colds = runs.map((run) => run.rounds[0] as RoundFigures);
 const warms = runs.flatMap((run) => run.rounds.slice(1));
-console.log(`cold total:   ${minMedian(colds.map((round) => round.totalMs), seconds)}`);
-console.log(`  CPU:        ${minMedian(colds.map((round) => round.cpuMs), seconds)}; main thread ${minMedian(colds.map((round) => round.mainCpuMs), seconds)}`);
-console.log(`cold slowest: ${minMedian(colds.map((round) => round.slowestMs), seconds)}; main thread ${minMedian(colds.map((round) => round.slowestMainCpuMs), seconds)}`);
+console.log(
+  `cold total:   ${minMedian(
+    colds.map((round) => round.totalMs),
+    seconds,
+  )}`,
+);
+console.log(
+  `  CPU:        ${minMedian(
+    colds.map((round) => round.cpuMs),
+    seconds,
+  )}; main thread ${minMedian(
+    colds.map((round) => round.mainCpuMs),
+    seconds,
+  )}`,
+);
+console.log(
+  `cold slowest: ${minMedian(
+    colds.map((round) => round.slowestMs),
+    seconds,
+  )}; main thread ${minMedian(
+    colds.map((round) => round.slowestMainCpuMs),
+    seconds,
+  )}`,
+);
 if (warms.length > 0) {
-  console.log(`warm total:   ${minMedian(warms.map((round) => round.totalMs), seconds)}; slowest ${minMedian(warms.map((round) => round.slowestMs), seconds)}`);
+  console.log(
+    `warm total:   ${minMedian(
+      warms.map((round) => round.totalMs),
+      seconds,
+    )}; slowest ${minMedian(
+      warms.map((round) => round.slowestMs),
+      seconds,
+    )}`,
+  );
 }
-console.log(`start-up:     ${minMedian(runs.map((run) => run.startupMs), seconds)}`);
-console.log(`peak RSS:     max ${mib(Math.max(...runs.flatMap((run) => run.rounds.map((round) => round.peakRssBytes))))}`);
+console.log(
+  `start-up:     ${minMedian(
+    runs.map((run) => run.startupMs),
+    seconds,
+  )}`,
+);
+console.log(
+  `peak RSS:     max ${mib(Math.max(...runs.flatMap((run) => run.rounds.map((round) => round.peakRssBytes))))}`,
+);

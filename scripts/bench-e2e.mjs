@@ -25,8 +25,13 @@ const { runPipeline } = await import('../dist/pipeline/run.js');
 async function once(log) {
   const started = performance.now();
   const report = await runPipeline({
-    patches: [patch], target: kernel ? { kernel } : {}, runner: hostRunner, output: `${tmpdir()}/tsbp-bench-e2e.ko`,
-    replace: true, keepTmp: false, log,
+    patches: [patch],
+    target: kernel ? { kernel } : {},
+    runner: hostRunner,
+    output: `${tmpdir()}/tsbp-bench-e2e.ko`,
+    replace: true,
+    keepTmp: false,
+    log,
   });
   return { report, total: (performance.now() - started) / 1000 };
 }
@@ -37,15 +42,21 @@ function show(title, results) {
   console.log(`\n${title} (seconds, median [min-max]):`);
   for (const name of stages) {
     const xs = results.map((r) => r.report.stages.find((s) => s.name === name)?.seconds ?? 0);
-    console.log(`  ${name.padEnd(16)} ${median(xs).toFixed(2)}  [${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}]`);
+    console.log(
+      `  ${name.padEnd(16)} ${median(xs).toFixed(2)}  [${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}]`,
+    );
   }
   const totals = results.map((r) => r.total);
-  console.log(`  ${'total'.padEnd(16)} ${median(totals).toFixed(2)}  [${Math.min(...totals).toFixed(2)}-${Math.max(...totals).toFixed(2)}]`);
+  console.log(
+    `  ${'total'.padEnd(16)} ${median(totals).toFixed(2)}  [${Math.min(...totals).toFixed(2)}-${Math.max(...totals).toFixed(2)}]`,
+  );
 }
 
 const target = kernel ? `kernel ${kernel}` : 'the test kernel';
 try {
-  console.log(`${cold ? `cold run (empty cache ${coldCache})` : 'warming up (provisions what is missing)'}: ${patch} for ${target}`);
+  console.log(
+    `${cold ? `cold run (empty cache ${coldCache})` : 'warming up (provisions what is missing)'}: ${patch} for ${target}`,
+  );
   const first = await once(cold ? (line) => console.log(`  ${line}`) : () => {});
   if (cold) show('cold: empty cache, packages downloaded, tree prepared, one object built', [first]);
   const results = [];

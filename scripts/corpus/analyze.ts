@@ -85,9 +85,20 @@ export function analyze(oldText: string, newText: string, diff: string): Analysi
   for (const change of removed) visit(oldFns, change, 'old');
   for (const change of added) visit(newFns, change, 'new');
   const initData = topLevel.some(isInitText);
-  const cls: ChangeClass = initFunctions.size > 0 || initData ? 'init' : topLevel.length > 0 ? 'data' : newFunctions.size > 0 ? 'new-functions' : 'bodies';
+  const cls: ChangeClass =
+    initFunctions.size > 0 || initData
+      ? 'init'
+      : topLevel.length > 0
+        ? 'data'
+        : newFunctions.size > 0
+          ? 'new-functions'
+          : 'bodies';
   return {
-    functions: [...functions].sort(), newFunctions: [...newFunctions].sort(), initFunctions: [...initFunctions].sort(),
-    topLevel, commentsOnly: !substantive, class: cls,
+    functions: [...functions].sort(),
+    newFunctions: [...newFunctions].sort(),
+    initFunctions: [...initFunctions].sort(),
+    topLevel,
+    commentsOnly: !substantive,
+    class: cls,
   };
 }

@@ -48,7 +48,10 @@ async function main(): Promise<void> {
   // Remembered per corpus (the kernel and both trees are fixed): deciding takes minutes.
   const cacheFile = join(corpusDir(), 'built-into.json');
   const cached = (await readJsonCache<Array<[string, BuiltInto]>>(cacheFile, log)) ?? [];
-  const built = cached.length > 0 ? new Map(cached) : await builtInto({ target, tree, sources: [...new Set([...sources, ...allIncluders])] });
+  const built =
+    cached.length > 0
+      ? new Map(cached)
+      : await builtInto({ target, tree, sources: [...new Set([...sources, ...allIncluders])] });
   if (cached.length === 0) await writeFileAtomic(cacheFile, JSON.stringify([...built]));
 
   await rm(patchesDir(), { recursive: true, force: true });
@@ -62,12 +65,22 @@ async function main(): Promise<void> {
       excluded.push({ file, why: 'patch does not apply with patch -p1' });
       return;
     }
-    const [oldText, newText] = await Promise.all([readFile(join(oldTree, file), 'utf8'), readFile(join(newTree, file), 'utf8')]);
+    const [oldText, newText] = await Promise.all([
+      readFile(join(oldTree, file), 'utf8'),
+      readFile(join(newTree, file), 'utf8'),
+    ]);
     const a = analyze(oldText, newText, text);
     const lines = text.split('\n');
     entries.push({
-      id: idOf(file), file, patch, target: targetName, class: file.endsWith('.h') ? 'headers' : a.class,
-      functions: a.functions, newFunctions: a.newFunctions, initFunctions: a.initFunctions, topLevel: a.topLevel.slice(0, 8),
+      id: idOf(file),
+      file,
+      patch,
+      target: targetName,
+      class: file.endsWith('.h') ? 'headers' : a.class,
+      functions: a.functions,
+      newFunctions: a.newFunctions,
+      initFunctions: a.initFunctions,
+      topLevel: a.topLevel.slice(0, 8),
       commentsOnly: a.commentsOnly,
       added: lines.filter((l) => l.startsWith('+') && !l.startsWith('+++')).length,
       removed: lines.filter((l) => l.startsWith('-') && !l.startsWith('---')).length,
@@ -77,7 +90,12 @@ async function main(): Promise<void> {
   for (const file of sources) {
     const where = built.get(file)!;
     if (where.kind === 'not-built') excluded.push({ file, why: `not built by ${RELEASE}: ${where.why}` });
-    else await add(file, where.kind === 'vmlinux' ? 'vmlinux' : where.module, where.kind === 'module' ? { ko: where.ko } : {});
+    else
+      await add(
+        file,
+        where.kind === 'vmlinux' ? 'vmlinux' : where.module,
+        where.kind === 'module' ? { ko: where.ko } : {},
+      );
   }
   for (const header of headers) {
     const targets = new Set<string>();
@@ -91,18 +109,32 @@ async function main(): Promise<void> {
     if (includers === 0) excluded.push({ file: header, why: `no object built by ${RELEASE} includes it` });
     else {
       const list = [...targets].sort((a, b) => (a === 'vmlinux' ? -1 : b === 'vmlinux' ? 1 : a.localeCompare(b)));
-      await add(header, list.length <= 4 ? list.join(',') : `${list.slice(0, 4).join(',')},+${list.length - 4}`, { includers });
+      await add(header, list.length <= 4 ? list.join(',') : `${list.slice(0, 4).join(',')},+${list.length - 4}`, {
+        includers,
+      });
     }
   }
   const counts: Record<string, number> = {};
   for (const e of entries) counts[e.class] = (counts[e.class] ?? 0) + 1;
   const manifest: Manifest = {
-    oldVersion: OLD_VERSION, newVersion: NEW_VERSION, release: RELEASE, generated: new Date().toISOString(), counts, excluded, entries,
+    oldVersion: OLD_VERSION,
+    newVersion: NEW_VERSION,
+    release: RELEASE,
+    generated: new Date().toISOString(),
+    counts,
+    excluded,
+    entries,
   };
   await writeFileAtomic(manifestPath(), JSON.stringify(manifest, null, 1));
   const byWhy = new Map<string, number>();
-  for (const x of excluded) byWhy.set(x.why.replace(/module \S+ is/, 'module is'), (byWhy.get(x.why.replace(/module \S+ is/, 'module is')) ?? 0) + 1);
-  log(`corpus: ${entries.length} patches ${JSON.stringify(counts)}; excluded ${excluded.length}: ${JSON.stringify(Object.fromEntries(byWhy))}`);
+  for (const x of excluded)
+    byWhy.set(
+      x.why.replace(/module \S+ is/, 'module is'),
+      (byWhy.get(x.why.replace(/module \S+ is/, 'module is')) ?? 0) + 1,
+    );
+  log(
+    `corpus: ${entries.length} patches ${JSON.stringify(counts)}; excluded ${excluded.length}: ${JSON.stringify(Object.fromEntries(byWhy))}`,
+  );
   log(`manifest: ${manifestPath()}`);
 }
 

@@ -33,7 +33,13 @@ export function nameOfHeader(header: string): string | undefined {
       depth--;
       if (depth === 0 && lastOpen >= 0) {
         const before = /([A-Za-z_]\w*)\s*$/.exec(flat.slice(0, lastOpen))?.[1];
-        if (before && !/^(__attribute__|__printf|__scanf|__must_hold|__acquires|__releases|__releases_shared|__acquires_shared|__aligned|__section|__diag_ignore|__no_sanitize_address|__nocfi|__used)$/.test(before)) name = before;
+        if (
+          before &&
+          !/^(__attribute__|__printf|__scanf|__must_hold|__acquires|__releases|__releases_shared|__acquires_shared|__aligned|__section|__diag_ignore|__no_sanitize_address|__nocfi|__used)$/.test(
+            before,
+          )
+        )
+          name = before;
       }
     }
   }

@@ -8,7 +8,10 @@ export interface ChangedFiles {
 }
 
 export async function changedFiles(oldTree: string, newTree: string): Promise<ChangedFiles> {
-  const result = await execa('diff', ['-rq', '--exclude=.git', oldTree, newTree], { reject: false, maxBuffer: 1 << 28 });
+  const result = await execa('diff', ['-rq', '--exclude=.git', oldTree, newTree], {
+    reject: false,
+    maxBuffer: 1 << 28,
+  });
   if (result.exitCode !== 0 && result.exitCode !== 1) throw new Error(`diff -rq failed: ${result.stderr}`);
   const sources: string[] = [];
   const headers: string[] = [];

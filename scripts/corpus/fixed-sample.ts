@@ -12,16 +12,29 @@ const results = new Map((await readResults(join(runsDir(), run, 'results.jsonl')
 const patches = ids.map((id) => {
   const r = results.get(id);
   if (!r) throw new Error(`${id}: no result in run ${run}`);
-  if (r.outcome === 'tool-error' || r.outcome === 'load-failed') throw new Error(`${id}: ${r.outcome} is a bug to fix, not an expected outcome`);
+  if (r.outcome === 'tool-error' || r.outcome === 'load-failed')
+    throw new Error(`${id}: ${r.outcome} is a bug to fix, not an expected outcome`);
   return {
-    id, file: r.file, class: r.class, target: r.target, expected: r.outcome,
+    id,
+    file: r.file,
+    class: r.class,
+    target: r.target,
+    expected: r.outcome,
     ...(r.outcome === 'refused' ? { category: r.build.category ?? 'other' } : {}),
   };
 });
 const out = join(import.meta.dirname, '../../test/kernel/corpus/real-fixes.json');
-await writeFile(out, JSON.stringify({
-  corpus: `${OLD_VERSION}..${NEW_VERSION}`, release: RELEASE,
-  note: `chosen once from corpus run ${run} (${corpusDir().replace(homedir(), '~')}); the patches are made again from the two linux-source-6.1 trees`,
-  patches,
-}, null, 2) + '\n');
+await writeFile(
+  out,
+  JSON.stringify(
+    {
+      corpus: `${OLD_VERSION}..${NEW_VERSION}`,
+      release: RELEASE,
+      note: `chosen once from corpus run ${run} (${corpusDir().replace(homedir(), '~')}); the patches are made again from the two linux-source-6.1 trees`,
+      patches,
+    },
+    null,
+    2,
+  ) + '\n',
+);
 console.log(`${out}: ${patches.length} patches`);

@@ -4,7 +4,8 @@ import { appendFile, readFile } from 'node:fs/promises';
 import type { BuildResult } from './tool-run.js';
 import type { VmVerdict } from './vm-batch.js';
 
-export type FinalOutcome = 'built-and-loaded' | 'target-unavailable' | 'load-failed' | 'refused' | 'no-change' | 'needs-header' | 'tool-error';
+export type FinalOutcome =
+  'built-and-loaded' | 'target-unavailable' | 'load-failed' | 'refused' | 'no-change' | 'needs-header' | 'tool-error';
 
 export interface PatchResult {
   id: string;
@@ -25,17 +26,19 @@ export interface PatchResult {
 export function finalOutcome(build: BuildResult, vm: VmVerdict | undefined): FinalOutcome {
   if (build.outcome !== 'built') return build.outcome;
   if (vm?.loaded) return 'built-and-loaded';
-  if (vm && vm.problems.includes('insmod failed') && Object.values(vm.targetsLoaded).some((loaded) => !loaded)) return 'target-unavailable';
+  if (vm && vm.problems.includes('insmod failed') && Object.values(vm.targetsLoaded).some((loaded) => !loaded))
+    return 'target-unavailable';
   return 'load-failed';
 }
 
 export async function readResults(path: string): Promise<PatchResult[]> {
   const text = await readFile(path, 'utf8').catch(() => '');
   const byId = new Map<string, PatchResult>();
-  for (const line of text.split('\n')) if (line.trim()) {
-    const r = JSON.parse(line) as PatchResult;
-    byId.set(r.id, r);
-  }
+  for (const line of text.split('\n'))
+    if (line.trim()) {
+      const r = JSON.parse(line) as PatchResult;
+      byId.set(r.id, r);
+    }
   return [...byId.values()];
 }
 

@@ -36,7 +36,9 @@ const manifest = await readManifest();
 let selected: CorpusEntry[];
 const idsFile = option('--ids');
 if (idsFile) {
-  const wanted = (JSON.parse(await readFile(idsFile, 'utf8')) as { patches: Array<{ id: string }> }).patches.map((p) => p.id);
+  const wanted = (JSON.parse(await readFile(idsFile, 'utf8')) as { patches: Array<{ id: string }> }).patches.map(
+    (p) => p.id,
+  );
   selected = wanted.map((id) => {
     const entry = manifest.entries.find((e) => e.id === id);
     if (!entry) throw new Error(`${id}: not in the corpus manifest`);
@@ -51,10 +53,20 @@ const done = new Map((await readResults(resultsFile)).map((r) => [r.id, r]));
 log(`corpus run ${runName}: ${selected.length} patches (${done.size} already done), results in ${resultsFile}`);
 
 const record = async (entry: CorpusEntry, build: BuildResult, vm?: PatchResult['vm']) => {
-  const result: PatchResult = { id: entry.id, file: entry.file, class: entry.class, target: entry.target, build, ...(vm ? { vm } : {}), outcome: finalOutcome(build, vm) };
+  const result: PatchResult = {
+    id: entry.id,
+    file: entry.file,
+    class: entry.class,
+    target: entry.target,
+    build,
+    ...(vm ? { vm } : {}),
+    outcome: finalOutcome(build, vm),
+  };
   done.set(entry.id, result);
   await appendResult(resultsFile, result);
-  log(`${result.outcome.padEnd(16)} ${entry.file} (${entry.class}, ${entry.target}, ${build.seconds.toFixed(1)} s)${build.category ? ` [${build.category}]` : ''}${vm && !vm.loaded ? `: ${vm.problems.join('; ')}` : ''}`);
+  log(
+    `${result.outcome.padEnd(16)} ${entry.file} (${entry.class}, ${entry.target}, ${build.seconds.toFixed(1)} s)${build.category ? ` [${build.category}]` : ''}${vm && !vm.loaded ? `: ${vm.problems.join('; ')}` : ''}`,
+  );
 };
 
 const todo = selected.filter((entry) => !done.has(entry.id) || done.get(entry.id)!.outcome === 'load-failed');
@@ -73,21 +85,38 @@ for (let i = 0; i < todo.length; i += batch) {
     for (const p of built) await record(p.entry, p.build);
     continue;
   }
-  const candidates: VmCandidate[] = built.map((p) => ({ id: p.entry.id, module: p.build.module!, ko: p.build.ko!, functions: p.build.functions ?? {} }));
+  const candidates: VmCandidate[] = built.map((p) => ({
+    id: p.entry.id,
+    module: p.build.module!,
+    ko: p.build.ko!,
+    functions: p.build.functions ?? {},
+  }));
   log(`booting 6.1.0-50-amd64 with ${candidates.length} livepatches`);
   const verdicts = await withHeavyLock(() => proveInVm(candidates));
-  for (const p of built) await record(p.entry, p.build, verdicts.find((v) => v.id === p.entry.id));
+  for (const p of built)
+    await record(
+      p.entry,
+      p.build,
+      verdicts.find((v) => v.id === p.entry.id),
+    );
 }
 if (todo.length > 0) {
-  log(`${todo.length} patches in ${((Date.now() - started) / 1000).toFixed(0)} s; builds ${buildSeconds.toFixed(0)} s (${(buildSeconds / todo.length).toFixed(1)} s per patch, ${jobs} at once)`);
+  log(
+    `${todo.length} patches in ${((Date.now() - started) / 1000).toFixed(0)} s; builds ${buildSeconds.toFixed(0)} s (${(buildSeconds / todo.length).toFixed(1)} s per patch, ${jobs} at once)`,
+  );
 }
 
 const results = selected.map((e) => done.get(e.id)!).filter(Boolean);
 const toolDir = dirname(dirname(TOOL_BIN));
 const head = existsSync(join(toolDir, 'COMMIT'))
   ? `commit ${readFileSync(join(toolDir, 'COMMIT'), 'utf8').trim()} (${toolDir})`
-  : execSync('git rev-parse --short HEAD', { encoding: 'utf8', cwd: toolDir }).trim() + (execSync('git status --porcelain src', { encoding: 'utf8', cwd: toolDir }).trim() ? '+uncommitted src' : '');
-const markdown = summarize(manifest, results, { seed, command: `npm run corpus:run -- ${args.join(' ')}`.trim(), head });
+  : execSync('git rev-parse --short HEAD', { encoding: 'utf8', cwd: toolDir }).trim() +
+    (execSync('git status --porcelain src', { encoding: 'utf8', cwd: toolDir }).trim() ? '+uncommitted src' : '');
+const markdown = summarize(manifest, results, {
+  seed,
+  command: `npm run corpus:run -- ${args.join(' ')}`.trim(),
+  head,
+});
 await writeFile(join(dir, 'summary.md'), markdown + '\n');
 await writeFile(join(dir, 'results.json'), JSON.stringify(results, null, 1));
 const summaryFile = option('--summary');

@@ -27,7 +27,12 @@ export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
  * short still covers every class. Headers are limited to those at most MAXINCLUDERS built
  * objects may include (a header used everywhere rebuilds hundreds of objects per patch).
  */
-export function sampleEntries(entries: readonly CorpusEntry[], perClass: Record<string, number>, seed: number, maxIncluders: number): CorpusEntry[] {
+export function sampleEntries(
+  entries: readonly CorpusEntry[],
+  perClass: Record<string, number>,
+  seed: number,
+  maxIncluders: number,
+): CorpusEntry[] {
   const byClass = new Map<string, CorpusEntry[]>();
   for (const entry of [...entries].sort((a, b) => a.id.localeCompare(b.id))) {
     if (entry.class === 'headers' && (entry.includers ?? 0) > maxIncluders) continue;
@@ -36,6 +41,7 @@ export function sampleEntries(entries: readonly CorpusEntry[], perClass: Record<
   }
   const picked = [...byClass].map(([cls, list]) => seededShuffle(list, seed).slice(0, perClass[cls] ?? 0));
   const out: CorpusEntry[] = [];
-  for (let i = 0; picked.some((list) => i < list.length); i++) for (const list of picked) if (i < list.length) out.push(list[i]!);
+  for (let i = 0; picked.some((list) => i < list.length); i++)
+    for (const list of picked) if (i < list.length) out.push(list[i]!);
   return out;
 }

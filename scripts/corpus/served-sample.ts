@@ -92,7 +92,12 @@ export interface ServedEntry {
 }
 
 /** How many patches of each class; the fixed sample had about this mix. */
-export const SERVED_PER_CLASS: Partial<Record<ChangeClass, number>> = { bodies: 8, 'new-functions': 4, data: 4, init: 4 };
+export const SERVED_PER_CLASS: Partial<Record<ChangeClass, number>> = {
+  bodies: 8,
+  'new-functions': 4,
+  data: 4,
+  init: 4,
+};
 export const SERVED_SEED = 10;
 
 interface Candidate {
@@ -107,7 +112,12 @@ interface Candidate {
  * has three times its share of candidates (comment-only changes and what the corpus leaves out by
  * policy skipped): more than the share, since some will turn out not built by the release.
  */
-export async function sampleCandidates(oldTree: string, newTree: string, perClass: Partial<Record<ChangeClass, number>>, seed: number): Promise<Candidate[]> {
+export async function sampleCandidates(
+  oldTree: string,
+  newTree: string,
+  perClass: Partial<Record<ChangeClass, number>>,
+  seed: number,
+): Promise<Candidate[]> {
   const changed = (await changedFiles(oldTree, newTree)).sources.filter((file) => !excludedByPolicy(file));
   const want = (cls: ChangeClass) => 3 * (perClass[cls] ?? 0);
   const count = new Map<ChangeClass, number>();
@@ -116,7 +126,10 @@ export async function sampleCandidates(oldTree: string, newTree: string, perClas
   for (const file of seededShuffle(changed, seed)) {
     if (full()) break;
     const text = await filePatch(oldTree, newTree, file);
-    const [oldText, newText] = await Promise.all([readFile(join(oldTree, file), 'utf8'), readFile(join(newTree, file), 'utf8')]);
+    const [oldText, newText] = await Promise.all([
+      readFile(join(oldTree, file), 'utf8'),
+      readFile(join(newTree, file), 'utf8'),
+    ]);
     const a = analyze(oldText, newText, text);
     if (a.commentsOnly || (count.get(a.class) ?? 0) >= want(a.class)) continue;
     count.set(a.class, (count.get(a.class) ?? 0) + 1);
@@ -126,7 +139,11 @@ export async function sampleCandidates(oldTree: string, newTree: string, perClas
 }
 
 /** Of CANDIDATES (in their order), up to PERCLASS per class that the release built, with their target. */
-export function builtShare(candidates: readonly Candidate[], where: ReadonlyMap<string, BuiltInto>, perClass: Partial<Record<ChangeClass, number>>): Array<Candidate & { target: string }> {
+export function builtShare(
+  candidates: readonly Candidate[],
+  where: ReadonlyMap<string, BuiltInto>,
+  perClass: Partial<Record<ChangeClass, number>>,
+): Array<Candidate & { target: string }> {
   const taken = new Map<ChangeClass, number>();
   const out: Array<Candidate & { target: string }> = [];
   for (const c of candidates) {
@@ -142,7 +159,12 @@ export function builtShare(candidates: readonly Candidate[], where: ReadonlyMap<
  * Up to PERCLASS patches per class for PAIR, written into DIR: changed C files the release built
  * (its vmlinux's compile units; kbuild for modules), chosen in a seeded order.
  */
-export async function servedSample(pair: ServedPair, dir: string, perClass = SERVED_PER_CLASS, seed = SERVED_SEED): Promise<ServedEntry[]> {
+export async function servedSample(
+  pair: ServedPair,
+  dir: string,
+  perClass = SERVED_PER_CLASS,
+  seed = SERVED_SEED,
+): Promise<ServedEntry[]> {
   const target = await distroTarget(pair.release, log);
   if (target.source.kind !== 'tarball') throw new Error(`${pair.release}: no source tarball`);
   const oldTree = await cSources(target.source.tarball, pair.oldVersion);

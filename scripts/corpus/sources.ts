@@ -14,12 +14,19 @@ async function tarballOf(version: string, target: TargetKernel): Promise<string>
   const debs = join(corpusDir(), 'debs');
   const deb = join(debs, `linux-source-6.1_${version}_all.deb`);
   await mkdir(debs, { recursive: true });
-  if (!existsSync(deb)) await execa('apt-get', ['download', `linux-source-6.1=${version}`], { cwd: debs, stdio: 'inherit' });
+  if (!existsSync(deb))
+    await execa('apt-get', ['download', `linux-source-6.1=${version}`], { cwd: debs, stdio: 'inherit' });
   const out = join(debs, version);
   const tarball = join(out, 'usr/src/linux-source-6.1.tar.xz');
   if (!existsSync(tarball)) {
     await mkdir(out, { recursive: true });
-    await execa('sh', ['-c', `dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" ./usr/src/linux-source-6.1.tar.xz`, 'sh', deb, out]);
+    await execa('sh', [
+      '-c',
+      `dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" ./usr/src/linux-source-6.1.tar.xz`,
+      'sh',
+      deb,
+      out,
+    ]);
   }
   return tarball;
 }
@@ -45,13 +52,21 @@ export async function prepareSources(): Promise<{ target: TargetKernel; oldTree:
  * else only FILES extracted from each tarball into DIR (the kernel test needs a few files).
  */
 export async function treesWith(files: readonly string[], dir: string): Promise<{ oldTree: string; newTree: string }> {
-  if (existsSync(`${treeDir(OLD_VERSION)}.ok`) && existsSync(`${treeDir(NEW_VERSION)}.ok`)) return { oldTree: treeDir(OLD_VERSION), newTree: treeDir(NEW_VERSION) };
+  if (existsSync(`${treeDir(OLD_VERSION)}.ok`) && existsSync(`${treeDir(NEW_VERSION)}.ok`))
+    return { oldTree: treeDir(OLD_VERSION), newTree: treeDir(NEW_VERSION) };
   const target = await distroTarget(RELEASE, stderrLogger);
   const trees: string[] = [];
   for (const version of [OLD_VERSION, NEW_VERSION]) {
     const tree = join(dir, version);
     await mkdir(tree, { recursive: true });
-    await execa('tar', ['-xJf', await tarballOf(version, target), '-C', tree, '--strip-components=1', ...files.map((f) => `linux-source-6.1/${f}`)]);
+    await execa('tar', [
+      '-xJf',
+      await tarballOf(version, target),
+      '-C',
+      tree,
+      '--strip-components=1',
+      ...files.map((f) => `linux-source-6.1/${f}`),
+    ]);
     trees.push(tree);
   }
   return { oldTree: trees[0]!, newTree: trees[1]! };

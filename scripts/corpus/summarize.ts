@@ -13,6 +13,10 @@ const out = outAt >= 0 ? args[outAt + 1] : undefined;
 const runs = args.filter((a, i) => a !== '--out' && (outAt < 0 || i !== outAt + 1));
 const byId = new Map<string, PatchResult>();
 for (const run of runs) for (const r of await readResults(join(runsDir(), run, 'results.jsonl'))) byId.set(r.id, r);
-const markdown = summarize(await readManifest(), [...byId.values()], { seed: NaN, command: `runs ${runs.join(', ')} combined`, head: 'see each run' });
+const markdown = summarize(await readManifest(), [...byId.values()], {
+  seed: NaN,
+  command: `runs ${runs.join(', ')} combined`,
+  head: 'see each run',
+});
 if (out) await writeFile(out, markdown + '\n');
 process.stdout.write(markdown + '\n');

@@ -14,14 +14,18 @@ import type { WorkTree } from '../../src/kbuild/work-tree.js';
 import type { TargetKernel } from '../../src/kernel/target-kernel.js';
 import { withDirLock } from '../../src/util/lock.js';
 
-export type BuiltInto = { kind: 'vmlinux' } | { kind: 'module'; module: string; ko: string } | { kind: 'not-built'; why: string };
+export type BuiltInto =
+  { kind: 'vmlinux' } | { kind: 'module'; module: string; ko: string } | { kind: 'not-built'; why: string };
 
 export async function imageModules(modulesDir: string): Promise<Map<string, string>> {
   const files = await readdir(modulesDir, { recursive: true });
   return new Map(files.filter((f) => f.endsWith('.ko')).map((f) => [moduleNameOf(f), f]));
 }
 
-interface KbuildAnswer { module: boolean; modname: string }
+interface KbuildAnswer {
+  module: boolean;
+  modname: string;
+}
 
 /** kbuild's compile command for each of OBJECTS (make -n, dry: nothing is built). */
 async function dryRunAnswers(tree: WorkTree, objects: string[]): Promise<Map<string, KbuildAnswer>> {
@@ -29,8 +33,12 @@ async function dryRunAnswers(tree: WorkTree, objects: string[]): Promise<Map<str
   const vars = Object.entries(tree.vars).map(([k, v]) => `${k}=${v}`);
   for (let i = 0; i < objects.length; i += 200) {
     const chunk = objects.slice(i, i + 200);
-    const result = await withDirLock(join(tree.entry, 'patch.lock'), () => {}, () =>
-      execa('make', ['-n', '-k', ...vars, ...chunk], { cwd: tree.dir, reject: false, maxBuffer: 1 << 28, all: true }));
+    const result = await withDirLock(
+      join(tree.entry, 'patch.lock'),
+      () => {},
+      () =>
+        execa('make', ['-n', '-k', ...vars, ...chunk], { cwd: tree.dir, reject: false, maxBuffer: 1 << 28, all: true }),
+    );
     for (const line of (result.all ?? '').split('\n')) {
       const m = / -c -o (\S+\.o) (\S+\.c)/.exec(line);
       if (!m) continue;
@@ -42,7 +50,11 @@ async function dryRunAnswers(tree: WorkTree, objects: string[]): Promise<Map<str
   return answers;
 }
 
-export async function builtInto(options: { target: TargetKernel; tree: WorkTree; sources: string[] }): Promise<Map<string, BuiltInto>> {
+export async function builtInto(options: {
+  target: TargetKernel;
+  tree: WorkTree;
+  sources: string[];
+}): Promise<Map<string, BuiltInto>> {
   const { target, tree, sources } = options;
   const units = await vmlinuxCompileUnits(target.vmlinux, join(tree.entry, 'compile-units.json'));
   const modules = await imageModules(target.modulesDir);
@@ -64,9 +76,18 @@ export async function builtInto(options: { target: TargetKernel; tree: WorkTree;
   for (const source of sources) {
     if (result.has(source)) continue;
     const answer = known.get(source.replace(/\.c$/, '.o'));
-    if (!answer) result.set(source, { kind: 'not-built', why: 'kbuild has no rule for the object (its directory is not configured)' });
-    else if (!answer.module) result.set(source, { kind: 'not-built', why: 'built-in object that is not a compile unit of vmlinux (not configured)' });
-    else if (!modules.has(answer.modname)) result.set(source, { kind: 'not-built', why: `module ${answer.modname} is not in the image` });
+    if (!answer)
+      result.set(source, {
+        kind: 'not-built',
+        why: 'kbuild has no rule for the object (its directory is not configured)',
+      });
+    else if (!answer.module)
+      result.set(source, {
+        kind: 'not-built',
+        why: 'built-in object that is not a compile unit of vmlinux (not configured)',
+      });
+    else if (!modules.has(answer.modname))
+      result.set(source, { kind: 'not-built', why: `module ${answer.modname} is not in the image` });
     else result.set(source, { kind: 'module', module: answer.modname, ko: modules.get(answer.modname)! });
   }
   return result;

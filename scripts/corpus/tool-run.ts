@@ -45,7 +45,10 @@ export interface BuildResult {
 
 /** Compiler errors of a failed patched build (the patched file against the unpatched headers). */
 function compileErrors(stderr: string): string[] {
-  return stderr.split('\n').filter((l) => /(error|Error \d):/.test(l) && !/^tsbuild-patch:/.test(l)).slice(0, 4);
+  return stderr
+    .split('\n')
+    .filter((l) => /(error|Error \d):/.test(l) && !/^tsbuild-patch:/.test(l))
+    .slice(0, 4);
 }
 
 /** The patched functions of a report per target object ('vmlinux' or a module). */
@@ -65,7 +68,11 @@ function fromBatchOutcome(id: string, outcome: BatchOutcome, command: string): B
   switch (outcome.outcome) {
     case 'built':
       return {
-        ...base, outcome: 'built', module: kernelModuleName(outcome.module), ko: outcome.output!, functions: patchedFunctions(outcome.report!),
+        ...base,
+        outcome: 'built',
+        module: kernelModuleName(outcome.module),
+        ko: outcome.output!,
+        functions: patchedFunctions(outcome.report!),
         notes: outcome.report!.objects.flatMap((o) => o.notes.map((note) => `${o.object}: ${note}`)),
       };
     case 'refused': {
@@ -77,7 +84,12 @@ function fromBatchOutcome(id: string, outcome: BatchOutcome, command: string): B
     default:
       // The per-file patch of a commit that also changed a header: the patched object does not
       // compile against the unpatched headers (the original compiled, the patched did not).
-      if (/patched build failed/.test(failure!.message)) return { ...base, outcome: 'needs-header', detail: compileErrors(failure!.message).join('\n') || failure!.message.slice(-1500) };
+      if (/patched build failed/.test(failure!.message))
+        return {
+          ...base,
+          outcome: 'needs-header',
+          detail: compileErrors(failure!.message).join('\n') || failure!.message.slice(-1500),
+        };
       return { ...base, outcome: 'tool-error', detail: failure!.message.slice(-4000) };
   }
 }
@@ -95,12 +107,31 @@ export async function buildGroup(
 ): Promise<BuildResult[]> {
   const patches = entries.map((entry) => (isAbsolute(entry.patch) ? entry.patch : join(corpusDir(), entry.patch)));
   const timeoutMs = options.timeoutMs ?? 10 * 60_000 * entries.length;
-  const tool = ['timeout', '-k', '10', String(Math.round(timeoutMs / 1000)), 'node', TOOL_BIN, 'batch', '--json', '-q', '--jobs', String(options.jobs ?? 2),
-    '--kernel', options.release ?? RELEASE, '--container', 'none', '-o', outDir, ...patches];
+  const tool = [
+    'timeout',
+    '-k',
+    '10',
+    String(Math.round(timeoutMs / 1000)),
+    'node',
+    TOOL_BIN,
+    'batch',
+    '--json',
+    '-q',
+    '--jobs',
+    String(options.jobs ?? 2),
+    '--kernel',
+    options.release ?? RELEASE,
+    '--container',
+    'none',
+    '-o',
+    outDir,
+    ...patches,
+  ];
   const [file, ...args] = options.lock === false ? tool : ['flock', HEAVY_LOCK, ...tool];
   const command = [file, ...args].join(' ');
   const result = await execa(file!, args, { reject: false, maxBuffer: 1 << 28, env: { NO_COLOR: '1' } });
-  if (/ERR_MODULE_NOT_FOUND/.test(result.stderr)) throw new Error(`the tool is not built (${TOOL_BIN}): ${result.stderr.slice(0, 300)}`);
+  if (/ERR_MODULE_NOT_FOUND/.test(result.stderr))
+    throw new Error(`the tool is not built (${TOOL_BIN}): ${result.stderr.slice(0, 300)}`);
   const outcomes = new Map<string, BatchOutcome>();
   for (const line of result.stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
@@ -110,7 +141,17 @@ export async function buildGroup(
   return entries.map((entry, i) => {
     const outcome = outcomes.get(patches[i]!);
     if (outcome) return fromBatchOutcome(entry.id, outcome, command);
-    const why = result.timedOut || result.exitCode === 124 || result.exitCode === 137 ? `the batch timed out after ${timeoutMs / 1000} s` : `the batch ended (exit ${result.exitCode}) without an outcome for it`;
-    return { id: entry.id, outcome: 'tool-error', exitCode: result.exitCode, seconds: 0, command, detail: `${why}\n${result.stderr.slice(-3000)}` };
+    const why =
+      result.timedOut || result.exitCode === 124 || result.exitCode === 137
+        ? `the batch timed out after ${timeoutMs / 1000} s`
+        : `the batch ended (exit ${result.exitCode}) without an outcome for it`;
+    return {
+      id: entry.id,
+      outcome: 'tool-error',
+      exitCode: result.exitCode,
+      seconds: 0,
+      command,
+      detail: `${why}\n${result.stderr.slice(-3000)}`,
+    };
   });
 }

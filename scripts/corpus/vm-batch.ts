@@ -33,8 +33,10 @@ export interface VmVerdict {
   log: string;
 }
 
-const WORKLOAD = 'ls -R /sys/kernel >/dev/null 2>&1; cat /proc/*/stat >/dev/null 2>&1; echo corpus > /tmp/w; cat /tmp/w >/dev/null; sync; ip link >/dev/null 2>&1; usleep 200000';
-const BAD_LOG = /(^|\s)(WARNING:|BUG:|Oops|general protection fault|Call Trace:|kernel BUG|UBSAN:|KASAN:|list_(add|del) corruption)/;
+const WORKLOAD =
+  'ls -R /sys/kernel >/dev/null 2>&1; cat /proc/*/stat >/dev/null 2>&1; echo corpus > /tmp/w; cat /tmp/w >/dev/null; sync; ip link >/dev/null 2>&1; usleep 200000';
+const BAD_LOG =
+  /(^|\s)(WARNING:|BUG:|Oops|general protection fault|Call Trace:|kernel BUG|UBSAN:|KASAN:|list_(add|del) corruption)/;
 
 /** The booted kernel per release, resolved once. */
 const boots = new Map<string, BootTarget>();
@@ -44,7 +46,9 @@ function scriptFor(c: VmCandidate, targetKos: string[]): string {
   const lines = [
     `echo "corpus-begin ${m}" > /dev/kmsg`,
     ...targetKos.map((ko) => `insmod ./${basename(ko)} 2>/dev/null; true`),
-    ...Object.keys(c.functions).filter((t) => t !== 'vmlinux').map((t) => `report ${m}.target.${t} $([ -d /sys/module/${t} ] && echo 1 || echo 0)`),
+    ...Object.keys(c.functions)
+      .filter((t) => t !== 'vmlinux')
+      .map((t) => `report ${m}.target.${t} $([ -d /sys/module/${t} ] && echo 1 || echo 0)`),
     `echo "corpus-livepatch ${m}" > /dev/kmsg`,
     `if insmod ./${basename(c.ko)}; then`,
     `  report ${m}.insmod ok`,
@@ -73,7 +77,8 @@ function judge(c: VmCandidate, values: Record<string, string>, kernelLog: string
   }
   const sysfs = (v('sysfs') ?? '').split(' ').filter((s) => s && !s.includes('*'));
   for (const [target, fns] of Object.entries(c.functions)) {
-    for (const fn of fns) if (!sysfs.some((s) => s.startsWith(`${target}/${fn},`))) problems.push(`sysfs lacks ${target}/${fn}`);
+    for (const fn of fns)
+      if (!sysfs.some((s) => s.startsWith(`${target}/${fn},`))) problems.push(`sysfs lacks ${target}/${fn}`);
   }
   const begin = kernelLog.indexOf(`corpus-begin ${m}`);
   const livepatch = kernelLog.indexOf(`corpus-livepatch ${m}`);
@@ -82,12 +87,27 @@ function judge(c: VmCandidate, values: Record<string, string>, kernelLog: string
   if (begin < 0 || livepatch < 0) problems.push('no kernel log markers (the guest did not reach this module)');
   // From the livepatch's insmod on, any warning counts against it; before, the image's modules loaded.
   const split = livepatch >= 0 ? livepatch - Math.max(begin, 0) : 0;
-  const bad = log.slice(split).split('\n').filter((l) => BAD_LOG.test(l));
+  const bad = log
+    .slice(split)
+    .split('\n')
+    .filter((l) => BAD_LOG.test(l));
   if (bad.length > 0) problems.push(`kernel log: ${bad.slice(0, 3).join(' | ')}`);
-  const environment = log.slice(0, split).split('\n').filter((l) => BAD_LOG.test(l) || /alg: .*failed/.test(l)).slice(0, 3);
+  const environment = log
+    .slice(0, split)
+    .split('\n')
+    .filter((l) => BAD_LOG.test(l) || /alg: .*failed/.test(l))
+    .slice(0, 3);
   const targetsLoaded: Record<string, boolean> = {};
   for (const t of Object.keys(c.functions)) if (t !== 'vmlinux') targetsLoaded[t] = v(`target.${t}`) === '1';
-  return { id: c.id, loaded: problems.length === 0, problems, sysfs, targetsLoaded, ...(environment.length > 0 ? { environment } : {}), log: log.slice(0, 6000) };
+  return {
+    id: c.id,
+    loaded: problems.length === 0,
+    problems,
+    sysfs,
+    targetsLoaded,
+    ...(environment.length > 0 ? { environment } : {}),
+    log: log.slice(0, 6000),
+  };
 }
 
 /**
@@ -115,7 +135,12 @@ export async function proveInVm(candidates: readonly VmCandidate[], release = RE
     }
     parts.push('echo corpus-done');
     const result = await runInVm({
-      bzImage: boot.image, memoryMiB: boot.memoryMiB, script: parts.join('\n') + '\n', modules: [...modules], kernelModulesDir: boot.modulesDir, timeoutMs: 120_000 + 60_000 * rest.length,
+      bzImage: boot.image,
+      memoryMiB: boot.memoryMiB,
+      script: parts.join('\n') + '\n',
+      modules: [...modules],
+      kernelModulesDir: boot.modulesDir,
+      timeoutMs: 120_000 + 60_000 * rest.length,
     });
     const kernelLog = result.status === 'ok' ? result.kernelLog : result.console;
     const done: VmVerdict[] = [];
@@ -126,7 +151,13 @@ export async function proveInVm(candidates: readonly VmCandidate[], release = RE
     if (result.status !== 'ok') {
       const blamed = done.pop() ?? judge(rest[0]!, result.values, kernelLog);
       blamed.loaded = false;
-      blamed.problems.push(`vm ${result.status}: ${kernelLog.split('\n').filter((l) => BAD_LOG.test(l) || /panic/i.test(l)).slice(0, 5).join(' | ')}`);
+      blamed.problems.push(
+        `vm ${result.status}: ${kernelLog
+          .split('\n')
+          .filter((l) => BAD_LOG.test(l) || /panic/i.test(l))
+          .slice(0, 5)
+          .join(' | ')}`,
+      );
       blamed.log = kernelLog.slice(-8000);
       done.push(blamed);
     }

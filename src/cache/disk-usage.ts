@@ -31,7 +31,13 @@ async function walk(path: string, skip: ReadonlySet<string>): Promise<FileRecord
   const visit = async (at: string): Promise<void> => {
     const info = await lstat(at, { bigint: true }).catch(() => undefined);
     if (!info) return; // gone while walking
-    records.push({ inode: `${info.dev}:${info.ino}`, bytes: Number(info.blocks * 512n), links: Number(info.nlink), directory: info.isDirectory(), mtimeMs: Number(info.mtimeMs) });
+    records.push({
+      inode: `${info.dev}:${info.ino}`,
+      bytes: Number(info.blocks * 512n),
+      links: Number(info.nlink),
+      directory: info.isDirectory(),
+      mtimeMs: Number(info.mtimeMs),
+    });
     if (!info.isDirectory()) return;
     const names = await readdir(at).catch(() => [] as string[]);
     const inside = names.map((name) => join(at, name)).filter((child) => !skip.has(child));

@@ -19,7 +19,19 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { treeLock } from '../kbuild/tree-slots.js';
 
-export const CACHE_ENTRY_KINDS = ['kernel', 'tree', 'slot', 'build', 'test-kernel', 'system-vm', 'kernel-facts', 'containers', 'run', 'leftover', 'other'] as const;
+export const CACHE_ENTRY_KINDS = [
+  'kernel',
+  'tree',
+  'slot',
+  'build',
+  'test-kernel',
+  'system-vm',
+  'kernel-facts',
+  'containers',
+  'run',
+  'leftover',
+  'other',
+] as const;
 export type CacheEntryKind = (typeof CACHE_ENTRY_KINDS)[number];
 
 export interface CacheEntry {
@@ -45,7 +57,9 @@ export const REMOVING_PREFIX = '.removing-';
 const RUN_NAME = /^\d{4}-\d{2}-\d{2}T[\d-]+Z-(\d+)(?:\.\d+)?$/;
 
 const children = async (dir: string) =>
-  (await readdir(dir, { withFileTypes: true }).catch(() => [])).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  (await readdir(dir, { withFileTypes: true }).catch(() => [])).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
 
 /** The release a kernel tree was configured and prepared for (kbuild's UTS_RELEASE). */
 async function treeRelease(tree: string): Promise<string | undefined> {
@@ -66,9 +80,12 @@ async function kernels(root: string): Promise<CacheEntry[]> {
     for (const release of await children(join(root, 'kernels', distro.name))) {
       if (!release.isDirectory()) continue;
       const path = join(root, 'kernels', distro.name, release.name);
-      found.push(entry('kernel', `${distro.name}/${release.name}`, path, {
-        release: release.name.split('_')[0]!, locks: [join(path, 'acquire.lock')],
-      }));
+      found.push(
+        entry('kernel', `${distro.name}/${release.name}`, path, {
+          release: release.name.split('_')[0]!,
+          locks: [join(path, 'acquire.lock')],
+        }),
+      );
     }
   }
   return found;
@@ -81,12 +98,23 @@ async function trees(dir: string, kind: 'tree' | 'build'): Promise<CacheEntry[]>
     if (!key.isDirectory()) continue;
     const path = join(dir, key.name);
     const release = await treeRelease(join(path, 'linux'));
-    const slots = (await children(join(path, 'slots'))).filter((slot) => slot.isDirectory()).map((slot) => {
-      const slotPath = join(path, 'slots', slot.name);
-      // A slot is made under its tree's patch lock, and used under its own.
-      return entry('slot', `${key.name}/slots/${slot.name}`, slotPath, { ...withRelease(release), locks: [treeLock(slotPath), treeLock(path)] });
-    });
-    found.push(entry(kind, key.name, path, { ...withRelease(release), inner: slots, locks: [join(path, 'build.lock'), treeLock(path)] }));
+    const slots = (await children(join(path, 'slots')))
+      .filter((slot) => slot.isDirectory())
+      .map((slot) => {
+        const slotPath = join(path, 'slots', slot.name);
+        // A slot is made under its tree's patch lock, and used under its own.
+        return entry('slot', `${key.name}/slots/${slot.name}`, slotPath, {
+          ...withRelease(release),
+          locks: [treeLock(slotPath), treeLock(path)],
+        });
+      });
+    found.push(
+      entry(kind, key.name, path, {
+        ...withRelease(release),
+        inner: slots,
+        locks: [join(path, 'build.lock'), treeLock(path)],
+      }),
+    );
   }
   return found;
 }
@@ -97,7 +125,12 @@ async function testKernels(root: string): Promise<CacheEntry[]> {
   for (const child of await children(dir)) {
     const path = join(dir, child.name);
     if (child.isDirectory() && !child.name.includes('.lock')) {
-      found.push(entry('test-kernel', child.name, path, { ...withRelease(await treeRelease(join(path, 'linux'))), locks: [`${path}.lock`] }));
+      found.push(
+        entry('test-kernel', child.name, path, {
+          ...withRelease(await treeRelease(join(path, 'linux'))),
+          locks: [`${path}.lock`],
+        }),
+      );
     } else if (!child.name.includes('.lock')) {
       found.push(entry('other', `test-kernel/${child.name}`, path));
     }
@@ -106,16 +139,23 @@ async function testKernels(root: string): Promise<CacheEntry[]> {
 }
 
 async function keyed(root: string, name: string, kind: CacheEntryKind, lock: string): Promise<CacheEntry[]> {
-  return (await children(join(root, name))).filter((child) => child.isDirectory())
-    .map((child) => entry(kind, child.name, join(root, name, child.name), { locks: [join(root, name, child.name, lock)] }));
+  return (await children(join(root, name)))
+    .filter((child) => child.isDirectory())
+    .map((child) =>
+      entry(kind, child.name, join(root, name, child.name), { locks: [join(root, name, child.name, lock)] }),
+    );
 }
 
 function runs(root: string): Promise<CacheEntry[]> {
-  return children(join(root, 'runs')).then((names) => names.map((child) => {
-    const pid = RUN_NAME.exec(child.name)?.[1];
-    const path = join(root, 'runs', child.name);
-    return pid === undefined ? entry('other', `runs/${child.name}`, path) : entry('run', child.name, path, { pid: Number(pid) });
-  }));
+  return children(join(root, 'runs')).then((names) =>
+    names.map((child) => {
+      const pid = RUN_NAME.exec(child.name)?.[1];
+      const path = join(root, 'runs', child.name);
+      return pid === undefined
+        ? entry('other', `runs/${child.name}`, path)
+        : entry('run', child.name, path, { pid: Number(pid) });
+    }),
+  );
 }
 
 const KNOWN = new Set(['kernels', 'trees', 'builds', 'test-kernel', 'system-vm', 'kernel-facts', 'containers', 'runs']);
@@ -128,7 +168,9 @@ export async function findCacheEntries(root: string): Promise<CacheEntry[]> {
   for (const child of top) {
     if (KNOWN.has(child.name)) continue;
     const path = join(root, child.name);
-    const pid = child.name.startsWith(REMOVING_PREFIX) ? Number.parseInt(child.name.slice(REMOVING_PREFIX.length), 10) : Number.NaN;
+    const pid = child.name.startsWith(REMOVING_PREFIX)
+      ? Number.parseInt(child.name.slice(REMOVING_PREFIX.length), 10)
+      : Number.NaN;
     rest.push(Number.isInteger(pid) ? entry('leftover', child.name, path, { pid }) : entry('other', child.name, path));
   }
   const engines = ['podman', 'docker'].map((engine) => join(root, 'containers', `${engine}-image.lock`));

@@ -24,16 +24,30 @@ export function formatAge(ms: number): string {
 /** An entry as JSON: what it is, its sizes, its last use (ISO time and age in days). */
 export function entryJson(entry: ListedEntry, nowMs: number) {
   return {
-    kind: entry.kind, name: entry.name, ...(entry.release ? { release: entry.release } : {}), path: entry.path,
-    bytes: entry.bytes, reclaimable: entry.reclaimable,
-    lastUsed: new Date(entry.lastUsedMs).toISOString(), ageDays: Number(((nowMs - entry.lastUsedMs) / 86_400_000).toFixed(2)),
+    kind: entry.kind,
+    name: entry.name,
+    ...(entry.release ? { release: entry.release } : {}),
+    path: entry.path,
+    bytes: entry.bytes,
+    reclaimable: entry.reclaimable,
+    lastUsed: new Date(entry.lastUsedMs).toISOString(),
+    ageDays: Number(((nowMs - entry.lastUsedMs) / 86_400_000).toFixed(2)),
     ...(entry.inUse ? { inUse: entry.inUse } : {}),
   };
 }
 
 function table(rows: readonly string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((row) =>
+        row
+          .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 export function formatListing(listing: CacheListing, nowMs: number): string {
@@ -41,8 +55,13 @@ export function formatListing(listing: CacheListing, nowMs: number): string {
   const rows = [['KIND', 'NAME', 'RELEASE', 'SIZE', 'RECLAIMABLE', 'LAST USED', 'IN USE']];
   for (const entry of listing.entries) {
     rows.push([
-      entry.kind, entry.name, entry.release ?? '-', formatBytes(entry.bytes), formatBytes(entry.reclaimable),
-      formatAge(nowMs - entry.lastUsedMs), entry.inUse ?? '',
+      entry.kind,
+      entry.name,
+      entry.release ?? '-',
+      formatBytes(entry.bytes),
+      formatBytes(entry.reclaimable),
+      formatAge(nowMs - entry.lastUsedMs),
+      entry.inUse ?? '',
     ]);
   }
   return `${table(rows)}total ${formatBytes(listing.totalBytes)} in ${listing.entries.length} entries under ${listing.root}\n`;

@@ -25,8 +25,16 @@ export interface LiveRun {
 
 /** The runs of ENTRIES (run entries) whose process lives, other than this one, with their logs (finished or not). */
 export async function liveRuns(entries: readonly CacheEntry[]): Promise<LiveRun[]> {
-  const live = entries.filter((e) => e.kind === 'run' && e.pid !== undefined && e.pid !== process.pid && processAlive(e.pid));
-  return Promise.all(live.map(async (e) => ({ pid: e.pid!, name: e.name, log: await readFile(join(e.path, 'run.log'), 'utf8').catch(() => '') })));
+  const live = entries.filter(
+    (e) => e.kind === 'run' && e.pid !== undefined && e.pid !== process.pid && processAlive(e.pid),
+  );
+  return Promise.all(
+    live.map(async (e) => ({
+      pid: e.pid!,
+      name: e.name,
+      log: await readFile(join(e.path, 'run.log'), 'utf8').catch(() => ''),
+    })),
+  );
 }
 
 const readPid = async (file: string) => Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
@@ -38,10 +46,18 @@ async function lockUser(lock: string): Promise<string | undefined> {
   const staged = new RegExp(`^${basename(lock).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.[0-9a-f]+$`);
   for (const name of await readdir(dirname(lock)).catch(() => [] as string[])) {
     const pid = Number(staged.exec(name)?.[1]);
-    if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) return `process ${pid} waits for its lock (${basename(lock)})`;
+    if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid))
+      return `process ${pid} waits for its lock (${basename(lock)})`;
   }
   // A lock directory an older version left without an owner: taken over after a minute.
-  if (!Number.isInteger(held) && (await readdir(lock).then(() => true, () => false))) return `locked (${basename(lock)}, owner unknown)`;
+  if (
+    !Number.isInteger(held) &&
+    (await readdir(lock).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return `locked (${basename(lock)}, owner unknown)`;
   return undefined;
 }
 
@@ -61,10 +77,21 @@ export interface InUseOptions {
 
 /** Why ENTRY (with the entries inside it) is in use, or undefined when nothing uses it. */
 export async function whyInUse(entry: CacheEntry, options: InUseOptions): Promise<string | undefined> {
-  if ((entry.kind === 'run' || entry.kind === 'leftover') && entry.pid !== undefined && entry.pid !== process.pid && processAlive(entry.pid)) {
+  if (
+    (entry.kind === 'run' || entry.kind === 'leftover') &&
+    entry.pid !== undefined &&
+    entry.pid !== process.pid &&
+    processAlive(entry.pid)
+  ) {
     if (entry.kind === 'leftover') return `process ${entry.pid} is removing it`;
     // A run marks itself over with this file (markRunFinished in src/util/run-logs.ts).
-    if (!(await access(join(entry.path, 'finished')).then(() => true, () => false))) return `the run of process ${entry.pid} is still going`;
+    if (
+      !(await access(join(entry.path, 'finished')).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return `the run of process ${entry.pid} is still going`;
   }
   for (const part of withInner(entry)) {
     for (const lock of part.locks) {
@@ -72,8 +99,12 @@ export async function whyInUse(entry: CacheEntry, options: InUseOptions): Promis
       const user = await lockUser(lock);
       if (user) return part === entry ? user : `${user} of ${part.name}`;
     }
-    const journal = await readFile(join(part.path, 'patch-journal.json'), 'utf8').then((text) => (JSON.parse(text) as { pid?: number }).pid, () => undefined);
-    if (journal !== undefined && journal !== process.pid && processAlive(journal)) return `process ${journal} is patching its tree`;
+    const journal = await readFile(join(part.path, 'patch-journal.json'), 'utf8').then(
+      (text) => (JSON.parse(text) as { pid?: number }).pid,
+      () => undefined,
+    );
+    if (journal !== undefined && journal !== process.pid && processAlive(journal))
+      return `process ${journal} is patching its tree`;
   }
   if (entry.kind === 'run') return undefined;
   const user = options.runs.find((run) => namesPath(run.log, entry.path));

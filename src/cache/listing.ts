@@ -24,7 +24,9 @@ export interface CacheListing {
 
 export async function listCache(root: string): Promise<CacheListing> {
   const found = (await findCacheEntries(root)).flatMap(withInner);
-  const usage = await measureEntries(found.map((entry) => ({ path: entry.path, inner: entry.inner.map((inner) => inner.path) })));
+  const usage = await measureEntries(
+    found.map((entry) => ({ path: entry.path, inner: entry.inner.map((inner) => inner.path) })),
+  );
   const runs = await liveRuns(found);
   const entries: ListedEntry[] = [];
   for (const [i, entry] of found.entries()) {

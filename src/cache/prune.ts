@@ -38,7 +38,12 @@ export function selects(filter: PruneFilter, entry: ListedEntry, nowMs: number):
   if (filter.olderThanDays !== undefined && nowMs - entry.lastUsedMs <= filter.olderThanDays * DAY_MS) return false;
   if (filter.release !== undefined && entry.release !== filter.release) return false;
   if (filter.kinds !== undefined && !filter.kinds.includes(entry.kind)) return false;
-  return filter.all === true || filter.olderThanDays !== undefined || filter.release !== undefined || filter.kinds !== undefined;
+  return (
+    filter.all === true ||
+    filter.olderThanDays !== undefined ||
+    filter.release !== undefined ||
+    filter.kinds !== undefined
+  );
 }
 
 class InUse extends Error {}
@@ -47,9 +52,13 @@ class InUse extends Error {}
 async function holdingLocks<T>(locks: readonly string[], body: () => Promise<T>): Promise<T> {
   const [first, ...rest] = locks;
   if (first === undefined) return body();
-  return withDirLock(first, (pid) => {
-    throw new InUse(`locked by process ${pid}`);
-  }, () => holdingLocks(rest, body));
+  return withDirLock(
+    first,
+    (pid) => {
+      throw new InUse(`locked by process ${pid}`);
+    },
+    () => holdingLocks(rest, body),
+  );
 }
 
 let removals = 0;

@@ -4,7 +4,14 @@
  * when they name the same symbol (after correlation) with the same addend, or the same string.
  */
 import { SHN_ABS, SHN_UNDEF, SHT_NOBITS, STT_OBJECT } from '../elf/constants.js';
-import { isRelaSection, isTextSection, type DiffObject, type DiffRelocation, type DiffSection, type DiffSymbol } from './model.js';
+import {
+  isRelaSection,
+  isTextSection,
+  type DiffObject,
+  type DiffRelocation,
+  type DiffSection,
+  type DiffSymbol,
+} from './model.js';
 import { namesMatchIgnoringNumbers } from './names.js';
 import { DiffRefusal } from './refusal.js';
 import { lineNumberChangeOnly } from './line-drift.js';
@@ -43,7 +50,10 @@ function compareTwinSections(section: DiffSection, twin: DiffSection): void {
     section.entsize !== twin.entsize ||
     (section.addralign !== twin.addralign && !isTextSection(section))
   ) {
-    throw DiffRefusal.of('section-header-changed', `section ${section.name}: header details (type, flags, entry size or alignment) differ`);
+    throw DiffRefusal.of(
+      'section-header-changed',
+      `section ${section.name}: header details (type, flags, entry size or alignment) differ`,
+    );
   }
   if (SECTIONS_REBUILT_BY_DIFFER.has(section.name)) {
     section.status = 'same';
@@ -117,22 +127,37 @@ const SYMBOL_BINDINGS: Record<number, string> = { 0: 'local', 1: 'global', 2: 'w
 function compareTwinSymbols(symbol: DiffSymbol, twin: DiffSymbol): void {
   if (symbol.type !== twin.type || symbol.bind !== twin.bind || !symbol.section !== !twin.section) {
     const what = [
-      symbol.type !== twin.type ? `its type (${SYMBOL_TYPES[twin.type] ?? twin.type} -> ${SYMBOL_TYPES[symbol.type] ?? symbol.type})` : '',
-      symbol.bind !== twin.bind ? `its binding (${SYMBOL_BINDINGS[twin.bind] ?? twin.bind} -> ${SYMBOL_BINDINGS[symbol.bind] ?? symbol.bind}: a static made global, or the reverse)` : '',
+      symbol.type !== twin.type
+        ? `its type (${SYMBOL_TYPES[twin.type] ?? twin.type} -> ${SYMBOL_TYPES[symbol.type] ?? symbol.type})`
+        : '',
+      symbol.bind !== twin.bind
+        ? `its binding (${SYMBOL_BINDINGS[twin.bind] ?? twin.bind} -> ${SYMBOL_BINDINGS[symbol.bind] ?? symbol.bind}: a static made global, or the reverse)`
+        : '',
       !symbol.section !== !twin.section ? (symbol.section ? 'now defined here' : 'no longer defined here') : '',
-    ].filter(Boolean).join(', ');
-    throw DiffRefusal.of('symbol-changed', `symbol ${symbol.name} changed ${what}: the livepatch cannot change how the running kernel links it`);
+    ]
+      .filter(Boolean)
+      .join(', ');
+    throw DiffRefusal.of(
+      'symbol-changed',
+      `symbol ${symbol.name} changed ${what}: the livepatch cannot change how the running kernel links it`,
+    );
   }
   if (symbol.section && twin.section && symbol.section.twin !== twin.section) {
     const movedOutOfIgnored = twin.section.twin?.ignore === true;
     if (movedOutOfIgnored || sectionKind(symbol.section) !== sectionKind(twin.section)) {
       symbol.status = 'changed';
     } else {
-      throw DiffRefusal.of('existing-data', `symbol ${symbol.name} moved from section ${twin.section.name} to ${symbol.section.name}`);
+      throw DiffRefusal.of(
+        'existing-data',
+        `symbol ${symbol.name} moved from section ${twin.section.name} to ${symbol.section.name}`,
+      );
     }
   }
   if (symbol.type === STT_OBJECT && symbol.size !== twin.size) {
-    throw DiffRefusal.of('data-size-changed', `object ${symbol.name} changed size (${twin.size} -> ${symbol.size} bytes)`);
+    throw DiffRefusal.of(
+      'data-size-changed',
+      `object ${symbol.name} changed size (${twin.size} -> ${symbol.size} bytes)`,
+    );
   }
   if (symbol.shndx === SHN_UNDEF || symbol.shndx === SHN_ABS) symbol.status = 'same';
 }

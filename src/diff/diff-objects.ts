@@ -61,7 +61,13 @@ export interface DiffResult {
 function checkHeaders(original: DiffObject, patched: DiffObject): void {
   const a = original.header;
   const b = patched.header;
-  if (a.type !== b.type || a.machine !== b.machine || a.flags !== b.flags || a.osabi !== b.osabi || a.abiversion !== b.abiversion) {
+  if (
+    a.type !== b.type ||
+    a.machine !== b.machine ||
+    a.flags !== b.flags ||
+    a.osabi !== b.osabi ||
+    a.abiversion !== b.abiversion
+  ) {
     throw DiffRefusal.of('elf-header-changed', `ELF headers of ${original.path} and ${patched.path} differ`);
   }
 }

@@ -19,16 +19,26 @@ function exportedName(section: DiffSection): string | undefined {
 export function settleExportTables(original: DiffObject, patched: DiffObject): string[] {
   const strings = patched.sectionsByName.get(EXPORT_STRINGS);
   if (!strings || strings.status !== 'changed') return [];
-  const added = patched.sections.filter((s) => s.status === 'new').map(exportedName).filter((n): n is string => n !== undefined);
-  const dropped = original.sections.filter((s) => !s.twin).map(exportedName).filter((n): n is string => n !== undefined);
+  const added = patched.sections
+    .filter((s) => s.status === 'new')
+    .map(exportedName)
+    .filter((n): n is string => n !== undefined);
+  const dropped = original.sections
+    .filter((s) => !s.twin)
+    .map(exportedName)
+    .filter((n): n is string => n !== undefined);
   // Only the strings of exports changed: the entries themselves are new or gone, never changed.
   strings.status = 'same';
   const notes: string[] = [];
   if (added.length > 0) {
-    notes.push(`new export${added.length > 1 ? 's' : ''} ${added.join(', ')}: not exported by the livepatch (its own code calls ${added.length > 1 ? 'them' : 'it'} directly; modules built before the patch never use ${added.length > 1 ? 'them' : 'it'})`);
+    notes.push(
+      `new export${added.length > 1 ? 's' : ''} ${added.join(', ')}: not exported by the livepatch (its own code calls ${added.length > 1 ? 'them' : 'it'} directly; modules built before the patch never use ${added.length > 1 ? 'them' : 'it'})`,
+    );
   }
   if (dropped.length > 0) {
-    notes.push(`export${dropped.length > 1 ? 's' : ''} ${dropped.join(', ')} dropped by the patch: ${dropped.length > 1 ? 'they stay' : 'it stays'} exported while the livepatch is loaded`);
+    notes.push(
+      `export${dropped.length > 1 ? 's' : ''} ${dropped.join(', ')} dropped by the patch: ${dropped.length > 1 ? 'they stay' : 'it stays'} exported while the livepatch is loaded`,
+    );
   }
   return notes;
 }

@@ -14,7 +14,9 @@ const IMPORT_NS = 'import_ns=';
 export function importedNamespaces(patched: DiffObject): string[] {
   const section = patched.sectionsByName.get(MODINFO);
   if (!section) return [];
-  const records = Buffer.from(section.data.buffer, section.data.byteOffset, section.data.length).toString('latin1').split('\0');
+  const records = Buffer.from(section.data.buffer, section.data.byteOffset, section.data.length)
+    .toString('latin1')
+    .split('\0');
   const namespaces: string[] = [];
   for (const record of records) {
     const at = record.indexOf(IMPORT_NS);

@@ -56,7 +56,7 @@ export function lineNumberChangeOnly(section: DiffSection): boolean {
   const before = twin.data;
   const after = section.data;
   let sawLineChange = false;
-  for (let offset = 0; offset < after.length; ) {
+  for (let offset = 0; offset < after.length;) {
     let a;
     let b;
     try {

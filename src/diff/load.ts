@@ -11,7 +11,14 @@ import { ET_REL, SHF_STRINGS, STT_SECTION } from '../elf/constants.js';
 import { R_X86_64_PC32, R_X86_64_PLT32 } from '../arch/x86_64/relocations.js';
 import { instructionAt, instructionStarts } from '../arch/x86_64/insn-length.js';
 import { UserError } from '../util/errors.js';
-import { isDebugSection, isTextSection, type DiffObject, type DiffRelocation, type DiffSection, type DiffSymbol } from './model.js';
+import {
+  isDebugSection,
+  isTextSection,
+  type DiffObject,
+  type DiffRelocation,
+  type DiffSection,
+  type DiffSymbol,
+} from './model.js';
 
 function viewSection(section: ElfSection): DiffSection {
   return {
@@ -174,7 +181,11 @@ function viewRelocations(section: ElfRelocationSection, symbols: readonly DiffSy
 }
 
 /** Give references into mergeable string sections the string they point at. */
-function resolveStrings(base: DiffSection, relocations: readonly DiffRelocation[], texts: Map<DiffSection, string>): void {
+function resolveStrings(
+  base: DiffSection,
+  relocations: readonly DiffRelocation[],
+  texts: Map<DiffSection, string>,
+): void {
   for (let i = 0; i < relocations.length; i++) {
     const relocation = relocations[i] as DiffRelocation;
     const target = relocation.symbol.section;

@@ -9,7 +9,13 @@ import { STT_FUNC } from '../elf/constants.js';
 import { UserError } from '../util/errors.js';
 import type { Refusal } from '../util/refusal.js';
 import { includeSection, includeSymbol } from './include.js';
-import { markerFor, MARKER_SYMBOL_PREFIXES, DISCARDED_SECTION_PREFIXES, startsWithAny, type CallbackHook } from './marker-sections.js';
+import {
+  markerFor,
+  MARKER_SYMBOL_PREFIXES,
+  DISCARDED_SECTION_PREFIXES,
+  startsWithAny,
+  type CallbackHook,
+} from './marker-sections.js';
 import { isRelaSection, type DiffObject, type DiffSection, type DiffSymbol } from './model.js';
 
 export interface Callback {
@@ -74,10 +80,13 @@ export function markIgnoredFunctionsSame(patched: DiffObject, notes: string[]): 
     for (const relocation of rela.relocations) {
       const symbol = relocation.symbol;
       if (!symbol.section || symbol.type !== STT_FUNC) {
-        throw new UserError(`${patched.path}: ignore-function marker names ${symbol.name}, which is not a function of this object`);
+        throw new UserError(
+          `${patched.path}: ignore-function marker names ${symbol.name}, which is not a function of this object`,
+        );
       }
       notes.push(`ignoring function: ${symbol.name}`);
-      if (symbol.status !== 'changed') notes.push(`no change detected in ignored function ${symbol.name}; marker unnecessary?`);
+      if (symbol.status !== 'changed')
+        notes.push(`no change detected in ignored function ${symbol.name}; marker unnecessary?`);
       markSame(symbol);
       symbol.section.status = 'same';
       if (symbol.section.sectionSymbol) symbol.section.sectionSymbol.status = 'same';
@@ -144,7 +153,8 @@ export function duplicateCallbackRefusals(callbacks: readonly Callback[]): Refus
     .filter(([, names]) => names.length > 1)
     .map(([hook, names]) => ({
       category: 'callbacks',
-      reason: `${names.length} ${hook} callbacks in one object (${[...names].sort().join(', ')}): the livepatch core runs one callback per hook ` +
+      reason:
+        `${names.length} ${hook} callbacks in one object (${[...names].sort().join(', ')}): the livepatch core runs one callback per hook ` +
         'for each patched object (vmlinux or a module); call the others from one of them',
     }));
 }
@@ -166,8 +176,9 @@ export function forceMarkerRefusals(patched: DiffObject): Refusal[] {
       const marker = kpatch ? `KPATCH_FORCE_UNSAFE(${name})` : `the ${base.name} marker for ${name}`;
       return {
         category: 'kpatch-marker',
-        reason: `${marker} is not supported: in kpatch it skips, for that function, the check at load time that no task is running it, ` +
-          'and the kernel\'s livepatch core has no per-function way to skip that check (klp_func.immediate was removed in Linux 4.16); ' +
+        reason:
+          `${marker} is not supported: in kpatch it skips, for that function, the check at load time that no task is running it, ` +
+          "and the kernel's livepatch core has no per-function way to skip that check (klp_func.immediate was removed in Linux 4.16); " +
           'remove the marker (a transition that never completes can be forced for the whole patch by writing 1 to ' +
           '/sys/kernel/livepatch/<module>/force)',
       };

@@ -35,7 +35,8 @@ export function mcountSites(patched: DiffObject): McountSite[] {
     const call = relocation.offset - 1;
     if (relocation.type === R_X86_64_NONE) {
       const code = Uint8Array.from(section.data);
-      if (code[call] !== 0x0f) throw new UserError(`${symbol.name}: unexpected instruction where the fentry call was nopped out`);
+      if (code[call] !== 0x0f)
+        throw new UserError(`${symbol.name}: unexpected instruction where the fentry call was nopped out`);
       code[call] = CALL_REL32_OPCODE;
       code.fill(0, call + 1, call + FENTRY_CALL_LENGTH);
       section.data = code;

@@ -13,8 +13,17 @@ import { ElfSymbolTable } from '../elf/model/symbol-table.js';
 import { writeRelocatable } from '../elf/write/write-relocatable.js';
 import {
   SHF_ALLOC,
-  SHF_INFO_LINK, SHF_LINK_ORDER, SHN_UNDEF, SHT_GROUP, SHT_PROGBITS, SHT_STRTAB, SHT_SYMTAB, STB_LOCAL,
-  STT_FILE, STT_FUNC, STT_SECTION,
+  SHF_INFO_LINK,
+  SHF_LINK_ORDER,
+  SHN_UNDEF,
+  SHT_GROUP,
+  SHT_PROGBITS,
+  SHT_STRTAB,
+  SHT_SYMTAB,
+  STB_LOCAL,
+  STT_FILE,
+  STT_FUNC,
+  STT_SECTION,
 } from '../elf/constants.js';
 import { MCOUNT_LOCATIONS } from '../arch/x86_64/special-sections.js';
 import { UserError } from '../util/errors.js';
@@ -48,7 +57,10 @@ function outputSymbols(patched: DiffObject): DiffSymbol[] {
     if (symbol.bind === STB_LOCAL) return 2;
     return 3;
   };
-  return included.map((symbol, order) => ({ symbol, order })).sort((a, b) => rank(a.symbol) - rank(b.symbol) || a.order - b.order).map((e) => e.symbol);
+  return included
+    .map((symbol, order) => ({ symbol, order }))
+    .sort((a, b) => rank(a.symbol) - rank(b.symbol) || a.order - b.order)
+    .map((e) => e.symbol);
 }
 
 export function buildPatchObject(patched: DiffObject, path: string): ElfFile {
@@ -78,7 +90,8 @@ export function buildPatchObject(patched: DiffObject, path: string): ElfFile {
     sections.push(section);
   }
   const outputOfSource = new Map<ElfSection, ElfSection>();
-  for (const [view, section] of sectionMap) if (!outputOfSource.has(view.source)) outputOfSource.set(view.source, section);
+  for (const [view, section] of sectionMap)
+    if (!outputOfSource.has(view.source)) outputOfSource.set(view.source, section);
   for (const view of selected) {
     const section = sectionMap.get(view);
     const link = view.source.link;
@@ -109,7 +122,10 @@ export function buildPatchObject(patched: DiffObject, path: string): ElfFile {
 
   const symbolFor = (view: DiffSymbol, where: string): ElfSymbol => {
     const symbol = symbolMap.get(view);
-    if (!symbol) throw new UserError(`${patched.path}: ${where} refers to ${view.name}, which is not in the patch (internal selection error)`);
+    if (!symbol)
+      throw new UserError(
+        `${patched.path}: ${where} refers to ${view.name}, which is not in the patch (internal selection error)`,
+      );
     return symbol;
   };
   for (const view of selected) {
@@ -121,7 +137,12 @@ export function buildPatchObject(patched: DiffObject, path: string): ElfFile {
       symbol: symbolFor(relocation.symbol, view.name),
       addend: BigInt(relocation.addend),
     }));
-    sections.push(new ElfRelocationSection({ name: view.name, target, link: symtab, flags: view.flags | SHF_INFO_LINK }, relocations));
+    sections.push(
+      new ElfRelocationSection(
+        { name: view.name, target, link: symtab, flags: view.flags | SHF_INFO_LINK },
+        relocations,
+      ),
+    );
   }
 
   if (sites.length > 0) {
@@ -139,12 +160,20 @@ export function buildPatchObject(patched: DiffObject, path: string): ElfFile {
       symbol: symbolFor(site.function, MCOUNT_LOCATIONS.name),
       addend: BigInt(site.addend),
     }));
-    sections.push(new ElfRelocationSection({ name: `.rela${MCOUNT_LOCATIONS.name}`, target: mcount, link: symtab, flags: SHF_INFO_LINK }, relocations));
+    sections.push(
+      new ElfRelocationSection(
+        { name: `.rela${MCOUNT_LOCATIONS.name}`, target: mcount, link: symtab, flags: SHF_INFO_LINK },
+        relocations,
+      ),
+    );
   }
 
   const modinfo = modinfoImports(importedNamespaces(patched));
   // Allocated like every module's .modinfo, so that linking merges it with the livepatch module's own.
-  if (modinfo) sections.push(new ElfSection({ name: modinfo.name, type: SHT_PROGBITS, flags: SHF_ALLOC, addralign: 1, data: modinfo.data }));
+  if (modinfo)
+    sections.push(
+      new ElfSection({ name: modinfo.name, type: SHT_PROGBITS, flags: SHF_ALLOC, addralign: 1, data: modinfo.data }),
+    );
 
   sections.push(symtab, strtab, shstrtab);
   return new ElfFile(path, { ...patched.header, entry: 0n }, sections, shstrtab);
@@ -155,6 +184,9 @@ export function writePatchObject(patched: DiffObject, path: string): void {
   try {
     writeFileSync(path, writeRelocatable(file));
   } catch (error) {
-    throw new UserError(`${path}: cannot write the patch object: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new UserError(
+      `${path}: cannot write the patch object: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }

@@ -56,7 +56,12 @@ export function loadTarget(path: string): PatchTarget {
   return {
     ...targetNameFor(path),
     defines: lazyDefines(() =>
-      readElfSync(path).symbols.map((s) => ({ name: s.name, type: s.type, shndx: s.shndx, hasSection: s.section !== undefined })),
+      readElfSync(path).symbols.map((s) => ({
+        name: s.name,
+        type: s.type,
+        shndx: s.shndx,
+        hasSection: s.section !== undefined,
+      })),
     ),
   };
 }

@@ -5,7 +5,11 @@ import { exitCodeOf } from '../util/outcomes.js';
 import type { DiffResult, Outcome } from './diff-objects.js';
 
 /** Exit status of `tsbuild-patch diff` for each outcome (src/util/outcomes.ts). */
-export const EXIT_STATUS: Record<Outcome, number> = { changed: exitCodeOf('changed'), 'no-change': exitCodeOf('no-change'), refused: exitCodeOf('refused') };
+export const EXIT_STATUS: Record<Outcome, number> = {
+  changed: exitCodeOf('changed'),
+  'no-change': exitCodeOf('no-change'),
+  refused: exitCodeOf('refused'),
+};
 
 export interface DiffReport {
   outcome: Outcome;

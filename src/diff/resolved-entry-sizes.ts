@@ -34,9 +34,12 @@ export function resolveEntrySizes(given: ReadonlyMap<string, EntrySizeInput> = n
   for (const [section, input] of given) {
     const { size, origin } = typeof input === 'number' ? { size: input, origin: 'given' } : input;
     if (!known.has(section)) {
-      throw new UserError(`entry size (${origin}): ${section} is not a special section with fixed-size entries (known: ${[...known].join(', ')})`);
+      throw new UserError(
+        `entry size (${origin}): ${section} is not a special section with fixed-size entries (known: ${[...known].join(', ')})`,
+      );
     }
-    if (size !== null && (!Number.isInteger(size) || size <= 0)) throw new UserError(`entry size (${origin}): bad size ${size} for ${section}`);
+    if (size !== null && (!Number.isInteger(size) || size <= 0))
+      throw new UserError(`entry size (${origin}): bad size ${size} for ${section}`);
     resolved.set(section, { size, origin });
   }
   for (const section of known) if (!resolved.has(section)) resolved.set(section, defaultFor(section));
@@ -52,7 +55,10 @@ export function entrySizesFromFacts(facts: KernelEntrySizes): Map<string, Resolv
   const sizes = new Map<string, ResolvedEntrySize>();
   for (const [section, size] of facts.sizes) sizes.set(section, { size, origin: facts.origin });
   for (const { section, tag } of facts.absent) {
-    sizes.set(section, { size: null, origin: `${facts.origin} has no struct ${tag}: the kernel has no ${section} entries` });
+    sizes.set(section, {
+      size: null,
+      origin: `${facts.origin} has no struct ${tag}: the kernel has no ${section} entries`,
+    });
   }
   return sizes;
 }

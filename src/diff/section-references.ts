@@ -7,7 +7,15 @@
 import { STT_SECTION } from '../elf/constants.js';
 import { R_X86_64_32S, R_X86_64_64, R_X86_64_PC32, R_X86_64_PLT32 } from '../arch/x86_64/relocations.js';
 import { instructionAt, instructionStarts } from '../arch/x86_64/insn-length.js';
-import { isDebugSection, isRelaSection, isTextSection, type DiffObject, type DiffRelocation, type DiffSection, type DiffSymbol } from './model.js';
+import {
+  isDebugSection,
+  isRelaSection,
+  isTextSection,
+  type DiffObject,
+  type DiffRelocation,
+  type DiffSection,
+  type DiffSymbol,
+} from './model.js';
 
 /**
  * Distance from a PC-relative relocation's field to the end of its instruction: the CPU adds

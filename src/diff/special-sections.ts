@@ -4,7 +4,12 @@
  * livepatch core cannot honour (static keys owned by a module).
  */
 import { STT_FUNC } from '../elf/constants.js';
-import { ORC_UNWIND, SPECIAL_SECTIONS, tracepointOfKey, type SpecialSectionSpec } from '../arch/x86_64/special-sections.js';
+import {
+  ORC_UNWIND,
+  SPECIAL_SECTIONS,
+  tracepointOfKey,
+  type SpecialSectionSpec,
+} from '../arch/x86_64/special-sections.js';
 import { UserError } from '../util/errors.js';
 import type { Refusal } from '../util/refusal.js';
 import type { EntrySizes } from './resolved-entry-sizes.js';
@@ -42,10 +47,19 @@ function fixupEntries(object: DiffObject, section: DiffSection, rela: DiffSectio
   const starts = [...new Set(exTable.relocations.filter((r) => r.symbol.name === section.name).map((r) => r.addend))]
     .filter((start) => start >= 0 && start < section.size)
     .sort((a, b) => a - b);
-  const entries: Entry[] = starts.map((start, i) => ({ start, size: (starts[i + 1] ?? section.size) - start, relocations: [] }));
+  const entries: Entry[] = starts.map((start, i) => ({
+    start,
+    size: (starts[i + 1] ?? section.size) - start,
+    relocations: [],
+  }));
   for (const relocation of rela.relocations) {
-    const entry = entries.find((candidate) => relocation.offset >= candidate.start && relocation.offset < candidate.start + candidate.size);
-    if (!entry) throw new UserError(`${object.path}: .fixup code at 0x${relocation.offset.toString(16)} is not reached from __ex_table`);
+    const entry = entries.find(
+      (candidate) => relocation.offset >= candidate.start && relocation.offset < candidate.start + candidate.size,
+    );
+    if (!entry)
+      throw new UserError(
+        `${object.path}: .fixup code at 0x${relocation.offset.toString(16)} is not reached from __ex_table`,
+      );
     entry.relocations.push(relocation);
   }
   return entries;
@@ -69,16 +83,23 @@ function keyVerdict(spec: SpecialSectionSpec, entry: Entry, target: PatchTarget,
   const ordered = [...entry.relocations].sort((a, b) => a.offset - b.offset);
   const key = ordered[spec.keyRelocation!];
   const code = ordered[0];
-  if (!key || !code) throw new UserError(`${object.path}: ${spec.name} entry at 0x${entry.start.toString(16)} has an unexpected format`);
+  if (!key || !code)
+    throw new UserError(`${object.path}: ${spec.name} entry at 0x${entry.start.toString(16)} has an unexpected format`);
   const keySymbol = key.symbol;
   if (!target.isModule || !target.defines(keySymbol.name)) return { kind: 'keep' };
   const owner = `module ${target.objectName} owns`;
   const tracepoint = tracepointOfKey(keySymbol.name);
   if (tracepoint !== undefined) {
-    return { kind: 'drop', note: `${codeOwner(code)}: tracepoint ${tracepoint} stays off in the patched function (its key ${keySymbol.name} is one ${owner})` };
+    return {
+      kind: 'drop',
+      note: `${codeOwner(code)}: tracepoint ${tracepoint} stays off in the patched function (its key ${keySymbol.name} is one ${owner})`,
+    };
   }
   if (isDynamicDebugSymbol(keySymbol)) {
-    return { kind: 'drop', note: `${codeOwner(code)}: its dynamic-debug prints cannot be enabled in the patched function (their keys are ones ${owner})` };
+    return {
+      kind: 'drop',
+      note: `${codeOwner(code)}: its dynamic-debug prints cannot be enabled in the patched function (their keys are ones ${owner})`,
+    };
   }
   const jumpLabel = spec.keyCheck === 'jump-label';
   return {
@@ -92,7 +113,12 @@ function keyVerdict(spec: SpecialSectionSpec, entry: Entry, target: PatchTarget,
   };
 }
 
-function rebuild(section: DiffSection, rela: DiffSection, kept: Entry[], onMove?: (from: number, to: number, size: number) => void): void {
+function rebuild(
+  section: DiffSection,
+  rela: DiffSection,
+  kept: Entry[],
+  onMove?: (from: number, to: number, size: number) => void,
+): void {
   if (kept.length === 0) {
     section.status = rela.status = 'same';
     section.include = rela.include = false;
@@ -118,7 +144,9 @@ function rebuild(section: DiffSection, rela: DiffSection, kept: Entry[], onMove?
 }
 
 function moveExTableTargets(object: DiffObject, fixup: DiffSection): (from: number, to: number, size: number) => void {
-  const targets = (object.sectionsByName.get('__ex_table')?.rela?.relocations ?? []).filter((r) => r.symbol.name === fixup.name);
+  const targets = (object.sectionsByName.get('__ex_table')?.rela?.relocations ?? []).filter(
+    (r) => r.symbol.name === fixup.name,
+  );
   const original = new Map(targets.map((r) => [r, r.addend]));
   return (from, to, size) => {
     for (const [relocation, addend] of original) {
@@ -142,7 +170,9 @@ function includeCompanion(object: DiffObject, name: string): void {
 function entrySizeOf(object: DiffObject, entrySizes: EntrySizes, section: string): number {
   const resolved = entrySizes.get(section)!;
   if (resolved.size === null) {
-    throw new UserError(`${object.path} has a ${section} section, but ${resolved.origin} (object and kernel built with different configurations?)`);
+    throw new UserError(
+      `${object.path} has a ${section} section, but ${resolved.origin} (object and kernel built with different configurations?)`,
+    );
   }
   return resolved.size;
 }
@@ -154,7 +184,9 @@ function rebuildOrc(object: DiffObject, entrySizes: EntrySizes): void {
   const entrySize = entrySizeOf(object, entrySizes, ORC_UNWIND.name);
   const count = orc.size / entrySize;
   if (!Number.isInteger(count) || ip.size !== count * ORC_UNWIND.ipEntrySize) {
-    throw new UserError(`${object.path}: ${orc.name} (${orc.size} bytes) and ${ip.name} (${ip.size} bytes) disagree for ${entrySize}-byte ORC entries`);
+    throw new UserError(
+      `${object.path}: ${orc.name} (${orc.size} bytes) and ${ip.name} (${ip.size} bytes) disagree for ${entrySize}-byte ORC entries`,
+    );
   }
   const kept: number[] = [];
   const relocations: DiffRelocation[] = [];
@@ -183,7 +215,11 @@ function rebuildOrc(object: DiffObject, entrySizes: EntrySizes): void {
  * Rebuild every special section; returns refusal reasons (module-owned keys) and notes on the
  * entries left out (each once).
  */
-export function rebuildSpecialSections(object: DiffObject, entrySizes: EntrySizes, target: PatchTarget): { refusals: Refusal[]; notes: string[] } {
+export function rebuildSpecialSections(
+  object: DiffObject,
+  entrySizes: EntrySizes,
+  target: PatchTarget,
+): { refusals: Refusal[]; notes: string[] } {
   const refusals: Refusal[] = [];
   const notes = new Set<string>();
   for (const spec of SPECIAL_SECTIONS) {

@@ -6,7 +6,14 @@
  */
 import { SHF_WRITE, STT_OBJECT } from '../elf/constants.js';
 import { correlateSectionPair, correlateSymbolPair, uncorrelate } from './correlate.js';
-import { isDebugSection, isRelaSection, sectionOwnerName, type DiffObject, type DiffSection, type DiffSymbol } from './model.js';
+import {
+  isDebugSection,
+  isRelaSection,
+  sectionOwnerName,
+  type DiffObject,
+  type DiffSection,
+  type DiffSymbol,
+} from './model.js';
 import { namesMatchIgnoringNumbers } from './names.js';
 import { DiffRefusal } from './refusal.js';
 import { isNormalStaticLocal } from './statics.js';
@@ -123,7 +130,7 @@ export function correlateStaticLocals(original: DiffObject, patched: DiffObject)
   // until nothing more pairs; what is left has no twin.
   // A static that refers to itself tells nothing; hope for another reference.
   let pending = references.filter(({ rela, symbol }) => !refersToItself(rela, symbol));
-  for (let paired = true; paired; ) {
+  for (let paired = true; paired;) {
     paired = false;
     const waiting: typeof pending = [];
     for (const reference of pending) {
@@ -135,10 +142,14 @@ export function correlateStaticLocals(original: DiffObject, patched: DiffObject)
         continue;
       }
       if (isBundled(symbol) !== isBundled(twin)) {
-        throw DiffRefusal.of('static-local', `static local ${symbol.name}: one copy has a section of its own and the other does not`);
+        throw DiffRefusal.of(
+          'static-local',
+          `static local ${symbol.name}: one copy has a section of its own and the other does not`,
+        );
       }
       if (!isBundled(symbol) && symbol.section?.twin !== twin.section) {
-        throw DiffRefusal.of('static-local',
+        throw DiffRefusal.of(
+          'static-local',
           `static local ${symbol.name}: sections ${symbol.section?.name} and ${twin.section?.name} are not twins`,
         );
       }
@@ -150,7 +161,10 @@ export function correlateStaticLocals(original: DiffObject, patched: DiffObject)
   }
   for (const { rela, symbol } of pending) {
     if (!symbol.twin && !isReadOnly(symbol)) {
-      throw DiffRefusal.of('static-local', `reference to static local variable ${symbol.name} in ${sectionOwnerName(rela)} was removed`);
+      throw DiffRefusal.of(
+        'static-local',
+        `reference to static local variable ${symbol.name} in ${sectionOwnerName(rela)} was removed`,
+      );
     }
   }
 
@@ -158,15 +172,21 @@ export function correlateStaticLocals(original: DiffObject, patched: DiffObject)
     const site = referenceSite(rela);
     if (isReadOnly(symbol) && site?.twin && (!symbol.twin || !referencesTwin(site.twin, symbol))) {
       if (!refersToItself(rela, symbol)) {
-        notes.push(`${sectionOwnerName(site)} no longer uses the read-only static local ${symbol.name} (a constant: nothing is lost)`);
+        notes.push(
+          `${sectionOwnerName(site)} no longer uses the read-only static local ${symbol.name} (a constant: nothing is lost)`,
+        );
       }
       continue;
     }
     if (!symbol.twin || !site?.twin) {
-      throw DiffRefusal.of('static-local', `reference to static local variable ${symbol.name} in ${sectionOwnerName(site ?? rela)} was removed`);
+      throw DiffRefusal.of(
+        'static-local',
+        `reference to static local variable ${symbol.name} in ${sectionOwnerName(site ?? rela)} was removed`,
+      );
     }
     if (!referencesTwin(site.twin, symbol)) {
-      throw DiffRefusal.of('static-local',
+      throw DiffRefusal.of(
+        'static-local',
         `static local ${symbol.name} was paired with ${symbol.twin.name}, but the patched ${sectionOwnerName(site.twin)} no longer references it`,
       );
     }

@@ -15,16 +15,21 @@ const HARMLESS_DATA_SECTIONS: ReadonlySet<string> = new Set(['.data.unlikely', '
 function sameFunction(symbol: DiffSymbol, twin: DiffSymbol): boolean {
   const code = (s: DiffSymbol) => s.section!.data.subarray(s.value, s.value + s.size);
   if (Buffer.compare(code(symbol), code(twin)) !== 0) return false;
-  const references = (s: DiffSymbol) => (s.section!.rela?.relocations ?? []).filter((r) => r.offset >= s.value && r.offset < s.value + s.size);
+  const references = (s: DiffSymbol) =>
+    (s.section!.rela?.relocations ?? []).filter((r) => r.offset >= s.value && r.offset < s.value + s.size);
   const mine = references(symbol);
   const theirs = references(twin);
-  return mine.length === theirs.length && mine.every((r, i) => {
-    const other = theirs[i]!;
-    if (r.offset - symbol.value !== other.offset - twin.value) return false;
-    // A reference into the section itself moves when a function before its target changes size.
-    if (r.symbol.section === symbol.section && !r.string) return other.symbol.section === twin.section && r.type === other.type;
-    return sameReference(r, other);
-  });
+  return (
+    mine.length === theirs.length &&
+    mine.every((r, i) => {
+      const other = theirs[i]!;
+      if (r.offset - symbol.value !== other.offset - twin.value) return false;
+      // A reference into the section itself moves when a function before its target changes size.
+      if (r.symbol.section === symbol.section && !r.string)
+        return other.symbol.section === twin.section && r.type === other.type;
+      return sameReference(r, other);
+    })
+  );
 }
 
 /** The functions of a section of several that differ from their twins (or have none). */
@@ -57,8 +62,10 @@ function isBootOnly(section: DiffSection): boolean {
 function syscallHint(name: string): string {
   const syscall = /^__do_sys_(\w+)$/.exec(name)?.[1];
   if (syscall === undefined) return '';
-  return ` (it is the body of the system call ${syscall}: define it with KPATCH_SYSCALL_DEFINE<n> from "kpatch-syscall.h" ` +
-    `instead of SYSCALL_DEFINE<n>, so the patch replaces the entry point __x64_sys_${syscall})`;
+  return (
+    ` (it is the body of the system call ${syscall}: define it with KPATCH_SYSCALL_DEFINE<n> from "kpatch-syscall.h" ` +
+    `instead of SYSCALL_DEFINE<n>, so the patch replaces the entry point __x64_sys_${syscall})`
+  );
 }
 
 /** Changed functions the ftrace-based livepatch core could not redirect. */
@@ -109,7 +116,9 @@ function dataNames(patched: DiffObject, section: DiffSection): string {
   if (data.bundled) return data.bundled.name;
   const held = patched.symbols.filter((symbol) => symbol.section === data && symbol.type === STT_OBJECT);
   const offsets = changedOffsets(section) ?? [];
-  const changed = held.filter((symbol) => offsets.some((offset) => offset >= symbol.value && offset < symbol.value + Math.max(symbol.size, 1)));
+  const changed = held.filter((symbol) =>
+    offsets.some((offset) => offset >= symbol.value && offset < symbol.value + Math.max(symbol.size, 1)),
+  );
   const names = (changed.length > 0 ? changed : held).map((symbol) => symbol.name);
   if (names.length === 0) return `in ${data.name}`;
   return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
@@ -122,7 +131,10 @@ function dataNames(patched: DiffObject, section: DiffSection): string {
 function unselectedChange(patched: DiffObject, section: DiffSection): Refusal | undefined {
   const coveredByBase = section.base !== undefined && section.base.status === 'changed' && !section.base.include;
   if (isBootOnly(section)) {
-    return { category: 'init-code', reason: `changed section ${section.name} not selected for inclusion (boot-time __init/__exit code cannot be livepatched)` };
+    return {
+      category: 'init-code',
+      reason: `changed section ${section.name} not selected for inclusion (boot-time __init/__exit code cannot be livepatched)`,
+    };
   }
   if (isDataSection(section)) {
     // One reason per variable: its contents, else the addresses it holds.
@@ -130,7 +142,8 @@ function unselectedChange(patched: DiffObject, section: DiffSection): Refusal | 
     const what = section.base ? 'the addresses it holds' : 'its contents';
     return {
       category: 'existing-data',
-      reason: `data ${dataNames(patched, section)} changed (section ${section.name}: ${what}): existing data cannot be replaced by a livepatch ` +
+      reason:
+        `data ${dataNames(patched, section)} changed (section ${section.name}: ${what}): existing data cannot be replaced by a livepatch ` +
         '(use shadow variables or callbacks; for an ops table, patch the functions it points to instead)',
     };
   }
@@ -143,7 +156,8 @@ function unselectedChange(patched: DiffObject, section: DiffSection): Refusal | 
     const changed = changedFunctionsIn(patched, text);
     return {
       category: 'shared-text-section',
-      reason: `function${changed.length === 1 ? '' : 's'} ${changed.join(', ') || '(unknown)'} changed in section ${text.name}, which holds several functions ` +
+      reason:
+        `function${changed.length === 1 ? '' : 's'} ${changed.join(', ') || '(unknown)'} changed in section ${text.name}, which holds several functions ` +
         '(a section attribute such as __sched overrides -ffunction-sections): the tool patches functions built in sections of their own',
     };
   }
@@ -159,8 +173,10 @@ export function selectionProblems(patched: DiffObject): Refusal[] {
       const reason = unselectedChange(patched, section);
       if (reason) reasons.push(reason);
     }
-    if (section.status !== 'same' && section.grouped) reasons.push({ category: 'section-group', reason: `changed section ${section.name} is part of a section group` });
-    if (section.type === SHT_GROUP && section.status === 'new') reasons.push({ category: 'section-group', reason: `new section group ${section.name} is not supported` });
+    if (section.status !== 'same' && section.grouped)
+      reasons.push({ category: 'section-group', reason: `changed section ${section.name} is part of a section group` });
+    if (section.type === SHT_GROUP && section.status === 'new')
+      reasons.push({ category: 'section-group', reason: `new section group ${section.name} is not supported` });
     if (
       section.include &&
       section.status !== 'new' &&

@@ -22,14 +22,16 @@ export class AliasNamer {
 export function addFunctionAlias(object: ElfFile, functionName: string, aliasName: string): string {
   const target = object.symbols.find((s) => s.name === functionName && s.type === STT_FUNC && s.section !== undefined);
   if (!target) throw new UserError(`${object.path}: function ${functionName} is not defined in the patch object`);
-  object.addSymbol(new ElfSymbol({
-    name: aliasName,
-    value: target.value,
-    size: target.size,
-    type: STT_FUNC,
-    bind: STB_GLOBAL,
-    other: STV_DEFAULT,
-    section: target.section,
-  }));
+  object.addSymbol(
+    new ElfSymbol({
+      name: aliasName,
+      value: target.value,
+      size: target.size,
+      type: STT_FUNC,
+      bind: STB_GLOBAL,
+      other: STV_DEFAULT,
+      section: target.section,
+    }),
+  );
   return aliasName;
 }

@@ -14,8 +14,13 @@ export interface ModuleDirOptions {
 }
 
 /** Write the generated C, the Kbuild file and the diffed objects (as kbuild "shipped" files). */
-export async function writeModuleDir(spec: PatchModuleSpec, dir: string, options: ModuleDirOptions = {}): Promise<void> {
-  if (spec.name === 'livepatch-module') throw new UserError(`module name '${spec.name}' is reserved; choose another with --name`);
+export async function writeModuleDir(
+  spec: PatchModuleSpec,
+  dir: string,
+  options: ModuleDirOptions = {},
+): Promise<void> {
+  if (spec.name === 'livepatch-module')
+    throw new UserError(`module name '${spec.name}' is reserved; choose another with --name`);
   await mkdir(dir, { recursive: true });
   const { source, kbuild } = await generateModuleSources(spec);
   await writeFile(join(dir, 'livepatch-module.c'), source);
@@ -24,7 +29,10 @@ export async function writeModuleDir(spec: PatchModuleSpec, dir: string, options
     await copyFile(path, join(dir, `${name}_shipped`));
     // modpost reads .<object>.cmd of every object of a module (export CRCs are recorded there);
     // a patch object exports nothing, so a command line alone is enough.
-    await writeFile(join(dir, `.${name}.cmd`), `cmd_${join(dir, name)} := cat ${join(dir, `${name}_shipped`)} > ${join(dir, name)}\n`);
+    await writeFile(
+      join(dir, `.${name}.cmd`),
+      `cmd_${join(dir, name)} := cat ${join(dir, `${name}_shipped`)} > ${join(dir, name)}\n`,
+    );
   }
   for (const [name, text] of Object.entries(options.extraFiles ?? {})) await writeFile(join(dir, name), text);
 }

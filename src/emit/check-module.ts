@@ -14,12 +14,19 @@ export function checkModule(ko: ElfFile, exports: Exports, vermagic: string | un
     .filter((s) => s.isUndefined && s.name !== '' && !exports.has(s.name))
     .map((s) => s.name);
   if (unresolved.length > 0) {
-    throw refusedError('unexported-symbol', `undefined symbols the running kernel does not export: ${unresolved.join(', ')}`, { object: ko.path });
+    throw refusedError(
+      'unexported-symbol',
+      `undefined symbols the running kernel does not export: ${unresolved.join(', ')}`,
+      { object: ko.path },
+    );
   }
   const own = modinfoValue(ko, 'vermagic');
-  if (vermagic === undefined) warnings.push('vermagic not checked: no module of the running kernel to compare with (--modules-dir)');
+  if (vermagic === undefined)
+    warnings.push('vermagic not checked: no module of the running kernel to compare with (--modules-dir)');
   else if (own !== vermagic) {
-    throw refusedError('vermagic', `vermagic "${own}" differs from the running kernel's "${vermagic}"`, { object: ko.path });
+    throw refusedError('vermagic', `vermagic "${own}" differs from the running kernel's "${vermagic}"`, {
+      object: ko.path,
+    });
   }
   return warnings;
 }

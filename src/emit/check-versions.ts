@@ -37,19 +37,23 @@ export function checkVersions(ko: ElfFile, exports: Exports): void {
     const exported = exports.get(entry.name);
     if (!exported) {
       // module_layout and friends are checked by the kernel itself against its own layout.
-      if (entry.name !== 'module_layout') problems.push({ category: 'unexported-symbol', reason: `${entry.name}: not exported by the running kernel` });
+      if (entry.name !== 'module_layout')
+        problems.push({ category: 'unexported-symbol', reason: `${entry.name}: not exported by the running kernel` });
       continue;
     }
     const want = Number.parseInt(exported.crc, 16) >>> 0;
     if (want !== entry.crc >>> 0) {
-      problems.push({ category: 'modversions-crc', reason: `${entry.name}: CRC 0x${(entry.crc >>> 0).toString(16).padStart(8, '0')} in the module, 0x${want.toString(16).padStart(8, '0')} in the running kernel's Module.symvers (${exported.owner})` });
+      problems.push({
+        category: 'modversions-crc',
+        reason: `${entry.name}: CRC 0x${(entry.crc >>> 0).toString(16).padStart(8, '0')} in the module, 0x${want.toString(16).padStart(8, '0')} in the running kernel's Module.symvers (${exported.owner})`,
+      });
     }
   }
   if (problems.length > 0) {
     throw new RefusedError(
       `${ko.path}: symbol versions (modversions) do not match the running kernel:\n  ${problems.map((p) => p.reason).join('\n  ')}`,
       problems.map((p) => ({ object: ko.path, ...p })),
-      'the module must be built against the running kernel\'s Module.symvers and headers',
+      "the module must be built against the running kernel's Module.symvers and headers",
     );
   }
 }

@@ -1,5 +1,11 @@
 import {
-  ElfRelocationSection, SHF_ALLOC, SHF_INFO_LINK, SHF_RELA_LIVEPATCH, SHN_LIVEPATCH, type ElfFile, type Relocation,
+  ElfRelocationSection,
+  SHF_ALLOC,
+  SHF_INFO_LINK,
+  SHF_RELA_LIVEPATCH,
+  SHN_LIVEPATCH,
+  type ElfFile,
+  type Relocation,
 } from '../elf/index.js';
 import { UserError } from '../util/errors.js';
 import { klpRelaSectionName, parseKlpSymbolName } from './klp-names.js';
@@ -39,13 +45,18 @@ export function convertToLivepatchFormat(ko: ElfFile): ConversionSummary {
     for (const [object, relocations] of moved) {
       const name = klpRelaSectionName(object, section.target.name);
       if (ko.sectionByName(name)) throw new UserError(`${ko.path}: ${name} exists twice`);
-      ko.addSection(new ElfRelocationSection({
-        name,
-        target: section.target,
-        link: symtab,
-        flags: SHF_ALLOC | SHF_INFO_LINK | SHF_RELA_LIVEPATCH,
-        addralign: 8,
-      }, relocations));
+      ko.addSection(
+        new ElfRelocationSection(
+          {
+            name,
+            target: section.target,
+            link: symtab,
+            flags: SHF_ALLOC | SHF_INFO_LINK | SHF_RELA_LIVEPATCH,
+            addralign: 8,
+          },
+          relocations,
+        ),
+      );
       summary.klpRelaSections[name] = relocations.length;
     }
   }

@@ -30,7 +30,12 @@ function callbackEntries(object: KlpObjectSpec): string[] {
   return entries;
 }
 
-function renderObjects(objects: readonly KlpObjectSpec[]): { declarations: string[]; callbacks: string[]; arrays: string[]; entries: string[] } {
+function renderObjects(objects: readonly KlpObjectSpec[]): {
+  declarations: string[];
+  callbacks: string[];
+  arrays: string[];
+  entries: string[];
+} {
   const declarations = new Set<string>();
   const callbacks = new Set<string>();
   const arrays: string[] = [];
@@ -41,7 +46,9 @@ function renderObjects(objects: readonly KlpObjectSpec[]): { declarations: strin
       declarations.add(`void ${f.newSymbol}(void);`);
       return `\t{\n\t\t.old_name = "${cString(f.oldName)}",\n\t\t.new_func = ${f.newSymbol},\n\t\t.old_sympos = ${f.sympos},\n\t},`;
     });
-    arrays.push(`/* ${object.name ?? 'vmlinux'} */\nstatic struct klp_func funcs_${id}[] = {\n${funcs.join('\n')}\n\t{ }\n};\n`);
+    arrays.push(
+      `/* ${object.name ?? 'vmlinux'} */\nstatic struct klp_func funcs_${id}[] = {\n${funcs.join('\n')}\n\t{ }\n};\n`,
+    );
     for (const [key, symbol] of Object.entries(object.callbacks) as [keyof KlpCallbacksSpec, string | undefined][]) {
       if (symbol) callbacks.add(`${CALLBACK_SIGNATURES[key].type} ${symbol}(struct klp_object *obj);`);
     }
@@ -69,7 +76,8 @@ function fill(template: string, values: Record<string, string>): string {
 /** The C source and the Kbuild file of a livepatch module. */
 /** A symbol namespace is a C identifier (MODULE_IMPORT_NS stringifies it). */
 function checkNamespace(ns: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(ns)) throw new UserError(`symbol namespace '${ns}' is not an identifier; cannot import it`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(ns))
+    throw new UserError(`symbol namespace '${ns}' is not an identifier; cannot import it`);
   return ns;
 }
 
@@ -85,7 +93,10 @@ export async function generateModuleSources(spec: PatchModuleSpec): Promise<{ so
     PATCHES: spec.patches.join(', '),
     KERNEL_RELEASE: spec.kernelRelease,
     NEW_FUNCTION_DECLARATIONS: rendered.declarations.join('\n'),
-    CALLBACK_DECLARATIONS: rendered.callbacks.length > 0 ? `\n/* Callbacks, defined in the diffed objects. */\n${rendered.callbacks.join('\n')}\n` : '',
+    CALLBACK_DECLARATIONS:
+      rendered.callbacks.length > 0
+        ? `\n/* Callbacks, defined in the diffed objects. */\n${rendered.callbacks.join('\n')}\n`
+        : '',
     FUNC_ARRAYS: '\n' + rendered.arrays.join('\n'),
     OBJECTS: rendered.entries.join('\n'),
     REPLACE: spec.replace ? 'true' : 'false',

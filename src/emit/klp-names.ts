@@ -2,7 +2,8 @@
 export const KLP_SYM_PREFIX = '.klp.sym.';
 export const KLP_RELA_PREFIX = '.klp.rela.';
 
-export const klpSymbolName = (object: string, name: string, sympos: number) => `${KLP_SYM_PREFIX}${object}.${name},${sympos}`;
+export const klpSymbolName = (object: string, name: string, sympos: number) =>
+  `${KLP_SYM_PREFIX}${object}.${name},${sympos}`;
 
 /** Split ".klp.sym.OBJECT.NAME,POS" (OBJECT has no dots: module names use '_'). */
 export function parseKlpSymbolName(symbol: string): { object: string; name: string; sympos: number } | undefined {

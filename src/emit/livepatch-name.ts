@@ -10,7 +10,11 @@ export const RESERVED_MODULE_NAME = 'livepatch-module';
 /** "livepatch-<first patch name>", sanitised to [a-z0-9-], at most 55 characters. */
 export function defaultModuleName(patchPath: string): string {
   const stem = basename(patchPath).replace(/\.(patch|diff)$/i, '');
-  const clean = stem.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'patch';
+  const clean =
+    stem
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'patch';
   const name = `livepatch-${clean}`.slice(0, MAX_MODULE_NAME).replace(/-+$/, '');
   return name === RESERVED_MODULE_NAME ? `${name}-patch` : name;
 }
@@ -18,6 +22,7 @@ export function defaultModuleName(patchPath: string): string {
 export function checkModuleName(name: string): string {
   if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new UserError(`--name ${name}: use letters, digits, '-' and '_' only`);
   if (name.length > MAX_MODULE_NAME) throw new UserError(`--name ${name}: at most ${MAX_MODULE_NAME} characters`);
-  if (name === RESERVED_MODULE_NAME) throw new UserError(`--name ${name}: reserved (the generated C file has this name); choose another`);
+  if (name === RESERVED_MODULE_NAME)
+    throw new UserError(`--name ${name}: reserved (the generated C file has this name); choose another`);
   return name;
 }

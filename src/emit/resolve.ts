@@ -42,7 +42,12 @@ export interface ResolveContext extends ReferringObject {
  * from statics of files of the same name by the object's other local names. Undefined when
  * the target has none; a refusal when several fit equally.
  */
-export function chooseTargetSymbol(symbols: TargetSymbols, name: string, local: boolean, from: ReferringObject): TargetSymbol | undefined {
+export function chooseTargetSymbol(
+  symbols: TargetSymbols,
+  name: string,
+  local: boolean,
+  from: ReferringObject,
+): TargetSymbol | undefined {
   const candidates = symbols.named(name);
   if (candidates.length <= 1) return candidates[0];
   if (!local) {
@@ -52,34 +57,50 @@ export function chooseTargetSymbol(symbols: TargetSymbols, name: string, local: 
   const sameFile = candidates.filter((c) => c.local && c.file === from.sourceFile);
   if (sameFile.length === 1) return sameFile[0];
   const pool = sameFile.length > 1 ? sameFile : candidates.filter((c) => c.local);
-  const scored = pool.map((c) => ({ c, score: symbols.blockScore(c.block, from.originalLocals) })).sort((a, b) => b.score - a.score);
-  if (scored.length > 0 && (scored.length === 1 || (scored[0]?.score ?? 0) > (scored[1]?.score ?? 0))) return scored[0]?.c;
+  const scored = pool
+    .map((c) => ({ c, score: symbols.blockScore(c.block, from.originalLocals) }))
+    .sort((a, b) => b.score - a.score);
+  if (scored.length > 0 && (scored.length === 1 || (scored[0]?.score ?? 0) > (scored[1]?.score ?? 0)))
+    return scored[0]?.c;
   // No file blocks (a module stripped of STT_FILE): the candidate around which the object's
   // own locals line up, same names, sizes and order. Chosen only when one clearly wins.
   const sequence = from.originalLocalSequence;
   if (!symbols.hasFileBlocks && sequence && sequence.length > 0) {
-    const aligned = pool.map((c) => ({ c, score: symbols.alignmentScore(c, sequence) })).sort((a, b) => b.score - a.score);
+    const aligned = pool
+      .map((c) => ({ c, score: symbols.alignmentScore(c, sequence) }))
+      .sort((a, b) => b.score - a.score);
     const [best, second] = aligned;
     if (best && best.score >= Math.min(sequence.length, 2) && best.score > (second?.score ?? 0)) return best.c;
   }
-  throw refusedError('ambiguous-symbol', `cannot tell which of the ${candidates.length} symbols named '${name}' in ${symbols.objectName} the patch refers to`, {
-    object: from.objectPath, hint: 'the running kernel has several static symbols of this name in files of the same name',
-  });
+  throw refusedError(
+    'ambiguous-symbol',
+    `cannot tell which of the ${candidates.length} symbols named '${name}' in ${symbols.objectName} the patch refers to`,
+    {
+      object: from.objectPath,
+      hint: 'the running kernel has several static symbols of this name in files of the same name',
+    },
+  );
 }
 
-const choose = (symbols: TargetSymbols, wanted: ElfSymbol, ctx: ResolveContext) => chooseTargetSymbol(symbols, wanted.name, wanted.isLocal, ctx);
+const choose = (symbols: TargetSymbols, wanted: ElfSymbol, ctx: ResolveContext) =>
+  chooseTargetSymbol(symbols, wanted.name, wanted.isLocal, ctx);
 
 function resolveOne(symbol: ElfSymbol, ctx: ResolveContext): Resolution {
   const name = symbol.name;
   if (!symbol.isLocal && ctx.definedInPatch.has(name)) return { symbol: name, how: 'patch' };
   const exported = symbol.isLocal ? undefined : ctx.exports.get(name);
   const inModule = ctx.module ? choose(ctx.module, symbol, ctx) : undefined;
-  if (ctx.module && inModule) return { symbol: name, how: 'klp', object: ctx.module.objectName, sympos: ctx.module.positionOf(inModule) };
+  if (ctx.module && inModule)
+    return { symbol: name, how: 'klp', object: ctx.module.objectName, sympos: ctx.module.positionOf(inModule) };
   if (exported) return { symbol: name, how: 'exported' };
   const inVmlinux = choose(ctx.vmlinux, symbol, ctx);
   if (inVmlinux) return { symbol: name, how: 'klp', object: 'vmlinux', sympos: ctx.vmlinux.positionOf(inVmlinux) };
   const where = ctx.module ? `${ctx.module.objectName} or vmlinux` : 'vmlinux';
-  throw refusedError('unexported-symbol', `the patch refers to '${name}', which is not in ${where} nor exported by any module`, { object: ctx.objectPath });
+  throw refusedError(
+    'unexported-symbol',
+    `the patch refers to '${name}', which is not in ${where} nor exported by any module`,
+    { object: ctx.objectPath },
+  );
 }
 
 /**
@@ -90,7 +111,8 @@ function resolveOne(symbol: ElfSymbol, ctx: ResolveContext): Resolution {
  */
 export function resolveUndefinedSymbols(object: ElfFile, ctx: ResolveContext): Resolution[] {
   const referenced = new Set<ElfSymbol>();
-  for (const section of object.relocationSections) for (const relocation of section.relocations) referenced.add(relocation.symbol);
+  for (const section of object.relocationSections)
+    for (const relocation of section.relocations) referenced.add(relocation.symbol);
   const resolutions: Resolution[] = [];
   for (const symbol of referenced) {
     if (!symbol.isUndefined || symbol.name === '') continue;

@@ -1,4 +1,13 @@
-import { ET_REL, readElf, STB_LOCAL, STT_FILE, STT_FUNC, STT_OBJECT, STT_NOTYPE, type ElfSymbol } from '../elf/index.js';
+import {
+  ET_REL,
+  readElf,
+  STB_LOCAL,
+  STT_FILE,
+  STT_FUNC,
+  STT_OBJECT,
+  STT_NOTYPE,
+  type ElfSymbol,
+} from '../elf/index.js';
 
 /** A symbol of the running kernel (vmlinux or a module) as livepatch counts it. */
 export interface TargetSymbol {
@@ -39,7 +48,11 @@ export class TargetSymbols {
   /** Local functions and data by symbol-table index (name and size), for alignments. */
   private readonly locals: Array<{ name: string; size: number } | undefined> = [];
 
-  constructor(readonly objectName: string, symbols: readonly ElfSymbol[], readonly order: CountingOrder) {
+  constructor(
+    readonly objectName: string,
+    symbols: readonly ElfSymbol[],
+    readonly order: CountingOrder,
+  ) {
     let file: string | undefined;
     let block = -1;
     for (const [index, symbol] of symbols.entries()) {
@@ -53,7 +66,13 @@ export class TargetSymbols {
       if (symbol.type !== STT_FUNC && symbol.type !== STT_OBJECT && symbol.type !== STT_NOTYPE) continue;
       const local = symbol.bind === STB_LOCAL;
       const entry: TargetSymbol = {
-        name: symbol.name, value: symbol.value, local, file: local ? file : undefined, block: local ? block : -1, size: symbol.size, index,
+        name: symbol.name,
+        value: symbol.value,
+        local,
+        file: local ? file : undefined,
+        block: local ? block : -1,
+        size: symbol.size,
+        index,
       };
       if (local && symbol.type !== STT_NOTYPE) this.locals[index] = { name: symbol.name, size: symbol.size };
       if (local && block >= 0) this.blockNames[block]?.add(symbol.name);
@@ -63,7 +82,9 @@ export class TargetSymbols {
     }
     // Lists are in symbol-table order; vmlinux counts by address (a stable sort keeps symbols
     // at the same address in symbol-table order).
-    if (order === 'address') for (const list of this.byName.values()) list.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    if (order === 'address')
+      for (const list of this.byName.values())
+        list.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
   }
 
   /** Reads a target: vmlinux (counted in address order) or a module (symbol-table order). */

@@ -20,8 +20,11 @@ export async function verifyOptions(tree: string, options: readonly KconfigOptio
     const lines = dropped.map(
       ({ option, actual }) => `  CONFIG_${option.name}: asked ${option.value}, got ${actual} (${option.why})`,
     );
-    throw new UserError(`kernel config: ${dropped.length} requested option(s) did not survive olddefconfig:\n${lines.join('\n')}`, {
-      hint: 'an option whose dependencies are not met is dropped silently by Kconfig; add its dependencies',
-    });
+    throw new UserError(
+      `kernel config: ${dropped.length} requested option(s) did not survive olddefconfig:\n${lines.join('\n')}`,
+      {
+        hint: 'an option whose dependencies are not met is dropped silently by Kconfig; add its dependencies',
+      },
+    );
   }
 }

@@ -13,8 +13,10 @@ import { parseKconfig } from '../kernel/kconfig.js';
  * ...). They differ whenever the compiler or linker does, which --skip-compiler-check accepts.
  */
 export function isToolchainOption(name: string): boolean {
-  return /^(CC_VERSION_TEXT|(GCC|CLANG|AS|LD|LLD)_VERSION|CC_IS_(GCC|CLANG)|AS_IS_(GNU|LLVM)|LD_IS_(BFD|LLD))$/.test(name) ||
-    /^((CC|AS|LD)_HAS|CC_CAN|TOOLS_SUPPORT)_/.test(name);
+  return (
+    /^(CC_VERSION_TEXT|(GCC|CLANG|AS|LD|LLD)_VERSION|CC_IS_(GCC|CLANG)|AS_IS_(GNU|LLVM)|LD_IS_(BFD|LLD))$/.test(name) ||
+    /^((CC|AS|LD)_HAS|CC_CAN|TOOLS_SUPPORT)_/.test(name)
+  );
 }
 
 export interface ConfigDifference {
@@ -28,7 +30,10 @@ export interface ConfigDifference {
 }
 
 /** Every option whose value differs between the two configs (unset and absent both count as n), in name order. */
-export function configDifferences(runningKernel: ReadonlyMap<string, string>, build: ReadonlyMap<string, string>): ConfigDifference[] {
+export function configDifferences(
+  runningKernel: ReadonlyMap<string, string>,
+  build: ReadonlyMap<string, string>,
+): ConfigDifference[] {
   const names = [...new Set([...runningKernel.keys(), ...build.keys()])].sort();
   const differences: ConfigDifference[] = [];
   for (const name of names) {
@@ -51,19 +56,29 @@ function describe(d: ConfigDifference): string {
  * With `skipCompilerCheck`, differences in the toolchain's own options are returned as warnings;
  * any other difference is refused (exit status 1), each named with both values.
  */
-export async function checkConfigMatches(given: string, resolved: string, options: { skipCompilerCheck?: boolean } = {}): Promise<string[]> {
-  const differences = configDifferences(parseKconfig(await readFile(given, 'utf8')), parseKconfig(await readFile(resolved, 'utf8')));
+export async function checkConfigMatches(
+  given: string,
+  resolved: string,
+  options: { skipCompilerCheck?: boolean } = {},
+): Promise<string[]> {
+  const differences = configDifferences(
+    parseKconfig(await readFile(given, 'utf8')),
+    parseKconfig(await readFile(resolved, 'utf8')),
+  );
   const toolchain = differences.filter((d) => isToolchainOption(d.name));
   const refused = options.skipCompilerCheck ? differences.filter((d) => !isToolchainOption(d.name)) : differences;
   if (refused.length > 0) {
     const shown = refused.slice(0, 20).map(describe);
     if (refused.length > shown.length) shown.push(`... and ${refused.length - shown.length} more`);
     const onlyToolchain = toolchain.length === refused.length;
-    throw new UserError(`the config ${given} does not survive olddefconfig in this source tree with this compiler:\n  ${shown.join('\n  ')}`, {
-      hint: onlyToolchain
-        ? 'the compiler (or linker) is not the one the running kernel was built with: install that one (or --skip-compiler-check, at your own risk: the objects may not match the running code)'
-        : 'the source, the config and the compiler must be the ones the running kernel was built with',
-    });
+    throw new UserError(
+      `the config ${given} does not survive olddefconfig in this source tree with this compiler:\n  ${shown.join('\n  ')}`,
+      {
+        hint: onlyToolchain
+          ? 'the compiler (or linker) is not the one the running kernel was built with: install that one (or --skip-compiler-check, at your own risk: the objects may not match the running code)'
+          : 'the source, the config and the compiler must be the ones the running kernel was built with',
+      },
+    );
   }
   return toolchain.map((d) => `--skip-compiler-check: ${describe(d)}`);
 }

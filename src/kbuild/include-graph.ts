@@ -38,15 +38,17 @@ async function listFiles(top: string): Promise<{ sources: string[]; makefiles: s
   const makefiles: string[] = [];
   const walk = async (rel: string): Promise<void> => {
     const entries = await readdir(join(top, rel), { withFileTypes: true });
-    await Promise.all(entries.map(async (entry) => {
-      const path = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) {
-        if (rel !== '' || !SKIPPED_DIRS.has(entry.name)) await walk(path);
-      } else if (entry.isFile()) {
-        if (/\.(c|h)$/.test(entry.name)) sources.push(path);
-        else if (isMakefile(entry.name)) makefiles.push(path);
-      }
-    }));
+    await Promise.all(
+      entries.map(async (entry) => {
+        const path = rel ? `${rel}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) {
+          if (rel !== '' || !SKIPPED_DIRS.has(entry.name)) await walk(path);
+        } else if (entry.isFile()) {
+          if (/\.(c|h)$/.test(entry.name)) sources.push(path);
+          else if (isMakefile(entry.name)) makefiles.push(path);
+        }
+      }),
+    );
   };
   await walk('');
   return { sources: sources.sort(), makefiles: makefiles.sort() };
@@ -75,12 +77,14 @@ export async function scanIncludes(top: string): Promise<IncludeGraph> {
   const includes: string[][] = new Array(files.length);
   const batch = 256;
   for (let start = 0; start < files.length; start += batch) {
-    await Promise.all(files.slice(start, start + batch).map(async (file, offset) => {
-      const text = await readFile(join(top, file), 'latin1');
-      const specs: string[] = [];
-      for (const match of text.matchAll(INCLUDE)) specs.push(match[1]! + posix.normalize(match[2]!.trim()));
-      includes[start + offset] = specs;
-    }));
+    await Promise.all(
+      files.slice(start, start + batch).map(async (file, offset) => {
+        const text = await readFile(join(top, file), 'latin1');
+        const specs: string[] = [];
+        for (const match of text.matchAll(INCLUDE)) specs.push(match[1]! + posix.normalize(match[2]!.trim()));
+        includes[start + offset] = specs;
+      }),
+    );
   }
   const forced: Array<{ dir: string; spec: string }> = [];
   for (const makefile of makefiles) {
@@ -118,7 +122,13 @@ const resolvedGraphs = new WeakMap<IncludeGraph, ResolvedGraph>();
  * includer's own directory: when the tree has that file, it is the one. Otherwise (and for
  * #include <x.h>) any -I path may hold it, so any file whose path ends in "/x.h" may be it.
  */
-function resolveInclude(written: string, includer: string, index: ReadonlyMap<string, number>, byBase: ReadonlyMap<string, number[]>, files: readonly string[]): number[] {
+function resolveInclude(
+  written: string,
+  includer: string,
+  index: ReadonlyMap<string, number>,
+  byBase: ReadonlyMap<string, number[]>,
+  files: readonly string[],
+): number[] {
   const spec = written.slice(1);
   if (written.startsWith('"')) {
     const beside = index.get(posix.normalize(posix.join(posix.dirname(includer), spec)));
@@ -142,7 +152,8 @@ function resolve(graph: IncludeGraph): ResolvedGraph {
   });
   const forward: number[][] = files.map((file, i) => {
     const specs = [...graph.includes[i]!];
-    if (file.endsWith('.c')) for (const f of graph.forced) if (f.dir === '' || file.startsWith(f.dir + '/')) specs.push(f.spec);
+    if (file.endsWith('.c'))
+      for (const f of graph.forced) if (f.dir === '' || file.startsWith(f.dir + '/')) specs.push(f.spec);
     return [...new Set(specs.flatMap((spec) => resolveInclude(spec, file, index, byBase, files)))];
   });
   const reverse: number[][] = files.map(() => []);
@@ -176,7 +187,10 @@ export function sourcesIncluding(graph: IncludeGraph, header: string): string[] 
   const resolved = resolve(graph);
   const start = resolved.index.get(header);
   if (start === undefined) return [];
-  return closure(start, resolved.reverse).map((i) => graph.files[i]!).filter((f) => f.endsWith('.c')).sort();
+  return closure(start, resolved.reverse)
+    .map((i) => graph.files[i]!)
+    .filter((f) => f.endsWith('.c'))
+    .sort();
 }
 
 /** Every header (and included .c) that SOURCE may include: the same relation, the other way. */
@@ -184,5 +198,9 @@ export function headersIncludedBy(graph: IncludeGraph, source: string): Set<stri
   const resolved = resolve(graph);
   const start = resolved.index.get(source);
   if (start === undefined) return new Set();
-  return new Set(closure(start, resolved.forward).map((i) => graph.files[i]!).filter((f) => f !== source));
+  return new Set(
+    closure(start, resolved.forward)
+      .map((i) => graph.files[i]!)
+      .filter((f) => f !== source),
+  );
 }

@@ -35,10 +35,19 @@ async function copyExactly(from: string, to: string): Promise<void> {
 async function copyTree(paths: readonly string[], from: string, to: string): Promise<void> {
   if (paths.length === 0) return;
   const list = paths.map((p) => p.replace(/^\/+/, '')).join('\0');
-  const result = await execa('sh', ['-c', 'tar --format=posix --null -C "$1" -cf - -T - | tar -xpf - -C "$2"', 'copy', from, to], {
-    input: list, reject: false, all: true,
-  });
-  if (result.failed) throw new Error(`copying ${paths.length} files from ${from} to ${to} failed: ${String(result.all).trim().split('\n').slice(-3).join('; ')}`);
+  const result = await execa(
+    'sh',
+    ['-c', 'tar --format=posix --null -C "$1" -cf - -T - | tar -xpf - -C "$2"', 'copy', from, to],
+    {
+      input: list,
+      reject: false,
+      all: true,
+    },
+  );
+  if (result.failed)
+    throw new Error(
+      `copying ${paths.length} files from ${from} to ${to} failed: ${String(result.all).trim().split('\n').slice(-3).join('; ')}`,
+    );
 }
 
 interface JournalFile {
@@ -88,11 +97,18 @@ export class TreeJournal {
     for (const path of new Set(paths)) {
       if (this.protectedPaths.has(path)) continue;
       this.protectedPaths.add(path);
-      const existed = await stat(path).then((info) => info.isFile(), () => false);
+      const existed = await stat(path).then(
+        (info) => info.isFile(),
+        () => false,
+      );
       fresh.push(existed ? { path, existed, backup: join(mirror, path) } : { path, existed });
     }
     await mkdir(mirror, { recursive: true });
-    await copyTree(fresh.filter((r) => r.existed).map((r) => r.path), '/', mirror);
+    await copyTree(
+      fresh.filter((r) => r.existed).map((r) => r.path),
+      '/',
+      mirror,
+    );
     this.records.push(...fresh);
     await this.save();
   }
@@ -109,7 +125,11 @@ async function restoreRecords(entry: string, records: readonly JournalRecord[]):
   // earlier version left (one numbered backup per file) is restored file by file.
   const mirror = join(entry, 'patch-backup', 'tree');
   const mirrored = records.filter((r) => r.existed && r.backup === join(mirror, r.path));
-  await copyTree(mirrored.map((r) => r.path), mirror, '/');
+  await copyTree(
+    mirrored.map((r) => r.path),
+    mirror,
+    '/',
+  );
   for (const record of [...records].reverse()) {
     if (mirrored.includes(record)) continue;
     if (!record.existed || !record.backup) {
@@ -129,7 +149,9 @@ export async function repairWorkTree(entry: string, log: Logger): Promise<boolea
   if (text === undefined) return false;
   const journal = JSON.parse(text) as JournalFile;
   if (journal.pid !== process.pid && processAlive(journal.pid)) return false; // a live run owns it
-  log(`repairing the work tree: run ${journal.pid} of ${journal.started} did not finish (${journal.records.length} files to restore)`);
+  log(
+    `repairing the work tree: run ${journal.pid} of ${journal.started} did not finish (${journal.records.length} files to restore)`,
+  );
   await stopLeftovers(journal.pid, join(entry, 'linux'), log);
   await restoreRecords(entry, journal.records);
   return true;

@@ -16,9 +16,14 @@ export async function stopLeftovers(deadPid: number, treeDir: string, log: Logge
 
 async function stopContainers(deadPid: number, log: Logger): Promise<void> {
   for (const engine of [PODMAN, DOCKER]) {
-    const listed = await engineCall(engine, ['ps', '-a', '-q', '--filter', `label=${OWNER_LABEL}=${deadPid}`], { timeout: 30_000 }).catch(() => undefined);
+    const listed = await engineCall(engine, ['ps', '-a', '-q', '--filter', `label=${OWNER_LABEL}=${deadPid}`], {
+      timeout: 30_000,
+    }).catch(() => undefined);
     if (!listed || listed.failed) continue; // engine absent or not running
-    const ids = String(listed.stdout ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+    const ids = String(listed.stdout ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     for (const id of ids) {
       log(`stopping ${engine.kind} container ${id} of the dead run ${deadPid}`);
       await removeContainer(engine, id);

@@ -55,9 +55,15 @@ async function regularFiles(dir: string): Promise<{ path: string; mtimeNs: bigin
  * file, then each file that is not a shared source is replaced by its own copy (the link
  * removed first, so the original is never written), mode and times kept to the nanosecond.
  */
-export async function linkedTreeCopy(from: string, to: string, options: { sourcesBeforeNs: bigint | undefined }): Promise<LinkedCopyResult> {
+export async function linkedTreeCopy(
+  from: string,
+  to: string,
+  options: { sourcesBeforeNs: bigint | undefined },
+): Promise<LinkedCopyResult> {
   const files = await regularFiles(from);
-  const owned = files.filter((file) => !isSharedSource(file.path, file.mtimeNs, options.sourcesBeforeNs)).map((file) => file.path);
+  const owned = files
+    .filter((file) => !isSharedSource(file.path, file.mtimeNs, options.sourcesBeforeNs))
+    .map((file) => file.path);
   const linking = await execa('cp', ['-al', '--', from, to], { reject: false, all: true });
   if (linking.failed) {
     // No hard links here (another file system under the copy, a link limit): a full copy.
@@ -66,17 +72,28 @@ export async function linkedTreeCopy(from: string, to: string, options: { source
     return { linked: 0, copied: files.length };
   }
   if (owned.length > 0) {
-    const copy = await execa('xargs', ['-0', 'cp', '-p', '--reflink=auto', '--remove-destination', '--parents', '-t', to, '--'], {
-      cwd: from, input: owned.join('\0'), reject: false, all: true,
-    });
-    if (copy.failed) throw new Error(`copying the build outputs of ${from} to ${to} failed: ${String(copy.all).trim().split('\n').slice(-3).join('; ')}`);
+    const copy = await execa(
+      'xargs',
+      ['-0', 'cp', '-p', '--reflink=auto', '--remove-destination', '--parents', '-t', to, '--'],
+      {
+        cwd: from,
+        input: owned.join('\0'),
+        reject: false,
+        all: true,
+      },
+    );
+    if (copy.failed)
+      throw new Error(
+        `copying the build outputs of ${from} to ${to} failed: ${String(copy.all).trim().split('\n').slice(-3).join('; ')}`,
+      );
   }
   // Never hand out a copy whose outputs are still the original's files.
   for (let i = 0; i < owned.length; i += 512) {
     const chunk = owned.slice(i, i + 512);
     const infos = await Promise.all(chunk.map((path) => lstat(join(to, path), { bigint: true })));
     const shared = chunk.filter((_, j) => infos[j]!.nlink > 1n);
-    if (shared.length > 0) throw new Error(`${to}: ${shared.slice(0, 3).join(', ')} still linked to ${from} after copying`);
+    if (shared.length > 0)
+      throw new Error(`${to}: ${shared.slice(0, 3).join(', ')} still linked to ${from} after copying`);
   }
   return { linked: files.length - owned.length, copied: owned.length };
 }

@@ -44,20 +44,28 @@ export function makeCommandLine(args: readonly string[]): string {
 }
 
 /** Variables of the caller's environment that kbuild reads (cross compilers, LLVM, KBUILD_*, KCONFIG_*). */
-const KBUILD_INHERITED = /^(?:CROSS_COMPILE|LLVM|LLVM_IAS|CC|HOSTCC|LD|AR|KBUILD_\w+|KCONFIG_\w+|INSTALL_MOD_\w+|O|V|W|C)$/;
+const KBUILD_INHERITED =
+  /^(?:CROSS_COMPILE|LLVM|LLVM_IAS|CC|HOSTCC|LD|AR|KBUILD_\w+|KCONFIG_\w+|INSTALL_MOD_\w+|O|V|W|C)$/;
 
 /**
  * The environment kbuild sees: what is set and removed for it, and what it inherits that kbuild
  * reads: `ARCH=x86_64 LC_ALL=C; unset KCFLAGS KCPPFLAGS; inherited KBUILD_BUILD_TIMESTAMP=...`.
  */
-export function describeEnv(env: Record<string, string | undefined>, inherited: NodeJS.ProcessEnv = process.env): string {
+export function describeEnv(
+  env: Record<string, string | undefined>,
+  inherited: NodeJS.ProcessEnv = process.env,
+): string {
   const entries = Object.entries(env);
   const set = entries.filter(([, value]) => value !== undefined).map(([name, value]) => `${name}=${quote(value!)}`);
   const unset = entries.filter(([, value]) => value === undefined).map(([name]) => name);
   const kept = Object.entries(inherited)
     .filter(([name, value]) => value !== undefined && KBUILD_INHERITED.test(name) && !(name in env))
     .map(([name, value]) => `${name}=${quote(value!)}`);
-  return [set.join(' '), ...(unset.length ? [`unset ${unset.join(' ')}`] : []), ...(kept.length ? [`inherited ${kept.join(' ')}`] : [])].join('; ');
+  return [
+    set.join(' '),
+    ...(unset.length ? [`unset ${unset.join(' ')}`] : []),
+    ...(kept.length ? [`inherited ${kept.join(' ')}`] : []),
+  ].join('; ');
 }
 
 /** The text a file has gained since it was SIZE bytes long. */
@@ -127,7 +135,9 @@ export async function runMake(options: MakeOptions): Promise<void> {
     const text = await readFrom(options.logFile, start);
     const errors = formatErrors(text);
     const logPath = keptLog ?? options.logFile;
-    run?.debug(`failed: ${command} (${result.signal ? `signal ${result.signal}` : `exit ${result.exitCode}`}); log ${logPath}`);
+    run?.debug(
+      `failed: ${command} (${result.signal ? `signal ${result.signal}` : `exit ${result.exitCode}`}); log ${logPath}`,
+    );
     throw new UserError(
       `${options.what} failed: make ${options.targets.join(' ')} in ${options.tree} ` +
         `(${result.signal ? `signal ${result.signal}` : `exit ${result.exitCode}`})\n` +

@@ -14,10 +14,17 @@ export const MARKER_INCLUDE_DIR = fileURLToPath(new URL('../../kmod-template/inc
 export async function exposeMarkerHeaders(tree: string, journal: TreeJournal): Promise<void> {
   const files = (await readdir(MARKER_INCLUDE_DIR, { recursive: true, withFileTypes: true }))
     .filter((entry) => entry.isFile() && entry.name.endsWith('.h'))
-    .map((entry) => join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name).slice(MARKER_INCLUDE_DIR.length));
+    .map((entry) =>
+      join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name).slice(
+        MARKER_INCLUDE_DIR.length,
+      ),
+    );
   for (const relative of files) {
     const destination = join(tree, 'include', relative);
-    const present = await access(destination).then(() => true, () => false);
+    const present = await access(destination).then(
+      () => true,
+      () => false,
+    );
     if (present) continue;
     await journal.protect([destination]);
     await mkdir(dirname(destination), { recursive: true });

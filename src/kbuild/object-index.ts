@@ -32,7 +32,15 @@ export interface ObjectIndex {
  * them from C with .cmd files: host programs, the vDSO (user space), boot and real-mode code.
  * A header they include must not pull them into a patched build.
  */
-const NOT_KERNEL_CODE = [/^scripts\//, /^tools\//, /^usr\//, /^arch\/x86\/boot\//, /^arch\/x86\/realmode\//, /^arch\/x86\/entry\/vdso\//, /^arch\/x86\/tools\//];
+const NOT_KERNEL_CODE = [
+  /^scripts\//,
+  /^tools\//,
+  /^usr\//,
+  /^arch\/x86\/boot\//,
+  /^arch\/x86\/realmode\//,
+  /^arch\/x86\/entry\/vdso\//,
+  /^arch\/x86\/tools\//,
+];
 
 /**
  * The files of the tree an object of a kbuild .cmd file depends on (its deps_ list), normalized;
@@ -59,13 +67,15 @@ function parseCmdFile(text: string): { object: string; source: string; deps: str
 
 async function walk(dir: string, top: string, found: { cmd: string[]; mod: string[] }): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
-  await Promise.all(entries.map(async (entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name !== '.git' && entry.name !== 'Documentation') await walk(path, top, found);
-    } else if (entry.name.endsWith('.o.cmd')) found.cmd.push(path);
-    else if (entry.name.endsWith('.mod') && relative(top, path) !== '') found.mod.push(path);
-  }));
+  await Promise.all(
+    entries.map(async (entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== '.git' && entry.name !== 'Documentation') await walk(path, top, found);
+      } else if (entry.name.endsWith('.o.cmd')) found.cmd.push(path);
+      else if (entry.name.endsWith('.mod') && relative(top, path) !== '') found.mod.push(path);
+    }),
+  );
 }
 
 /** Scan a built tree and write its object index. */
@@ -89,19 +99,29 @@ export async function buildObjectIndex(tree: string, output: string): Promise<vo
     // it is no patch target, yet it includes linux/module.h and so "depends" on most headers.
     if (!parsed || !parsed.source.endsWith('.c') || parsed.source.endsWith('.mod.c')) continue;
     if (NOT_KERNEL_CODE.some((pattern) => pattern.test(parsed.object))) continue;
-    const deps = parsed.deps.filter((d) => d.endsWith('.h')).map((header) => {
-      let id = headerIds.get(header);
-      if (id === undefined) {
-        id = headers.length;
-        headers.push(header);
-        headerIds.set(header, id);
-      }
-      return id;
+    const deps = parsed.deps
+      .filter((d) => d.endsWith('.h'))
+      .map((header) => {
+        let id = headerIds.get(header);
+        if (id === undefined) {
+          id = headers.length;
+          headers.push(header);
+          headerIds.set(header, id);
+        }
+        return id;
+      });
+    objects.push({
+      path: parsed.object,
+      source: parsed.source,
+      target: moduleOf.get(parsed.object) ?? 'vmlinux',
+      deps,
     });
-    objects.push({ path: parsed.object, source: parsed.source, target: moduleOf.get(parsed.object) ?? 'vmlinux', deps });
   }
   objects.sort((a, b) => a.path.localeCompare(b.path));
-  await writeFileAtomic(output, JSON.stringify({ version: CACHE_FORMATS.objectIndex, headers, objects } satisfies ObjectIndex));
+  await writeFileAtomic(
+    output,
+    JSON.stringify({ version: CACHE_FORMATS.objectIndex, headers, objects } satisfies ObjectIndex),
+  );
 }
 
 /** The index at PATH, or undefined when it is missing, damaged (LOG says so) or of another version. */
@@ -111,7 +131,10 @@ export async function readObjectIndex(path: string, log?: Logger): Promise<Objec
 }
 
 /** The objects a set of changed files affects: C files by their object, headers by dependency. */
-export function objectsAffectedBy(index: ObjectIndex, files: readonly string[]): { objects: ObjectInfo[]; unbuilt: string[] } {
+export function objectsAffectedBy(
+  index: ObjectIndex,
+  files: readonly string[],
+): { objects: ObjectInfo[]; unbuilt: string[] } {
   const bySource = new Map(index.objects.map((o) => [o.source, o]));
   const result = new Map<string, ObjectInfo>();
   const unbuilt: string[] = [];
@@ -136,5 +159,9 @@ export const objectDir = (object: ObjectInfo) => dirname(object.path);
 
 /** The refusal of a changed file that is neither a C source nor a header: no object is built from it. */
 export function unbuildableFileRefusal(file: string): RefusedError {
-  return refusedError('path-policy', 'only C sources and headers can be live-patched (no object is built from this file type)', { object: file });
+  return refusedError(
+    'path-policy',
+    'only C sources and headers can be live-patched (no object is built from this file type)',
+    { object: file },
+  );
 }

@@ -42,16 +42,31 @@ const cmdFileOf = (objectPath: string) => join(dirname(objectPath), `.${basename
  * An original object the cached tree should hold but does not (a run stopped while make was
  * rebuilding it, or a file removed by hand): build it again from the pristine sources.
  */
-async function rebuildMissingOriginals(tree: WorkTree, objects: readonly ObjectInfo[], log: (message: string) => void): Promise<void> {
+async function rebuildMissingOriginals(
+  tree: WorkTree,
+  objects: readonly ObjectInfo[],
+  log: (message: string) => void,
+): Promise<void> {
   const missing: string[] = [];
   for (const object of objects) {
-    if (!(await access(join(tree.dir, object.path)).then(() => true, () => false))) missing.push(object.path);
+    if (
+      !(await access(join(tree.dir, object.path)).then(
+        () => true,
+        () => false,
+      ))
+    )
+      missing.push(object.path);
   }
   if (missing.length === 0) return;
   log(`the cached tree lacks the original ${missing.join(' ')} (an interrupted run?): rebuilding it`);
   await runMake({
-    tree: tree.dir, targets: missing, jobs: jobsForObjects(missing, 2), logFile: join(tree.entry, 'objects.log'), runner: tree.runner,
-    vars: tree.vars, what: 'rebuilding original objects',
+    tree: tree.dir,
+    targets: missing,
+    jobs: jobsForObjects(missing, 2),
+    logFile: join(tree.entry, 'objects.log'),
+    runner: tree.runner,
+    vars: tree.vars,
+    what: 'rebuilding original objects',
   });
 }
 
@@ -62,51 +77,66 @@ async function rebuildMissingOriginals(tree: WorkTree, objects: readonly ObjectI
  */
 export async function buildPatched(options: PatchedBuildOptions): Promise<PatchedBuildResult> {
   const { tree, patches, log } = options;
-  return withDirLock(treeLock(tree.entry), (pid) => log(`waiting for process ${pid}, which is using ${tree.dir}`), async () => {
-    await repairWorkTree(tree.entry, log);
-    const changed = patches.flatMap((p) => p.files.filter((f) => !f.deleted).map((f) => f.path));
-    // With the tree pristine: which objects the patches affect, their originals built.
-    const { objects, unbuilt } = await tree.locate(changed, log);
-    await rebuildMissingOriginals(tree, objects, log);
-    const journal = await TreeJournal.begin(tree.entry, log);
-    const unregister = onInterrupt(() => journal.restore());
-    try {
-      const touched = patches.flatMap((p) => p.files.flatMap((f) => [f.path, ...(f.renamedFrom ? [f.renamedFrom] : [])]));
-      await journal.protect(touched.map((path) => join(tree.dir, path)));
-      // A changed header can make the build rerun parts of prepare (asm-offsets and the like).
-      if (changed.some((file) => file.endsWith('.h'))) await journal.protect(await prepareOutputs(tree.dir));
-      await exposeMarkerHeaders(tree.dir, journal);
-      const warnings: string[] = [];
-      for (const patch of patches) warnings.push(...(await applyPatch(tree.dir, patch)).warnings);
+  return withDirLock(
+    treeLock(tree.entry),
+    (pid) => log(`waiting for process ${pid}, which is using ${tree.dir}`),
+    async () => {
+      await repairWorkTree(tree.entry, log);
+      const changed = patches.flatMap((p) => p.files.filter((f) => !f.deleted).map((f) => f.path));
+      // With the tree pristine: which objects the patches affect, their originals built.
+      const { objects, unbuilt } = await tree.locate(changed, log);
+      await rebuildMissingOriginals(tree, objects, log);
+      const journal = await TreeJournal.begin(tree.entry, log);
+      const unregister = onInterrupt(() => journal.restore());
+      try {
+        const touched = patches.flatMap((p) =>
+          p.files.flatMap((f) => [f.path, ...(f.renamedFrom ? [f.renamedFrom] : [])]),
+        );
+        await journal.protect(touched.map((path) => join(tree.dir, path)));
+        // A changed header can make the build rerun parts of prepare (asm-offsets and the like).
+        if (changed.some((file) => file.endsWith('.h'))) await journal.protect(await prepareOutputs(tree.dir));
+        await exposeMarkerHeaders(tree.dir, journal);
+        const warnings: string[] = [];
+        for (const patch of patches) warnings.push(...(await applyPatch(tree.dir, patch)).warnings);
 
-      for (const file of unbuilt) warnings.push(`${file}: not built in this kernel configuration; ignored`);
-      if (objects.length === 0) {
-        throw new UserError(`the patches change no object built in this configuration (${changed.join(', ')})`, { exitCode: exitCodeOf('no-change') });
-      }
-      const objectPaths = objects.map((o) => join(tree.dir, o.path));
-      await journal.protect([...objectPaths, ...objectPaths.map(cmdFileOf)]);
+        for (const file of unbuilt) warnings.push(`${file}: not built in this kernel configuration; ignored`);
+        if (objects.length === 0) {
+          throw new UserError(`the patches change no object built in this configuration (${changed.join(', ')})`, {
+            exitCode: exitCodeOf('no-change'),
+          });
+        }
+        const objectPaths = objects.map((o) => join(tree.dir, o.path));
+        await journal.protect([...objectPaths, ...objectPaths.map(cmdFileOf)]);
 
-      const pairs: ObjectPair[] = [];
-      for (const object of objects) {
-        const original = join(options.outputDir, 'orig', object.path);
-        await mkdir(dirname(original), { recursive: true });
-        await copyFile(join(tree.dir, object.path), original);
-        pairs.push({ object, original, patched: join(options.outputDir, 'patched', object.path) });
+        const pairs: ObjectPair[] = [];
+        for (const object of objects) {
+          const original = join(options.outputDir, 'orig', object.path);
+          await mkdir(dirname(original), { recursive: true });
+          await copyFile(join(tree.dir, object.path), original);
+          pairs.push({ object, original, patched: join(options.outputDir, 'patched', object.path) });
+        }
+        log(`patched build: ${objects.length} object(s): ${objects.map((o) => o.path).join(' ')}`);
+        await runMake({
+          tree: tree.dir,
+          targets: objects.map((o) => o.path),
+          jobs: jobsForObjects(
+            objects.map((o) => o.path),
+            options.jobs ?? 2,
+          ),
+          logFile: join(options.outputDir, 'patched-build.log'),
+          runner: tree.runner,
+          vars: tree.vars,
+          what: 'patched build',
+        });
+        for (const pair of pairs) {
+          await mkdir(dirname(pair.patched), { recursive: true });
+          await copyFile(join(tree.dir, pair.object.path), pair.patched);
+        }
+        return { pairs, warnings };
+      } finally {
+        await journal.restore();
+        unregister();
       }
-      log(`patched build: ${objects.length} object(s): ${objects.map((o) => o.path).join(' ')}`);
-      await runMake({
-        tree: tree.dir, targets: objects.map((o) => o.path), jobs: jobsForObjects(objects.map((o) => o.path), options.jobs ?? 2),
-        logFile: join(options.outputDir, 'patched-build.log'), runner: tree.runner,
-        vars: tree.vars, what: 'patched build',
-      });
-      for (const pair of pairs) {
-        await mkdir(dirname(pair.patched), { recursive: true });
-        await copyFile(join(tree.dir, pair.object.path), pair.patched);
-      }
-      return { pairs, warnings };
-    } finally {
-      await journal.restore();
-      unregister();
-    }
-  });
+    },
+  );
 }

@@ -9,9 +9,27 @@ import type { Logger } from '../util/log.js';
  * half-built tree must not leak into it.
  */
 export const BUILD_OUTPUT_PATTERNS = [
-  '*.o', '*.ko', '*.a', '*.mod', '*.mod.c', '*.cmd', '*.d', '*.order', '*.symvers', '*.tmp',
-  '.tmp_*', '/vmlinux', '/vmlinux.*', '/System.map', '/include/generated/', '/include/config/',
-  '/arch/*/include/generated/', '/.config', '/.config.old', '/modules.*', '/.git/',
+  '*.o',
+  '*.ko',
+  '*.a',
+  '*.mod',
+  '*.mod.c',
+  '*.cmd',
+  '*.d',
+  '*.order',
+  '*.symvers',
+  '*.tmp',
+  '.tmp_*',
+  '/vmlinux',
+  '/vmlinux.*',
+  '/System.map',
+  '/include/generated/',
+  '/include/config/',
+  '/arch/*/include/generated/',
+  '/.config',
+  '/.config.old',
+  '/modules.*',
+  '/.git/',
 ] as const;
 
 /**
@@ -21,7 +39,12 @@ export const BUILD_OUTPUT_PATTERNS = [
  */
 function patternTest(pattern: string): (path: string) => boolean {
   const body = pattern.replace(/^\/|\/$/g, '');
-  const glob = new RegExp(`^${body.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+  const glob = new RegExp(
+    `^${body
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]*')}$`,
+  );
   if (!pattern.startsWith('/')) return (path) => path.split('/').some((component) => glob.test(component));
   if (!pattern.endsWith('/')) return (path) => glob.test(path);
   const depth = body.split('/').length;
@@ -56,5 +79,8 @@ export async function copySourceDir(source: string, tree: string, log: Logger): 
   log(`copying sources from ${source}`);
   const args = ['-a', '--delete', ...BUILD_OUTPUT_PATTERNS.map((p) => `--exclude=${p}`), `${source}/`, `${tree}/`];
   const result = await execa('rsync', args, { reject: false, stdin: 'ignore' });
-  if (result.failed) throw new UserError(`copying ${source} failed: ${result.stderr || result.shortMessage}`, { hint: 'apt-get install rsync' });
+  if (result.failed)
+    throw new UserError(`copying ${source} failed: ${result.stderr || result.shortMessage}`, {
+      hint: 'apt-get install rsync',
+    });
 }

@@ -15,9 +15,12 @@ import { join } from 'node:path';
  */
 const DIRECTORIES = ['include/generated', 'arch/x86/include/generated', 'include/config'];
 const FILES = [
-  '.config', '.missing-syscalls.d',
-  'arch/x86/kernel/asm-offsets.s', 'arch/x86/kernel/.asm-offsets.s.cmd',
-  'kernel/bounds.s', 'kernel/.bounds.s.cmd',
+  '.config',
+  '.missing-syscalls.d',
+  'arch/x86/kernel/asm-offsets.s',
+  'arch/x86/kernel/.asm-offsets.s.cmd',
+  'kernel/bounds.s',
+  'kernel/.bounds.s.cmd',
 ];
 /** modpost's directory, and what filechk writes there (no `.cmd` record). */
 const MODPOST_DIR = 'scripts/mod';
@@ -34,7 +37,8 @@ export function builtFiles(names: readonly string[]): string[] {
 export async function prepareOutputs(tree: string): Promise<string[]> {
   const files = FILES.map((f) => join(tree, f));
   const modpost = (await readdir(join(tree, MODPOST_DIR), { withFileTypes: true }).catch(() => []))
-    .filter((entry) => entry.isFile()).map((entry) => entry.name);
+    .filter((entry) => entry.isFile())
+    .map((entry) => entry.name);
   const outputs = new Set([...builtFiles(modpost), ...MODPOST_FILECHK]);
   files.push(...[...outputs].sort().map((name) => join(tree, MODPOST_DIR, name)));
   for (const dir of DIRECTORIES) {

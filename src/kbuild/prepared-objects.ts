@@ -38,7 +38,12 @@ const cmdPathOf = (tree: string, object: string) => join(tree, dirname(object), 
  * be told this way (only its .cmd file names the module): undefined, as for sources the kernel
  * was not built from.
  */
-export function builtInto(source: string, units: ReadonlySet<string>, modules: KernelModules, modulesDir: string): string | undefined {
+export function builtInto(
+  source: string,
+  units: ReadonlySet<string>,
+  modules: KernelModules,
+  modulesDir: string,
+): string | undefined {
   if (units.has(source)) return 'vmlinux';
   const name = moduleNameOf(source.replace(/\.c$/, '.o'));
   if (!modules.has(name)) return undefined;
@@ -53,7 +58,11 @@ export function builtInto(source: string, units: ReadonlySet<string>, modules: K
  * running vmlinux) or of one of its modules (kbuild's KBUILD_MODNAME, a .ko of the image).
  */
 export async function locateInPreparedTree(options: {
-  tree: WorkTree; target: TargetKernel; changed: readonly string[]; log: Logger; jobs: number;
+  tree: WorkTree;
+  target: TargetKernel;
+  changed: readonly string[];
+  log: Logger;
+  jobs: number;
 }): Promise<LocatedObjects> {
   const { tree, target, changed, log } = options;
   const [units, modules] = await Promise.all([
@@ -86,8 +95,14 @@ export async function locateInPreparedTree(options: {
   if (targets.length > 0) {
     log(`original objects: ${targets.length <= 8 ? targets.join(' ') : `${targets.length} candidates`}`);
     await runMake({
-      tree: tree.dir, targets, jobs: jobsForObjects(targets, options.jobs), logFile: join(tree.entry, 'objects.log'), runner: tree.runner,
-      vars: tree.vars, what: 'building the original objects', ...(headers.length > 0 ? { keepGoing: true } : {}),
+      tree: tree.dir,
+      targets,
+      jobs: jobsForObjects(targets, options.jobs),
+      logFile: join(tree.entry, 'objects.log'),
+      runner: tree.runner,
+      vars: tree.vars,
+      what: 'building the original objects',
+      ...(headers.length > 0 ? { keepGoing: true } : {}),
     });
   }
   const objects: ObjectInfo[] = [];
@@ -98,7 +113,8 @@ export async function locateInPreparedTree(options: {
     const text = await readFile(cmdPathOf(tree.dir, objectOf(source)), 'utf8').catch(() => undefined);
     const compiled = text === undefined ? undefined : parseObjectCmd(text);
     if (!compiled) {
-      if (direct) throw new UserError(`${source}: the original object was not built (see ${join(tree.entry, 'objects.log')})`);
+      if (direct)
+        throw new UserError(`${source}: the original object was not built (see ${join(tree.entry, 'objects.log')})`);
       // Found only through a header: a source the kernel was not built from (another config, a
       // file no Makefile builds) may well fail to compile, and is skipped. One the running
       // kernel was built from must not drop out of the patch: the header change would miss it.
@@ -113,8 +129,10 @@ export async function locateInPreparedTree(options: {
     objects.push({ path: objectOf(source), source, target: compiled.module ? compiled.modname : 'vmlinux', deps: [] });
   }
   if (failed.length > 0) {
-    throw new UserError(`the original of objects the running kernel was built from failed to compile, so the changed headers cannot be followed into them:\n  ${failed.join('\n  ')}\n` +
-      `see ${join(tree.entry, 'objects.log')}`);
+    throw new UserError(
+      `the original of objects the running kernel was built from failed to compile, so the changed headers cannot be followed into them:\n  ${failed.join('\n  ')}\n` +
+        `see ${join(tree.entry, 'objects.log')}`,
+    );
   }
   for (const file of changed) if (!found.has(file)) unbuilt.push(file);
   objects.sort((a, b) => a.path.localeCompare(b.path));

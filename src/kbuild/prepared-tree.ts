@@ -27,7 +27,13 @@ import { treeCopy } from './tree-slots.js';
  * originals (kbuild rebuilds one whose source, headers or command line changed, so a stale one
  * is never used). Cached under a key of (source, config, compiler, release, flags, recipe).
  */
-export async function preparePreparedTree(options: { target: TargetKernel; runner: Runner; log: Logger; jobs: number; skipCompilerCheck?: boolean }): Promise<WorkTree> {
+export async function preparePreparedTree(options: {
+  target: TargetKernel;
+  runner: Runner;
+  log: Logger;
+  jobs: number;
+  skipCompilerCheck?: boolean;
+}): Promise<WorkTree> {
   const { target, runner, log } = options;
   if (target.build.kind !== 'prepared') throw new Error('preparePreparedTree: not a prepared-tree target');
   const { cc, kernelRelease } = target.build;
@@ -36,16 +42,28 @@ export async function preparePreparedTree(options: { target: TargetKernel; runne
   });
   const { compiler, warnings } = await checkToolchain(target, runner, cc, options.skipCompilerCheck);
   const vars = { KCFLAGS: DIFF_BUILD_KCFLAGS, CC: cc, KERNELRELEASE: kernelRelease };
-  const key = sha256(JSON.stringify({
-    recipe: CACHE_FORMATS.preparedTree, source: await sourceIdentity(target.source), config: sha256(config), compiler, vars,
-  })).slice(0, 20);
+  const key = sha256(
+    JSON.stringify({
+      recipe: CACHE_FORMATS.preparedTree,
+      source: await sourceIdentity(target.source),
+      config: sha256(config),
+      compiler,
+      vars,
+    }),
+  ).slice(0, 20);
   const entry = join(cacheRoot(), 'trees', key);
   const dir = join(entry, 'linux');
   await mkdir(entry, { recursive: true });
   const logFile = join(entry, 'build.log');
   const treeAt = (at: { entry: string; dir: string }): WorkTree => {
     const tree: WorkTree = {
-      key, ...at, caches: entry, kcflags: DIFF_BUILD_KCFLAGS, runner, vars, warnings,
+      key,
+      ...at,
+      caches: entry,
+      kcflags: DIFF_BUILD_KCFLAGS,
+      runner,
+      vars,
+      warnings,
       locate: (changed, log) => locateInPreparedTree({ tree, target, changed, log, jobs: options.jobs }),
     };
     return tree;
@@ -54,26 +72,44 @@ export async function preparePreparedTree(options: { target: TargetKernel; runne
     ...treeAt({ entry, dir }),
     copy: async (index, log) => (index === 0 ? tree : treeAt(await treeCopy(entry, dir, index, log))),
   };
-  await withDirLock(join(entry, 'build.lock'), (pid) => log(`waiting for process ${pid}, which is preparing ${dir}`), async () => {
-    await repairWorkTree(entry, log);
-    await onceMarked(entry, 'populated', async () => {
-      if (target.source.kind !== 'tarball') throw new Error('a prepared tree is unpacked from a source tarball');
-      await unpackTarball(target.source.tarball, target.source.topdir, dir, log);
-    });
-    await onceMarked(entry, 'configured', async () => {
-      await copyFile(target.config, join(dir, '.config'));
-      await runMake({ tree: dir, targets: ['olddefconfig'], logFile, what: 'configuring the tree', runner, vars });
-      warnings.push(...await checkConfigMatches(target.config, join(dir, '.config'), { skipCompilerCheck: options.skipCompilerCheck ?? false }));
-      checkKernelConfig(await readFile(join(dir, '.config'), 'utf8'), 'build');
-    });
-    await onceMarked(entry, 'prepared', async () => {
-      log(`preparing the tree for ${kernelRelease} (make prepare modules_prepare, -j${options.jobs}; log: ${logFile})`);
-      const started = Date.now();
-      await runMake({ tree: dir, targets: ['prepare', 'modules_prepare'], jobs: options.jobs, logFile, runner, vars, what: 'preparing the tree' });
-      // modpost of the livepatch module reads the running kernel's exports and CRCs from here.
-      await copyFile(target.symvers, join(dir, 'Module.symvers'));
-      log(`tree prepared in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    });
-  });
+  await withDirLock(
+    join(entry, 'build.lock'),
+    (pid) => log(`waiting for process ${pid}, which is preparing ${dir}`),
+    async () => {
+      await repairWorkTree(entry, log);
+      await onceMarked(entry, 'populated', async () => {
+        if (target.source.kind !== 'tarball') throw new Error('a prepared tree is unpacked from a source tarball');
+        await unpackTarball(target.source.tarball, target.source.topdir, dir, log);
+      });
+      await onceMarked(entry, 'configured', async () => {
+        await copyFile(target.config, join(dir, '.config'));
+        await runMake({ tree: dir, targets: ['olddefconfig'], logFile, what: 'configuring the tree', runner, vars });
+        warnings.push(
+          ...(await checkConfigMatches(target.config, join(dir, '.config'), {
+            skipCompilerCheck: options.skipCompilerCheck ?? false,
+          })),
+        );
+        checkKernelConfig(await readFile(join(dir, '.config'), 'utf8'), 'build');
+      });
+      await onceMarked(entry, 'prepared', async () => {
+        log(
+          `preparing the tree for ${kernelRelease} (make prepare modules_prepare, -j${options.jobs}; log: ${logFile})`,
+        );
+        const started = Date.now();
+        await runMake({
+          tree: dir,
+          targets: ['prepare', 'modules_prepare'],
+          jobs: options.jobs,
+          logFile,
+          runner,
+          vars,
+          what: 'preparing the tree',
+        });
+        // modpost of the livepatch module reads the running kernel's exports and CRCs from here.
+        await copyFile(target.symvers, join(dir, 'Module.symvers'));
+        log(`tree prepared in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      });
+    },
+  );
   return tree;
 }

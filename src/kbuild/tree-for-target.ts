@@ -11,7 +11,13 @@ import { prepareWorkTree, type WorkTree } from './work-tree.js';
  * where the target's compiler is: RUNNER, or RUNNER's engine on the builder image of the
  * target's distribution release (the tree's runner, which builds everything for it).
  */
-export async function treeForTarget(options: { target: TargetKernel; runner: Runner; log: Logger; jobs?: number; skipCompilerCheck?: boolean }): Promise<WorkTree> {
+export async function treeForTarget(options: {
+  target: TargetKernel;
+  runner: Runner;
+  log: Logger;
+  jobs?: number;
+  skipCompilerCheck?: boolean;
+}): Promise<WorkTree> {
   const jobs = options.jobs ?? availableParallelism();
   const runner = await runnerForTarget(options.runner, options.target);
   return options.target.build.kind === 'prepared'

@@ -21,25 +21,38 @@ import { linkedTreeCopy } from './linked-copy.js';
 export const treeLock = (entry: string) => join(entry, 'patch.lock');
 
 /** Copy INDEX (1, 2, ...) of the tree in cache entry BASEENTRY: its cache entry and tree. */
-export async function treeCopy(baseEntry: string, baseDir: string, index: number, log: Logger): Promise<{ entry: string; dir: string }> {
+export async function treeCopy(
+  baseEntry: string,
+  baseDir: string,
+  index: number,
+  log: Logger,
+): Promise<{ entry: string; dir: string }> {
   const entry = join(baseEntry, 'slots', String(index));
   const dir = join(entry, 'linux');
   // Made already: no need to wait for the tree's lock.
   if (await isMarked(entry, 'copied')) return { entry, dir };
   await mkdir(entry, { recursive: true });
   // Copied from the pristine tree: under its lock, after repairing what a killed run left.
-  await withDirLock(treeLock(baseEntry), (pid) => log(`waiting for process ${pid}, which is using ${baseDir}`), async () => {
-    await repairWorkTree(baseEntry, log);
-    await onceMarked(entry, 'copied', async () => {
-      log(`copying the prepared tree for parallel build ${index} (once): ${dir}`);
-      const started = Date.now();
-      await rm(`${dir}.tmp`, { recursive: true, force: true });
-      await rm(dir, { recursive: true, force: true });
-      // The tree's sources are what its `populated` step unpacked (a prepared tree's first step).
-      const copied = await linkedTreeCopy(baseDir, `${dir}.tmp`, { sourcesBeforeNs: await markedAtNs(baseEntry, 'populated') });
-      await rename(`${dir}.tmp`, dir);
-      log(`tree copied in ${((Date.now() - started) / 1000).toFixed(0)} s (${copied.linked} sources shared with the tree, ${copied.copied} build files copied)`);
-    });
-  });
+  await withDirLock(
+    treeLock(baseEntry),
+    (pid) => log(`waiting for process ${pid}, which is using ${baseDir}`),
+    async () => {
+      await repairWorkTree(baseEntry, log);
+      await onceMarked(entry, 'copied', async () => {
+        log(`copying the prepared tree for parallel build ${index} (once): ${dir}`);
+        const started = Date.now();
+        await rm(`${dir}.tmp`, { recursive: true, force: true });
+        await rm(dir, { recursive: true, force: true });
+        // The tree's sources are what its `populated` step unpacked (a prepared tree's first step).
+        const copied = await linkedTreeCopy(baseDir, `${dir}.tmp`, {
+          sourcesBeforeNs: await markedAtNs(baseEntry, 'populated'),
+        });
+        await rename(`${dir}.tmp`, dir);
+        log(
+          `tree copied in ${((Date.now() - started) / 1000).toFixed(0)} s (${copied.linked} sources shared with the tree, ${copied.copied} build files copied)`,
+        );
+      });
+    },
+  );
   return { entry, dir };
 }

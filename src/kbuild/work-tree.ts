@@ -75,7 +75,9 @@ async function fingerprintDir(dir: string): Promise<string> {
 }
 
 export async function sourceIdentity(source: KernelSource): Promise<string> {
-  return source.kind === 'tarball' ? `tarball:${source.sha256}` : `dir:${source.dir}:${await fingerprintDir(source.dir)}`;
+  return source.kind === 'tarball'
+    ? `tarball:${source.sha256}`
+    : `dir:${source.dir}:${await fingerprintDir(source.dir)}`;
 }
 
 /** The gcc and as of RUNNER, as a tree's key names them. */
@@ -105,52 +107,80 @@ export async function prepareWorkTree(options: WorkTreeOptions): Promise<WorkTre
   });
   // The running kernel's compiler and linker must be this build's.
   const { warnings } = await checkToolchain(target, runner, 'gcc', options.skipCompilerCheck);
-  const key = sha256(JSON.stringify({
-    recipe: CACHE_FORMATS.workTree,
-    source: await sourceIdentity(target.source),
-    config: sha256(config),
-    // The toolchain, not the runner: objects are the same bytes from the same gcc and binutils,
-    // so a tree built on the host or in a container with the host's tools serves both.
-    toolchain: await treeToolchain(runner),
-    kcflags: DIFF_BUILD_KCFLAGS,
-  })).slice(0, 20);
+  const key = sha256(
+    JSON.stringify({
+      recipe: CACHE_FORMATS.workTree,
+      source: await sourceIdentity(target.source),
+      config: sha256(config),
+      // The toolchain, not the runner: objects are the same bytes from the same gcc and binutils,
+      // so a tree built on the host or in a container with the host's tools serves both.
+      toolchain: await treeToolchain(runner),
+      kcflags: DIFF_BUILD_KCFLAGS,
+    }),
+  ).slice(0, 20);
   const root = join(cacheRoot(), 'builds');
   const entry = join(root, key);
   const dir = join(entry, 'linux');
   const indexPath = join(entry, 'object-index.json');
   const tree: WorkTree = {
-    key, entry, dir, caches: entry, kcflags: DIFF_BUILD_KCFLAGS, runner, vars: { KCFLAGS: DIFF_BUILD_KCFLAGS }, warnings,
+    key,
+    entry,
+    dir,
+    caches: entry,
+    kcflags: DIFF_BUILD_KCFLAGS,
+    runner,
+    vars: { KCFLAGS: DIFF_BUILD_KCFLAGS },
+    warnings,
     async locate(changed, log) {
       const index = await readObjectIndex(indexPath, log);
-      if (!index) throw new UserError(`${entry}: the object index is missing or outdated; run again (the original build step rebuilds it)`);
+      if (!index)
+        throw new UserError(
+          `${entry}: the object index is missing or outdated; run again (the original build step rebuilds it)`,
+        );
       return objectsAffectedBy(index, changed);
     },
   };
   await mkdir(entry, { recursive: true });
   const logFile = join(entry, 'build.log');
-  await withDirLock(join(entry, 'build.lock'), (pid) => log(`waiting for process ${pid}, which is building ${dir}`), async () => {
-    await repairWorkTree(entry, log);
-    await onceMarked(entry, 'populated', () =>
-      target.source.kind === 'tarball'
-        ? unpackTarball(target.source.tarball, target.source.topdir, dir, log)
-        : copySourceDir(target.source.dir, dir, log));
-    await onceMarked(entry, 'configured', async () => {
-      await copyFile(target.config, join(dir, '.config'));
-      await runMake({ tree: dir, targets: ['olddefconfig'], logFile, what: 'configuring the work tree', runner });
-      warnings.push(...await checkConfigMatches(target.config, join(dir, '.config'), { skipCompilerCheck: options.skipCompilerCheck ?? false }));
-      checkKernelConfig(await readFile(join(dir, '.config'), 'utf8'), 'build');
-    });
-    await onceMarked(entry, 'built', async () => {
-      const jobs = options.jobs ?? availableParallelism();
-      log(`original build: vmlinux and modules with ${DIFF_BUILD_KCFLAGS}, -j${jobs} (minutes, once per kernel; log: ${logFile})`);
-      const started = Date.now();
-      await runMake({
-        tree: dir, targets: ['vmlinux', 'modules'], jobs, logFile, runner,
-        vars: { KCFLAGS: DIFF_BUILD_KCFLAGS }, what: 'original build',
+  await withDirLock(
+    join(entry, 'build.lock'),
+    (pid) => log(`waiting for process ${pid}, which is building ${dir}`),
+    async () => {
+      await repairWorkTree(entry, log);
+      await onceMarked(entry, 'populated', () =>
+        target.source.kind === 'tarball'
+          ? unpackTarball(target.source.tarball, target.source.topdir, dir, log)
+          : copySourceDir(target.source.dir, dir, log),
+      );
+      await onceMarked(entry, 'configured', async () => {
+        await copyFile(target.config, join(dir, '.config'));
+        await runMake({ tree: dir, targets: ['olddefconfig'], logFile, what: 'configuring the work tree', runner });
+        warnings.push(
+          ...(await checkConfigMatches(target.config, join(dir, '.config'), {
+            skipCompilerCheck: options.skipCompilerCheck ?? false,
+          })),
+        );
+        checkKernelConfig(await readFile(join(dir, '.config'), 'utf8'), 'build');
       });
-      log(`original build done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    });
-    if (!(await readObjectIndex(indexPath, log))) await buildObjectIndex(dir, indexPath);
-  });
+      await onceMarked(entry, 'built', async () => {
+        const jobs = options.jobs ?? availableParallelism();
+        log(
+          `original build: vmlinux and modules with ${DIFF_BUILD_KCFLAGS}, -j${jobs} (minutes, once per kernel; log: ${logFile})`,
+        );
+        const started = Date.now();
+        await runMake({
+          tree: dir,
+          targets: ['vmlinux', 'modules'],
+          jobs,
+          logFile,
+          runner,
+          vars: { KCFLAGS: DIFF_BUILD_KCFLAGS },
+          what: 'original build',
+        });
+        log(`original build done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      });
+      if (!(await readObjectIndex(indexPath, log))) await buildObjectIndex(dir, indexPath);
+    },
+  );
   return tree;
 }

@@ -33,7 +33,7 @@ const LATENT_ENTROPY =
 
 const DEBUG_INFO_SPLIT =
   'the DWARF is split out into .dwo files: vmlinux and the objects keep only skeleton debug info, and the ' +
-  'special-section entry sizes are read from the running kernel\'s DWARF';
+  "special-section entry sizes are read from the running kernel's DWARF";
 
 const GC_SECTIONS =
   'vmlinux is linked with --gc-sections: functions and data the objects define may have been discarded ' +
@@ -75,7 +75,10 @@ function isSet(value: string): boolean {
 }
 
 /** The rules a parsed config breaks, in table order. */
-export function configProblems(config: ReadonlyMap<string, string>, policy: readonly ConfigRule[] = CONFIG_POLICY): ConfigProblem[] {
+export function configProblems(
+  config: ReadonlyMap<string, string>,
+  policy: readonly ConfigRule[] = CONFIG_POLICY,
+): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const rule of policy) {
     const value = config.get(rule.option) ?? 'n';
@@ -105,12 +108,14 @@ export function checkKernelConfig(configText: string, whose: 'running kernel' | 
   const byReason = new Map<string, ConfigProblem[]>();
   for (const problem of problems) byReason.set(problem.rule.why, [...(byReason.get(problem.rule.why) ?? []), problem]);
   const reasons = [...byReason].map(([why, group]) => ({
-    object: '', reason: `${group.map(describeOption).join(', ')}: ${why}`, category: group[0]!.rule.category,
+    object: '',
+    reason: `${group.map(describeOption).join(', ')}: ${why}`,
+    category: group[0]!.rule.category,
   }));
   const count = problems.length === 1 ? 'an option' : `${problems.length} options`;
   throw new RefusedError(
     `${owner} has ${count} with which a livepatch cannot be built or applied safely:\n${reasons.map((r) => `  ${r.reason}`).join('\n')}`,
     reasons,
-    'tsbuild-patch checks these options in the running kernel\'s configuration and in the one the patch is built with',
+    "tsbuild-patch checks these options in the running kernel's configuration and in the one the patch is built with",
   );
 }

@@ -26,9 +26,10 @@ export function parseKconfig(text: string): Map<string, string> {
 }
 
 export function renderFragment(options: readonly KconfigOption[]): string {
-  return options
-    .map((o) => (o.value === 'n' ? `# CONFIG_${o.name} is not set` : `CONFIG_${o.name}=${o.value}`))
-    .join('\n') + '\n';
+  return (
+    options.map((o) => (o.value === 'n' ? `# CONFIG_${o.name} is not set` : `CONFIG_${o.name}=${o.value}`)).join('\n') +
+    '\n'
+  );
 }
 
 /** Options whose value in the resolved config differs from the request. */

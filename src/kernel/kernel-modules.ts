@@ -20,7 +20,10 @@ export function softPreDependencies(softdep: string): string[] {
 export class KernelModules {
   private aliases: Promise<Map<string, string[]>> | undefined;
 
-  private constructor(private readonly modulesDir: string, private readonly byName: ReadonlyMap<string, string>) {}
+  private constructor(
+    private readonly modulesDir: string,
+    private readonly byName: ReadonlyMap<string, string>,
+  ) {}
 
   /** Whether the kernel has module NAME (underscores or dashes). */
   has(name: string): boolean {
@@ -30,7 +33,10 @@ export class KernelModules {
   /** The .ko of module NAME; a clear error when the kernel has none. */
   path(name: string): string {
     const path = this.byName.get(kernelModuleName(name));
-    if (!path) throw new UserError(`module ${name}: no ${name}.ko under ${this.modulesDir}`, { hint: 'give the running kernel\'s modules with --modules-dir' });
+    if (!path)
+      throw new UserError(`module ${name}: no ${name}.ko under ${this.modulesDir}`, {
+        hint: "give the running kernel's modules with --modules-dir",
+      });
     return path;
   }
 
@@ -47,11 +53,18 @@ export class KernelModules {
    */
   static async read(modulesDir: string): Promise<KernelModules> {
     const files = await readdir(modulesDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-      throw new UserError(`cannot read the kernel's modules directory "${modulesDir}": ${error.code ?? error.message}`, {
-        cause: error, hint: 'the running kernel\'s /lib/modules/<release> (--modules-dir, or the kernel package of --kernel)',
-      });
+      throw new UserError(
+        `cannot read the kernel's modules directory "${modulesDir}": ${error.code ?? error.message}`,
+        {
+          cause: error,
+          hint: "the running kernel's /lib/modules/<release> (--modules-dir, or the kernel package of --kernel)",
+        },
+      );
     });
-    return new KernelModules(modulesDir, new Map(files.filter((f) => f.endsWith('.ko')).map((f) => [moduleNameOf(f), join(modulesDir, f)])));
+    return new KernelModules(
+      modulesDir,
+      new Map(files.filter((f) => f.endsWith('.ko')).map((f) => [moduleNameOf(f), join(modulesDir, f)])),
+    );
   }
 
   /** Module names by the exact (wildcard-free) aliases of their .modinfo, read once. */
@@ -79,7 +92,9 @@ export class KernelModules {
   private async softDependency(name: string): Promise<string | undefined> {
     if (this.has(name)) return kernelModuleName(name);
     const providers = (await this.aliasIndex()).get(name) ?? [];
-    const generic = providers.find((provider) => /(^|\/)crypto\//.test(relative(this.modulesDir, this.byName.get(provider)!).replace(/^kernel\//, '')));
+    const generic = providers.find((provider) =>
+      /(^|\/)crypto\//.test(relative(this.modulesDir, this.byName.get(provider)!).replace(/^kernel\//, '')),
+    );
     return generic ?? providers[0];
   }
 
@@ -90,9 +105,13 @@ export class KernelModules {
     const visit = async (name: string, chain: string[], optional = false): Promise<void> => {
       const key = kernelModuleName(name);
       if (state.get(key) === 'done' || (optional && state.get(key) === 'visiting')) return;
-      if (state.get(key) === 'visiting') throw new UserError(`module dependency cycle: ${[...chain, key].join(' -> ')}`);
+      if (state.get(key) === 'visiting')
+        throw new UserError(`module dependency cycle: ${[...chain, key].join(' -> ')}`);
       const path = this.byName.get(key);
-      if (!path) throw new UserError(`module ${key} is not among the kernel's modules${chain.length ? ` (needed by ${chain[chain.length - 1]})` : ''}`);
+      if (!path)
+        throw new UserError(
+          `module ${key} is not among the kernel's modules${chain.length ? ` (needed by ${chain[chain.length - 1]})` : ''}`,
+        );
       state.set(key, 'visiting');
       const elf = await readElf(path);
       const soft: string[] = [];

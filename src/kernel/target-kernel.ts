@@ -1,8 +1,7 @@
 /** The kernel a patch is built for: its files, as every layer above this one sees them. */
 /** Where the kernel source comes from: Debian's tarball, or a directory of the user's (never modified). */
 export type KernelSource =
-  | { kind: 'tarball'; tarball: string; topdir: string; sha256: string }
-  | { kind: 'dir'; dir: string };
+  { kind: 'tarball'; tarball: string; topdir: string; sha256: string } | { kind: 'dir'; dir: string };
 
 /** The running kernel a patch is built for, and the source and config it was built from. */
 export interface TargetKernel {

@@ -61,7 +61,7 @@ const noGitBlock = (): GitBlock => ({ header: '', created: false, deleted: false
 function fileOf(block: GitBlock, before: string | null, after: string | null): PatchedFile | null {
   const target = block.to ?? after ?? before ?? gitHeaderPath(block.header);
   if (target === null) return null;
-  const renamedFrom = block.copy ? undefined : block.from ?? (before !== null && after !== null ? before : undefined);
+  const renamedFrom = block.copy ? undefined : (block.from ?? (before !== null && after !== null ? before : undefined));
   return {
     path: target,
     created: block.created || block.copy || (before === null && after !== null),
@@ -70,14 +70,16 @@ function fileOf(block: GitBlock, before: string | null, after: string | null): P
   };
 }
 
-const GIT_HEADER_LINE = /^(old mode|new mode|deleted file mode|new file mode|copy from|copy to|rename from|rename to|similarity index|dissimilarity index|index) /;
+const GIT_HEADER_LINE =
+  /^(old mode|new mode|deleted file mode|new file mode|copy from|copy to|rename from|rename to|similarity index|dissimilarity index|index) /;
 
 /** Read one line of the extended header; false when the line is not part of it. */
 function readGitHeaderLine(block: GitBlock, line: string): boolean {
   if (!GIT_HEADER_LINE.test(line)) return false;
   if (line.startsWith('new file mode ')) block.created = true;
   else if (line.startsWith('deleted file mode ')) block.deleted = true;
-  else if (line.startsWith('rename from ') || line.startsWith('copy from ')) block.from = line.slice(line.indexOf(' from ') + 6).trim();
+  else if (line.startsWith('rename from ') || line.startsWith('copy from '))
+    block.from = line.slice(line.indexOf(' from ') + 6).trim();
   else if (line.startsWith('rename to ') || line.startsWith('copy to ')) {
     block.to = line.slice(line.indexOf(' to ') + 4).trim();
     block.copy = line.startsWith('copy ');

@@ -45,7 +45,8 @@ export function batchModuleNames(patches: readonly string[]): string[] {
   return patches.map((patch) => {
     const base = defaultModuleName(patch);
     let name = base;
-    for (let n = 2; taken.has(name); n++) name = `${base.slice(0, MAX_MODULE_NAME - `-${n}`.length).replace(/-+$/, '')}-${n}`;
+    for (let n = 2; taken.has(name); n++)
+      name = `${base.slice(0, MAX_MODULE_NAME - `-${n}`.length).replace(/-+$/, '')}-${n}`;
     taken.add(name);
     return name;
   });
@@ -59,28 +60,57 @@ export async function runBatch(options: BatchOptions): Promise<BatchOutcome[]> {
   const shared: BatchShared = {};
   const freeSlots = Array.from({ length: parallel }, (_, slot) => parallel - 1 - slot);
   const queue = new PQueue({ concurrency: parallel });
-  const outcomes = await Promise.all(options.patches.map((patch, i) => queue.add(async (): Promise<BatchOutcome> => {
-    const module = names[i]!;
-    const slot = freeSlots.pop()!;
-    const started = Date.now();
-    const seconds = () => (Date.now() - started) / 1000;
-    let outcome: BatchOutcome;
-    try {
-      const report = await runPipeline({
-        ...options, patches: [patch], name: module, output: resolve(join(options.outputDir, `${module}.ko`)), jobs,
-        batch: { shared, slot }, log: (line) => options.log(`[${module}] ${line}`),
-      });
-      outcome = { patch, module, outcome: 'built', exitCode: exitCodeOf('built'), seconds: seconds(), slot, output: report.output!, report };
-    } catch (error) {
-      // A bug of the tool in one patch is reported with that patch; the batch goes on.
-      const failure = error instanceof UserError ? error : new UserError(`internal error: ${(error as Error).stack ?? String(error)}`);
-      outcome = { patch, module, outcome: failureOutcome(failure.exitCode), exitCode: failure.exitCode, seconds: seconds(), slot, failure: failureReport(failure) };
-    } finally {
-      freeSlots.push(slot);
-    }
-    options.onOutcome?.(outcome);
-    return outcome;
-  })));
+  const outcomes = await Promise.all(
+    options.patches.map((patch, i) =>
+      queue.add(async (): Promise<BatchOutcome> => {
+        const module = names[i]!;
+        const slot = freeSlots.pop()!;
+        const started = Date.now();
+        const seconds = () => (Date.now() - started) / 1000;
+        let outcome: BatchOutcome;
+        try {
+          const report = await runPipeline({
+            ...options,
+            patches: [patch],
+            name: module,
+            output: resolve(join(options.outputDir, `${module}.ko`)),
+            jobs,
+            batch: { shared, slot },
+            log: (line) => options.log(`[${module}] ${line}`),
+          });
+          outcome = {
+            patch,
+            module,
+            outcome: 'built',
+            exitCode: exitCodeOf('built'),
+            seconds: seconds(),
+            slot,
+            output: report.output!,
+            report,
+          };
+        } catch (error) {
+          // A bug of the tool in one patch is reported with that patch; the batch goes on.
+          const failure =
+            error instanceof UserError
+              ? error
+              : new UserError(`internal error: ${(error as Error).stack ?? String(error)}`);
+          outcome = {
+            patch,
+            module,
+            outcome: failureOutcome(failure.exitCode),
+            exitCode: failure.exitCode,
+            seconds: seconds(),
+            slot,
+            failure: failureReport(failure),
+          };
+        } finally {
+          freeSlots.push(slot);
+        }
+        options.onOutcome?.(outcome);
+        return outcome;
+      }),
+    ),
+  );
   return outcomes.filter((o): o is BatchOutcome => o !== undefined);
 }
 
@@ -93,10 +123,14 @@ export function formatBatchOutcomes(outcomes: readonly BatchOutcome[]): string {
   const lines = outcomes.map((o) => {
     const head = `  ${o.outcome.padEnd(9)} ${o.patch} (${o.seconds.toFixed(1)} s)`;
     if (o.outcome === 'built') return `${head}: ${o.output}`;
-    const why = o.failure?.reasons.length ? o.failure.reasons.map((r) => `[${r.category}] ${r.object ? `${r.object}: ` : ''}${r.reason}`) : [o.failure?.message ?? ''];
+    const why = o.failure?.reasons.length
+      ? o.failure.reasons.map((r) => `[${r.category}] ${r.object ? `${r.object}: ` : ''}${r.reason}`)
+      : [o.failure?.message ?? ''];
     return `${head}\n${why.map((line) => `    ${line.split('\n').join('\n      ')}`).join('\n')}`;
   });
   const count = (what: BatchOutcome['outcome']) => outcomes.filter((o) => o.outcome === what).length;
-  return `livepatch modules by patch:\n${lines.join('\n')}\n` +
-    `${count('built')} built, ${count('refused')} refused, ${count('no-change')} without change, ${count('failed')} failed\n`;
+  return (
+    `livepatch modules by patch:\n${lines.join('\n')}\n` +
+    `${count('built')} built, ${count('refused')} refused, ${count('no-change')} without change, ${count('failed')} failed\n`
+  );
 }

@@ -30,13 +30,20 @@ export interface DiffStageOptions {
 /** Diff every changed object against its original (bounded parallelism with p-queue). */
 export async function diffAll(options: DiffStageOptions): Promise<ObjectDiff[]> {
   const queue = new PQueue({ concurrency: Math.max(1, options.concurrency) });
-  const diffs = await Promise.all(options.pairs.map((pair) =>
-    queue.add(async () => {
-      const parent = await options.parentOf(pair);
-      const result = diffObjects({ original: pair.original, patched: pair.patched, parent, entrySizes: options.entrySizes });
-      return { pair, parent, result };
-    }),
-  ));
+  const diffs = await Promise.all(
+    options.pairs.map((pair) =>
+      queue.add(async () => {
+        const parent = await options.parentOf(pair);
+        const result = diffObjects({
+          original: pair.original,
+          patched: pair.patched,
+          parent,
+          entrySizes: options.entrySizes,
+        });
+        return { pair, parent, result };
+      }),
+    ),
+  );
   return diffs;
 }
 
@@ -51,10 +58,18 @@ export function parentsIn(target: Pick<TargetKernel, 'vmlinux' | 'modulesDir'>):
     const t = pair.object.target;
     if (t === 'vmlinux') return Promise.resolve(target.vmlinux);
     if (!target.modulesDir) {
-      return Promise.reject(new UserError(`the patch changes module ${t}, and no modules directory says where its .ko is`, { hint: 'give the running kernel\'s modules with --modules-dir' }));
+      return Promise.reject(
+        new UserError(`the patch changes module ${t}, and no modules directory says where its .ko is`, {
+          hint: "give the running kernel's modules with --modules-dir",
+        }),
+      );
     }
     modules ??= KernelModules.read(target.modulesDir);
-    if (!parents.has(t)) parents.set(t, modules.then((m) => m.path(t)));
+    if (!parents.has(t))
+      parents.set(
+        t,
+        modules.then((m) => m.path(t)),
+      );
     return parents.get(t)!;
   };
 }
@@ -77,11 +92,17 @@ export function requireLivepatchableChange(diffs: readonly ObjectDiff[]): void {
   const refused = diffs.filter((d) => d.result.outcome === 'refused');
   if (refused.length > 0) {
     const reasons = refused.flatMap((d) => d.result.refusals.map((r) => ({ object: d.pair.object.path, ...r })));
-    throw new RefusedError(`the patch cannot be live-patched safely:\n  ${reasons.map((r) => `${r.object}: ${r.reason}`).join('\n  ')}`, reasons);
+    throw new RefusedError(
+      `the patch cannot be live-patched safely:\n  ${reasons.map((r) => `${r.object}: ${r.reason}`).join('\n  ')}`,
+      reasons,
+    );
   }
   if (diffs.every((d) => d.result.outcome === 'no-change')) {
     // What changed besides code, if anything (a new export, which a livepatch cannot add).
     const notes = diffs.flatMap((d) => d.result.notes.map((note) => `\n  ${d.pair.object.path}: ${note}`)).join('');
-    throw new UserError(`no functional change in ${diffs.map((d) => d.pair.object.path).join(', ')} (only moved lines, comments or line numbers?)${notes}`, { exitCode: exitCodeOf('no-change') });
+    throw new UserError(
+      `no functional change in ${diffs.map((d) => d.pair.object.path).join(', ')} (only moved lines, comments or line numbers?)${notes}`,
+      { exitCode: exitCodeOf('no-change') },
+    );
   }
 }

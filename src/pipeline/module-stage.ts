@@ -59,12 +59,20 @@ export async function buildLivepatchModule(options: ModuleStageOptions): Promise
   const { spec } = options;
   await writeModuleDir(spec, options.moduleDir, { objects: options.objects });
   const linked = await buildModule({
-    tree: options.tree, dir: options.moduleDir, name: spec.name, allowUnresolved: true, jobs: options.jobs, runner: options.runner, ...(options.vars ? { vars: options.vars } : {}),
+    tree: options.tree,
+    dir: options.moduleDir,
+    name: spec.name,
+    allowUnresolved: true,
+    jobs: options.jobs,
+    runner: options.runner,
+    ...(options.vars ? { vars: options.vars } : {}),
   });
   const ko = await readElf(linked);
   const conversion = convertToLivepatchFormat(ko);
   // The running kernel's vermagic: from one of its modules, else from its vmlinux and config.
-  const vermagic = (await runningVermagic(options.modulesDir)) ?? (options.kernel ? await kernelVermagic(options.kernel.vmlinux, options.kernel.config) : undefined);
+  const vermagic =
+    (await runningVermagic(options.modulesDir)) ??
+    (options.kernel ? await kernelVermagic(options.kernel.vmlinux, options.kernel.config) : undefined);
   const warnings = checkModule(ko, options.exports, vermagic);
   checkVersions(ko, options.exports);
   await writeFile(linked, writeRelocatable(ko));
@@ -102,8 +110,15 @@ export function moduleSpec(input: ModuleSpecInput): PatchModuleSpec {
     objects: klpObjects(objects.list),
     diffedObjects: objects.list.map((o) => o.fileName),
     // The kernel refuses a module that uses a namespaced export without importing it.
-    importNamespaces: [...new Set(objects.list.flatMap((o) => o.resolutions)
-      .filter((r) => r.how === 'exported').map((r) => objects.exports.get(r.symbol)?.namespace ?? '').filter(Boolean))].sort(),
+    importNamespaces: [
+      ...new Set(
+        objects.list
+          .flatMap((o) => o.resolutions)
+          .filter((r) => r.how === 'exported')
+          .map((r) => objects.exports.get(r.symbol)?.namespace ?? '')
+          .filter(Boolean),
+      ),
+    ].sort(),
   };
 }
 
@@ -125,9 +140,25 @@ export interface ModuleStageInput {
 /** Build the livepatch module in the tree, under the tree's lock: it compiles against the tree's headers, not while another run has patched them. */
 export function moduleStage(input: ModuleStageInput): Promise<BuiltModule> {
   const { tree, target, objects } = input;
-  const signing = input.signing ?? (target.signKey && target.signCert ? { key: target.signKey, cert: target.signCert } : undefined);
-  return withDirLock(treeLock(tree.entry), (pid) => input.log(`waiting for process ${pid}, which is using ${tree.dir}`), () => buildLivepatchModule({
-    spec: input.spec, moduleDir: input.moduleDir, objects: new Map(objects.list.map((o) => [o.fileName, o.path])), tree: tree.dir, vars: tree.vars, runner: input.runner,
-    exports: objects.exports, modulesDir: target.modulesDir, kernel: { vmlinux: target.vmlinux, config: target.config }, signing, output: input.output, jobs: input.jobs,
-  }));
+  const signing =
+    input.signing ?? (target.signKey && target.signCert ? { key: target.signKey, cert: target.signCert } : undefined);
+  return withDirLock(
+    treeLock(tree.entry),
+    (pid) => input.log(`waiting for process ${pid}, which is using ${tree.dir}`),
+    () =>
+      buildLivepatchModule({
+        spec: input.spec,
+        moduleDir: input.moduleDir,
+        objects: new Map(objects.list.map((o) => [o.fileName, o.path])),
+        tree: tree.dir,
+        vars: tree.vars,
+        runner: input.runner,
+        exports: objects.exports,
+        modulesDir: target.modulesDir,
+        kernel: { vmlinux: target.vmlinux, config: target.config },
+        signing,
+        output: input.output,
+        jobs: input.jobs,
+      }),
+  );
 }

@@ -23,7 +23,14 @@ export interface OriginalBuildStageOptions {
 
 export async function originalBuildStage(options: OriginalBuildStageOptions): Promise<WorkTree> {
   const { batch, log } = options;
-  const prepare = () => treeForTarget({ target: options.target, runner: options.runner, log, jobs: options.jobs, skipCompilerCheck: options.skipCompilerCheck });
+  const prepare = () =>
+    treeForTarget({
+      target: options.target,
+      runner: options.runner,
+      log,
+      jobs: options.jobs,
+      skipCompilerCheck: options.skipCompilerCheck,
+    });
   const base = await (batch ? (batch.shared.tree ??= prepare()) : prepare());
   // A tree that cannot be copied is shared: its lock lets one patch at a time build in it.
   return batch && base.copy ? base.copy(batch.slot, log) : base;
@@ -32,7 +39,13 @@ export async function originalBuildStage(options: OriginalBuildStageOptions): Pr
 /** One line for the run's debug log: the tree, its runner, jobs, make variables and compiler (its identity with COMPILER). */
 export async function describeTree(tree: WorkTree, options: { jobs: number; compiler: boolean }): Promise<string> {
   const cc = tree.vars['CC'] ?? 'gcc';
-  return `tree ${tree.dir} (cache entry ${tree.entry}); runner ${tree.runner.description}; jobs ${options.jobs}; ` +
-    `make variables: ${Object.entries(tree.vars).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}; ` +
-    `compiler ${cc}${tree.vars['CC'] ? '' : ' (make\'s default)'}${options.compiler ? `: ${await compilerIdentity(cc).catch((e: Error) => e.message)}` : ''}`;
+  return (
+    `tree ${tree.dir} (cache entry ${tree.entry}); runner ${tree.runner.description}; jobs ${options.jobs}; ` +
+    `make variables: ${
+      Object.entries(tree.vars)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ') || '(none)'
+    }; ` +
+    `compiler ${cc}${tree.vars['CC'] ? '' : " (make's default)"}${options.compiler ? `: ${await compilerIdentity(cc).catch((e: Error) => e.message)}` : ''}`
+  );
 }

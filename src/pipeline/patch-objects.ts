@@ -21,7 +21,12 @@ export interface PatchObject {
   resolutions: Resolution[];
 }
 
-const HOOK_FIELDS = { pre_patch: 'prePatch', post_patch: 'postPatch', pre_unpatch: 'preUnpatch', post_unpatch: 'postUnpatch' } as const;
+const HOOK_FIELDS = {
+  pre_patch: 'prePatch',
+  post_patch: 'postPatch',
+  pre_unpatch: 'preUnpatch',
+  post_unpatch: 'postUnpatch',
+} as const;
 
 export interface PatchObjectsOptions {
   diffs: readonly ObjectDiff[];
@@ -31,7 +36,9 @@ export interface PatchObjectsOptions {
   exports: Exports;
 }
 
-async function localSymbols(path: string): Promise<{ names: Set<string>; sequence: Array<{ name: string; size: number }> }> {
+async function localSymbols(
+  path: string,
+): Promise<{ names: Set<string>; sequence: Array<{ name: string; size: number }> }> {
   const elf = await readElf(path);
   const locals = elf.symbols.filter((s) => s.bind === STB_LOCAL && (s.type === STT_FUNC || s.type === STT_OBJECT));
   return { names: new Set(locals.map((s) => s.name)), sequence: locals.map((s) => ({ name: s.name, size: s.size })) };
@@ -68,7 +75,11 @@ export async function writePatchObjects(options: PatchObjectsOptions): Promise<P
     }));
     const callbacks: KlpCallbacksSpec = {};
     for (const callback of diff.result.callbacks) {
-      callbacks[HOOK_FIELDS[callback.hook]] = addFunctionAlias(model, callback.function, namer.name('tsbp_cb_', callback.function));
+      callbacks[HOOK_FIELDS[callback.hook]] = addFunctionAlias(
+        model,
+        callback.function,
+        namer.name('tsbp_cb_', callback.function),
+      );
     }
     const target = diff.pair.object.target;
     const module = target === 'vmlinux' ? undefined : await symbolsOfModule(diff);
@@ -114,10 +125,15 @@ export function klpObjects(objects: readonly PatchObject[]): KlpObjectSpec[] {
     spec.funcs.push(...object.funcs);
     for (const [hook, fn] of Object.entries(object.callbacks) as [keyof KlpCallbacksSpec, string][]) {
       if (spec.callbacks[hook]) {
-        throw refusedError('callbacks', `two ${hook} callbacks for ${target}: ${spec.callbacks[hook]} and ${fn}; a patch may register one of each per object`);
+        throw refusedError(
+          'callbacks',
+          `two ${hook} callbacks for ${target}: ${spec.callbacks[hook]} and ${fn}; a patch may register one of each per object`,
+        );
       }
       spec.callbacks[hook] = fn;
     }
   }
-  return [...byTarget.values()].sort((a, b) => (a.name === null ? -1 : b.name === null ? 1 : a.name.localeCompare(b.name)));
+  return [...byTarget.values()].sort((a, b) =>
+    a.name === null ? -1 : b.name === null ? 1 : a.name.localeCompare(b.name),
+  );
 }

@@ -18,5 +18,11 @@ export interface PatchedBuildStageOptions {
 }
 
 export function patchedBuildStage(options: PatchedBuildStageOptions): Promise<PatchedBuildResult> {
-  return buildPatched({ tree: options.tree, patches: options.patches, outputDir: options.outputDir, log: options.log, jobs: options.jobs });
+  return buildPatched({
+    tree: options.tree,
+    patches: options.patches,
+    outputDir: options.outputDir,
+    log: options.log,
+    jobs: options.jobs,
+  });
 }

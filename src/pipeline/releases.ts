@@ -38,20 +38,28 @@ export async function runForReleases(options: ReleasesOptions): Promise<ReleaseO
   const concurrency = Math.min(2, releases.length);
   const jobs = options.jobs ?? Math.max(1, Math.floor(availableParallelism() / concurrency));
   const queue = new PQueue({ concurrency });
-  const outcomes = await Promise.all(releases.map((release) => queue.add(async (): Promise<ReleaseOutcome> => {
-    const output = resolve(join(options.outputDir, release, `${name}.ko`));
-    try {
-      const report = await runPipeline({
-        ...options, name, jobs, target: { kernel: release }, output,
-        log: (line) => options.log(`[${release}] ${line}`),
-      });
-      return { release, outcome: 'built', output: report.output ?? output, report, exitCode: exitCodeOf('built') };
-    } catch (error) {
-      if (!(error instanceof UserError)) throw error;
-      const reason = error.hint ? `${error.message}\n${error.hint}` : error.message;
-      return { release, outcome: failureOutcome(error.exitCode), reason, exitCode: error.exitCode };
-    }
-  })));
+  const outcomes = await Promise.all(
+    releases.map((release) =>
+      queue.add(async (): Promise<ReleaseOutcome> => {
+        const output = resolve(join(options.outputDir, release, `${name}.ko`));
+        try {
+          const report = await runPipeline({
+            ...options,
+            name,
+            jobs,
+            target: { kernel: release },
+            output,
+            log: (line) => options.log(`[${release}] ${line}`),
+          });
+          return { release, outcome: 'built', output: report.output ?? output, report, exitCode: exitCodeOf('built') };
+        } catch (error) {
+          if (!(error instanceof UserError)) throw error;
+          const reason = error.hint ? `${error.message}\n${error.hint}` : error.message;
+          return { release, outcome: failureOutcome(error.exitCode), reason, exitCode: error.exitCode };
+        }
+      }),
+    ),
+  );
   return outcomes.filter((o): o is ReleaseOutcome => o !== undefined);
 }
 
@@ -61,8 +69,10 @@ export function releasesExitCode(outcomes: readonly ReleaseOutcome[]): number {
 }
 
 export function formatReleaseOutcomes(outcomes: readonly ReleaseOutcome[]): string {
-  const lines = outcomes.map((o) => (o.outcome === 'built'
-    ? `  ${o.release}: built ${o.output}`
-    : `  ${o.release}: ${o.outcome}: ${(o.reason ?? '').split('\n').join('\n    ')}`));
+  const lines = outcomes.map((o) =>
+    o.outcome === 'built'
+      ? `  ${o.release}: built ${o.output}`
+      : `  ${o.release}: ${o.outcome}: ${(o.reason ?? '').split('\n').join('\n    ')}`,
+  );
   return `livepatch modules by kernel release:\n${lines.join('\n')}\n`;
 }

@@ -26,9 +26,15 @@ export interface ResolvedObjects {
 }
 
 export async function resolveStage(options: ResolveStageOptions): Promise<ResolvedObjects> {
-  const [vmlinux, exports] = await Promise.all([TargetSymbols.read('vmlinux', options.target.vmlinux), readSymvers(options.target.symvers)]);
+  const [vmlinux, exports] = await Promise.all([
+    TargetSymbols.read('vmlinux', options.target.vmlinux),
+    readSymvers(options.target.symvers),
+  ]);
   await mkdir(options.objectsDir, { recursive: true });
-  return { list: await writePatchObjects({ diffs: options.diffs, objectsDir: options.objectsDir, vmlinux, exports }), exports };
+  return {
+    list: await writePatchObjects({ diffs: options.diffs, objectsDir: options.objectsDir, vmlinux, exports }),
+    exports,
+  };
 }
 
 /** The livepatch symbols of a patch object, as the run report lists them: `<object>:<name>,<sympos>`. */

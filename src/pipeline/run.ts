@@ -56,9 +56,16 @@ export interface BatchShared {
 function objectReport(diff: ObjectDiff, klpSymbols: string[]): ObjectReport {
   const r = diff.result;
   return {
-    object: diff.pair.object.path, target: diff.pair.object.target, outcome: r.outcome,
-    changedFunctions: r.changedFunctions, newFunctions: r.newFunctions, callbacks: r.callbacks.map((c) => ({ ...c })),
-    reasons: r.refusals.map((x) => x.reason), categories: r.refusals.map((x) => x.category), notes: r.notes, klpSymbols,
+    object: diff.pair.object.path,
+    target: diff.pair.object.target,
+    outcome: r.outcome,
+    changedFunctions: r.changedFunctions,
+    newFunctions: r.newFunctions,
+    callbacks: r.callbacks.map((c) => ({ ...c })),
+    reasons: r.refusals.map((x) => x.reason),
+    categories: r.refusals.map((x) => x.category),
+    notes: r.notes,
+    klpSymbols,
   };
 }
 
@@ -69,7 +76,9 @@ function objectReport(diff: ObjectDiff, klpSymbols: string[]): ObjectReport {
  */
 export async function runPipeline(options: PipelineOptions): Promise<RunReport> {
   const session = await startRunSession({ log: options.log, debug: options.debug, progress: options.progress });
-  session.debug(`tsbuild-patch ${toolVersion()}, node ${process.version}, pid ${process.pid}; cache ${cacheRoot()}; logs of this run: ${session.runDir}`);
+  session.debug(
+    `tsbuild-patch ${toolVersion()}, node ${process.version}, pid ${process.pid}; cache ${cacheRoot()}; logs of this run: ${session.runDir}`,
+  );
   session.debug(`patches: ${options.patches.join(' ')}; runner: ${options.runner.description}`);
   return session.run(() => runStages(options, session));
 }
@@ -94,9 +103,16 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
   // are measured while the tree is prepared and the objects are built.
   const kernelFacts = entrySizesFromKernel(target.vmlinux, log);
   kernelFacts.catch(() => undefined); // awaited (and reported) by the diff stage
-  const tree = await stages.run('original-build', () => originalBuildStage({
-    target, runner: options.runner, log, jobs: options.batch ? availableParallelism() : jobs, skipCompilerCheck: options.skipCompilerCheck ?? false, batch: options.batch,
-  }));
+  const tree = await stages.run('original-build', () =>
+    originalBuildStage({
+      target,
+      runner: options.runner,
+      log,
+      jobs: options.batch ? availableParallelism() : jobs,
+      skipCompilerCheck: options.skipCompilerCheck ?? false,
+      batch: options.batch,
+    }),
+  );
   warnings.push(...(tree.warnings ?? []));
   debug(await describeTree(tree, { jobs, compiler: options.debug ?? false }));
 
@@ -105,28 +121,58 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
   if (options.keepTmp) log(`keeping temporary files in ${tmp}`);
   let failed = true;
   try {
-    const built = await stages.run('patched-build', () => patchedBuildStage({ tree, patches, outputDir: tmp, log, jobs }));
+    const built = await stages.run('patched-build', () =>
+      patchedBuildStage({ tree, patches, outputDir: tmp, log, jobs }),
+    );
     warnings.push(...built.warnings);
-    const diffs = await stages.run('diff', () => diffStage({ pairs: built.pairs, target, kernelFacts, concurrency: jobs }));
+    const diffs = await stages.run('diff', () =>
+      diffStage({ pairs: built.pairs, target, kernelFacts, concurrency: jobs }),
+    );
     const report: RunReport = {
-      module: name, signed: false, kernelRelease: target.release,
-      ...(target.vmlinuz ? { kernelImage: target.vmlinuz } : {}), ...(target.modulesDir ? { modulesDir: target.modulesDir } : {}),
+      module: name,
+      signed: false,
+      kernelRelease: target.release,
+      ...(target.vmlinuz ? { kernelImage: target.vmlinuz } : {}),
+      ...(target.modulesDir ? { modulesDir: target.modulesDir } : {}),
       runner: tree.runner.description,
-      stages: stages.stages, objects: diffs.map((d) => objectReport(d, [])), warnings, logDir: session.runDir, tree: tree.dir,
+      stages: stages.stages,
+      objects: diffs.map((d) => objectReport(d, [])),
+      warnings,
+      logDir: session.runDir,
+      tree: tree.dir,
     };
     requireLivepatchableChange(diffs);
 
-    const objects = await stages.run('resolve', () => resolveStage({ diffs, target, objectsDir: join(tmp, 'patch-objects') }));
+    const objects = await stages.run('resolve', () =>
+      resolveStage({ diffs, target, objectsDir: join(tmp, 'patch-objects') }),
+    );
     for (const object of objects.list) {
       const entry = report.objects.find((o) => o.object === object.diff.pair.object.path);
       if (entry) entry.klpSymbols = klpSymbolsOf(object);
     }
 
-    const spec = moduleSpec({ name, patches: options.patches, kernelRelease: target.release, replace: options.replace, objects });
+    const spec = moduleSpec({
+      name,
+      patches: options.patches,
+      kernelRelease: target.release,
+      replace: options.replace,
+      objects,
+    });
     const output = resolve(options.output ?? `${name}.ko`);
-    const module = await stages.run('module', () => moduleStage({
-      spec, objects, tree, target, runner: tree.runner, signing: options.signing, output, moduleDir: join(tmp, 'module'), jobs, log,
-    }));
+    const module = await stages.run('module', () =>
+      moduleStage({
+        spec,
+        objects,
+        tree,
+        target,
+        runner: tree.runner,
+        signing: options.signing,
+        output,
+        moduleDir: join(tmp, 'module'),
+        jobs,
+        log,
+      }),
+    );
     warnings.push(...module.warnings);
     report.output = module.path;
     report.sha256 = module.sha256;
@@ -135,6 +181,9 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
     return report;
   } finally {
     if (!options.keepTmp) await scratch.cleanup();
-    else log(`kept the work files of this run${failed ? ' (it failed)' : ''}: ${tmp} (objects: orig/, patched/, patch-objects/; generated module: module/)`);
+    else
+      log(
+        `kept the work files of this run${failed ? ' (it failed)' : ''}: ${tmp} (objects: orig/, patched/, patch-objects/; generated module: module/)`,
+      );
   }
 }

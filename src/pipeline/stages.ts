@@ -11,7 +11,10 @@ export interface StageObserver {
 export class StageRunner {
   readonly stages: StageReport[] = [];
 
-  constructor(private readonly log: Logger, private readonly observer: StageObserver = {}) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly observer: StageObserver = {},
+  ) {}
 
   async run<T>(name: string, body: () => Promise<T>): Promise<T> {
     const started = performance.now();

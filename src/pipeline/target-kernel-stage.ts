@@ -19,8 +19,10 @@ export interface TargetKernelStageOptions {
 export async function targetKernelStage(options: TargetKernelStageOptions): Promise<TargetKernel> {
   const resolved = await resolveTarget(options.target, options.log);
   checkKernelConfig(await readFile(resolved.config, 'utf8'), 'running kernel');
-  options.debug(`target kernel ${resolved.release}: config ${resolved.config}, vmlinux ${resolved.vmlinux}, symvers ${resolved.symvers}, ` +
-    `modules ${resolved.modulesDir || '-'}, source ${resolved.source.kind === 'tarball' ? resolved.source.tarball : resolved.source.dir}, ` +
-    `build ${resolved.build.kind === 'prepared' ? `prepared (CC=${resolved.build.cc} KERNELRELEASE=${resolved.build.kernelRelease})` : 'full'}`);
+  options.debug(
+    `target kernel ${resolved.release}: config ${resolved.config}, vmlinux ${resolved.vmlinux}, symvers ${resolved.symvers}, ` +
+      `modules ${resolved.modulesDir || '-'}, source ${resolved.source.kind === 'tarball' ? resolved.source.tarball : resolved.source.dir}, ` +
+      `build ${resolved.build.kind === 'prepared' ? `prepared (CC=${resolved.build.cc} KERNELRELEASE=${resolved.build.kernelRelease})` : 'full'}`,
+  );
   return resolved;
 }

@@ -51,7 +51,9 @@ export async function runVmTest(boot: BootTarget, options: VmTestOptions): Promi
 }
 
 /** `tsbuild-patch vm-test`: KERNEL is a release, a bootable image file, or none (the test kernel). */
-export async function vmTestStage(options: VmTestOptions & { kernel: string | undefined; log: Logger }): Promise<VmTestResult> {
+export async function vmTestStage(
+  options: VmTestOptions & { kernel: string | undefined; log: Logger },
+): Promise<VmTestResult> {
   return runVmTest(await bootTarget(options.kernel, options.log), options);
 }
 
@@ -70,16 +72,27 @@ export interface BuiltModuleVmTestOptions {
  * goes into the report (and a warning when it failed); the outcome is the main job's: built, or
  * vm-test-failed however the VM failed (the script, or a VM that did not finish).
  */
-export async function vmTestBuiltModule(report: RunReport, options: BuiltModuleVmTestOptions): Promise<'built' | 'vm-test-failed'> {
+export async function vmTestBuiltModule(
+  report: RunReport,
+  options: BuiltModuleVmTestOptions,
+): Promise<'built' | 'vm-test-failed'> {
   if (!report.output) return 'built';
   const boot = options.vmKernel
     ? await bootTarget(options.vmKernel, options.log)
-    : await builtKernelBootTarget({ image: report.kernelImage, modulesDir: report.modulesDir, distribution: options.distribution }, options.log);
+    : await builtKernelBootTarget(
+        { image: report.kernelImage, modulesDir: report.modulesDir, distribution: options.distribution },
+        options.log,
+      );
   options.progress?.stageStarted('vm-test');
-  const { vm, outcome } = await runVmTest(boot, { modules: [report.output], script: options.script, timeoutMs: 240_000 })
-    .finally(() => options.progress?.stageEnded('vm-test'));
+  const { vm, outcome } = await runVmTest(boot, {
+    modules: [report.output],
+    script: options.script,
+    timeoutMs: 240_000,
+  }).finally(() => options.progress?.stageEnded('vm-test'));
   report.vmTest = { status: vm.status, exitStatus: vm.exitStatus, output: vm.output };
   if (outcome === 'passed') return 'built';
-  report.warnings.push(`vm test failed (${vm.status}, exit ${vm.exitStatus ?? '-'}); livepatch ${kernelModuleName(report.module)}`);
+  report.warnings.push(
+    `vm test failed (${vm.status}, exit ${vm.exitStatus ?? '-'}); livepatch ${kernelModuleName(report.module)}`,
+  );
   return 'vm-test-failed';
 }

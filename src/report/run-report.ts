@@ -63,7 +63,9 @@ export function formatRunReport(report: RunReport): string {
   }
   for (const warning of report.warnings) lines.push(`warning: ${warning}`);
   const total = report.stages.reduce((sum, s) => sum + s.seconds, 0);
-  lines.push(`stages: ${report.stages.map((s) => `${s.name} ${s.seconds.toFixed(1)} s`).join(', ')}; total ${total.toFixed(1)} s`);
+  lines.push(
+    `stages: ${report.stages.map((s) => `${s.name} ${s.seconds.toFixed(1)} s`).join(', ')}; total ${total.toFixed(1)} s`,
+  );
   if (report.logDir) lines.push(`logs: ${report.logDir}`);
   if (report.output) lines.push(`${report.signed ? 'signed ' : ''}module: ${report.output}`);
   return lines.join('\n') + '\n';

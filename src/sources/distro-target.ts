@@ -1,7 +1,12 @@
 import { release as osRelease } from 'node:os';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { acquireDistroBootFiles, acquireDistroKernel, type AcquireOptions, type DistroBootFiles } from './debian/acquire.js';
+import {
+  acquireDistroBootFiles,
+  acquireDistroKernel,
+  type AcquireOptions,
+  type DistroBootFiles,
+} from './debian/acquire.js';
 import { newestBuildableRelease } from './debian/catalog.js';
 import { DEFAULT_DISTRO, DISTRIBUTIONS, distroOf, type DistroRelease } from '../kernel/distributions.js';
 import type { TargetKernel } from '../kernel/target-kernel.js';
@@ -11,20 +16,35 @@ import type { TargetKernel } from '../kernel/target-kernel.js';
  * release of the default distribution the archive can build), and how to acquire its files
  * ("running": the files installed on this machine where they are).
  */
-async function distroRelease(kernel: string, log: Logger): Promise<{ distro: DistroRelease; release: string; acquire: AcquireOptions }> {
+async function distroRelease(
+  kernel: string,
+  log: Logger,
+): Promise<{ distro: DistroRelease; release: string; acquire: AcquireOptions }> {
   const running = kernel === 'running';
-  const release = running ? osRelease() : kernel === 'newest' ? await newestBuildableRelease(DEFAULT_DISTRO, log) : kernel;
+  const release = running
+    ? osRelease()
+    : kernel === 'newest'
+      ? await newestBuildableRelease(DEFAULT_DISTRO, log)
+      : kernel;
   const distro = distroOf(release);
   if (!distro) {
     const known = DISTRIBUTIONS.map((d) => `${d.description} (${d.releasePattern.source})`).join('; ');
-    throw new UserError(`kernel ${release}${running ? ' (the running kernel)' : ''} is not a release of a known distribution`, {
-      hint: `known: ${known}; for another kernel give --sourcedir, --config, --vmlinux, --symvers and --modules-dir`,
-    });
+    throw new UserError(
+      `kernel ${release}${running ? ' (the running kernel)' : ''} is not a release of a known distribution`,
+      {
+        hint: `known: ${known}; for another kernel give --sourcedir, --config, --vmlinux, --symvers and --modules-dir`,
+      },
+    );
   }
   if (!distro.acquirable) {
-    throw new UserError(`kernel ${release} is a release of ${distro.description}, whose packages this version cannot fetch yet`, {
-      hint: `releases that can be fetched: ${DISTRIBUTIONS.filter((d) => d.acquirable).map((d) => d.description).join('; ')}`,
-    });
+    throw new UserError(
+      `kernel ${release} is a release of ${distro.description}, whose packages this version cannot fetch yet`,
+      {
+        hint: `releases that can be fetched: ${DISTRIBUTIONS.filter((d) => d.acquirable)
+          .map((d) => d.description)
+          .join('; ')}`,
+      },
+    );
   }
   return { distro, release, acquire: { log, ...(running ? { installedRoot: '/' } : {}) } };
 }
@@ -38,7 +58,12 @@ export async function distroTarget(kernel: string, log: Logger): Promise<TargetK
   const { distro, release, acquire } = await distroRelease(kernel, log);
   const files = await acquireDistroKernel(distro, release, acquire);
   return {
-    source: { kind: 'tarball', tarball: files.sourceTarball, topdir: distro.sourceTopdir, sha256: files.sourceIdentity },
+    source: {
+      kind: 'tarball',
+      tarball: files.sourceTarball,
+      topdir: distro.sourceTopdir,
+      sha256: files.sourceIdentity,
+    },
     config: files.config,
     vmlinux: files.vmlinux,
     symvers: files.symvers,

@@ -48,14 +48,18 @@ export async function defaultTarget(log: Logger): Promise<TargetKernel> {
 export async function resolveTarget(options: TargetOptions, log: Logger): Promise<TargetKernel> {
   if (options.kernel) {
     if ([options.sourcedir, options.config, options.vmlinux, options.symvers, options.modulesDir].some(Boolean)) {
-      throw new UserError('--kernel and the explicit kernel options (--sourcedir --config --vmlinux --symvers --modules-dir) exclude each other');
+      throw new UserError(
+        '--kernel and the explicit kernel options (--sourcedir --config --vmlinux --symvers --modules-dir) exclude each other',
+      );
     }
     return distroTarget(options.kernel, log);
   }
   const given = [options.sourcedir, options.config, options.vmlinux, options.symvers].filter(Boolean).length;
   if (given === 0 && !options.modulesDir) return defaultTarget(log);
   if (given < 4) {
-    throw new UserError('--sourcedir, --config, --vmlinux and --symvers describe one kernel: give all four (or none, for the built-in test kernel)');
+    throw new UserError(
+      '--sourcedir, --config, --vmlinux and --symvers describe one kernel: give all four (or none, for the built-in test kernel)',
+    );
   }
   const release = (options.modulesDir ?? '').split('/').filter(Boolean).pop() ?? '';
   return {

@@ -16,11 +16,18 @@ export interface BuilderChoice {
  * or a --sourcedir kernel); otherwise HOST's. The choice never decides whether the build may
  * run: the compiler where it runs is checked against the kernel's own (checkToolchain).
  */
-export function chooseBuilder(kernel: { release: string; compiler?: string | undefined }, host: DistroRelease = hostDistribution()): BuilderChoice {
+export function chooseBuilder(
+  kernel: { release: string; compiler?: string | undefined },
+  host: DistroRelease = hostDistribution(),
+): BuilderChoice {
   const byRelease = distroOf(kernel.release);
   if (byRelease) return { distro: byRelease, reason: `${kernel.release} is a release of ${byRelease.description}` };
   const byCompiler = kernel.compiler === undefined ? undefined : distroOfCompiler(kernel.compiler);
-  if (byCompiler) return { distro: byCompiler, reason: `${kernel.release || 'the kernel'} was built with "${kernel.compiler}", the compiler of ${byCompiler.description}` };
+  if (byCompiler)
+    return {
+      distro: byCompiler,
+      reason: `${kernel.release || 'the kernel'} was built with "${kernel.compiler}", the compiler of ${byCompiler.description}`,
+    };
   return {
     distro: host,
     reason: `${kernel.release || 'the kernel'} is of no known distribution release${kernel.compiler ? ` and was built with "${kernel.compiler}"` : ''}: this host's (${host.description})`,

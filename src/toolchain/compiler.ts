@@ -56,6 +56,10 @@ export function parseToolchainIdentity(text: string): ToolchainIdentity | undefi
 export async function hostToolchainIdentity(cc: string): Promise<ToolchainIdentity> {
   const result = await execa('sh', ['-c', PRINT_TOOLCHAIN_IDENTITY, 'sh', cc], { reject: false, stdin: 'ignore' });
   const identity = parseToolchainIdentity(result.stdout);
-  if (!identity) throw new UserError(`cannot read this host's compiler and binutils (gcc, as, ld --version):\n${String(result.stderr || result.stdout).trim()}`, { hint: 'apt-get install gcc binutils' });
+  if (!identity)
+    throw new UserError(
+      `cannot read this host's compiler and binutils (gcc, as, ld --version):\n${String(result.stderr || result.stdout).trim()}`,
+      { hint: 'apt-get install gcc binutils' },
+    );
   return identity;
 }

@@ -16,12 +16,17 @@ export function distroPackagesFile(distro: DistroRelease): string {
 
 /** The package names of a list in BUILD_PACKAGES_FILE's format: one a line, '#' comments. */
 export function parsePackageList(text: string): string[] {
-  return text.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter((line) => line.length > 0);
+  return text
+    .split('\n')
+    .map((line) => line.replace(/#.*/, '').trim())
+    .filter((line) => line.length > 0);
 }
 
 /** Debian packages needed to build DISTRO's kernels and their modules: the common list and DISTRO's own. */
 export function kernelBuildPackages(distro: DistroRelease): string[] {
-  return [BUILD_PACKAGES_FILE, distroPackagesFile(distro)].flatMap((file) => parsePackageList(readFileSync(file, 'utf8')));
+  return [BUILD_PACKAGES_FILE, distroPackagesFile(distro)].flatMap((file) =>
+    parsePackageList(readFileSync(file, 'utf8')),
+  );
 }
 
 /** Debian packages needed to build a kernel and its modules on this machine (its distribution release's). */
@@ -69,7 +74,10 @@ export async function ensurePackages(names: readonly string[], log: Logger): Pro
     install = await execa('apt-get', ['install', '-y', '-q', ...missing], { env, reject: false, all: true });
   }
   if (install.failed) {
-    const tail = String(install.all ?? '').split('\n').slice(-15).join('\n');
+    const tail = String(install.all ?? '')
+      .split('\n')
+      .slice(-15)
+      .join('\n');
     throw new UserError(`could not install ${missing.join(' ')} with apt-get:\n${tail}`);
   }
   const still = await missingPackages(missing);

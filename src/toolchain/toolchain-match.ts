@@ -41,7 +41,12 @@ export function gccVersionNumber(version: string): number | undefined {
  * Where the running kernel's config says which compiler built it (CONFIG_CC_VERSION_TEXT: the
  * first line of `$(CC) --version`; CONFIG_GCC_VERSION) and CC here says otherwise, what differs.
  */
-function configCompilerProblems(config: ReadonlyMap<string, string>, cc: string, ccLine: string, version: string): string[] {
+function configCompilerProblems(
+  config: ReadonlyMap<string, string>,
+  cc: string,
+  ccLine: string,
+  version: string,
+): string[] {
   const problems: string[] = [];
   const text = configCompilerText(config);
   if (text !== undefined && text !== ccLine) {
@@ -50,7 +55,10 @@ function configCompilerProblems(config: ReadonlyMap<string, string>, cc: string,
   const kernelGcc = Number(config.get('GCC_VERSION') ?? 'NaN');
   if (Number.isFinite(kernelGcc) && kernelGcc > 0) {
     const ours = gccVersionNumber(version);
-    if (ours !== kernelGcc) problems.push(`the running kernel's CONFIG_GCC_VERSION is ${kernelGcc}, ${cc} here is version ${version} (${ours ?? 'not gcc'})`);
+    if (ours !== kernelGcc)
+      problems.push(
+        `the running kernel's CONFIG_GCC_VERSION is ${kernelGcc}, ${cc} here is version ${version} (${ours ?? 'not gcc'})`,
+      );
   }
   return problems;
 }
@@ -83,25 +91,38 @@ export interface ToolchainMatch {
  * (--skip-compiler-check) turns each into a warning. A CC that is not installed where the build
  * runs is refused either way, naming the kernel's compiler and the gcc that is there.
  */
-export async function checkToolchain(target: TargetKernel, runner: Runner, cc: string, skip = false): Promise<ToolchainMatch> {
+export async function checkToolchain(
+  target: TargetKernel,
+  runner: Runner,
+  cc: string,
+  skip = false,
+): Promise<ToolchainMatch> {
   const [kernel, tools, config] = await Promise.all([
-    kernelCompiler(target.vmlinux), runnerToolchain(runner, cc), readFile(target.config, 'utf8'),
+    kernelCompiler(target.vmlinux),
+    runnerToolchain(runner, cc),
+    readFile(target.config, 'utf8'),
   ]);
   const kconfig = parseKconfig(config);
   if (tools.cc === undefined) {
     const text = configCompilerText(kconfig);
-    throw new UserError(`toolchain mismatch: the running kernel was built with "${kernel}"${text ? ` (CONFIG_CC_VERSION_TEXT "${text}")` : ''}, ` +
-      `and ${cc} is not installed here (${runner.description}), whose gcc is "${tools.gcc}"`, { hint: toolchainHint(runner) });
+    throw new UserError(
+      `toolchain mismatch: the running kernel was built with "${kernel}"${text ? ` (CONFIG_CC_VERSION_TEXT "${text}")` : ''}, ` +
+        `and ${cc} is not installed here (${runner.description}), whose gcc is "${tools.gcc}"`,
+      { hint: toolchainHint(runner) },
+    );
   }
   const ccLine = tools.cc;
   const ours = ccLine.replace(/^\S+\s+/, '').trim();
   const problems: string[] = [];
-  if (kernel !== ours) problems.push(`the running kernel was built with "${kernel}", ${cc} here (${runner.description}) is "${ours}"`);
+  if (kernel !== ours)
+    problems.push(`the running kernel was built with "${kernel}", ${cc} here (${runner.description}) is "${ours}"`);
   problems.push(...configCompilerProblems(kconfig, cc, ccLine, tools.ccVersion ?? ''));
   const kernelLd = Number(kconfig.get('LD_VERSION') ?? 'NaN');
   const ourLd = ldVersionNumber(tools.ld);
   if (Number.isFinite(kernelLd) && kernelLd > 0 && ourLd !== undefined && kernelLd !== ourLd) {
-    problems.push(`the running kernel was linked with ld ${kernelLd} (CONFIG_LD_VERSION), ld here is "${tools.ld}" (${ourLd})`);
+    problems.push(
+      `the running kernel was linked with ld ${kernelLd} (CONFIG_LD_VERSION), ld here is "${tools.ld}" (${ourLd})`,
+    );
   }
   if (problems.length === 0) return { compiler: ours, warnings: [] };
   if (!skip) throw new UserError(`toolchain mismatch: ${problems.join('; ')}`, { hint: toolchainHint(runner) });

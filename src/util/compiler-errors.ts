@@ -13,7 +13,8 @@ const OTHER_ERROR = [/^ERROR: /, /: undefined reference to /, /^\S*\bld(?:\.bfd|
 /** Lines gcc prints before a diagnostic to say where it is. */
 const LOCATION = [
   /^[^\s:][^:]*: (?:In (?:member )?function|In static member function|At top level|In (?:constructor|destructor))\b/,
-  /^In file included from /, /^\s+from [^\s:][^:]*:\d+[:,]$/,
+  /^In file included from /,
+  /^\s+from [^\s:][^:]*:\d+[:,]$/,
   /^\S*\bld(?:\.bfd|\.gold)?: .*: in function .*:$/,
 ];
 /** gcc's source excerpt under a diagnostic: `   12 |   code` and `      |   ^~~`. */
@@ -36,7 +37,10 @@ const isError = (line: string) => COMPILER_ERROR.test(line) || OTHER_ERROR.some(
 /** Every error of a build log, in order, each with its context. */
 export function extractErrors(log: string, options: ExtractOptions = {}): ErrorBlock[] {
   const context = options.context ?? 4;
-  const lines = log.replace(ANSI, '').split('\n').map((line) => line.replace(/\r$/, ''));
+  const lines = log
+    .replace(ANSI, '')
+    .split('\n')
+    .map((line) => line.replace(/\r$/, ''));
   const blocks: ErrorBlock[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < lines.length; i++) {

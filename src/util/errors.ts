@@ -27,7 +27,11 @@ export class UserError extends Error {
 export class RefusedError extends UserError {
   override readonly exitCode = exitCodeOf('refused');
 
-  constructor(message: string, readonly reasons: readonly ObjectRefusal[], hint?: string) {
+  constructor(
+    message: string,
+    readonly reasons: readonly ObjectRefusal[],
+    hint?: string,
+  ) {
     super(message, hint ? { hint } : {});
     this.name = 'RefusedError';
   }
@@ -37,7 +41,11 @@ export class RefusedError extends UserError {
  * A refusal of one reason. OBJECT, when given, is the file it concerns: the message then
  * starts with it, and the reason is reported without it.
  */
-export function refusedError(category: RefusalCategory, reason: string, options: { object?: string; hint?: string } = {}): RefusedError {
+export function refusedError(
+  category: RefusalCategory,
+  reason: string,
+  options: { object?: string; hint?: string } = {},
+): RefusedError {
   const object = options.object ?? '';
   return new RefusedError(object ? `${object}: ${reason}` : reason, [{ object, reason, category }], options.hint);
 }

@@ -15,7 +15,8 @@ let stopping = false;
 async function stop(signal: NodeJS.Signals): Promise<void> {
   if (stopping) return;
   stopping = true;
-  if (handlers.length > 0) process.stderr.write(`\n[tsbuild-patch] ${signal}: cleaning up before exiting (work tree, containers)\n`);
+  if (handlers.length > 0)
+    process.stderr.write(`\n[tsbuild-patch] ${signal}: cleaning up before exiting (work tree, containers)\n`);
   for (const handler of [...handlers].reverse()) {
     try {
       await handler();

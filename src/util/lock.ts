@@ -50,10 +50,13 @@ async function lockState(lockDir: string): Promise<LockState | undefined> {
 async function takeOver(lockDir: string, state: { ino: bigint; empty: boolean }): Promise<boolean> {
   const refusals = ['ENOENT', 'ENOTEMPTY', 'EEXIST'];
   if (state.empty) {
-    return rmdir(lockDir).then(() => true, (error: NodeJS.ErrnoException) => {
-      if (refusals.includes(error.code ?? '')) return false;
-      throw error;
-    });
+    return rmdir(lockDir).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (refusals.includes(error.code ?? '')) return false;
+        throw error;
+      },
+    );
   }
   const tombstone = `${lockDir}.stale-${state.ino}`;
   try {
@@ -127,8 +130,11 @@ export async function withDirLock<T>(
     return await body();
   } finally {
     const released = `${lockDir}.released-${unique}`;
-    await rename(lockDir, released).then(() => rm(released, { recursive: true, force: true }), (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error; // already gone (its cache entry removed)
-    });
+    await rename(lockDir, released).then(
+      () => rm(released, { recursive: true, force: true }),
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error; // already gone (its cache entry removed)
+      },
+    );
   }
 }

@@ -20,13 +20,33 @@ const EVERY: readonly OutcomeCommand[] = ['build', 'batch', 'vm-test', 'diff'];
 
 /** In the order of their exit statuses. */
 export const OUTCOMES = {
-  built: { exitCode: 0, commands: ['build', 'batch'], meaning: 'every module was built (and, with --vm-test, passed in the VM)' },
+  built: {
+    exitCode: 0,
+    commands: ['build', 'batch'],
+    meaning: 'every module was built (and, with --vm-test, passed in the VM)',
+  },
   passed: { exitCode: 0, commands: ['vm-test'], meaning: 'the guest script passed' },
   changed: { exitCode: 0, commands: ['diff'], meaning: 'the code differs; the patch object was written' },
-  failed: { exitCode: 1, commands: EVERY, meaning: 'bad input or environment, or a build failed (the message says which)' },
-  refused: { exitCode: 2, commands: ['build', 'batch', 'diff'], meaning: 'refused as unsafe or unsupported; each reason names its object and category' },
-  'no-change': { exitCode: 3, commands: ['build', 'batch', 'diff'], meaning: 'no functional change (only moved lines, comments or line numbers)' },
-  'vm-test-failed': { exitCode: 4, commands: ['build', 'vm-test'], meaning: 'the guest script failed (--vm-test: or the VM did not finish)' },
+  failed: {
+    exitCode: 1,
+    commands: EVERY,
+    meaning: 'bad input or environment, or a build failed (the message says which)',
+  },
+  refused: {
+    exitCode: 2,
+    commands: ['build', 'batch', 'diff'],
+    meaning: 'refused as unsafe or unsupported; each reason names its object and category',
+  },
+  'no-change': {
+    exitCode: 3,
+    commands: ['build', 'batch', 'diff'],
+    meaning: 'no functional change (only moved lines, comments or line numbers)',
+  },
+  'vm-test-failed': {
+    exitCode: 4,
+    commands: ['build', 'vm-test'],
+    meaning: 'the guest script failed (--vm-test: or the VM did not finish)',
+  },
   'vm-unfinished': { exitCode: 5, commands: ['vm-test'], meaning: 'the VM did not finish: timeout, no boot, crash' },
   interrupted: { exitCode: 130, commands: EVERY, meaning: 'Ctrl-C (SIGINT); a build restores its work tree first' },
   terminated: { exitCode: 143, commands: EVERY, meaning: 'SIGTERM or SIGHUP; a build restores its work tree first' },
@@ -74,7 +94,9 @@ export function signalOutcome(signal: NodeJS.Signals): 'interrupted' | 'terminat
 }
 
 function rowsOf(command?: OutcomeCommand): Array<[Outcome, OutcomeRow]> {
-  return (Object.entries(OUTCOMES) as Array<[Outcome, OutcomeRow]>).filter(([, row]) => !command || row.commands.includes(command));
+  return (Object.entries(OUTCOMES) as Array<[Outcome, OutcomeRow]>).filter(
+    ([, row]) => !command || row.commands.includes(command),
+  );
 }
 
 const HELP_NOTES: Partial<Record<OutcomeCommand, string>> = {
@@ -86,7 +108,9 @@ const HELP_NOTES: Partial<Record<OutcomeCommand, string>> = {
 export function exitStatusHelp(command: OutcomeCommand): string {
   const rows = rowsOf(command);
   const width = Math.max(...rows.map(([outcome]) => outcome.length));
-  const lines = rows.map(([outcome, row]) => `  ${String(row.exitCode).padStart(3)}  ${outcome.padEnd(width)}  ${row.meaning}`);
+  const lines = rows.map(
+    ([outcome, row]) => `  ${String(row.exitCode).padStart(3)}  ${outcome.padEnd(width)}  ${row.meaning}`,
+  );
   return ['Exit status:', ...lines, ...(HELP_NOTES[command] ? [HELP_NOTES[command]] : [])].join('\n');
 }
 
@@ -96,6 +120,9 @@ export function exitStatusMarkdown(): string {
   return [
     '| exit status | outcome | commands | meaning |',
     '| --- | --- | --- | --- |',
-    ...rowsOf().map(([outcome, row]) => `| ${row.exitCode} | \`${outcome}\` | ${row.commands.length === EVERY.length ? 'all' : row.commands.map(commandName).join(', ')} | ${row.meaning} |`),
+    ...rowsOf().map(
+      ([outcome, row]) =>
+        `| ${row.exitCode} | \`${outcome}\` | ${row.commands.length === EVERY.length ? 'all' : row.commands.map(commandName).join(', ')} | ${row.meaning} |`,
+    ),
   ].join('\n');
 }

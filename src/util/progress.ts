@@ -113,8 +113,15 @@ export class ProgressReporter implements StageHooks, BuildProgress {
   state(): ProgressState | undefined {
     const stage = this.stage;
     if (!stage) return undefined;
-    const total = stage.totalUnknown || stage.total === undefined ? undefined : Math.max(stage.total, stage.compiled ?? 0);
-    return { stage: stage.name, elapsedMs: this.now() - stage.started, compiled: stage.compiled, total, current: stage.current };
+    const total =
+      stage.totalUnknown || stage.total === undefined ? undefined : Math.max(stage.total, stage.compiled ?? 0);
+    return {
+      stage: stage.name,
+      elapsedMs: this.now() - stage.started,
+      compiled: stage.compiled,
+      total,
+      current: stage.current,
+    };
   }
 
   /** The timer: redraw the terminal's line (the clock moves), or write a plain line. */
@@ -146,7 +153,9 @@ export class ProgressReporter implements StageHooks, BuildProgress {
     if (!this.options.tty) return;
     const state = this.state();
     if (!state) return;
-    this.options.stream.write(`${CLEAR_LINE}${this.prefix}${formatTtyStatus(state, (this.options.stream.columns || 80) - this.prefix.length)}`);
+    this.options.stream.write(
+      `${CLEAR_LINE}${this.prefix}${formatTtyStatus(state, (this.options.stream.columns || 80) - this.prefix.length)}`,
+    );
     this.shown = true;
     this.lastDraw = this.now();
   }

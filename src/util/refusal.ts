@@ -5,11 +5,13 @@
  * The table says what each category means; the README lists the same names.
  */
 export const REFUSAL_CATEGORIES = {
-  'path-policy': 'the patch changes a file no livepatch can change (assembly, lib/, the vDSO, boot code, build files, a file no object is built from)',
+  'path-policy':
+    'the patch changes a file no livepatch can change (assembly, lib/, the vDSO, boot code, build files, a file no object is built from)',
   'init-code': 'boot-time __init/__exit code changed',
   'no-ftrace-entry': 'a changed function has no ftrace entry for the livepatch core to redirect',
   'data-size-changed': 'a variable changed size',
-  'existing-data': 'existing data (a variable, a table) changed or moved section: a livepatch replaces functions, not data in place',
+  'existing-data':
+    'existing data (a variable, a table) changed or moved section: a livepatch replaces functions, not data in place',
   'static-call-module-key': 'patched code uses a static call whose key the patched module owns',
   'static-key-in-module': 'patched code uses a jump label whose static key the patched module owns',
   'symbol-changed': 'a symbol changed its type or binding, or became defined or undefined in the object',
@@ -19,12 +21,14 @@ export const REFUSAL_CATEGORIES = {
   'section-header-changed': "a section's type, flags, entry size or alignment changed",
   'elf-header-changed': 'the ELF headers of the original and the patched object differ',
   'static-local': 'a static local variable cannot be paired with its copy in the original',
-  'kpatch-marker': 'a kpatch marker the kernel\'s livepatch core cannot honour (KPATCH_FORCE_UNSAFE)',
-  'callbacks': 'more than one callback for one hook of one patched object',
-  'unexported-symbol': 'the patch (or the module built from it) uses a symbol the running kernel neither has nor exports',
-  'ambiguous-symbol': 'the patch refers to a static symbol the running kernel has several of, and which one cannot be told',
+  'kpatch-marker': "a kpatch marker the kernel's livepatch core cannot honour (KPATCH_FORCE_UNSAFE)",
+  callbacks: 'more than one callback for one hook of one patched object',
+  'unexported-symbol':
+    'the patch (or the module built from it) uses a symbol the running kernel neither has nor exports',
+  'ambiguous-symbol':
+    'the patch refers to a static symbol the running kernel has several of, and which one cannot be told',
   'modversions-crc': "an imported symbol's CRC differs from the running kernel's Module.symvers",
-  'vermagic': "the module's vermagic differs from the running kernel's",
+  vermagic: "the module's vermagic differs from the running kernel's",
   'config-livepatch-missing': 'the kernel is built without CONFIG_LIVEPATCH',
   'config-randstruct': 'the kernel is built with structure layout randomization (RANDSTRUCT)',
   'config-latent-entropy': 'the kernel is built with the latent_entropy gcc plugin',

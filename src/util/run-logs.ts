@@ -35,7 +35,10 @@ export async function markRunFinished(dir: string): Promise<void> {
 async function runOver(root: string, name: string): Promise<boolean> {
   const pid = Number(RUN_NAME.exec(name)?.[1]);
   if (!processAlive(pid)) return true;
-  return access(join(root, name, FINISHED)).then(() => true, () => false);
+  return access(join(root, name, FINISHED)).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -70,10 +73,13 @@ export async function createRunDir(options: RunDirOptions = {}): Promise<string>
   const base = `${runStamp(options.now ?? new Date())}-${options.pid ?? process.pid}`;
   for (let n = 0; ; n++) {
     const name = n === 0 ? base : `${base}.${n}`;
-    const created = await mkdir(join(root, name)).then(() => true, (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EEXIST') return false;
-      throw error;
-    });
+    const created = await mkdir(join(root, name)).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EEXIST') return false;
+        throw error;
+      },
+    );
     if (!created) continue;
     await pruneRuns(root, options.keep ?? KEPT_RUNS, name);
     return join(root, name);

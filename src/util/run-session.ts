@@ -44,7 +44,10 @@ export async function startRunSession(options: RunSessionOptions): Promise<RunSe
   };
   const context: RunContext = { runDir, debug, progress: options.progress };
   return {
-    runDir, log, debug, context,
+    runDir,
+    log,
+    debug,
+    context,
     stages: {
       stageStarted: (name) => {
         context.stage = name;

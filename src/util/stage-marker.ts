@@ -14,7 +14,10 @@ export async function onceMarked(entry: string, marker: string, step: () => Prom
 
 /** Whether the step MARKER of a cache entry has completed. */
 export function isMarked(entry: string, marker: string): Promise<boolean> {
-  return access(join(entry, `${marker}.ok`)).then(() => true, () => false);
+  return access(join(entry, `${marker}.ok`)).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** When the step MARKER of a cache entry completed (its marker's mtime, in ns), if it has. */

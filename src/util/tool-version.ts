@@ -20,6 +20,7 @@ export function toolVersion(): string {
       const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown; version?: unknown };
       if (parsed.name === PACKAGE_NAME && typeof parsed.version === 'string') return (version = parsed.version);
     }
-    if (dirname(directory) === directory) throw new Error(`no ${PACKAGE_NAME} package.json with a version at or above ${start}`);
+    if (dirname(directory) === directory)
+      throw new Error(`no ${PACKAGE_NAME} package.json with a version at or above ${start}`);
   }
 }

@@ -25,7 +25,8 @@ export async function bootTarget(kernel: string | undefined, log: Logger): Promi
     const test = await provisionTestKernel({ log });
     return { image: test.bzImage, modulesDir: test.modulesDir, memoryMiB: VM_MEMORY_MIB.testKernel };
   }
-  if ((await stat(kernel).catch(() => undefined))?.isFile()) return { image: kernel, modulesDir: undefined, memoryMiB: VM_MEMORY_MIB.distributionKernel };
+  if ((await stat(kernel).catch(() => undefined))?.isFile())
+    return { image: kernel, modulesDir: undefined, memoryMiB: VM_MEMORY_MIB.distributionKernel };
   const target = await distroBootFiles(kernel, log);
   return { image: target.vmlinuz, modulesDir: target.modulesDir, memoryMiB: VM_MEMORY_MIB.distributionKernel };
 }
@@ -34,8 +35,15 @@ export async function bootTarget(kernel: string | undefined, log: Logger): Promi
  * The kernel a module was just built for (--vm-test): its image, or the test kernel's when the
  * build had none (explicit kernel paths), and its modules.
  */
-export async function builtKernelBootTarget(kernel: { image?: string | undefined; modulesDir?: string | undefined; distribution: boolean }, log: Logger): Promise<BootTarget> {
-  return { image: kernel.image ?? (await provisionTestKernel({ log })).bzImage, modulesDir: kernel.modulesDir, memoryMiB: kernel.distribution ? VM_MEMORY_MIB.distributionKernel : VM_MEMORY_MIB.testKernel };
+export async function builtKernelBootTarget(
+  kernel: { image?: string | undefined; modulesDir?: string | undefined; distribution: boolean },
+  log: Logger,
+): Promise<BootTarget> {
+  return {
+    image: kernel.image ?? (await provisionTestKernel({ log })).bzImage,
+    modulesDir: kernel.modulesDir,
+    memoryMiB: kernel.distribution ? VM_MEMORY_MIB.distributionKernel : VM_MEMORY_MIB.testKernel,
+  };
 }
 
 /**
@@ -49,7 +57,9 @@ export async function guestModules(modules: readonly string[], modulesDir: strin
     // A module whose needs cannot be read would reach the guest without the modules it patches
     // or uses, and a VM proof could pass without ever loading it against its target.
     const needed = await modulesNeededFirst(module).catch((error: Error) => {
-      throw new UserError(`${module}: cannot tell which modules it needs loaded first: ${error.message}`, { cause: error });
+      throw new UserError(`${module}: cannot tell which modules it needs loaded first: ${error.message}`, {
+        cause: error,
+      });
     });
     for (const name of needed) targets.add(name);
   }

@@ -46,7 +46,9 @@ export function writeCpio(entries: readonly CpioEntry[]): Buffer {
         parts.push(...record(ino++, S_IFLNK | 0o777, name, Buffer.from(entry.target)));
         break;
       case 'chardev':
-        parts.push(...record(ino++, S_IFCHR | (entry.mode ?? 0o600), name, Buffer.alloc(0), [entry.major, entry.minor]));
+        parts.push(
+          ...record(ino++, S_IFCHR | (entry.mode ?? 0o600), name, Buffer.alloc(0), [entry.major, entry.minor]),
+        );
         break;
     }
   }

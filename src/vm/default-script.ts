@@ -33,7 +33,11 @@ export function defaultScript(modules: readonly string[]): string {
 }
 
 /** The guest script of a VM run: a script file, inline commands, or else the default script. */
-export async function guestScript(choice: { file?: string | undefined; exec?: string | undefined; modules: readonly string[] }): Promise<string> {
+export async function guestScript(choice: {
+  file?: string | undefined;
+  exec?: string | undefined;
+  modules: readonly string[];
+}): Promise<string> {
   if (choice.file) {
     return readFile(choice.file, 'utf8').catch((error: Error) => {
       throw new UserError(`cannot read script ${choice.file}: ${error.message}`);

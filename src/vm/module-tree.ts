@@ -29,22 +29,29 @@ export async function guestModuleTree(modulesDir: string, modules: readonly stri
   const offered = ALWAYS_OFFERED.flatMap((dir) => index.under(dir));
   const names = [...own, ...offered].map((path) => basename(path, '.ko'));
   const all = [...new Set(await index.withDependencies(names))];
-  return withDir(async ({ path: root }) => {
-    const tree = join(root, 'lib', 'modules', release);
-    for (const module of all) {
-      const to = join(tree, relative(modulesDir, module));
-      await mkdir(dirname(to), { recursive: true });
-      await copyFile(module, to);
-    }
-    for (const table of KERNEL_TABLES) await copyFile(join(modulesDir, table), join(tree, table)).catch(() => undefined);
-    const depmod = await execa('depmod', ['-b', root, release], { reject: false });
-    if (depmod.failed) throw new UserError(`depmod for the guest's modules of ${release} failed: ${depmod.stderr || depmod.message}`, { hint: 'apt-get install kmod' });
-    const files: Record<string, Buffer> = {};
-    for (const file of await readdir(tree, { recursive: true, withFileTypes: true })) {
-      if (!file.isFile()) continue;
-      const path = join(file.parentPath, file.name);
-      files[relative(root, path)] = await readFile(path);
-    }
-    return files;
-  }, { unsafeCleanup: true, prefix: 'tsbp-modtree-' });
+  return withDir(
+    async ({ path: root }) => {
+      const tree = join(root, 'lib', 'modules', release);
+      for (const module of all) {
+        const to = join(tree, relative(modulesDir, module));
+        await mkdir(dirname(to), { recursive: true });
+        await copyFile(module, to);
+      }
+      for (const table of KERNEL_TABLES)
+        await copyFile(join(modulesDir, table), join(tree, table)).catch(() => undefined);
+      const depmod = await execa('depmod', ['-b', root, release], { reject: false });
+      if (depmod.failed)
+        throw new UserError(`depmod for the guest's modules of ${release} failed: ${depmod.stderr || depmod.message}`, {
+          hint: 'apt-get install kmod',
+        });
+      const files: Record<string, Buffer> = {};
+      for (const file of await readdir(tree, { recursive: true, withFileTypes: true })) {
+        if (!file.isFile()) continue;
+        const path = join(file.parentPath, file.name);
+        files[relative(root, path)] = await readFile(path);
+      }
+      return files;
+    },
+    { unsafeCleanup: true, prefix: 'tsbp-modtree-' },
+  );
 }

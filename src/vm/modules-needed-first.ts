@@ -6,7 +6,11 @@ import { modinfoValue } from '../kernel/modinfo.js';
  * modules), and the NAME of its .klp.rela.NAME.* sections (any livepatch with relocations).
  */
 function targetsOf(elf: ElfFile): string[] {
-  const names = new Set<string>(modinfoValue(elf, 'livepatch_objects')?.split(',').filter((n) => n && n !== 'vmlinux') ?? []);
+  const names = new Set<string>(
+    modinfoValue(elf, 'livepatch_objects')
+      ?.split(',')
+      .filter((n) => n && n !== 'vmlinux') ?? [],
+  );
   for (const section of elf.sections) {
     const name = /^\.klp\.rela\.([^.]+)\./.exec(section.name)?.[1];
     if (name && name !== 'vmlinux') names.add(name);

@@ -28,14 +28,24 @@ export interface QemuRun {
  */
 export async function runQemu(options: QemuOptions): Promise<QemuRun> {
   const args = [
-    '-accel', 'tcg',
-    '-nodefaults', '-display', 'none', '-no-reboot',
-    '-m', `${options.memoryMiB}M`,
-    '-smp', String(options.cpus),
-    '-serial', 'stdio',
-    '-kernel', options.kernel,
-    '-initrd', options.initrd,
-    '-append', options.cmdline,
+    '-accel',
+    'tcg',
+    '-nodefaults',
+    '-display',
+    'none',
+    '-no-reboot',
+    '-m',
+    `${options.memoryMiB}M`,
+    '-smp',
+    String(options.cpus),
+    '-serial',
+    'stdio',
+    '-kernel',
+    options.kernel,
+    '-initrd',
+    options.initrd,
+    '-append',
+    options.cmdline,
   ];
   const started = Date.now();
   const child = execa(QEMU, args, {

@@ -50,12 +50,17 @@ export async function runInVm(options: VmRunOptions): Promise<VmResult> {
   return withDir(
     async ({ path: dir }) => {
       const initrd = join(dir, 'initrd.gz');
-      const tree = options.kernelModulesDir ? await guestModuleTree(options.kernelModulesDir, options.modules ?? []) : {};
-      await writeFile(initrd, await buildInitramfs({
-        script: options.script,
-        modules: options.modules ?? [],
-        files: { ...tree, ...options.files },
-      }));
+      const tree = options.kernelModulesDir
+        ? await guestModuleTree(options.kernelModulesDir, options.modules ?? [])
+        : {};
+      await writeFile(
+        initrd,
+        await buildInitramfs({
+          script: options.script,
+          modules: options.modules ?? [],
+          files: { ...tree, ...options.files },
+        }),
+      );
       const run = await runQemu({
         kernel: options.bzImage,
         initrd,

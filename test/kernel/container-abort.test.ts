@@ -29,7 +29,14 @@ console.log('client ended', result.exitCode ?? result.signal);
 `;
 
 async function containersOf(engine: Engine, pid: number): Promise<string[]> {
-  const result = await engineCall(engine, ['ps', '--all', '--filter', `label=${OWNER_LABEL}=${pid}`, '--format', '{{.Names}}']);
+  const result = await engineCall(engine, [
+    'ps',
+    '--all',
+    '--filter',
+    `label=${OWNER_LABEL}=${pid}`,
+    '--format',
+    '{{.Names}}',
+  ]);
   expect(result.failed, String(result.all)).toBe(false);
   return result.stdout.split('\n').filter((line) => line.trim() !== '');
 }
@@ -49,7 +56,12 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 const dockerProbe = await probeEngine(DOCKER);
 const engines = [
   { engine: PODMAN, missing: undefined as string | undefined },
-  { engine: DOCKER, missing: dockerProbe.ok ? undefined : `docker does not answer: ${dockerProbe.reason} (scripts/install-deps.sh installs docker.io; its daemon must be running)` },
+  {
+    engine: DOCKER,
+    missing: dockerProbe.ok
+      ? undefined
+      : `docker does not answer: ${dockerProbe.reason} (scripts/install-deps.sh installs docker.io; its daemon must be running)`,
+  },
 ];
 
 for (const { engine, missing } of engines) {
@@ -70,24 +82,35 @@ for (const { engine, missing } of engines) {
     /** Start the holder, wait until its container printed, end it by HOW, return how long the container lived on. */
     async function endHolder(how: (holder: ResultPromise) => void): Promise<{ lingerMs: number; output: string }> {
       const holder = execa('node', ['--import', 'tsx', script, engine.kind], {
-        cwd: repo, reject: false, all: true, buffer: true, stdin: 'ignore',
+        cwd: repo,
+        reject: false,
+        all: true,
+        buffer: true,
+        stdin: 'ignore',
       });
       let output = '';
-      holder.all?.on('data', (data: Buffer) => { output += data.toString(); });
+      holder.all?.on('data', (data: Buffer) => {
+        output += data.toString();
+      });
       try {
         await waitFor('the container to start', async () => (output.includes('started') ? true : undefined), 120_000);
         const pid = holder.pid!;
         expect(await containersOf(engine, pid)).toHaveLength(1);
         const ended = Date.now();
         how(holder);
-        await waitFor('the container to be gone', async () => ((await containersOf(engine, pid)).length === 0 ? true : undefined), 30_000);
+        await waitFor(
+          'the container to be gone',
+          async () => ((await containersOf(engine, pid)).length === 0 ? true : undefined),
+          30_000,
+        );
         const lingerMs = Date.now() - ended;
         await holder;
         return { lingerMs, output };
       } finally {
         holder.kill('SIGKILL');
         // Leave nothing behind when an assertion failed.
-        for (const name of holder.pid ? await containersOf(engine, holder.pid) : []) await removeContainer(engine, name);
+        for (const name of holder.pid ? await containersOf(engine, holder.pid) : [])
+          await removeContainer(engine, name);
       }
     }
 

@@ -24,7 +24,10 @@ describe('build image management (podman)', () => {
     const messages: string[] = [];
     const log = (message: string) => messages.push(message);
     try {
-      const [first, second] = await Promise.all([ensureBuilderImage(PODMAN, log, context), ensureBuilderImage(PODMAN, log, context)]);
+      const [first, second] = await Promise.all([
+        ensureBuilderImage(PODMAN, log, context),
+        ensureBuilderImage(PODMAN, log, context),
+      ]);
       expect(first.tag).toBe(tag);
       expect(second).toEqual(first);
       expect(messages.filter((m) => m.startsWith('building the podman image'))).toHaveLength(1);
@@ -39,18 +42,23 @@ describe('build image management (podman)', () => {
     }
   });
 
-  it('refuses an image whose gcc is not the host\'s', async () => {
+  it("refuses an image whose gcc is not the host's", async () => {
     const { path: context, cleanup } = await tmpDir({ unsafeCleanup: true });
     // Debian bookworm also ships gcc-11: an image whose `gcc` is that one must be refused.
-    await writeFile(join(context, 'Dockerfile'), [
-      'FROM debian:bookworm',
-      'RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends gcc-11 binutils \\',
-      ' && ln -s gcc-11 /usr/bin/gcc && rm -rf /var/lib/apt/lists/*',
-      '',
-    ].join('\n'));
+    await writeFile(
+      join(context, 'Dockerfile'),
+      [
+        'FROM debian:bookworm',
+        'RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends gcc-11 binutils \\',
+        ' && ln -s gcc-11 /usr/bin/gcc && rm -rf /var/lib/apt/lists/*',
+        '',
+      ].join('\n'),
+    );
     try {
       const image = await ensureBuilderImage(PODMAN, () => {}, context);
-      await expect(checkImageToolchain(PODMAN, image)).rejects.toThrow(/has another toolchain than this host \(gcc: image "gcc \(Debian 11\.[^"]*\) 11\.[^"]*", host "gcc \(Debian 12\./);
+      await expect(checkImageToolchain(PODMAN, image)).rejects.toThrow(
+        /has another toolchain than this host \(gcc: image "gcc \(Debian 11\.[^"]*\) 11\.[^"]*", host "gcc \(Debian 12\./,
+      );
     } finally {
       await cleanup();
     }

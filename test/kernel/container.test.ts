@@ -18,7 +18,12 @@ import { testKernel } from './test-kernel.js';
 const dockerProbe = await probeEngine(DOCKER);
 const engines: { choice: ContainerChoice; missing: string | undefined }[] = [
   { choice: 'podman', missing: undefined },
-  { choice: 'docker', missing: dockerProbe.ok ? undefined : `docker does not answer: ${dockerProbe.reason} (scripts/install-deps.sh installs docker.io; its daemon must be running)` },
+  {
+    choice: 'docker',
+    missing: dockerProbe.ok
+      ? undefined
+      : `docker does not answer: ${dockerProbe.reason} (scripts/install-deps.sh installs docker.io; its daemon must be running)`,
+  },
 ];
 
 const HELLO_C = `#include <linux/init.h>
@@ -60,17 +65,31 @@ for (const { choice, missing } of engines) {
       expect(runner.description).toMatch(new RegExp(`^${choice} \\(tsbuild-patch-builder:[0-9a-f]{12}\\)$`));
     });
 
-    it('runs as the host\'s name and user, with only the given variables, in the given directory', async () => {
+    it("runs as the host's name and user, with only the given variables, in the given directory", async () => {
       const { path: cwd, cleanup } = await tmpDir({ unsafeCleanup: true });
       try {
-        const child = runner.exec('sh', ['-c', 'uname -n; echo "$KBUILD_BUILD_USER"; echo "${KCFLAGS-unset} ${ARCH-unset}"; pwd; id -u'], {
-          cwd, env: { ARCH: 'x86_64', KCFLAGS: undefined }, all: true,
-        });
+        const child = runner.exec(
+          'sh',
+          ['-c', 'uname -n; echo "$KBUILD_BUILD_USER"; echo "${KCFLAGS-unset} ${ARCH-unset}"; pwd; id -u'],
+          {
+            cwd,
+            env: { ARCH: 'x86_64', KCFLAGS: undefined },
+            all: true,
+          },
+        );
         let output = '';
-        child.all?.on('data', (data: Buffer) => { output += data.toString(); });
+        child.all?.on('data', (data: Buffer) => {
+          output += data.toString();
+        });
         const result = await child;
         expect(result.exitCode).toBe(0);
-        expect(output.trim().split('\n')).toEqual([hostname(), userInfo().username, 'unset x86_64', cwd, String(process.getuid?.())]);
+        expect(output.trim().split('\n')).toEqual([
+          hostname(),
+          userInfo().username,
+          'unset x86_64',
+          cwd,
+          String(process.getuid?.()),
+        ]);
       } finally {
         await cleanup();
       }
@@ -98,15 +117,19 @@ for (const { choice, missing } of engines) {
       }
     });
 
-    it('builds an external module whose vermagic is the test kernel\'s', async () => {
+    it("builds an external module whose vermagic is the test kernel's", async () => {
       const { path: moduleDir, cleanup } = await tmpDir({ unsafeCleanup: true, prefix: 'container-module-' });
       try {
         await writeFile(join(moduleDir, 'container_hello.c'), HELLO_C);
         await writeFile(join(moduleDir, 'Kbuild'), 'obj-m := container_hello.o\n');
         const started = Date.now();
         await runMake({
-          tree: source, targets: ['modules'], vars: { M: moduleDir }, logFile: join(moduleDir, 'make.log'),
-          what: 'container external module', runner,
+          tree: source,
+          targets: ['modules'],
+          vars: { M: moduleDir },
+          logFile: join(moduleDir, 'make.log'),
+          what: 'container external module',
+          runner,
         });
         stderrLogger(`container test: ${choice} external module built in ${seconds(started)}`);
         const ko = join(moduleDir, 'container_hello.ko');

@@ -5,7 +5,13 @@ import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DirectoryResult } from 'tmp-promise';
 import {
-  decodeAll, ElfRelocationSection, ET_EXEC, readElf, readModinfo, writeRelocatable, type ElfFile,
+  decodeAll,
+  ElfRelocationSection,
+  ET_EXEC,
+  readElf,
+  readModinfo,
+  writeRelocatable,
+  type ElfFile,
 } from '../../src/elf/index.js';
 import { disassemble, linkRelocatable, readelfAllClean, readelfModuloOffsets } from '../unit/elf/helpers/binutils.js';
 import { tempDir } from '../unit/elf/helpers/compile.js';
@@ -77,10 +83,15 @@ describe('round trip of test-kernel objects', () => {
       // objtool appends names to string tables without sharing tails, the writer shares them:
       // string-table sizes may differ (names are compared through -S/-s/-r).
       const listing = async (path: string) =>
-        (await readelfModuloOffsets(path)).replace(/^(\s*\[\s*\d+\]\s+\S+\s+STRTAB\s+[0-9a-f]{16} OFFSET) [0-9a-f]+/gm, '$1 SIZE');
+        (await readelfModuloOffsets(path)).replace(
+          /^(\s*\[\s*\d+\]\s+\S+\s+STRTAB\s+[0-9a-f]{16} OFFSET) [0-9a-f]+/gm,
+          '$1 SIZE',
+        );
       expect(await listing(output), relative(tree, input)).toEqual(await listing(input));
       await readelfAllClean(output);
-      expect(await disassemble(output), relative(tree, input)).toEqual((await disassemble(input)).replace(input, 'FILE'));
+      expect(await disassemble(output), relative(tree, input)).toEqual(
+        (await disassemble(input)).replace(input, 'FILE'),
+      );
       await linkRelocatable([output], `${output}.linked.o`);
     }
   });
@@ -126,8 +137,14 @@ describe('reading vmlinux', () => {
     const symbols = await readelfSymbols(vmlinux);
     expect(
       file.symbols.map((s) => ({
-        index: s.index, value: s.value, size: s.size, type: SYMBOL_TYPE_NAMES[s.type], bind: SYMBOL_BIND_NAMES[s.bind],
-        vis: VISIBILITY_NAMES[s.visibility], ndx: ndxName(s.section?.index ?? s.shndx), name: s.displayName,
+        index: s.index,
+        value: s.value,
+        size: s.size,
+        type: SYMBOL_TYPE_NAMES[s.type],
+        bind: SYMBOL_BIND_NAMES[s.bind],
+        vis: VISIBILITY_NAMES[s.visibility],
+        ndx: ndxName(s.section?.index ?? s.shndx),
+        name: s.displayName,
       })),
     ).toEqual(symbols);
     const start = file.symbolByName('start_kernel');
@@ -146,7 +163,10 @@ describe('reading vmlinux', () => {
     expect(small.length).toBeGreaterThan(0);
     // readelf -r of all of vmlinux is hundreds of MB: keep only the chosen sections.
     const wanted = small.map((r) => `'${r.name}'`).join(' ');
-    const { stdout } = await execa({ shell: true, env: { WANTED: wanted } })`readelf --wide -r ${vmlinux} | awk '/^Relocation section/ { p = index(" " ENVIRON["WANTED"] " ", " " $3 " ") > 0 } p'`;
+    const { stdout } = await execa({
+      shell: true,
+      env: { WANTED: wanted },
+    })`readelf --wide -r ${vmlinux} | awk '/^Relocation section/ { p = index(" " ENVIRON["WANTED"] " ", " " $3 " ") > 0 } p'`;
     const expected = parseReadelfRelocations(stdout);
     expect([...expected.keys()]).toEqual(small.map((r) => r.name));
     for (const rela of small as ElfRelocationSection[]) {
@@ -154,7 +174,10 @@ describe('reading vmlinux', () => {
         rela.relocations.map((r) => ({
           // sorttable leaves cleared (all-zero R_X86_64_NONE) entries in tables it sorted.
           offset: r.type === 0 && r.offset === 0 ? 0n : rela.target.addr + BigInt(r.offset),
-          symbolIndex: r.symbol.index, type: r.type, addend: r.addend })),
+          symbolIndex: r.symbol.index,
+          type: r.type,
+          addend: r.addend,
+        })),
         rela.name,
       ).toEqual((expected.get(rela.name) ?? []).map(({ typeName: _, ...rest }) => rest));
     }

@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dir, type DirectoryResult } from 'tmp-promise';
-import { entryTypeOf, ORC_UNWIND, SPECIAL_SECTIONS, structSizedSections } from '../../src/arch/x86_64/special-sections.js';
+import {
+  entryTypeOf,
+  ORC_UNWIND,
+  SPECIAL_SECTIONS,
+  structSizedSections,
+} from '../../src/arch/x86_64/special-sections.js';
 import { readElf, SHF_EXECINSTR, type ElfFile, type ElfSection, type Relocation } from '../../src/elf/index.js';
 import { entrySizesFromKernel, type KernelEntrySizes } from '../../src/kernel/facts/measured-entry-sizes.js';
 import { testKernel } from './test-kernel.js';
@@ -48,7 +53,9 @@ beforeAll(async () => {
   const started = performance.now();
   measured = await entrySizesFromKernel(vmlinux, log, { cacheDir: join(work.path, 'cache') });
   measureSeconds = (performance.now() - started) / 1000;
-  const proc = (await readdir(join(tree, 'fs/proc'))).filter((name) => name.endsWith('.o') && name !== 'built-in.o' && !name.endsWith('.mod.o'));
+  const proc = (await readdir(join(tree, 'fs/proc'))).filter(
+    (name) => name.endsWith('.o') && name !== 'built-in.o' && !name.endsWith('.mod.o'),
+  );
   const paths = [...OBJECTS, ...proc.map((name) => `fs/proc/${name}`), 'vmlinux.o'];
   objects = await Promise.all(paths.map((path) => readElf(join(tree, path))));
 });
@@ -77,7 +84,8 @@ function repeatsAt(all: readonly Instance[], period: number): boolean {
   for (const { section, relocations } of all) {
     if (section.size % period !== 0) return false;
     const perEntry: string[][] = Array.from({ length: section.size / period }, () => []);
-    for (const relocation of relocations) perEntry[Math.floor(relocation.offset / period)]!.push(shape(relocation, period));
+    for (const relocation of relocations)
+      perEntry[Math.floor(relocation.offset / period)]!.push(shape(relocation, period));
     for (const shapes of perEntry) {
       const signature = shapes.sort().join(' ');
       pattern ??= signature;
@@ -96,34 +104,35 @@ describe('entry sizes from the test kernel', () => {
   it('measures every struct of the arch table, or says the kernel lacks it', () => {
     log(`pahole measurement of ${vmlinux}: ${measureSeconds.toFixed(2)} s`);
     const sections = structSizedSections().map((spec) => spec.section);
-    expect([...measured.sizes.keys(), ...measured.absent.map((absent) => absent.section)].sort()).toEqual([...sections].sort());
+    expect([...measured.sizes.keys(), ...measured.absent.map((absent) => absent.section)].sort()).toEqual(
+      [...sections].sort(),
+    );
     expect(measured.identity).toMatch(/^build-id [0-9a-f]{40}$/);
     expect(measured.cached).toBe(false);
   });
 
-  it.each(SPECIAL_SECTIONS.filter((spec) => spec.name !== '.fixup' && spec.name !== ORC_UNWIND.name).map((spec) => spec.name))(
-    '%s: whole entries, one relocated first field per entry, pattern repeating at exactly the entry size',
-    (name) => {
-      const entry = entryTypeOf(name)!;
-      const size = entry.kind === 'struct' ? measured.sizes.get(name) : entry.kind === 'abi' ? entry.size : undefined;
-      const found = instances(name);
-      if (size === undefined) {
-        // The kernel has no such struct: then no object may have the section.
-        expect(found.map((instance) => instance.object)).toEqual([]);
-        return;
-      }
-      if (entry.kind === 'abi' && found.length === 0) return; // e.g. .call_sites: not in 6.1
-      expect(found.length, `no sampled object has ${name}`).toBeGreaterThan(0);
-      const entries = found.reduce((total, instance) => total + instance.section.size / size, 0);
-      log(`${name}: ${size}-byte entries, ${entries} of them in ${found.length} sections`);
-      for (const { object, section, relocations } of found) {
-        expect(section.size % size, `${object} ${name} is ${section.size} bytes`).toBe(0);
-        const starts = new Set(relocations.filter((r) => r.offset % size === 0).map((r) => r.offset));
-        expect(starts.size, `${object} ${name}: entries with a relocated first field`).toBe(section.size / size);
-      }
-      expect(smallestRepeat(found, size)).toBe(size);
-    },
-  );
+  it.each(
+    SPECIAL_SECTIONS.filter((spec) => spec.name !== '.fixup' && spec.name !== ORC_UNWIND.name).map((spec) => spec.name),
+  )('%s: whole entries, one relocated first field per entry, pattern repeating at exactly the entry size', (name) => {
+    const entry = entryTypeOf(name)!;
+    const size = entry.kind === 'struct' ? measured.sizes.get(name) : entry.kind === 'abi' ? entry.size : undefined;
+    const found = instances(name);
+    if (size === undefined) {
+      // The kernel has no such struct: then no object may have the section.
+      expect(found.map((instance) => instance.object)).toEqual([]);
+      return;
+    }
+    if (entry.kind === 'abi' && found.length === 0) return; // e.g. .call_sites: not in 6.1
+    expect(found.length, `no sampled object has ${name}`).toBeGreaterThan(0);
+    const entries = found.reduce((total, instance) => total + instance.section.size / size, 0);
+    log(`${name}: ${size}-byte entries, ${entries} of them in ${found.length} sections`);
+    for (const { object, section, relocations } of found) {
+      expect(section.size % size, `${object} ${name} is ${section.size} bytes`).toBe(0);
+      const starts = new Set(relocations.filter((r) => r.offset % size === 0).map((r) => r.offset));
+      expect(starts.size, `${object} ${name}: entries with a relocated first field`).toBe(section.size / size);
+    }
+    expect(smallestRepeat(found, size)).toBe(size);
+  });
 
   it('.orc_unwind: one entry per .orc_unwind_ip relocation', () => {
     const size = measured.sizes.get(ORC_UNWIND.name)!;
@@ -133,7 +142,9 @@ describe('entry sizes from the test kernel', () => {
       const elf = objects.find((candidate) => candidate.path === object)!;
       const ip = elf.sectionByName(ORC_UNWIND.ipName)!;
       const ipRelocations = elf.relocationsFor(ip).length;
-      expect(ipRelocations, `${object}: one relocation per ${ORC_UNWIND.ipName} entry`).toBe(ip.size / ORC_UNWIND.ipEntrySize);
+      expect(ipRelocations, `${object}: one relocation per ${ORC_UNWIND.ipName} entry`).toBe(
+        ip.size / ORC_UNWIND.ipEntrySize,
+      );
       expect(section.size, `${object}: ${ORC_UNWIND.name} bytes`).toBe(ipRelocations * size);
     }
   });

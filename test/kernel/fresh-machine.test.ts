@@ -13,14 +13,18 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** The command the README gives for the main job, read from the README itself. */
 async function readmeMainJob(): Promise<string> {
   const readme = await readFile(join(REPO, 'README.md'), 'utf8');
-  const command = readme.split('\n').find((line) => line.includes('npm run example') && !line.trimStart().startsWith('#'));
+  const command = readme
+    .split('\n')
+    .find((line) => line.includes('npm run example') && !line.trimStart().startsWith('#'));
   if (!command) throw new Error('README.md has no line running `npm run example`');
   return command.trim();
 }
 
 /** The files a fresh clone has: tracked ones and new ones not ignored (this checkout's state). */
 async function copyCheckout(into: string): Promise<void> {
-  const { stdout } = await execa('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO });
+  const { stdout } = await execa('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: REPO,
+  });
   for (const file of stdout.split('\0').filter(Boolean)) {
     const target = join(into, file);
     await mkdir(dirname(target), { recursive: true });
@@ -44,7 +48,10 @@ describe('the README main job on a fresh machine', () => {
     await copyCheckout(checkout);
     // A podman image store of its own: the base image and the builder image must be made anew.
     const storageConf = join(scratch.path, 'storage.conf');
-    await writeFile(storageConf, `[storage]\ndriver = "overlay"\ngraphroot = "${store}/graph"\nrunroot = "${store}/run"\n`);
+    await writeFile(
+      storageConf,
+      `[storage]\ndriver = "overlay"\ngraphroot = "${store}/graph"\nrunroot = "${store}/run"\n`,
+    );
     const env = { TSBUILD_PATCH_CACHE: cache, CONTAINERS_STORAGE_CONF: storageConf };
     // Cleanup and the check below name the store explicitly, never touching the machine's own.
     const inStore = ['--root', `${store}/graph`, '--runroot', `${store}/run`, '--storage-driver', 'overlay'];
@@ -62,7 +69,8 @@ describe('the README main job on a fresh machine', () => {
     const seconds = (Date.now() - started) / 1000;
     process.stderr.write(`fresh machine: the main job took ${seconds.toFixed(0)} s, exit ${run.exitCode}\n`);
     const output = run.all ?? '';
-    if (run.exitCode !== 0) throw new Error(`the README's main job failed (exit ${run.exitCode}):\n${output.slice(-4000)}`);
+    if (run.exitCode !== 0)
+      throw new Error(`the README's main job failed (exit ${run.exitCode}):\n${output.slice(-4000)}`);
 
     // Every step was taken: dependencies installed, the image made from nothing, packages fetched.
     expect(output).toContain('seeding the podman base image');

@@ -18,8 +18,11 @@ describe('header users without a build, checked against a full build', () => {
     expect(index).toBeDefined();
     const started = performance.now();
     const graph = await includeGraph(kernel.source, join(scratch.path, 'include-graph.json'));
-    process.stderr.write(`  include graph: ${graph.files.length} files in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-    const isGenerated = (header: string) => /^(include\/generated|arch\/x86\/include\/generated|include\/config)\//.test(header);
+    process.stderr.write(
+      `  include graph: ${graph.files.length} files in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+    const isGenerated = (header: string) =>
+      /^(include\/generated|arch\/x86\/include\/generated|include\/config)\//.test(header);
     // Every (header, object) dependency of the full build must be found: checked for every
     // object through the forward closure (the same relation as sourcesIncluding, other way).
     const missed: string[] = [];
@@ -37,11 +40,20 @@ describe('header users without a build, checked against a full build', () => {
     expect(truth).toBeGreaterThan(100_000);
     expect(missed.slice(0, 20)).toEqual([]);
     // And sourcesIncluding itself, on headers from narrow to everywhere.
-    for (const header of ['fs/proc/fd.h', 'fs/proc/internal.h', 'include/linux/seq_file.h', 'include/linux/sched.h', 'include/linux/kconfig.h']) {
+    for (const header of [
+      'fs/proc/fd.h',
+      'fs/proc/internal.h',
+      'include/linux/seq_file.h',
+      'include/linux/sched.h',
+      'include/linux/kconfig.h',
+    ]) {
       const users = index!.objects.filter((o) => o.deps.some((d) => index!.headers[d] === header)).map((o) => o.source);
       expect(users.length, header).toBeGreaterThan(0);
       const found = new Set(sourcesIncluding(graph, header));
-      expect(users.filter((u) => !found.has(u)), header).toEqual([]);
+      expect(
+        users.filter((u) => !found.has(u)),
+        header,
+      ).toEqual([]);
     }
   });
 });

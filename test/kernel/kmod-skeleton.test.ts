@@ -48,11 +48,18 @@ describe('generated livepatch skeleton', () => {
       kernelRelease: kernel.release,
       toolVersion: 'test',
       replace: true,
-      objects: [{
-        name: null,
-        funcs: [{ oldName: 'cmdline_proc_show', newSymbol: 'tsbp_new_cmdline_proc_show', sympos: 0 }],
-        callbacks: { prePatch: 'tsbp_pre_patch', postPatch: 'tsbp_post_patch', preUnpatch: 'tsbp_pre_unpatch', postUnpatch: 'tsbp_post_unpatch' },
-      }],
+      objects: [
+        {
+          name: null,
+          funcs: [{ oldName: 'cmdline_proc_show', newSymbol: 'tsbp_new_cmdline_proc_show', sympos: 0 }],
+          callbacks: {
+            prePatch: 'tsbp_pre_patch',
+            postPatch: 'tsbp_post_patch',
+            preUnpatch: 'tsbp_pre_unpatch',
+            postUnpatch: 'tsbp_post_unpatch',
+          },
+        },
+      ],
       diffedObjects: ['replacement.o'],
     };
     await writeModuleDir(spec, dir, { extraFiles: { 'replacement.c': REPLACEMENT_C } });

@@ -5,7 +5,11 @@ import { testKernel } from './test-kernel.js';
 describe('VM harness', () => {
   it('returns a large output intact, with the exit status and the kernel log', async () => {
     const kernel = await testKernel();
-    const result = await runInVm({ bzImage: kernel.bzImage, script: 'seq 1 30000\ndmesg | head -n 3 >&2\nexit 7\n', timeoutMs: 120_000 });
+    const result = await runInVm({
+      bzImage: kernel.bzImage,
+      script: 'seq 1 30000\ndmesg | head -n 3 >&2\nexit 7\n',
+      timeoutMs: 120_000,
+    });
     expect(result.problems).toEqual([]);
     expect(result.status).toBe('ok');
     expect(result.exitStatus).toBe(7);

@@ -55,22 +55,49 @@ const ONE_BYTE = table((op) => {
   }
   if (op < 0x60) return none;
   switch (op) {
-    case 0x63: return rm;
-    case 0x68: return iz;
-    case 0x69: return rmIz;
-    case 0x6a: return ib;
-    case 0x6b: return rmIb;
-    case 0x80: case 0x82: case 0x83: case 0xc0: case 0xc1: case 0xc6: return rmIb;
-    case 0x81: case 0xc7: return rmIz;
-    case 0xa8: return ib;
-    case 0xa9: return iz;
-    case 0xc2: case 0xca: return { modrm: false, imm: Imm.W };
-    case 0xc8: return { modrm: false, imm: Imm.WB };
-    case 0xcd: return ib;
-    case 0xe8: case 0xe9: return iz;
-    case 0xeb: return ib;
-    case 0xa0: case 0xa1: case 0xa2: case 0xa3: return { modrm: false, imm: Imm.M };
-    default: break;
+    case 0x63:
+      return rm;
+    case 0x68:
+      return iz;
+    case 0x69:
+      return rmIz;
+    case 0x6a:
+      return ib;
+    case 0x6b:
+      return rmIb;
+    case 0x80:
+    case 0x82:
+    case 0x83:
+    case 0xc0:
+    case 0xc1:
+    case 0xc6:
+      return rmIb;
+    case 0x81:
+    case 0xc7:
+      return rmIz;
+    case 0xa8:
+      return ib;
+    case 0xa9:
+      return iz;
+    case 0xc2:
+    case 0xca:
+      return { modrm: false, imm: Imm.W };
+    case 0xc8:
+      return { modrm: false, imm: Imm.WB };
+    case 0xcd:
+      return ib;
+    case 0xe8:
+    case 0xe9:
+      return iz;
+    case 0xeb:
+      return ib;
+    case 0xa0:
+    case 0xa1:
+    case 0xa2:
+    case 0xa3:
+      return { modrm: false, imm: Imm.M };
+    default:
+      break;
   }
   if (op >= 0x70 && op <= 0x7f) return ib;
   if (op >= 0x84 && op <= 0x8f) return rm;
@@ -223,13 +250,20 @@ function clampMap(map: number): 1 | 2 | 3 | 4 {
 
 function immediateSize(kind: Imm, operand16: boolean, rexW: boolean, address32: boolean): number {
   switch (kind) {
-    case Imm.None: return 0;
-    case Imm.B: return 1;
-    case Imm.W: return 2;
-    case Imm.Z: return operand16 ? 2 : 4;
-    case Imm.V: return rexW ? 8 : operand16 ? 2 : 4;
-    case Imm.WB: return 3;
-    case Imm.M: return address32 ? 4 : 8;
+    case Imm.None:
+      return 0;
+    case Imm.B:
+      return 1;
+    case Imm.W:
+      return 2;
+    case Imm.Z:
+      return operand16 ? 2 : 4;
+    case Imm.V:
+      return rexW ? 8 : operand16 ? 2 : 4;
+    case Imm.WB:
+      return 3;
+    case Imm.M:
+      return address32 ? 4 : 8;
   }
 }
 
@@ -254,10 +288,7 @@ export function instructionStarts(code: Uint8Array): Uint32Array | undefined {
 }
 
 /** The instruction (start, end) among `starts` that contains byte `offset`, if any. */
-export function instructionAt(
-  starts: Uint32Array,
-  offset: number,
-): { start: number; end: number } | undefined {
+export function instructionAt(starts: Uint32Array, offset: number): { start: number; end: number } | undefined {
   let low = 0;
   let high = starts.length - 2;
   while (low <= high) {

@@ -155,7 +155,9 @@ export interface StructSizedSection {
 /** The special sections whose entry size is the size of a kernel struct. */
 export function structSizedSections(): StructSizedSection[] {
   return fixedEntrySpecs().flatMap((spec) =>
-    spec.entry.kind === 'struct' ? [{ section: spec.name, tag: spec.entry.tag, vmlinuxBounds: spec.vmlinuxBounds }] : [],
+    spec.entry.kind === 'struct'
+      ? [{ section: spec.name, tag: spec.entry.tag, vmlinuxBounds: spec.vmlinuxBounds }]
+      : [],
   );
 }
 

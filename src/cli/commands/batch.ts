@@ -18,23 +18,50 @@ export const batchCommand: CommandModule<object, Args> = {
   command: 'batch <patches..>',
   describe: 'Build one livepatch module per patch for one kernel, several patches at once (a set of fixes to triage)',
   builder: (y) =>
-    (withBuildOptions(withKernelOptions(y)
-      .positional('patches', { type: 'string', array: true, demandOption: true, describe: 'unified diffs (-p1), each its own module' })
-      .option('jobs', { type: 'number', describe: 'patches built at once, each in its own copy of a prepared tree (default: number of CPUs)' })
-      .option('output', { alias: 'o', type: 'string', default: '.', describe: 'directory for the modules: <dir>/livepatch-<patch name>.ko' })
-      .option('replace', { type: 'boolean', default: true, describe: 'atomic replace (see the main command)' }))
-      .option('json', { type: 'boolean', default: false, describe: 'print one JSON line per patch on stdout as it finishes (its report, or why no module)' })
+    withBuildOptions(
+      withKernelOptions(y)
+        .positional('patches', {
+          type: 'string',
+          array: true,
+          demandOption: true,
+          describe: 'unified diffs (-p1), each its own module',
+        })
+        .option('jobs', {
+          type: 'number',
+          describe: 'patches built at once, each in its own copy of a prepared tree (default: number of CPUs)',
+        })
+        .option('output', {
+          alias: 'o',
+          type: 'string',
+          default: '.',
+          describe: 'directory for the modules: <dir>/livepatch-<patch name>.ko',
+        })
+        .option('replace', { type: 'boolean', default: true, describe: 'atomic replace (see the main command)' }),
+    )
+      .option('json', {
+        type: 'boolean',
+        default: false,
+        describe: 'print one JSON line per patch on stdout as it finishes (its report, or why no module)',
+      })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress messages' })
-      .example('$0 batch fixes/*.patch --kernel 6.1.0-57-amd64 -j 2 -o out', 'one module per patch, two patches at a time')
-      .epilogue(exitStatusHelp('batch'))) as unknown as Argv<Args>,
+      .example(
+        '$0 batch fixes/*.patch --kernel 6.1.0-57-amd64 -j 2 -o out',
+        'one module per patch, two patches at a time',
+      )
+      .epilogue(exitStatusHelp('batch')) as unknown as Argv<Args>,
   handler: async (args) => {
     const signing = signingFrom(args);
     const log = args.quiet ? silentLogger : stderrLogger;
     const runner = await selectRunner(args.container, log);
     const outcomes = await runBatch({
-      patches: args.patches, target: targetOptionsFrom(args), runner, outputDir: args.output,
+      patches: args.patches,
+      target: targetOptionsFrom(args),
+      runner,
+      outputDir: args.output,
       ...(args.jobs ? { parallel: args.jobs } : {}),
-      replace: args.replace, keepTmp: false, skipCompilerCheck: args.skipCompilerCheck,
+      replace: args.replace,
+      keepTmp: false,
+      skipCompilerCheck: args.skipCompilerCheck,
       signing,
       log,
       onOutcome: (outcome) => {

@@ -33,34 +33,81 @@ export const buildCommand: CommandModule<object, Args> = {
   command: '$0 <patches..>',
   describe: 'Build a livepatch module from kernel source patches',
   builder: (y) =>
-    (withBuildOptions(withKernelOptions(y)
-      .positional('patches', { type: 'string', array: true, demandOption: true, describe: 'unified diffs (-p1) against the kernel source' })
-      .option('name', { type: 'string', describe: 'module name (default: livepatch-<first patch name>, at most 55 characters)' })
-      .option('output', { alias: 'o', type: 'string', describe: 'where to write the .ko (default: ./<name>.ko); with several --kernel, a directory for <release>/<name>.ko' })
-      .option('replace', { type: 'boolean', default: true, describe: 'atomic replace: loading this patch disables earlier livepatches (--no-replace keeps them)' }))
-      .option('keep-tmp', { type: 'boolean', default: false, describe: 'keep the temporary directory (objects, generated C, logs)' })
-      .option('debug', { type: 'boolean', default: false, describe: 'show the commands run (make with its variables), the runner, compiler and build environment; keep and name the work files (implies --keep-tmp). Every run\'s logs are kept under the cache (runs/, the last 20)' })
+    withBuildOptions(
+      withKernelOptions(y)
+        .positional('patches', {
+          type: 'string',
+          array: true,
+          demandOption: true,
+          describe: 'unified diffs (-p1) against the kernel source',
+        })
+        .option('name', {
+          type: 'string',
+          describe: 'module name (default: livepatch-<first patch name>, at most 55 characters)',
+        })
+        .option('output', {
+          alias: 'o',
+          type: 'string',
+          describe:
+            'where to write the .ko (default: ./<name>.ko); with several --kernel, a directory for <release>/<name>.ko',
+        })
+        .option('replace', {
+          type: 'boolean',
+          default: true,
+          describe: 'atomic replace: loading this patch disables earlier livepatches (--no-replace keeps them)',
+        }),
+    )
+      .option('keep-tmp', {
+        type: 'boolean',
+        default: false,
+        describe: 'keep the temporary directory (objects, generated C, logs)',
+      })
+      .option('debug', {
+        type: 'boolean',
+        default: false,
+        describe:
+          "show the commands run (make with its variables), the runner, compiler and build environment; keep and name the work files (implies --keep-tmp). Every run's logs are kept under the cache (runs/, the last 20)",
+      })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress messages' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON on stdout' })
-      .option('vm-test', { type: 'boolean', default: false, describe: 'boot the running kernel under qemu and load, check and unload the module' })
-      .option('vm-script', { type: 'string', describe: 'guest script for --vm-test (default: load, wait, show state, disable, unload)' })
-      .option('vm-kernel', { type: 'string', describe: 'kernel for --vm-test: a bzImage file or a release (default: the kernel the module is built for)' })
+      .option('vm-test', {
+        type: 'boolean',
+        default: false,
+        describe: 'boot the running kernel under qemu and load, check and unload the module',
+      })
+      .option('vm-script', {
+        type: 'string',
+        describe: 'guest script for --vm-test (default: load, wait, show state, disable, unload)',
+      })
+      .option('vm-kernel', {
+        type: 'string',
+        describe: 'kernel for --vm-test: a bzImage file or a release (default: the kernel the module is built for)',
+      })
       .example('$0 fix.patch', 'build livepatch-fix.ko for the built-in test kernel')
       .example('$0 fix.patch --vm-test', '... and prove it loads and unloads in a VM')
-      .example('$0 fix.patch --kernel 6.1.0-57-amd64 --vm-test', 'for Debian\'s own kernel, booted under qemu')
-      .example('$0 fix.patch --kernel 6.1.0-57-amd64 --kernel 6.1.0-50-amd64 -o out', 'one module per release: out/<release>/livepatch-fix.ko')
-      .example('$0 fix.patch --sourcedir linux --config linux/.config --vmlinux vmlinux --symvers Module.symvers --modules-dir /lib/modules/$(uname -r)', 'for your own kernel')
-      .epilogue(exitStatusHelp('build'))) as unknown as Argv<Args>,
+      .example('$0 fix.patch --kernel 6.1.0-57-amd64 --vm-test', "for Debian's own kernel, booted under qemu")
+      .example(
+        '$0 fix.patch --kernel 6.1.0-57-amd64 --kernel 6.1.0-50-amd64 -o out',
+        'one module per release: out/<release>/livepatch-fix.ko',
+      )
+      .example(
+        '$0 fix.patch --sourcedir linux --config linux/.config --vmlinux vmlinux --symvers Module.symvers --modules-dir /lib/modules/$(uname -r)',
+        'for your own kernel',
+      )
+      .epilogue(exitStatusHelp('build')) as unknown as Argv<Args>,
   handler: async (args) => {
     const signing = signingFrom(args);
     // Progress: a status line redrawn on a terminal, a plain line every 30 s otherwise (CI).
-    const progress = args.quiet ? undefined : new ProgressReporter({ stream: process.stderr, tty: Boolean(process.stderr.isTTY) });
+    const progress = args.quiet
+      ? undefined
+      : new ProgressReporter({ stream: process.stderr, tty: Boolean(process.stderr.isTTY) });
     const log = args.quiet ? silentLogger : progress!.logger(stderrLogger);
     try {
       await build(args, signing, log, progress);
     } catch (error) {
       // --json always prints a report: a refusal's reasons with their categories, or why not.
-      if (args.json && error instanceof UserError) process.stdout.write(JSON.stringify(failureReport(error), null, 2) + '\n');
+      if (args.json && error instanceof UserError)
+        process.stdout.write(JSON.stringify(failureReport(error), null, 2) + '\n');
       throw error;
     } finally {
       progress?.stop();
@@ -69,7 +116,12 @@ export const buildCommand: CommandModule<object, Args> = {
 };
 
 /** The main job, then --vm-test. */
-async function build(args: Args, signing: Signing, log: (message: string) => void, progress: ProgressReporter | undefined): Promise<void> {
+async function build(
+  args: Args,
+  signing: Signing,
+  log: (message: string) => void,
+  progress: ProgressReporter | undefined,
+): Promise<void> {
   const runner = await selectRunner(args.container, log);
   if (args.kernel && args.kernel.length > 1) return buildForReleases(args, args.kernel, runner, signing, log);
   const report = await runPipeline({
@@ -88,7 +140,13 @@ async function build(args: Args, signing: Signing, log: (message: string) => voi
     progress,
   });
   if (args.vmTest) {
-    const outcome = await vmTestBuiltModule(report, { vmKernel: args.vmKernel, script: args.vmScript, distribution: Boolean(args.kernel), log, progress });
+    const outcome = await vmTestBuiltModule(report, {
+      vmKernel: args.vmKernel,
+      script: args.vmScript,
+      distribution: Boolean(args.kernel),
+      log,
+      progress,
+    });
     if (report.vmTest && !args.json) process.stderr.write(report.vmTest.output);
     if (outcome !== 'built') process.exitCode = exitCodeOf(outcome);
   }
@@ -97,17 +155,30 @@ async function build(args: Args, signing: Signing, log: (message: string) => voi
 }
 
 /** Several --kernel: one module per release, OUTPUT (a directory, default .)/<release>/<name>.ko. */
-async function buildForReleases(args: Args, releases: string[], runner: Runner, signing: Signing, log: (message: string) => void): Promise<void> {
-  if (args.vmTest) throw new UserError('--vm-test takes one --kernel; test each release\'s module with `tsbuild-patch vm-test MOD.ko --kernel RELEASE`');
+async function buildForReleases(
+  args: Args,
+  releases: string[],
+  runner: Runner,
+  signing: Signing,
+  log: (message: string) => void,
+): Promise<void> {
+  if (args.vmTest)
+    throw new UserError(
+      "--vm-test takes one --kernel; test each release's module with `tsbuild-patch vm-test MOD.ko --kernel RELEASE`",
+    );
   const outcomes = await runForReleases({
-    patches: args.patches, releases, outputDir: args.output ?? '.', runner,
+    patches: args.patches,
+    releases,
+    outputDir: args.output ?? '.',
+    runner,
     ...(args.name ? { name: args.name } : {}),
     replace: args.replace,
     ...(args.jobs ? { jobs: args.jobs } : {}),
     keepTmp: args.keepTmp || args.debug,
     skipCompilerCheck: args.skipCompilerCheck,
     signing,
-    log, debug: args.debug,
+    log,
+    debug: args.debug,
   });
   if (args.json) process.stdout.write(JSON.stringify({ releases: outcomes }, null, 2) + '\n');
   else process.stderr.write(formatReleaseOutcomes(outcomes));

@@ -19,7 +19,8 @@ interface Args {
 const PRUNABLE_KINDS = CACHE_ENTRY_KINDS.filter((kind) => kind !== 'other');
 
 function pruneFilter(args: Args): PruneFilter {
-  if (args.olderThan !== undefined && !(args.olderThan >= 0)) throw new UserError(`--older-than takes a number of days (given: ${args.olderThan})`);
+  if (args.olderThan !== undefined && !(args.olderThan >= 0))
+    throw new UserError(`--older-than takes a number of days (given: ${args.olderThan})`);
   const filter: PruneFilter = {
     ...(args.olderThan !== undefined ? { olderThanDays: args.olderThan } : {}),
     ...(args.release !== undefined ? { release: args.release } : {}),
@@ -27,43 +28,98 @@ function pruneFilter(args: Args): PruneFilter {
     ...(args.all ? { all: true } : {}),
   };
   if (Object.keys(filter).length === 0) {
-    throw new UserError('say what to remove: --older-than DAYS, --release REL, --kind KIND, or --all (see `tsbuild-patch cache` for the entries)');
+    throw new UserError(
+      'say what to remove: --older-than DAYS, --release REL, --kind KIND, or --all (see `tsbuild-patch cache` for the entries)',
+    );
   }
   return filter;
 }
 
 export const cacheCommand: CommandModule<object, Args> = {
   command: 'cache [action]',
-  describe: 'Show what the cache holds (kernels\' packages, prepared trees and their batch slots, the test kernel, run logs...) with sizes on disk and last use, or remove entries not in use',
+  describe:
+    "Show what the cache holds (kernels' packages, prepared trees and their batch slots, the test kernel, run logs...) with sizes on disk and last use, or remove entries not in use",
   builder: (y) =>
     y
-      .positional('action', { choices: ['list', 'prune'] as const, default: 'list' as const, describe: 'list the entries, or prune (remove) those the options select' })
+      .positional('action', {
+        choices: ['list', 'prune'] as const,
+        default: 'list' as const,
+        describe: 'list the entries, or prune (remove) those the options select',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
       .option('older-than', { type: 'number', group: 'Prune:', describe: 'entries last used more than DAYS days ago' })
-      .option('release', { type: 'string', group: 'Prune:', describe: 'entries of this kernel release (its packages, trees, slots, builds)' })
-      .option('kind', { type: 'string', array: true, choices: PRUNABLE_KINDS, group: 'Prune:', describe: 'entries of these kinds' })
+      .option('release', {
+        type: 'string',
+        group: 'Prune:',
+        describe: 'entries of this kernel release (its packages, trees, slots, builds)',
+      })
+      .option('kind', {
+        type: 'string',
+        array: true,
+        choices: PRUNABLE_KINDS,
+        group: 'Prune:',
+        describe: 'entries of these kinds',
+      })
       .option('all', { type: 'boolean', default: false, group: 'Prune:', describe: 'every entry not in use' })
-      .option('dry-run', { type: 'boolean', default: false, group: 'Prune:', describe: 'show what would be removed, remove nothing' })
+      .option('dry-run', {
+        type: 'boolean',
+        default: false,
+        group: 'Prune:',
+        describe: 'show what would be removed, remove nothing',
+      })
       .example('$0 cache', 'entries with their size, what removing each frees, last use')
       .example('$0 cache prune --older-than 30 --dry-run', 'what a prune of entries unused for a month would free')
-      .example('$0 cache prune --release 6.1.0-50-amd64', 'everything kept for one kernel release') as unknown as Argv<Args>,
+      .example(
+        '$0 cache prune --release 6.1.0-50-amd64',
+        'everything kept for one kernel release',
+      ) as unknown as Argv<Args>,
   handler: async (args) => {
     const root = cacheRoot();
     const nowMs = Date.now();
     const filter = args.action === 'prune' ? pruneFilter(args) : undefined;
-    if (!filter && (args.olderThan !== undefined || args.release !== undefined || args.kind !== undefined || args.all || args.dryRun)) {
+    if (
+      !filter &&
+      (args.olderThan !== undefined || args.release !== undefined || args.kind !== undefined || args.all || args.dryRun)
+    ) {
       throw new UserError('--older-than, --release, --kind, --all and --dry-run go with `cache prune`');
     }
     const listing = await listCache(root);
     if (!filter) {
-      process.stdout.write(args.json
-        ? JSON.stringify({ root, totalBytes: listing.totalBytes, entries: listing.entries.map((entry) => entryJson(entry, nowMs)) }, null, 2) + '\n'
-        : formatListing(listing, nowMs));
+      process.stdout.write(
+        args.json
+          ? JSON.stringify(
+              {
+                root,
+                totalBytes: listing.totalBytes,
+                entries: listing.entries.map((entry) => entryJson(entry, nowMs)),
+              },
+              null,
+              2,
+            ) + '\n'
+          : formatListing(listing, nowMs),
+      );
       return;
     }
-    const outcomes = await pruneCache({ root, entries: listing.entries, runs: listing.runs, filter, dryRun: args.dryRun, nowMs });
-    process.stdout.write(args.json
-      ? JSON.stringify(outcomes.map(({ entry, outcome, reason }) => ({ outcome, ...(reason ? { reason } : {}), ...entryJson(entry, nowMs) })), null, 2) + '\n'
-      : formatPrune(outcomes));
+    const outcomes = await pruneCache({
+      root,
+      entries: listing.entries,
+      runs: listing.runs,
+      filter,
+      dryRun: args.dryRun,
+      nowMs,
+    });
+    process.stdout.write(
+      args.json
+        ? JSON.stringify(
+            outcomes.map(({ entry, outcome, reason }) => ({
+              outcome,
+              ...(reason ? { reason } : {}),
+              ...entryJson(entry, nowMs),
+            })),
+            null,
+            2,
+          ) + '\n'
+        : formatPrune(outcomes),
+    );
   },
 };

@@ -29,7 +29,9 @@ export const elfDumpCommand: CommandModule<object, Args> = {
     if (args.groups) lines.push(...describeGroups(file));
     if (lines.length === 0) {
       const counts = decodeAll(file);
-      lines.push(`${args.file}: ${counts.sections} sections, ${counts.symbols} symbols, ${counts.relocations} relocations, ${counts.groups} groups`);
+      lines.push(
+        `${args.file}: ${counts.sections} sections, ${counts.symbols} symbols, ${counts.relocations} relocations, ${counts.groups} groups`,
+      );
     }
     process.stdout.write(`${lines.join('\n')}\n`);
   },

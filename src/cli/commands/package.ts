@@ -18,16 +18,42 @@ export const DEFAULT_MAINTAINER = 'tsbuild-patch <root@localhost>';
 
 export const packageCommand: CommandModule<object, Args> = {
   command: 'package <modules..>',
-  describe: 'Make a Debian package of the livepatch modules of one patch (one module per kernel release), and the tsbuild-patch-tools package it depends on',
+  describe:
+    'Make a Debian package of the livepatch modules of one patch (one module per kernel release), and the tsbuild-patch-tools package it depends on',
   builder: (y) =>
     y
-      .positional('modules', { type: 'string', array: true, demandOption: true, describe: 'livepatch .ko files, one per kernel release' })
-      .option('name', { type: 'string', describe: 'package name (default: the module name without livepatch version suffix, dashes for underscores)' })
-      .option('package-version', { type: 'string', demandOption: true, alias: 'V', describe: 'Debian version of the package, e.g. 1 or 1.1; a newer version replaces the loaded patch when installed' })
-      .option('maintainer', { type: 'string', default: DEFAULT_MAINTAINER, describe: 'Maintainer field: "Name <email>"' })
-      .option('summary', { type: 'string', describe: 'one-line description (default: the patch names and kernel releases)' })
+      .positional('modules', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'livepatch .ko files, one per kernel release',
+      })
+      .option('name', {
+        type: 'string',
+        describe: 'package name (default: the module name without livepatch version suffix, dashes for underscores)',
+      })
+      .option('package-version', {
+        type: 'string',
+        demandOption: true,
+        alias: 'V',
+        describe:
+          'Debian version of the package, e.g. 1 or 1.1; a newer version replaces the loaded patch when installed',
+      })
+      .option('maintainer', {
+        type: 'string',
+        default: DEFAULT_MAINTAINER,
+        describe: 'Maintainer field: "Name <email>"',
+      })
+      .option('summary', {
+        type: 'string',
+        describe: 'one-line description (default: the patch names and kernel releases)',
+      })
       .option('output', { type: 'string', alias: 'o', default: '.', describe: 'directory for the .deb files' })
-      .option('tools', { type: 'boolean', default: true, describe: 'also write the tsbuild-patch-tools package (--no-tools: only the patch package)' })
+      .option('tools', {
+        type: 'boolean',
+        default: true,
+        describe: 'also write the tsbuild-patch-tools package (--no-tools: only the patch package)',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }),
   handler: async (args) => {
     const built = await buildPatchPackage({
@@ -41,12 +67,31 @@ export const packageCommand: CommandModule<object, Args> = {
     for (const warning of built.warnings) stderrLogger(`warning: ${warning}`);
     const tools = args.tools ? await buildToolsPackage(args.output, args.maintainer) : undefined;
     if (args.json) {
-      const modules = built.modules.map((m) => ({ path: m.path, name: m.name, release: m.release, replace: m.replace, objects: m.objects }));
-      process.stdout.write(JSON.stringify({ package: { path: built.path, name: built.name, version: built.version, modules }, tools: tools ?? null, warnings: built.warnings }, null, 2) + '\n');
+      const modules = built.modules.map((m) => ({
+        path: m.path,
+        name: m.name,
+        release: m.release,
+        replace: m.replace,
+        objects: m.objects,
+      }));
+      process.stdout.write(
+        JSON.stringify(
+          {
+            package: { path: built.path, name: built.name, version: built.version, modules },
+            tools: tools ?? null,
+            warnings: built.warnings,
+          },
+          null,
+          2,
+        ) + '\n',
+      );
       return;
     }
     process.stdout.write(`${built.path}\n`);
-    for (const m of built.modules) process.stdout.write(`  ${m.release}: ${m.name} (${m.objects.flatMap((o) => o.functions.map((f) => f.name)).join(', ')})\n`);
+    for (const m of built.modules)
+      process.stdout.write(
+        `  ${m.release}: ${m.name} (${m.objects.flatMap((o) => o.functions.map((f) => f.name)).join(', ')})\n`,
+      );
     if (tools) process.stdout.write(`${tools}\n`);
   },
 };

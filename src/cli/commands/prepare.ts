@@ -12,16 +12,21 @@ interface Args extends KernelArgs {
 
 export const prepareCommand: CommandModule<object, Args> = {
   command: 'prepare',
-  describe: 'Prepare and cache the tool\'s kernel tree ahead of the first patch (the test kernel: a full build with -ffunction-sections; a distribution kernel: its packages and a prepared tree)',
-  builder: (y) =>
-    withContainerOption(withKernelOptions(y)),
+  describe:
+    "Prepare and cache the tool's kernel tree ahead of the first patch (the test kernel: a full build with -ffunction-sections; a distribution kernel: its packages and a prepared tree)",
+  builder: (y) => withContainerOption(withKernelOptions(y)),
   handler: async (args) => {
     const runner = await selectRunner(args.container, stderrLogger);
     // Several --kernel: each release in turn (its packages and its prepared tree).
     const kernels = args.kernel && args.kernel.length > 1 ? args.kernel.map((k) => ({ ...args, kernel: [k] })) : [args];
     for (const one of kernels) {
       const target = await resolveTarget(targetOptionsFrom(one), stderrLogger);
-      const tree = await treeForTarget({ target, runner, log: stderrLogger, ...(args.jobs ? { jobs: args.jobs } : {}) });
+      const tree = await treeForTarget({
+        target,
+        runner,
+        log: stderrLogger,
+        ...(args.jobs ? { jobs: args.jobs } : {}),
+      });
       // Each kernel's builds run where its compiler is: the host, or its release's builder image.
       stderrLogger(`kernel builds for ${target.release} run in: ${tree.runner.description}`);
       process.stdout.write(`${tree.dir}\n`);

@@ -15,7 +15,8 @@ interface Args {
 
 export const promoteCommand: CommandModule<object, Args> = {
   command: 'promote [packages..]',
-  describe: 'Copy packages of a repository made by publish from one suite to the next (default: testing to stable; all packages when none is named)',
+  describe:
+    'Copy packages of a repository made by publish from one suite to the next (default: testing to stable; all packages when none is named)',
   builder: (y) =>
     y
       .positional('packages', { type: 'string', array: true, default: [], describe: 'package names' })
@@ -29,7 +30,11 @@ export const promoteCommand: CommandModule<object, Args> = {
       log: stderrLogger,
       ...(args.gnupghome ? { gnupgHome: resolve(args.gnupghome) } : {}),
     });
-    if (args.json) process.stdout.write(JSON.stringify({ from: args.from, to: args.to, packages: promoted }, null, 2) + '\n');
-    else process.stdout.write(`${args.to}: ${promoted.map((p) => `${p.name} ${p.version} (${p.architecture})`).join(', ') || '(nothing)'}\n`);
+    if (args.json)
+      process.stdout.write(JSON.stringify({ from: args.from, to: args.to, packages: promoted }, null, 2) + '\n');
+    else
+      process.stdout.write(
+        `${args.to}: ${promoted.map((p) => `${p.name} ${p.version} (${p.architecture})`).join(', ') || '(nothing)'}\n`,
+      );
   },
 };

@@ -21,8 +21,15 @@ export const vmTestCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .positional('modules', { type: 'string', array: true, default: [], describe: '.ko files to copy into the guest' })
-      .option('kernel', { type: 'string', describe: 'kernel to boot: a release (e.g. 6.1.0-57-amd64, or "running"), or a bzImage file (default: the built-in test kernel)' })
-      .option('script', { type: 'string', describe: 'shell script to run in the guest (default: load, check, disable, unload)' })
+      .option('kernel', {
+        type: 'string',
+        describe:
+          'kernel to boot: a release (e.g. 6.1.0-57-amd64, or "running"), or a bzImage file (default: the built-in test kernel)',
+      })
+      .option('script', {
+        type: 'string',
+        describe: 'shell script to run in the guest (default: load, check, disable, unload)',
+      })
       .option('exec', { type: 'string', describe: 'shell commands to run in the guest, instead of --script' })
       .option('cmdline', { type: 'string', describe: 'extra kernel command line (e.g. module.sig_enforce=1)' })
       .option('timeout', { type: 'number', default: 120, describe: 'seconds before the VM is killed' })
@@ -31,7 +38,10 @@ export const vmTestCommand: CommandModule<object, Args> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' })
       .conflicts('script', 'exec')
       .example('$0 vm-test livepatch-fix.ko', 'load, check, disable and unload a livepatch in the test kernel')
-      .example('$0 vm-test livepatch-fix.ko --kernel 6.1.0-57-amd64', '... in Debian\'s own kernel (a patched module comes from its image)')
+      .example(
+        '$0 vm-test livepatch-fix.ko --kernel 6.1.0-57-amd64',
+        "... in Debian's own kernel (a patched module comes from its image)",
+      )
       .example("$0 vm-test fix.ko --exec 'insmod fix.ko && cat /proc/cmdline'", 'run your own checks')
       .epilogue(exitStatusHelp('vm-test')),
   handler: async (args) => {

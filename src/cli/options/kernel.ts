@@ -5,12 +5,30 @@ import type { TargetOptions } from '../../sources/resolve-target.js';
 /** The options that describe the running kernel (all four, or none for the test kernel). */
 export function withKernelOptions<T>(y: Argv<T>) {
   return y
-    .option('kernel', { type: 'string', array: true, group: 'Kernel:', describe: 'a distribution kernel release, e.g. 6.1.0-57-amd64 (Debian 12), "running" (uname -r) or "newest": its packages are fetched with apt; give several for one module per release' })
-    .option('sourcedir', { type: 'string', group: 'Kernel:', describe: 'kernel source tree of the running kernel (never modified)' })
+    .option('kernel', {
+      type: 'string',
+      array: true,
+      group: 'Kernel:',
+      describe:
+        'a distribution kernel release, e.g. 6.1.0-57-amd64 (Debian 12), "running" (uname -r) or "newest": its packages are fetched with apt; give several for one module per release',
+    })
+    .option('sourcedir', {
+      type: 'string',
+      group: 'Kernel:',
+      describe: 'kernel source tree of the running kernel (never modified)',
+    })
     .option('config', { type: 'string', group: 'Kernel:', describe: '.config of the running kernel' })
-    .option('vmlinux', { type: 'string', group: 'Kernel:', describe: 'vmlinux of the running kernel (symbols, sympos)' })
+    .option('vmlinux', {
+      type: 'string',
+      group: 'Kernel:',
+      describe: 'vmlinux of the running kernel (symbols, sympos)',
+    })
     .option('symvers', { type: 'string', group: 'Kernel:', describe: 'Module.symvers of the running kernel (exports)' })
-    .option('modules-dir', { type: 'string', group: 'Kernel:', describe: '/lib/modules/<release> of the running kernel' })
+    .option('modules-dir', {
+      type: 'string',
+      group: 'Kernel:',
+      describe: '/lib/modules/<release> of the running kernel',
+    })
     .option('jobs', { type: 'number', alias: 'j', describe: 'parallel jobs (default: number of CPUs)' });
 }
 
@@ -27,7 +45,8 @@ export interface KernelArgs {
 
 export function targetOptionsFrom(args: KernelArgs): TargetOptions {
   const options: TargetOptions = {};
-  if (args.kernel && args.kernel.length > 1) throw new UserError(`one --kernel at a time here (given: ${args.kernel.join(', ')})`);
+  if (args.kernel && args.kernel.length > 1)
+    throw new UserError(`one --kernel at a time here (given: ${args.kernel.join(', ')})`);
   if (args.kernel?.[0]) options.kernel = args.kernel[0];
   if (args.sourcedir) options.sourcedir = args.sourcedir;
   if (args.config) options.config = args.config;

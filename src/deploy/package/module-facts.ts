@@ -1,6 +1,9 @@
 import { R_X86_64_64 } from '../../arch/x86_64/relocations.js';
 import {
-  KLP_FUNC_NEW_FUNC, KLP_FUNC_OLD_SYMPOS, KLP_OBJECT_FUNCS, KLP_PATCH_REPLACE,
+  KLP_FUNC_NEW_FUNC,
+  KLP_FUNC_OLD_SYMPOS,
+  KLP_OBJECT_FUNCS,
+  KLP_PATCH_REPLACE,
 } from '../../arch/x86_64/livepatch-structs.js';
 import { readElf, type ElfFile, type ElfSection, type Relocation } from '../../elf/index.js';
 import { modinfoValue } from '../../kernel/modinfo.js';
@@ -29,7 +32,10 @@ function cString(section: ElfSection, offset: number): string {
 }
 
 /** The relocations of the array of symbol NAME (absolute 64-bit ones), by offset in the array. */
-function arrayRelocations(elf: ElfFile, name: string): { section: ElfSection; base: number; byOffset: Map<number, Relocation> } | undefined {
+function arrayRelocations(
+  elf: ElfFile,
+  name: string,
+): { section: ElfSection; base: number; byOffset: Map<number, Relocation> } | undefined {
   const symbol = elf.symbolByName(name);
   if (!symbol?.section) return undefined;
   const base = symbol.offset;
@@ -63,10 +69,13 @@ function patchedObjects(elf: ElfFile): LivepatchModuleFacts['objects'] {
     // The funcs pointer is the second field; the first (name, at offset 0) is a string or NULL (vmlinux).
     if (!funcsSection || !funcsSection.name.startsWith('.data') || funcsSection.name.includes('.str')) continue;
     const nameRelocation = objs.byOffset.get(offset - KLP_OBJECT_FUNCS);
-    const object = nameRelocation ? pointedString(nameRelocation) ?? 'vmlinux' : 'vmlinux';
+    const object = nameRelocation ? (pointedString(nameRelocation) ?? 'vmlinux') : 'vmlinux';
     const funcsStart = funcsSymbol.offset + Number(funcsRelocation.addend);
     const functions: { name: string; sympos: number }[] = [];
-    const rels = elf.relocationsFor(funcsSection).filter((r) => r.type === R_X86_64_64 && r.offset >= funcsStart).sort((a, b) => a.offset - b.offset);
+    const rels = elf
+      .relocationsFor(funcsSection)
+      .filter((r) => r.type === R_X86_64_64 && r.offset >= funcsStart)
+      .sort((a, b) => a.offset - b.offset);
     for (let i = 0; i < rels.length; i++) {
       const oldName = rels[i]!;
       const newFunc = rels[i + 1];
@@ -90,7 +99,8 @@ function replaceFlag(elf: ElfFile): boolean | undefined {
 
 export async function readLivepatchModule(path: string): Promise<LivepatchModuleFacts> {
   const elf = await readElf(path);
-  if (modinfoValue(elf, 'livepatch') !== 'Y') throw new UserError(`${path}: not a livepatch module (no livepatch=Y in .modinfo)`);
+  if (modinfoValue(elf, 'livepatch') !== 'Y')
+    throw new UserError(`${path}: not a livepatch module (no livepatch=Y in .modinfo)`);
   const vermagic = modinfoValue(elf, 'vermagic');
   const release = vermagic?.trim().split(/\s+/)[0];
   if (!vermagic || !release) throw new UserError(`${path}: no vermagic in .modinfo`);

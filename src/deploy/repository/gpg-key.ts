@@ -7,7 +7,10 @@ import type { Logger } from '../../util/log.js';
 
 /** gpg with its own home directory (never the user's keyring unless that is what is given). */
 function gpg(home: string, args: string[], input?: string) {
-  return execa('gpg', ['--homedir', home, '--batch', '--no-tty', ...args], { reject: false, ...(input !== undefined ? { input } : {}) });
+  return execa('gpg', ['--homedir', home, '--batch', '--no-tty', ...args], {
+    reject: false,
+    ...(input !== undefined ? { input } : {}),
+  });
 }
 
 /**
@@ -18,7 +21,11 @@ function gpg(home: string, args: string[], input?: string) {
  */
 export async function withGnupgHome<T>(home: string, log: Logger, body: () => Promise<T>): Promise<T> {
   await mkdir(home, { recursive: true, mode: 0o700 });
-  return withDirLock(join(home, '.tsbuild-patch.lock'), (pid) => log(`waiting for process ${pid}, which uses the gpg home ${home}`), body);
+  return withDirLock(
+    join(home, '.tsbuild-patch.lock'),
+    (pid) => log(`waiting for process ${pid}, which uses the gpg home ${home}`),
+    body,
+  );
 }
 
 /** Fingerprints of the secret keys in HOME that can sign. */
@@ -50,9 +57,20 @@ export async function ensureSigningKey(home: string, uid: string, log: Logger = 
   return withGnupgHome(home, log, async () => {
     const existing = await signingKeys(home);
     if (existing.length > 0) return existing[0]!;
-    const result = await gpg(home, ['--pinentry-mode', 'loopback', '--passphrase', '', '--quick-generate-key', uid, 'ed25519', 'sign', 'never']);
+    const result = await gpg(home, [
+      '--pinentry-mode',
+      'loopback',
+      '--passphrase',
+      '',
+      '--quick-generate-key',
+      uid,
+      'ed25519',
+      'sign',
+      'never',
+    ]);
     if (result.failed) {
-      if ((result as { code?: string }).code === 'ENOENT') throw new UserError('gpg is not installed', { hint: 'apt-get install gpg' });
+      if ((result as { code?: string }).code === 'ENOENT')
+        throw new UserError('gpg is not installed', { hint: 'apt-get install gpg' });
       throw new UserError(`gpg could not generate the repository key: ${String(result.stderr).trim()}`);
     }
     const created = await signingKeys(home);
@@ -69,7 +87,11 @@ export async function ensureSigningKey(home: string, uid: string, log: Logger = 
  * NO_PUBKEY).
  */
 export async function exportPublicKey(home: string, fingerprint: string, armor: boolean): Promise<Buffer> {
-  const result = await execa('gpg', ['--homedir', home, '--batch', ...(armor ? ['--armor'] : []), '--export', fingerprint], { encoding: 'buffer', stripFinalNewline: false });
+  const result = await execa(
+    'gpg',
+    ['--homedir', home, '--batch', ...(armor ? ['--armor'] : []), '--export', fingerprint],
+    { encoding: 'buffer', stripFinalNewline: false },
+  );
   const key = Buffer.from(result.stdout);
   if (key.length === 0) throw new UserError(`gpg exported nothing for key ${fingerprint} from ${home}`);
   return key;

@@ -5,7 +5,6 @@ import { UserError } from '../../util/errors.js';
 import { MODULES_FIELD } from '../package/layout.js';
 import { COMPONENT, SUITES } from './layout.js';
 
-
 function parseStanzas(text: string): Map<string, string>[] {
   return text.split(/\n\s*\n/).map((stanza) => {
     const fields = new Map<string, string>();
@@ -18,7 +17,10 @@ function parseStanzas(text: string): Map<string, string>[] {
 }
 
 /** The published versions of PACKAGE with their module names, from every suite's Packages files. */
-async function publishedModules(publicDir: string, name: string): Promise<{ suite: string; version: string; modules: string[] }[]> {
+async function publishedModules(
+  publicDir: string,
+  name: string,
+): Promise<{ suite: string; version: string; modules: string[] }[]> {
   const found: { suite: string; version: string; modules: string[] }[] = [];
   for (const suite of SUITES) {
     const component = join(publicDir, 'dists', suite, COMPONENT);
@@ -51,9 +53,12 @@ export async function checkModuleNamesAgainstPublished(publicDir: string, deb: s
     if (other.version === version) continue;
     const shared = modules.filter((m) => other.modules.includes(m));
     if (shared.length > 0) {
-      throw new UserError(`${deb}: ${name} ${version} reuses module name ${shared.join(', ')} of ${name} ${other.version} (in ${other.suite}); machines running that version could not load this one over it`, {
-        hint: `build each version with its own module name, e.g. --name ${shared[0]!.replace(/_/g, '-').replace(/-\d+$/, '')}-<n>`,
-      });
+      throw new UserError(
+        `${deb}: ${name} ${version} reuses module name ${shared.join(', ')} of ${name} ${other.version} (in ${other.suite}); machines running that version could not load this one over it`,
+        {
+          hint: `build each version with its own module name, e.g. --name ${shared[0]!.replace(/_/g, '-').replace(/-\d+$/, '')}-<n>`,
+        },
+      );
     }
   }
 }

@@ -25,7 +25,10 @@ export interface PackageEntry {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return access(path).then(() => true, () => false);
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function reprepro(layout: RepositoryLayout, args: string[]): Promise<string> {
@@ -34,7 +37,8 @@ async function reprepro(layout: RepositoryLayout, args: string[]): Promise<strin
     env: { GNUPGHOME: layout.gnupg },
   });
   if (result.failed) {
-    if ((result as { code?: string }).code === 'ENOENT') throw new UserError('reprepro is not installed', { hint: 'apt-get install reprepro' });
+    if ((result as { code?: string }).code === 'ENOENT')
+      throw new UserError('reprepro is not installed', { hint: 'apt-get install reprepro' });
     throw new UserError(`reprepro ${args[0]} failed: ${String(result.stderr).trim() || String(result.stdout).trim()}`);
   }
   return String(result.stdout);
@@ -54,7 +58,10 @@ async function signWith(layout: RepositoryLayout): Promise<string> {
  * damaged key (one byte short) gets the whole key at its next publish or promote.
  */
 async function writeKeyFiles(layout: RepositoryLayout, fingerprint: string, log: Logger): Promise<void> {
-  for (const [path, armor] of [[layout.keyFile, false], [layout.armoredKeyFile, true]] as const) {
+  for (const [path, armor] of [
+    [layout.keyFile, false],
+    [layout.armoredKeyFile, true],
+  ] as const) {
     const key = await exportPublicKey(layout.gnupg, fingerprint, armor);
     const current = await readFile(path).catch(() => undefined);
     if (current?.equals(key)) continue;
@@ -72,10 +79,15 @@ async function checkSignatures(layout: RepositoryLayout, suites: readonly string
   for (const suite of suites) {
     const dists = join(layout.public, 'dists', suite);
     for (const files of [[join(dists, 'InRelease')], [join(dists, 'Release.gpg'), join(dists, 'Release')]]) {
-      const result = await execa('gpgv', ['--homedir', layout.gnupg, '--keyring', layout.keyFile, ...files], { reject: false });
-      if ((result as { code?: string }).code === 'ENOENT') throw new UserError('gpgv is not installed', { hint: 'apt-get install gpgv' });
+      const result = await execa('gpgv', ['--homedir', layout.gnupg, '--keyring', layout.keyFile, ...files], {
+        reject: false,
+      });
+      if ((result as { code?: string }).code === 'ENOENT')
+        throw new UserError('gpgv is not installed', { hint: 'apt-get install gpgv' });
       if (result.exitCode !== 0) {
-        throw new UserError(`${files[0]} does not verify with the served key ${layout.keyFile}: ${String(result.stderr).trim()}`);
+        throw new UserError(
+          `${files[0]} does not verify with the served key ${layout.keyFile}: ${String(result.stderr).trim()}`,
+        );
       }
     }
   }
@@ -93,15 +105,22 @@ export async function openRepository(root: string, options: RepositoryOptions): 
   await mkdir(layout.public, { recursive: true });
   let fingerprint = options.fingerprint;
   if (!fingerprint) {
-    fingerprint = await ensureSigningKey(layout.gnupg, 'tsbuild-patch repository signing key <tsbuild-patch@localhost>', options.log);
+    fingerprint = await ensureSigningKey(
+      layout.gnupg,
+      'tsbuild-patch repository signing key <tsbuild-patch@localhost>',
+      options.log,
+    );
     options.log(`repository signing key ${fingerprint} (in ${layout.gnupg})`);
   }
-  await writeFile(join(layout.conf, 'distributions'), renderDistributions({
-    suites: SUITES,
-    architectures: options.architectures ?? ['amd64'],
-    fingerprint,
-    label: 'tsbuild-patch livepatches',
-  }));
+  await writeFile(
+    join(layout.conf, 'distributions'),
+    renderDistributions({
+      suites: SUITES,
+      architectures: options.architectures ?? ['amd64'],
+      fingerprint,
+      label: 'tsbuild-patch livepatches',
+    }),
+  );
   await writeFile(join(layout.conf, 'options'), renderOptions());
   await withGnupgHome(layout.gnupg, options.log, async () => {
     await writeKeyFiles(layout, fingerprint, options.log);
@@ -116,11 +135,17 @@ export async function openRepository(root: string, options: RepositoryOptions): 
 }
 
 function checkSuite(suite: string): void {
-  if (!(SUITES as readonly string[]).includes(suite)) throw new UserError(`unknown suite "${suite}"`, { hint: `suites: ${SUITES.join(', ')}` });
+  if (!(SUITES as readonly string[]).includes(suite))
+    throw new UserError(`unknown suite "${suite}"`, { hint: `suites: ${SUITES.join(', ')}` });
 }
 
 /** Add .deb files to SUITE; the indexes are regenerated and signed. */
-export async function publishPackages(root: string, debs: readonly string[], suite: string, options: RepositoryOptions): Promise<RepositoryLayout> {
+export async function publishPackages(
+  root: string,
+  debs: readonly string[],
+  suite: string,
+  options: RepositoryOptions,
+): Promise<RepositoryLayout> {
   checkSuite(suite);
   for (const deb of debs) if (!(await exists(deb))) throw new UserError(`${deb}: no such file`);
   const layout = await openRepository(root, options);
@@ -136,7 +161,12 @@ export async function publishPackages(root: string, debs: readonly string[], sui
   return layout;
 }
 
-async function includeDebs(layout: RepositoryLayout, debs: readonly string[], suite: string, log: Logger): Promise<void> {
+async function includeDebs(
+  layout: RepositoryLayout,
+  debs: readonly string[],
+  suite: string,
+  log: Logger,
+): Promise<void> {
   for (const deb of debs) {
     await checkModuleNamesAgainstPublished(layout.public, deb);
     log(`adding ${deb} to ${suite}`);
@@ -153,12 +183,19 @@ async function includeDebs(layout: RepositoryLayout, debs: readonly string[], su
 }
 
 /** Copy packages (by name; all of FROM when none is named) from one suite to another. */
-export async function promotePackages(root: string, names: readonly string[], from: string, to: string, options: RepositoryOptions): Promise<PackageEntry[]> {
+export async function promotePackages(
+  root: string,
+  names: readonly string[],
+  from: string,
+  to: string,
+  options: RepositoryOptions,
+): Promise<PackageEntry[]> {
   checkSuite(from);
   checkSuite(to);
   if (from === to) throw new UserError(`cannot promote from ${from} to itself`);
   const layout = repositoryLayout(root, options.gnupgHome);
-  if (!(await exists(join(layout.conf, 'distributions')))) throw new UserError(`${root} is not a tsbuild-patch repository (no conf/distributions)`);
+  if (!(await exists(join(layout.conf, 'distributions'))))
+    throw new UserError(`${root} is not a tsbuild-patch repository (no conf/distributions)`);
   const available = await listSuite(root, from, options);
   const wanted = names.length > 0 ? names : [...new Set(available.map((p) => p.name))];
   const missing = wanted.filter((n) => !available.some((p) => p.name === n));
@@ -178,14 +215,19 @@ export async function promotePackages(root: string, names: readonly string[], fr
 }
 
 /** The packages of a suite, as reprepro lists them. */
-export async function listSuite(root: string, suite: string, options: Pick<RepositoryOptions, 'gnupgHome'> = {}): Promise<PackageEntry[]> {
+export async function listSuite(
+  root: string,
+  suite: string,
+  options: Pick<RepositoryOptions, 'gnupgHome'> = {},
+): Promise<PackageEntry[]> {
   checkSuite(suite);
   const layout = repositoryLayout(root, options.gnupgHome);
   const out = await reprepro(layout, ['list', suite]);
   const entries: PackageEntry[] = [];
   for (const line of out.split('\n')) {
     const match = /^([^|]+)\|([^|]+)\|([^:]+): (\S+) (\S+)$/.exec(line.trim());
-    if (match && match[2] === COMPONENT) entries.push({ suite: match[1]!, architecture: match[3]!, name: match[4]!, version: match[5]! });
+    if (match && match[2] === COMPONENT)
+      entries.push({ suite: match[1]!, architecture: match[3]!, name: match[4]!, version: match[5]! });
   }
   return entries;
 }
@@ -194,4 +236,3 @@ export async function listSuite(root: string, suite: string, options: Pick<Repos
 export function sourcesLine(url: string, suite: string, keyPath: string): string {
   return `deb [signed-by=${keyPath}] ${url} ${suite} ${COMPONENT}`;
 }
-

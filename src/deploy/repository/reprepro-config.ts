@@ -10,17 +10,19 @@ export interface DistributionsOptions {
 /** conf/distributions: one stanza per suite, each signed with the repository key. */
 export function renderDistributions(options: DistributionsOptions): string {
   return options.suites
-    .map((suite) => [
-      `Origin: ${ORIGIN}`,
-      `Label: ${options.label}`,
-      `Suite: ${suite}`,
-      `Codename: ${suite}`,
-      `Architectures: ${options.architectures.join(' ')}`,
-      `Components: ${COMPONENT}`,
-      `Description: livepatch packages made by tsbuild-patch (${suite})`,
-      `SignWith: ${options.fingerprint}`,
-      '',
-    ].join('\n'))
+    .map((suite) =>
+      [
+        `Origin: ${ORIGIN}`,
+        `Label: ${options.label}`,
+        `Suite: ${suite}`,
+        `Codename: ${suite}`,
+        `Architectures: ${options.architectures.join(' ')}`,
+        `Components: ${COMPONENT}`,
+        `Description: livepatch packages made by tsbuild-patch (${suite})`,
+        `SignWith: ${options.fingerprint}`,
+        '',
+      ].join('\n'),
+    )
     .join('\n');
 }
 

@@ -6,8 +6,22 @@ import type { ElfSymbol } from '../model/symbol.js';
 // Plain-text views of a model, for the elf-dump command and for debugging.
 
 const TYPE_NAMES: Record<number, string> = {
-  0: 'NULL', 1: 'PROGBITS', 2: 'SYMTAB', 3: 'STRTAB', 4: 'RELA', 5: 'HASH', 6: 'DYNAMIC', 7: 'NOTE', 8: 'NOBITS',
-  9: 'REL', 11: 'DYNSYM', 14: 'INIT_ARRAY', 15: 'FINI_ARRAY', 16: 'PREINIT_ARRAY', 17: 'GROUP', 18: 'SYMTAB_SHNDX',
+  0: 'NULL',
+  1: 'PROGBITS',
+  2: 'SYMTAB',
+  3: 'STRTAB',
+  4: 'RELA',
+  5: 'HASH',
+  6: 'DYNAMIC',
+  7: 'NOTE',
+  8: 'NOBITS',
+  9: 'REL',
+  11: 'DYNSYM',
+  14: 'INIT_ARRAY',
+  15: 'FINI_ARRAY',
+  16: 'PREINIT_ARRAY',
+  17: 'GROUP',
+  18: 'SYMTAB_SHNDX',
 };
 const SYMBOL_TYPES = ['NOTYPE', 'OBJECT', 'FUNC', 'SECTION', 'FILE', 'COMMON', 'TLS'];
 const BINDS = ['LOCAL', 'GLOBAL', 'WEAK'];
@@ -23,7 +37,12 @@ export function describeSections(file: ElfFile): string[] {
 
 function where(symbol: ElfSymbol): string {
   if (symbol.section !== undefined) return symbol.section.name;
-  const special: Record<number, string> = { [SHN_UNDEF]: 'UNDEF', [SHN_ABS]: 'ABS', [SHN_COMMON]: 'COMMON', [SHN_LIVEPATCH]: 'LIVEPATCH' };
+  const special: Record<number, string> = {
+    [SHN_UNDEF]: 'UNDEF',
+    [SHN_ABS]: 'ABS',
+    [SHN_COMMON]: 'COMMON',
+    [SHN_LIVEPATCH]: 'LIVEPATCH',
+  };
   return special[symbol.shndx] ?? hex(symbol.shndx);
 }
 
@@ -48,5 +67,8 @@ export function describeRelocations(file: ElfFile): string[] {
 }
 
 export function describeGroups(file: ElfFile): string[] {
-  return file.groups.map((g) => `${g.name} [${g.group.signature.displayName}] flags=${hex(g.group.flags)}: ${g.group.members.map((m) => m.name).join(' ')}`);
+  return file.groups.map(
+    (g) =>
+      `${g.name} [${g.group.signature.displayName}] flags=${hex(g.group.flags)}: ${g.group.members.map((m) => m.name).join(' ')}`,
+  );
 }

@@ -36,7 +36,9 @@ export class ElfRelocationSection extends ElfSection {
    */
   mapEntries<T>(make: RelocationMaker<T>): T[] {
     if (this.mapFromFile !== undefined && !this.entries.isResolved) return this.mapFromFile(make);
-    return this.relocations.map((relocation) => make(relocation.offset, relocation.type, relocation.symbol, Number(relocation.addend)));
+    return this.relocations.map((relocation) =>
+      make(relocation.offset, relocation.type, relocation.symbol, Number(relocation.addend)),
+    );
   }
 
   get relocations(): Relocation[] {

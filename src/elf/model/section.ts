@@ -106,7 +106,8 @@ export class ElfSection {
 
   /** Only SHT_NOBITS sections have a size apart from their data. */
   set size(value: number) {
-    if (this.type !== SHT_NOBITS) throw new TypeError(`section ${this.name}: set data, not size, of a section with contents`);
+    if (this.type !== SHT_NOBITS)
+      throw new TypeError(`section ${this.name}: set data, not size, of a section with contents`);
     this.nobitsSize = value;
   }
 
@@ -148,8 +149,19 @@ export function withDefaults(
   addralign: number,
   flags = 0,
 ): SectionInit {
-  if (init.type !== undefined && init.entsize !== undefined && init.addralign !== undefined && init.flags !== undefined) {
+  if (
+    init.type !== undefined &&
+    init.entsize !== undefined &&
+    init.addralign !== undefined &&
+    init.flags !== undefined
+  ) {
     return init as SectionInit;
   }
-  return { ...init, type: init.type ?? type, entsize: init.entsize ?? entsize, addralign: init.addralign ?? addralign, flags: init.flags ?? flags };
+  return {
+    ...init,
+    type: init.type ?? type,
+    entsize: init.entsize ?? entsize,
+    addralign: init.addralign ?? addralign,
+    flags: init.flags ?? flags,
+  };
 }

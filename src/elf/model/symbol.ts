@@ -1,4 +1,13 @@
-import { ET_REL, isSpecialSectionIndex, STB_LOCAL, STT_NOTYPE, STT_SECTION, STV_DEFAULT, SHN_UNDEF, SHN_XINDEX } from '../constants.js';
+import {
+  ET_REL,
+  isSpecialSectionIndex,
+  STB_LOCAL,
+  STT_NOTYPE,
+  STT_SECTION,
+  STV_DEFAULT,
+  SHN_UNDEF,
+  SHN_XINDEX,
+} from '../constants.js';
 import type { ElfSection } from './section.js';
 
 export interface SymbolInit {

@@ -22,9 +22,18 @@ import { decodeSymbols } from './symbols.js';
  * who edits `file.sections` or `symtab.symbols` before touching a lazy part still gets the
  * indexes of the file as it was read.
  */
-export function buildSections(view: FileView, raws: readonly RawSectionHeader[], shstrndx: number, fileType: number): ElfSection[] {
+export function buildSections(
+  view: FileView,
+  raws: readonly RawSectionHeader[],
+  shstrndx: number,
+  fileType: number,
+): ElfSection[] {
   const shstrtab = raws[shstrndx] as RawSectionHeader;
-  const names = new StringTableReader(view, view.slice(shstrtab.offset, shstrtab.size, 'section-name string table'), 'section-name string table');
+  const names = new StringTableReader(
+    view,
+    view.slice(shstrtab.offset, shstrtab.size, 'section-name string table'),
+    'section-name string table',
+  );
   const sectionNames = new Array<string>(raws.length);
   for (const raw of raws) {
     const name = names.lookup(raw.nameOffset);
@@ -80,11 +89,30 @@ export function buildSections(view: FileView, raws: readonly RawSectionHeader[],
     } else if (appliesToOneSection(raw)) {
       section = new ElfRelocationSection(
         init,
-        () => decodeRelocations(view, contents.bytesOf(raw.index), name, sections[raw.info] as ElfSection, symbolsOf(raw.link), fileType),
-        (make) => mapRelocations(view, contents.bytesOf(raw.index), name, sections[raw.info] as ElfSection, symbolsOf(raw.link), fileType, make),
+        () =>
+          decodeRelocations(
+            view,
+            contents.bytesOf(raw.index),
+            name,
+            sections[raw.info] as ElfSection,
+            symbolsOf(raw.link),
+            fileType,
+          ),
+        (make) =>
+          mapRelocations(
+            view,
+            contents.bytesOf(raw.index),
+            name,
+            sections[raw.info] as ElfSection,
+            symbolsOf(raw.link),
+            fileType,
+            make,
+          ),
       );
     } else if (raw.type === SHT_GROUP) {
-      section = new ElfGroupSection(init, () => decodeGroup(view, contents.bytesOf(raw.index), raw.info, name, sections, symbolsOf(raw.link)));
+      section = new ElfGroupSection(init, () =>
+        decodeGroup(view, contents.bytesOf(raw.index), raw.info, name, sections, symbolsOf(raw.link)),
+      );
     } else {
       section = new ElfSection(init);
     }
@@ -100,7 +128,8 @@ export function buildSections(view: FileView, raws: readonly RawSectionHeader[],
       section.target = sections[raw.info] as ElfSection;
     } else if ((raw.flags & SHF_INFO_LINK) !== 0 && raw.info !== 0) {
       section.infoSection = sections[raw.info];
-      if (section.infoSection === undefined) view.fail(`section ${raw.index} (${section.name}) has sh_info ${raw.info}, which is not a section`);
+      if (section.infoSection === undefined)
+        view.fail(`section ${raw.index} (${section.name}) has sh_info ${raw.info}, which is not a section`);
     }
   }
   return sections.slice();
@@ -111,7 +140,10 @@ function extendedIndexSections(view: FileView, raws: readonly RawSectionHeader[]
   const byTable = new Map<number, number>();
   for (const raw of raws) {
     if (raw.type !== SHT_SYMTAB_SHNDX) continue;
-    if (byTable.has(raw.link)) view.fail(`symbol table ${raw.link} has more than one SHT_SYMTAB_SHNDX section (${byTable.get(raw.link)} and ${raw.index})`);
+    if (byTable.has(raw.link))
+      view.fail(
+        `symbol table ${raw.link} has more than one SHT_SYMTAB_SHNDX section (${byTable.get(raw.link)} and ${raw.index})`,
+      );
     byTable.set(raw.link, raw.index);
   }
   return byTable;

@@ -79,14 +79,21 @@ export function readSectionHeaders(view: FileView, header: RawHeader): RawSectio
  */
 function parseWithElfy(view: FileView, header: RawHeader, table: Buffer): ElfySection[] {
   const namesType = table.readUInt32LE(header.shstrndx * ELF64_SHDR_SIZE + 4);
-  if (namesType !== SHT_STRTAB) view.fail(`section-name string table (section ${header.shstrndx}) has type ${namesType}, not SHT_STRTAB`);
+  if (namesType !== SHT_STRTAB)
+    view.fail(`section-name string table (section ${header.shstrndx}) has type ${namesType}, not SHT_STRTAB`);
   const sections: ElfySection[] = [];
   for (let first = 0; first < header.shnum; first += CHUNK_ENTRIES) {
     const count = Math.min(CHUNK_ENTRIES, header.shnum - first);
-    const chunk = parseChunk(view, header, table.subarray(first * ELF64_SHDR_SIZE, (first + count) * ELF64_SHDR_SIZE), count);
+    const chunk = parseChunk(
+      view,
+      header,
+      table.subarray(first * ELF64_SHDR_SIZE, (first + count) * ELF64_SHDR_SIZE),
+      count,
+    );
     for (const section of chunk) sections.push(section);
   }
-  if (sections.length !== header.shnum) view.fail(`section table has ${sections.length} entries, the header says ${header.shnum}`);
+  if (sections.length !== header.shnum)
+    view.fail(`section table has ${sections.length} entries, the header says ${header.shnum}`);
   return sections;
 }
 
@@ -116,7 +123,8 @@ function parseChunk(view: FileView, header: RawHeader, entries: Buffer, count: n
 
 function typeNumber(view: FileView, name: string, index: number): number {
   const number = typeNumbers.get(name);
-  if (number === undefined) view.fail(`section header ${index} has a section type elfy names '${name}' but does not number`);
+  if (number === undefined)
+    view.fail(`section header ${index} has a section type elfy names '${name}' but does not number`);
   return number;
 }
 
@@ -134,6 +142,7 @@ function safeField(view: FileView, table: Buffer, index: number, field: string, 
 
 function fieldTooLarge(view: FileView, table: Buffer, index: number, field: string, fieldOffset: number): never {
   const value = table.readBigUInt64LE(index * ELF64_SHDR_SIZE + fieldOffset);
-  if (field === 'sh_flags') view.fail(`section header ${index} has sh_flags 0x${value.toString(16)} with bits above 32 set`);
+  if (field === 'sh_flags')
+    view.fail(`section header ${index} has sh_flags 0x${value.toString(16)} with bits above 32 set`);
   view.fail(`section header ${index} ${field} is too large (0x${value.toString(16)})`);
 }

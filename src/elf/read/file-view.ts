@@ -25,7 +25,13 @@ export class FileView {
 
   /** Whether [offset, offset + size) lies inside the file. */
   inRange(offset: number, size: number): boolean {
-    return Number.isSafeInteger(offset) && Number.isSafeInteger(size) && offset >= 0 && size >= 0 && offset + size <= this.length;
+    return (
+      Number.isSafeInteger(offset) &&
+      Number.isSafeInteger(size) &&
+      offset >= 0 &&
+      size >= 0 &&
+      offset + size <= this.length
+    );
   }
 
   /** Throws unless [offset, offset + size) lies inside the file. */

@@ -1,6 +1,15 @@
 import {
-  ELF64_EHDR_SIZE, ELF64_SHDR_SIZE, ELF_MAGIC, ELFCLASS64, ELFDATA2LSB, EM_X86_64, ET_DYN, ET_EXEC, ET_REL,
-  EV_CURRENT, SHN_XINDEX,
+  ELF64_EHDR_SIZE,
+  ELF64_SHDR_SIZE,
+  ELF_MAGIC,
+  ELFCLASS64,
+  ELFDATA2LSB,
+  EM_X86_64,
+  ET_DYN,
+  ET_EXEC,
+  ET_REL,
+  EV_CURRENT,
+  SHN_XINDEX,
 } from '../constants.js';
 import type { ElfHeader } from '../model/elf-file.js';
 import type { FileView } from './file-view.js';
@@ -71,8 +80,12 @@ function sectionCounts(view: FileView, head: Buffer, shoff: number): { shnum: nu
   if (shnum !== 0 && shstrndx !== SHN_XINDEX) return { shnum, shstrndx };
   const first = view.slice(shoff, ELF64_SHDR_SIZE, 'section header 0 (extended section numbering)');
   if (shnum === 0) {
-    shnum = view.safeNumber(first.readBigUInt64LE(32), 'section count (sh_size of section 0, extended section numbering)');
-    if (shnum === 0) view.fail('e_shnum is 0 and section 0 has sh_size 0: no section count (extended section numbering)');
+    shnum = view.safeNumber(
+      first.readBigUInt64LE(32),
+      'section count (sh_size of section 0, extended section numbering)',
+    );
+    if (shnum === 0)
+      view.fail('e_shnum is 0 and section 0 has sh_size 0: no section count (extended section numbering)');
   }
   if (shstrndx === SHN_XINDEX) shstrndx = first.readUInt32LE(40);
   return { shnum, shstrndx };

@@ -34,7 +34,12 @@ export async function readElf(source: ElfSource, options: ReadOptions = {}): Pro
   const path = source;
   try {
     const stats = await stat(path);
-    return fromSource(path, stats.size > (options.wholeFileLimit ?? WHOLE_FILE_LIMIT) ? new FileSource(path, stats) : new BufferSource(await readFile(path)));
+    return fromSource(
+      path,
+      stats.size > (options.wholeFileLimit ?? WHOLE_FILE_LIMIT)
+        ? new FileSource(path, stats)
+        : new BufferSource(await readFile(path)),
+    );
   } catch (error) {
     throw asUserError(path, error);
   }
@@ -46,7 +51,12 @@ export function readElfSync(source: ElfSource, options: ReadOptions = {}): ElfFi
   const path = source;
   try {
     const stats: Stats = statSync(path);
-    return fromSource(path, stats.size > (options.wholeFileLimit ?? WHOLE_FILE_LIMIT) ? new FileSource(path, stats) : new BufferSource(readFileSync(path)));
+    return fromSource(
+      path,
+      stats.size > (options.wholeFileLimit ?? WHOLE_FILE_LIMIT)
+        ? new FileSource(path, stats)
+        : new BufferSource(readFileSync(path)),
+    );
   } catch (error) {
     throw asUserError(path, error);
   }

@@ -59,12 +59,16 @@ class RelocationCursor {
     const offset = cleared ? 0 : highDifference === 0 ? lowDifference : highDifference * 0x100000000 + lowDifference;
     if (offset < 0 || (offset >= this.limit && !(offset === 0 && type === R_NONE))) {
       const relative = this.bytes.readBigUInt64LE(at) - this.base;
-      this.view.fail(`relocation ${i} of ${this.name} applies at offset ${relative}, outside ${this.target.name} (${this.limit} bytes)`);
+      this.view.fail(
+        `relocation ${i} of ${this.name} applies at offset ${relative}, outside ${this.target.name} (${this.limit} bytes)`,
+      );
     }
     const symbolIndex = readU32(this.bytes, at + 12);
     const symbol = this.symbols[symbolIndex];
     if (symbol === undefined) {
-      this.view.fail(`relocation ${i} of ${this.name} refers to symbol ${symbolIndex}, but the symbol table has ${this.symbols.length}`);
+      this.view.fail(
+        `relocation ${i} of ${this.name} refers to symbol ${symbolIndex}, but the symbol table has ${this.symbols.length}`,
+      );
     }
     this.offset = offset;
     this.type = type;
@@ -108,7 +112,12 @@ export function mapRelocations<T>(
   const mapped = new Array<T>(cursor.count);
   for (let i = 0; i < cursor.count; i++) {
     cursor.read(i);
-    mapped[i] = make(cursor.offset, cursor.type, cursor.symbol as ElfSymbol, readAddend(bytes, i * ELF64_RELA_SIZE + 16));
+    mapped[i] = make(
+      cursor.offset,
+      cursor.type,
+      cursor.symbol as ElfSymbol,
+      readAddend(bytes, i * ELF64_RELA_SIZE + 16),
+    );
   }
   return mapped;
 }

@@ -1,6 +1,16 @@
 import {
-  ELF64_RELA_SIZE, ELF64_SYM_SIZE, GROUP_ENTRY_SIZE, SHT_DYNSYM, SHT_GROUP, SHT_NOBITS, SHT_NULL, SHT_RELA,
-  SHT_STRTAB, SHT_SYMTAB, SHT_SYMTAB_SHNDX, SYMTAB_SHNDX_ENTRY_SIZE,
+  ELF64_RELA_SIZE,
+  ELF64_SYM_SIZE,
+  GROUP_ENTRY_SIZE,
+  SHT_DYNSYM,
+  SHT_GROUP,
+  SHT_NOBITS,
+  SHT_NULL,
+  SHT_RELA,
+  SHT_STRTAB,
+  SHT_SYMTAB,
+  SHT_SYMTAB_SHNDX,
+  SYMTAB_SHNDX_ENTRY_SIZE,
 } from '../constants.js';
 import type { RawSectionHeader } from './elfy-adapter.js';
 import type { FileView } from './file-view.js';
@@ -16,11 +26,17 @@ export function appliesToOneSection(raw: RawSectionHeader): boolean {
  * divide the contents. Everything the lazy decoders later assume is checked here, eagerly.
  * (Messages are only put together on failure: this runs for every section read.)
  */
-export function checkSectionHeader(view: FileView, raw: RawSectionHeader, all: readonly RawSectionHeader[], name: string): void {
+export function checkSectionHeader(
+  view: FileView,
+  raw: RawSectionHeader,
+  all: readonly RawSectionHeader[],
+  name: string,
+): void {
   if (raw.type !== SHT_NOBITS && raw.type !== SHT_NULL && !view.inRange(raw.offset, raw.size)) {
     view.failRange(raw.offset, raw.size, `contents of ${describe(raw, name)}`);
   }
-  if (raw.link >= all.length) failSection(view, raw, name, `has sh_link ${raw.link}, but there are only ${all.length} sections`);
+  if (raw.link >= all.length)
+    failSection(view, raw, name, `has sh_link ${raw.link}, but there are only ${all.length} sections`);
   if (raw.addralign >= 2 ** 31) failSection(view, raw, name, `has sh_addralign ${raw.addralign}, too large`);
   if (raw.addralign !== 0 && (raw.addralign & (raw.addralign - 1)) !== 0) {
     failSection(view, raw, name, `has sh_addralign ${raw.addralign}, not a power of two`);
@@ -31,17 +47,20 @@ export function checkSectionHeader(view: FileView, raw: RawSectionHeader, all: r
     case SHT_DYNSYM:
       checkRecords(view, raw, name, ELF64_SYM_SIZE);
       checkLinkType(view, raw, all, name, SHT_STRTAB);
-      if (raw.info > raw.size / ELF64_SYM_SIZE) failSection(view, raw, name, `has sh_info ${raw.info} beyond its ${raw.size / ELF64_SYM_SIZE} symbols`);
+      if (raw.info > raw.size / ELF64_SYM_SIZE)
+        failSection(view, raw, name, `has sh_info ${raw.info} beyond its ${raw.size / ELF64_SYM_SIZE} symbols`);
       break;
     case SHT_RELA:
       checkRecords(view, raw, name, ELF64_RELA_SIZE);
       if (appliesToOneSection(raw)) {
         checkLinkType(view, raw, all, name, SHT_SYMTAB, SHT_DYNSYM);
-        if (raw.info >= all.length) failSection(view, raw, name, `applies to section ${raw.info}, but there are only ${all.length} sections`);
+        if (raw.info >= all.length)
+          failSection(view, raw, name, `applies to section ${raw.info}, but there are only ${all.length} sections`);
       }
       break;
     case SHT_GROUP:
-      if (raw.entsize !== GROUP_ENTRY_SIZE) failSection(view, raw, name, `has sh_entsize ${raw.entsize}, expected ${GROUP_ENTRY_SIZE}`);
+      if (raw.entsize !== GROUP_ENTRY_SIZE)
+        failSection(view, raw, name, `has sh_entsize ${raw.entsize}, expected ${GROUP_ENTRY_SIZE}`);
       if (raw.size < GROUP_ENTRY_SIZE || raw.size % GROUP_ENTRY_SIZE !== 0) {
         failSection(view, raw, name, `has size ${raw.size}, not a whole number of 4-byte words`);
       }
@@ -52,7 +71,12 @@ export function checkSectionHeader(view: FileView, raw: RawSectionHeader, all: r
       checkLinkType(view, raw, all, name, SHT_SYMTAB);
       const symbols = (all[raw.link] as RawSectionHeader).size / ELF64_SYM_SIZE;
       if (raw.size / SYMTAB_SHNDX_ENTRY_SIZE !== symbols) {
-        failSection(view, raw, name, `has ${raw.size / SYMTAB_SHNDX_ENTRY_SIZE} entries, but its symbol table has ${symbols} symbols`);
+        failSection(
+          view,
+          raw,
+          name,
+          `has ${raw.size / SYMTAB_SHNDX_ENTRY_SIZE} entries, but its symbol table has ${symbols} symbols`,
+        );
       }
       break;
     }
@@ -71,11 +95,19 @@ function failSection(view: FileView, raw: RawSectionHeader, name: string, proble
 
 function checkRecords(view: FileView, raw: RawSectionHeader, name: string, recordSize: number): void {
   if (raw.entsize !== recordSize) failSection(view, raw, name, `has sh_entsize ${raw.entsize}, expected ${recordSize}`);
-  if (raw.size % recordSize !== 0) failSection(view, raw, name, `has size ${raw.size}, not a multiple of ${recordSize}`);
+  if (raw.size % recordSize !== 0)
+    failSection(view, raw, name, `has size ${raw.size}, not a multiple of ${recordSize}`);
 }
 
 /** sh_link must name a section of type `type` (or `otherType`). */
-function checkLinkType(view: FileView, raw: RawSectionHeader, all: readonly RawSectionHeader[], name: string, type: number, otherType = type): void {
+function checkLinkType(
+  view: FileView,
+  raw: RawSectionHeader,
+  all: readonly RawSectionHeader[],
+  name: string,
+  type: number,
+  otherType = type,
+): void {
   const linked = all[raw.link];
   if (raw.link === 0 || linked === undefined || (linked.type !== type && linked.type !== otherType)) {
     const types = type === otherType ? `${type}` : `${type} or ${otherType}`;

@@ -27,17 +27,30 @@ export function decodeSymbols(
   const count = bytes.length / ELF64_SYM_SIZE;
   const symbols = new Array<ElfSymbol>(count);
   // One init object for all symbols: the constructor copies its fields.
-  const init: SymbolInit & { section: ElfSection | undefined } = { name: '', value: 0n, size: 0, type: 0, bind: 0, other: 0, shndx: 0, section: undefined };
+  const init: SymbolInit & { section: ElfSection | undefined } = {
+    name: '',
+    value: 0n,
+    size: 0,
+    type: 0,
+    bind: 0,
+    other: 0,
+    shndx: 0,
+    section: undefined,
+  };
   for (let i = 0; i < count; i++) {
     const at = i * ELF64_SYM_SIZE;
     const info = bytes[at + 4] as number;
     const shndx = readU16(bytes, at + 6);
     const size = readSafeU64(bytes, at + 16);
-    if (size < 0) view.fail(`symbol ${i} of ${tableName} has st_size 0x${bytes.readBigUInt64LE(at + 16).toString(16)}, too large`);
+    if (size < 0)
+      view.fail(`symbol ${i} of ${tableName} has st_size 0x${bytes.readBigUInt64LE(at + 16).toString(16)}, too large`);
     let section: ElfSection | undefined;
     if (shndx !== SHN_UNDEF && shndx < SHN_LORESERVE) {
       section = sections[shndx];
-      if (section === undefined) view.fail(`symbol ${i} of ${tableName} refers to section ${shndx}, but there are only ${sections.length} sections`);
+      if (section === undefined)
+        view.fail(
+          `symbol ${i} of ${tableName} refers to section ${shndx}, but there are only ${sections.length} sections`,
+        );
     } else if (shndx === SHN_XINDEX) {
       section = extendedSection(view, i, tableName, sections, extendedIndexes);
     }
@@ -61,10 +74,20 @@ export function decodeSymbols(
 }
 
 /** The section of symbol `i`, whose st_shndx is SHN_XINDEX. */
-function extendedSection(view: FileView, i: number, tableName: string, sections: readonly ElfSection[], extendedIndexes: Buffer | undefined): ElfSection {
-  if (extendedIndexes === undefined) view.fail(`symbol ${i} of ${tableName} uses SHN_XINDEX, but ${tableName} has no SHT_SYMTAB_SHNDX section`);
+function extendedSection(
+  view: FileView,
+  i: number,
+  tableName: string,
+  sections: readonly ElfSection[],
+  extendedIndexes: Buffer | undefined,
+): ElfSection {
+  if (extendedIndexes === undefined)
+    view.fail(`symbol ${i} of ${tableName} uses SHN_XINDEX, but ${tableName} has no SHT_SYMTAB_SHNDX section`);
   const index = readU32(extendedIndexes, i * SYMTAB_SHNDX_ENTRY_SIZE);
   const section = index === SHN_UNDEF ? undefined : sections[index];
-  if (section === undefined) view.fail(`symbol ${i} of ${tableName} has the extended section index ${index} (SHT_SYMTAB_SHNDX), which is not a section`);
+  if (section === undefined)
+    view.fail(
+      `symbol ${i} of ${tableName} has the extended section index ${index} (SHT_SYMTAB_SHNDX), which is not a section`,
+    );
   return section;
 }

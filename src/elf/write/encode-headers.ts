@@ -1,5 +1,13 @@
 import {
-  ELF64_EHDR_SIZE, ELF64_SHDR_SIZE, ELF_MAGIC, ELFCLASS64, ELFDATA2LSB, ET_REL, EV_CURRENT, SHN_LORESERVE, SHN_XINDEX,
+  ELF64_EHDR_SIZE,
+  ELF64_SHDR_SIZE,
+  ELF_MAGIC,
+  ELFCLASS64,
+  ELFDATA2LSB,
+  ET_REL,
+  EV_CURRENT,
+  SHN_LORESERVE,
+  SHN_XINDEX,
   SHT_NULL,
 } from '../constants.js';
 import type { ElfHeader } from '../model/elf-file.js';
@@ -48,7 +56,14 @@ export function writeElfHeader(out: Buffer, header: ElfHeader, shoff: number, sh
 /** Section 0: all zero, but for the section count (sh_size) and name-table index (sh_link) of extended numbering. */
 export function writeNullSectionHeader(out: Buffer, at: number, shnum: number, shstrndx: number): void {
   writeSectionHeader(out, at, {
-    name: 0, type: SHT_NULL, flags: 0, addr: 0n, offset: 0, info: 0, addralign: 0, entsize: 0,
+    name: 0,
+    type: SHT_NULL,
+    flags: 0,
+    addr: 0n,
+    offset: 0,
+    info: 0,
+    addralign: 0,
+    entsize: 0,
     size: shnum >= SHN_LORESERVE ? shnum : 0,
     link: shstrndx >= SHN_LORESERVE ? shstrndx : 0,
   });

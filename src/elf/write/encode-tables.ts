@@ -29,7 +29,10 @@ export function encodeSymbols(
   return out;
 }
 
-export function encodeRelocations(relocations: readonly Relocation[], symbolIndex: ReadonlyMap<ElfSymbol, number>): Buffer {
+export function encodeRelocations(
+  relocations: readonly Relocation[],
+  symbolIndex: ReadonlyMap<ElfSymbol, number>,
+): Buffer {
   const out = Buffer.alloc(relocations.length * ELF64_RELA_SIZE);
   relocations.forEach((relocation, i) => {
     const at = i * ELF64_RELA_SIZE;
@@ -44,6 +47,8 @@ export function encodeRelocations(relocations: readonly Relocation[], symbolInde
 export function encodeGroup(group: GroupContents, sectionIndex: ReadonlyMap<ElfSection, number>): Buffer {
   const out = Buffer.alloc((group.members.length + 1) * GROUP_ENTRY_SIZE);
   out.writeUInt32LE(group.flags >>> 0, 0);
-  group.members.forEach((member, i) => out.writeUInt32LE(sectionIndex.get(member) as number, (i + 1) * GROUP_ENTRY_SIZE));
+  group.members.forEach((member, i) =>
+    out.writeUInt32LE(sectionIndex.get(member) as number, (i + 1) * GROUP_ENTRY_SIZE),
+  );
   return out;
 }

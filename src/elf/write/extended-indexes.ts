@@ -22,12 +22,18 @@ export function withExtendedIndexSection(
   if (own.length > 1) fail('more than one SHT_SYMTAB_SHNDX section');
   const existing = own[0];
   if (existing !== undefined) {
-    if (symtab === undefined || existing.link !== symtab) fail(`section ${existing.name} (SHT_SYMTAB_SHNDX) must link to the symbol table`);
+    if (symtab === undefined || existing.link !== symtab)
+      fail(`section ${existing.name} (SHT_SYMTAB_SHNDX) must link to the symbol table`);
     return { sections: sections.slice(), extendedIndexes: existing };
   }
-  if (symtab === undefined || !needsExtendedIndexes(sections, symtab.symbols)) return { sections: sections.slice(), extendedIndexes: undefined };
+  if (symtab === undefined || !needsExtendedIndexes(sections, symtab.symbols))
+    return { sections: sections.slice(), extendedIndexes: undefined };
   const created = new ElfSection({
-    name: '.symtab_shndx', type: SHT_SYMTAB_SHNDX, link: symtab, addralign: SYMTAB_SHNDX_ENTRY_SIZE, entsize: SYMTAB_SHNDX_ENTRY_SIZE,
+    name: '.symtab_shndx',
+    type: SHT_SYMTAB_SHNDX,
+    link: symtab,
+    addralign: SYMTAB_SHNDX_ENTRY_SIZE,
+    entsize: SYMTAB_SHNDX_ENTRY_SIZE,
   });
   const at = sections.indexOf(symtab) + 1;
   return { sections: [...sections.slice(0, at), created, ...sections.slice(at)], extendedIndexes: created };
@@ -41,7 +47,10 @@ function needsExtendedIndexes(sections: readonly ElfSection[], symbols: readonly
 }
 
 /** The contents of the SHT_SYMTAB_SHNDX section for the symbols in output order (entry 0 is the null symbol's). */
-export function encodeExtendedIndexes(ordered: readonly ElfSymbol[], sectionIndex: ReadonlyMap<ElfSection, number>): Buffer {
+export function encodeExtendedIndexes(
+  ordered: readonly ElfSymbol[],
+  sectionIndex: ReadonlyMap<ElfSection, number>,
+): Buffer {
   const out = Buffer.alloc((ordered.length + 1) * SYMTAB_SHNDX_ENTRY_SIZE);
   ordered.forEach((symbol, i) => {
     const index = symbol.section === undefined ? 0 : (sectionIndex.get(symbol.section) as number);

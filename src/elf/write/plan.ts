@@ -1,5 +1,14 @@
 import {
-  EM_X86_64, ET_REL, SHN_XINDEX, SHT_DYNSYM, SHT_GROUP, SHT_NULL, SHT_REL, SHT_RELA, SHT_STRTAB, SHT_SYMTAB,
+  EM_X86_64,
+  ET_REL,
+  SHN_XINDEX,
+  SHT_DYNSYM,
+  SHT_GROUP,
+  SHT_NULL,
+  SHT_REL,
+  SHT_RELA,
+  SHT_STRTAB,
+  SHT_SYMTAB,
   isSpecialSectionIndex,
 } from '../constants.js';
 import { ElfModelError } from '../errors.js';
@@ -40,16 +49,22 @@ export function planRelocatable(file: ElfFile): WritePlan {
   const fail = (what: string): never => {
     throw new ElfModelError(file.path, what);
   };
-  if (file.header.type !== ET_REL) fail(`e_type is ${file.header.type}; only relocatable objects (ET_REL) can be written`);
+  if (file.header.type !== ET_REL)
+    fail(`e_type is ${file.header.type}; only relocatable objects (ET_REL) can be written`);
   if (file.header.machine !== EM_X86_64) fail(`e_machine is ${file.header.machine}; only x86_64 is supported`);
 
   const modelSections = file.sections.filter((s) => s.type !== SHT_NULL);
   const symtabs = modelSections.filter((s) => s.type === SHT_SYMTAB);
   if (symtabs.length > 1) fail('more than one SHT_SYMTAB section');
   const symtab = symtabs[0];
-  if (symtab !== undefined && !(symtab instanceof ElfSymbolTable)) fail(`section ${symtab.name} is SHT_SYMTAB but not a symbol table object`);
+  if (symtab !== undefined && !(symtab instanceof ElfSymbolTable))
+    fail(`section ${symtab.name} is SHT_SYMTAB but not a symbol table object`);
 
-  const { sections, extendedIndexes } = withExtendedIndexSection(modelSections, symtab as ElfSymbolTable | undefined, fail);
+  const { sections, extendedIndexes } = withExtendedIndexSection(
+    modelSections,
+    symtab as ElfSymbolTable | undefined,
+    fail,
+  );
   const sectionIndex = new Map<ElfSection, number>();
   sections.forEach((section, i) => {
     if (sectionIndex.has(section)) fail(`section ${section.name} appears twice in the section list`);
@@ -80,8 +95,10 @@ export function planRelocatable(file: ElfFile): WritePlan {
     if (!Number.isSafeInteger(align) || align < 0 || align > MAX_ALIGN || (align & (align - 1)) !== 0) {
       fail(`${what} has sh_addralign ${align}; it must be 0 or a power of two up to ${MAX_ALIGN}`);
     }
-    if (section.link !== undefined && !has(section.link)) fail(`${what} links to section ${section.link.name}, which is not in the object`);
-    if (section.infoSection !== undefined && !has(section.infoSection)) fail(`${what} has sh_info naming section ${section.infoSection.name}, which is not in the object`);
+    if (section.link !== undefined && !has(section.link))
+      fail(`${what} links to section ${section.link.name}, which is not in the object`);
+    if (section.infoSection !== undefined && !has(section.infoSection))
+      fail(`${what} has sh_info naming section ${section.infoSection.name}, which is not in the object`);
     if (section.type === SHT_RELA) {
       if (!(section instanceof ElfRelocationSection)) fail(`${what} is SHT_RELA without a target section`);
       checkRelocationSection(section as ElfRelocationSection, symtab, has, known, fail);
@@ -91,27 +108,43 @@ export function planRelocatable(file: ElfFile): WritePlan {
       const { signature, members } = (section as ElfGroupSection).group;
       if (section.link !== symtab) fail(`${what} must link to the symbol table`);
       if (!known(signature)) fail(`${what} has signature symbol ${signature.name}, which is not in the symbol table`);
-      for (const member of members) if (!has(member)) fail(`${what} lists section ${member.name}, which is not in the object`);
+      for (const member of members)
+        if (!has(member)) fail(`${what} lists section ${member.name}, which is not in the object`);
     }
   }
 
   return {
-    sections, sectionIndex, symtab: symtab as ElfSymbolTable | undefined, extendedIndexes, symbols, symbolNames, sectionNames: sectionNames as ElfSection,
+    sections,
+    sectionIndex,
+    symtab: symtab as ElfSymbolTable | undefined,
+    extendedIndexes,
+    symbols,
+    symbolNames,
+    sectionNames: sectionNames as ElfSection,
   };
 }
 
-function checkSymbol(symbol: ElfSymbol, has: (s: ElfSection | undefined) => boolean, fail: (what: string) => never): void {
+function checkSymbol(
+  symbol: ElfSymbol,
+  has: (s: ElfSection | undefined) => boolean,
+  fail: (what: string) => never,
+): void {
   const what = `symbol ${symbol.displayName || '(unnamed)'}`;
   if (symbol.section !== undefined) {
     if (!has(symbol.section)) fail(`${what} is defined in section ${symbol.section.name}, which is not in the object`);
     // SHN_XINDEX (as read from a file with extended numbering) only says where the index was.
     if (symbol.shndx !== 0 && symbol.shndx !== SHN_XINDEX && isSpecialSectionIndex(symbol.shndx)) {
-      fail(`${what} has both a section (${symbol.section.name}) and the special index 0x${symbol.shndx.toString(16)}; clear one`);
+      fail(
+        `${what} has both a section (${symbol.section.name}) and the special index 0x${symbol.shndx.toString(16)}; clear one`,
+      );
     }
   } else if (!isSpecialSectionIndex(symbol.shndx) || symbol.shndx === SHN_XINDEX) {
-    fail(`${what} has section index ${symbol.shndx === SHN_XINDEX ? 'SHN_XINDEX' : symbol.shndx} but no section object`);
+    fail(
+      `${what} has section index ${symbol.shndx === SHN_XINDEX ? 'SHN_XINDEX' : symbol.shndx} but no section object`,
+    );
   }
-  if (symbol.value < 0n || symbol.value > 0xffffffffffffffffn) fail(`${what} has value ${symbol.value} outside 64 bits`);
+  if (symbol.value < 0n || symbol.value > 0xffffffffffffffffn)
+    fail(`${what} has value ${symbol.value} outside 64 bits`);
   if (!Number.isSafeInteger(symbol.size) || symbol.size < 0) fail(`${what} has invalid size ${symbol.size}`);
 }
 
@@ -126,9 +159,15 @@ function checkRelocationSection(
   if (!has(section.target)) fail(`${what} applies to section ${section.target.name}, which is not in the object`);
   if (symtab === undefined || section.link !== symtab) fail(`${what} must link to the symbol table`);
   section.relocations.forEach((r, i) => {
-    if (!known(r.symbol)) fail(`relocation ${i} of ${what} refers to symbol ${r.symbol.displayName || '(unnamed)'}, which is not in the symbol table`);
-    if (!Number.isSafeInteger(r.offset) || r.offset < 0) fail(`relocation ${i} of ${what} has invalid offset ${r.offset}`);
-    if (r.addend < -(2n ** 63n) || r.addend >= 2n ** 63n) fail(`relocation ${i} of ${what} has addend ${r.addend} outside 64 bits`);
-    if (!Number.isInteger(r.type) || r.type < 0 || r.type > 0xffffffff) fail(`relocation ${i} of ${what} has invalid type ${r.type}`);
+    if (!known(r.symbol))
+      fail(
+        `relocation ${i} of ${what} refers to symbol ${r.symbol.displayName || '(unnamed)'}, which is not in the symbol table`,
+      );
+    if (!Number.isSafeInteger(r.offset) || r.offset < 0)
+      fail(`relocation ${i} of ${what} has invalid offset ${r.offset}`);
+    if (r.addend < -(2n ** 63n) || r.addend >= 2n ** 63n)
+      fail(`relocation ${i} of ${what} has addend ${r.addend} outside 64 bits`);
+    if (!Number.isInteger(r.type) || r.type < 0 || r.type > 0xffffffff)
+      fail(`relocation ${i} of ${what} has invalid type ${r.type}`);
   });
 }

@@ -13,8 +13,16 @@ export interface SymbolOrder {
 
 /** A symbol the writer treats as the null entry: all fields zero. */
 export function isNullSymbol(symbol: ElfSymbol): boolean {
-  return symbol.name === '' && symbol.value === 0n && symbol.size === 0 && symbol.type === STT_NOTYPE &&
-    symbol.bind === STB_LOCAL && symbol.other === 0 && symbol.section === undefined && symbol.shndx === SHN_UNDEF;
+  return (
+    symbol.name === '' &&
+    symbol.value === 0n &&
+    symbol.size === 0 &&
+    symbol.type === STT_NOTYPE &&
+    symbol.bind === STB_LOCAL &&
+    symbol.other === 0 &&
+    symbol.section === undefined &&
+    symbol.shndx === SHN_UNDEF
+  );
 }
 
 /**

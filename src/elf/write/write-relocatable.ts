@@ -1,5 +1,11 @@
 import {
-  ELF64_EHDR_SIZE, ELF64_RELA_SIZE, ELF64_SHDR_SIZE, ELF64_SYM_SIZE, GROUP_ENTRY_SIZE, SHT_NOBITS, SYMTAB_SHNDX_ENTRY_SIZE,
+  ELF64_EHDR_SIZE,
+  ELF64_RELA_SIZE,
+  ELF64_SHDR_SIZE,
+  ELF64_SYM_SIZE,
+  GROUP_ENTRY_SIZE,
+  SHT_NOBITS,
+  SYMTAB_SHNDX_ENTRY_SIZE,
 } from '../constants.js';
 import type { ElfFile } from '../model/elf-file.js';
 import { ElfGroupSection } from '../model/group-section.js';
@@ -7,7 +13,12 @@ import { ElfRelocationSection } from '../model/relocation-section.js';
 import type { ElfSection } from '../model/section.js';
 import { ElfSymbolTable } from '../model/symbol-table.js';
 import { encodeGroup, encodeRelocations, encodeSymbols } from './encode-tables.js';
-import { writeElfHeader, writeNullSectionHeader, writeSectionHeader, type SectionHeaderFields } from './encode-headers.js';
+import {
+  writeElfHeader,
+  writeNullSectionHeader,
+  writeSectionHeader,
+  type SectionHeaderFields,
+} from './encode-headers.js';
 import { encodeExtendedIndexes } from './extended-indexes.js';
 import { planRelocatable, type WritePlan } from './plan.js';
 import { StringTableBuilder } from './string-table-builder.js';
@@ -83,7 +94,14 @@ function encodeContents(plan: WritePlan, strings: Map<ElfSection, StringTableBui
     if (builder !== undefined) {
       contents.set(section, builder.toBuffer());
     } else if (section instanceof ElfSymbolTable) {
-      contents.set(section, encodeSymbols(plan.symbols.ordered, strings.get(plan.symbolNames as ElfSection) as StringTableBuilder, plan.sectionIndex));
+      contents.set(
+        section,
+        encodeSymbols(
+          plan.symbols.ordered,
+          strings.get(plan.symbolNames as ElfSection) as StringTableBuilder,
+          plan.sectionIndex,
+        ),
+      );
     } else if (section instanceof ElfRelocationSection) {
       contents.set(section, encodeRelocations(section.relocations, plan.symbols.indexOf));
     } else if (section instanceof ElfGroupSection) {
@@ -98,7 +116,11 @@ function encodeContents(plan: WritePlan, strings: Map<ElfSection, StringTableBui
 }
 
 /** Header fields other than offset and size, with links and infos turned into indexes. */
-function headerFields(section: ElfSection, plan: WritePlan, strings: Map<ElfSection, StringTableBuilder>): SectionHeaderFields {
+function headerFields(
+  section: ElfSection,
+  plan: WritePlan,
+  strings: Map<ElfSection, StringTableBuilder>,
+): SectionHeaderFields {
   const index = (s: ElfSection | undefined): number => (s === undefined ? 0 : (plan.sectionIndex.get(s) as number));
   const fields: SectionHeaderFields = {
     name: (strings.get(plan.sectionNames) as StringTableBuilder).offsetOf(section.name),
@@ -122,7 +144,12 @@ function headerFields(section: ElfSection, plan: WritePlan, strings: Map<ElfSect
     return { ...fields, link: index(plan.symtab), info: 0, entsize: SYMTAB_SHNDX_ENTRY_SIZE };
   }
   if (section instanceof ElfGroupSection) {
-    return { ...fields, link: index(plan.symtab), info: plan.symbols.indexOf.get(section.group.signature) as number, entsize: GROUP_ENTRY_SIZE };
+    return {
+      ...fields,
+      link: index(plan.symtab),
+      info: plan.symbols.indexOf.get(section.group.signature) as number,
+      entsize: GROUP_ENTRY_SIZE,
+    };
   }
   return fields;
 }

@@ -42,7 +42,12 @@ export async function vmlinuxCompileUnits(vmlinux: string, cacheFile: string, lo
   const stamp = `${vmlinux}:${info.size}:${info.mtimeMs}`;
   const cached = await readJsonCache<{ stamp?: string; units?: string[] }>(cacheFile, log);
   if (cached?.stamp === stamp && Array.isArray(cached.units)) return new Set(cached.units);
-  const result = await execa('readelf', ['--debug-dump=info', '--dwarf-depth=1', vmlinux], { reject: false, stdin: 'ignore', maxBuffer: 1 << 30, lines: false });
+  const result = await execa('readelf', ['--debug-dump=info', '--dwarf-depth=1', vmlinux], {
+    reject: false,
+    stdin: 'ignore',
+    maxBuffer: 1 << 30,
+    lines: false,
+  });
   const units = parseCompileUnitNames(result.stdout);
   if (units.length === 0) {
     throw new UserError(`${vmlinux}: no DWARF compile units (a vmlinux with debug info is needed: the -dbg package's)`);

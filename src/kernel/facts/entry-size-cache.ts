@@ -48,7 +48,9 @@ export async function imageIdentity(path: string, elf: ElfFile): Promise<ImageId
 }
 
 export function describeIdentity(identity: ImageIdentity): string {
-  return identity.kind === 'build-id' ? `build-id ${identity.buildId}` : `no build-id; file ${identity.path} (size ${identity.size}, mtime ${identity.mtimeNs} ns)`;
+  return identity.kind === 'build-id'
+    ? `build-id ${identity.buildId}`
+    : `no build-id; file ${identity.path} (size ${identity.size}, mtime ${identity.mtimeNs} ns)`;
 }
 
 function recordPath(cacheDir: string, identity: ImageIdentity, tags: readonly string[]): string {
@@ -60,9 +62,20 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /** The cached sizes for exactly this identity and these tags, or undefined (LOG tells of a damaged record). */
-export async function readCachedSizes(cacheDir: string, identity: ImageIdentity, tags: readonly string[], log?: Logger): Promise<Map<string, number> | undefined> {
+export async function readCachedSizes(
+  cacheDir: string,
+  identity: ImageIdentity,
+  tags: readonly string[],
+  log?: Logger,
+): Promise<Map<string, number> | undefined> {
   const record = await readJsonCache<StructSizeRecord>(recordPath(cacheDir, identity, tags), log);
-  if (!record || record.format !== CACHE_FORMATS.structSizes || !sameJson(record.identity, identity) || !sameJson(record.tags, tags)) return undefined;
+  if (
+    !record ||
+    record.format !== CACHE_FORMATS.structSizes ||
+    !sameJson(record.identity, identity) ||
+    !sameJson(record.tags, tags)
+  )
+    return undefined;
   const sizes = new Map<string, number>();
   for (const [tag, size] of Object.entries(record.sizes ?? {})) {
     if (!tags.includes(tag) || !Number.isInteger(size) || size <= 0) return undefined;
@@ -72,9 +85,19 @@ export async function readCachedSizes(cacheDir: string, identity: ImageIdentity,
 }
 
 /** Store sizes atomically (a reader sees the old record, the new one, or none). */
-export async function writeCachedSizes(cacheDir: string, identity: ImageIdentity, tags: readonly string[], sizes: ReadonlyMap<string, number>): Promise<string> {
+export async function writeCachedSizes(
+  cacheDir: string,
+  identity: ImageIdentity,
+  tags: readonly string[],
+  sizes: ReadonlyMap<string, number>,
+): Promise<string> {
   const path = recordPath(cacheDir, identity, tags);
-  const record: StructSizeRecord = { format: CACHE_FORMATS.structSizes, identity, tags: [...tags], sizes: Object.fromEntries(sizes) };
+  const record: StructSizeRecord = {
+    format: CACHE_FORMATS.structSizes,
+    identity,
+    tags: [...tags],
+    sizes: Object.fromEntries(sizes),
+  };
   await writeFileAtomic(path, JSON.stringify(record, null, 2) + '\n');
   return path;
 }

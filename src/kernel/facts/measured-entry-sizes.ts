@@ -9,7 +9,12 @@ import { readElf, type ElfFile } from '../../elf/index.js';
 import { UserError } from '../../util/errors.js';
 import type { Logger } from '../../util/log.js';
 import {
-  defaultCacheDir, describeIdentity, imageIdentity, readCachedSizes, writeCachedSizes, type ImageIdentity,
+  defaultCacheDir,
+  describeIdentity,
+  imageIdentity,
+  readCachedSizes,
+  writeCachedSizes,
+  type ImageIdentity,
 } from './entry-size-cache.js';
 import { hasDwarf, holdsEntries } from './kernel-image.js';
 import { PAHOLE, structSizesWithPahole } from './pahole.js';
@@ -38,10 +43,16 @@ export interface EntrySizeOptions {
 const DEBUG_INFO_HINT =
   'build the kernel with CONFIG_DEBUG_INFO=y (e.g. CONFIG_DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT=y) and without CONFIG_DEBUG_INFO_REDUCED or CONFIG_DEBUG_INFO_SPLIT';
 
-export async function entrySizesFromKernel(vmlinux: string, log: Logger, options: EntrySizeOptions = {}): Promise<KernelEntrySizes> {
+export async function entrySizesFromKernel(
+  vmlinux: string,
+  log: Logger,
+  options: EntrySizeOptions = {},
+): Promise<KernelEntrySizes> {
   const elf = await readElf(vmlinux);
   if (!hasDwarf(elf)) {
-    throw new UserError(`${vmlinux}: no DWARF debug info (no .debug_info section), so the entry sizes of its special sections cannot be read: ${DEBUG_INFO_HINT}`);
+    throw new UserError(
+      `${vmlinux}: no DWARF debug info (no .debug_info section), so the entry sizes of its special sections cannot be read: ${DEBUG_INFO_HINT}`,
+    );
   }
   const specs = structSizedSections();
   const tags = [...new Set(specs.map((spec) => spec.tag))];
@@ -71,9 +82,16 @@ export async function entrySizesFromKernel(vmlinux: string, log: Logger, options
  * still holds entries of it, the debug info is incomplete (reduced or split) and no size from
  * it can be trusted.
  */
-function checkAbsentStructs(vmlinux: string, elf: ElfFile, specs: readonly StructSizedSection[], sizes: ReadonlyMap<string, number>): void {
+function checkAbsentStructs(
+  vmlinux: string,
+  elf: ElfFile,
+  specs: readonly StructSizedSection[],
+  sizes: ReadonlyMap<string, number>,
+): void {
   if (sizes.size === 0) {
-    throw new UserError(`${vmlinux}: its DWARF defines none of the special-section structs (${specs.map((spec) => spec.tag).join(', ')}): ${DEBUG_INFO_HINT}`);
+    throw new UserError(
+      `${vmlinux}: its DWARF defines none of the special-section structs (${specs.map((spec) => spec.tag).join(', ')}): ${DEBUG_INFO_HINT}`,
+    );
   }
   for (const spec of specs) {
     if (sizes.has(spec.tag) || spec.vmlinuxBounds === undefined) continue;

@@ -43,7 +43,12 @@ export const PARTS_FOR: Readonly<Record<Purpose, readonly Part[]>> = {
 };
 
 /** The packages to download for PURPOSE: the parts it needs that are not INSTALLED, each with its package name. */
-export function packagesToAcquire(distro: DistroRelease, release: string, purpose: Purpose, installed: ReadonlySet<Part> = new Set()): Array<{ part: Part; name: string }> {
+export function packagesToAcquire(
+  distro: DistroRelease,
+  release: string,
+  purpose: Purpose,
+  installed: ReadonlySet<Part> = new Set(),
+): Array<{ part: Part; name: string }> {
   const names = distro.packages(release);
   return PARTS_FOR[purpose].filter((part) => !installed.has(part)).map((part) => ({ part, name: names[part] }));
 }
@@ -60,7 +65,11 @@ function partMembers(paths: DistroPaths): Record<Part, readonly string[] | 'all'
 
 /** Files already on this machine (an installed kernel), part by part; a part is used only whole. */
 async function installedParts(paths: DistroPaths, root: string): Promise<Set<Part>> {
-  const exists = (p: string) => access(join(root, p)).then(() => true, () => false);
+  const exists = (p: string) =>
+    access(join(root, p)).then(
+      () => true,
+      () => false,
+    );
   const parts = new Set<Part>();
   if ((await exists(paths.vmlinuz)) && (await exists(join(paths.modulesDir, 'kernel')))) parts.add('image');
   if ((await exists(paths.config)) && (await exists(paths.symvers))) parts.add('headers');
@@ -93,7 +102,12 @@ interface Acquired {
  * by a later build, which fetches only the rest); a warm call only checks markers. Downloads
  * and unpacking of the packages run side by side.
  */
-async function acquireParts(distro: DistroRelease, release: string, purpose: Purpose, options: AcquireOptions): Promise<Acquired> {
+async function acquireParts(
+  distro: DistroRelease,
+  release: string,
+  purpose: Purpose,
+  options: AcquireOptions,
+): Promise<Acquired> {
   const { log } = options;
   const { version } = await findBuildableRelease(distro, release, log);
   const paths = distro.paths(release);
@@ -102,31 +116,48 @@ async function acquireParts(distro: DistroRelease, release: string, purpose: Pur
   const installed = options.installedRoot ? await installedParts(paths, options.installedRoot) : new Set<Part>();
   const rootOf = (part: Part) => (installed.has(part) ? options.installedRoot! : files);
   const wanted = packagesToAcquire(distro, release, purpose, installed);
-  const source = PARTS_FOR[purpose].includes('source') ? await archivePackage(distro.packages(release).source, version) : undefined;
+  const source = PARTS_FOR[purpose].includes('source')
+    ? await archivePackage(distro.packages(release).source, version)
+    : undefined;
   await mkdir(files, { recursive: true });
-  await withDirLock(join(entry, 'acquire.lock'), (pid) => log(`waiting for process ${pid}, which is downloading ${release}`), async () => {
-    const members = partMembers(paths);
-    await Promise.all(wanted.map(({ part, name }) => onceMarked(entry, `${part}`, async () => {
-      const pkg: ArchivePackage = part === 'source' && source ? source : await archivePackage(name, version);
-      const downloads = join(entry, `download-${part}`);
-      await rm(downloads, { recursive: true, force: true });
-      await mkdir(downloads, { recursive: true });
-      const deb = await downloadPackage(pkg, downloads, log);
-      const unpack = members[part];
-      if (unpack === 'all') await extractDeb(deb, files);
-      else await extractFromDeb(deb, files, unpack);
-      await rm(downloads, { recursive: true, force: true });
-    })));
-  });
+  await withDirLock(
+    join(entry, 'acquire.lock'),
+    (pid) => log(`waiting for process ${pid}, which is downloading ${release}`),
+    async () => {
+      const members = partMembers(paths);
+      await Promise.all(
+        wanted.map(({ part, name }) =>
+          onceMarked(entry, `${part}`, async () => {
+            const pkg: ArchivePackage = part === 'source' && source ? source : await archivePackage(name, version);
+            const downloads = join(entry, `download-${part}`);
+            await rm(downloads, { recursive: true, force: true });
+            await mkdir(downloads, { recursive: true });
+            const deb = await downloadPackage(pkg, downloads, log);
+            const unpack = members[part];
+            if (unpack === 'all') await extractDeb(deb, files);
+            else await extractFromDeb(deb, files, unpack);
+            await rm(downloads, { recursive: true, force: true });
+          }),
+        ),
+      );
+    },
+  );
   return { version, entry, rootOf, files, ...(source ? { source } : {}) };
 }
 
 /** Everything a build for RELEASE needs (all four packages; see acquireParts). */
-export async function acquireDistroKernel(distro: DistroRelease, release: string, options: AcquireOptions): Promise<DistroKernel> {
+export async function acquireDistroKernel(
+  distro: DistroRelease,
+  release: string,
+  options: AcquireOptions,
+): Promise<DistroKernel> {
   const { version, entry, rootOf, files, source } = await acquireParts(distro, release, 'build', options);
   const paths = distro.paths(release);
   return {
-    distro, release, version, entry,
+    distro,
+    release,
+    version,
+    entry,
     vmlinuz: join(rootOf('image'), paths.vmlinuz),
     modulesDir: join(rootOf('image'), paths.modulesDir),
     config: join(rootOf('headers'), paths.config),
@@ -139,11 +170,18 @@ export async function acquireDistroKernel(distro: DistroRelease, release: string
 }
 
 /** What booting RELEASE needs: the image package alone (vmlinuz and modules). */
-export async function acquireDistroBootFiles(distro: DistroRelease, release: string, options: AcquireOptions): Promise<DistroBootFiles> {
+export async function acquireDistroBootFiles(
+  distro: DistroRelease,
+  release: string,
+  options: AcquireOptions,
+): Promise<DistroBootFiles> {
   const { version, entry, rootOf } = await acquireParts(distro, release, 'boot', options);
   const paths = distro.paths(release);
   return {
-    distro, release, version, entry,
+    distro,
+    release,
+    version,
+    entry,
     vmlinuz: join(rootOf('image'), paths.vmlinuz),
     modulesDir: join(rootOf('image'), paths.modulesDir),
   };

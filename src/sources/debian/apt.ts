@@ -28,7 +28,11 @@ export async function archiveVersions(packages: readonly string[]): Promise<Map<
 /** Package names starting with PREFIX that the archives know (apt-cache pkgnames). */
 export async function archivePackageNames(prefix: string): Promise<string[]> {
   const result = await execa('apt-cache', ['pkgnames', prefix], { reject: false, stdin: 'ignore' });
-  return result.stdout.split('\n').map((l) => l.trim()).filter(Boolean).sort();
+  return result.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .sort();
 }
 
 export interface ArchivePackage {
@@ -65,19 +69,26 @@ export async function downloadPackage(pkg: ArchivePackage, dir: string, log: Log
   log(`downloading ${pkg.name} ${pkg.version} (${megabytes(pkg.size)})`);
   const started = Date.now();
   const child = execa('apt-get', ['download', '-q', '-o', 'APT::Sandbox::User=root', `${pkg.name}=${pkg.version}`], {
-    cwd: dir, reject: false, stdin: 'ignore', all: true,
+    cwd: dir,
+    reject: false,
+    stdin: 'ignore',
+    all: true,
   });
-  const timer = pkg.size > 50e6
-    ? setInterval(() => {
-        void findDeb(dir, pkg.name).then(async (file) => {
-          const size = file ? (await stat(file).catch(() => undefined))?.size ?? 0 : 0;
-          if (size > 0 && size < pkg.size) log(`  ${pkg.name}: ${megabytes(size)} of ${megabytes(pkg.size)}`);
-        });
-      }, 3000)
-    : undefined;
+  const timer =
+    pkg.size > 50e6
+      ? setInterval(() => {
+          void findDeb(dir, pkg.name).then(async (file) => {
+            const size = file ? ((await stat(file).catch(() => undefined))?.size ?? 0) : 0;
+            if (size > 0 && size < pkg.size) log(`  ${pkg.name}: ${megabytes(size)} of ${megabytes(pkg.size)}`);
+          });
+        }, 3000)
+      : undefined;
   const result = await child.finally(() => clearInterval(timer));
   if (result.failed) {
-    throw new UserError(`downloading ${pkg.name} ${pkg.version} failed:\n${String(result.all).trim().split('\n').slice(-8).join('\n')}`, { hint: APT_HINT });
+    throw new UserError(
+      `downloading ${pkg.name} ${pkg.version} failed:\n${String(result.all).trim().split('\n').slice(-8).join('\n')}`,
+      { hint: APT_HINT },
+    );
   }
   const deb = await findDeb(dir, pkg.name);
   if (!deb) throw new UserError(`apt-get download ${pkg.name}=${pkg.version} left no .deb in ${dir}`);
@@ -88,8 +99,13 @@ export async function downloadPackage(pkg: ArchivePackage, dir: string, log: Log
 /** Extract MEMBERS (paths as in the package, without "./") of a .deb into DEST. */
 export async function extractFromDeb(deb: string, dest: string, members: readonly string[]): Promise<void> {
   const tarArgs = ['-x', '-C', dest, '--occurrence=1', ...members.map((m) => `./${m}`)];
-  const result = await execa('sh', ['-c', 'dpkg-deb --fsys-tarfile "$0" | tar "$@"', deb, ...tarArgs], { reject: false, stdin: 'ignore', all: true });
-  if (result.failed) throw new UserError(`extracting ${members.join(', ')} from ${deb} failed:\n${String(result.all).trim()}`);
+  const result = await execa('sh', ['-c', 'dpkg-deb --fsys-tarfile "$0" | tar "$@"', deb, ...tarArgs], {
+    reject: false,
+    stdin: 'ignore',
+    all: true,
+  });
+  if (result.failed)
+    throw new UserError(`extracting ${members.join(', ')} from ${deb} failed:\n${String(result.all).trim()}`);
 }
 
 /** Extract a whole .deb into DEST. */

@@ -33,7 +33,12 @@ export async function buildableReleases(distro: DistroRelease): Promise<Buildabl
   for (const release of releases) {
     const p = distro.packages(release);
     const image = versions.get(p.image) ?? [];
-    const version = image.find((v) => (versions.get(p.headers) ?? []).includes(v) && (versions.get(p.debug) ?? []).includes(v) && sourceVersions.has(v));
+    const version = image.find(
+      (v) =>
+        (versions.get(p.headers) ?? []).includes(v) &&
+        (versions.get(p.debug) ?? []).includes(v) &&
+        sourceVersions.has(v),
+    );
     if (version) buildable.push({ release, version });
   }
   return buildable.sort((a, b) => byAbi(a.release, b.release));
@@ -51,14 +56,20 @@ async function refreshPackageLists(log: Logger): Promise<boolean> {
 }
 
 /** The version of RELEASE to build, or a clear error listing the releases that can be built. */
-export async function findBuildableRelease(distro: DistroRelease, release: string, log: Logger = () => {}): Promise<BuildableRelease> {
+export async function findBuildableRelease(
+  distro: DistroRelease,
+  release: string,
+  log: Logger = () => {},
+): Promise<BuildableRelease> {
   let all = await buildableReleases(distro);
-  if (!all.some((r) => r.release === release) && (await refreshPackageLists(log))) all = await buildableReleases(distro);
+  if (!all.some((r) => r.release === release) && (await refreshPackageLists(log)))
+    all = await buildableReleases(distro);
   const hit = all.find((r) => r.release === release);
   if (hit) return hit;
-  const list = all.length > 0
-    ? all.map((r) => `${r.release} (${r.version})`).join(', ')
-    : 'none (are the package lists current? run `apt-get update`)';
+  const list =
+    all.length > 0
+      ? all.map((r) => `${r.release} (${r.version})`).join(', ')
+      : 'none (are the package lists current? run `apt-get update`)';
   const p = distro.packages(release);
   throw new UserError(
     `kernel ${release}: the archive lacks what a build needs (${p.image}, ${p.headers}, ${p.debug} and ${p.source} of one version)`,
@@ -71,6 +82,9 @@ export async function newestBuildableRelease(distro: DistroRelease, log: Logger 
   let all = await buildableReleases(distro);
   if (all.length === 0 && (await refreshPackageLists(log))) all = await buildableReleases(distro);
   const newest = all[all.length - 1];
-  if (!newest) throw new UserError(`no release of ${distro.description} can be built from the package archive`, { hint: 'run `apt-get update`' });
+  if (!newest)
+    throw new UserError(`no release of ${distro.description} can be built from the package archive`, {
+      hint: 'run `apt-get update`',
+    });
   return newest.release;
 }

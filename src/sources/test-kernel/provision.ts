@@ -15,7 +15,13 @@ import { appendFragment, verifyOptions } from '../../kbuild/config-fragment.js';
 import { renderFragment } from '../../kernel/kconfig.js';
 import { kernelRelease, runMake } from '../../kbuild/make.js';
 import { TEST_KERNEL_OPTIONS } from './options.js';
-import { identifySourcePackage, SOURCE_PACKAGE, SOURCE_TARBALL, SOURCE_TOPDIR, type SourcePackage } from './source-package.js';
+import {
+  identifySourcePackage,
+  SOURCE_PACKAGE,
+  SOURCE_TARBALL,
+  SOURCE_TOPDIR,
+  type SourcePackage,
+} from './source-package.js';
 
 /** What a provisioned test kernel provides (the `--json` output of scripts/test-kernel.ts). */
 export interface TestKernel {
@@ -34,7 +40,11 @@ export interface ProvisionOptions {
   jobs?: number;
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 async function readComplete(entry: string, log: Logger): Promise<TestKernel | undefined> {
   const kernel = await readJsonCache<TestKernel>(join(entry, 'complete.json'), log);
@@ -64,7 +74,10 @@ async function build(entry: string, tree: string, jobs: number, log: Logger): Pr
   const modulesRoot = join(entry, 'modules');
   await rm(modulesRoot, { recursive: true, force: true });
   await runMake({
-    tree, targets: ['modules_install'], logFile, what: 'test kernel modules_install',
+    tree,
+    targets: ['modules_install'],
+    logFile,
+    what: 'test kernel modules_install',
     vars: { INSTALL_MOD_PATH: modulesRoot },
   });
   const release = await kernelRelease(tree);
@@ -84,13 +97,15 @@ async function build(entry: string, tree: string, jobs: number, log: Logger): Pr
 /** The cache key of the test kernel: source content, configuration, compiler, recipe. */
 export async function testKernelKey(source: SourcePackage): Promise<string> {
   const compiler = await compilerIdentity();
-  return sha256(JSON.stringify({
-    recipe: CACHE_FORMATS.testKernel,
-    arch: 'x86_64',
-    source: source.sha256,
-    config: renderFragment(TEST_KERNEL_OPTIONS),
-    compiler,
-  })).slice(0, 20);
+  return sha256(
+    JSON.stringify({
+      recipe: CACHE_FORMATS.testKernel,
+      arch: 'x86_64',
+      source: source.sha256,
+      config: renderFragment(TEST_KERNEL_OPTIONS),
+      compiler,
+    }),
+  ).slice(0, 20);
 }
 
 /**
@@ -111,15 +126,19 @@ export async function provisionTestKernel(options: ProvisionOptions): Promise<Te
 
   await ensurePackages(KERNEL_BUILD_PACKAGES, log);
   await mkdir(entry, { recursive: true });
-  return withDirLock(join(root, `${key}.lock`), (pid) => log(`waiting for process ${pid}, which is building this kernel`), async () => {
-    const again = await readComplete(entry, log);
-    if (again) return again;
-    const tree = join(entry, 'linux');
-    await onceMarked(entry, 'unpacked', () => unpackTarball(source.tarball, SOURCE_TOPDIR, tree, log));
-    await configure(entry, tree, log);
-    const jobs = options.jobs ?? availableParallelism();
-    const kernel = await build(entry, tree, jobs, log);
-    await writeFileAtomic(join(entry, 'complete.json'), JSON.stringify(kernel, null, 2) + '\n');
-    return kernel;
-  });
+  return withDirLock(
+    join(root, `${key}.lock`),
+    (pid) => log(`waiting for process ${pid}, which is building this kernel`),
+    async () => {
+      const again = await readComplete(entry, log);
+      if (again) return again;
+      const tree = join(entry, 'linux');
+      await onceMarked(entry, 'unpacked', () => unpackTarball(source.tarball, SOURCE_TOPDIR, tree, log));
+      await configure(entry, tree, log);
+      const jobs = options.jobs ?? availableParallelism();
+      const kernel = await build(entry, tree, jobs, log);
+      await writeFileAtomic(join(entry, 'complete.json'), JSON.stringify(kernel, null, 2) + '\n');
+      return kernel;
+    },
+  );
 }

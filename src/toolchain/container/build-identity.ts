@@ -5,7 +5,11 @@
  * to the host's (a docker --user uid has no name inside).
  */
 export const BUILD_IDENTITY_VARIABLES = [
-  'KBUILD_BUILD_TIMESTAMP', 'KBUILD_BUILD_USER', 'KBUILD_BUILD_HOST', 'KBUILD_BUILD_VERSION', 'SOURCE_DATE_EPOCH',
+  'KBUILD_BUILD_TIMESTAMP',
+  'KBUILD_BUILD_USER',
+  'KBUILD_BUILD_HOST',
+  'KBUILD_BUILD_VERSION',
+  'SOURCE_DATE_EPOCH',
 ] as const;
 
 /** The build-identity variables of the host environment, with the build user filled in. */

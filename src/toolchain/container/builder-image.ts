@@ -54,7 +54,10 @@ export function builderRecipe(distro: DistroRelease, context = dockerContextDir(
 export function contextRecipe(context: string): BuilderRecipe {
   const host = hostDistribution();
   return {
-    context, files: ['Dockerfile', basename(BUILD_PACKAGES_FILE)], optionalCopies: true, buildArgs: {},
+    context,
+    files: ['Dockerfile', basename(BUILD_PACKAGES_FILE)],
+    optionalCopies: true,
+    buildArgs: {},
     base: { suite: host.builder.suite, keyring: host.archive.keyring },
   };
 }
@@ -64,7 +67,8 @@ export function contextRecipe(context: string): BuilderRecipe {
  * the build arguments): a changed Dockerfile, package list or suite never reuses a stale image.
  */
 export function builderImageTag(dockerfile: string | Buffer, ...copied: (string | Buffer)[]): string {
-  const content = copied.length === 0 ? dockerfile : Buffer.concat([dockerfile, ...copied].map((part) => Buffer.from(part)));
+  const content =
+    copied.length === 0 ? dockerfile : Buffer.concat([dockerfile, ...copied].map((part) => Buffer.from(part)));
   return `${IMAGE_REPOSITORY}:${sha256(content).slice(0, 12)}`;
 }
 
@@ -119,12 +123,27 @@ async function buildImage(engine: Engine, tag: string, recipe: BuilderRecipe, lo
   const dockerfile = join(context, recipe.files[0]!);
   const logFile = join(containerStateDir(), `build-${tag.replace(/[^A-Za-z0-9_.-]/g, '_')}.log`);
   const buildArgs = Object.entries(recipe.buildArgs).flatMap(([name, value]) => ['--build-arg', `${name}=${value}`]);
-  log(`building the ${engine.kind} image ${tag} from ${dockerfile}${buildArgs.length > 0 ? ` (${buildArgs.filter((_, i) => i % 2 === 1).join(' ')})` : ''} (apt-get inside, a few minutes once; log: ${logFile})`);
+  log(
+    `building the ${engine.kind} image ${tag} from ${dockerfile}${buildArgs.length > 0 ? ` (${buildArgs.filter((_, i) => i % 2 === 1).join(' ')})` : ''} (apt-get inside, a few minutes once; log: ${logFile})`,
+  );
   const started = Date.now();
   // Host networking for the build only: apt reaches the mirror without a bridge setup.
-  const [binary, args] = engineCommand(engine, ['build', '--network', 'host', ...buildArgs, '-t', tag, '-f', dockerfile, context]);
+  const [binary, args] = engineCommand(engine, [
+    'build',
+    '--network',
+    'host',
+    ...buildArgs,
+    '-t',
+    tag,
+    '-f',
+    dockerfile,
+    context,
+  ]);
   const child = execa(binary, args, {
-    reject: false, stdin: 'ignore', all: true, buffer: false,
+    reject: false,
+    stdin: 'ignore',
+    all: true,
+    buffer: false,
     // docker's CLI without the buildx plugin refuses BuildKit builds; the classic builder is enough.
     env: engine.kind === 'docker' ? { DOCKER_BUILDKIT: '0' } : {},
   });
@@ -134,7 +153,9 @@ async function buildImage(engine: Engine, tag: string, recipe: BuilderRecipe, lo
   await new Promise<void>((done) => out.end(done));
   if (result.failed) {
     const text = await readFile(logFile, 'utf8').catch(() => '');
-    throw new UserError(`building the ${engine.kind} image ${tag} failed (${result.shortMessage}); last lines of ${logFile}:\n${text.trimEnd().split('\n').slice(-20).join('\n')}`);
+    throw new UserError(
+      `building the ${engine.kind} image ${tag} failed (${result.shortMessage}); last lines of ${logFile}:\n${text.trimEnd().split('\n').slice(-20).join('\n')}`,
+    );
   }
   log(`image ${tag} built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
@@ -145,16 +166,24 @@ async function buildImage(engine: Engine, tag: string, recipe: BuilderRecipe, lo
  * exists (seeding its base debian:<suite> first when needed). Serialized across processes by a
  * lock, and rechecked under it, so two racing runs build it once.
  */
-export async function ensureBuilderImage(engine: Engine, log: Logger, recipe: BuilderRecipe | string = builderRecipe(hostDistribution())): Promise<BuilderImage> {
+export async function ensureBuilderImage(
+  engine: Engine,
+  log: Logger,
+  recipe: BuilderRecipe | string = builderRecipe(hostDistribution()),
+): Promise<BuilderImage> {
   const made = typeof recipe === 'string' ? contextRecipe(recipe) : recipe;
   const tag = await recipeTag(made);
   if (await imageExists(engine, tag)) return { tag, id: await imageId(engine, tag) };
   await mkdir(containerStateDir(), { recursive: true });
   const lock = join(containerStateDir(), `${engine.kind}-image.lock`);
-  await withDirLock(lock, (pid) => log(`waiting for process ${pid}, which is preparing the ${engine.kind} build image`), async () => {
-    if (await imageExists(engine, tag)) return;
-    await ensureBaseImage(engine, made.base, log);
-    await buildImage(engine, tag, made, log);
-  });
+  await withDirLock(
+    lock,
+    (pid) => log(`waiting for process ${pid}, which is preparing the ${engine.kind} build image`),
+    async () => {
+      if (await imageExists(engine, tag)) return;
+      await ensureBaseImage(engine, made.base, log);
+      await buildImage(engine, tag, made, log);
+    },
+  );
   return { tag, id: await imageId(engine, tag) };
 }

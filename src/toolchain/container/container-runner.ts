@@ -55,7 +55,11 @@ export function createContainerRunner(options: ContainerRunnerOptions): Runner {
     exec(file, args, execOptions) {
       const name = containerName();
       const runArgs = containerRunArgs({
-        engine, image: image.tag, name, user, hostname: hostname(),
+        engine,
+        image: image.tag,
+        name,
+        user,
+        hostname: hostname(),
         mounts: [...alwaysMounted, ...(execOptions.cwd ? [execOptions.cwd] : []), ...(execOptions.mounts ?? [])],
         ...(execOptions.cwd ? { cwd: execOptions.cwd } : {}),
         env: { ...identity, ...execOptions.env },

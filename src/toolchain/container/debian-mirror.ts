@@ -14,7 +14,10 @@ export function parseOneLineSources(text: string): AptSource[] {
   for (const raw of text.split('\n')) {
     const line = raw.replace(/#.*/, '').trim();
     if (!line.startsWith('deb ') && !line.startsWith('deb\t')) continue;
-    const words = line.replace(/\[[^\]]*\]/, ' ').split(/\s+/).slice(1);
+    const words = line
+      .replace(/\[[^\]]*\]/, ' ')
+      .split(/\s+/)
+      .slice(1);
     const [uri, suite, ...components] = words;
     if (uri && suite) sources.push({ uris: [uri], suites: [suite], components });
   }

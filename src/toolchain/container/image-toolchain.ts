@@ -2,7 +2,12 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { readJsonCache, writeFileAtomic } from '../../util/atomic-file.js';
 import { UserError } from '../../util/errors.js';
-import { compilerIdentity, parseToolchainIdentity, PRINT_TOOLCHAIN_IDENTITY, type ToolchainIdentity } from '../compiler.js';
+import {
+  compilerIdentity,
+  parseToolchainIdentity,
+  PRINT_TOOLCHAIN_IDENTITY,
+  type ToolchainIdentity,
+} from '../compiler.js';
 import { engineCommand, type Engine } from './engine.js';
 import { containerStateDir, type BuilderImage } from './builder-image.js';
 import { containerName } from './container-runner.js';
@@ -18,7 +23,10 @@ const PRINT_TOOLCHAIN = 'gcc --version | head -n 1; as --version | head -n 1';
 
 /** Parse the two lines printed by PRINT_TOOLCHAIN. */
 export function parseToolchainLines(text: string): Toolchain | undefined {
-  const [gcc, as] = text.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const [gcc, as] = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   return gcc && as ? { gcc, as } : undefined;
 }
 
@@ -27,16 +35,39 @@ export async function hostToolchain(): Promise<Toolchain> {
 }
 
 /** Run SCRIPT (with ARGS as $1...) in a throwaway container of IMAGE; its stdout, or a UserError. */
-async function runInImage(engine: Engine, image: BuilderImage, script: string, args: readonly string[], parse: (stdout: string) => unknown): Promise<string> {
+async function runInImage(
+  engine: Engine,
+  image: BuilderImage,
+  script: string,
+  args: readonly string[],
+  parse: (stdout: string) => unknown,
+): Promise<string> {
   const runArgs = containerRunArgs({
-    engine, image: image.tag, name: containerName(), mounts: [], env: { LC_ALL: 'C' }, user: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
+    engine,
+    image: image.tag,
+    name: containerName(),
+    mounts: [],
+    env: { LC_ALL: 'C' },
+    user: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
   });
   const [binary, fullArgs] = engineCommand(engine, [...runArgs, 'sh', '-c', script, 'sh', ...args]);
   const result = await execa(binary, fullArgs, { reject: false, stdin: 'ignore', timeout: 120_000 });
   if (result.failed || parse(result.stdout) === undefined) {
-    throw new UserError(`cannot run a ${engine.kind} container of ${image.tag} to check its compiler: ${String(result.stderr || result.shortMessage || `exit ${result.exitCode}`).trim().split('\n').slice(-5).join('\n')}`, {
-      hint: engine.kind === 'podman' ? `check that \`podman --runtime runc run --rm ${image.tag} true\` works` : `check that \`docker run --rm ${image.tag} true\` works`,
-    });
+    throw new UserError(
+      `cannot run a ${engine.kind} container of ${image.tag} to check its compiler: ${String(
+        result.stderr || result.shortMessage || `exit ${result.exitCode}`,
+      )
+        .trim()
+        .split('\n')
+        .slice(-5)
+        .join('\n')}`,
+      {
+        hint:
+          engine.kind === 'podman'
+            ? `check that \`podman --runtime runc run --rm ${image.tag} true\` works`
+            : `check that \`docker run --rm ${image.tag} true\` works`,
+      },
+    );
   }
   return result.stdout;
 }
@@ -60,7 +91,9 @@ export function imageToolchainIdentity(engine: Engine, image: BuilderImage, cc: 
       const marker = imageMarker(engine, image, `toolchain-${cc.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
       const known = await readJsonCache<ToolchainIdentity>(marker);
       if (known) return known;
-      const found = parseToolchainIdentity(await runInImage(engine, image, PRINT_TOOLCHAIN_IDENTITY, [cc], parseToolchainIdentity))!;
+      const found = parseToolchainIdentity(
+        await runInImage(engine, image, PRINT_TOOLCHAIN_IDENTITY, [cc], parseToolchainIdentity),
+      )!;
       await writeFileAtomic(marker, JSON.stringify(found) + '\n');
       return found;
     })();
@@ -90,9 +123,12 @@ async function checkOnce(engine: Engine, image: BuilderImage): Promise<void> {
   }
   const mismatch = toolchainMismatch(inside, await hostToolchain());
   if (mismatch) {
-    throw new UserError(`the ${engine.kind} build image ${image.tag} has another toolchain than this host (${mismatch}): objects built in it would not match a kernel built on this host`, {
-      hint: 'build the kernel\'s objects in the builder image of its distribution release (chosen per kernel), or on this host with --container none',
-    });
+    throw new UserError(
+      `the ${engine.kind} build image ${image.tag} has another toolchain than this host (${mismatch}): objects built in it would not match a kernel built on this host`,
+      {
+        hint: "build the kernel's objects in the builder image of its distribution release (chosen per kernel), or on this host with --container none",
+      },
+    );
   }
 }
 

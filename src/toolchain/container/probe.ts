@@ -6,7 +6,12 @@ const PROBE_TIMEOUT_MS = 20_000;
 const probes = new Map<string, Promise<ProbeResult>>();
 
 function firstLines(text: string, count = 3): string {
-  return text.trim().split('\n').filter((line) => line.trim() !== '').slice(0, count).join('; ');
+  return text
+    .trim()
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .slice(0, count)
+    .join('; ');
 }
 
 async function probeOnce(engine: Engine): Promise<ProbeResult> {
@@ -17,8 +22,12 @@ async function probeOnce(engine: Engine): Promise<ProbeResult> {
   if (result.failed) {
     const code = (result as { code?: string }).code;
     if (code === 'ENOENT') return { ok: false, reason: `'${engine.binary}' is not installed` };
-    if (result.timedOut) return { ok: false, reason: `'${engine.binary} info' did not answer within ${PROBE_TIMEOUT_MS / 1000} s` };
-    return { ok: false, reason: `'${engine.binary} info' failed: ${firstLines(String(result.all ?? result.shortMessage))}` };
+    if (result.timedOut)
+      return { ok: false, reason: `'${engine.binary} info' did not answer within ${PROBE_TIMEOUT_MS / 1000} s` };
+    return {
+      ok: false,
+      reason: `'${engine.binary} info' failed: ${firstLines(String(result.all ?? result.shortMessage))}`,
+    };
   }
   const version = result.stdout.trim();
   if (version === '') return { ok: false, reason: `'${engine.binary} info' printed no server version` };

@@ -10,7 +10,8 @@ export function sameMountPaths(paths: Iterable<string>): string[] {
   const unique = [...new Set([...paths].map((path) => resolve(path)))].sort();
   const kept: string[] = [];
   for (const path of unique) {
-    if (path === '/') throw new UserError('refusing to mount the host root / into a build container (is the working directory /?)');
+    if (path === '/')
+      throw new UserError('refusing to mount the host root / into a build container (is the working directory /?)');
     const covered = kept.some((outer) => {
       const inside = relative(outer, path);
       return inside === '' || (!inside.startsWith('..') && !isAbsolute(inside));

@@ -25,7 +25,12 @@ const prepared = new Map<string, Promise<Runner>>();
  * once per image), and it hands out the runner of any other distribution release on the same
  * engine (each kernel is built in its own distribution's image; see toolchain/builder-choice.ts).
  */
-function containerRunner(engine: Engine, distro: DistroRelease, log: Logger, options: SelectRunnerOptions): Promise<Runner> {
+function containerRunner(
+  engine: Engine,
+  distro: DistroRelease,
+  log: Logger,
+  options: SelectRunnerOptions,
+): Promise<Runner> {
   const key = JSON.stringify([engine.kind, distro.id, options.mounts ?? []]);
   let runner = prepared.get(key);
   if (!runner) {
@@ -49,7 +54,11 @@ function containerRunner(engine: Engine, distro: DistroRelease, log: Logger, opt
  * engine's runner starts on the builder image of this host's distribution release; a kernel's
  * tree asks it for the runner of the kernel's own release (Runner.forDistribution).
  */
-export async function selectRunner(choice: ContainerChoice, log: Logger, options: SelectRunnerOptions = {}): Promise<Runner> {
+export async function selectRunner(
+  choice: ContainerChoice,
+  log: Logger,
+  options: SelectRunnerOptions = {},
+): Promise<Runner> {
   if (choice === 'none') return hostRunner;
   if (choice === 'podman' || choice === 'docker') {
     const engine = choice === 'podman' ? PODMAN : DOCKER;

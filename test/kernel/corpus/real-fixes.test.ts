@@ -51,7 +51,11 @@ interface Expected {
   category?: string;
 }
 
-const sample = JSON.parse(readFileSync(new URL('./real-fixes.json', import.meta.url), 'utf8')) as { corpus: string; release: string; patches: Expected[] };
+const sample = JSON.parse(readFileSync(new URL('./real-fixes.json', import.meta.url), 'utf8')) as {
+  corpus: string;
+  release: string;
+  patches: Expected[];
+};
 const [sampleOld, sampleNew] = sample.corpus.split('..') as [string, string];
 
 /** The fixed sample where the archive still serves what it was measured on, else a pair served now. */
@@ -72,13 +76,20 @@ async function choosePath(): Promise<{ kind: 'fixed' } | { kind: 'served'; pair:
 }
 
 const path = await choosePath();
-process.stderr.write(path.kind === 'fixed'
-  ? `real fixes: the fixed sample (${sample.corpus} on ${sample.release}), outcomes checked exactly\n`
-  : `real fixes: ${path.why}: a sample of ${path.pair.oldVersion}..${path.pair.newVersion} on ${path.pair.release} made now, checked for what holds for any fix\n`);
+process.stderr.write(
+  path.kind === 'fixed'
+    ? `real fixes: the fixed sample (${sample.corpus} on ${sample.release}), outcomes checked exactly\n`
+    : `real fixes: ${path.why}: a sample of ${path.pair.oldVersion}..${path.pair.newVersion} on ${path.pair.release} made now, checked for what holds for any fix\n`,
+);
 
 /** Each patch built (one batch, two at a time, each in its own copy of the prepared tree) and its modules proven, eight per boot. */
 async function buildAndProve(entries: Array<{ id: string; patch: string }>, dir: string, release: string) {
-  const results = await buildGroup(entries, join(dir, 'modules'), { lock: false, jobs: 2, timeoutMs: 20 * 60_000, release });
+  const results = await buildGroup(entries, join(dir, 'modules'), {
+    lock: false,
+    jobs: 2,
+    timeoutMs: 20 * 60_000,
+    release,
+  });
   const builds = new Map<string, BuildResult>(results.map((r) => [r.id, r]));
   const built = entries.filter((e) => builds.get(e.id)!.outcome === 'built');
   const verdicts = new Map<string, VmVerdict>();
@@ -92,16 +103,20 @@ async function buildAndProve(entries: Array<{ id: string; patch: string }>, dir:
   return { builds, verdicts };
 }
 
-const title = path.kind === 'fixed'
-  ? `real stable fixes on Debian ${sample.release} (the fixed sample of ${sample.corpus})`
-  : `real stable fixes on Debian ${path.pair.release} (a sample of ${path.pair.oldVersion}..${path.pair.newVersion} made from the archive)`;
+const title =
+  path.kind === 'fixed'
+    ? `real stable fixes on Debian ${sample.release} (the fixed sample of ${sample.corpus})`
+    : `real stable fixes on Debian ${path.pair.release} (a sample of ${path.pair.oldVersion}..${path.pair.newVersion} made from the archive)`;
 
 describe(title, () => {
   if (path.kind === 'fixed') {
     it(`${sample.patches.length} corpus patches build, load and unload, or are refused for their reason`, async () => {
       const dir = join(tmpdir(), `tsbp-real-fixes-${process.pid}`);
       await mkdir(join(dir, 'modules'), { recursive: true });
-      const { oldTree, newTree } = await treesWith(sample.patches.map((p) => p.file), join(dir, 'src'));
+      const { oldTree, newTree } = await treesWith(
+        sample.patches.map((p) => p.file),
+        join(dir, 'src'),
+      );
       const entries = [];
       for (const p of sample.patches) {
         const patch = join(dir, `${p.id}.patch`);
@@ -112,27 +127,58 @@ describe(title, () => {
       const actual = sample.patches.map((p) => {
         const b = builds.get(p.id)!;
         const v = verdicts.get(p.id);
-        const outcome = b.outcome === 'built' ? (v?.loaded ? 'built-and-loaded' : `load-failed: ${v?.problems.join('; ')}`) : b.outcome === 'tool-error' ? `tool-error: ${b.detail?.slice(-300)}` : b.outcome;
+        const outcome =
+          b.outcome === 'built'
+            ? v?.loaded
+              ? 'built-and-loaded'
+              : `load-failed: ${v?.problems.join('; ')}`
+            : b.outcome === 'tool-error'
+              ? `tool-error: ${b.detail?.slice(-300)}`
+              : b.outcome;
         return { file: p.file, outcome, ...(b.category ? { category: b.category } : {}) };
       });
       await rm(dir, { recursive: true, force: true });
-      expect(actual).toEqual(sample.patches.map((p) => ({ file: p.file, outcome: p.expected, ...(p.category ? { category: p.category } : {}) })));
+      expect(actual).toEqual(
+        sample.patches.map((p) => ({
+          file: p.file,
+          outcome: p.expected,
+          ...(p.category ? { category: p.category } : {}),
+        })),
+      );
     });
   } else {
     const { pair } = path;
-    it('the sample\'s patches build, load and unload, or are refused, need a header or change nothing; never a tool error or a failed load', async () => {
+    it("the sample's patches build, load and unload, or are refused, need a header or change nothing; never a tool error or a failed load", async () => {
       const dir = join(tmpdir(), `tsbp-real-fixes-${process.pid}`);
       await mkdir(join(dir, 'modules'), { recursive: true });
       const entries = await servedSample(pair, join(dir, 'patches'));
-      expect(entries.length, `no changed C file of ${pair.oldVersion}..${pair.newVersion} that ${pair.release} builds`).toBeGreaterThan(0);
+      expect(
+        entries.length,
+        `no changed C file of ${pair.oldVersion}..${pair.newVersion} that ${pair.release} builds`,
+      ).toBeGreaterThan(0);
       const { builds, verdicts } = await buildAndProve(entries, dir, pair.release);
       const actual = entries.map((e) => {
         const b = builds.get(e.id)!;
         const outcome = finalOutcome(b, verdicts.get(e.id));
-        const detail = outcome === 'tool-error' ? b.detail?.slice(-300) : outcome === 'load-failed' ? verdicts.get(e.id)?.problems.join('; ') : undefined;
-        return { file: e.file, class: e.class, target: e.target, outcome, ...(b.category ? { category: b.category } : {}), ...(detail ? { detail } : {}) };
+        const detail =
+          outcome === 'tool-error'
+            ? b.detail?.slice(-300)
+            : outcome === 'load-failed'
+              ? verdicts.get(e.id)?.problems.join('; ')
+              : undefined;
+        return {
+          file: e.file,
+          class: e.class,
+          target: e.target,
+          outcome,
+          ...(b.category ? { category: b.category } : {}),
+          ...(detail ? { detail } : {}),
+        };
       });
-      for (const a of actual) process.stderr.write(`  ${a.outcome.padEnd(16)} ${a.file} (${a.class}, ${a.target})${a.category ? ` [${a.category}]` : ''}\n`);
+      for (const a of actual)
+        process.stderr.write(
+          `  ${a.outcome.padEnd(16)} ${a.file} (${a.class}, ${a.target})${a.category ? ` [${a.category}]` : ''}\n`,
+        );
       await rm(dir, { recursive: true, force: true });
       // What holds for any fix: the tool either builds a module that the kernel takes and gives
       // back, or says why not (a refusal with its category, a file that needs its commit's header
@@ -140,7 +186,10 @@ describe(title, () => {
       const allowed = new Set(['built-and-loaded', 'refused', 'needs-header', 'no-change', 'target-unavailable']);
       expect(actual.filter((a) => !allowed.has(a.outcome))).toEqual([]);
       expect(actual.filter((a) => a.outcome === 'refused' && !a.category)).toEqual([]);
-      expect(actual.filter((a) => a.outcome === 'built-and-loaded').length, 'no fix of the sample was built and proven').toBeGreaterThan(0);
+      expect(
+        actual.filter((a) => a.outcome === 'built-and-loaded').length,
+        'no fix of the sample was built and proven',
+      ).toBeGreaterThan(0);
     });
   }
 });

@@ -4,12 +4,20 @@
 // a fixed, made-up archive: test/unit/sources/distro-target.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { archiveVersions } from '../../../src/sources/debian/apt.js';
-import { buildableReleases, findBuildableRelease, newestBuildableRelease } from '../../../src/sources/debian/catalog.js';
+import {
+  buildableReleases,
+  findBuildableRelease,
+  newestBuildableRelease,
+} from '../../../src/sources/debian/catalog.js';
 import { DEBIAN_BOOKWORM } from '../../../src/kernel/distributions.js';
 import { UserError } from '../../../src/util/errors.js';
 import { debianTestReleases } from './releases.js';
 
-const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 const abi = (release: string) => Number(/^6\.1\.0-(\d+)-amd64$/.exec(release)?.[1]);
 
 describe("the archive's Debian 12 kernel releases", () => {
@@ -22,7 +30,8 @@ describe("the archive's Debian 12 kernel releases", () => {
     const packages = releases.flatMap((r) => Object.values(DEBIAN_BOOKWORM.packages(r.release)));
     const versions = await archiveVersions([...new Set(packages)]);
     for (const { release, version } of releases) {
-      for (const name of Object.values(DEBIAN_BOOKWORM.packages(release))) expect(versions.get(name), `${name} of ${release}`).toContain(version);
+      for (const name of Object.values(DEBIAN_BOOKWORM.packages(release)))
+        expect(versions.get(name), `${name} of ${release}`).toContain(version);
     }
     expect(await newestBuildableRelease(DEBIAN_BOOKWORM)).toBe(releases[releases.length - 1]!.release);
   });

@@ -19,24 +19,61 @@ describe(`tsbuild-patch batch -j 2 on Debian's ${kernel}`, () => {
   it('builds each patch into its own module, two at a time, and reports the others with their reasons', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tsbp-batch-'));
     const broken = join(dir, 'does-not-apply.patch');
-    await writeFile(broken, '--- a/fs/proc/version.c\n+++ b/fs/proc/version.c\n@@ -1,3 +1,3 @@\n-no such line\n+another line\n context\n context\n');
-    const patches = [join(PATCHES, 'debian/binfmt-misc-status.patch'), join(PATCHES, 'refuse-init.patch'), broken, join(PATCHES, 'proc-version-string.patch')];
+    await writeFile(
+      broken,
+      '--- a/fs/proc/version.c\n+++ b/fs/proc/version.c\n@@ -1,3 +1,3 @@\n-no such line\n+another line\n context\n context\n',
+    );
+    const patches = [
+      join(PATCHES, 'debian/binfmt-misc-status.patch'),
+      join(PATCHES, 'refuse-init.patch'),
+      broken,
+      join(PATCHES, 'proc-version-string.patch'),
+    ];
     const started = Date.now();
-    const run = await execa('node', [BIN, 'batch', '--json', '--jobs', '2', '--kernel', kernel, '--container', 'none', '-o', join(dir, 'out'), ...patches], { reject: false });
+    const run = await execa(
+      'node',
+      [
+        BIN,
+        'batch',
+        '--json',
+        '--jobs',
+        '2',
+        '--kernel',
+        kernel,
+        '--container',
+        'none',
+        '-o',
+        join(dir, 'out'),
+        ...patches,
+      ],
+      { reject: false },
+    );
     const seconds = (Date.now() - started) / 1000;
     process.stderr.write(`  [batch] 4 patches in ${seconds.toFixed(1)} s\n`);
-    const outcomes = run.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as BatchOutcome);
+    const outcomes = run.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as BatchOutcome);
     const byPatch = new Map(outcomes.map((o) => [o.patch, o]));
     expect(outcomes).toHaveLength(4);
     // Exit 1: one patch failed (it does not apply).
     expect(run.exitCode).toBe(1);
 
     const binfmt = byPatch.get(patches[0]!)!;
-    expect(binfmt).toMatchObject({ outcome: 'built', module: 'livepatch-binfmt-misc-status', output: join(dir, 'out', 'livepatch-binfmt-misc-status.ko') });
-    expect(binfmt.report!.objects.map((o) => [o.object, o.target, o.changedFunctions])).toEqual([['fs/binfmt_misc.o', 'binfmt_misc', ['bm_status_read']]]);
+    expect(binfmt).toMatchObject({
+      outcome: 'built',
+      module: 'livepatch-binfmt-misc-status',
+      output: join(dir, 'out', 'livepatch-binfmt-misc-status.ko'),
+    });
+    expect(binfmt.report!.objects.map((o) => [o.object, o.target, o.changedFunctions])).toEqual([
+      ['fs/binfmt_misc.o', 'binfmt_misc', ['bm_status_read']],
+    ]);
     const refused = byPatch.get(patches[1]!)!;
     expect(refused).toMatchObject({ outcome: 'refused', exitCode: 2 });
-    expect(refused.failure!.reasons.map((r) => [r.object, r.category])).toEqual([['fs/proc/cmdline.o', 'init-code'], ['fs/proc/cmdline.o', 'init-code']]);
+    expect(refused.failure!.reasons.map((r) => [r.object, r.category])).toEqual([
+      ['fs/proc/cmdline.o', 'init-code'],
+      ['fs/proc/cmdline.o', 'init-code'],
+    ]);
     const failed = byPatch.get(patches[2]!)!;
     expect(failed).toMatchObject({ outcome: 'failed', exitCode: 1 });
     expect(failed.failure!.message).toMatch(/does-not-apply\.patch.*(does not apply|FAILED)|fs\/proc\/version\.c/s);
@@ -45,10 +82,14 @@ describe(`tsbuild-patch batch -j 2 on Debian's ${kernel}`, () => {
 
     // The first two patches started at once, the second in a copy of the prepared tree.
     expect(new Set(outcomes.map((o) => o.slot))).toEqual(new Set([0, 1]));
-    const copies = (await execa('sh', ['-c', `ls -d ${join(cacheRoot(), 'trees')}/*/slots/1/linux/Makefile`], { reject: false })).stdout;
+    const copies = (
+      await execa('sh', ['-c', `ls -d ${join(cacheRoot(), 'trees')}/*/slots/1/linux/Makefile`], { reject: false })
+    ).stdout;
     expect(copies).toMatch(/slots\/1\/linux\/Makefile/);
 
-    const vm = await boot([binfmt.output!, version.output!], `
+    const vm = await boot(
+      [binfmt.output!, version.output!],
+      `
       insmod ./binfmt_misc.ko; mount -t binfmt_misc none /proc/sys/fs/binfmt_misc
       report status_before "$(cat /proc/sys/fs/binfmt_misc/status)"
       ${load(binfmt.output!, 'binfmt')}
@@ -57,7 +98,10 @@ describe(`tsbuild-patch batch -j 2 on Debian's ${kernel}`, () => {
       ${load(version.output!, 'version')}
       report version "$(tail -n 1 /proc/version)"
       ${unload(version.output!, 'version_unload')}
-      report version_after "$(tail -n 1 /proc/version)"`, undefined, { kernel });
+      report version_after "$(tail -n 1 /proc/version)"`,
+      undefined,
+      { kernel },
+    );
     expect(vm.values['status_before']).toBe('enabled');
     expect([vm.values['binfmt'], vm.values['binfmt_wait'], vm.values['binfmt_unload']]).toEqual(['0', '0', '0']);
     expect(vm.values['status_patched']).toBe('enabled (livepatched)');

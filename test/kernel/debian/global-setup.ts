@@ -8,6 +8,8 @@ import { describeChoice, releaseChoice } from './releases.js';
 
 export default async function setup(project: TestProject): Promise<void> {
   const choice = await releaseChoice();
-  process.stderr.write(choice.ok ? `${describeChoice(choice.value)}\n` : `Debian kernel releases under test: none: ${choice.message}\n`);
+  process.stderr.write(
+    choice.ok ? `${describeChoice(choice.value)}\n` : `Debian kernel releases under test: none: ${choice.message}\n`,
+  );
   project.provide('debianTestReleases', choice);
 }

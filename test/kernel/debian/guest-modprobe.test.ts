@@ -16,7 +16,11 @@ describe(`the guest of Debian's ${kernel}`, () => {
     const kafs = join(boot.modulesDir!, 'kernel/fs/afs/kafs.ko');
     const modules = await guestModules([kafs], boot.modulesDir);
     const vm = await runInVm({
-      bzImage: boot.image, memoryMiB: boot.memoryMiB, modules, kernelModulesDir: boot.modulesDir, timeoutMs: 240_000,
+      bzImage: boot.image,
+      memoryMiB: boot.memoryMiB,
+      modules,
+      kernelModulesDir: boot.modulesDir,
+      timeoutMs: 240_000,
       script: `
         modprobe kafs; report modprobe $?
         report loaded "$(lsmod | cut -d' ' -f1 | grep -E '^(kafs|rxrpc|pcbc|fcrypt)$' | sort | tr '\\n' ' ')"`,

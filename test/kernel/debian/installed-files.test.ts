@@ -25,7 +25,10 @@ describe(`a kernel's installed files (${release})`, () => {
     await install(paths.config, fetched.config);
     await install(paths.symvers, fetched.symvers);
     const lines: string[] = [];
-    const kernel = await acquireDistroKernel(DEBIAN_BOOKWORM, release, { log: (l) => lines.push(l), installedRoot: root });
+    const kernel = await acquireDistroKernel(DEBIAN_BOOKWORM, release, {
+      log: (l) => lines.push(l),
+      installedRoot: root,
+    });
     expect(kernel.vmlinuz).toBe(join(root, paths.vmlinuz));
     expect(kernel.modulesDir).toBe(join(root, paths.modulesDir));
     expect(kernel.config).toBe(join(root, paths.config));

@@ -27,14 +27,21 @@ async function minixImage(dir: string, version: 1 | 2): Promise<Buffer> {
 describe(`two same-named static functions of one module of Debian's kernel ${kernel}`, () => {
   it('patches the one the patch changed, not its namesake', async () => {
     const { ko, report } = await buildLivepatch(PATCH, { kernel, name: 'livepatch-minix' });
-    expect(report.objects.map((o) => [o.object, o.target, o.changedFunctions])).toEqual([['fs/minix/itree_v2.o', 'minix', ['block_to_path.isra.0']]]);
+    expect(report.objects.map((o) => [o.object, o.target, o.changedFunctions])).toEqual([
+      ['fs/minix/itree_v2.o', 'minix', ['block_to_path.isra.0']],
+    ]);
     const { path: dir } = await tmpDir({ unsafeCleanup: true });
     const boot = await bootTarget(kernel, () => {});
     const loop = join(boot.modulesDir!, 'kernel/drivers/block/loop.ko');
     const modules = await guestModules([loop, ko], boot.modulesDir);
     const files = { 'v1.img': await minixImage(dir, 1), 'v2.img': await minixImage(dir, 2) };
     const vm = await runInVm({
-      bzImage: boot.image, memoryMiB: boot.memoryMiB, modules, kernelModulesDir: boot.modulesDir, files, timeoutMs: 300_000,
+      bzImage: boot.image,
+      memoryMiB: boot.memoryMiB,
+      modules,
+      kernelModulesDir: boot.modulesDir,
+      files,
+      timeoutMs: 300_000,
       script: `
         insmod ./loop.ko; insmod ./minix.ko; report mods $?
         mkdir -p /m1 /m2

@@ -28,10 +28,16 @@ describe(`a patched function of Debian's ${kernel} ext4.ko that calls the module
     const { ko, report } = await buildLivepatch(PATCH, { kernel, name: 'livepatch-ext4-fsync' });
     const object = report.objects.find((o) => o.object === 'fs/ext4/fsync.o');
     expect(object).toMatchObject({ target: 'ext4', changedFunctions: ['ext4_sync_file'] });
-    expect(object!.notes).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^ext4_sync_file: tracepoint ext4_sync_file_enter stays off in the patched function \(its key __tracepoint_ext4_sync_file_enter is one module ext4 owns\)$/),
-      expect.stringMatching(/^ext4_sync_file: tracepoint ext4_sync_file_exit stays off .*__SCK__tp_func_ext4_sync_file_exit/),
-    ]));
+    expect(object!.notes).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^ext4_sync_file: tracepoint ext4_sync_file_enter stays off in the patched function \(its key __tracepoint_ext4_sync_file_enter is one module ext4 owns\)$/,
+        ),
+        expect.stringMatching(
+          /^ext4_sync_file: tracepoint ext4_sync_file_exit stays off .*__SCK__tp_func_ext4_sync_file_exit/,
+        ),
+      ]),
+    );
     const { path: dir } = await tmpDir({ unsafeCleanup: true });
     const boot = await bootTarget(kernel, () => {});
     const loop = join(boot.modulesDir!, 'kernel/drivers/block/loop.ko');
@@ -44,9 +50,17 @@ describe(`a patched function of Debian's ${kernel} ext4.ko that calls the module
         report ${tag}_events "$(grep -c 'ext4_sync_file_enter:' /sys/kernel/tracing/trace)"
         report ${tag}_printk "$(dmesg | grep -c tsbp-ext4)"`;
     const vm = await runInVm({
-      bzImage: boot.image, memoryMiB: boot.memoryMiB, modules, kernelModulesDir: boot.modulesDir, files: { 'ext4.img': await ext4Image(dir) }, timeoutMs: 300_000,
+      bzImage: boot.image,
+      memoryMiB: boot.memoryMiB,
+      modules,
+      kernelModulesDir: boot.modulesDir,
+      files: { 'ext4.img': await ext4Image(dir) },
+      timeoutMs: 300_000,
       script: `
-        for m in ${modules.filter((m) => m !== ko).map((m) => `./${m.split('/').pop()}`).join(' ')}; do insmod $m || report insmod_failed $m; done
+        for m in ${modules
+          .filter((m) => m !== ko)
+          .map((m) => `./${m.split('/').pop()}`)
+          .join(' ')}; do insmod $m || report insmod_failed $m; done
         mkdir -p /mnt /sys/kernel/tracing; mount -t tracefs nodev /sys/kernel/tracing
         losetup /dev/loop0 /ext4.img && mount -t ext4 /dev/loop0 /mnt; report mount $?
         echo 1 > ${events}/enable; report trace_on $?
@@ -67,7 +81,11 @@ describe(`a patched function of Debian's ${kernel} ext4.ko that calls the module
     expect(vm.values['load_wait']).toBe('0');
     expect(vm.values['sysfs']).toBe('ext4_sync_file,1');
     // Patched: the new code runs (one line logged); the patched function's tracepoint is off.
-    expect([vm.values['patched_dd'], vm.values['patched_events'], vm.values['patched_printk']]).toEqual(['0', '0', '1']);
+    expect([vm.values['patched_dd'], vm.values['patched_events'], vm.values['patched_printk']]).toEqual([
+      '0',
+      '0',
+      '1',
+    ]);
     expect(vm.values['unload']).toBe('0');
     expect([vm.values['after_dd'], vm.values['after_events'], vm.values['after_printk']]).toEqual(['0', '1', '1']);
     expect(vm.values['umount']).toBe('0');

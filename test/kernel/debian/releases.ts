@@ -17,7 +17,11 @@
  * that setup makes it on its first call (memoized). When the archive cannot serve two releases,
  * the test files fail with one message saying so, not a stack trace.
  */
-import { buildableReleases, newestBuildableRelease, type BuildableRelease } from '../../../src/sources/debian/catalog.js';
+import {
+  buildableReleases,
+  newestBuildableRelease,
+  type BuildableRelease,
+} from '../../../src/sources/debian/catalog.js';
 import { DEBIAN_BOOKWORM } from '../../../src/kernel/distributions.js';
 
 export interface DebianTestReleases {
@@ -75,7 +79,9 @@ export async function chooseDebianTestReleases(env: NodeJS.ProcessEnv = process.
   const distro = DEBIAN_BOOKWORM;
   // Refreshes the package lists once (as root) when they hold no buildable release at all.
   await newestBuildableRelease(distro).catch(() => {
-    throw new NoReleaseToTest(`the package archive can build no kernel release of ${distro.description} (apt-cache lists none with image, headers, debug and source of one version); the kernel tests need two: run \`apt-get update\`, check the apt sources`);
+    throw new NoReleaseToTest(
+      `the package archive can build no kernel release of ${distro.description} (apt-cache lists none with image, headers, debug and source of one version); the kernel tests need two: run \`apt-get update\`, check the apt sources`,
+    );
   });
   const buildable = await buildableReleases(distro);
   const find = (release: string) => buildable.find((r) => r.release === release);
@@ -87,24 +93,37 @@ export async function chooseDebianTestReleases(env: NodeJS.ProcessEnv = process.
     newest = find(names[0] ?? '');
     older = find(names[1] ?? '');
     if (names.length !== 2 || !newest || !older || abiOf(newest.release) <= abiOf(older.release)) {
-      throw new NoReleaseToTest(`${PIN_VARIABLE}="${pinned}" must name two releases the archive can build, the newer first; it can build: ${listed(buildable)}`);
+      throw new NoReleaseToTest(
+        `${PIN_VARIABLE}="${pinned}" must name two releases the archive can build, the newer first; it can build: ${listed(buildable)}`,
+      );
     }
   } else {
     newest = buildable[buildable.length - 1];
     older = buildable[0];
     if (!newest || !older || newest === older) {
-      throw new NoReleaseToTest(`the package archive can build ${buildable.length === 1 ? 'only one' : 'no'} kernel release of ${distro.description} (${listed(buildable)}); the kernel tests need a newest and an older one: run \`apt-get update\`, check the apt sources`);
+      throw new NoReleaseToTest(
+        `the package archive can build ${buildable.length === 1 ? 'only one' : 'no'} kernel release of ${distro.description} (${listed(buildable)}); the kernel tests need a newest and an older one: run \`apt-get update\`, check the apt sources`,
+      );
     }
   }
-  return { releases: [newest.release, older.release], newest, older, unbuildable: unbuildableRelease(buildable), buildable, pinned: Boolean(pinned) };
+  return {
+    releases: [newest.release, older.release],
+    newest,
+    older,
+    unbuildable: unbuildableRelease(buildable),
+    buildable,
+    pinned: Boolean(pinned),
+  };
 }
 
 /** One line for the log: what was chosen, from what. */
 export function describeChoice(choice: DebianTestReleases): string {
   const pinned = choice.pinned ? ` (pinned by ${PIN_VARIABLE})` : '';
-  return `Debian kernel releases under test${pinned}: newest ${choice.newest.release} (${choice.newest.version}), ` +
+  return (
+    `Debian kernel releases under test${pinned}: newest ${choice.newest.release} (${choice.newest.version}), ` +
     `older ${choice.older.release} (${choice.older.version}); unbuildable: ${choice.unbuildable}; ` +
-    `the archive can build ${choice.buildable.map((r) => abiOf(r.release)).join(', ')}`;
+    `the archive can build ${choice.buildable.map((r) => abiOf(r.release)).join(', ')}`
+  );
 }
 
 /** The choice as the global setup hands it over (never throws). */
@@ -112,7 +131,13 @@ export async function releaseChoice(): Promise<ReleaseChoice> {
   try {
     return { ok: true, value: await chooseDebianTestReleases() };
   } catch (error) {
-    return { ok: false, message: error instanceof NoReleaseToTest ? error.message : `choosing the Debian releases to test failed: ${String(error)}` };
+    return {
+      ok: false,
+      message:
+        error instanceof NoReleaseToTest
+          ? error.message
+          : `choosing the Debian releases to test failed: ${String(error)}`,
+    };
   }
 }
 
@@ -120,13 +145,16 @@ let memo: Promise<DebianTestReleases> | undefined;
 
 async function resolveChoice(): Promise<DebianTestReleases> {
   // In a vitest worker of the kernel project, the global setup's choice; elsewhere, our own.
-  const provided = await import('vitest').then((vitest) => {
-    try {
-      return vitest.inject('debianTestReleases') as ReleaseChoice | undefined;
-    } catch {
-      return undefined;
-    }
-  }, () => undefined);
+  const provided = await import('vitest').then(
+    (vitest) => {
+      try {
+        return vitest.inject('debianTestReleases') as ReleaseChoice | undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    () => undefined,
+  );
   if (provided) {
     if (!provided.ok) throw new NoReleaseToTest(provided.message);
     return provided.value;

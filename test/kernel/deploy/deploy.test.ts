@@ -30,7 +30,9 @@ const verbose = (label: string, text: string | undefined) => {
 };
 
 let work: { path: string; cleanup: () => Promise<void> };
-beforeAll(async () => { work = await dir({ prefix: 'tsbp-deploy-', unsafeCleanup: true }); });
+beforeAll(async () => {
+  work = await dir({ prefix: 'tsbp-deploy-', unsafeCleanup: true });
+});
 afterAll(async () => work.cleanup());
 
 /** The harness writes every build to NAME.ko in one directory: keep this one apart. */
@@ -44,9 +46,13 @@ async function copyTo(built: Built, release: string): Promise<string> {
 /** Boot, fail with the console tail if the driver did not run to the end. */
 async function boot(machine: SystemMachine, label: string, script: string, repo: string): Promise<BootResult> {
   const result = await machine.boot({ script, directories: { repo }, timeoutMs: 300_000 });
-  log(`${label}: script started ${(result.wallToScriptMs ?? NaN) / 1000} s after qemu started (guest uptime ${result.beganAt} s), boot took ${(result.wallMs / 1000).toFixed(1)} s in all`);
+  log(
+    `${label}: script started ${(result.wallToScriptMs ?? NaN) / 1000} s after qemu started (guest uptime ${result.beganAt} s), boot took ${(result.wallMs / 1000).toFixed(1)} s in all`,
+  );
   if (result.timedOut || result.status === undefined || result.noDisk) {
-    throw new Error(`${label}: the guest did not finish (timed out: ${result.timedOut}, no disk: ${result.noDisk})\n${result.console.slice(-4000)}`);
+    throw new Error(
+      `${label}: the guest did not finish (timed out: ${result.timedOut}, no disk: ${result.noDisk})\n${result.console.slice(-4000)}`,
+    );
   }
   return result;
 }
@@ -58,9 +64,16 @@ describe(`deploy: a patch package from a signed repository on Debian 12 with sys
   it('apt install → patched; reboot → patched by the unit; upgrade → replaced; remove → unpatched; the other release left alone', async () => {
     // Two versions of one patch, each with its own module name (so the new one can replace the old).
     const v2patch = join(work.path, 'cmdline-string-v2.patch');
-    await writeFile(v2patch, (await readFile(EXAMPLE, 'utf8')).replace('livepatch=tsbuild-patch\\n', 'livepatch=tsbuild-patch-v2\\n'));
-    const v1 = { ko: await copyTo(await buildLivepatch(EXAMPLE, { kernel: KERNEL, name: 'livepatch-cmdline-1' }), KERNEL) };
-    const v2 = { ko: await copyTo(await buildLivepatch(v2patch, { kernel: KERNEL, name: 'livepatch-cmdline-2' }), KERNEL) };
+    await writeFile(
+      v2patch,
+      (await readFile(EXAMPLE, 'utf8')).replace('livepatch=tsbuild-patch\\n', 'livepatch=tsbuild-patch-v2\\n'),
+    );
+    const v1 = {
+      ko: await copyTo(await buildLivepatch(EXAMPLE, { kernel: KERNEL, name: 'livepatch-cmdline-1' }), KERNEL),
+    };
+    const v2 = {
+      ko: await copyTo(await buildLivepatch(v2patch, { kernel: KERNEL, name: 'livepatch-cmdline-2' }), KERNEL),
+    };
     // The same two versions for a release the machine does not run (built for real: its tree is
     // the one the Debian kernel tests prepare).
     const v1other = await copyTo(await buildLivepatch(EXAMPLE, { kernel: OTHER, name: 'livepatch-cmdline-1' }), OTHER);
@@ -68,8 +81,20 @@ describe(`deploy: a patch package from a signed repository on Debian 12 with sys
 
     // Packages and the repository: v1 and the tools go to testing, then to stable.
     const debs = join(work.path, 'debs');
-    const p1 = await buildPatchPackage({ modules: [v1.ko, v1other], name: 'livepatch-cmdline', version: '1', maintainer: MAINTAINER, outputDir: debs });
-    const p2 = await buildPatchPackage({ modules: [v2.ko, v2other], name: 'livepatch-cmdline', version: '2', maintainer: MAINTAINER, outputDir: debs });
+    const p1 = await buildPatchPackage({
+      modules: [v1.ko, v1other],
+      name: 'livepatch-cmdline',
+      version: '1',
+      maintainer: MAINTAINER,
+      outputDir: debs,
+    });
+    const p2 = await buildPatchPackage({
+      modules: [v2.ko, v2other],
+      name: 'livepatch-cmdline',
+      version: '2',
+      maintainer: MAINTAINER,
+      outputDir: debs,
+    });
     const tools = await buildToolsPackage(debs, MAINTAINER);
     const repo = join(work.path, 'repo');
     const layout = await publishPackages(repo, [p1.path, tools], 'testing', { log });
@@ -79,11 +104,16 @@ describe(`deploy: a patch package from a signed repository on Debian 12 with sys
     const machine = await SystemMachine.create(image, join(work.path, 'machines'));
 
     // Boot 1: install from the repository.
-    const first = await boot(machine, 'install', `${CONFIGURE_APT}${APT_UPDATE}${apt('install', 'install -y -q livepatch-cmdline')}${STATE('installed')}
+    const first = await boot(
+      machine,
+      'install',
+      `${CONFIGURE_APT}${APT_UPDATE}${apt('install', 'install -y -q livepatch-cmdline')}${STATE('installed')}
       report tools "$(dpkg-query -W -f='\${Version} \${db:Status-Abbrev}' tsbuild-patch-tools)"
       report unit_enabled "$(systemctl is-enabled tsbuild-patch.service)"
       report other_vermagic "$(modinfo -F vermagic /var/lib/tsbuild-patch/${OTHER}/livepatch_cmdline_1.ko)"
-      report other_load "$(tsbuild-patch-ctl load /var/lib/tsbuild-patch/${OTHER}/livepatch_cmdline_1.ko 2>&1; echo "exit $?")"`, layout.public);
+      report other_load "$(tsbuild-patch-ctl load /var/lib/tsbuild-patch/${OTHER}/livepatch_cmdline_1.ko 2>&1; echo "exit $?")"`,
+      layout.public,
+    );
     const one = first.values;
     expect(one['update'], one['update_log']).toBe('0');
     expect(one['install'], one['install_log']).toBe('0');
@@ -112,7 +142,9 @@ describe(`deploy: a patch package from a signed repository on Debian 12 with sys
     expect(two['unit_active']).toBe('active');
     expect(two['boot_list']).toContain('livepatch_cmdline_1 [enabled]');
     const patchedAt = Number(two['unit_done_us']) / 1e6;
-    log(`boot-to-patched: the unit had loaded the patch ${patchedAt.toFixed(2)} s after the kernel started; the test script ran ${(second.wallToScriptMs! / 1000).toFixed(1)} s after qemu started`);
+    log(
+      `boot-to-patched: the unit had loaded the patch ${patchedAt.toFixed(2)} s after the kernel started; the test script ran ${(second.wallToScriptMs! / 1000).toFixed(1)} s after qemu started`,
+    );
     log(`unit log: ${two['unit_log']}`);
     expect(patchedAt).toBeGreaterThan(0);
     expect(two['kernel_log']).not.toMatch(/Oops|BUG:|WARNING:|disagrees about version|Unknown symbol/);
@@ -120,7 +152,12 @@ describe(`deploy: a patch package from a signed repository on Debian 12 with sys
     // Boot 3: version 2 reaches stable; apt upgrades, the new module replaces the old one; then remove.
     await publishPackages(repo, [p2.path], 'testing', { log });
     await promotePackages(repo, ['livepatch-cmdline'], 'testing', 'stable', { log });
-    const third = await boot(machine, 'upgrade and remove', `${APT_UPDATE}${apt('upgrade', 'install -y -q livepatch-cmdline')}${STATE('upgraded')}${apt('remove', 'remove -y -q livepatch-cmdline')}${STATE('removed')}`, layout.public);
+    const third = await boot(
+      machine,
+      'upgrade and remove',
+      `${APT_UPDATE}${apt('upgrade', 'install -y -q livepatch-cmdline')}${STATE('upgraded')}${apt('remove', 'remove -y -q livepatch-cmdline')}${STATE('removed')}`,
+      layout.public,
+    );
     const three = third.values;
     expect(three['upgrade'], three['upgrade_log']).toBe('0');
     log(`apt-get upgrade took ${three['upgrade_seconds']} s, apt-get remove ${three['remove_seconds']} s in the guest`);
@@ -135,7 +172,10 @@ describe(`deploy: a patch package from a signed repository on Debian 12 with sys
       'livepatch_cmdline_1: replaced by livepatch_cmdline_2, module removed',
     ];
     const at = steps.map((step) => three['upgrade_log']!.indexOf(step));
-    expect(at.every((i) => i >= 0), three['upgrade_log']).toBe(true);
+    expect(
+      at.every((i) => i >= 0),
+      three['upgrade_log'],
+    ).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
     expect(three['upgraded_cmdline']).toBe(PATCHED_2);
     expect(three['upgraded_patches']).toBe('livepatch_cmdline_2 ');

@@ -15,7 +15,9 @@ const PIPE_READ = fileURLToPath(new URL('./pipe-read.patch', import.meta.url));
 const log = (line: string) => process.stderr.write(`  [stall] ${line}\n`);
 
 let work: { path: string; cleanup: () => Promise<void> };
-beforeAll(async () => { work = await dir({ prefix: 'tsbp-stall-', unsafeCleanup: true }); });
+beforeAll(async () => {
+  work = await dir({ prefix: 'tsbp-stall-', unsafeCleanup: true });
+});
 afterAll(async () => work.cleanup());
 
 // tsbuild-patch-ctl on Debian's kernel when a task blocks the transition: a reader sleeping in
@@ -78,7 +80,9 @@ describe(`tsbuild-patch-ctl: a stalled transition on Debian 12 (kernel ${KERNEL}
     // 6.1 has no signal attribute: it sends the signal itself after 15 s, which --signal waits for.
     expect(v['first_log']).toContain('retry with --signal (or a --timeout above 15 s)');
     expect(v['second'], v['second_log']).toBe('0');
-    expect(v['second_log']).toContain('this kernel sends the livepatch signal to the blocking tasks itself after 15 s of a stalled transition; waiting up to 14 s more');
+    expect(v['second_log']).toContain(
+      'this kernel sends the livepatch signal to the blocking tasks itself after 15 s of a stalled transition; waiting up to 14 s more',
+    );
     expect(v['second_log']).toContain('livepatch_pipe_read: loaded, transition complete');
     expect(v['patched']).toBe('1');
     expect(v['reader_alive']).toBe('yes');

@@ -10,11 +10,17 @@ describe('pipeline with the builds in a container', () => {
     expect(runner.kind).toBe('podman');
     const { ko, report } = await buildLivepatch('two-files', { name: 'livepatch-in-podman', runner });
     expect(report.runner).toMatch(/podman/);
-    expect(report.objects.flatMap((o) => o.changedFunctions).sort()).toEqual(['loadavg_proc_show', 'version_proc_show']);
-    const vm = await boot([ko], `${load(ko)}
+    expect(report.objects.flatMap((o) => o.changedFunctions).sort()).toEqual([
+      'loadavg_proc_show',
+      'version_proc_show',
+    ]);
+    const vm = await boot(
+      [ko],
+      `${load(ko)}
       report version "$(tail -n 1 /proc/version)"
       report loadavg "$(tail -n 1 /proc/loadavg)"
-      ${unload(ko)}`);
+      ${unload(ko)}`,
+    );
     expect(vm.values['version']).toBe('two-files: version');
     expect(vm.values['loadavg']).toBe('two-files: loadavg');
     expect(vm.values['unload']).toBe('0');

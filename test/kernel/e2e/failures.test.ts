@@ -10,8 +10,6 @@ import { runsRoot } from '../../../src/util/run-logs.js';
 const REPO = new URL('../../../', import.meta.url).pathname;
 const WATCHED = ['fs/proc/version.c', 'fs/proc/version.o', 'fs/proc/.version.o.cmd'];
 
-
-
 /** proc-version-string.patch with the semicolon of its added line missing: fs/proc/version.c:16 does not compile. */
 async function brokenPatch(): Promise<string> {
   const good = await readFile(join(PATCHES, 'proc-version-string.patch'), 'utf8');
@@ -46,7 +44,19 @@ describe('a patch that does not compile', () => {
   it('from the command line with --debug: exit 1, the error line, the make command and the kept work files', async () => {
     const tree = await workTree();
     const before = await snapshot(tree.dir, WATCHED);
-    const result = await execa('node', [join(REPO, 'bin/tsbuild-patch.js'), await brokenPatch(), '--container', 'none', '--debug', '-o', '/tmp/tsbp-syntax-error.ko'], { reject: false, all: true });
+    const result = await execa(
+      'node',
+      [
+        join(REPO, 'bin/tsbuild-patch.js'),
+        await brokenPatch(),
+        '--container',
+        'none',
+        '--debug',
+        '-o',
+        '/tmp/tsbp-syntax-error.ko',
+      ],
+      { reject: false, all: true },
+    );
     const output = String(result.all);
     expect(result.exitCode).toBe(1);
     expect(output).toMatch(ERROR_LINE);

@@ -21,9 +21,17 @@ export interface Built {
 }
 
 /** Run the whole pipeline on test/patches/NAME.patch, or a path, (or several) against the test kernel. */
-export async function buildLivepatch(names: string | string[], options: { name?: string; replace?: boolean; runner?: Runner; kernel?: string; log?: (line: string) => void } = {}): Promise<Built> {
+export async function buildLivepatch(
+  names: string | string[],
+  options: { name?: string; replace?: boolean; runner?: Runner; kernel?: string; log?: (line: string) => void } = {},
+): Promise<Built> {
   const list = Array.isArray(names) ? names : [names];
-  const name = options.name ?? `livepatch-${list[0]!.split('/').pop()!.replace(/\.patch$/, '')}`;
+  const name =
+    options.name ??
+    `livepatch-${list[0]!
+      .split('/')
+      .pop()!
+      .replace(/\.patch$/, '')}`;
   const started = performance.now();
   const report = await runPipeline({
     patches: list.map((n) => (n.includes('/') ? n : join(PATCHES, `${n}.patch`))),
@@ -55,11 +63,26 @@ export async function buildFailure(names: string | string[], options: { kernel?:
 }
 
 /** Boot the test kernel with MODULES and run SCRIPT; fails the test if the VM did not finish. */
-export async function boot(modules: string[], script: string, cmdline?: string, options: { kernel?: string } = {}): Promise<VmResult> {
-  const kernel = options.kernel ? await bootTarget(options.kernel, () => {}) : { image: (await testKernel()).bzImage, memoryMiB: VM_MEMORY_MIB.testKernel, modulesDir: undefined };
+export async function boot(
+  modules: string[],
+  script: string,
+  cmdline?: string,
+  options: { kernel?: string } = {},
+): Promise<VmResult> {
+  const kernel = options.kernel
+    ? await bootTarget(options.kernel, () => {})
+    : { image: (await testKernel()).bzImage, memoryMiB: VM_MEMORY_MIB.testKernel, modulesDir: undefined };
   // A livepatch of a module of a distribution kernel brings that module (and its dependencies).
   const guest = await guestModules(modules, kernel.modulesDir);
-  const result = await runInVm({ bzImage: kernel.image, memoryMiB: kernel.memoryMiB, script, modules: guest, kernelModulesDir: kernel.modulesDir, timeoutMs: 300_000, ...(cmdline ? { cmdline } : {}) });
+  const result = await runInVm({
+    bzImage: kernel.image,
+    memoryMiB: kernel.memoryMiB,
+    script,
+    modules: guest,
+    kernelModulesDir: kernel.modulesDir,
+    timeoutMs: 300_000,
+    ...(cmdline ? { cmdline } : {}),
+  });
   if (result.status !== 'ok') {
     throw new Error(`VM ${result.status}: ${result.problems.join('; ')}\n${result.console.slice(-3000)}`);
   }

@@ -16,13 +16,16 @@ describe('patches written for kpatch', () => {
       'pre_patch:kpatch_pre_patch_cmdline',
       'pre_unpatch:kpatch_pre_unpatch_cmdline',
     ]);
-    const vm = await boot([ko], `
+    const vm = await boot(
+      [ko],
+      `
       report before "$(tail -n 1 /proc/cmdline)"
       ${load(ko)}
       report first "$(tail -n 1 /proc/cmdline)"
       report second "$(tail -n 1 /proc/cmdline)"
       ${unload(ko)}
-      report after "$(tail -n 1 /proc/cmdline)"`);
+      report after "$(tail -n 1 /proc/cmdline)"`,
+    );
     expect(vm.values['load']).toBe('0');
     expect(vm.values['first']).toBe('kpatch-shadow: reads=1');
     expect(vm.values['second']).toBe('kpatch-shadow: reads=2');
@@ -45,12 +48,15 @@ describe('patches written for kpatch', () => {
     const loadavg = report.objects.find((o) => o.object === 'fs/proc/loadavg.o');
     expect(loadavg?.changedFunctions ?? []).toEqual([]);
     expect(loadavg?.notes).toContain('ignoring function: loadavg_proc_show');
-    const vm = await boot([ko], `
+    const vm = await boot(
+      [ko],
+      `
       ${load(ko)}
       report uptime "$(tail -n 1 /proc/uptime)"
       report loadavg "$(tail -n 1 /proc/loadavg)"
       ${unload(ko)}
-      report uptime_after "$(tail -n 1 /proc/uptime)"`);
+      report uptime_after "$(tail -n 1 /proc/uptime)"`,
+    );
     expect(vm.values['load']).toBe('0');
     expect(vm.values['uptime']).toBe('kpatch-ignore: uptime');
     expect(vm.values['loadavg']).not.toContain('kpatch');
@@ -65,11 +71,14 @@ describe('patches written for kpatch', () => {
     expect(object?.changedFunctions).toEqual(['version_proc_show']);
     // The key is a non-exported vmlinux symbol, reached through a livepatch relocation.
     expect(object?.klpSymbols.join('\n')).toContain('__SCK__pv_steal_clock');
-    const vm = await boot([ko], `
+    const vm = await boot(
+      [ko],
+      `
       ${load(ko)}
       report during "$(tail -n 1 /proc/version)"
       ${unload(ko)}
-      report after "$(tail -n 1 /proc/version)"`);
+      report after "$(tail -n 1 /proc/version)"`,
+    );
     expect(vm.values['load']).toBe('0');
     // qemu -accel tcg offers no KVM steal time: the static call targets the native clock.
     expect(vm.values['during']).toBe('kpatch-static-call: native_steal_clock 0');
@@ -85,7 +94,9 @@ describe('patches written for kpatch', () => {
     expect(object?.changedFunctions).toEqual(expect.arrayContaining(['__x64_sys_newuname', '__x64_sys_sethostname']));
     expect(object?.changedFunctions.filter((name) => name.startsWith('__do_sys_'))).toEqual([]);
     expect(object?.newFunctions).toContain('__kpatch_do_sys_newuname');
-    const vm = await boot([ko], `
+    const vm = await boot(
+      [ko],
+      `
       report before "$(uname -r)"
       hostname forbidden-before; report set_before $?
       ${load(ko)}
@@ -95,7 +106,8 @@ describe('patches written for kpatch', () => {
       report name "$(hostname)"
       ${unload(ko)}
       report after "$(uname -r)"
-      hostname forbidden-after; report set_after $?`);
+      hostname forbidden-after; report set_after $?`,
+    );
     expect(vm.values['load']).toBe('0');
     expect(vm.values['before']).not.toContain('kpatch');
     expect(vm.values['during']).toBe(`${vm.values['before']}+kpatch-syscall`);
@@ -108,7 +120,7 @@ describe('patches written for kpatch', () => {
     expect(vm.values['unload']).toBe('0');
   });
 
-  it('the same change with the kernel\'s SYSCALL_DEFINE1 is refused, pointing at KPATCH_SYSCALL_DEFINE<n>', async () => {
+  it("the same change with the kernel's SYSCALL_DEFINE1 is refused, pointing at KPATCH_SYSCALL_DEFINE<n>", async () => {
     const error = await buildFailure('kpatch-refuse-plain-syscall');
     expect(error.exitCode).toBe(2);
     expect(error.message).toMatch(/__do_sys_newuname changed but has no ftrace entry/);

@@ -21,14 +21,17 @@ describe('a livepatch for a function of a loadable module', () => {
   });
 
   it('patches the module when it was loaded before the livepatch', async () => {
-    const vm = await boot([target, built.ko], `
+    const vm = await boot(
+      [target, built.ko],
+      `
       insmod ./livepatch-shadow-mod.ko; report mod $?
       sleep 2
       ${load(built.ko)}
       report patched "$(cat /sys/kernel/livepatch/livepatch_module_function/livepatch_shadow_mod/patched)"
       sleep 3
       ${unload(built.ko)}
-      rmmod livepatch_shadow_mod; report rmmod $?`);
+      rmmod livepatch_shadow_mod; report rmmod $?`,
+    );
     expect(vm.values['mod']).toBe('0');
     expect(vm.values['load']).toBe('0');
     expect(vm.values['patched']).toBe('1');
@@ -41,14 +44,17 @@ describe('a livepatch for a function of a loadable module', () => {
   });
 
   it('patches the module when it is loaded after the livepatch', async () => {
-    const vm = await boot([target, built.ko], `
+    const vm = await boot(
+      [target, built.ko],
+      `
       ${load(built.ko)}
       report patched_before "$(cat /sys/kernel/livepatch/livepatch_module_function/livepatch_shadow_mod/patched)"
       insmod ./livepatch-shadow-mod.ko; report mod $?
       report patched_after "$(cat /sys/kernel/livepatch/livepatch_module_function/livepatch_shadow_mod/patched)"
       sleep 3
       rmmod livepatch_shadow_mod; report rmmod $?
-      ${unload(built.ko)}`);
+      ${unload(built.ko)}`,
+    );
     expect(vm.values['patched_before']).toBe('0');
     expect(vm.values['mod']).toBe('0');
     expect(vm.values['patched_after']).toBe('1');

@@ -5,7 +5,9 @@ describe('atomic replace and --no-replace', () => {
   it('loading patch B replaces patch A', async () => {
     const a = await buildLivepatch('replace-a', { name: 'livepatch-replace-a' });
     const b = await buildLivepatch('replace-b', { name: 'livepatch-replace-b' });
-    const vm = await boot([a.ko, b.ko], `
+    const vm = await boot(
+      [a.ko, b.ko],
+      `
       ${load(a.ko, 'a')}
       report loadavg_a "$(tail -n 1 /proc/loadavg)"
       ${load(b.ko, 'b')}
@@ -13,7 +15,8 @@ describe('atomic replace and --no-replace', () => {
       report loadavg_b "$(tail -n 1 /proc/loadavg)"
       report version_b "$(tail -n 1 /proc/version)"
       rmmod livepatch_replace_a; report rmmod_a $?
-      ${unload(b.ko, 'b_unload')}`);
+      ${unload(b.ko, 'b_unload')}`,
+    );
     expect(vm.values['a']).toBe('0');
     expect(vm.values['loadavg_a']).toBe('patch A');
     expect(vm.values['b']).toBe('0');
@@ -28,7 +31,9 @@ describe('atomic replace and --no-replace', () => {
     const a = await buildLivepatch('replace-a', { name: 'livepatch-keep-a', replace: false });
     const b = await buildLivepatch('replace-b', { name: 'livepatch-keep-b', replace: false });
     const c = await buildLivepatch('new-static-local', { name: 'livepatch-keep-c', replace: false });
-    const vm = await boot([a.ko, b.ko, c.ko], `
+    const vm = await boot(
+      [a.ko, b.ko, c.ko],
+      `
       ${load(a.ko, 'a')}
       ${load(b.ko, 'b')}
       report loadavg "$(tail -n 1 /proc/loadavg)"
@@ -39,7 +44,8 @@ describe('atomic replace and --no-replace', () => {
       report version_c "$(tail -n 1 /proc/version)"
       ${unload(c.ko, 'c_unload')}
       ${unload(b.ko, 'b_unload')}
-      ${unload(a.ko, 'a_unload')}`);
+      ${unload(a.ko, 'a_unload')}`,
+    );
     expect(vm.values['loadavg']).toBe('patch A');
     expect(vm.values['version']).toBe('patch B');
     expect(vm.values['enabled']).toBe('11');

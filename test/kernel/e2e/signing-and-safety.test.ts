@@ -10,11 +10,16 @@ import { prepareOutputs } from '../../../src/kbuild/prepare-outputs.js';
 const REPO = new URL('../../../', import.meta.url).pathname;
 const SIGNATURE_MAGIC = '~Module signature appended~\n';
 
-
 const WATCHED = [
-  'fs/proc/version.c', 'fs/proc/version.o', 'fs/proc/.version.o.cmd',
-  'fs/proc/loadavg.c', 'fs/proc/loadavg.o', 'fs/proc/.loadavg.o.cmd',
-  'include/linux/livepatch_helpers.h', 'include/kpatch-macros.h', 'include/kpatch-syscall.h',
+  'fs/proc/version.c',
+  'fs/proc/version.o',
+  'fs/proc/.version.o.cmd',
+  'fs/proc/loadavg.c',
+  'fs/proc/loadavg.o',
+  'fs/proc/.loadavg.o.cmd',
+  'include/linux/livepatch_helpers.h',
+  'include/kpatch-macros.h',
+  'include/kpatch-syscall.h',
 ];
 
 /** Whether a compiler (cc1) is compiling SOURCE right now, on the host or in a container. */
@@ -33,7 +38,17 @@ async function compiling(source: string): Promise<boolean> {
  * compiler is compiling fs/proc/version.c.
  */
 async function interruptRun(signal: NodeJS.Signals, at: string, options: { extra?: string[]; compile?: boolean } = {}) {
-  const child = execa('node', [join(REPO, 'bin/tsbuild-patch.js'), join(PATCHES, 'two-files.patch'), '-o', `/tmp/tsbp-${signal}.ko`, ...(options.extra ?? [])], { reject: false, all: true });
+  const child = execa(
+    'node',
+    [
+      join(REPO, 'bin/tsbuild-patch.js'),
+      join(PATCHES, 'two-files.patch'),
+      '-o',
+      `/tmp/tsbp-${signal}.ko`,
+      ...(options.extra ?? []),
+    ],
+    { reject: false, all: true },
+  );
   let reached = false;
   child.all?.on('data', (chunk: Buffer) => {
     if (chunk.toString().includes(at)) reached = true;
@@ -69,14 +84,18 @@ describe('signed modules', () => {
     const at = signatureStart + (sigLength >> 1);
     flipped.writeUInt8(flipped.readUInt8(at) ^ 0x01, at);
     await writeFile(tampered, flipped);
-    const vm = await boot([ko, unsigned, tampered], `
+    const vm = await boot(
+      [ko, unsigned, tampered],
+      `
       report unsigned_msg "$(insmod ./livepatch-unsigned.ko 2>&1)"
       report unsigned_loaded "$(grep -c livepatch_unsigned /proc/modules)"
       report tampered_msg "$(insmod ./livepatch-tampered.ko 2>&1)"
       report tampered_loaded "$(grep -c livepatch_tampered /proc/modules)"
       ${load(ko)}
       report out "$(tail -n 1 /proc/version)"
-      ${unload(ko)}`, 'module.sig_enforce=1');
+      ${unload(ko)}`,
+      'module.sig_enforce=1',
+    );
     // The kernel's reasons: no signature at all, and a signature that does not verify.
     expect(vm.values['unsigned_msg']).toMatch(/Key was rejected by service/);
     expect(vm.kernelLog).toMatch(/Loading of unsigned module is rejected/);
@@ -115,7 +134,10 @@ describe('the work tree is never left modified', () => {
     const good = await readFile(join(PATCHES, 'two-files.patch'), 'utf8');
     const { path: dir } = await tmpDir({ unsafeCleanup: true });
     // The second file's hunk does not match the source: the first file was already patched.
-    const bad = good.replace(' \t\tidr_get_cursor(&task_active_pid_ns(current)->idr) - 1);', ' \t\tidr_get_cursor(&task_active_pid_ns(current)->idr) - 2);');
+    const bad = good.replace(
+      ' \t\tidr_get_cursor(&task_active_pid_ns(current)->idr) - 1);',
+      ' \t\tidr_get_cursor(&task_active_pid_ns(current)->idr) - 2);',
+    );
     expect(bad).not.toBe(good);
     await writeFile(join(dir, 'stale.patch'), bad);
     const error = await buildFailure(join(dir, 'stale.patch'));
@@ -134,26 +156,35 @@ describe('the work tree is never left modified', () => {
     expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
   });
 
-  it.each(['none', 'podman'])('stops the build (--container %s) before restoring when the tool alone gets SIGTERM', async (container) => {
-    const tree = await workTree();
-    const before = await snapshot(tree.dir, WATCHED);
-    const { result, sent } = await interruptRun('SIGTERM', 'patched build:', { extra: ['--container', container], compile: true });
-    expect(sent).toBe(true);
-    expect(result.exitCode).toBe(143);
-    expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
-    // Nothing of the stopped build may still be running and write into the restored tree.
-    await new Promise((resolve) => setTimeout(resolve, 8000));
-    expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
-    const next = await buildLivepatch('two-files', { name: 'livepatch-after-sigterm' });
-    expect(next.report.objects.map((o) => o.object).sort()).toEqual(['fs/proc/loadavg.o', 'fs/proc/version.o']);
-  });
+  it.each(['none', 'podman'])(
+    'stops the build (--container %s) before restoring when the tool alone gets SIGTERM',
+    async (container) => {
+      const tree = await workTree();
+      const before = await snapshot(tree.dir, WATCHED);
+      const { result, sent } = await interruptRun('SIGTERM', 'patched build:', {
+        extra: ['--container', container],
+        compile: true,
+      });
+      expect(sent).toBe(true);
+      expect(result.exitCode).toBe(143);
+      expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
+      // Nothing of the stopped build may still be running and write into the restored tree.
+      await new Promise((resolve) => setTimeout(resolve, 8000));
+      expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
+      const next = await buildLivepatch('two-files', { name: 'livepatch-after-sigterm' });
+      expect(next.report.objects.map((o) => o.object).sort()).toEqual(['fs/proc/loadavg.o', 'fs/proc/version.o']);
+    },
+  );
 
   it('rebuilds an original object missing from the cached tree, with a message', async () => {
     const tree = await workTree();
     const before = await snapshot(tree.dir, WATCHED);
     await rm(join(tree.dir, 'fs/proc/version.o'));
     const lines: string[] = [];
-    const { report } = await buildLivepatch('proc-version-string', { name: 'livepatch-missing-original', log: (line) => lines.push(line) });
+    const { report } = await buildLivepatch('proc-version-string', {
+      name: 'livepatch-missing-original',
+      log: (line) => lines.push(line),
+    });
     expect(report.objects[0]?.changedFunctions).toEqual(['version_proc_show']);
     expect(lines.join('\n')).toMatch(/lacks the original fs\/proc\/version\.o .*rebuilding it/);
     const after = await snapshot(tree.dir, WATCHED);
@@ -161,32 +192,44 @@ describe('the work tree is never left modified', () => {
     expect(after['fs/proc/version.o']!.split(' ')[0]).toBe(before['fs/proc/version.o']!.split(' ')[0]);
   });
 
-  it.each(['none', 'podman'])('after a kill during the compile (--container %s), the next run stops the dead run\'s build before repairing', async (container) => {
-    const tree = await workTree();
-    const before = await snapshot(tree.dir, WATCHED);
-    const { sent } = await interruptRun('SIGKILL', 'patched build:', { extra: ['--container', container], compile: true });
-    expect(sent).toBe(true);
-    await access(join(tree.entry, 'patch-journal.json'));
-    await workTree(); // the next run: stops what the dead run left, then repairs
-    expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
-    await new Promise((resolve) => setTimeout(resolve, 8000));
-    expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
-  });
+  it.each(['none', 'podman'])(
+    "after a kill during the compile (--container %s), the next run stops the dead run's build before repairing",
+    async (container) => {
+      const tree = await workTree();
+      const before = await snapshot(tree.dir, WATCHED);
+      const { sent } = await interruptRun('SIGKILL', 'patched build:', {
+        extra: ['--container', container],
+        compile: true,
+      });
+      expect(sent).toBe(true);
+      await access(join(tree.entry, 'patch-journal.json'));
+      await workTree(); // the next run: stops what the dead run left, then repairs
+      expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
+      await new Promise((resolve) => setTimeout(resolve, 8000));
+      expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
+    },
+  );
 
   // A run killed as each stage begins (with either runner): the next run builds the same module
   // and the cached tree ends exactly as it was.
   const STAGES = ['original-build', 'patched-build', 'diff', 'resolve', 'module'];
-  it.each(['none', 'podman'])('a run killed at any stage (--container %s) leaves nothing the next run trips on', async (container) => {
-    const tree = await workTree();
-    const before = await snapshot(tree.dir, WATCHED);
-    for (const stage of STAGES) {
-      const { sent } = await interruptRun('SIGKILL', `stage ${stage}`, { extra: ['--container', container] });
-      expect(sent, stage).toBe(true);
-      const next = await buildLivepatch('two-files', { name: `livepatch-after-kill-${stage}` });
-      expect(next.report.objects.map((o) => o.object).sort(), stage).toEqual(['fs/proc/loadavg.o', 'fs/proc/version.o']);
-      expect(await snapshot(tree.dir, WATCHED), stage).toEqual(before);
-    }
-  });
+  it.each(['none', 'podman'])(
+    'a run killed at any stage (--container %s) leaves nothing the next run trips on',
+    async (container) => {
+      const tree = await workTree();
+      const before = await snapshot(tree.dir, WATCHED);
+      for (const stage of STAGES) {
+        const { sent } = await interruptRun('SIGKILL', `stage ${stage}`, { extra: ['--container', container] });
+        expect(sent, stage).toBe(true);
+        const next = await buildLivepatch('two-files', { name: `livepatch-after-kill-${stage}` });
+        expect(next.report.objects.map((o) => o.object).sort(), stage).toEqual([
+          'fs/proc/loadavg.o',
+          'fs/proc/version.o',
+        ]);
+        expect(await snapshot(tree.dir, WATCHED), stage).toEqual(before);
+      }
+    },
+  );
 
   it('repairs the tree at the next start after a run was killed outright', async () => {
     const tree = await workTree();

@@ -24,7 +24,11 @@ export async function snapshot(tree: string, files: string[]): Promise<Record<st
  * there, so a snapshot taken before a run sees them as any later run leaves them.
  */
 export async function workTree(sources: readonly string[] = ['fs/proc/version.c', 'fs/proc/loadavg.c']) {
-  const tree = await treeForTarget({ target: await defaultTarget(silentLogger), runner: hostRunner, log: silentLogger });
+  const tree = await treeForTarget({
+    target: await defaultTarget(silentLogger),
+    runner: hostRunner,
+    log: silentLogger,
+  });
   await tree.locate(sources, silentLogger);
   return tree;
 }

@@ -67,17 +67,41 @@ export class SystemMachine {
     }
     await execa('mkfs.ext4', ['-q', '-F', '-d', dataDir, '-L', 'data', dataDisk, '256M']);
     const args = [
-      '-accel', 'tcg', '-m', String(VM_MEMORY_MIB.systemVm), '-smp', '2',
-      '-nodefaults', '-display', 'none', '-no-reboot', '-nic', 'none',
-      '-serial', 'stdio',
-      '-kernel', this.image.kernel, '-initrd', this.image.initrd, '-append', KERNEL_CMDLINE,
-      '-drive', `file=${this.overlay},format=qcow2,if=virtio`,
-      '-drive', `file=${dataDisk},format=raw,if=virtio`,
+      '-accel',
+      'tcg',
+      '-m',
+      String(VM_MEMORY_MIB.systemVm),
+      '-smp',
+      '2',
+      '-nodefaults',
+      '-display',
+      'none',
+      '-no-reboot',
+      '-nic',
+      'none',
+      '-serial',
+      'stdio',
+      '-kernel',
+      this.image.kernel,
+      '-initrd',
+      this.image.initrd,
+      '-append',
+      KERNEL_CMDLINE,
+      '-drive',
+      `file=${this.overlay},format=qcow2,if=virtio`,
+      '-drive',
+      `file=${dataDisk},format=raw,if=virtio`,
     ];
     const started = Date.now();
     let wallToScriptMs: number | undefined;
     let seen = '';
-    const child = execa(QEMU, args, { reject: false, stdin: 'ignore', timeout: request.timeoutMs ?? 300_000, killSignal: 'SIGKILL', lines: false });
+    const child = execa(QEMU, args, {
+      reject: false,
+      stdin: 'ignore',
+      timeout: request.timeoutMs ?? 300_000,
+      killSignal: 'SIGKILL',
+      lines: false,
+    });
     child.stdout?.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       request.onConsole?.(text);
@@ -93,7 +117,13 @@ export class SystemMachine {
     }
     await rm(dataDir, { recursive: true, force: true });
     await rm(dataDisk, { force: true });
-    return { ...parseDriverReport(console), console, timedOut: result.timedOut, wallToScriptMs, wallMs: Date.now() - started };
+    return {
+      ...parseDriverReport(console),
+      console,
+      timedOut: result.timedOut,
+      wallToScriptMs,
+      wallMs: Date.now() - started,
+    };
   }
 
   async dispose(): Promise<void> {

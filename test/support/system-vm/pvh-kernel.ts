@@ -16,7 +16,11 @@ export async function extractPvhKernel(vmlinuz: string, output: string): Promise
   const at = image.indexOf(XZ_MAGIC);
   if (at < 0) throw new UserError(`${vmlinuz}: no xz payload found (only xz-compressed kernels are supported here)`);
   const partial = `${output}.${process.pid}.partial`;
-  await execa('xz', ['-dc', '--single-stream'], { input: image.subarray(at), stdout: { file: partial }, encoding: 'buffer' });
+  await execa('xz', ['-dc', '--single-stream'], {
+    input: image.subarray(at),
+    stdout: { file: partial },
+    encoding: 'buffer',
+  });
   const handle = await open(partial, 'r');
   const head = Buffer.alloc(4);
   await handle.read(head, 0, 4, 0);

@@ -25,6 +25,7 @@ export async function rootDiskInitramfs(modulesDir: string): Promise<Buffer> {
     { kind: 'file', path: 'init', data: INITRAMFS_INIT, mode: 0o755 },
     { kind: 'file', path: 'modules.order', data: modules.map((m) => basename(m)).join('\n') + '\n' },
   ];
-  for (const module of modules) entries.push({ kind: 'file', path: `lib/modules/${basename(module)}`, data: await readFile(module) });
+  for (const module of modules)
+    entries.push({ kind: 'file', path: `lib/modules/${basename(module)}`, data: await readFile(module) });
   return gzipSync(writeCpio(entries), { level: 1 });
 }

@@ -9,7 +9,16 @@ import { sha256 } from '../../../src/util/hash.js';
 import { withDirLock } from '../../../src/util/lock.js';
 import type { Logger } from '../../../src/util/log.js';
 import { onceMarked } from '../../../src/util/stage-marker.js';
-import { DRIVER_PATH, DRIVER_SCRIPT, DRIVER_SERVICE, DRIVER_UNIT, FSTAB, INITRAMFS_INIT, MASKED_UNITS, ROOT_DISK_MODULES } from './guest-files.js';
+import {
+  DRIVER_PATH,
+  DRIVER_SCRIPT,
+  DRIVER_SERVICE,
+  DRIVER_UNIT,
+  FSTAB,
+  INITRAMFS_INIT,
+  MASKED_UNITS,
+  ROOT_DISK_MODULES,
+} from './guest-files.js';
 
 /** What the root file system is made from; every field is part of the cache key. */
 export interface RootfsRecipe {
@@ -36,7 +45,13 @@ export function rootfsFor(release: string, modulesDir: string): RootfsRecipe {
 }
 
 export function rootfsKey(recipe: RootfsRecipe): string {
-  return sha256(JSON.stringify({ v: CACHE_FORMATS.systemVmRootfs, recipe, files: [FSTAB, DRIVER_SCRIPT, DRIVER_SERVICE, MASKED_UNITS, INITRAMFS_INIT, ROOT_DISK_MODULES] })).slice(0, 20);
+  return sha256(
+    JSON.stringify({
+      v: CACHE_FORMATS.systemVmRootfs,
+      recipe,
+      files: [FSTAB, DRIVER_SCRIPT, DRIVER_SERVICE, MASKED_UNITS, INITRAMFS_INIT, ROOT_DISK_MODULES],
+    }),
+  ).slice(0, 20);
 }
 
 /**
@@ -49,31 +64,39 @@ export async function systemRootfs(recipe: RootfsRecipe, log: Logger): Promise<s
   const entry = join(cacheRoot(), 'system-vm', rootfsKey(recipe));
   const disk = join(entry, 'disk.img');
   await mkdir(entry, { recursive: true });
-  return withDirLock(join(entry, 'lock'), (pid) => log(`waiting for process ${pid} building ${entry}`), async () => {
-    if (await stat(join(entry, 'disk.ok')).catch(() => undefined)) return disk;
-    const tree = join(entry, 'rootfs');
-    await onceMarked(entry, 'debootstrap', async () => {
+  return withDirLock(
+    join(entry, 'lock'),
+    (pid) => log(`waiting for process ${pid} building ${entry}`),
+    async () => {
+      if (await stat(join(entry, 'disk.ok')).catch(() => undefined)) return disk;
+      const tree = join(entry, 'rootfs');
+      await onceMarked(entry, 'debootstrap', async () => {
+        await rm(tree, { recursive: true, force: true });
+        const mirror = debianMirrorFrom(await configuredAptSources(), recipe.suite) ?? 'http://deb.debian.org/debian';
+        log(`debootstrap ${recipe.suite} (${recipe.variant}) from ${mirror}`);
+        await execa(
+          'debootstrap',
+          [`--variant=${recipe.variant}`, `--include=${recipe.include.join(',')}`, recipe.suite, tree, mirror],
+          { stdout: 'ignore', stderr: 'pipe' },
+        );
+      });
+      await onceMarked(entry, 'configure', async () => {
+        log(`configuring the root file system (modules of ${recipe.release})`);
+        const modules = join(tree, 'usr/lib/modules', recipe.release);
+        await rm(modules, { recursive: true, force: true });
+        await cp(recipe.modulesDir, modules, { recursive: true, dereference: false, verbatimSymlinks: true });
+        await execa('depmod', ['-b', tree, recipe.release]);
+        await configure(tree);
+      });
+      log(`mkfs.ext4 -d (${recipe.sizeGiB} GiB)`);
+      await rm(disk, { force: true });
+      await execa('mkfs.ext4', ['-q', '-F', '-d', tree, '-L', 'root', disk, `${recipe.sizeGiB}G`]);
+      await writeFile(join(entry, 'disk.ok'), new Date().toISOString() + '\n');
+      // The tree is in the image now; keeping it would double the entry's size.
       await rm(tree, { recursive: true, force: true });
-      const mirror = debianMirrorFrom(await configuredAptSources(), recipe.suite) ?? 'http://deb.debian.org/debian';
-      log(`debootstrap ${recipe.suite} (${recipe.variant}) from ${mirror}`);
-      await execa('debootstrap', [`--variant=${recipe.variant}`, `--include=${recipe.include.join(',')}`, recipe.suite, tree, mirror], { stdout: 'ignore', stderr: 'pipe' });
-    });
-    await onceMarked(entry, 'configure', async () => {
-      log(`configuring the root file system (modules of ${recipe.release})`);
-      const modules = join(tree, 'usr/lib/modules', recipe.release);
-      await rm(modules, { recursive: true, force: true });
-      await cp(recipe.modulesDir, modules, { recursive: true, dereference: false, verbatimSymlinks: true });
-      await execa('depmod', ['-b', tree, recipe.release]);
-      await configure(tree);
-    });
-    log(`mkfs.ext4 -d (${recipe.sizeGiB} GiB)`);
-    await rm(disk, { force: true });
-    await execa('mkfs.ext4', ['-q', '-F', '-d', tree, '-L', 'root', disk, `${recipe.sizeGiB}G`]);
-    await writeFile(join(entry, 'disk.ok'), new Date().toISOString() + '\n');
-    // The tree is in the image now; keeping it would double the entry's size.
-    await rm(tree, { recursive: true, force: true });
-    return disk;
-  });
+      return disk;
+    },
+  );
 }
 
 async function configure(tree: string): Promise<void> {

@@ -18,7 +18,10 @@ export function parseDriverReport(console: string): DriverReport {
   for (const raw of console.split(/\r?\n/)) {
     const at = raw.indexOf(`${REPORT_PREFIX} `);
     if (at < 0) continue;
-    const words = raw.slice(at + REPORT_PREFIX.length + 1).trim().split(/\s+/);
+    const words = raw
+      .slice(at + REPORT_PREFIX.length + 1)
+      .trim()
+      .split(/\s+/);
     switch (words[0]) {
       case 'begin':
         report.beganAt = Number(words[1]);

@@ -32,7 +32,13 @@ const byPath = (entries: readonly ListedEntry[], path: string) => entries.find((
 
 async function prune(filter: PruneFilter, dryRun = false) {
   const listing = await listCache(cacheRoot());
-  const outcomes = await pruneCache({ root: cacheRoot(), entries: listing.entries, runs: listing.runs, filter, dryRun });
+  const outcomes = await pruneCache({
+    root: cacheRoot(),
+    entries: listing.entries,
+    runs: listing.runs,
+    filter,
+    dryRun,
+  });
   return Object.fromEntries(outcomes.map((o) => [o.entry.path, o.reason ? `${o.outcome}: ${o.reason}` : o.outcome]));
 }
 
@@ -62,11 +68,20 @@ describe('cache list', () => {
     for (const entry of entries) expect(Date.now() - entry.lastUsedMs).toBeLessThan(60_000);
     expect(entries.every((e) => !e.inUse)).toBe(true);
     // du counts each inode once: the entries add up to the cache's entries as du measures them.
-    const { stdout } = await execa('du', ['-s', '--block-size=1', ...entries.filter((e) => e.kind !== 'slot').map((e) => e.path)]);
-    expect(totalBytes).toBe(stdout.trim().split('\n').reduce((sum, line) => sum + Number(line.split('\t')[0]), 0));
+    const { stdout } = await execa('du', [
+      '-s',
+      '--block-size=1',
+      ...entries.filter((e) => e.kind !== 'slot').map((e) => e.path),
+    ]);
+    expect(totalBytes).toBe(
+      stdout
+        .trim()
+        .split('\n')
+        .reduce((sum, line) => sum + Number(line.split('\t')[0]), 0),
+    );
   });
 
-  it('counts a slot\'s hard-linked sources once, with its tree', async () => {
+  it("counts a slot's hard-linked sources once, with its tree", async () => {
     const { entries } = await listCache(cacheRoot());
     const tree = byPath(entries, cache.tree57);
     const slot = byPath(entries, cache.slot57);
@@ -90,7 +105,8 @@ describe('cache list', () => {
 describe('cache prune', () => {
   it('by release removes that release only (its packages and its tree)', async () => {
     expect(await prune({ release: R50 })).toEqual({ [cache.kernel50]: 'removed', [cache.tree50]: 'removed' });
-    for (const kept of [cache.kernel57, cache.tree57, cache.slot57, cache.testKernel, cache.run]) expect(existsSync(kept), kept).toBe(true);
+    for (const kept of [cache.kernel57, cache.tree57, cache.slot57, cache.testKernel, cache.run])
+      expect(existsSync(kept), kept).toBe(true);
     expect(existsSync(cache.kernel50)).toBe(false);
     expect(existsSync(cache.tree50)).toBe(false);
   });
@@ -100,11 +116,13 @@ describe('cache prune', () => {
     expect(existsSync(cache.tree57)).toBe(false);
   });
 
-  it('keeps a slot while its tree is locked (a slot is made under the tree\'s lock)', async () => {
+  it("keeps a slot while its tree is locked (a slot is made under the tree's lock)", async () => {
     const locked = treeLock(cache.tree57);
     await mkdir(locked);
     await writeFile(join(locked, 'pid'), String(liveProcess()));
-    expect(await prune({ kinds: ['slot'] })).toEqual({ [cache.slot57]: expect.stringMatching(/^in-use: locked by process \d+ \(patch\.lock\)$/) });
+    expect(await prune({ kinds: ['slot'] })).toEqual({
+      [cache.slot57]: expect.stringMatching(/^in-use: locked by process \d+ \(patch\.lock\)$/),
+    });
   });
 
   it('never removes a locked entry', async () => {
@@ -112,10 +130,14 @@ describe('cache prune', () => {
     const released = new Promise<void>((done) => (release = done));
     let locked!: () => void;
     const isLocked = new Promise<void>((done) => (locked = done));
-    const holder = withDirLock(treeLock(cache.tree50), () => {}, async () => {
-      locked();
-      await released;
-    });
+    const holder = withDirLock(
+      treeLock(cache.tree50),
+      () => {},
+      async () => {
+        locked();
+        await released;
+      },
+    );
     await isLocked;
     try {
       const outcomes = await prune({ release: R50 });
@@ -143,21 +165,25 @@ describe('cache prune', () => {
     expect(existsSync(cache.slot57)).toBe(true);
   });
 
-  it('keeps what a live run works with (its log names it), and the run\'s logs', async () => {
+  it("keeps what a live run works with (its log names it), and the run's logs", async () => {
     const pid = liveProcess();
     const run = join(cache.root, `runs/2026-01-02T00-00-00-000Z-${pid}`);
     await mkdir(run);
-    await writeFile(join(run, 'run.log'), [
-      `debug: target kernel ${R57}: config ${cache.kernel57}/files/boot/config-${R57}, vmlinux ...`,
-      `debug: tree ${cache.slot57}/linux (cache entry ${cache.slot57}); runner host`,
-    ].join('\n'));
+    await writeFile(
+      join(run, 'run.log'),
+      [
+        `debug: target kernel ${R57}: config ${cache.kernel57}/files/boot/config-${R57}, vmlinux ...`,
+        `debug: tree ${cache.slot57}/linux (cache entry ${cache.slot57}); runner host`,
+      ].join('\n'),
+    );
     const outcomes = await prune({ all: true });
     const inUse = `in-use: used by the run of process ${pid} (runs/2026-01-02T00-00-00-000Z-${pid})`;
     expect(outcomes[cache.kernel57]).toBe(inUse);
     expect(outcomes[cache.tree57]).toBe(inUse);
     expect(outcomes[cache.slot57]).toBe(inUse);
     expect(outcomes[run]).toBe(`in-use: the run of process ${pid} is still going`);
-    for (const removed of [cache.kernel50, cache.tree50, cache.testKernel, cache.run]) expect(outcomes[removed], removed).toBe('removed');
+    for (const removed of [cache.kernel50, cache.tree50, cache.testKernel, cache.run])
+      expect(outcomes[removed], removed).toBe('removed');
     expect(existsSync(join(cache.root, 'notes.txt'))).toBe(true);
     expect(existsSync(cache.slot57)).toBe(true);
   });
@@ -166,7 +192,10 @@ describe('cache prune', () => {
     const pid = liveProcess();
     const run = join(cache.root, `runs/2026-01-02T00-00-00-000Z-${pid}.1`);
     await mkdir(run);
-    await writeFile(join(run, 'run.log'), `debug: tree ${cache.tree50}/linux (cache entry ${cache.tree50}); runner host\n`);
+    await writeFile(
+      join(run, 'run.log'),
+      `debug: tree ${cache.tree50}/linux (cache entry ${cache.tree50}); runner host\n`,
+    );
     await writeFile(join(run, 'finished'), 'x\n');
     const outcomes = await prune({ kinds: ['run', 'tree'] });
     expect(outcomes[run]).toBe('removed');
@@ -176,7 +205,9 @@ describe('cache prune', () => {
   it('keeps an entry another process waits to lock', async () => {
     const staged = `${join(cache.kernel50, 'acquire.lock')}.${liveProcess()}.0a1b2c3d`;
     await mkdir(staged);
-    expect((await prune({ release: R50 }))[cache.kernel50]).toMatch(/^in-use: process \d+ waits for its lock \(acquire\.lock\)$/);
+    expect((await prune({ release: R50 }))[cache.kernel50]).toMatch(
+      /^in-use: process \d+ waits for its lock \(acquire\.lock\)$/,
+    );
   });
 
   it('by age removes the entries unused for longer', async () => {
@@ -202,7 +233,10 @@ describe('cache prune', () => {
 describe('tsbuild-patch cache', () => {
   const ROOT = resolve(import.meta.dirname, '../../..');
   const cli = (args: string[]) =>
-    execa(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/cli/main.ts'), 'cache', ...args], { reject: false, env: { TSBUILD_PATCH_CACHE: cacheRoot() } });
+    execa(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/cli/main.ts'), 'cache', ...args], {
+      reject: false,
+      env: { TSBUILD_PATCH_CACHE: cacheRoot() },
+    });
 
   it('lists as JSON, and prune wants to be told what to remove', async () => {
     const list = await cli(['--json']);
@@ -214,7 +248,9 @@ describe('tsbuild-patch cache', () => {
     expect(refused.stderr).toMatch(/--older-than DAYS, --release REL, --kind KIND, or --all/);
     const pruned = await cli(['prune', '--release', R50]);
     expect(pruned.exitCode, pruned.stderr).toBe(0);
-    expect(pruned.stdout).toMatch(/^removed +kernel debian-bookworm\/6\.1\.0-50-amd64_6\.1\.158-1 \(6\.1\.0-50-amd64\): /m);
+    expect(pruned.stdout).toMatch(
+      /^removed +kernel debian-bookworm\/6\.1\.0-50-amd64_6\.1\.158-1 \(6\.1\.0-50-amd64\): /m,
+    );
     expect(pruned.stdout).toMatch(/^freed /m);
     expect(existsSync(cache.tree50)).toBe(false);
   });

@@ -70,6 +70,6 @@ export async function syntheticCache(root: string): Promise<SyntheticCache> {
   await put(join(root, 'containers/build-x.log'), 'log\n');
   const run = join(root, 'runs/2026-01-01T00-00-00-000Z-4194305');
   await put(join(run, 'run.log'), 'a finished run\n');
-  await put(join(root, 'notes.txt'), 'not the tool\'s\n');
+  await put(join(root, 'notes.txt'), "not the tool's\n");
   return { root, kernel57, kernel50, tree57, slot57, tree50, testKernel, run };
 }

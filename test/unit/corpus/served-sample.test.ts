@@ -17,7 +17,10 @@ const FILES: Record<string, [string | undefined, string | undefined]> = {
   'fs/body.c': [fn('one', 'return x + 1;'), fn('one', 'return x + 2;')],
   'fs/body2.c': [fn('two', 'return x * 2;'), fn('two', 'return x * 3;')],
   'net/newfn.c': [fn('three', 'return x;'), `${fn('helper', 'return -x;')}\n${fn('three', 'return helper(x);')}`],
-  'drivers/data.c': [`static int table[] = { 1, 2 };\n${fn('four', 'return table[x];')}`, `static int table[] = { 1, 3 };\n${fn('four', 'return table[x];')}`],
+  'drivers/data.c': [
+    `static int table[] = { 1, 2 };\n${fn('four', 'return table[x];')}`,
+    `static int table[] = { 1, 3 };\n${fn('four', 'return table[x];')}`,
+  ],
   'init/setup.c': [fn('five', 'return 5;', '__init '), fn('five', 'return 6;', '__init ')],
   'fs/comment.c': [`/* one */\n${fn('six', 'return 6;')}`, `/* two */\n${fn('six', 'return 6;')}`],
   'lib/excluded.c': [fn('seven', 'return 7;'), fn('seven', 'return 8;')],
@@ -34,7 +37,10 @@ beforeAll(async () => {
   oldTree = join(work.path, 'old');
   newTree = join(work.path, 'new');
   for (const [file, [before, after]] of Object.entries(FILES)) {
-    for (const [tree, text] of [[oldTree, before], [newTree, after]] as const) {
+    for (const [tree, text] of [
+      [oldTree, before],
+      [newTree, after],
+    ] as const) {
       if (text === undefined) continue;
       await mkdir(dirname(join(tree, file)), { recursive: true });
       await writeFile(join(tree, file), text);
@@ -45,31 +51,60 @@ afterAll(async () => work.cleanup());
 
 describe('a sample of the fixes between two served sources', () => {
   it('takes the changed C files of both trees, classified, leaving out comment-only changes, policy exclusions, new files and headers', async () => {
-    const candidates = await sampleCandidates(oldTree, newTree, { bodies: 2, 'new-functions': 1, data: 1, init: 1 }, 10);
+    const candidates = await sampleCandidates(
+      oldTree,
+      newTree,
+      { bodies: 2, 'new-functions': 1, data: 1, init: 1 },
+      10,
+    );
     expect(Object.fromEntries(candidates.map((c) => [c.file, c.class]))).toEqual({
-      'fs/body.c': 'bodies', 'fs/body2.c': 'bodies', 'net/newfn.c': 'new-functions', 'drivers/data.c': 'data', 'init/setup.c': 'init',
+      'fs/body.c': 'bodies',
+      'fs/body2.c': 'bodies',
+      'net/newfn.c': 'new-functions',
+      'drivers/data.c': 'data',
+      'init/setup.c': 'init',
     });
     const body = candidates.find((c) => c.file === 'fs/body.c')!;
     expect(body.text).toMatch(/^--- a\/fs\/body\.c\n\+\+\+ b\/fs\/body\.c\n@@ /);
     expect(body.text).toContain('-\treturn x + 1;\n+\treturn x + 2;');
     // The same seed, the same order.
-    expect((await sampleCandidates(oldTree, newTree, { bodies: 2, 'new-functions': 1, data: 1, init: 1 }, 10)).map((c) => c.file)).toEqual(candidates.map((c) => c.file));
+    expect(
+      (await sampleCandidates(oldTree, newTree, { bodies: 2, 'new-functions': 1, data: 1, init: 1 }, 10)).map(
+        (c) => c.file,
+      ),
+    ).toEqual(candidates.map((c) => c.file));
   });
 
   it('stops at three times the share of every class', async () => {
-    const candidates = await sampleCandidates(oldTree, newTree, { 'new-functions': 0, bodies: 0, data: 0, init: 0 }, 10);
+    const candidates = await sampleCandidates(
+      oldTree,
+      newTree,
+      { 'new-functions': 0, bodies: 0, data: 0, init: 0 },
+      10,
+    );
     expect(candidates).toEqual([]);
   });
 
   it('keeps, per class and in the seeded order, up to its share of what the release built, with the target', async () => {
-    const candidates = await sampleCandidates(oldTree, newTree, { bodies: 1, 'new-functions': 1, data: 1, init: 1 }, 10);
+    const candidates = await sampleCandidates(
+      oldTree,
+      newTree,
+      { bodies: 1, 'new-functions': 1, data: 1, init: 1 },
+      10,
+    );
     const where = new Map<string, BuiltInto>([
-      ['fs/body.c', { kind: 'vmlinux' }], ['fs/body2.c', { kind: 'vmlinux' }],
+      ['fs/body.c', { kind: 'vmlinux' }],
+      ['fs/body2.c', { kind: 'vmlinux' }],
       ['net/newfn.c', { kind: 'module', module: 'newfn', ko: 'kernel/net/newfn.ko' }],
       ['drivers/data.c', { kind: 'not-built', why: 'not configured' }],
     ]);
     const kept = builtShare(candidates, where, { bodies: 1, 'new-functions': 1, data: 1, init: 1 });
     const firstBody = candidates.find((c) => c.class === 'bodies')!.file;
-    expect(kept.map((k) => [k.file, k.class, k.target]).sort()).toEqual([[firstBody, 'bodies', 'vmlinux'], ['net/newfn.c', 'new-functions', 'newfn']].sort());
+    expect(kept.map((k) => [k.file, k.class, k.target]).sort()).toEqual(
+      [
+        [firstBody, 'bodies', 'vmlinux'],
+        ['net/newfn.c', 'new-functions', 'newfn'],
+      ].sort(),
+    );
   });
 });

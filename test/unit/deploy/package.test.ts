@@ -11,17 +11,32 @@ import { fakeLivepatchModule } from './fake-livepatch.js';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAINTAINER = 'Test <test@example.org>';
 let tmp: { path: string; cleanup: () => Promise<void> };
-beforeAll(async () => { tmp = await dir({ unsafeCleanup: true }); });
+beforeAll(async () => {
+  tmp = await dir({ unsafeCleanup: true });
+});
 afterAll(async () => tmp.cleanup());
 
 const field = async (deb: string, name: string) => String((await execa('dpkg-deb', ['-f', deb, name])).stdout);
-const contents = async (deb: string) => String((await execa('dpkg-deb', ['-c', deb])).stdout).split('\n').map((l) => l.split(/\s+/).slice(5).join(' '));
+const contents = async (deb: string) =>
+  String((await execa('dpkg-deb', ['-c', deb])).stdout)
+    .split('\n')
+    .map((l) => l.split(/\s+/).slice(5).join(' '));
 
 describe('tsbuild-patch package', () => {
   it('one package for the modules of one patch, one per kernel release, with the metadata apt shows', async () => {
     const objects = { vmlinux: [{ name: 'cmdline_proc_show' }], binfmt_misc: [{ name: 'bm_status_read' }] };
-    const a = await fakeLivepatchModule(tmp.path, { name: 'livepatch-fix-2', release: '6.1.0-57-amd64', patches: ['fix.patch'], objects });
-    const b = await fakeLivepatchModule(tmp.path, { name: 'livepatch-fix-2', release: '6.1.0-50-amd64', patches: ['fix.patch'], objects });
+    const a = await fakeLivepatchModule(tmp.path, {
+      name: 'livepatch-fix-2',
+      release: '6.1.0-57-amd64',
+      patches: ['fix.patch'],
+      objects,
+    });
+    const b = await fakeLivepatchModule(tmp.path, {
+      name: 'livepatch-fix-2',
+      release: '6.1.0-50-amd64',
+      patches: ['fix.patch'],
+      objects,
+    });
     const out = join(tmp.path, 'out');
     const built = await buildPatchPackage({ modules: [a, b], version: '2', maintainer: MAINTAINER, outputDir: out });
     expect(built.path).toBe(join(out, 'livepatch-fix_2_amd64.deb'));
@@ -37,12 +52,16 @@ describe('tsbuild-patch package', () => {
     const description = await field(built.path, 'Description');
     expect(description.split('\n')[0]).toBe('livepatch fix.patch for Linux 6.1.0-50-amd64, 6.1.0-57-amd64');
     expect(description).toContain('Livepatch modules built by tsbuild-patch from: fix.patch.');
-    expect(description).toContain('   6.1.0-57-amd64: livepatch_fix_2, atomic replace\n     vmlinux: cmdline_proc_show\n     binfmt_misc: bm_status_read');
+    expect(description).toContain(
+      '   6.1.0-57-amd64: livepatch_fix_2, atomic replace\n     vmlinux: cmdline_proc_show\n     binfmt_misc: bm_status_read',
+    );
     expect(Number(await field(built.path, 'Installed-Size'))).toBeGreaterThan(0);
-    expect(await contents(built.path)).toEqual(expect.arrayContaining([
-      './usr/lib/tsbuild-patch/packages/livepatch-fix/6.1.0-50-amd64/livepatch_fix_2.ko',
-      './usr/lib/tsbuild-patch/packages/livepatch-fix/6.1.0-57-amd64/livepatch_fix_2.ko',
-    ]));
+    expect(await contents(built.path)).toEqual(
+      expect.arrayContaining([
+        './usr/lib/tsbuild-patch/packages/livepatch-fix/6.1.0-50-amd64/livepatch_fix_2.ko',
+        './usr/lib/tsbuild-patch/packages/livepatch-fix/6.1.0-57-amd64/livepatch_fix_2.ko',
+      ]),
+    );
     const info = String((await execa('dpkg-deb', ['-I', built.path])).stdout);
     expect(info).toMatch(/postinst/);
     expect(info).toMatch(/prerm/);
@@ -60,8 +79,18 @@ describe('tsbuild-patch package', () => {
 
   it('the same modules make the same .deb (so publishing it again is a no-op)', async () => {
     const a = await fakeLivepatchModule(tmp.path, { name: 'livepatch-same-1', release: '6.1.0-57-amd64' });
-    const first = await buildPatchPackage({ modules: [a], version: '1', maintainer: MAINTAINER, outputDir: join(tmp.path, 'same-a') });
-    const second = await buildPatchPackage({ modules: [a], version: '1', maintainer: MAINTAINER, outputDir: join(tmp.path, 'same-b') });
+    const first = await buildPatchPackage({
+      modules: [a],
+      version: '1',
+      maintainer: MAINTAINER,
+      outputDir: join(tmp.path, 'same-a'),
+    });
+    const second = await buildPatchPackage({
+      modules: [a],
+      version: '1',
+      maintainer: MAINTAINER,
+      outputDir: join(tmp.path, 'same-b'),
+    });
     expect(await readFile(second.path)).toEqual(await readFile(first.path));
     const toolsA = await buildToolsPackage(join(tmp.path, 'same-a'), MAINTAINER);
     const toolsB = await buildToolsPackage(join(tmp.path, 'same-b'), MAINTAINER);
@@ -72,14 +101,29 @@ describe('tsbuild-patch package', () => {
     const a = await fakeLivepatchModule(tmp.path, { name: 'livepatch-x', release: '6.1.0-57-amd64' });
     const b = await fakeLivepatchModule(tmp.path, { name: 'livepatch-y', release: '6.1.0-57-amd64' });
     const out = join(tmp.path, 'refused');
-    await expect(buildPatchPackage({ modules: [a, b], version: '1', maintainer: MAINTAINER, outputDir: out })).rejects.toThrow(/two modules for kernel 6.1.0-57-amd64/);
-    await expect(buildPatchPackage({ modules: [a], version: 'v1', maintainer: MAINTAINER, outputDir: out })).rejects.toThrow(/not a Debian version/);
-    await expect(buildPatchPackage({ modules: [a], name: 'Bad_Name', version: '1', maintainer: MAINTAINER, outputDir: out })).rejects.toThrow(/not a Debian package name/);
+    await expect(
+      buildPatchPackage({ modules: [a, b], version: '1', maintainer: MAINTAINER, outputDir: out }),
+    ).rejects.toThrow(/two modules for kernel 6.1.0-57-amd64/);
+    await expect(
+      buildPatchPackage({ modules: [a], version: 'v1', maintainer: MAINTAINER, outputDir: out }),
+    ).rejects.toThrow(/not a Debian version/);
+    await expect(
+      buildPatchPackage({ modules: [a], name: 'Bad_Name', version: '1', maintainer: MAINTAINER, outputDir: out }),
+    ).rejects.toThrow(/not a Debian package name/);
   });
 
   it('warns about a module without atomic replace', async () => {
-    const a = await fakeLivepatchModule(tmp.path, { name: 'livepatch-noreplace', release: '6.1.0-57-amd64', replace: false });
-    const built = await buildPatchPackage({ modules: [a], version: '1', maintainer: MAINTAINER, outputDir: join(tmp.path, 'nr') });
+    const a = await fakeLivepatchModule(tmp.path, {
+      name: 'livepatch-noreplace',
+      release: '6.1.0-57-amd64',
+      replace: false,
+    });
+    const built = await buildPatchPackage({
+      modules: [a],
+      version: '1',
+      maintainer: MAINTAINER,
+      outputDir: join(tmp.path, 'nr'),
+    });
     expect(built.warnings.join('\n')).toMatch(/without atomic replace/);
   });
 
@@ -92,18 +136,26 @@ describe('tsbuild-patch package', () => {
     expect(listing).toMatch(/-rw-r--r-- root\/root .* \.\/lib\/systemd\/system\/tsbuild-patch\.service/);
     const scripts = join(tmp.path, 'tools-control');
     await execa('dpkg-deb', ['-e', deb, scripts]);
-    expect(String((await execa('cat', [join(scripts, 'postinst')])).stdout)).toContain("deb-systemd-helper enable 'tsbuild-patch.service'");
+    expect(String((await execa('cat', [join(scripts, 'postinst')])).stdout)).toContain(
+      "deb-systemd-helper enable 'tsbuild-patch.service'",
+    );
   });
 
   it('the command line writes both packages and reports them as JSON', async () => {
     const a = await fakeLivepatchModule(tmp.path, { name: 'livepatch-cli-1', release: '6.1.0-57-amd64' });
     const out = join(tmp.path, 'cli');
-    const result = await execa(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/cli/main.ts'), 'package', a, '--package-version', '1.0', '-o', out, '--json'], { reject: false });
+    const result = await execa(
+      join(ROOT, 'node_modules/.bin/tsx'),
+      [join(ROOT, 'src/cli/main.ts'), 'package', a, '--package-version', '1.0', '-o', out, '--json'],
+      { reject: false },
+    );
     expect(result.exitCode).toBe(0);
     const json = JSON.parse(String(result.stdout));
     expect(json.package.name).toBe('livepatch-cli');
     expect(json.package.path).toBe(join(out, 'livepatch-cli_1.0_amd64.deb'));
-    expect(json.package.modules[0].objects).toEqual([{ object: 'vmlinux', functions: [{ name: 'cmdline_proc_show', sympos: 0 }] }]);
+    expect(json.package.modules[0].objects).toEqual([
+      { object: 'vmlinux', functions: [{ name: 'cmdline_proc_show', sympos: 0 }] },
+    ]);
     expect(json.tools).toBe(join(out, 'tsbuild-patch-tools_0.1.0_all.deb'));
   });
 });

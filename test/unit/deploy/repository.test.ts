@@ -11,7 +11,8 @@ import { silentLogger } from '../../../src/util/log.js';
 import { fakeLivepatchModule } from './fake-livepatch.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = (args: string[]) => execa(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/cli/main.ts'), ...args], { reject: false });
+const cli = (args: string[]) =>
+  execa(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/cli/main.ts'), ...args], { reject: false });
 
 let tmp: { path: string; cleanup: () => Promise<void> };
 let v1: string;
@@ -34,11 +35,21 @@ async function aptAgainst(publicDir: string, suite: string, args: string[]) {
   await mkdir(join(state, 'lists/partial'), { recursive: true });
   await mkdir(join(state, 'cache/archives/partial'), { recursive: true });
   const list = join(state, 'sources.list');
-  await writeFile(list, `deb [signed-by=${join(publicDir, 'tsbuild-patch-archive-keyring.gpg')}] file:${publicDir} ${suite} main\n`);
+  await writeFile(
+    list,
+    `deb [signed-by=${join(publicDir, 'tsbuild-patch-archive-keyring.gpg')}] file:${publicDir} ${suite} main\n`,
+  );
   const options = [
-    '-o', `Dir::Etc::SourceList=${list}`, '-o', 'Dir::Etc::SourceParts=/dev/null',
-    '-o', `Dir::State::Lists=${join(state, 'lists')}`, '-o', `Dir::Cache=${join(state, 'cache')}`,
-    '-o', 'APT::Sandbox::User=root',
+    '-o',
+    `Dir::Etc::SourceList=${list}`,
+    '-o',
+    'Dir::Etc::SourceParts=/dev/null',
+    '-o',
+    `Dir::State::Lists=${join(state, 'lists')}`,
+    '-o',
+    `Dir::Cache=${join(state, 'cache')}`,
+    '-o',
+    'APT::Sandbox::User=root',
   ];
   await execa('apt-get', [...options, 'update']);
   return String((await execa('apt-cache', [...options, ...args])).stdout);
@@ -78,20 +89,51 @@ describe('tsbuild-patch publish / promote (reprepro)', () => {
 
   it('refuses an unknown suite, a missing package and a repository that does not exist', async () => {
     const repo = join(tmp.path, 'repo2');
-    await expect(publishPackages(repo, [v1], 'unstable', { log: silentLogger })).rejects.toThrow(/unknown suite "unstable"/);
-    await expect(publishPackages(repo, [join(tmp.path, 'nope.deb')], 'testing', { log: silentLogger })).rejects.toThrow(/no such file/);
-    await expect(promotePackages(join(tmp.path, 'none'), [], 'testing', 'stable', { log: silentLogger })).rejects.toThrow(/not a tsbuild-patch repository/);
+    await expect(publishPackages(repo, [v1], 'unstable', { log: silentLogger })).rejects.toThrow(
+      /unknown suite "unstable"/,
+    );
+    await expect(publishPackages(repo, [join(tmp.path, 'nope.deb')], 'testing', { log: silentLogger })).rejects.toThrow(
+      /no such file/,
+    );
+    await expect(
+      promotePackages(join(tmp.path, 'none'), [], 'testing', 'stable', { log: silentLogger }),
+    ).rejects.toThrow(/not a tsbuild-patch repository/);
     await publishPackages(repo, [v1], 'testing', { log: silentLogger });
-    await expect(promotePackages(repo, ['other'], 'testing', 'stable', { log: silentLogger })).rejects.toThrow(/not in testing: other/);
+    await expect(promotePackages(repo, ['other'], 'testing', 'stable', { log: silentLogger })).rejects.toThrow(
+      /not in testing: other/,
+    );
     // The same file again is a no-op; another build with the same version is refused clearly.
     await publishPackages(repo, [v1], 'testing', { log: silentLogger });
     const rebuilt = await fakeLivepatchModule(tmp.path, { name: 'livepatch-fix-1b', release: '6.1.0-57-amd64' });
-    const other = (await buildPatchPackage({ modules: [rebuilt], name: 'livepatch-fix', version: '1', maintainer: 'T <t@example.org>', outputDir: join(tmp.path, 'other') })).path;
-    await expect(publishPackages(repo, [other], 'testing', { log: silentLogger })).rejects.toThrow(/already has this package and version with different contents/);
+    const other = (
+      await buildPatchPackage({
+        modules: [rebuilt],
+        name: 'livepatch-fix',
+        version: '1',
+        maintainer: 'T <t@example.org>',
+        outputDir: join(tmp.path, 'other'),
+      })
+    ).path;
+    await expect(publishPackages(repo, [other], 'testing', { log: silentLogger })).rejects.toThrow(
+      /already has this package and version with different contents/,
+    );
     // A new version that reuses the module name of a published one could never replace it.
-    const sameName = await fakeLivepatchModule(join(tmp.path, 'other'), { name: 'livepatch-fix-1', release: '6.1.0-57-amd64' });
-    const v3 = (await buildPatchPackage({ modules: [sameName], name: 'livepatch-fix', version: '3', maintainer: 'T <t@example.org>', outputDir: join(tmp.path, 'v3') })).path;
-    await expect(publishPackages(repo, [v3], 'testing', { log: silentLogger })).rejects.toThrow(/livepatch-fix 3 reuses module name livepatch_fix_1 of livepatch-fix 1 \(in testing\)/);
+    const sameName = await fakeLivepatchModule(join(tmp.path, 'other'), {
+      name: 'livepatch-fix-1',
+      release: '6.1.0-57-amd64',
+    });
+    const v3 = (
+      await buildPatchPackage({
+        modules: [sameName],
+        name: 'livepatch-fix',
+        version: '3',
+        maintainer: 'T <t@example.org>',
+        outputDir: join(tmp.path, 'v3'),
+      })
+    ).path;
+    await expect(publishPackages(repo, [v3], 'testing', { log: silentLogger })).rejects.toThrow(
+      /livepatch-fix 3 reuses module name livepatch_fix_1 of livepatch-fix 1 \(in testing\)/,
+    );
   });
 
   it('the command line: publish to testing, promote to stable, as JSON', async () => {
@@ -101,7 +143,9 @@ describe('tsbuild-patch publish / promote (reprepro)', () => {
     const json = JSON.parse(String(published.stdout));
     expect(json.suite).toBe('testing');
     expect(json.packages.map((p: { name: string }) => p.name)).toEqual(['livepatch-fix', 'tsbuild-patch-tools']);
-    expect(json.sourcesLine).toBe(`deb [signed-by=/usr/share/keyrings/tsbuild-patch-archive-keyring.gpg] file:${join(repo, 'public')} testing main`);
+    expect(json.sourcesLine).toBe(
+      `deb [signed-by=/usr/share/keyrings/tsbuild-patch-archive-keyring.gpg] file:${join(repo, 'public')} testing main`,
+    );
     const promoted = await cli(['promote', 'livepatch-fix', '--repo', repo]);
     expect(promoted.exitCode, String(promoted.stderr)).toBe(0);
     expect(String(promoted.stdout)).toBe('stable: livepatch-fix 1 (amd64)');

@@ -45,7 +45,19 @@ describe('repository signing key', () => {
     let fingerprint: string | undefined;
     let exported = Buffer.alloc(0);
     for (let i = 0; i < 200 && !fingerprint; i++) {
-      const made = await gpg(home, ['--status-fd', '1', '--pinentry-mode', 'loopback', '--passphrase', '', '--quick-generate-key', `key ${i} <k${i}@localhost>`, 'ed25519', 'sign', 'never']);
+      const made = await gpg(home, [
+        '--status-fd',
+        '1',
+        '--pinentry-mode',
+        'loopback',
+        '--passphrase',
+        '',
+        '--quick-generate-key',
+        `key ${i} <k${i}@localhost>`,
+        'ed25519',
+        'sign',
+        'never',
+      ]);
       const candidate = /KEY_CREATED P ([0-9A-F]{40})/.exec(String(made.stdout))![1]!;
       const path = join(tmp.path, `export-${i}.gpg`);
       await execa('gpg', ['--homedir', home, '--batch', '--export', candidate], { stdout: { file: path } });
@@ -56,7 +68,11 @@ describe('repository signing key', () => {
     expect((await exportPublicKey(home, fingerprint!, false)).equals(exported)).toBe(true);
 
     // Published with that key: the served key file is that export, and apt's check passes.
-    const layout = await publishPackages(join(tmp.path, 'newline-repo'), [deb], 'testing', { log: silentLogger, gnupgHome: home, fingerprint: fingerprint! });
+    const layout = await publishPackages(join(tmp.path, 'newline-repo'), [deb], 'testing', {
+      log: silentLogger,
+      gnupgHome: home,
+      fingerprint: fingerprint!,
+    });
     expect((await readFile(layout.keyFile)).equals(exported)).toBe(true);
     for (const suite of ['testing', 'stable']) {
       const check = await verifies(layout.keyFile, join(layout.public, 'dists', suite, 'InRelease'));
@@ -77,7 +93,11 @@ describe('repository signing key', () => {
   it('two repositories published at once with one new gpg home: one key, both verify with their served key', async () => {
     const home = join(tmp.path, 'shared-home');
     homes.push(home);
-    const layouts = await Promise.all(['a', 'b'].map((name) => publishPackages(join(tmp.path, `shared-${name}`), [deb], 'testing', { log: silentLogger, gnupgHome: home })));
+    const layouts = await Promise.all(
+      ['a', 'b'].map((name) =>
+        publishPackages(join(tmp.path, `shared-${name}`), [deb], 'testing', { log: silentLogger, gnupgHome: home }),
+      ),
+    );
     const keys = await signingKeys(home);
     expect(keys).toHaveLength(1);
     for (const layout of layouts) {

@@ -39,7 +39,12 @@ describe('change detection on gcc-12 objects', () => {
   });
 
   it('sees a change of call target even when the bytes are identical', async () => {
-    const result = await diffSources(workdir, 'target', BASE, BASE.replace('return helper_a(x) * 3', 'return helper_b(x) * 3'));
+    const result = await diffSources(
+      workdir,
+      'target',
+      BASE,
+      BASE.replace('return helper_a(x) * 3', 'return helper_b(x) * 3'),
+    );
     expect(result.changedFunctions).toEqual(['edited']);
   });
 
@@ -60,7 +65,12 @@ int sleeper(int x) { __might_sleep("file.c", __LINE__); return helper_a(x); }
     expect(result.outcome).toBe('no-change');
     expect(result.notes).toContain('only line numbers changed in .text.sleeper');
     // Line drift together with a real change is still a change.
-    const real = await diffSources(workdir, 'line-real', source(''), source('\n\n').replace('helper_a(x)', 'helper_a(x + 7)'));
+    const real = await diffSources(
+      workdir,
+      'line-real',
+      source(''),
+      source('\n\n').replace('helper_a(x)', 'helper_a(x + 7)'),
+    );
     expect(real.changedFunctions).toEqual(['sleeper']);
   });
 

@@ -43,10 +43,20 @@ describe('tsbuild-patch diff', () => {
   });
 
   it('exits 2 with reasons naming the section when refusing, 3 without change, 1 on bad input', async () => {
-    const refused = await run([join(CORPUS_DIR, 'meminfo-init.ORIG.o'), join(CORPUS_DIR, 'meminfo-init.PATCHED.FAIL.o'), '-o', '/dev/null']);
+    const refused = await run([
+      join(CORPUS_DIR, 'meminfo-init.ORIG.o'),
+      join(CORPUS_DIR, 'meminfo-init.PATCHED.FAIL.o'),
+      '-o',
+      '/dev/null',
+    ]);
     expect(refused.exitCode).toBe(2);
     expect(refused.stdout).toMatch(/refused: changed section \.init\.text not selected for inclusion/);
-    const same = await run([join(CORPUS_DIR, 'warn-detect.ORIG.o'), join(CORPUS_DIR, 'warn-detect.PATCHED.FAIL.o'), '-o', '/dev/null']);
+    const same = await run([
+      join(CORPUS_DIR, 'warn-detect.ORIG.o'),
+      join(CORPUS_DIR, 'warn-detect.PATCHED.FAIL.o'),
+      '-o',
+      '/dev/null',
+    ]);
     expect(same.exitCode).toBe(3);
     const bad = await run([join(CORPUS_DIR, 'missing.o'), join(CORPUS_DIR, 'warn-detect.ORIG.o'), '-o', '/dev/null']);
     expect(bad.exitCode).toBe(1);

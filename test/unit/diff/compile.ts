@@ -26,11 +26,24 @@ const INCLUDES = [
   resolve(import.meta.dirname, '../../../kmod-template/include'),
 ];
 
-export async function compileC(directory: string, name: string, source: string, extraFlags: readonly string[] = []): Promise<string> {
+export async function compileC(
+  directory: string,
+  name: string,
+  source: string,
+  extraFlags: readonly string[] = [],
+): Promise<string> {
   const c = join(directory, `${name}.c`);
   const object = join(directory, `${name}.o`);
   await writeFile(c, source);
-  await execa('gcc', [...KERNEL_LIKE_FLAGS, ...extraFlags, ...INCLUDES.map((include) => `-I${include}`), '-c', c, '-o', object]);
+  await execa('gcc', [
+    ...KERNEL_LIKE_FLAGS,
+    ...extraFlags,
+    ...INCLUDES.map((include) => `-I${include}`),
+    '-c',
+    c,
+    '-o',
+    object,
+  ]);
   return object;
 }
 
@@ -41,7 +54,13 @@ export interface CompiledPair {
 }
 
 /** Compile an original and a patched version of one source file. */
-export async function compilePair(workdir: DirectoryResult, name: string, original: string, patched: string, extraFlags: readonly string[] = []): Promise<CompiledPair> {
+export async function compilePair(
+  workdir: DirectoryResult,
+  name: string,
+  original: string,
+  patched: string,
+  extraFlags: readonly string[] = [],
+): Promise<CompiledPair> {
   const directory = join(workdir.path, name);
   await execa('mkdir', ['-p', directory]);
   return {

@@ -33,7 +33,7 @@ describe('repositoryRoot', () => {
 });
 
 describe('locateCorpus', () => {
-  it('looks in the repository\'s copy, test/data/kpatch-unit-objs', () => {
+  it("looks in the repository's copy, test/data/kpatch-unit-objs", () => {
     expect(CORPUS_IN_REPOSITORY).toBe(join('test', 'data', 'kpatch-unit-objs'));
     expect(locateCorpus(undefined, checkout)).toEqual({ directory: cases, lookedAt: [cases], fromVariable: false });
     expect(locateCorpus('', checkout).directory).toBe(cases);
@@ -55,10 +55,14 @@ describe('locateCorpus', () => {
   it('names every path looked at when the corpus is missing', () => {
     const missing = join(work.path, 'nowhere');
     const location = locateCorpus(missing, checkout);
-    expect(location).toEqual({ directory: undefined, lookedAt: [join(missing, 'x86_64'), missing], fromVariable: true });
+    expect(location).toEqual({
+      directory: undefined,
+      lookedAt: [join(missing, 'x86_64'), missing],
+      fromVariable: true,
+    });
     expect(corpusMissingMessage(location)).toBe(
       `peer corpus not found: no expected.json in ${join(missing, 'x86_64')} nor in ${missing} (named by KPATCH_UNIT_OBJS); ` +
-        'unset KPATCH_UNIT_OBJS to use the repository\'s copy in test/data/kpatch-unit-objs',
+        "unset KPATCH_UNIT_OBJS to use the repository's copy in test/data/kpatch-unit-objs",
     );
     const elsewhere = join(work.path, 'elsewhere');
     const incomplete = locateCorpus(undefined, elsewhere);
@@ -66,7 +70,7 @@ describe('locateCorpus', () => {
     expect(incomplete).toEqual({ directory: undefined, lookedAt: [expected], fromVariable: false });
     expect(corpusMissingMessage(incomplete)).toBe(
       `peer corpus not found: no expected.json in ${expected}; ` +
-        'the repository\'s copy belongs there (test/data/kpatch-unit-objs, see its README.md): is the checkout complete?',
+        "the repository's copy belongs there (test/data/kpatch-unit-objs, see its README.md): is the checkout complete?",
     );
   });
 });

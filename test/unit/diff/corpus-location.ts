@@ -48,7 +48,11 @@ export function locateCorpus(variable: string | undefined, repository: string): 
   const given = variable !== undefined && variable !== '';
   const base = given ? resolve(variable) : join(repository, CORPUS_IN_REPOSITORY);
   const lookedAt = given ? [join(base, 'x86_64'), base] : [join(base, 'x86_64')];
-  return { directory: lookedAt.find((candidate) => existsSync(join(candidate, 'expected.json'))), lookedAt, fromVariable: given };
+  return {
+    directory: lookedAt.find((candidate) => existsSync(join(candidate, 'expected.json'))),
+    lookedAt,
+    fromVariable: given,
+  };
 }
 
 export function corpusMissingMessage(location: CorpusLocation): string {

@@ -9,7 +9,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dir } from 'tmp-promise';
 import { diffObjects } from '../../../src/diff/diff-objects.js';
 import { writePatchObject } from '../../../src/diff/output.js';
-import { corpusAvailable, CORPUS_DIR, entrySizesFor, loadCorpus, requireCorpus, type CorpusCase } from './corpus-cases.js';
+import {
+  corpusAvailable,
+  CORPUS_DIR,
+  entrySizesFor,
+  loadCorpus,
+  requireCorpus,
+  type CorpusCase,
+} from './corpus-cases.js';
 import { readelf, nmFunctions } from './binutils.js';
 
 const sorted = (names: readonly string[]): string[] => [...names].sort();
@@ -33,14 +40,18 @@ const OUTPUT_CHECKS: Record<string, (out: string) => void> = {
     // or modpost reads only one of them (and misses the license).
     expect(readelf(['-SW', out])).toMatch(/\.modinfo\s+PROGBITS\s+\S+\s+\S+\s+\S+\s+00\s+A\s/);
     const license = `${out}.license.o`;
-    execFileSync('gcc', ['-c', '-x', 'c', '-', '-o', license], { input: 'const char l[] __attribute__((section(".modinfo"), used, aligned(1))) = "license=GPL";' });
+    execFileSync('gcc', ['-c', '-x', 'c', '-', '-o', license], {
+      input: 'const char l[] __attribute__((section(".modinfo"), used, aligned(1))) = "license=GPL";',
+    });
     const merged = `${out}.merged.o`;
     execFileSync('ld', ['-r', '-o', merged, license, out]);
     expect(readelf(['-SW', merged]).match(/ \.modinfo /g)).toHaveLength(1);
   },
   'mcount_loc-issue-1102': (out) => {
     const relocations = readelf(['-rW', out]);
-    const section = relocations.split(/\n(?=Relocation section)/).find((s) => s.startsWith("Relocation section '.rela__mcount_loc'"));
+    const section = relocations
+      .split(/\n(?=Relocation section)/)
+      .find((s) => s.startsWith("Relocation section '.rela__mcount_loc'"));
     expect(section).toMatch(/R_X86_64_64\s+0+\s+netlbl_catmap_getlong \+ 0\b/);
   },
   'zero-page-rela-issue-1064': (out) => {

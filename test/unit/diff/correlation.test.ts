@@ -41,7 +41,9 @@ int other(void) { static int count; ${body} return use(&count); }
     writePatchObject(result.patched, out);
     // other's count already exists in the kernel: the patch refers to it by its ORIGINAL name
     // and does not ship it.
-    const originalUse = /\.rela\.text\.other'[\s\S]*?\.bss\.(count\.\d+)/.exec(readelf(['-rW', result.pair.original]))?.[1];
+    const originalUse = /\.rela\.text\.other'[\s\S]*?\.bss\.(count\.\d+)/.exec(
+      readelf(['-rW', result.pair.original]),
+    )?.[1];
     expect(originalUse).toBeDefined();
     const patchUse = /\.rela\.text\.other'[\s\S]*?R_X86_64_\w+\s+0+\s+(count\.\d+)/.exec(readelf(['-rW', out]))?.[1];
     expect(patchUse).toBe(originalUse);
@@ -60,11 +62,20 @@ int validate(int id) {
   return 0;
 }
 `;
-    const dropped = await diffSources(workdir, 'readonly-static', readOnly('if (id > 9) { static const char __msg[] = "id too large"; report(__msg); return -2; }'), readOnly(''));
+    const dropped = await diffSources(
+      workdir,
+      'readonly-static',
+      readOnly('if (id > 9) { static const char __msg[] = "id too large"; report(__msg); return -2; }'),
+      readOnly(''),
+    );
     expect(dropped.refusals.map((r) => r.reason)).toEqual([]);
     expect(dropped.outcome).toBe('changed');
     expect(dropped.changedFunctions).toEqual(['validate']);
-    expect(dropped.notes).toContainEqual(expect.stringMatching(/^validate no longer uses the read-only static local __msg\.\d+ \(a constant: nothing is lost\)$/));
+    expect(dropped.notes).toContainEqual(
+      expect.stringMatching(
+        /^validate no longer uses the read-only static local __msg\.\d+ \(a constant: nothing is lost\)$/,
+      ),
+    );
 
     const writable = (use: string) => `
 int use(int *p);
@@ -72,7 +83,9 @@ int counted(void) { static int calls; ${use} return 0; }
 `;
     const refused = await diffSources(workdir, 'writable-static', writable('use(&calls);'), writable(''));
     expect(refused.outcome).toBe('refused');
-    expect(refused.refusals.map((r) => r.reason)).toEqual([expect.stringMatching(/^reference to static local variable calls\.\d+ in counted was removed$/)]);
+    expect(refused.refusals.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/^reference to static local variable calls\.\d+ in counted was removed$/),
+    ]);
   });
 
   it('pairs compound literals inside the compound literals of a static table, whatever order their references come in', async () => {
@@ -92,8 +105,13 @@ struct driver drv = { .ids = table };
 int lookup(int i) { return use(&drv) * ${factor} + i; }
 `;
     // A new static local before the table shifts gcc's numbering of the compound literals.
-    const pair = await compilePair(workdir, 'compound-literals', source('', 1),
-      source('int early(void) { static int count; return use(&count); }', 2), ['-fno-toplevel-reorder']);
+    const pair = await compilePair(
+      workdir,
+      'compound-literals',
+      source('', 1),
+      source('int early(void) { static int count; return use(&count); }', 2),
+      ['-fno-toplevel-reorder'],
+    );
     const sections = readelf(['-SW', pair.original]);
     expect(sections.indexOf('.rela.rodata.__compound_literal')).toBeLessThan(sections.indexOf('.rela.rodata.table'));
     const result = diffObjects(pair);
@@ -131,7 +149,11 @@ int work(int x) {
     expect(result.changedFunctions).toEqual(['work']);
     const out = join(result.pair.directory, 'out.o');
     writePatchObject(result.patched, out);
-    expect(nmFunctions(out).map((f) => f.name).sort()).toEqual(['work', 'work.cold']);
+    expect(
+      nmFunctions(out)
+        .map((f) => f.name)
+        .sort(),
+    ).toEqual(['work', 'work.cold']);
   });
 
   it('matches .constprop/.isra clones by name without their numbers', async () => {

@@ -55,7 +55,11 @@ KPATCH_IGNORE_SECTION(".text.debugging");
     expect(result.notes).toContain('ignoring section: .text.debugging');
     const out = join(result.pair.directory, 'out.o');
     writePatchObject(result.patched, out);
-    expect(nmFunctions(out).map((f) => f.name).sort()).toEqual(['fixed', 'post', 'post_un', 'pre', 'pre_un']);
+    expect(
+      nmFunctions(out)
+        .map((f) => f.name)
+        .sort(),
+    ).toEqual(['fixed', 'post', 'post_un', 'pre', 'pre_un']);
     expect(readelf(['-S', '-W', out])).not.toContain('.kpatch.ignore');
   });
 
@@ -71,7 +75,9 @@ KPATCH_POST_PATCH_CALLBACK(after);
 `;
     const result = await diffSources(workdir, 'kpatch-two-pre', BASE, patched);
     expect(result.outcome).toBe('refused');
-    expect(result.refusals.map((r) => r.reason)).toEqual([expect.stringMatching(/^2 pre_patch callbacks in one object \(first, second\): the livepatch core runs one/)]);
+    expect(result.refusals.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/^2 pre_patch callbacks in one object \(first, second\): the livepatch core runs one/),
+    ]);
   });
 
   it('refuses a callback of the wrong type at compile time', async () => {
@@ -79,9 +85,13 @@ KPATCH_POST_PATCH_CALLBACK(after);
 static void wrong(patch_object *obj) { }
 KPATCH_PRE_PATCH_CALLBACK(wrong);
 `;
-    await expect(compileC(workdir.path, 'wrong-callback', `#pragma GCC diagnostic error "-Wincompatible-pointer-types"\n${source}`)).rejects.toThrow(
-      /incompatible/,
-    );
+    await expect(
+      compileC(
+        workdir.path,
+        'wrong-callback',
+        `#pragma GCC diagnostic error "-Wincompatible-pointer-types"\n${source}`,
+      ),
+    ).rejects.toThrow(/incompatible/);
   });
 
   it('KPATCH_PRINTK and KPATCH_PRINTK_DEFERRED change only the function that uses them', async () => {
@@ -164,7 +174,9 @@ KPATCH_SYSCALL_DEFINE2(demo, int, a, long, b)
     const result = await diffSources(workdir, 'plain-syscall', ORIGINAL, patched);
     expect(result.outcome).toBe('refused');
     expect(result.refusals.map((r) => r.reason)).toEqual([
-      expect.stringMatching(/^function __do_sys_demo changed but has no ftrace entry .*KPATCH_SYSCALL_DEFINE<n> from "kpatch-syscall\.h".*__x64_sys_demo/),
+      expect.stringMatching(
+        /^function __do_sys_demo changed but has no ftrace entry .*KPATCH_SYSCALL_DEFINE<n> from "kpatch-syscall\.h".*__x64_sys_demo/,
+      ),
     ]);
   });
 });

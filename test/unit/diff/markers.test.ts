@@ -41,7 +41,11 @@ KLP_POST_UNPATCH_CALLBACK(announce);
     ]);
     const out = join(result.pair.directory, 'out.o');
     writePatchObject(result.patched, out);
-    expect(nmFunctions(out).map((f) => f.name).sort()).toEqual(['announce', 'check_state', 'fixed']);
+    expect(
+      nmFunctions(out)
+        .map((f) => f.name)
+        .sort(),
+    ).toEqual(['announce', 'check_state', 'fixed']);
   });
 
   it('drops changes of a function marked with KLP_IGNORE_FUNCTION and a section with KLP_IGNORE_SECTION', async () => {

@@ -56,7 +56,9 @@ int quiet __attribute__((section(".data..read_mostly"))) = 1;
     expect(result.outcome).toBe('refused');
     expect(result.refusals.map((r) => r.reason)).toEqual([
       expect.stringMatching(/^data busy_ops changed \(section \.rela\.data\.\.read_mostly: the addresses it holds\)/),
-      expect.stringMatching(/^data table_ops changed \(section \.rela\.rodata\.table_ops: the addresses it holds\): existing data cannot be replaced .*for an ops table, patch the functions it points to instead\)$/),
+      expect.stringMatching(
+        /^data table_ops changed \(section \.rela\.rodata\.table_ops: the addresses it holds\): existing data cannot be replaced .*for an ops table, patch the functions it points to instead\)$/,
+      ),
     ]);
     expect(result.refusals.map((r) => r.category)).toEqual(['existing-data', 'existing-data']);
   });
@@ -80,10 +82,12 @@ int user(int x) { return ${patched ? 'new_api(x)' : 'old_api(x)'}; }
     expect(result.outcome).toBe('changed');
     expect(result.changedFunctions).toEqual(['user']);
     expect(result.newFunctions).toEqual(['new_api']);
-    expect(result.notes).toEqual(expect.arrayContaining([
-      'new export new_api: not exported by the livepatch (its own code calls it directly; modules built before the patch never use it)',
-      'export old_api dropped by the patch: it stays exported while the livepatch is loaded',
-    ]));
+    expect(result.notes).toEqual(
+      expect.arrayContaining([
+        'new export new_api: not exported by the livepatch (its own code calls it directly; modules built before the patch never use it)',
+        'export old_api dropped by the patch: it stays exported while the livepatch is loaded',
+      ]),
+    );
   });
 
   it('refuses a static function made global, naming the change', async () => {
@@ -94,7 +98,9 @@ int caller(int x) { return destroy(x); }
 `;
     const result = await diffSources(workdir, 'binding', source('static'), source(''));
     expect(result.outcome).toBe('refused');
-    expect(result.refusals.map((r) => r.reason)).toEqual(['symbol destroy changed its binding (local -> global: a static made global, or the reverse): the livepatch cannot change how the running kernel links it']);
+    expect(result.refusals.map((r) => r.reason)).toEqual([
+      'symbol destroy changed its binding (local -> global: a static made global, or the reverse): the livepatch cannot change how the running kernel links it',
+    ]);
     expect(result.refusals[0]?.category).toBe('symbol-changed');
   });
 
@@ -120,7 +126,9 @@ __attribute__((no_instrument_function)) int untraced(int x) { return x * ${facto
 `;
     const result = await diffSources(workdir, 'notrace', source(3), source(5));
     expect(result.outcome).toBe('refused');
-    expect(result.refusals.map((r) => r.reason)).toEqual([expect.stringMatching(/function untraced .*no ftrace entry/)]);
+    expect(result.refusals.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/function untraced .*no ftrace entry/),
+    ]);
   });
 
   it('refuses a symbol that moved to another section', async () => {
@@ -128,9 +136,16 @@ __attribute__((no_instrument_function)) int untraced(int x) { return x * ${facto
 ${attribute} int flag = 0;
 int get_flag(void) { return flag; }
 `;
-    const result = await diffSources(workdir, 'moved', source(''), source('__attribute__((section(".data.flag_moved")))'));
+    const result = await diffSources(
+      workdir,
+      'moved',
+      source(''),
+      source('__attribute__((section(".data.flag_moved")))'),
+    );
     expect(result.outcome).toBe('refused');
-    expect(result.refusals.map((r) => r.reason).join('\n')).toMatch(/flag moved from section \.bss\.flag to \.data\.flag_moved/);
+    expect(result.refusals.map((r) => r.reason).join('\n')).toMatch(
+      /flag moved from section \.bss\.flag to \.data\.flag_moved/,
+    );
   });
 
   it('refuses a grown object', async () => {
@@ -152,7 +167,9 @@ ${marker}
     const result = await diffSources(workdir, 'force', source(1, ''), source(100, 'KPATCH_FORCE_UNSAFE(fixed);'));
     expect(result.outcome).toBe('refused');
     expect(result.refusals.map((r) => r.reason)).toEqual([
-      expect.stringMatching(/^KPATCH_FORCE_UNSAFE\(fixed\) is not supported: .*no task is running it.*klp_func\.immediate/),
+      expect.stringMatching(
+        /^KPATCH_FORCE_UNSAFE\(fixed\) is not supported: .*no task is running it.*klp_func\.immediate/,
+      ),
     ]);
     const report = diffReport(result);
     expect(report).not.toHaveProperty('forcedFunctions');

@@ -66,7 +66,9 @@ yes:
 `;
 
 function sectionSize(object: string, name: string): number | undefined {
-  const line = readelf(['-SW', object]).split('\n').find((l) => l.includes(` ${name} `));
+  const line = readelf(['-SW', object])
+    .split('\n')
+    .find((l) => l.includes(` ${name} `));
   const match = line && /\s(?:PROGBITS|NOBITS)\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)/.exec(line);
   return match ? parseInt(match[1]!, 16) : undefined;
 }
@@ -76,11 +78,16 @@ describe('special sections on gcc-12 objects', () => {
     const result = await diffSources(workdir, 'extable', EX_SOURCE(2), EX_SOURCE(7));
     expect(result.changedFunctions).toEqual(['second']);
     expect(sectionSize(result.pair.original, '__ex_table')).toBe(24);
-    expect(result.entrySizes.get('__ex_table')).toEqual({ size: 12, origin: expect.stringMatching(/^default x86_64 6\.1/) });
+    expect(result.entrySizes.get('__ex_table')).toEqual({
+      size: 12,
+      origin: expect.stringMatching(/^default x86_64 6\.1/),
+    });
     const out = join(result.pair.directory, 'out.o');
     writePatchObject(result.patched, out);
     expect(sectionSize(out, '__ex_table')).toBe(12);
-    const exRelocations = readelf(['-rW', out]).split(/\n(?=Relocation section)/).find((s) => s.includes("'.rela__ex_table'"));
+    const exRelocations = readelf(['-rW', out])
+      .split(/\n(?=Relocation section)/)
+      .find((s) => s.includes("'.rela__ex_table'"));
     expect(exRelocations?.match(/R_X86_64_PC32\s+0+\s+second \+ [0-9a-f]+/g)).toHaveLength(2);
     expect(exRelocations).not.toMatch(/\bfirst\b/);
   });
@@ -97,15 +104,24 @@ describe('special sections on gcc-12 objects', () => {
 
   it('takes sizes with their origin, and refuses a section the target kernel has no struct for', async () => {
     const pair = await compilePair(workdir, 'extable-kernel', EX_SOURCE(2), EX_SOURCE(7));
-    const measured = diffObjects({ ...pair, entrySizes: new Map([['__ex_table', { size: 12, origin: 'vmlinux DWARF (/k/vmlinux)' }]]) });
+    const measured = diffObjects({
+      ...pair,
+      entrySizes: new Map([['__ex_table', { size: 12, origin: 'vmlinux DWARF (/k/vmlinux)' }]]),
+    });
     expect(measured.entrySizes.get('__ex_table')).toEqual({ size: 12, origin: 'vmlinux DWARF (/k/vmlinux)' });
     expect(measured.entrySizes.get('.smp_locks')).toEqual({ size: 4, origin: expect.stringMatching(/^fixed: s32 /) });
-    const absent = new Map([['__ex_table', { size: null, origin: 'vmlinux DWARF (/k/vmlinux) has no struct exception_table_entry' }]]);
+    const absent = new Map([
+      ['__ex_table', { size: null, origin: 'vmlinux DWARF (/k/vmlinux) has no struct exception_table_entry' }],
+    ]);
     expect(() => diffObjects({ ...pair, entrySizes: absent })).toThrow(
-      new RegExp(`${pair.patched.replaceAll('.', '\\.')} has a __ex_table section, but vmlinux DWARF \\(/k/vmlinux\\) has no struct exception_table_entry`),
+      new RegExp(
+        `${pair.patched.replaceAll('.', '\\.')} has a __ex_table section, but vmlinux DWARF \\(/k/vmlinux\\) has no struct exception_table_entry`,
+      ),
     );
     // A section the objects do not have may be absent from the kernel.
-    const noJumps = new Map([['__jump_table', { size: null, origin: 'vmlinux DWARF (/k/vmlinux) has no struct jump_entry' }]]);
+    const noJumps = new Map([
+      ['__jump_table', { size: null, origin: 'vmlinux DWARF (/k/vmlinux) has no struct jump_entry' }],
+    ]);
     expect(diffObjects({ ...pair, entrySizes: noJumps }).outcome).toBe('changed');
   });
 
@@ -124,7 +140,11 @@ describe('special sections on gcc-12 objects', () => {
     const result = diffObjects({ ...pair, parent });
     expect(result.outcome).toBe('refused');
     expect(result.target).toMatchObject({ objectName: 'target_mod', isModule: true });
-    expect(result.refusals.map((r) => r.reason)).toEqual([expect.stringMatching(/jump label at uses_key\+0x[0-9a-f]+ uses key feature_key, which module target_mod owns.*static_key_enabled\(\)/)]);
+    expect(result.refusals.map((r) => r.reason)).toEqual([
+      expect.stringMatching(
+        /jump label at uses_key\+0x[0-9a-f]+ uses key feature_key, which module target_mod owns.*static_key_enabled\(\)/,
+      ),
+    ]);
   });
 
   it('drops a tracepoint whose keys a target module owns, keeping the trampoline call, and says so', async () => {
@@ -135,8 +155,10 @@ describe('special sections on gcc-12 objects', () => {
     expect(result.refusals.map((r) => r.reason)).toEqual([]);
     expect(result.outcome).toBe('changed');
     expect(result.changedFunctions).toEqual(['traced']);
-    expect(result.notes).toEqual(['traced: tracepoint demo_event stays off in the patched function (its key __tracepoint_demo_event is one module target_mod owns)',
-      'traced: tracepoint demo_event stays off in the patched function (its key __SCK__tp_func_demo_event is one module target_mod owns)']);
+    expect(result.notes).toEqual([
+      'traced: tracepoint demo_event stays off in the patched function (its key __tracepoint_demo_event is one module target_mod owns)',
+      'traced: tracepoint demo_event stays off in the patched function (its key __SCK__tp_func_demo_event is one module target_mod owns)',
+    ]);
     const out = join(pair.directory, 'out.o');
     writePatchObject(result.patched, out);
     expect(sectionSize(out, '__jump_table')).toBeUndefined();

@@ -3,8 +3,21 @@ import type { DirectoryResult } from 'tmp-promise';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  createRelocatable, ElfRelocationSection, ElfSymbol, readElf, SHF_ALLOC, SHF_INFO_LINK, SHF_RELA_LIVEPATCH,
-  SHN_LIVEPATCH, SHN_UNDEF, STB_GLOBAL, STT_SECTION, writeRelocatable, type ElfFile, type ElfSection, type Relocation,
+  createRelocatable,
+  ElfRelocationSection,
+  ElfSymbol,
+  readElf,
+  SHF_ALLOC,
+  SHF_INFO_LINK,
+  SHF_RELA_LIVEPATCH,
+  SHN_LIVEPATCH,
+  SHN_UNDEF,
+  STB_GLOBAL,
+  STT_SECTION,
+  writeRelocatable,
+  type ElfFile,
+  type ElfSection,
+  type Relocation,
 } from '../../../src/elf/index.js';
 import { disassemble, linkRelocatable, readelfAllClean } from './helpers/binutils.js';
 import { compileFixture, tempDir } from './helpers/compile.js';
@@ -27,7 +40,8 @@ function select(source: ElfFile, names: string[], outside: (symbol: ElfSymbol) =
   const out = createRelocatable(join(tmp.path, 'selected.o'));
   const chosen = new Set<ElfSection>(names.map((n) => source.sectionByName(n) as ElfSection));
   for (const section of chosen) out.addSection(section);
-  for (const symbol of source.symbols) if (symbol.section !== undefined && chosen.has(symbol.section)) out.addSymbol(symbol);
+  for (const symbol of source.symbols)
+    if (symbol.section !== undefined && chosen.has(symbol.section)) out.addSymbol(symbol);
   const replacements = new Map<ElfSymbol, ElfSymbol | undefined>();
   for (const section of chosen) {
     for (const rela of source.relocationSectionsFor(section)) {
@@ -44,7 +58,10 @@ function select(source: ElfFile, names: string[], outside: (symbol: ElfSymbol) =
         }
         if (symbol !== undefined) kept.push({ ...relocation, symbol });
       }
-      const copy = new ElfRelocationSection({ name: rela.name, target: section, link: out.symtab, flags: rela.flags }, kept);
+      const copy = new ElfRelocationSection(
+        { name: rela.name, target: section, link: out.symtab, flags: rela.flags },
+        kept,
+      );
       out.addSection(copy);
     }
   }
@@ -55,7 +72,9 @@ describe('building a new object from parts of a read one', () => {
   it('writes a selection that binutils links and disassembles', async () => {
     const source = await readElf(patched);
     const out = select(source, ['.text.dispatch', '.rodata.dispatch', '.rodata.dispatch.str1.1'], (symbol) =>
-      symbol.type === STT_SECTION ? undefined : new ElfSymbol({ name: symbol.name, bind: STB_GLOBAL, shndx: SHN_UNDEF }),
+      symbol.type === STT_SECTION
+        ? undefined
+        : new ElfSymbol({ name: symbol.name, bind: STB_GLOBAL, shndx: SHN_UNDEF }),
     );
     const path = join(tmp.path, 'selection.o');
     await writeFile(path, writeRelocatable(out));
@@ -67,8 +86,15 @@ describe('building a new object from parts of a read one', () => {
 
     const back = await readElf(path);
     expect(back.sections.map((s) => s.name)).toEqual([
-      '', '.symtab', '.strtab', '.shstrtab', '.text.dispatch', '.rodata.dispatch', '.rodata.dispatch.str1.1',
-      '.rela.text.dispatch', '.rela.rodata.dispatch',
+      '',
+      '.symtab',
+      '.strtab',
+      '.shstrtab',
+      '.text.dispatch',
+      '.rodata.dispatch',
+      '.rodata.dispatch.str1.1',
+      '.rela.text.dispatch',
+      '.rela.rodata.dispatch',
     ]);
     expect(back.symbolByName('dispatch')?.section?.name).toBe('.text.dispatch');
     expect(back.symbolByName('printk')?.isUndefined).toBe(true);
@@ -83,8 +109,16 @@ describe('building a new object from parts of a read one', () => {
     const out = select(source, ['.text.count_events', '.rodata.count_events.str1.1'], (symbol) => {
       if (symbol.section === undefined) return new ElfSymbol({ name: symbol.name, bind: STB_GLOBAL, shndx: SHN_UNDEF });
       // A static local of the original object: resolved by the livepatch core.
-      const name = symbol.type === STT_SECTION ? (source.findSymbolAt(symbol.section, 0)?.name ?? symbol.displayName) : symbol.name;
-      const klp = new ElfSymbol({ ...symbol, name: `.klp.sym.vmlinux.${name},0`, type: symbol.type === STT_SECTION ? 1 : symbol.type, bind: STB_GLOBAL });
+      const name =
+        symbol.type === STT_SECTION
+          ? (source.findSymbolAt(symbol.section, 0)?.name ?? symbol.displayName)
+          : symbol.name;
+      const klp = new ElfSymbol({
+        ...symbol,
+        name: `.klp.sym.vmlinux.${name},0`,
+        type: symbol.type === STT_SECTION ? 1 : symbol.type,
+        bind: STB_GLOBAL,
+      });
       klp.section = undefined;
       klp.shndx = SHN_LIVEPATCH;
       klpSymbols.push(klp);
@@ -94,7 +128,12 @@ describe('building a new object from parts of a read one', () => {
     const text = out.sectionByName('.text.count_events') as ElfSection;
     const rela = out.relocationSectionsFor(text)[0] as ElfRelocationSection;
     const klpRela = new ElfRelocationSection(
-      { name: '.klp.rela.vmlinux..text.count_events', target: text, link: out.symtab, flags: SHF_ALLOC | SHF_INFO_LINK | SHF_RELA_LIVEPATCH },
+      {
+        name: '.klp.rela.vmlinux..text.count_events',
+        target: text,
+        link: out.symtab,
+        flags: SHF_ALLOC | SHF_INFO_LINK | SHF_RELA_LIVEPATCH,
+      },
       rela.relocations.filter((r) => r.symbol.shndx === SHN_LIVEPATCH),
     );
     rela.relocations = rela.relocations.filter((r) => r.symbol.shndx !== SHN_LIVEPATCH);
@@ -122,7 +161,9 @@ describe('building a new object from parts of a read one', () => {
     const source = await readElf(patched);
     const out = createRelocatable(join(tmp.path, 'broken.o'));
     out.addSymbol(source.symbolByName('dispatch') as ElfSymbol);
-    expect(() => writeRelocatable(out)).toThrow(/symbol dispatch is defined in section \.text\.dispatch, which is not in the object/);
+    expect(() => writeRelocatable(out)).toThrow(
+      /symbol dispatch is defined in section \.text\.dispatch, which is not in the object/,
+    );
 
     const text = source.sectionByName('.text.dispatch') as ElfSection;
     text.addralign = 1 << 30;

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryResult } from 'tmp-promise';
-import { describeGroups, describeRelocations, describeSections, describeSymbols } from '../../../src/elf/dump/describe.js';
+import {
+  describeGroups,
+  describeRelocations,
+  describeSections,
+  describeSymbols,
+} from '../../../src/elf/dump/describe.js';
 import { readElf, type ElfFile } from '../../../src/elf/index.js';
 import { compileFixture, tempDir } from './helpers/compile.js';
 
@@ -16,8 +21,12 @@ afterAll(async () => tmp?.cleanup());
 describe('text views of the model (elf-dump)', () => {
   it('names sections, symbols, relocations and groups', () => {
     expect(describeSections(file)[0]).toMatch(/^\[0\] \(null\) NULL/);
-    expect(describeSections(file)).toContainEqual(expect.stringMatching(/^\[\d+\] \.text\.dispatch PROGBITS flags=0x6 /));
-    expect(describeSymbols(file)).toContainEqual(expect.stringMatching(/^\d+: dispatch FUNC GLOBAL \.text\.dispatch value=0x0 size=\d+$/));
+    expect(describeSections(file)).toContainEqual(
+      expect.stringMatching(/^\[\d+\] \.text\.dispatch PROGBITS flags=0x6 /),
+    );
+    expect(describeSymbols(file)).toContainEqual(
+      expect.stringMatching(/^\d+: dispatch FUNC GLOBAL \.text\.dispatch value=0x0 size=\d+$/),
+    );
     expect(describeSymbols(file)).toContainEqual(expect.stringMatching(/^\d+: printk NOTYPE GLOBAL UNDEF /));
     const relocations = describeRelocations(file);
     const at = relocations.indexOf(relocations.find((l) => l.startsWith('.rela.text.dispatch -> .text.dispatch'))!);

@@ -3,8 +3,25 @@ import type { DirectoryResult } from 'tmp-promise';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  createRelocatable, decodeAll, ElfFormatError, ElfSection, ElfSymbol, parseElf, readElf, SHF_ALLOC, SHF_EXECINSTR, SHN_ABS,
-  SHN_COMMON, SHN_LIVEPATCH, SHN_LORESERVE, SHN_XINDEX, SHT_PROGBITS, SHT_SYMTAB_SHNDX, STB_GLOBAL, STT_FUNC, writeRelocatable,
+  createRelocatable,
+  decodeAll,
+  ElfFormatError,
+  ElfSection,
+  ElfSymbol,
+  parseElf,
+  readElf,
+  SHF_ALLOC,
+  SHF_EXECINSTR,
+  SHN_ABS,
+  SHN_COMMON,
+  SHN_LIVEPATCH,
+  SHN_LORESERVE,
+  SHN_XINDEX,
+  SHT_PROGBITS,
+  SHT_SYMTAB_SHNDX,
+  STB_GLOBAL,
+  STT_FUNC,
+  writeRelocatable,
   type ElfFile,
 } from '../../../src/elf/index.js';
 import { readelfAllClean, readelfModuloOffsets } from './helpers/binutils.js';
@@ -64,7 +81,10 @@ describe('extended section numbering', () => {
     for (const index of [SHN_LORESERVE, SHN_LIVEPATCH, SHN_ABS, SHN_COMMON, SHN_XINDEX]) {
       const section = file.sections[index]!;
       expect(section.name).toMatch(/^\.text\.f\d+$/);
-      expect(file.symbolByName(section.name.slice('.text.'.length)), section.name).toMatchObject({ shndx: SHN_XINDEX, section });
+      expect(file.symbolByName(section.name.slice('.text.'.length)), section.name).toMatchObject({
+        shndx: SHN_XINDEX,
+        section,
+      });
     }
     const low = file.sectionByName('.text.f1')!;
     expect(low.index).toBeLessThan(SHN_LORESERVE);
@@ -98,7 +118,9 @@ describe('extended section numbering', () => {
     const broken = Buffer.from(bytes);
     broken.writeUInt32LE(file.sections.length, shndx.fileOffset + 4 * f69999.index);
     expect(() => decodeAll(parseElf(broken, 'broken.o'))).toThrow(ElfFormatError);
-    expect(() => decodeAll(parseElf(broken, 'broken.o'))).toThrow(new RegExp(`symbol ${f69999.index} of \\.symtab has the extended section index ${file.sections.length}`));
+    expect(() => decodeAll(parseElf(broken, 'broken.o'))).toThrow(
+      new RegExp(`symbol ${f69999.index} of \\.symtab has the extended section index ${file.sections.length}`),
+    );
   });
 });
 
@@ -106,7 +128,9 @@ describe('writing a built object at the SHN_LORESERVE boundary', () => {
   const RET = Buffer.from([0xc3]);
 
   function addFunction(file: ElfFile, i: number): void {
-    const section = file.addSection(new ElfSection({ name: `.text.b${i}`, type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, data: RET }));
+    const section = file.addSection(
+      new ElfSection({ name: `.text.b${i}`, type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, data: RET }),
+    );
     file.addSymbol(new ElfSymbol({ name: `b${i}`, type: STT_FUNC, bind: STB_GLOBAL, section, size: 1 }));
   }
 
@@ -134,9 +158,18 @@ describe('writing a built object at the SHN_LORESERVE boundary', () => {
     const back = await readElf(beyond);
     await expectSameAsReadelf(back, beyond);
     expect(back.sections[2]?.type).toBe(SHT_SYMTAB_SHNDX);
-    expect(back.symbolByName(`b${SHN_LORESERVE - 4}`)).toMatchObject({ shndx: SHN_XINDEX, section: back.sections[SHN_LORESERVE + 1] });
-    expect(back.symbolByName(`b${SHN_LORESERVE - 5}`)).toMatchObject({ shndx: SHN_XINDEX, section: back.sections[SHN_LORESERVE] });
-    expect(back.symbolByName(`b${SHN_LORESERVE - 6}`)).toMatchObject({ shndx: SHN_LORESERVE - 1, section: back.sections[SHN_LORESERVE - 1] });
+    expect(back.symbolByName(`b${SHN_LORESERVE - 4}`)).toMatchObject({
+      shndx: SHN_XINDEX,
+      section: back.sections[SHN_LORESERVE + 1],
+    });
+    expect(back.symbolByName(`b${SHN_LORESERVE - 5}`)).toMatchObject({
+      shndx: SHN_XINDEX,
+      section: back.sections[SHN_LORESERVE],
+    });
+    expect(back.symbolByName(`b${SHN_LORESERVE - 6}`)).toMatchObject({
+      shndx: SHN_LORESERVE - 1,
+      section: back.sections[SHN_LORESERVE - 1],
+    });
     expect(back.symbolByName('absolute')).toMatchObject({ shndx: SHN_ABS, section: undefined, value: 0x1234n });
     expect(back.symbolByName('common')).toMatchObject({ shndx: SHN_COMMON, section: undefined });
     expect(back.symbolByName('klp_target')).toMatchObject({ shndx: SHN_LIVEPATCH, section: undefined });

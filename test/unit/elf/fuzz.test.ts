@@ -2,8 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryResult } from 'tmp-promise';
 import { readFile } from 'node:fs/promises';
 import {
-  decodeAll, ELF64_RELA_SIZE, ELF64_SHDR_SIZE, ELF64_SYM_SIZE, ElfFormatError, ElfModelError, parseElf, readModinfo,
-  readStringList, SHT_GROUP, SHT_PROGBITS, SHT_RELA, SHT_SYMTAB, writeRelocatable, type ElfFile,
+  decodeAll,
+  ELF64_RELA_SIZE,
+  ELF64_SHDR_SIZE,
+  ELF64_SYM_SIZE,
+  ElfFormatError,
+  ElfModelError,
+  parseElf,
+  readModinfo,
+  readStringList,
+  SHT_GROUP,
+  SHT_PROGBITS,
+  SHT_RELA,
+  SHT_SYMTAB,
+  writeRelocatable,
+  type ElfFile,
 } from '../../../src/elf/index.js';
 import { compileFixture, tempDir } from './helpers/compile.js';
 import { createRandom } from './helpers/prng.js';
@@ -38,16 +51,59 @@ function targetsOf(buffer: Buffer): Targets {
   const shoff = Number(buffer.readBigUInt64LE(40));
   const fields: Targets['fields'] = [];
   // ELF header: e_type, e_machine, e_shoff, e_shentsize, e_shnum, e_shstrndx, ident bytes.
-  for (const [at, width] of [[4, 1], [5, 1], [6, 1], [16, 2], [18, 2], [40, 8], [58, 2], [60, 2], [62, 2]] as const) fields.push({ at, width });
+  for (const [at, width] of [
+    [4, 1],
+    [5, 1],
+    [6, 1],
+    [16, 2],
+    [18, 2],
+    [40, 8],
+    [58, 2],
+    [60, 2],
+    [62, 2],
+  ] as const)
+    fields.push({ at, width });
   for (const section of file.sections) {
     const header = shoff + section.index * ELF64_SHDR_SIZE;
-    for (const [at, width] of [[0, 4], [4, 4], [8, 8], [24, 8], [32, 8], [40, 4], [44, 4], [48, 8], [56, 8]] as const) {
+    for (const [at, width] of [
+      [0, 4],
+      [4, 4],
+      [8, 8],
+      [24, 8],
+      [32, 8],
+      [40, 4],
+      [44, 4],
+      [48, 8],
+      [56, 8],
+    ] as const) {
       fields.push({ at: header + at, width });
     }
-    const records = section.type === SHT_SYMTAB ? ELF64_SYM_SIZE : section.type === SHT_RELA ? ELF64_RELA_SIZE : section.type === SHT_GROUP ? 4 : 0;
+    const records =
+      section.type === SHT_SYMTAB
+        ? ELF64_SYM_SIZE
+        : section.type === SHT_RELA
+          ? ELF64_RELA_SIZE
+          : section.type === SHT_GROUP
+            ? 4
+            : 0;
     if (records === 0) continue;
     const layout: [number, 1 | 2 | 4 | 8][] =
-      section.type === SHT_SYMTAB ? [[0, 4], [4, 1], [6, 2], [8, 8], [16, 8]] : section.type === SHT_RELA ? [[0, 8], [8, 4], [12, 4], [16, 8]] : [[0, 4]];
+      section.type === SHT_SYMTAB
+        ? [
+            [0, 4],
+            [4, 1],
+            [6, 2],
+            [8, 8],
+            [16, 8],
+          ]
+        : section.type === SHT_RELA
+          ? [
+              [0, 8],
+              [8, 4],
+              [12, 4],
+              [16, 8],
+            ]
+          : [[0, 4]];
     for (let entry = section.fileOffset; entry < section.fileOffset + section.size; entry += records) {
       for (const [at, width] of layout) fields.push({ at: entry + at, width });
     }
@@ -55,7 +111,21 @@ function targetsOf(buffer: Buffer): Targets {
   return { fields };
 }
 
-const INTERESTING = [0n, 1n, 2n, 0x7fn, 0xffn, 0xff20n, 0xfff1n, 0xffffn, 0x7fffffffn, 0xffffffffn, 2n ** 53n, 2n ** 63n, 2n ** 64n - 1n];
+const INTERESTING = [
+  0n,
+  1n,
+  2n,
+  0x7fn,
+  0xffn,
+  0xff20n,
+  0xfff1n,
+  0xffffn,
+  0x7fffffffn,
+  0xffffffffn,
+  2n ** 53n,
+  2n ** 63n,
+  2n ** 64n - 1n,
+];
 
 function writeField(buffer: Buffer, at: number, width: 1 | 2 | 4 | 8, value: bigint): void {
   if (at + width > buffer.length) return;
@@ -67,7 +137,8 @@ function writeField(buffer: Buffer, at: number, width: 1 | 2 | 4 | 8, value: big
 /** Everything a user of the model may touch, so lazily decoded parts fail now. */
 function touchEverything(file: ElfFile): void {
   // Straight from the file first (before decodeAll caches the Relocation objects).
-  for (const rela of file.relocationSections) rela.mapEntries((offset, type, symbol, addend) => offset + type + symbol.index + addend);
+  for (const rela of file.relocationSections)
+    rela.mapEntries((offset, type, symbol, addend) => offset + type + symbol.index + addend);
   decodeAll(file);
   for (const section of file.sections) {
     if (section.name === '.comment') readStringList(section);
@@ -116,7 +187,10 @@ describe('fuzzing the reader with mutated objects', () => {
       } catch (error) {
         if (error instanceof ElfFormatError) outcomes.format++;
         else if (error instanceof ElfModelError) outcomes.model++;
-        else throw new Error(`iteration ${iteration} (seed ${SEED}, object ${which}, ${description}): ${String(error)}`, { cause: error });
+        else
+          throw new Error(`iteration ${iteration} (seed ${SEED}, object ${which}, ${description}): ${String(error)}`, {
+            cause: error,
+          });
       }
     }
     console.log(`ELF fuzz outcomes: ${JSON.stringify(outcomes)}`);

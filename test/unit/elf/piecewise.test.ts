@@ -18,7 +18,9 @@ function summary(file: ElfFile) {
   return {
     sections: file.sections.map((s) => [s.name, s.size, s.data.toString('hex')]),
     symbols: file.symbols.map((s) => [s.name, s.value, s.section?.index]),
-    relocations: file.relocationSections.map((r) => r.relocations.map((x) => [x.offset, x.type, x.symbol.index, x.addend])),
+    relocations: file.relocationSections.map((r) =>
+      r.relocations.map((x) => [x.offset, x.type, x.symbol.index, x.addend]),
+    ),
   };
 }
 

@@ -2,8 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryResult } from 'tmp-promise';
 import { readFile } from 'node:fs/promises';
 import {
-  ElfFormatError, ElfGroupSection, ElfRelocationSection, ElfSymbolTable, ET_REL, EM_X86_64, GRP_COMDAT, parseElf, readElf, readStringList,
-  SHT_NOBITS, STB_GLOBAL, STB_WEAK, STT_FUNC, STT_OBJECT,
+  ElfFormatError,
+  ElfGroupSection,
+  ElfRelocationSection,
+  ElfSymbolTable,
+  ET_REL,
+  EM_X86_64,
+  GRP_COMDAT,
+  parseElf,
+  readElf,
+  readStringList,
+  SHT_NOBITS,
+  STB_GLOBAL,
+  STB_WEAK,
+  STT_FUNC,
+  STT_OBJECT,
 } from '../../../src/elf/index.js';
 import { compileFixture, tempDir } from './helpers/compile.js';
 import { expectSameAsReadelf } from './helpers/same-as-readelf.js';
@@ -14,7 +27,10 @@ let cxxObject: string;
 
 beforeAll(async () => {
   tmp = await tempDir();
-  [cObject, cxxObject] = await Promise.all([compileFixture('kernel-like.c', tmp.path), compileFixture('inline-groups.cc', tmp.path)]);
+  [cObject, cxxObject] = await Promise.all([
+    compileFixture('kernel-like.c', tmp.path),
+    compileFixture('inline-groups.cc', tmp.path),
+  ]);
 });
 afterAll(async () => tmp?.cleanup());
 
@@ -54,7 +70,9 @@ describe('readElf on a gcc-made kernel-style object', () => {
     expect(relocations[0]?.symbol.name).toBe('__fentry__');
     expect(relocations[0]?.addend).toBe(-4n);
     // The jump table lives in .rodata.dispatch and points back into .text.dispatch.
-    const jumpTable = file.sections.find((s) => s.name.startsWith('.rodata') && file.relocationsFor(s).some((r) => r.symbol.section === text));
+    const jumpTable = file.sections.find(
+      (s) => s.name.startsWith('.rodata') && file.relocationsFor(s).some((r) => r.symbol.section === text),
+    );
     expect(jumpTable).toBeDefined();
 
     expect(file.findSymbolAt(text, 0)).toBe(dispatch);
@@ -84,10 +102,15 @@ describe('readElf on a gcc-made kernel-style object', () => {
     );
   });
 
-  it('maps relocation entries straight from the file into the caller\'s objects (mapEntries)', async () => {
+  it("maps relocation entries straight from the file into the caller's objects (mapEntries)", async () => {
     const fromFile = await readElf(cObject);
     const decoded = await readElf(cObject);
-    const asTuple = (offset: number, type: number, symbol: { index: number }, addend: number) => [offset, type, symbol.index, addend];
+    const asTuple = (offset: number, type: number, symbol: { index: number }, addend: number) => [
+      offset,
+      type,
+      symbol.index,
+      addend,
+    ];
     let entries = 0;
     for (const [i, rela] of fromFile.relocationSections.entries()) {
       const mapped = rela.mapEntries(asTuple);

@@ -3,7 +3,14 @@ import type { DirectoryResult } from 'tmp-promise';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  ElfGroupSection, ElfRelocationSection, ElfSymbolTable, readElf, SHT_NOBITS, SHT_STRTAB, SHT_SYMTAB, writeRelocatable,
+  ElfGroupSection,
+  ElfRelocationSection,
+  ElfSymbolTable,
+  readElf,
+  SHT_NOBITS,
+  SHT_STRTAB,
+  SHT_SYMTAB,
+  writeRelocatable,
 } from '../../../src/elf/index.js';
 import { disassemble, linkRelocatable, readelfAllClean, readelfModuloOffsets } from './helpers/binutils.js';
 import { compileFixture, tempDir } from './helpers/compile.js';
@@ -37,7 +44,8 @@ describe.each([...FIXTURES, 'kernel-like.c -g'])('read → write round trip of %
     const input = objects[name] as string;
     const [before, after] = [await readElf(input), await readElf(await roundTrip(input))];
     // String offsets may differ; readelf compares names and symbols above.
-    const regenerated = (s: { type: number }) => s.type === SHT_STRTAB || s.type === SHT_SYMTAB || s.type === SHT_NOBITS;
+    const regenerated = (s: { type: number }) =>
+      s.type === SHT_STRTAB || s.type === SHT_SYMTAB || s.type === SHT_NOBITS;
     for (const [i, section] of before.sections.entries()) {
       if (regenerated(section)) continue;
       expect(after.sections[i]?.data.equals(section.data), section.name).toBe(true);
@@ -104,7 +112,12 @@ describe('64-bit fields on the way out', () => {
     const back = await readElf(output);
     expect(back.symbolByName('dispatch')?.value).toBe(0x1_0000_0004n);
     expect(back.symbolByName(absolute.name)?.value).toBe(0xffffffff_ffff0000n);
-    expect(back.relocationSections.find((r) => r.name === rela.name)!.relocations.slice(0, 4).map((r) => r.addend)).toEqual(addends);
+    expect(
+      back.relocationSections
+        .find((r) => r.name === rela.name)!
+        .relocations.slice(0, 4)
+        .map((r) => r.addend),
+    ).toEqual(addends);
     expect(back.sections[1]?.addr).toBe(0x1_0000_0000n);
   });
 });

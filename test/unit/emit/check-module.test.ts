@@ -28,15 +28,18 @@ int f(void) { _printk("x"); return klp_enable_patch(0) + secret_function() + ano
 let tmp: DirectoryResult;
 let modulePath: string;
 
-const EXPORTS = parseSymvers('0x1\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n0x2\tklp_enable_patch\tvmlinux\tEXPORT_SYMBOL_GPL\t\n');
-const ALL_EXPORTS = parseSymvers('0x1\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n0x2\tklp_enable_patch\tvmlinux\tEXPORT_SYMBOL_GPL\t\n0x3\tsecret_function\tvmlinux\tEXPORT_SYMBOL\t\n0x4\tanother_secret\tvmlinux\tEXPORT_SYMBOL\t\n');
+const EXPORTS = parseSymvers(
+  '0x1\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n0x2\tklp_enable_patch\tvmlinux\tEXPORT_SYMBOL_GPL\t\n',
+);
+const ALL_EXPORTS = parseSymvers(
+  '0x1\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n0x2\tklp_enable_patch\tvmlinux\tEXPORT_SYMBOL_GPL\t\n0x3\tsecret_function\tvmlinux\tEXPORT_SYMBOL\t\n0x4\tanother_secret\tvmlinux\tEXPORT_SYMBOL\t\n',
+);
 
 beforeAll(async () => {
   tmp = await dir({ unsafeCleanup: true, prefix: 'klp-check-' });
   modulePath = await compile(tmp.path, 'mod/livepatch-demo.c', MODULE);
 });
 afterAll(async () => tmp?.cleanup());
-
 
 describe('modinfoValue', () => {
   it('reads entries of .modinfo', async () => {
@@ -73,7 +76,7 @@ describe('checkModule', () => {
     expect(checkModule(await readElf(converted), EXPORTS, VERMAGIC)).toEqual([]);
   });
 
-  it('refuses a vermagic other than the running kernel\'s, quoting both', async () => {
+  it("refuses a vermagic other than the running kernel's, quoting both", async () => {
     const ko = await readElf(modulePath);
     const running = '6.1.0-other SMP preempt mod_unload ';
     const error = userError(() => checkModule(ko, ALL_EXPORTS, running));

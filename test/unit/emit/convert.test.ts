@@ -4,7 +4,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import {
-  readElf, SHF_ALLOC, SHF_INFO_LINK, SHF_RELA_LIVEPATCH, SHN_LIVEPATCH, type ElfFile, type ElfRelocationSection,
+  readElf,
+  SHF_ALLOC,
+  SHF_INFO_LINK,
+  SHF_RELA_LIVEPATCH,
+  SHN_LIVEPATCH,
+  type ElfFile,
+  type ElfRelocationSection,
   writeRelocatable,
 } from '../../../src/elf/index.js';
 import { convertToLivepatchFormat } from '../../../src/emit/convert.js';
@@ -61,8 +67,13 @@ interface ReadelfSection {
 async function readelfSections(path: string): Promise<ReadelfSection[]> {
   const { stdout } = await execa('readelf', ['-S', '-W', path]);
   return stdout.split('\n').flatMap((line) => {
-    const m = /^\s*\[\s*(\d+)\] (\S+)\s+(\S+)\s+[0-9a-f]+ [0-9a-f]+ [0-9a-f]+ [0-9a-f]+\s+([A-Za-z]*)\s+(\d+)\s+(\d+)\s+\d+$/.exec(line);
-    return m ? [{ index: Number(m[1]), name: m[2]!, type: m[3]!, flags: m[4]!, link: Number(m[5]), info: Number(m[6]) }] : [];
+    const m =
+      /^\s*\[\s*(\d+)\] (\S+)\s+(\S+)\s+[0-9a-f]+ [0-9a-f]+ [0-9a-f]+ [0-9a-f]+\s+([A-Za-z]*)\s+(\d+)\s+(\d+)\s+\d+$/.exec(
+        line,
+      );
+    return m
+      ? [{ index: Number(m[1]), name: m[2]!, type: m[3]!, flags: m[4]!, link: Number(m[5]), info: Number(m[6]) }]
+      : [];
   });
 }
 
@@ -144,9 +155,12 @@ describe('convertToLivepatchFormat', () => {
     });
     expect(summary.klpSymbols.sort()).toEqual(['.klp.sym.demo_mod.z,2', '.klp.sym.vmlinux.x,0']);
     const sections = await readelfSections(await writeConverted(model));
-    expect(sections.filter((s) => s.name.startsWith('.klp.rela.')).map((s) => s.name).sort()).toEqual([
-      '.klp.rela.demo_mod..text.get_z', '.klp.rela.vmlinux..text.get_sum', '.klp.rela.vmlinux..text.get_x',
-    ]);
+    expect(
+      sections
+        .filter((s) => s.name.startsWith('.klp.rela.'))
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['.klp.rela.demo_mod..text.get_z', '.klp.rela.vmlinux..text.get_sum', '.klp.rela.vmlinux..text.get_x']);
   });
 
   it('changes nothing more when run twice, and nothing at all without livepatch symbols', async () => {

@@ -147,13 +147,27 @@ async function writeSource(name: string, source: string): Promise<string> {
   return directory;
 }
 
-const GCC_CHECKS = ['-std=gnu11', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Werror', '-Werror=incompatible-pointer-types'];
+const GCC_CHECKS = [
+  '-std=gnu11',
+  '-Wall',
+  '-Wextra',
+  '-Wno-unused-parameter',
+  '-Werror',
+  '-Werror=incompatible-pointer-types',
+];
 
 describe('generateModuleSources', () => {
   it('writes C that gcc accepts against the livepatch structures, with no warning', async () => {
     const { source } = await generateModuleSources(SPEC);
     const directory = await writeSource('syntax', source);
-    await execa('gcc', ['-fsyntax-only', ...GCC_CHECKS, '-nostdinc', `-I${include}`, '-DKBUILD_MODNAME="livepatch_demo_fix"', join(directory, 'livepatch-module.c')]);
+    await execa('gcc', [
+      '-fsyntax-only',
+      ...GCC_CHECKS,
+      '-nostdinc',
+      `-I${include}`,
+      '-DKBUILD_MODNAME="livepatch_demo_fix"',
+      join(directory, 'livepatch-module.c'),
+    ]);
   });
 
   it('fills klp_func, klp_object and klp_patch with what the spec says (read back by a host program)', async () => {
@@ -190,7 +204,9 @@ describe('generateModuleSources', () => {
     expect(source).toMatch(/MODULE_INFO\(livepatch_objects, "[^"]+"\);/);
     expect(source).toContain('MODULE_IMPORT_NS(CXL);\nMODULE_IMPORT_NS(DMA_BUF);');
     expect((await generateModuleSources(SPEC)).source).not.toContain('MODULE_IMPORT_NS');
-    await expect(generateModuleSources({ ...SPEC, importNamespaces: ['NOT AN IDENT'] })).rejects.toThrow(/not an identifier/);
+    await expect(generateModuleSources({ ...SPEC, importNamespaces: ['NOT AN IDENT'] })).rejects.toThrow(
+      /not an identifier/,
+    );
   });
 
   it('declares each replacement function and callback with the type its field needs', async () => {
@@ -208,13 +224,24 @@ describe('generateModuleSources', () => {
   });
 
   it('leaves out the callbacks entirely when there are none, and can replace earlier patches', async () => {
-    const spec: PatchModuleSpec = { ...SPEC, replace: true, objects: [SPEC.objects[0]!], diffedObjects: ['fs__proc__cmdline.o'] };
+    const spec: PatchModuleSpec = {
+      ...SPEC,
+      replace: true,
+      objects: [SPEC.objects[0]!],
+      diffedObjects: ['fs__proc__cmdline.o'],
+    };
     const { source } = await generateModuleSources(spec);
     expect(source).not.toContain('callbacks');
     expect(source).not.toContain('Callbacks');
     expect(source).toContain('.replace = true,');
     const directory = await writeSource('no-callbacks', source);
-    await execa('gcc', ['-fsyntax-only', ...GCC_CHECKS, '-nostdinc', `-I${include}`, join(directory, 'livepatch-module.c')]);
+    await execa('gcc', [
+      '-fsyntax-only',
+      ...GCC_CHECKS,
+      '-nostdinc',
+      `-I${include}`,
+      join(directory, 'livepatch-module.c'),
+    ]);
   });
 
   it('writes a Kbuild file that links the skeleton and the diffed objects into one module', async () => {
@@ -230,6 +257,8 @@ describe('generateModuleSources', () => {
 describe('objectIdentifier', () => {
   it('makes C identifiers of object names', () => {
     expect(objectIdentifier({ name: null, funcs: [], callbacks: {} })).toBe('vmlinux');
-    expect(objectIdentifier({ name: 'livepatch-callbacks.mod', funcs: [], callbacks: {} })).toBe('livepatch_callbacks_mod');
+    expect(objectIdentifier({ name: 'livepatch-callbacks.mod', funcs: [], callbacks: {} })).toBe(
+      'livepatch_callbacks_mod',
+    );
   });
 });

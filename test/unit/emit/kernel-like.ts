@@ -8,8 +8,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export const KERNEL_CFLAGS = [
-  '-O2', '-ffunction-sections', '-fdata-sections', '-fno-pic', '-mcmodel=kernel', '-mno-red-zone',
-  '-fno-asynchronous-unwind-tables', '-fno-common',
+  '-O2',
+  '-ffunction-sections',
+  '-fdata-sections',
+  '-fno-pic',
+  '-mcmodel=kernel',
+  '-mno-red-zone',
+  '-fno-asynchronous-unwind-tables',
+  '-fno-common',
 ];
 
 /** Compile DIR/RELATIVE (written from SOURCE) in its own directory, so STT_FILE is its base name. */
@@ -100,7 +106,15 @@ export async function readelfSymbols(path: string): Promise<ReadelfSymbol[]> {
       block++;
       continue;
     }
-    symbols.push({ name, value: BigInt(`0x${value}`), type, bind, ndx, file: bind === 'LOCAL' ? file : undefined, block: bind === 'LOCAL' ? block : -1 });
+    symbols.push({
+      name,
+      value: BigInt(`0x${value}`),
+      type,
+      bind,
+      ndx,
+      file: bind === 'LOCAL' ? file : undefined,
+      block: bind === 'LOCAL' ? block : -1,
+    });
   }
   return symbols;
 }

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  checkModuleName, defaultModuleName, MAX_MODULE_NAME, RESERVED_MODULE_NAME,
+  checkModuleName,
+  defaultModuleName,
+  MAX_MODULE_NAME,
+  RESERVED_MODULE_NAME,
 } from '../../../src/emit/livepatch-name.js';
 import { userError } from '../../support/user-error.js';
-
 
 describe('defaultModuleName', () => {
   it('is livepatch-<patch file name> without directory and .patch/.diff, lower case, runs of other characters as one -', () => {
@@ -33,7 +35,14 @@ describe('defaultModuleName', () => {
   });
 
   it('always gives a name checkModuleName accepts', () => {
-    for (const path of ['a.patch', 'module.patch', '!!!.diff', `${'x-'.repeat(60)}.patch`, 'ünïcödé fix.patch', '0001-mm: fix it.patch']) {
+    for (const path of [
+      'a.patch',
+      'module.patch',
+      '!!!.diff',
+      `${'x-'.repeat(60)}.patch`,
+      'ünïcödé fix.patch',
+      '0001-mm: fix it.patch',
+    ]) {
       const name = defaultModuleName(path);
       expect(checkModuleName(name), path).toBe(name);
     }

@@ -60,7 +60,13 @@ describe('parseSymvers', () => {
   it('reads crc, owner, kind and namespace of each export', () => {
     const exports = parseSymvers(SYMVERS);
     expect(exports.size).toBe(3);
-    expect(exports.get('init_uts_ns')).toEqual({ name: 'init_uts_ns', crc: '0xa79c0fb6', owner: 'vmlinux', kind: 'EXPORT_SYMBOL_GPL', namespace: '' });
+    expect(exports.get('init_uts_ns')).toEqual({
+      name: 'init_uts_ns',
+      crc: '0xa79c0fb6',
+      owner: 'vmlinux',
+      kind: 'EXPORT_SYMBOL_GPL',
+      namespace: '',
+    });
     expect(exports.get('insert_resource_expand_to_fit')?.namespace).toBe('CXL');
     expect(exports.get('shadow_helper')?.owner).toBe('samples/livepatch/livepatch-shadow-mod');
   });
@@ -84,11 +90,14 @@ describe('parseSymvers', () => {
   });
 
   it('reads a file, and says which one it cannot read', async () => {
-    await withDir(async ({ path }) => {
-      const file = join(path, 'Module.symvers');
-      await writeFile(file, SYMVERS);
-      expect((await readSymvers(file)).has('init_uts_ns')).toBe(true);
-      await expect(readSymvers(join(path, 'missing.symvers'))).rejects.toThrow(/missing\.symvers/);
-    }, { unsafeCleanup: true });
+    await withDir(
+      async ({ path }) => {
+        const file = join(path, 'Module.symvers');
+        await writeFile(file, SYMVERS);
+        expect((await readSymvers(file)).has('init_uts_ns')).toBe(true);
+        await expect(readSymvers(join(path, 'missing.symvers'))).rejects.toThrow(/missing\.symvers/);
+      },
+      { unsafeCleanup: true },
+    );
   });
 });

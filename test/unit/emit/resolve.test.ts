@@ -15,7 +15,9 @@ let vmlinux: TargetSymbols;
 let oracle: ReadelfSymbol[];
 let module: TargetSymbols;
 
-const EXPORTS = parseSymvers('0x12345678\texported_fn\tvmlinux\tEXPORT_SYMBOL\t\n0x9abcdef0\tmod_exported\tdrivers/demo/demo_mod\tEXPORT_SYMBOL_GPL\t\n');
+const EXPORTS = parseSymvers(
+  '0x12345678\texported_fn\tvmlinux\tEXPORT_SYMBOL\t\n0x9abcdef0\tmod_exported\tdrivers/demo/demo_mod\tEXPORT_SYMBOL_GPL\t\n',
+);
 
 /** The patched a/common.c as the differ leaves it: statics it does not include are LOCAL undefined symbols. */
 const PATCHED_COMMON = `extern int exported_fn(void);
@@ -57,7 +59,6 @@ function context(overrides: Partial<ResolveContext> = {}): ResolveContext {
   };
 }
 
-
 /** The position readelf's view gives the symbol NAME of file block BLOCK (-1: the global). */
 const positionIn = (name: string, block: number) =>
   [...expectedPositions(oracle, name)].find(([symbol]) => symbol.block === block)?.[1];
@@ -67,10 +68,14 @@ beforeAll(async () => {
   const path = await buildVmlinuxLike(tmp.path);
   vmlinux = await TargetSymbols.read('vmlinux', path);
   oracle = await readelfSymbols(path);
-  const moduleObject = await compile(tmp.path, 'demo/demo_mod.c', `static __attribute__((noinline, used)) int helper(int x) { return x + 100; }
+  const moduleObject = await compile(
+    tmp.path,
+    'demo/demo_mod.c',
+    `static __attribute__((noinline, used)) int helper(int x) { return x + 100; }
 static __attribute__((noinline, used)) int mod_static(int x) { return helper(x) * 2; }
 int mod_exported(int x) { return mod_static(x); }
-`);
+`,
+  );
   const ko = join(tmp.path, 'demo_mod.ko');
   await execa('ld', ['-r', '-o', ko, moduleObject]);
   module = await TargetSymbols.read('demo_mod', ko);
@@ -99,7 +104,12 @@ describe('resolveUndefinedSymbols for a vmlinux object', () => {
     await writeFile(written, writeRelocatable(object));
     const symbols = await readelfSymbols(written);
     const find = (name: string) => symbols.find((s) => s.name === name);
-    for (const name of ['.klp.sym.vmlinux.a_only,0', `.klp.sym.vmlinux.dup,${dupPos}`, '.klp.sym.vmlinux.global_unexported,0', `.klp.sym.vmlinux.helper,${helperPos}`]) {
+    for (const name of [
+      '.klp.sym.vmlinux.a_only,0',
+      `.klp.sym.vmlinux.dup,${dupPos}`,
+      '.klp.sym.vmlinux.global_unexported,0',
+      `.klp.sym.vmlinux.helper,${helperPos}`,
+    ]) {
       expect(find(name), name).toMatchObject({ bind: 'GLOBAL', ndx: 'UND' });
     }
     expect(find('exported_fn')).toMatchObject({ bind: 'GLOBAL', ndx: 'UND' });
@@ -114,7 +124,9 @@ describe('resolveUndefinedSymbols for a vmlinux object', () => {
   });
 
   it('picks among statics of the same name by file name, then by the other local names of the file', async () => {
-    const object = await patchObject('choice', 'extern int helper(int);\nint f(int x) { return helper(x); }\n', ['helper']);
+    const object = await patchObject('choice', 'extern int helper(int);\nint f(int x) { return helper(x); }\n', [
+      'helper',
+    ]);
     const pick = (overrides: Partial<ResolveContext>) => {
       const copy = object.symbols.find((s) => s.name === 'helper' || s.name.startsWith('.klp.sym.vmlinux.helper,'))!;
       copy.name = 'helper';
@@ -123,21 +135,32 @@ describe('resolveUndefinedSymbols for a vmlinux object', () => {
       return resolveUndefinedSymbols(object, context(overrides))[0]?.sympos;
     };
     expect(pick({ sourceFile: 'other.c', originalLocals: new Set(['helper']) })).toBe(positionIn('helper', 2));
-    expect(pick({ sourceFile: 'common.c', originalLocals: new Set(['helper', 'a_only']) })).toBe(positionIn('helper', 0));
-    expect(pick({ sourceFile: 'common.c', originalLocals: new Set(['helper', 'b_marker', 'dup']) })).toBe(positionIn('helper', 1));
+    expect(pick({ sourceFile: 'common.c', originalLocals: new Set(['helper', 'a_only']) })).toBe(
+      positionIn('helper', 0),
+    );
+    expect(pick({ sourceFile: 'common.c', originalLocals: new Set(['helper', 'b_marker', 'dup']) })).toBe(
+      positionIn('helper', 1),
+    );
     expect(pick({ sourceFile: 'fresh.c', originalLocals: new Set(['b_marker']) })).toBe(positionIn('helper', 1));
   });
 
   it('takes the global of a name when the reference is global, the static of the file when it is local', async () => {
     const global = await patchObject('dup-global', 'extern int dup(int);\nint f(int x) { return dup(x); }\n', []);
-    expect(resolveUndefinedSymbols(global, context())[0]).toEqual({ symbol: 'dup', how: 'klp', object: 'vmlinux', sympos: positionIn('dup', -1) });
+    expect(resolveUndefinedSymbols(global, context())[0]).toEqual({
+      symbol: 'dup',
+      how: 'klp',
+      object: 'vmlinux',
+      sympos: positionIn('dup', -1),
+    });
     const local = await patchObject('dup-local', 'extern int dup(int);\nint f(int x) { return dup(x); }\n', ['dup']);
     const resolved = resolveUndefinedSymbols(local, context({ originalLocals: new Set(['dup', 'b_marker']) }))[0];
     expect(resolved).toEqual({ symbol: 'dup', how: 'klp', object: 'vmlinux', sympos: positionIn('dup', 1) });
   });
 
   it('refuses a static whose file and local names leave two candidates, exit code 2', async () => {
-    const object = await patchObject('ambiguous', 'extern int helper(int);\nint f(int x) { return helper(x); }\n', ['helper']);
+    const object = await patchObject('ambiguous', 'extern int helper(int);\nint f(int x) { return helper(x); }\n', [
+      'helper',
+    ]);
     const error = userError(() => resolveUndefinedSymbols(object, context({ originalLocals: new Set(['helper']) })));
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain('a/common.o');
@@ -145,7 +168,11 @@ describe('resolveUndefinedSymbols for a vmlinux object', () => {
   });
 
   it('refuses a symbol neither vmlinux nor any export has, naming it', async () => {
-    const object = await patchObject('unknown', 'extern int nowhere_to_be_found(void);\nint f(void) { return nowhere_to_be_found(); }\n', []);
+    const object = await patchObject(
+      'unknown',
+      'extern int nowhere_to_be_found(void);\nint f(void) { return nowhere_to_be_found(); }\n',
+      [],
+    );
     const error = userError(() => resolveUndefinedSymbols(object, context()));
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain("'nowhere_to_be_found'");
@@ -168,7 +195,13 @@ describe('chooseTargetSymbol (also the position of a replaced function)', () => 
 
   it('takes the static of the file for a static function', () => {
     expect(position('helper', true)).toBe(positionIn('helper', 2));
-    expect(position('dup', true, { objectPath: 'b/common.o', sourceFile: 'common.c', originalLocals: new Set(['dup', 'b_marker']) })).toBe(positionIn('dup', 1));
+    expect(
+      position('dup', true, {
+        objectPath: 'b/common.o',
+        sourceFile: 'common.c',
+        originalLocals: new Set(['dup', 'b_marker']),
+      }),
+    ).toBe(positionIn('dup', 1));
   });
 
   it('gives 0 for a unique name and nothing for an unknown one', () => {
@@ -192,9 +225,16 @@ extern int global_unexported;
 int f(int x) { return mod_static(x) + helper(x) + mod_exported(x) + exported_fn() + global_unexported; }
 `;
     const object = await patchObject('module', source, ['mod_static', 'helper']);
-    const resolutions = resolveUndefinedSymbols(object, context({
-      objectPath: 'demo/demo_mod.o', sourceFile: 'demo_mod.c', originalLocals: new Set(['helper', 'mod_static']), target: 'demo_mod', module,
-    }));
+    const resolutions = resolveUndefinedSymbols(
+      object,
+      context({
+        objectPath: 'demo/demo_mod.o',
+        sourceFile: 'demo_mod.c',
+        originalLocals: new Set(['helper', 'mod_static']),
+        target: 'demo_mod',
+        module,
+      }),
+    );
     expect(Object.fromEntries(resolutions.map((r) => [r.symbol, r]))).toEqual({
       mod_static: { symbol: 'mod_static', how: 'klp', object: 'demo_mod', sympos: 0 },
       helper: { symbol: 'helper', how: 'klp', object: 'demo_mod', sympos: 0 },
@@ -210,7 +250,11 @@ int f(int x) { return mod_static(x) + helper(x) + mod_exported(x) + exported_fn(
   });
 
   it('says where it looked when a symbol is nowhere', async () => {
-    const object = await patchObject('module-unknown', 'extern int absent(void);\nint f(void) { return absent(); }\n', []);
+    const object = await patchObject(
+      'module-unknown',
+      'extern int absent(void);\nint f(void) { return absent(); }\n',
+      [],
+    );
     const error = userError(() => resolveUndefinedSymbols(object, context({ target: 'demo_mod', module })));
     expect(error.message).toContain('demo_mod or vmlinux');
   });

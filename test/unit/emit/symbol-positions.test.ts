@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import { TargetSymbols, type TargetSymbol } from '../../../src/emit/symbol-positions.js';
-import { buildModuleLike, buildVmlinuxLike, expectedPositions, readelfSymbols, type ReadelfSymbol } from './kernel-like.js';
+import {
+  buildModuleLike,
+  buildVmlinuxLike,
+  expectedPositions,
+  readelfSymbols,
+  type ReadelfSymbol,
+} from './kernel-like.js';
 
 let tmp: DirectoryResult;
 let vmlinux: TargetSymbols;
@@ -31,7 +37,11 @@ describe('TargetSymbols', () => {
 
   it('lists the symbols of a name in address order, with their file and file block', () => {
     const helpers = vmlinux.named('helper');
-    expect(helpers.map((h) => [h.file, h.block, h.local])).toEqual([['other.c', 2, true], ['common.c', 0, true], ['common.c', 1, true]]);
+    expect(helpers.map((h) => [h.file, h.block, h.local])).toEqual([
+      ['other.c', 2, true],
+      ['common.c', 0, true],
+      ['common.c', 1, true],
+    ]);
     const values = helpers.map((h) => h.value);
     expect([...values].sort((a, b) => (a < b ? -1 : 1))).toEqual(values);
     expect(values.every((v) => v >= 0xffffffff81000000n)).toBe(true);
@@ -53,7 +63,10 @@ describe('TargetSymbols', () => {
 
   it('counts a global and a static of the same name together, the global without a file', () => {
     const dup = vmlinux.named('dup');
-    expect(dup.map((d) => [d.local, d.file, vmlinux.positionOf(d)])).toEqual([[true, 'common.c', 1], [false, undefined, 2]]);
+    expect(dup.map((d) => [d.local, d.file, vmlinux.positionOf(d)])).toEqual([
+      [true, 'common.c', 1],
+      [false, undefined, 2],
+    ]);
   });
 
   it('knows no undefined, section or file symbols', () => {
@@ -62,7 +75,7 @@ describe('TargetSymbols', () => {
     expect(vmlinux.named('no_such_symbol')).toEqual([]);
   });
 
-  it('scores file blocks by how many of an object\'s local names they hold', () => {
+  it("scores file blocks by how many of an object's local names they hold", () => {
     const [, firstCommon, secondCommon] = vmlinux.named('helper');
     const aLocals = ['helper', 'a_only', 'a_counter'];
     expect(vmlinux.blockScore(firstCommon!.block, aLocals)).toBe(3);
@@ -80,9 +93,12 @@ describe('TargetSymbols of a module', () => {
     expect(inSymtab[1]!.value < inSymtab[0]!.value).toBe(true);
   });
 
-  it('gives livepatch positions in symbol-table order, as the kernel walks a module\'s symbols', () => {
+  it("gives livepatch positions in symbol-table order, as the kernel walks a module's symbols", () => {
     const helpers = module.named('helper');
-    expect(helpers.map((h) => [h.file, module.positionOf(h)])).toEqual([['first.c', 1], ['second.c', 2]]);
+    expect(helpers.map((h) => [h.file, module.positionOf(h)])).toEqual([
+      ['first.c', 1],
+      ['second.c', 2],
+    ]);
     const inSymtab = moduleOracle.filter((s) => s.name === 'helper');
     inSymtab.forEach((readelf, i) => {
       const symbol = helpers.find((h) => h.file === readelf.file && h.value === readelf.value);

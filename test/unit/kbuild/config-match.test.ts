@@ -29,7 +29,10 @@ async function configs(running: string, resolved: string): Promise<{ given: stri
 }
 
 async function refusal(run: Promise<unknown>): Promise<UserError> {
-  const error = await run.then(() => undefined, (e: unknown) => e);
+  const error = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(UserError);
   return error as UserError;
 }
@@ -44,12 +47,16 @@ describe('the config after olddefconfig', () => {
     const files = await configs(RUNNING, `${RUNNING}CONFIG_NEW_FEATURE=y\n`);
     const error = await refusal(checkConfigMatches(files.given, files.resolved));
     expect(error.exitCode).toBe(1);
-    expect(error.message).toBe(`the config ${files.given} does not survive olddefconfig in this source tree with this compiler:\n` +
-      '  CONFIG_NEW_FEATURE added: running kernel not set, this build y');
+    expect(error.message).toBe(
+      `the config ${files.given} does not survive olddefconfig in this source tree with this compiler:\n` +
+        '  CONFIG_NEW_FEATURE added: running kernel not set, this build y',
+    );
   });
 
   it('names every option added, removed and changed, with both values', async () => {
-    const resolved = RUNNING.replace('CONFIG_HZ=250', 'CONFIG_HZ=1000').replace('CONFIG_OLD_DRIVER=m\n', '').replace('# CONFIG_DEBUG_FS is not set', 'CONFIG_DEBUG_FS=y');
+    const resolved = RUNNING.replace('CONFIG_HZ=250', 'CONFIG_HZ=1000')
+      .replace('CONFIG_OLD_DRIVER=m\n', '')
+      .replace('# CONFIG_DEBUG_FS is not set', 'CONFIG_DEBUG_FS=y');
     const files = await configs(RUNNING, resolved);
     const error = await refusal(checkConfigMatches(files.given, files.resolved));
     expect(error.message.split('\n').slice(1)).toEqual([
@@ -58,7 +65,9 @@ describe('the config after olddefconfig', () => {
       '  CONFIG_OLD_DRIVER removed: running kernel m, this build not set',
     ]);
     expect(configDifferences(parseKconfig(RUNNING), parseKconfig(resolved)).map((d) => [d.name, d.kind])).toEqual([
-      ['DEBUG_FS', 'added'], ['HZ', 'changed'], ['OLD_DRIVER', 'removed'],
+      ['DEBUG_FS', 'added'],
+      ['HZ', 'changed'],
+      ['OLD_DRIVER', 'removed'],
     ]);
   });
 
@@ -76,11 +85,12 @@ describe('the config after olddefconfig with another compiler (a gcc-12 wrapper 
   async function withWrapper(extra = '') {
     const { path: bin } = await tmpDir({ unsafeCleanup: true });
     const cc = await fakeGcc(bin);
-    const running = RUNNING + await realGccConfigLines() + 'CONFIG_CC_HAS_ASM_INLINE=y\n';
-    const resolved = running
-      .replace(/CONFIG_CC_VERSION_TEXT=.*/, `CONFIG_CC_VERSION_TEXT="${await compilerIdentity(cc)}"`)
-      .replace(/CONFIG_GCC_VERSION=.*/, `CONFIG_GCC_VERSION=${gccVersionNumber(await compilerVersion(cc))}`)
-      .replace('CONFIG_CC_HAS_ASM_INLINE=y\n', '') + extra;
+    const running = RUNNING + (await realGccConfigLines()) + 'CONFIG_CC_HAS_ASM_INLINE=y\n';
+    const resolved =
+      running
+        .replace(/CONFIG_CC_VERSION_TEXT=.*/, `CONFIG_CC_VERSION_TEXT="${await compilerIdentity(cc)}"`)
+        .replace(/CONFIG_GCC_VERSION=.*/, `CONFIG_GCC_VERSION=${gccVersionNumber(await compilerVersion(cc))}`)
+        .replace('CONFIG_CC_HAS_ASM_INLINE=y\n', '') + extra;
     return { running, files: await configs(running, resolved) };
   }
 
@@ -103,21 +113,44 @@ describe('the config after olddefconfig with another compiler (a gcc-12 wrapper 
     expect(await checkConfigMatches(files.given, files.resolved, { skipCompilerCheck: true })).toEqual([
       '--skip-compiler-check: CONFIG_CC_HAS_ASM_INLINE removed: running kernel y, this build not set',
       `--skip-compiler-check: CONFIG_CC_VERSION_TEXT changed: running kernel ${realText}, this build "gcc-12 (Fake 13.1.0-1) 13.1.0"`,
-      expect.stringMatching(/^--skip-compiler-check: CONFIG_GCC_VERSION changed: running kernel \d+, this build 130100$/),
+      expect.stringMatching(
+        /^--skip-compiler-check: CONFIG_GCC_VERSION changed: running kernel \d+, this build 130100$/,
+      ),
     ]);
   });
 
   it('still refuses, with --skip-compiler-check, an option the toolchain does not decide', async () => {
     const { files } = await withWrapper('CONFIG_NEW_FEATURE=y\n');
     const error = await refusal(checkConfigMatches(files.given, files.resolved, { skipCompilerCheck: true }));
-    expect(error.message.split('\n').slice(1)).toEqual(['  CONFIG_NEW_FEATURE added: running kernel not set, this build y']);
+    expect(error.message.split('\n').slice(1)).toEqual([
+      '  CONFIG_NEW_FEATURE added: running kernel not set, this build y',
+    ]);
   });
 
   it('counts versions and probes of the toolchain as its options, nothing else', () => {
-    for (const name of ['CC_VERSION_TEXT', 'GCC_VERSION', 'CLANG_VERSION', 'LD_VERSION', 'AS_VERSION', 'CC_IS_GCC', 'CC_HAS_ASM_INLINE', 'AS_HAS_NON_CONST_LEB128', 'LD_HAS_BTF', 'CC_CAN_LINK', 'TOOLS_SUPPORT_RELR']) {
+    for (const name of [
+      'CC_VERSION_TEXT',
+      'GCC_VERSION',
+      'CLANG_VERSION',
+      'LD_VERSION',
+      'AS_VERSION',
+      'CC_IS_GCC',
+      'CC_HAS_ASM_INLINE',
+      'AS_HAS_NON_CONST_LEB128',
+      'LD_HAS_BTF',
+      'CC_CAN_LINK',
+      'TOOLS_SUPPORT_RELR',
+    ]) {
       expect(isToolchainOption(name), name).toBe(true);
     }
-    for (const name of ['LIVEPATCH', 'HZ', 'CC_OPTIMIZE_FOR_PERFORMANCE', 'GCC_PLUGINS', 'LD_DEAD_CODE_DATA_ELIMINATION', 'CCVERSION']) {
+    for (const name of [
+      'LIVEPATCH',
+      'HZ',
+      'CC_OPTIMIZE_FOR_PERFORMANCE',
+      'GCC_PLUGINS',
+      'LD_DEAD_CODE_DATA_ELIMINATION',
+      'CCVERSION',
+    ]) {
       expect(isToolchainOption(name), name).toBe(false);
     }
   });

@@ -58,7 +58,10 @@ describe('damaged cache files', () => {
   it('reads a damaged object index as absent, so the original build step rebuilds it', async () => {
     const top = join(tmp.path, 'index');
     await mkdir(join(top, 'fs'), { recursive: true });
-    await writeFile(join(top, 'fs', '.a.o.cmd'), 'savedcmd_fs/a.o := gcc -c -o fs/a.o fs/a.c\n\nsource_fs/a.o := fs/a.c\n\ndeps_fs/a.o := \\\n  fs/a.h \\\n\n');
+    await writeFile(
+      join(top, 'fs', '.a.o.cmd'),
+      'savedcmd_fs/a.o := gcc -c -o fs/a.o fs/a.c\n\nsource_fs/a.o := fs/a.c\n\ndeps_fs/a.o := \\\n  fs/a.h \\\n\n',
+    );
     const index = join(top, 'object-index.json');
     await buildObjectIndex(top, index);
     expect((await readObjectIndex(index))?.objects.map((o) => o.path)).toEqual(['fs/a.o']);

@@ -14,7 +14,9 @@ export const FAKE_VERSION_LINE = `gcc-12 (Fake ${FAKE_VERSION}-1) ${FAKE_VERSION
 export async function fakeGcc(dir: string): Promise<string> {
   const realGcc = (await execa('sh', ['-c', 'command -v gcc'])).stdout.trim();
   const path = join(dir, 'gcc-12');
-  await writeFile(path, `#!/bin/sh
+  await writeFile(
+    path,
+    `#!/bin/sh
 for arg in "$@"; do
   case "$arg" in
     --version) echo '${FAKE_VERSION_LINE}'; echo 'This is free software; see the source for copying conditions.'; exit 0 ;;
@@ -22,7 +24,8 @@ for arg in "$@"; do
   esac
 done
 exec '${realGcc}' "$@"
-`);
+`,
+  );
   await chmod(path, 0o755);
   return path;
 }
@@ -30,6 +33,9 @@ exec '${realGcc}' "$@"
 /** The real gcc's CONFIG_ lines as Kconfig writes them for it (CC_VERSION_TEXT, GCC_VERSION). */
 export async function realGccConfigLines(): Promise<string> {
   const line = (await execa('gcc', ['--version'])).stdout.split('\n')[0]!.trim();
-  const [major, minor, patch] = (await execa('gcc', ['-dumpfullversion', '-dumpversion'])).stdout.trim().split('.').map(Number);
+  const [major, minor, patch] = (await execa('gcc', ['-dumpfullversion', '-dumpversion'])).stdout
+    .trim()
+    .split('.')
+    .map(Number);
   return `CONFIG_CC_VERSION_TEXT="${line}"\nCONFIG_CC_IS_GCC=y\nCONFIG_GCC_VERSION=${major! * 10000 + (minor ?? 0) * 100 + (patch ?? 0)}\n`;
 }

@@ -39,20 +39,27 @@ function fakeMake(treeDir: string, failing: readonly string[]): Runner {
         const name = basename(object, '.o');
         const module = object === 'fs/m.o';
         writeFileSync(join(treeDir, object), '');
-        writeFileSync(join(treeDir, dirname(object), `.${name}.o.cmd`), [
-          `savedcmd_${object} := gcc -nostdinc ${module ? '-DMODULE ' : ''}-DKBUILD_BASENAME='"${name}"' -DKBUILD_MODNAME='"${name}"' -c -o ${object} ${object.replace(/\.o$/, '.c')}`,
-          '',
-          `source_${object} := ${object.replace(/\.o$/, '.c')}`,
-          '',
-          `deps_${object} := \\`,
-          `  ${HEADER} \\`,
-          '',
-          `${object}: $(deps_${object})`,
-          '',
-        ].join('\n'));
+        writeFileSync(
+          join(treeDir, dirname(object), `.${name}.o.cmd`),
+          [
+            `savedcmd_${object} := gcc -nostdinc ${module ? '-DMODULE ' : ''}-DKBUILD_BASENAME='"${name}"' -DKBUILD_MODNAME='"${name}"' -c -o ${object} ${object.replace(/\.o$/, '.c')}`,
+            '',
+            `source_${object} := ${object.replace(/\.o$/, '.c')}`,
+            '',
+            `deps_${object} := \\`,
+            `  ${HEADER} \\`,
+            '',
+            `${object}: $(deps_${object})`,
+            '',
+          ].join('\n'),
+        );
       }
       const errors = failing.map((o) => `${o.replace(/\.o$/, '.c')}:1:1: error: something`).join('\n');
-      return execa('sh', ['-c', `printf '%s\\n' "$1"; exit ${failing.length > 0 ? 2 : 0}`, 'sh', errors], { all: true, reject: false, buffer: false }) as unknown as ReturnType<Runner['exec']>;
+      return execa('sh', ['-c', `printf '%s\\n' "$1"; exit ${failing.length > 0 ? 2 : 0}`, 'sh', errors], {
+        all: true,
+        reject: false,
+        buffer: false,
+      }) as unknown as ReturnType<Runner['exec']>;
     },
   };
 }
@@ -63,7 +70,8 @@ async function setUp(failing: readonly string[]): Promise<{ tree: WorkTree; targ
   await mkdir(join(treeDir, 'include/linux'), { recursive: true });
   await mkdir(join(treeDir, 'fs'), { recursive: true });
   await writeFile(join(treeDir, HEADER), 'int thing(void);\n');
-  for (const source of SOURCES) await writeFile(join(treeDir, source), '#include <linux/thing.h>\nint f(void) { return 0; }\n');
+  for (const source of SOURCES)
+    await writeFile(join(treeDir, source), '#include <linux/thing.h>\nint f(void) { return 0; }\n');
   // A vmlinux with the compile units the running kernel has.
   const build = join(root, 'kernel-build');
   await mkdir(join(build, 'fs'), { recursive: true });
@@ -78,23 +86,39 @@ async function setUp(failing: readonly string[]): Promise<{ tree: WorkTree; targ
   const entry = join(root, 'entry');
   await mkdir(entry, { recursive: true });
   const tree: WorkTree = {
-    key: 'test', entry, dir: treeDir, caches: entry, kcflags: '', runner: fakeMake(treeDir, failing), vars: {},
+    key: 'test',
+    entry,
+    dir: treeDir,
+    caches: entry,
+    kcflags: '',
+    runner: fakeMake(treeDir, failing),
+    vars: {},
     locate: () => Promise.reject(new Error('unused')),
   };
   const target: TargetKernel = {
-    source: { kind: 'dir', dir: treeDir }, config: '', vmlinux: join(build, 'vmlinux'), symvers: '', modulesDir, release: '6.1.0-test',
+    source: { kind: 'dir', dir: treeDir },
+    config: '',
+    vmlinux: join(build, 'vmlinux'),
+    symvers: '',
+    modulesDir,
+    release: '6.1.0-test',
     build: { kind: 'prepared', cc: 'gcc', kernelRelease: '6.1.0-test' },
   };
   return { tree, target };
 }
 
-const locate = (tree: WorkTree, target: TargetKernel) => locateInPreparedTree({ tree, target, changed: [HEADER], log: () => {}, jobs: 1 });
+const locate = (tree: WorkTree, target: TargetKernel) =>
+  locateInPreparedTree({ tree, target, changed: [HEADER], log: () => {}, jobs: 1 });
 
 describe('header candidates of a prepared tree', () => {
   it('takes every candidate the kernel was built from when all compile', async () => {
     const { tree, target } = await setUp([]);
     const located = await locate(tree, target);
-    expect(located.objects.map((o) => `${o.path}:${o.target}`)).toEqual(['fs/a.o:vmlinux', 'fs/b.o:vmlinux', 'fs/m.o:m']);
+    expect(located.objects.map((o) => `${o.path}:${o.target}`)).toEqual([
+      'fs/a.o:vmlinux',
+      'fs/b.o:vmlinux',
+      'fs/m.o:m',
+    ]);
   });
 
   it('still skips a candidate the kernel was not built from whose original fails to compile', async () => {
@@ -105,7 +129,10 @@ describe('header candidates of a prepared tree', () => {
 
   it('fails, naming the object and the header, when an object of vmlinux fails to compile', async () => {
     const { tree, target } = await setUp(['fs/b.o', 'fs/c.o']);
-    const error = await locate(tree, target).then(() => undefined, (e: unknown) => e);
+    const error = await locate(tree, target).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(UserError);
     const message = (error as Error).message;
     expect(message).toContain('fs/b.o');
@@ -116,7 +143,10 @@ describe('header candidates of a prepared tree', () => {
 
   it('fails when the original of a single-file module of the kernel fails to compile', async () => {
     const { tree, target } = await setUp(['fs/m.o']);
-    const error = await locate(tree, target).then(() => undefined, (e: unknown) => e);
+    const error = await locate(tree, target).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toMatch(/fs\/m\.o \(part of m; may include include\/linux\/thing\.h\)/);
   });

@@ -53,7 +53,11 @@ async function deadPid(): Promise<number> {
 }
 
 const journalPath = () => join(entry, 'patch-journal.json');
-const readJournal = async () => JSON.parse(await readFile(journalPath(), 'utf8')) as { pid: number; records: Array<{ path: string; existed: boolean }> };
+const readJournal = async () =>
+  JSON.parse(await readFile(journalPath(), 'utf8')) as {
+    pid: number;
+    records: Array<{ path: string; existed: boolean }>;
+  };
 
 /** A tree with a file to modify, one to delete, one to create and an object in a directory that goes away. */
 async function prepareTree() {
@@ -80,7 +84,10 @@ async function changeTree(files: Awaited<ReturnType<typeof prepareTree>>['files'
   await rm(join(tree, 'drivers/demo/obj'), { recursive: true });
 }
 
-async function expectRestored(files: Awaited<ReturnType<typeof prepareTree>>['files'], before: Awaited<ReturnType<typeof prepareTree>>['before']) {
+async function expectRestored(
+  files: Awaited<ReturnType<typeof prepareTree>>['files'],
+  before: Awaited<ReturnType<typeof prepareTree>>['before'],
+) {
   expect(await snapshot(files.modified)).toEqual(before.modified);
   expect(await snapshot(files.deleted)).toEqual(before.deleted);
   expect(await snapshot(files.object)).toEqual(before.object);
@@ -108,7 +115,10 @@ describe('TreeJournal', () => {
     await journal.protect([files.modified, files.created]);
     const saved = await readJournal();
     expect(saved.pid).toBe(process.pid);
-    expect(saved.records.map((r) => [r.path, r.existed])).toEqual([[files.modified, true], [files.created, false]]);
+    expect(saved.records.map((r) => [r.path, r.existed])).toEqual([
+      [files.modified, true],
+      [files.created, false],
+    ]);
     await journal.restore();
   });
 

@@ -74,7 +74,10 @@ async function contents(root: string): Promise<Map<string, string>> {
 /** Blocks of DIRS as du counts them (a hard-linked inode once, in the first directory named). */
 async function du(...dirs: string[]): Promise<number[]> {
   const { stdout } = await execa('du', ['-s', '--block-size=1', ...dirs]);
-  return stdout.trim().split('\n').map((line) => Number(line.split('\t')[0]));
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => Number(line.split('\t')[0]));
 }
 
 const inode = async (path: string) => (await stat(path)).ino;
@@ -99,16 +102,28 @@ describe('a tree slot (linked copy of a prepared tree)', () => {
     slot = await treeCopy(entry, tree, 1, log);
   });
 
-  it('has the tree\'s content, sources as hard links, build outputs as its own files', async () => {
+  it("has the tree's content, sources as hard links, build outputs as its own files", async () => {
     expect(await contents(slot.dir)).toEqual(pristine);
     for (const source of ['Makefile', 'Kconfig', 'scripts/build.sh', 'fs/proc/version.c', 'drivers/d3/f3.c']) {
       expect(await inode(join(slot.dir, source)), source).toBe(await inode(join(tree, source)));
     }
-    for (const output of ['.config', 'include/generated/autoconf.h', 'include/config/auto.conf', 'scripts/basic/fixdep', 'fs/proc/version.o', 'fs/proc/.version.o.cmd', 'arch/x86/include/generated/asm/syscalls_64.h']) {
+    for (const output of [
+      '.config',
+      'include/generated/autoconf.h',
+      'include/config/auto.conf',
+      'scripts/basic/fixdep',
+      'fs/proc/version.o',
+      'fs/proc/.version.o.cmd',
+      'arch/x86/include/generated/asm/syscalls_64.h',
+    ]) {
       expect(await inode(join(slot.dir, output)), output).not.toBe(await inode(join(tree, output)));
-      expect((await stat(join(slot.dir, output), { bigint: true })).mtimeNs, output).toBe((await stat(join(tree, output), { bigint: true })).mtimeNs);
+      expect((await stat(join(slot.dir, output), { bigint: true })).mtimeNs, output).toBe(
+        (await stat(join(tree, output), { bigint: true })).mtimeNs,
+      );
     }
-    expect(messages.some((m) => m.includes(`${SOURCES + 5} sources shared with the tree, 8 build files copied`))).toBe(true);
+    expect(messages.some((m) => m.includes(`${SOURCES + 5} sources shared with the tree, 8 build files copied`))).toBe(
+      true,
+    );
   });
 
   it('costs a fraction of a full copy on disk', async () => {
@@ -123,19 +138,39 @@ describe('a tree slot (linked copy of a prepared tree)', () => {
   });
 
   it('a patch applied and restored in the slot, through the journal, never changes the tree', async () => {
-    const patch = parsePatch('fix.patch', [
-      'diff --git a/fs/proc/version.c b/fs/proc/version.c', '--- a/fs/proc/version.c', '+++ b/fs/proc/version.c',
-      '@@ -1,2 +1,2 @@', '-int version(void) { return 1; }', '+int version(void) { return 42; }', ' int other(void) { return 2; }',
-      'diff --git a/include/linux/new.h b/include/linux/new.h', 'new file mode 100644', '--- /dev/null', '+++ b/include/linux/new.h',
-      '@@ -0,0 +1 @@', '+#define NEW 1', '',
-    ].join('\n'));
+    const patch = parsePatch(
+      'fix.patch',
+      [
+        'diff --git a/fs/proc/version.c b/fs/proc/version.c',
+        '--- a/fs/proc/version.c',
+        '+++ b/fs/proc/version.c',
+        '@@ -1,2 +1,2 @@',
+        '-int version(void) { return 1; }',
+        '+int version(void) { return 42; }',
+        ' int other(void) { return 2; }',
+        'diff --git a/include/linux/new.h b/include/linux/new.h',
+        'new file mode 100644',
+        '--- /dev/null',
+        '+++ b/include/linux/new.h',
+        '@@ -0,0 +1 @@',
+        '+#define NEW 1',
+        '',
+      ].join('\n'),
+    );
     const journal = await TreeJournal.begin(slot.entry, log);
-    const touched = ['fs/proc/version.c', 'include/linux/new.h', 'fs/proc/version.o', 'fs/proc/.version.o.cmd'].map((p) => join(slot.dir, p));
+    const touched = ['fs/proc/version.c', 'include/linux/new.h', 'fs/proc/version.o', 'fs/proc/.version.o.cmd'].map(
+      (p) => join(slot.dir, p),
+    );
     await journal.protect(touched);
     await applyPatch(slot.dir, patch);
     expect(await readFile(join(slot.dir, 'fs/proc/version.c'), 'utf8')).toContain('return 42');
     // What kbuild and the toolchain do to outputs: `>` redirections and in-place edits.
-    await execa('sh', ['-c', 'echo rebuilt > "$1/fs/proc/version.o"; echo "cmd := new" > "$1/fs/proc/.version.o.cmd"', 'sh', slot.dir]);
+    await execa('sh', [
+      '-c',
+      'echo rebuilt > "$1/fs/proc/version.o"; echo "cmd := new" > "$1/fs/proc/.version.o.cmd"',
+      'sh',
+      slot.dir,
+    ]);
     expect(await contents(tree)).toEqual(pristine);
     await journal.restore();
     expect(await contents(tree)).toEqual(pristine);
@@ -143,16 +178,26 @@ describe('a tree slot (linked copy of a prepared tree)', () => {
   });
 
   it('a truncating write of any build output in the slot never changes the tree', async () => {
-    const outputs = ['.config', 'include/generated/autoconf.h', 'include/config/auto.conf', 'scripts/basic/fixdep', 'scripts/mod/elfconfig.h', 'arch/x86/include/generated/asm/syscalls_64.h'];
+    const outputs = [
+      '.config',
+      'include/generated/autoconf.h',
+      'include/config/auto.conf',
+      'scripts/basic/fixdep',
+      'scripts/mod/elfconfig.h',
+      'arch/x86/include/generated/asm/syscalls_64.h',
+    ];
     for (const output of outputs) await execa('sh', ['-c', 'printf changed > "$1"', 'sh', join(slot.dir, output)]);
     expect(await contents(tree)).toEqual(pristine);
   });
 
   it('nor does a patch applied and restored in the tree change the slot', async () => {
     const before = await contents(slot.dir);
-    const patch = parsePatch('other.patch', [
-      '--- a/include/linux/a.h', '+++ b/include/linux/a.h', '@@ -1 +1 @@', '-#define A 1', '+#define A 2', '',
-    ].join('\n'));
+    const patch = parsePatch(
+      'other.patch',
+      ['--- a/include/linux/a.h', '+++ b/include/linux/a.h', '@@ -1 +1 @@', '-#define A 1', '+#define A 2', ''].join(
+        '\n',
+      ),
+    );
     const journal = await TreeJournal.begin(entry, log);
     await journal.protect([join(tree, 'include/linux/a.h')]);
     await applyPatch(tree, patch);
@@ -168,9 +213,14 @@ describe('a tree slot (linked copy of a prepared tree)', () => {
     const backup = join(slot.entry, 'patch-backup', '0');
     await put(backup, 'an older content\n');
     // A run above pid_max: a dead one.
-    await writeFile(join(slot.entry, 'patch-journal.json'), JSON.stringify({
-      pid: 2 ** 22 + 1, started: new Date().toISOString(), records: [{ path: source, existed: true, backup }],
-    }));
+    await writeFile(
+      join(slot.entry, 'patch-journal.json'),
+      JSON.stringify({
+        pid: 2 ** 22 + 1,
+        started: new Date().toISOString(),
+        records: [{ path: source, existed: true, backup }],
+      }),
+    );
     expect(await repairWorkTree(slot.entry, log)).toBe(true);
     expect(await readFile(source, 'utf8')).toBe('an older content\n');
     expect(await contents(tree)).toEqual(pristine);

@@ -10,15 +10,18 @@ import { startRunSession } from '../../../src/util/run-session.js';
 async function tree(broken: boolean): Promise<string> {
   const { path } = await tmpDir({ unsafeCleanup: true });
   await writeFile(join(path, 'version.c'), `int show(int m)\n{\n\tint x = m${broken ? '' : ';'}\n\treturn x;\n}\n`);
-  await writeFile(join(path, 'Makefile'), [
-    'version.o: version.c',
-    '\t@echo "  CC      version.o"',
-    '\t@gcc -c -o $@ $<',
-    'other.o:',
-    '\t@echo "  CC      other.o"',
-    '\t@touch $@',
-    '',
-  ].join('\n'));
+  await writeFile(
+    join(path, 'Makefile'),
+    [
+      'version.o: version.c',
+      '\t@echo "  CC      version.o"',
+      '\t@gcc -c -o $@ $<',
+      'other.o:',
+      '\t@echo "  CC      other.o"',
+      '\t@touch $@',
+      '',
+    ].join('\n'),
+  );
   return path;
 }
 
@@ -27,10 +30,15 @@ async function session() {
   const shown: string[] = [];
   const progress: string[] = [];
   const s = await startRunSession({
-    log: (m) => shown.push(m), debug: false, runsRoot,
+    log: (m) => shown.push(m),
+    debug: false,
+    runsRoot,
     progress: {
-      stageStarted: (n) => progress.push(`start ${n}`), stageEnded: (n) => progress.push(`end ${n}`),
-      buildStarted: (t) => progress.push(`build ${t ?? '?'}`), compiled: (o) => progress.push(`cc ${o}`), buildEnded: () => progress.push('built'),
+      stageStarted: (n) => progress.push(`start ${n}`),
+      stageEnded: (n) => progress.push(`end ${n}`),
+      buildStarted: (t) => progress.push(`build ${t ?? '?'}`),
+      compiled: (o) => progress.push(`cc ${o}`),
+      buildEnded: () => progress.push('built'),
     },
   });
   return { s, shown, progress };
@@ -41,11 +49,26 @@ describe('runMake inside a run', () => {
     const dir = await tree(false);
     const { s, shown, progress } = await session();
     s.stages.stageStarted('patched-build');
-    await s.run(() => runMake({ tree: dir, targets: ['version.o', 'other.o'], logFile: join(dir, 'build.log'), what: 'patched build', vars: { KCFLAGS: '-O2 -g' } }));
+    await s.run(() =>
+      runMake({
+        tree: dir,
+        targets: ['version.o', 'other.o'],
+        logFile: join(dir, 'build.log'),
+        what: 'patched build',
+        vars: { KCFLAGS: '-O2 -g' },
+      }),
+    );
     s.stages.stageEnded('patched-build', 1, false);
     expect(await readFile(join(s.runDir, 'patched-build.log'), 'utf8')).toMatch(/CC {6}version\.o\n {2}CC {6}other\.o/);
     expect(await readFile(join(dir, 'build.log'), 'utf8')).toMatch(/CC {6}other\.o/);
-    expect(progress).toEqual(['start patched-build', 'build 2', 'cc version.o', 'cc other.o', 'built', 'end patched-build']);
+    expect(progress).toEqual([
+      'start patched-build',
+      'build 2',
+      'cc version.o',
+      'cc other.o',
+      'built',
+      'end patched-build',
+    ]);
     // Not shown without --debug, but kept in run.log
     expect(shown.some((m) => m.startsWith('debug:'))).toBe(false);
     const runLog = await readFile(join(s.runDir, 'run.log'), 'utf8');
@@ -57,11 +80,15 @@ describe('runMake inside a run', () => {
     const dir = await tree(true);
     const { s, shown } = await session();
     s.stages.stageStarted('patched-build');
-    const error = await s.run(() => runMake({ tree: dir, targets: ['version.o'], logFile: join(dir, 'build.log'), what: 'patched build' })).catch((e: unknown) => e);
+    const error = await s
+      .run(() => runMake({ tree: dir, targets: ['version.o'], logFile: join(dir, 'build.log'), what: 'patched build' }))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     const message = (error as UserError).message;
     expect(message).toMatch(/^patched build failed: make version\.o in \S+ \(exit 2\)\n/);
-    expect(message).toMatch(/^version\.c: In function [‘']show[’']:\nversion\.c:4:\d+: error: expected [‘'],[’'] or [‘'];[’'] before [‘']return[’']$/m);
+    expect(message).toMatch(
+      /^version\.c: In function [‘']show[’']:\nversion\.c:4:\d+: error: expected [‘'],[’'] or [‘'];[’'] before [‘']return[’']$/m,
+    );
     expect(message).toMatch(/^ +4 \| +return x;$/m);
     expect(message).not.toMatch(/\*\*\*/);
     const kept = join(s.runDir, 'patched-build.log');
@@ -72,15 +99,24 @@ describe('runMake inside a run', () => {
 
   it('outside a run: the log given, and the tail when no error line is recognizable', async () => {
     const dir = await tree(false);
-    const error = await runMake({ tree: dir, targets: ['nothing.o'], logFile: join(dir, 'build.log'), what: 'x' }).then(() => new Error('runMake did not fail'), (e: unknown) => e as Error);
+    const error = await runMake({ tree: dir, targets: ['nothing.o'], logFile: join(dir, 'build.log'), what: 'x' }).then(
+      () => new Error('runMake did not fail'),
+      (e: unknown) => e as Error,
+    );
     // make's stdout ("Leaving directory") and stderr (the error) may come in either order.
-    expect(error.message).toMatch(/\nlast lines of the log:\n(.*\n)*make: \*\*\* No rule to make target 'nothing\.o'\.  Stop\.\n(.*\n)*full log: /);
+    expect(error.message).toMatch(
+      /\nlast lines of the log:\n(.*\n)*make: \*\*\* No rule to make target 'nothing\.o'\.  Stop\.\n(.*\n)*full log: /,
+    );
     expect(error.message.endsWith(`full log: ${join(dir, 'build.log')}`)).toBe(true);
   });
 
   it('writes command lines and environments as a shell takes them', () => {
     expect(makeCommandLine(['-C', '/t', 'KCFLAGS=-a -b', "X=it's"])).toBe(`make -C /t 'KCFLAGS=-a -b' 'X=it'\\''s'`);
-    expect(describeEnv({ KCFLAGS: undefined, LC_ALL: 'C' }, { HOME: '/root', CROSS_COMPILE: 'x86_64-linux-gnu-', KCFLAGS: '-O3' }))
-      .toBe('LC_ALL=C; unset KCFLAGS; inherited CROSS_COMPILE=x86_64-linux-gnu-');
+    expect(
+      describeEnv(
+        { KCFLAGS: undefined, LC_ALL: 'C' },
+        { HOME: '/root', CROSS_COMPILE: 'x86_64-linux-gnu-', KCFLAGS: '-O3' },
+      ),
+    ).toBe('LC_ALL=C; unset KCFLAGS; inherited CROSS_COMPILE=x86_64-linux-gnu-');
   });
 });

@@ -3,7 +3,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import {
-  buildObjectIndex, objectDir, objectsAffectedBy, readObjectIndex, type ObjectIndex,
+  buildObjectIndex,
+  objectDir,
+  objectsAffectedBy,
+  readObjectIndex,
+  type ObjectIndex,
 } from '../../../src/kbuild/object-index.js';
 import { UserError } from '../../../src/util/errors.js';
 
@@ -46,26 +50,72 @@ async function put(path: string, text: string) {
 beforeAll(async () => {
   tree = await dir({ unsafeCleanup: true, prefix: 'object-index-' });
   // Built into vmlinux.
-  await put('fs/proc/.cmdline.o.cmd', cmdFile('fs/proc/cmdline.o', 'fs/proc/cmdline.c', [
-    ...COMMON, 'include/linux/fs.h', '$(wildcard include/config/PROC_FS)', 'fs/proc/internal.h',
-    '/usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h', 'include/generated/autoconf.h',
-  ]));
-  await put('fs/proc/.meminfo.o.cmd', cmdFile('fs/proc/meminfo.o', 'fs/proc/meminfo.c', [...COMMON, 'fs/proc/internal.h', 'include/linux/mm.h']));
+  await put(
+    'fs/proc/.cmdline.o.cmd',
+    cmdFile('fs/proc/cmdline.o', 'fs/proc/cmdline.c', [
+      ...COMMON,
+      'include/linux/fs.h',
+      '$(wildcard include/config/PROC_FS)',
+      'fs/proc/internal.h',
+      '/usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h',
+      'include/generated/autoconf.h',
+    ]),
+  );
+  await put(
+    'fs/proc/.meminfo.o.cmd',
+    cmdFile('fs/proc/meminfo.o', 'fs/proc/meminfo.c', [...COMMON, 'fs/proc/internal.h', 'include/linux/mm.h']),
+  );
   await put('kernel/.fork.o.cmd', cmdFile('kernel/fork.o', 'kernel/fork.c', [...COMMON, 'include/linux/mm.h']));
   // An assembly object: not a C object, never indexed.
-  await put('arch/x86/entry/.entry_64.o.cmd', cmdFile('arch/x86/entry/entry_64.o', 'arch/x86/entry/entry_64.S', [...COMMON, 'include/linux/linkage.h']));
+  await put(
+    'arch/x86/entry/.entry_64.o.cmd',
+    cmdFile('arch/x86/entry/entry_64.o', 'arch/x86/entry/entry_64.S', [...COMMON, 'include/linux/linkage.h']),
+  );
   // A module of two objects, its link, and modpost's generated .mod.c.
-  await put('drivers/demo/.demo-core.o.cmd', cmdFile('drivers/demo/demo-core.o', 'drivers/demo/demo-core.c', [...COMMON, 'drivers/demo/demo.h', 'include/linux/module.h']));
-  await put('drivers/demo/.demo-util.o.cmd', cmdFile('drivers/demo/demo-util.o', 'drivers/demo/demo-util.c', [...COMMON, 'drivers/demo/demo.h']));
-  await put('drivers/demo/.demo-drv.o.cmd', 'cmd_drivers/demo/demo-drv.o := ld -m elf_x86_64 -z noexecstack -r -o drivers/demo/demo-drv.o @drivers/demo/demo-drv.mod\n');
+  await put(
+    'drivers/demo/.demo-core.o.cmd',
+    cmdFile('drivers/demo/demo-core.o', 'drivers/demo/demo-core.c', [
+      ...COMMON,
+      'drivers/demo/demo.h',
+      'include/linux/module.h',
+    ]),
+  );
+  await put(
+    'drivers/demo/.demo-util.o.cmd',
+    cmdFile('drivers/demo/demo-util.o', 'drivers/demo/demo-util.c', [...COMMON, 'drivers/demo/demo.h']),
+  );
+  await put(
+    'drivers/demo/.demo-drv.o.cmd',
+    'cmd_drivers/demo/demo-drv.o := ld -m elf_x86_64 -z noexecstack -r -o drivers/demo/demo-drv.o @drivers/demo/demo-drv.mod\n',
+  );
   await put('drivers/demo/demo-drv.mod', 'drivers/demo/demo-core.o\ndrivers/demo/demo-util.o\n');
-  await put('drivers/demo/.demo-drv.mod.o.cmd', cmdFile('drivers/demo/demo-drv.mod.o', 'drivers/demo/demo-drv.mod.c', [...COMMON, 'include/linux/module.h', 'include/linux/mm.h']));
+  await put(
+    'drivers/demo/.demo-drv.mod.o.cmd',
+    cmdFile('drivers/demo/demo-drv.mod.o', 'drivers/demo/demo-drv.mod.c', [
+      ...COMMON,
+      'include/linux/module.h',
+      'include/linux/mm.h',
+    ]),
+  );
   // A single-object module.
-  await put('samples/livepatch/.livepatch-sample.o.cmd', cmdFile('samples/livepatch/livepatch-sample.o', 'samples/livepatch/livepatch-sample.c', [...COMMON, 'include/linux/module.h', 'include/linux/livepatch.h']));
+  await put(
+    'samples/livepatch/.livepatch-sample.o.cmd',
+    cmdFile('samples/livepatch/livepatch-sample.o', 'samples/livepatch/livepatch-sample.c', [
+      ...COMMON,
+      'include/linux/module.h',
+      'include/linux/livepatch.h',
+    ]),
+  );
   await put('samples/livepatch/livepatch-sample.mod', 'samples/livepatch/livepatch-sample.o\n');
   // Not kernel code a livepatch can change, although built from C: host programs, the vDSO.
-  await put('scripts/mod/.empty.o.cmd', cmdFile('scripts/mod/empty.o', 'scripts/mod/empty.c', [...COMMON, 'include/linux/module.h']));
-  await put('arch/x86/entry/vdso/.vclock_gettime.o.cmd', cmdFile('arch/x86/entry/vdso/vclock_gettime.o', 'arch/x86/entry/vdso/vclock_gettime.c', COMMON));
+  await put(
+    'scripts/mod/.empty.o.cmd',
+    cmdFile('scripts/mod/empty.o', 'scripts/mod/empty.c', [...COMMON, 'include/linux/module.h']),
+  );
+  await put(
+    'arch/x86/entry/vdso/.vclock_gettime.o.cmd',
+    cmdFile('arch/x86/entry/vdso/vclock_gettime.o', 'arch/x86/entry/vdso/vclock_gettime.c', COMMON),
+  );
   // Ignored places.
   await put('.git/objects/.x.o.cmd', cmdFile('x.o', 'x.c', COMMON));
   await put('Documentation/.y.o.cmd', cmdFile('y.o', 'y.c', COMMON));
@@ -78,7 +128,9 @@ describe('what the index leaves out', () => {
   it('has no host programs nor vDSO objects, even when they include patched headers', () => {
     const all = paths(index.objects);
     expect(all.some((p) => p.startsWith('scripts/') || p.includes('/vdso/'))).toBe(false);
-    expect(paths(objectsAffectedBy(index, ['include/linux/module.h']).objects).some((p) => p.startsWith('scripts/'))).toBe(false);
+    expect(
+      paths(objectsAffectedBy(index, ['include/linux/module.h']).objects).some((p) => p.startsWith('scripts/')),
+    ).toBe(false);
   });
 
   it('is read back only when written by this version of the code', async () => {
@@ -107,8 +159,12 @@ describe('buildObjectIndex', () => {
   it('records the headers of the deps list, without wildcards or absolute (compiler) paths', () => {
     const cmdline = index.objects.find((o) => o.path === 'fs/proc/cmdline.o');
     expect(cmdline?.deps.map((id) => index.headers[id])).toEqual([
-      'include/linux/compiler-version.h', 'include/linux/kconfig.h', 'include/linux/compiler_types.h',
-      'include/linux/fs.h', 'fs/proc/internal.h', 'include/generated/autoconf.h',
+      'include/linux/compiler-version.h',
+      'include/linux/kconfig.h',
+      'include/linux/compiler_types.h',
+      'include/linux/fs.h',
+      'fs/proc/internal.h',
+      'include/generated/autoconf.h',
     ]);
     expect(index.headers.some((h) => h.includes('wildcard') || h.startsWith('/') || h.includes('config/'))).toBe(false);
     expect(new Set(index.headers).size).toBe(index.headers.length);
@@ -128,7 +184,10 @@ describe('objectsAffectedBy', () => {
   });
 
   it('maps a header to every object that includes it, across vmlinux and modules', () => {
-    expect(paths(objectsAffectedBy(index, ['fs/proc/internal.h']).objects)).toEqual(['fs/proc/cmdline.o', 'fs/proc/meminfo.o']);
+    expect(paths(objectsAffectedBy(index, ['fs/proc/internal.h']).objects)).toEqual([
+      'fs/proc/cmdline.o',
+      'fs/proc/meminfo.o',
+    ]);
     const mm = objectsAffectedBy(index, ['include/linux/mm.h']);
     expect(paths(mm.objects)).toEqual(['fs/proc/meminfo.o', 'kernel/fork.o']);
     const demo = objectsAffectedBy(index, ['drivers/demo/demo.h']).objects;
@@ -146,7 +205,11 @@ describe('objectsAffectedBy', () => {
   });
 
   it('lists C files and headers no built object uses as unbuilt', () => {
-    const { objects, unbuilt } = objectsAffectedBy(index, ['drivers/unbuilt/foo.c', 'include/linux/unused.h', 'kernel/fork.c']);
+    const { objects, unbuilt } = objectsAffectedBy(index, [
+      'drivers/unbuilt/foo.c',
+      'include/linux/unused.h',
+      'kernel/fork.c',
+    ]);
     expect(paths(objects)).toEqual(['kernel/fork.o']);
     expect(unbuilt).toEqual(['drivers/unbuilt/foo.c', 'include/linux/unused.h']);
   });

@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { parseObjectCmd } from '../../../src/kbuild/prepared-objects.js';
 import { parseCompileUnitNames } from '../../../src/kernel/facts/compile-units.js';
-import { forcedIncludesOf, headersIncludedBy, sourcesIncluding, type IncludeGraph } from '../../../src/kbuild/include-graph.js';
+import {
+  forcedIncludesOf,
+  headersIncludedBy,
+  sourcesIncluding,
+  type IncludeGraph,
+} from '../../../src/kbuild/include-graph.js';
 
 describe('kbuild .cmd files of single objects', () => {
-  const cmd = (flags: string) => `savedcmd_fs/binfmt_misc.o := gcc-12 -Wp,-MMD,fs/.binfmt_misc.o.d -nostdinc ${flags} -c -o fs/binfmt_misc.o fs/binfmt_misc.c
+  const cmd = (
+    flags: string,
+  ) => `savedcmd_fs/binfmt_misc.o := gcc-12 -Wp,-MMD,fs/.binfmt_misc.o.d -nostdinc ${flags} -c -o fs/binfmt_misc.o fs/binfmt_misc.c
 
 source_fs/binfmt_misc.o := fs/binfmt_misc.c
 
@@ -19,8 +26,16 @@ fs/binfmt_misc.o: $(deps_fs/binfmt_misc.o)
 `;
 
   it('tells a module object (-DMODULE) by its KBUILD_MODNAME, with its header dependencies', () => {
-    const parsed = parseObjectCmd(cmd(`-DMODULE -DKBUILD_BASENAME='"binfmt_misc"' -DKBUILD_MODNAME='"binfmt_misc"' -D__KBUILD_MODNAME=kmod_binfmt_misc`));
-    expect(parsed).toEqual({ modname: 'binfmt_misc', module: true, deps: ['include/linux/compiler-version.h', 'include/linux/kconfig.h', 'fs/internal.h'] });
+    const parsed = parseObjectCmd(
+      cmd(
+        `-DMODULE -DKBUILD_BASENAME='"binfmt_misc"' -DKBUILD_MODNAME='"binfmt_misc"' -D__KBUILD_MODNAME=kmod_binfmt_misc`,
+      ),
+    );
+    expect(parsed).toEqual({
+      modname: 'binfmt_misc',
+      module: true,
+      deps: ['include/linux/compiler-version.h', 'include/linux/kconfig.h', 'fs/internal.h'],
+    });
   });
 
   it('tells a vmlinux object (no -DMODULE) and turns dashes of module names into underscores', () => {
@@ -53,7 +68,17 @@ describe('DWARF compile unit names from readelf', () => {
 
 describe('sources that may include a header', () => {
   const graph: IncludeGraph = {
-    files: ['fs/proc/fd.c', 'fs/proc/fd.h', 'fs/proc/base.c', 'fs/proc/internal.h', 'fs/other/fd.h', 'fs/other/x.c', 'kernel/a.c', 'kernel/inc.c', 'kernel/b.c'],
+    files: [
+      'fs/proc/fd.c',
+      'fs/proc/fd.h',
+      'fs/proc/base.c',
+      'fs/proc/internal.h',
+      'fs/other/fd.h',
+      'fs/other/x.c',
+      'kernel/a.c',
+      'kernel/inc.c',
+      'kernel/b.c',
+    ],
     version: 3,
     forced: [],
     includes: [
@@ -70,7 +95,14 @@ describe('sources that may include a header', () => {
   };
 
   it('follows includes through other headers and .c files, generously resolved', () => {
-    expect(sourcesIncluding(graph, 'fs/proc/fd.h')).toEqual(['fs/other/x.c', 'fs/proc/base.c', 'fs/proc/fd.c', 'kernel/a.c', 'kernel/b.c', 'kernel/inc.c']);
+    expect(sourcesIncluding(graph, 'fs/proc/fd.h')).toEqual([
+      'fs/other/x.c',
+      'fs/proc/base.c',
+      'fs/proc/fd.c',
+      'kernel/a.c',
+      'kernel/b.c',
+      'kernel/inc.c',
+    ]);
     // "fd.h" written in fs/other/x.c is its neighbour, not fs/proc/fd.h.
     expect(sourcesIncluding(graph, 'fs/other/fd.h')).toEqual(['fs/other/x.c', 'kernel/a.c']);
   });
@@ -82,7 +114,9 @@ describe('sources that may include a header', () => {
   it('gives the same relation both ways', () => {
     for (const header of graph.files) {
       for (const source of graph.files.filter((f) => f.endsWith('.c'))) {
-        expect(sourcesIncluding(graph, header).includes(source), `${header} <- ${source}`).toBe(header === source || headersIncludedBy(graph, source).has(header));
+        expect(sourcesIncluding(graph, header).includes(source), `${header} <- ${source}`).toBe(
+          header === source || headersIncludedBy(graph, source).has(header),
+        );
       }
     }
   });
@@ -97,12 +131,19 @@ describe('sources that may include a header', () => {
         ...forcedIncludesOf('drivers/x/Makefile', 'ccflags-y += -include $(src)/config.h'),
       ],
     };
-    expect(forced.forced).toEqual([{ dir: '', spec: '<include/linux/kconfig.h' }, { dir: 'drivers/x', spec: '<drivers/x/config.h' }]);
-    expect(sourcesIncluding(forced, 'include/linux/kconfig.h')).toHaveLength(forced.files.filter((f) => f.endsWith('.c')).length);
+    expect(forced.forced).toEqual([
+      { dir: '', spec: '<include/linux/kconfig.h' },
+      { dir: 'drivers/x', spec: '<drivers/x/config.h' },
+    ]);
+    expect(sourcesIncluding(forced, 'include/linux/kconfig.h')).toHaveLength(
+      forced.files.filter((f) => f.endsWith('.c')).length,
+    );
     expect(sourcesIncluding(forced, 'drivers/x/config.h')).toEqual(['drivers/x/a.c']);
   });
 
   it('applies the flags of scripts/Makefile.* to every object', () => {
-    expect(forcedIncludesOf('scripts/Makefile.lib', 'c_flags = -include $(srctree)/include/linux/compiler_types.h')).toEqual([{ dir: '', spec: '<include/linux/compiler_types.h' }]);
+    expect(
+      forcedIncludesOf('scripts/Makefile.lib', 'c_flags = -include $(srctree)/include/linux/compiler_types.h'),
+    ).toEqual([{ dir: '', spec: '<include/linux/compiler_types.h' }]);
   });
 });

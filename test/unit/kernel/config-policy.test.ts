@@ -63,7 +63,9 @@ describe('checkKernelConfig', () => {
       expect(error.message).toContain(`CONFIG_${option}=y: `);
       expect(error.message).toMatch(why);
       expect(error).toBeInstanceOf(RefusedError);
-      expect((error as RefusedError).reasons).toEqual([{ object: '', reason: expect.stringMatching(new RegExp(`^CONFIG_${option}=y: `)), category }]);
+      expect((error as RefusedError).reasons).toEqual([
+        { object: '', reason: expect.stringMatching(new RegExp(`^CONFIG_${option}=y: `)), category },
+      ]);
     });
   }
 
@@ -73,7 +75,10 @@ describe('checkKernelConfig', () => {
   });
 
   it('refuses a kernel without CONFIG_LIVEPATCH, set to n or absent (category config-livepatch-missing)', () => {
-    for (const text of [withLine('LIVEPATCH', '# CONFIG_LIVEPATCH is not set'), GOOD.replace('CONFIG_LIVEPATCH=y\n', '')]) {
+    for (const text of [
+      withLine('LIVEPATCH', '# CONFIG_LIVEPATCH is not set'),
+      GOOD.replace('CONFIG_LIVEPATCH=y\n', ''),
+    ]) {
       const error = userError(() => checkKernelConfig(text, 'build'));
       expect(error.exitCode).toBe(2);
       expect(error.message).toMatch(/^the build's kernel configuration/);
@@ -98,13 +103,22 @@ describe('checkKernelConfig', () => {
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(/^ {2}CONFIG_LIVEPATCH is not set: /);
     expect(lines[1]).toMatch(/^ {2}CONFIG_GCC_PLUGIN_LATENT_ENTROPY=y: /);
-    expect(lines[2]).toMatch(/^ {2}CONFIG_LTO_CLANG_THIN=y, CONFIG_LTO_CLANG=y, CONFIG_LTO=y: .*link-time optimization/);
+    expect(lines[2]).toMatch(
+      /^ {2}CONFIG_LTO_CLANG_THIN=y, CONFIG_LTO_CLANG=y, CONFIG_LTO=y: .*link-time optimization/,
+    );
     expect(lines[3]).toMatch(/^ {2}CONFIG_X86_KERNEL_IBT=y: /);
-    expect((error as RefusedError).reasons.map((r) => r.category)).toEqual(['config-livepatch-missing', 'config-latent-entropy', 'config-lto', 'config-ibt']);
+    expect((error as RefusedError).reasons.map((r) => r.category)).toEqual([
+      'config-livepatch-missing',
+      'config-latent-entropy',
+      'config-lto',
+      'config-ibt',
+    ]);
   });
 
   it('counts a module value as set', () => {
-    const error = userError(() => checkKernelConfig(withLine('DEBUG_INFO_SPLIT', 'CONFIG_DEBUG_INFO_SPLIT=m'), 'build'));
+    const error = userError(() =>
+      checkKernelConfig(withLine('DEBUG_INFO_SPLIT', 'CONFIG_DEBUG_INFO_SPLIT=m'), 'build'),
+    );
     expect(error.message).toContain('CONFIG_DEBUG_INFO_SPLIT=m');
   });
 

@@ -2,20 +2,37 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { distroTarget } from '../../../src/sources/distro-target.js';
 import {
-  DEBIAN_BOOKWORM, DEBIAN_TRIXIE, DISTRIBUTIONS, distroOf, distroOfCompiler, distroOfOsRelease, hostDistribution,
+  DEBIAN_BOOKWORM,
+  DEBIAN_TRIXIE,
+  DISTRIBUTIONS,
+  distroOf,
+  distroOfCompiler,
+  distroOfOsRelease,
+  hostDistribution,
 } from '../../../src/kernel/distributions.js';
 import { distroPackagesFile, kernelBuildPackages, parsePackageList } from '../../../src/toolchain/host-packages.js';
 import { SOURCE_PACKAGE, SOURCE_TARBALL, SOURCE_TOPDIR } from '../../../src/sources/test-kernel/source-package.js';
 import { DEFAULT_ROOTFS, rootfsFor, rootfsKey } from '../../support/system-vm/rootfs.js';
 import { UserError } from '../../../src/util/errors.js';
 
-const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 
 describe('the distribution table', () => {
-  it('says where Debian 12\'s kernels come from, what built them and how they are laid out', () => {
+  it("says where Debian 12's kernels come from, what built them and how they are laid out", () => {
     const d = DEBIAN_BOOKWORM;
-    expect(d.archive).toEqual({ suites: ['bookworm', 'bookworm-updates', 'bookworm-security'], keyring: '/usr/share/keyrings/debian-archive-keyring.gpg' });
-    expect(d.source).toEqual({ package: 'linux-source-6.1', tarball: 'usr/src/linux-source-6.1.tar.xz', topdir: 'linux-source-6.1' });
+    expect(d.archive).toEqual({
+      suites: ['bookworm', 'bookworm-updates', 'bookworm-security'],
+      keyring: '/usr/share/keyrings/debian-archive-keyring.gpg',
+    });
+    expect(d.source).toEqual({
+      package: 'linux-source-6.1',
+      tarball: 'usr/src/linux-source-6.1.tar.xz',
+      topdir: 'linux-source-6.1',
+    });
     expect(d.sourceTopdir).toBe('linux-source-6.1');
     expect(d.compiler).toBe('gcc-12');
     expect(d.toolchain).toEqual({ ccVersionText: 'gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0', binutils: '2.40' });
@@ -36,7 +53,7 @@ describe('the distribution table', () => {
     expect(d.acquirable).toBe(true);
   });
 
-  it('has Debian 13\'s entry: its releases, packages, gcc-14, .ko.xz under /usr/lib/modules', () => {
+  it("has Debian 13's entry: its releases, packages, gcc-14, .ko.xz under /usr/lib/modules", () => {
     const d = DEBIAN_TRIXIE;
     expect(distroOf('6.12.116+deb13-amd64')).toBe(d);
     expect(distroOf('6.12.115+deb13.1-amd64')).toBe(d);
@@ -44,8 +61,10 @@ describe('the distribution table', () => {
     expect(distroOf('7.3.4+deb13-amd64')).toBeUndefined(); // trixie-backports: not this entry
     expect(d.archive.suites).toEqual(['trixie', 'trixie-updates', 'trixie-security']);
     expect(d.packages('6.12.116+deb13-amd64')).toEqual({
-      image: 'linux-image-6.12.116+deb13-amd64-unsigned', headers: 'linux-headers-6.12.116+deb13-amd64',
-      debug: 'linux-image-6.12.116+deb13-amd64-dbg', source: 'linux-source-6.12',
+      image: 'linux-image-6.12.116+deb13-amd64-unsigned',
+      headers: 'linux-headers-6.12.116+deb13-amd64',
+      debug: 'linux-image-6.12.116+deb13-amd64-dbg',
+      source: 'linux-source-6.12',
     });
     expect(d.paths('6.12.116+deb13-amd64').modulesDir).toBe('usr/lib/modules/6.12.116+deb13-amd64');
     expect(d.source.topdir).toBe('linux-source-6.12');
@@ -59,11 +78,15 @@ describe('the distribution table', () => {
   it('refuses a Debian 13 release by name while its packages cannot be fetched', async () => {
     const error = await failure(distroTarget('6.12.116+deb13-amd64', () => {}));
     expect(error).toBeInstanceOf(UserError);
-    expect((error as UserError).message).toBe('kernel 6.12.116+deb13-amd64 is a release of Debian 13 (trixie), linux-image-6.12.N+deb13-amd64, whose packages this version cannot fetch yet');
+    expect((error as UserError).message).toBe(
+      'kernel 6.12.116+deb13-amd64 is a release of Debian 13 (trixie), linux-image-6.12.N+deb13-amd64, whose packages this version cannot fetch yet',
+    );
   });
 
-  it('knows a machine\'s release by its os-release codename, and a kernel\'s by its compiler', () => {
-    expect(distroOfOsRelease('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n')).toBe(DEBIAN_BOOKWORM);
+  it("knows a machine's release by its os-release codename, and a kernel's by its compiler", () => {
+    expect(
+      distroOfOsRelease('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n'),
+    ).toBe(DEBIAN_BOOKWORM);
     expect(distroOfOsRelease('VERSION_CODENAME="trixie"\n')).toBe(DEBIAN_TRIXIE);
     expect(distroOfOsRelease('VERSION_CODENAME=jammy\n')).toBeUndefined();
     expect(distroOfOsRelease('')).toBeUndefined();
@@ -72,7 +95,7 @@ describe('the distribution table', () => {
     expect(distroOfCompiler('(Debian 12.2.0-14) 12.2.0')).toBeUndefined();
   });
 
-  it('has, for each entry, a package list of its builder naming its compiler\'s package', () => {
+  it("has, for each entry, a package list of its builder naming its compiler's package", () => {
     for (const d of DISTRIBUTIONS) {
       const file = distroPackagesFile(d);
       expect(existsSync(file), file).toBe(true);
@@ -87,14 +110,24 @@ describe('the distribution table', () => {
     expect(kernelBuildPackages(DEBIAN_TRIXIE)).toContain('gcc-14');
   });
 
-  it('gives the test kernel the host release\'s source, and a system VM its kernel\'s release', () => {
+  it("gives the test kernel the host release's source, and a system VM its kernel's release", () => {
     // On Debian 12 (scripts/install-deps.sh's machines): linux-source-6.1, as before.
     const { source } = hostDistribution();
-    expect([SOURCE_PACKAGE, SOURCE_TARBALL, SOURCE_TOPDIR]).toEqual([source.package, `/${source.tarball}`, source.topdir]);
+    expect([SOURCE_PACKAGE, SOURCE_TARBALL, SOURCE_TOPDIR]).toEqual([
+      source.package,
+      `/${source.tarball}`,
+      source.topdir,
+    ]);
     const modules = '/cache/6.1.0-57-amd64_6.1.192-3/lib/modules/6.1.0-57-amd64';
     expect(DEFAULT_ROOTFS.suite).toBe('bookworm');
-    expect(rootfsFor('6.1.0-57-amd64', modules)).toEqual({ ...DEFAULT_ROOTFS, release: '6.1.0-57-amd64', modulesDir: modules });
-    expect(rootfsKey(rootfsFor('6.1.0-57-amd64', modules))).toBe(rootfsKey({ ...DEFAULT_ROOTFS, release: '6.1.0-57-amd64', modulesDir: modules }));
+    expect(rootfsFor('6.1.0-57-amd64', modules)).toEqual({
+      ...DEFAULT_ROOTFS,
+      release: '6.1.0-57-amd64',
+      modulesDir: modules,
+    });
+    expect(rootfsKey(rootfsFor('6.1.0-57-amd64', modules))).toBe(
+      rootfsKey({ ...DEFAULT_ROOTFS, release: '6.1.0-57-amd64', modulesDir: modules }),
+    );
     expect(rootfsFor('6.12.116+deb13-amd64', '/m').suite).toBe('trixie');
   });
 });

@@ -55,8 +55,16 @@ export async function gccSizes(directory: string, structs: Record<string, string
   const c = join(directory, 'sizes.c');
   const exe = join(directory, 'sizes');
   const prints = tags.map((tag) => `  printf("%s %zu\\n", "${tag}", sizeof(struct ${tag}));`);
-  await writeFile(c, ['#include <stdio.h>', ...Object.values(structs), 'int main(void) {', ...prints, '  return 0;', '}', ''].join('\n'));
+  await writeFile(
+    c,
+    ['#include <stdio.h>', ...Object.values(structs), 'int main(void) {', ...prints, '  return 0;', '}', ''].join('\n'),
+  );
   await execa('gcc', [c, '-o', exe]);
   const { stdout } = await execa(exe);
-  return new Map(stdout.split('\n').map((line) => line.split(' ')).map(([tag, size]) => [tag!, Number(size)]));
+  return new Map(
+    stdout
+      .split('\n')
+      .map((line) => line.split(' '))
+      .map(([tag, size]) => [tag!, Number(size)]),
+  );
 }

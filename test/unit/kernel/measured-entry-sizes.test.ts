@@ -14,12 +14,15 @@ import { gccSizes, linkFakeKernel } from './fake-kernel.js';
 
 // Sizes deliberately unlike Linux 6.1's, so a default could not pass for a measurement.
 const STRUCTS = {
-  bug_entry: 'struct bug_entry { int bug_addr_disp; int file_disp; unsigned short line; unsigned short flags; int extra; };',
+  bug_entry:
+    'struct bug_entry { int bug_addr_disp; int file_disp; unsigned short line; unsigned short flags; int extra; };',
   exception_table_entry: 'struct exception_table_entry { int insn, fixup, data; };',
   jump_entry: 'struct jump_entry { int code; int target; long key; long more; };',
-  orc_entry: 'struct orc_entry { short sp_offset; short bp_offset; unsigned sp_reg:4, bp_reg:4, type:2, end:1; } __attribute__((packed));',
+  orc_entry:
+    'struct orc_entry { short sp_offset; short bp_offset; unsigned sp_reg:4, bp_reg:4, type:2, end:1; } __attribute__((packed));',
   static_call_site: 'struct static_call_site { int addr; int key; };',
-  alt_instr: 'struct alt_instr { int instr_offset; int repl_offset; unsigned short cpuid; unsigned char a, b, c; } __attribute__((packed));',
+  alt_instr:
+    'struct alt_instr { int instr_offset; int repl_offset; unsigned short cpuid; unsigned char a, b, c; } __attribute__((packed));',
   paravirt_patch_site: 'struct paravirt_patch_site { unsigned char *instr; unsigned char type, len; };',
 };
 // No pi_entry: like a kernel without CONFIG_PRINTK_INDEX.
@@ -93,7 +96,8 @@ describe('entrySizesFromKernel', () => {
     const changed = {
       ...STRUCTS,
       exception_table_entry: 'struct exception_table_entry { int insn, fixup, data, more; };',
-      pi_entry: 'struct pi_entry { const char *fmt; const char *func; const char *file; unsigned line; const char *level; const char *prefix; } __attribute__((packed));',
+      pi_entry:
+        'struct pi_entry { const char *fmt; const char *func; const char *file; unsigned line; const char *level; const char *prefix; } __attribute__((packed));',
     };
     await linkFakeKernel(path, { structs: changed });
     const expected = await gccSizes(work.path, changed);
@@ -134,24 +138,36 @@ describe('entrySizesFromKernel', () => {
       entries: [{ section: '.altinstructions', bounds: ['__alt_instructions', '__alt_instructions_end'] }],
     });
     const error = await rejection(entrySizesFromKernel(vmlinux, log, { cacheDir }));
-    expect(error.message).toMatch(/holds \.altinstructions entries \(between __alt_instructions and __alt_instructions_end\) but its DWARF has no struct alt_instr/);
+    expect(error.message).toMatch(
+      /holds \.altinstructions entries \(between __alt_instructions and __alt_instructions_end\) but its DWARF has no struct alt_instr/,
+    );
     // Bounds around no entries are a section the kernel does not use: no error.
     const empty = await linkFakeKernel(join(work.path, 'vmlinux-empty-bounds'), {
       structs: withoutAltInstr,
       entries: [],
     });
-    expect((await entrySizesFromKernel(empty, log, { cacheDir })).absent.map((a) => a.tag)).toEqual(['pi_entry', 'alt_instr']);
+    expect((await entrySizesFromKernel(empty, log, { cacheDir })).absent.map((a) => a.tag)).toEqual([
+      'pi_entry',
+      'alt_instr',
+    ]);
   });
 
   it('refuses a DWARF that defines none of the structs', async () => {
-    const vmlinux = await linkFakeKernel(join(work.path, 'vmlinux-none'), { structs: { unrelated: 'struct unrelated { int x; };' } });
+    const vmlinux = await linkFakeKernel(join(work.path, 'vmlinux-none'), {
+      structs: { unrelated: 'struct unrelated { int x; };' },
+    });
     const error = await rejection(entrySizesFromKernel(vmlinux, log, { cacheDir }));
     expect(error.message).toMatch(/defines none of the special-section structs/);
   });
 
   it('says how to get pahole when it is missing, and names a file pahole cannot read', async () => {
     const vmlinux = await linkFakeKernel(join(work.path, 'vmlinux-d'), { structs: STRUCTS });
-    const missing = await rejection(entrySizesFromKernel(vmlinux, log, { cacheDir: join(work.path, 'cache-d'), pahole: join(work.path, 'no-such-pahole') }));
+    const missing = await rejection(
+      entrySizesFromKernel(vmlinux, log, {
+        cacheDir: join(work.path, 'cache-d'),
+        pahole: join(work.path, 'no-such-pahole'),
+      }),
+    );
     expect(missing.message).toMatch(/no-such-pahole is not installed \(Debian\/Ubuntu package "dwarves"\)/);
     const notElf = await rejection(entrySizesFromKernel(join(work.path, 'vmlinux-d.c'), log, { cacheDir }));
     expect(notElf.message).toContain('vmlinux-d.c');

@@ -18,7 +18,11 @@ describe('moduleNameOf', () => {
 
 describe('kbuildModname', () => {
   it('reads KBUILD_MODNAME as a .cmd file and as `make -n` quote it, with - as _', () => {
-    expect(kbuildModname(`gcc -DKBUILD_BASENAME='"nf_conntrack_core"' -DKBUILD_MODNAME='"nf-conntrack"' -D__KBUILD_MODNAME=kmod_nf_conntrack -c`)).toBe('nf_conntrack');
+    expect(
+      kbuildModname(
+        `gcc -DKBUILD_BASENAME='"nf_conntrack_core"' -DKBUILD_MODNAME='"nf-conntrack"' -D__KBUILD_MODNAME=kmod_nf_conntrack -c`,
+      ),
+    ).toBe('nf_conntrack');
     expect(kbuildModname('gcc -DKBUILD_MODNAME=\\"ext4\\" -c -o fs/ext4/super.o fs/ext4/super.c')).toBe('ext4');
     expect(kbuildModname('gcc -DKBUILD_MODNAME="binfmt_misc" -c')).toBe('binfmt_misc');
   });

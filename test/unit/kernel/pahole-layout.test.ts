@@ -53,7 +53,9 @@ describe('parsePaholeSizes', () => {
   it('refuses a struct without a size line, a zero size, a truncated listing and conflicting duplicates', () => {
     const withoutSize = SAMPLE.replace('\t/* size: 12, cachelines: 1, members: 4 */\n', '');
     expect(() => parsePaholeSizes(withoutSize, 'no-size')).toThrow(/no-size: cannot read the size of struct bug_entry/);
-    expect(() => parsePaholeSizes('struct x {\n\t/* size: 0, cachelines: 0, members: 0 */\n};\n', 'zero')).toThrow(/struct x a size of 0/);
+    expect(() => parsePaholeSizes('struct x {\n\t/* size: 0, cachelines: 0, members: 0 */\n};\n', 'zero')).toThrow(
+      /struct x a size of 0/,
+    );
     const truncated = SAMPLE.slice(0, SAMPLE.indexOf('struct alt_instr {') + 60);
     expect(() => parsePaholeSizes(truncated, 'cut')).toThrow(/cut: pahole output ends inside struct alt_instr/);
     const twice = `${SAMPLE}struct jump_entry {\n\t/* size: 24, cachelines: 1, members: 3 */\n};\n`;

@@ -78,7 +78,10 @@ function folderGraph(files: Map<string, Set<string>>, folder: (file: string) => 
       const [from, to] = [folder(file), folder(target)];
       if (from === to) continue;
       graph.set(from, (graph.get(from) ?? new Set()).add(to));
-      why.set(`${from} -> ${to}`, [...(why.get(`${from} -> ${to}`) ?? []), `${relative(SRC, file)} -> ${relative(SRC, target)}`]);
+      why.set(`${from} -> ${to}`, [
+        ...(why.get(`${from} -> ${to}`) ?? []),
+        `${relative(SRC, file)} -> ${relative(SRC, target)}`,
+      ]);
     }
   }
   const twoWay = [...why.keys()]

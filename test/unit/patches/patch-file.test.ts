@@ -71,7 +71,6 @@ const PLAIN = `--- linux-6.1.orig/fs/proc/meminfo.c\t2023-01-01 10:00:00.0000000
 +y
 `;
 
-
 describe('parsePatch', () => {
   it('finds the one file of a git format-patch mail, -p1 stripped, and keeps the text', () => {
     const patch = parsePatch('cmdline.patch', GIT_MODIFY);
@@ -162,24 +161,37 @@ describe('parsePatch on git changes without hunks', () => {
 
   it('names every file patch(1) creates, removes or changes when it applies the patch', async () => {
     const text = GIT_WITHOUT_HUNKS.slice(0, GIT_WITHOUT_HUNKS.indexOf('--- linux-6.1.orig'));
-    await withDir(async ({ path: tree }) => {
-      await mkdir(join(tree, 'kernel'), { recursive: true });
-      await mkdir(join(tree, 'include'), { recursive: true });
-      for (const name of ['kernel/fork.c', 'kernel/old.c', 'kernel/a.c']) await writeFile(join(tree, name), `/* ${name} */\n`);
-      await writeFile(join(tree, 'kernel/blank.h'), '');
-      const list = async () => (await readdir(tree, { recursive: true })).map(String).filter((n) => n.includes('.')).sort();
-      const before = await list();
-      await execa('patch', ['-p1', '--batch', '-d', tree], { input: text });
-      const after = await list();
-      const appeared = after.filter((n) => !before.includes(n));
-      const vanished = before.filter((n) => !after.includes(n));
-      const { files } = parsePatch('moves.patch', text);
-      expect(files.filter((f) => f.created).map((f) => f.path).sort()).toEqual(appeared.filter((n) => n !== 'kernel/moved.c'));
-      expect(files.filter((f) => f.deleted).map((f) => f.path)).toEqual(vanished.filter((n) => n !== 'kernel/old.c'));
-      expect(files.find((f) => f.path === 'kernel/moved.c')?.renamedFrom).toBe('kernel/old.c');
-      expect(appeared).toContain('kernel/moved.c');
-      expect(vanished).toContain('kernel/old.c');
-    }, { unsafeCleanup: true });
+    await withDir(
+      async ({ path: tree }) => {
+        await mkdir(join(tree, 'kernel'), { recursive: true });
+        await mkdir(join(tree, 'include'), { recursive: true });
+        for (const name of ['kernel/fork.c', 'kernel/old.c', 'kernel/a.c'])
+          await writeFile(join(tree, name), `/* ${name} */\n`);
+        await writeFile(join(tree, 'kernel/blank.h'), '');
+        const list = async () =>
+          (await readdir(tree, { recursive: true }))
+            .map(String)
+            .filter((n) => n.includes('.'))
+            .sort();
+        const before = await list();
+        await execa('patch', ['-p1', '--batch', '-d', tree], { input: text });
+        const after = await list();
+        const appeared = after.filter((n) => !before.includes(n));
+        const vanished = before.filter((n) => !after.includes(n));
+        const { files } = parsePatch('moves.patch', text);
+        expect(
+          files
+            .filter((f) => f.created)
+            .map((f) => f.path)
+            .sort(),
+        ).toEqual(appeared.filter((n) => n !== 'kernel/moved.c'));
+        expect(files.filter((f) => f.deleted).map((f) => f.path)).toEqual(vanished.filter((n) => n !== 'kernel/old.c'));
+        expect(files.find((f) => f.path === 'kernel/moved.c')?.renamedFrom).toBe('kernel/old.c');
+        expect(appeared).toContain('kernel/moved.c');
+        expect(vanished).toContain('kernel/old.c');
+      },
+      { unsafeCleanup: true },
+    );
   });
 
   it('refuses a rename whose source climbs out of the tree', () => {
@@ -195,7 +207,16 @@ describe('checkPatchPaths', () => {
   };
 
   it('accepts ordinary C sources and headers', () => {
-    expect(() => checkPatchPaths([patchTouching('fs/proc/cmdline.c', 'include/linux/sched.h', 'drivers/net/dummy.c', 'arch/x86/kernel/cpu/bugs.c')])).not.toThrow();
+    expect(() =>
+      checkPatchPaths([
+        patchTouching(
+          'fs/proc/cmdline.c',
+          'include/linux/sched.h',
+          'drivers/net/dummy.c',
+          'arch/x86/kernel/cpu/bugs.c',
+        ),
+      ]),
+    ).not.toThrow();
   });
 
   const refused: Array<[string, RegExp]> = [
@@ -230,6 +251,8 @@ describe('checkPatchPaths', () => {
   });
 
   it('does not mistake similar names for refused ones', () => {
-    expect(() => checkPatchPaths([patchTouching('drivers/misc/libfoo.c', 'kernel/lib/x.c', 'mm/S.c', 'kernel/bootparam.c')])).not.toThrow();
+    expect(() =>
+      checkPatchPaths([patchTouching('drivers/misc/libfoo.c', 'kernel/lib/x.c', 'mm/S.c', 'kernel/bootparam.c')]),
+    ).not.toThrow();
   });
 });

@@ -1,8 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { batchExitCode, batchModuleNames, formatBatchOutcomes, type BatchOutcome } from '../../../src/pipeline/batch.js';
+import {
+  batchExitCode,
+  batchModuleNames,
+  formatBatchOutcomes,
+  type BatchOutcome,
+} from '../../../src/pipeline/batch.js';
 
-const outcome = (what: BatchOutcome['outcome'], extra: Partial<BatchOutcome> = {}): BatchOutcome =>
-  ({ patch: `${what}.patch`, module: `livepatch-${what}`, outcome: what, exitCode: { built: 0, failed: 1, refused: 2, 'no-change': 3 }[what], seconds: 1, slot: 0, ...extra });
+const outcome = (what: BatchOutcome['outcome'], extra: Partial<BatchOutcome> = {}): BatchOutcome => ({
+  patch: `${what}.patch`,
+  module: `livepatch-${what}`,
+  outcome: what,
+  exitCode: { built: 0, failed: 1, refused: 2, 'no-change': 3 }[what],
+  seconds: 1,
+  slot: 0,
+  ...extra,
+});
 
 describe('batch', () => {
   it('names each module after its patch, and tells apart two patches of the same name within 55 characters', () => {
@@ -24,7 +36,14 @@ describe('batch', () => {
   it('lists each patch with its reasons and counts them', () => {
     const text = formatBatchOutcomes([
       outcome('built', { output: '/o/livepatch-built.ko' }),
-      outcome('refused', { failure: { outcome: 'refused', exitCode: 2, message: 'm', reasons: [{ object: 'x.o', reason: 'changed section .init.text', category: 'init-code' }] } }),
+      outcome('refused', {
+        failure: {
+          outcome: 'refused',
+          exitCode: 2,
+          message: 'm',
+          reasons: [{ object: 'x.o', reason: 'changed section .init.text', category: 'init-code' }],
+        },
+      }),
     ]);
     expect(text).toContain('built     built.patch (1.0 s): /o/livepatch-built.ko');
     expect(text).toContain('    [init-code] x.o: changed section .init.text');

@@ -6,7 +6,7 @@ import { hostRunner } from '../../../src/toolchain/runner.js';
 import { runPipeline } from '../../../src/pipeline/run.js';
 import { UserError } from '../../../src/util/errors.js';
 
-describe('the pipeline checks the running kernel\'s config first', () => {
+describe("the pipeline checks the running kernel's config first", () => {
   it('refuses a RANDSTRUCT kernel before building anything, naming the option', async () => {
     const { path: dir } = await tmpDir({ unsafeCleanup: true });
     await mkdir(join(dir, 'linux'));
@@ -17,10 +17,20 @@ describe('the pipeline checks the running kernel\'s config first', () => {
     const stages: string[] = [];
     const error = await runPipeline({
       patches: [join(dir, 'fix.patch')],
-      target: { sourcedir: join(dir, 'linux'), config: join(dir, 'config'), vmlinux: join(dir, 'vmlinux'), symvers: join(dir, 'Module.symvers') },
-      runner: hostRunner, replace: true, keepTmp: false,
+      target: {
+        sourcedir: join(dir, 'linux'),
+        config: join(dir, 'config'),
+        vmlinux: join(dir, 'vmlinux'),
+        symvers: join(dir, 'Module.symvers'),
+      },
+      runner: hostRunner,
+      replace: true,
+      keepTmp: false,
       log: (line) => stages.push(line),
-    }).then(() => undefined, (e: unknown) => e);
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(UserError);
     if (!(error instanceof UserError)) return;
     expect(error.exitCode).toBe(2);

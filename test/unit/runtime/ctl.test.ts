@@ -35,15 +35,36 @@ afterEach(async () => root.cleanup());
 async function ctl(args: string[], env: Record<string, string> = {}) {
   const result = await execa('dash', [CTL, ...args], {
     reject: false,
-    env: { PATH: `${FAKE_BIN}:${process.env['PATH']}`, TSBP_SYSFS: sysfs, TSBP_PROC: proc, TSBP_STORE: store, TSBP_RELEASE: RELEASE, FAKE_LOG: log, ...env },
+    env: {
+      PATH: `${FAKE_BIN}:${process.env['PATH']}`,
+      TSBP_SYSFS: sysfs,
+      TSBP_PROC: proc,
+      TSBP_STORE: store,
+      TSBP_RELEASE: RELEASE,
+      FAKE_LOG: log,
+      ...env,
+    },
   });
   return { code: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
 async function fakeModule(name: string, fields: Record<string, string> = {}): Promise<string> {
   const path = join(root.path, `${name}.ko`);
-  const all = { name, vermagic: VERMAGIC, livepatch: 'Y', srcversion: `SRC-${name}`, funcs: 'vmlinux:cmdline_proc_show,1', replace: '1', ...fields };
-  await writeFile(path, Object.entries(all).map(([k, v]) => `${k}=${v}\n`).join(''));
+  const all = {
+    name,
+    vermagic: VERMAGIC,
+    livepatch: 'Y',
+    srcversion: `SRC-${name}`,
+    funcs: 'vmlinux:cmdline_proc_show,1',
+    replace: '1',
+    ...fields,
+  };
+  await writeFile(
+    path,
+    Object.entries(all)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+  );
   return path;
 }
 
@@ -60,7 +81,9 @@ async function blockingTask(pid: number, comm: string, state: number): Promise<v
 
 describe('tsbuild-patch-ctl load', () => {
   it('inserts the module, waits for the transition and lists the patched functions', async () => {
-    const ko = await fakeModule('livepatch-cmdline', { funcs: 'vmlinux:cmdline_proc_show,1 binfmt_misc:bm_status_read,1' });
+    const ko = await fakeModule('livepatch-cmdline', {
+      funcs: 'vmlinux:cmdline_proc_show,1 binfmt_misc:bm_status_read,1',
+    });
     const load = await ctl(['load', ko]);
     expect(load.code).toBe(0);
     expect(load.stdout).toContain('livepatch_cmdline: loaded, transition complete');
@@ -72,7 +95,9 @@ describe('tsbuild-patch-ctl load', () => {
   });
 
   it('refuses a module built for another release, and one that is not a livepatch', async () => {
-    const other = await fakeModule('livepatch-other', { vermagic: '6.1.0-50-amd64 SMP preempt mod_unload modversions ' });
+    const other = await fakeModule('livepatch-other', {
+      vermagic: '6.1.0-50-amd64 SMP preempt mod_unload modversions ',
+    });
     const wrong = await ctl(['load', other]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('built for kernel 6.1.0-50-amd64, this kernel is 6.1.0-57-amd64');
@@ -101,16 +126,26 @@ describe('tsbuild-patch-ctl load', () => {
     const slow = await fakeModule('livepatch-slow-revert');
     await blockingTask(4444, 'stuck-daemon', 0);
     // The kernel's own signal after 0 s: the revert is waited for 5 s, the reverse takes 2.
-    const load = await ctl(['load', '--timeout', '1', slow], { FAKE_TRANSITION: '1', FAKE_REVERSE: '2', TSBP_KERNEL_SIGNAL_AFTER: '0' });
+    const load = await ctl(['load', '--timeout', '1', slow], {
+      FAKE_TRANSITION: '1',
+      FAKE_REVERSE: '2',
+      TSBP_KERNEL_SIGNAL_AFTER: '0',
+    });
     expect(load.code).toBe(3);
     expect(load.stderr).toContain('reverting the load (waiting up to 5 s)');
     expect(load.stderr).toContain('livepatch_slow_revert: reverted and removed');
     expect(existsSync(klp('livepatch_slow_revert'))).toBe(false);
 
     const stuck = await fakeModule('livepatch-stuck-revert');
-    const again = await ctl(['load', '--timeout', '1', stuck], { FAKE_TRANSITION: '1', FAKE_REVERSE: 'stuck', TSBP_KERNEL_SIGNAL_AFTER: '0' });
+    const again = await ctl(['load', '--timeout', '1', stuck], {
+      FAKE_TRANSITION: '1',
+      FAKE_REVERSE: 'stuck',
+      TSBP_KERNEL_SIGNAL_AFTER: '0',
+    });
     expect(again.code).toBe(3);
-    expect(again.stderr).toContain('livepatch_stuck_revert: the reverse transition is still running after 5 s too; tasks blocking it:');
+    expect(again.stderr).toContain(
+      'livepatch_stuck_revert: the reverse transition is still running after 5 s too; tasks blocking it:',
+    );
     expect(again.stderr).toContain('the patch stays disabled');
     expect(again.stderr).not.toContain('livepatch_stuck_revert: reverted and removed');
   }, 30_000);
@@ -118,7 +153,10 @@ describe('tsbuild-patch-ctl load', () => {
   it('--signal sends the livepatch signal when the transition stalls', async () => {
     const ko = await fakeModule('livepatch-sig');
     await blockingTask(77, 'sleeper', 0);
-    const load = await ctl(['load', '--timeout', '1', '--signal', ko], { FAKE_TRANSITION: '1', FAKE_UNBLOCK: 'signal' });
+    const load = await ctl(['load', '--timeout', '1', '--signal', ko], {
+      FAKE_TRANSITION: '1',
+      FAKE_UNBLOCK: 'signal',
+    });
     expect(load.code).toBe(0);
     expect(load.stdout).toContain('sent the livepatch signal to the blocking tasks');
     expect((await readFile(klp('livepatch_sig', 'signal'), 'utf8')).trim()).toBe('1');
@@ -131,7 +169,9 @@ describe('tsbuild-patch-ctl load', () => {
     const env = { FAKE_TRANSITION: '1', FAKE_NO_SIGNAL: '1', FAKE_UNBLOCK: 'auto:2', TSBP_KERNEL_SIGNAL_AFTER: '2' };
     const load = await ctl(['load', '--timeout', '1', '--signal', ko], env);
     expect(load.code, load.stderr).toBe(0);
-    expect(load.stdout).toContain('this kernel sends the livepatch signal to the blocking tasks itself after 2 s of a stalled transition; waiting up to 3 s more');
+    expect(load.stdout).toContain(
+      'this kernel sends the livepatch signal to the blocking tasks itself after 2 s of a stalled transition; waiting up to 3 s more',
+    );
     expect(load.stdout).toContain('livepatch_auto: loaded, transition complete');
     expect((await ctl(['signal', 'livepatch-auto'])).stdout).toContain('no transition in progress');
   });
@@ -140,7 +180,9 @@ describe('tsbuild-patch-ctl load', () => {
     const ko = await fakeModule('livepatch-hint');
     const load = await ctl(['load', '--timeout', '1', ko], { FAKE_TRANSITION: '1', FAKE_NO_SIGNAL: '1' });
     expect(load.code).toBe(3);
-    expect(load.stderr).toContain('retry with --signal (or a --timeout above 15 s): the kernel sends the blocking tasks the livepatch signal after 15 s');
+    expect(load.stderr).toContain(
+      'retry with --signal (or a --timeout above 15 s): the kernel sends the blocking tasks the livepatch signal after 15 s',
+    );
   });
 
   it('--force forces a transition only when asked', async () => {
@@ -173,7 +215,9 @@ describe('tsbuild-patch-ctl load', () => {
     await mkdir(join(sysfs, 'module/ext4'), { recursive: true });
     await writeFile(join(sysfs, 'module/ext4/taint'), '\n');
     const list = await ctl(['list']);
-    expect(list.stdout).toContain("Loaded livepatch modules without an active patch (replaced or disabled; 'tsbuild-patch-ctl unload NAME' removes them):\n  livepatch_left\n");
+    expect(list.stdout).toContain(
+      "Loaded livepatch modules without an active patch (replaced or disabled; 'tsbuild-patch-ctl unload NAME' removes them):\n  livepatch_left\n",
+    );
     expect(list.stdout).not.toContain('ext4');
     const unload = await ctl(['unload', 'livepatch_left']);
     expect(unload.code).toBe(0);
@@ -208,7 +252,10 @@ describe('tsbuild-patch-ctl unload', () => {
 describe('tsbuild-patch-ctl install / uninstall / load-installed', () => {
   it('keeps a store per release and refuses a vermagic of another release', async () => {
     const ko = await fakeModule('livepatch-cmdline');
-    const old = await fakeModule('livepatch-cmdline-50', { name: 'livepatch_cmdline', vermagic: '6.1.0-50-amd64 SMP preempt mod_unload modversions ' });
+    const old = await fakeModule('livepatch-cmdline-50', {
+      name: 'livepatch_cmdline',
+      vermagic: '6.1.0-50-amd64 SMP preempt mod_unload modversions ',
+    });
     expect((await ctl(['install', ko])).code).toBe(0);
     expect(existsSync(join(store, RELEASE, 'livepatch_cmdline.ko'))).toBe(true);
     const refused = await ctl(['install', old]);
@@ -217,7 +264,9 @@ describe('tsbuild-patch-ctl install / uninstall / load-installed', () => {
     expect((await ctl(['install', '--release', '6.1.0-50-amd64', old])).code).toBe(0);
     expect((await ctl(['install', '--release', '6.1.0-50-amd64', ko])).code).toBe(1);
     const list = await ctl(['list']);
-    expect(list.stdout).toContain('Installed patches:\n  6.1.0-50-amd64: livepatch_cmdline\n  6.1.0-57-amd64 (running): livepatch_cmdline');
+    expect(list.stdout).toContain(
+      'Installed patches:\n  6.1.0-50-amd64: livepatch_cmdline\n  6.1.0-57-amd64 (running): livepatch_cmdline',
+    );
     // Only the running release's store is loaded.
     const boot = await ctl(['load-installed']);
     expect(boot.code).toBe(0);

@@ -8,17 +8,28 @@ const release = '6.1.0-57-amd64';
 describe('packagesToAcquire', () => {
   it('asks a boot for the image package alone (vmlinuz and modules): no source, no debug package', () => {
     expect(PARTS_FOR.boot).toEqual(['image']);
-    expect(packagesToAcquire(DEBIAN_BOOKWORM, release, 'boot')).toEqual([{ part: 'image', name: 'linux-image-6.1.0-57-amd64-unsigned' }]);
+    expect(packagesToAcquire(DEBIAN_BOOKWORM, release, 'boot')).toEqual([
+      { part: 'image', name: 'linux-image-6.1.0-57-amd64-unsigned' },
+    ]);
   });
 
   it('asks a build for all four packages', () => {
-    expect(packagesToAcquire(DEBIAN_BOOKWORM, release, 'build').map((p) => p.name).sort()).toEqual([
-      'linux-headers-6.1.0-57-amd64', 'linux-image-6.1.0-57-amd64-dbg', 'linux-image-6.1.0-57-amd64-unsigned', 'linux-source-6.1',
+    expect(
+      packagesToAcquire(DEBIAN_BOOKWORM, release, 'build')
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual([
+      'linux-headers-6.1.0-57-amd64',
+      'linux-image-6.1.0-57-amd64-dbg',
+      'linux-image-6.1.0-57-amd64-unsigned',
+      'linux-source-6.1',
     ]);
   });
 
   it('leaves out what is installed: a boot of the running kernel downloads nothing', () => {
     expect(packagesToAcquire(DEBIAN_BOOKWORM, release, 'boot', new Set(['image']))).toEqual([]);
-    expect(packagesToAcquire(DEBIAN_BOOKWORM, release, 'build', new Set(['image', 'headers'])).map((p) => p.part)).toEqual(['source', 'debug']);
+    expect(
+      packagesToAcquire(DEBIAN_BOOKWORM, release, 'build', new Set(['image', 'headers'])).map((p) => p.part),
+    ).toEqual(['source', 'debug']);
   });
 });

@@ -2,12 +2,20 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildableReleases, findBuildableRelease, newestBuildableRelease } from '../../../src/sources/debian/catalog.js';
+import {
+  buildableReleases,
+  findBuildableRelease,
+  newestBuildableRelease,
+} from '../../../src/sources/debian/catalog.js';
 import { distroTarget } from '../../../src/sources/distro-target.js';
 import { DEBIAN_BOOKWORM, distroOf } from '../../../src/kernel/distributions.js';
 import { UserError } from '../../../src/util/errors.js';
 
-const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 
 describe('distribution kernels', () => {
   it('knows a Debian 12 release by its name, and nothing else', () => {
@@ -15,8 +23,10 @@ describe('distribution kernels', () => {
     expect(distroOf('6.1.0-57-cloud-amd64')).toBeUndefined();
     expect(distroOf('5.15.0-91-generic')).toBeUndefined();
     expect(DEBIAN_BOOKWORM.packages('6.1.0-57-amd64')).toEqual({
-      image: 'linux-image-6.1.0-57-amd64-unsigned', headers: 'linux-headers-6.1.0-57-amd64',
-      debug: 'linux-image-6.1.0-57-amd64-dbg', source: 'linux-source-6.1',
+      image: 'linux-image-6.1.0-57-amd64-unsigned',
+      headers: 'linux-headers-6.1.0-57-amd64',
+      debug: 'linux-image-6.1.0-57-amd64-dbg',
+      source: 'linux-source-6.1',
     });
   });
 
@@ -36,15 +46,29 @@ describe('distribution kernels', () => {
  * - a cloud flavour's debug package, and a source package's own line, neither of them counted.
  */
 const PKGNAMES = [
-  'linux-image-6.1.0-40-amd64-dbg', 'linux-image-6.1.0-40-cloud-amd64-dbg', 'linux-image-6.1.0-40-amd64-unsigned',
-  'linux-image-6.1.0-41-amd64-dbg', 'linux-image-6.1.0-42-amd64-dbg', 'linux-image-6.1.0-9-amd64-dbg',
+  'linux-image-6.1.0-40-amd64-dbg',
+  'linux-image-6.1.0-40-cloud-amd64-dbg',
+  'linux-image-6.1.0-40-amd64-unsigned',
+  'linux-image-6.1.0-41-amd64-dbg',
+  'linux-image-6.1.0-42-amd64-dbg',
+  'linux-image-6.1.0-9-amd64-dbg',
 ];
 const MADISON = [
-  ['linux-image-6.1.0-9-amd64-unsigned', '6.1.27-1'], ['linux-headers-6.1.0-9-amd64', '6.1.27-1'], ['linux-image-6.1.0-9-amd64-dbg', '6.1.27-1'],
-  ['linux-image-6.1.0-40-amd64-unsigned', '6.1.150-1'], ['linux-headers-6.1.0-40-amd64', '6.1.150-1'], ['linux-image-6.1.0-40-amd64-dbg', '6.1.150-1'],
-  ['linux-image-6.1.0-41-amd64-unsigned', '6.1.152-1'], ['linux-headers-6.1.0-41-amd64', '6.1.152-1'], ['linux-image-6.1.0-41-amd64-dbg', '6.1.152-1'],
-  ['linux-image-6.1.0-42-amd64-unsigned', '6.1.153-1'], ['linux-headers-6.1.0-42-amd64', '6.1.153-1'], ['linux-image-6.1.0-42-amd64-dbg', '6.1.153-2'],
-  ['linux-source-6.1', '6.1.153-1'], ['linux-source-6.1', '6.1.150-1'], ['linux-source-6.1', '6.1.27-1'],
+  ['linux-image-6.1.0-9-amd64-unsigned', '6.1.27-1'],
+  ['linux-headers-6.1.0-9-amd64', '6.1.27-1'],
+  ['linux-image-6.1.0-9-amd64-dbg', '6.1.27-1'],
+  ['linux-image-6.1.0-40-amd64-unsigned', '6.1.150-1'],
+  ['linux-headers-6.1.0-40-amd64', '6.1.150-1'],
+  ['linux-image-6.1.0-40-amd64-dbg', '6.1.150-1'],
+  ['linux-image-6.1.0-41-amd64-unsigned', '6.1.152-1'],
+  ['linux-headers-6.1.0-41-amd64', '6.1.152-1'],
+  ['linux-image-6.1.0-41-amd64-dbg', '6.1.152-1'],
+  ['linux-image-6.1.0-42-amd64-unsigned', '6.1.153-1'],
+  ['linux-headers-6.1.0-42-amd64', '6.1.153-1'],
+  ['linux-image-6.1.0-42-amd64-dbg', '6.1.153-2'],
+  ['linux-source-6.1', '6.1.153-1'],
+  ['linux-source-6.1', '6.1.150-1'],
+  ['linux-source-6.1', '6.1.27-1'],
 ].map(([name, version]) => ` ${name} | ${version} | http://deb.debian.org/debian bookworm/main amd64 Packages`);
 MADISON.push('     linux | 6.1.152-1 | http://deb.debian.org/debian bookworm/main Sources');
 
@@ -59,14 +83,17 @@ beforeAll(async () => {
   await mkdir(join(bin.path, 'data'));
   await writeFile(join(bin.path, 'data', 'pkgnames'), PKGNAMES.join('\n') + '\n');
   await writeFile(join(bin.path, 'data', 'madison'), MADISON.join('\n') + '\n');
-  await writeFile(join(bin.path, 'apt-cache'), `#!/bin/sh
+  await writeFile(
+    join(bin.path, 'apt-cache'),
+    `#!/bin/sh
 data=${join(bin.path, 'data')}
 case "$1" in
   pkgnames) grep "^$2" "$data/pkgnames" || true ;;
   madison) shift; for p in "$@"; do grep "^ *$p |" "$data/madison" || true; done ;;
   *) echo "fake apt-cache: $*" >&2; exit 100 ;;
 esac
-`);
+`,
+  );
   await writeFile(join(bin.path, 'apt-get'), `#!/bin/sh\necho "$*" >> ${aptGetLog}\n`);
   await writeFile(aptGetLog, '');
   await chmod(join(bin.path, 'apt-cache'), 0o755);
@@ -86,7 +113,10 @@ describe('the releases the archive can build (apt-cache)', () => {
       { release: '6.1.0-40-amd64', version: '6.1.150-1' },
     ]);
     expect(await newestBuildableRelease(DEBIAN_BOOKWORM)).toBe('6.1.0-40-amd64');
-    expect(await findBuildableRelease(DEBIAN_BOOKWORM, '6.1.0-9-amd64')).toEqual({ release: '6.1.0-9-amd64', version: '6.1.27-1' });
+    expect(await findBuildableRelease(DEBIAN_BOOKWORM, '6.1.0-9-amd64')).toEqual({
+      release: '6.1.0-9-amd64',
+      version: '6.1.27-1',
+    });
   });
 
   it('refuses a release the archive cannot build, listing those it can (refreshing the lists first as root)', async () => {
@@ -97,7 +127,9 @@ describe('the releases the archive can build (apt-cache)', () => {
       expect((error as UserError).message).toBe(
         `kernel ${release}: the archive lacks what a build needs (linux-image-${release}-unsigned, linux-headers-${release}, linux-image-${release}-dbg and linux-source-6.1 of one version)`,
       );
-      expect((error as UserError).hint).toBe('releases of Debian 12 (bookworm), linux-image-6.1.0-N-amd64 that can be built: 6.1.0-9-amd64 (6.1.27-1), 6.1.0-40-amd64 (6.1.150-1)');
+      expect((error as UserError).hint).toBe(
+        'releases of Debian 12 (bookworm), linux-image-6.1.0-N-amd64 that can be built: 6.1.0-9-amd64 (6.1.27-1), 6.1.0-40-amd64 (6.1.150-1)',
+      );
     }
     // apt-get update once per process, and only as root.
     const root = process.getuid?.() === 0;

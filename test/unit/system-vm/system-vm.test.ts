@@ -30,10 +30,16 @@ describe('system VM', () => {
   });
 
   it('keys the root file system on the recipe and the kernel modules it carries', () => {
-    const base = { ...DEFAULT_ROOTFS, release: '6.1.0-57-amd64', modulesDir: '/cache/6.1.0-57-amd64_6.1.192-3/lib/modules/6.1.0-57-amd64' };
+    const base = {
+      ...DEFAULT_ROOTFS,
+      release: '6.1.0-57-amd64',
+      modulesDir: '/cache/6.1.0-57-amd64_6.1.192-3/lib/modules/6.1.0-57-amd64',
+    };
     const key = rootfsKey(base);
     expect(rootfsKey({ ...base })).toBe(key);
-    expect(rootfsKey({ ...base, modulesDir: '/cache/6.1.0-57-amd64_6.1.192-4/lib/modules/6.1.0-57-amd64' })).not.toBe(key);
+    expect(rootfsKey({ ...base, modulesDir: '/cache/6.1.0-57-amd64_6.1.192-4/lib/modules/6.1.0-57-amd64' })).not.toBe(
+      key,
+    );
     expect(rootfsKey({ ...base, include: [...base.include, 'less'] })).not.toBe(key);
     expect(rootfsKey({ ...base, sizeGiB: 3 })).not.toBe(key);
   });

@@ -10,8 +10,16 @@ function flagValues(args: readonly string[], flag: string): string[] {
 
 describe('sameMountPaths', () => {
   it('keeps one mount per subtree, resolved and deduplicated', () => {
-    expect(sameMountPaths(['/tmp', '/root/.cache/tsbuild-patch', '/root/.cache/tsbuild-patch/builds/x/linux', '/tmp/', '/tmp/a/../b', '/tmpx']))
-      .toEqual(['/root/.cache/tsbuild-patch', '/tmp', '/tmpx']);
+    expect(
+      sameMountPaths([
+        '/tmp',
+        '/root/.cache/tsbuild-patch',
+        '/root/.cache/tsbuild-patch/builds/x/linux',
+        '/tmp/',
+        '/tmp/a/../b',
+        '/tmpx',
+      ]),
+    ).toEqual(['/root/.cache/tsbuild-patch', '/tmp', '/tmpx']);
   });
   it('does not take a sibling with a common prefix as nested', () => {
     expect(sameMountPaths(['/srv/linux', '/srv/linux-6.1'])).toEqual(['/srv/linux', '/srv/linux-6.1']);
@@ -23,11 +31,20 @@ describe('sameMountPaths', () => {
 
 describe('envArgs', () => {
   it('passes variables with values and leaves out undefined ones', () => {
-    expect(envArgs({ ARCH: 'x86_64', KCFLAGS: undefined, LC_ALL: 'C', KCPPFLAGS: undefined, EMPTY: '' }))
-      .toEqual(['-e', 'ARCH=x86_64', '-e', 'LC_ALL=C', '-e', 'EMPTY=']);
+    expect(envArgs({ ARCH: 'x86_64', KCFLAGS: undefined, LC_ALL: 'C', KCPPFLAGS: undefined, EMPTY: '' })).toEqual([
+      '-e',
+      'ARCH=x86_64',
+      '-e',
+      'LC_ALL=C',
+      '-e',
+      'EMPTY=',
+    ]);
   });
   it('keeps values with spaces and equals signs as one argument', () => {
-    expect(envArgs({ KCFLAGS: '-ffunction-sections -fdata-sections -DX=1' })).toEqual(['-e', 'KCFLAGS=-ffunction-sections -fdata-sections -DX=1']);
+    expect(envArgs({ KCFLAGS: '-ffunction-sections -fdata-sections -DX=1' })).toEqual([
+      '-e',
+      'KCFLAGS=-ffunction-sections -fdata-sections -DX=1',
+    ]);
   });
   it('rejects names that are not variable names', () => {
     expect(() => envArgs({ 'A=B': 'x' })).toThrow(/invalid environment variable name/);
@@ -64,7 +81,10 @@ describe('containerRunArgs', () => {
     expect(flagValues(args, '--name')).toEqual(['tsbuild-patch-1-1-abc']);
     expect(flagValues(args, '--network')).toEqual(['none']);
     expect(flagValues(args, '--ulimit')).toEqual(['nofile=20000:20000', 'nproc=32768:32768']);
-    expect(flagValues(args, '--volume')).toEqual(['/root/.cache/tsbuild-patch:/root/.cache/tsbuild-patch', '/tmp:/tmp']);
+    expect(flagValues(args, '--volume')).toEqual([
+      '/root/.cache/tsbuild-patch:/root/.cache/tsbuild-patch',
+      '/tmp:/tmp',
+    ]);
     expect(flagValues(args, '--workdir')).toEqual(['/tmp/module']);
     expect(flagValues(args, '-e')).toEqual(['ARCH=x86_64']);
     expect(flagValues(args, '--label')).toEqual(['tsbuild-patch.owner-pid=42']);
@@ -95,13 +115,28 @@ describe('containerRunArgs', () => {
 
 describe('build identity', () => {
   it('carries the host name into the container', () => {
-    const args = containerRunArgs({ engine: PODMAN, image: 'i', name: 'n', mounts: [], env: {}, user: { uid: 0, gid: 0 }, hostname: 'buildhost' });
+    const args = containerRunArgs({
+      engine: PODMAN,
+      image: 'i',
+      name: 'n',
+      mounts: [],
+      env: {},
+      user: { uid: 0, gid: 0 },
+      hostname: 'buildhost',
+    });
     expect(flagValues(args, '--hostname')).toEqual(['buildhost']);
   });
 
   it('passes the host kbuild identity variables and defaults the build user', () => {
-    expect(buildIdentityEnv({ KBUILD_BUILD_TIMESTAMP: 'Thu Jan 1 00:00:00 UTC 2025', PATH: '/usr/bin', HOME: '/root' }, 'alice'))
-      .toEqual({ KBUILD_BUILD_TIMESTAMP: 'Thu Jan 1 00:00:00 UTC 2025', KBUILD_BUILD_USER: 'alice' });
-    expect(buildIdentityEnv({ KBUILD_BUILD_USER: 'ci', KBUILD_BUILD_HOST: 'h' }, 'alice')).toEqual({ KBUILD_BUILD_USER: 'ci', KBUILD_BUILD_HOST: 'h' });
+    expect(
+      buildIdentityEnv(
+        { KBUILD_BUILD_TIMESTAMP: 'Thu Jan 1 00:00:00 UTC 2025', PATH: '/usr/bin', HOME: '/root' },
+        'alice',
+      ),
+    ).toEqual({ KBUILD_BUILD_TIMESTAMP: 'Thu Jan 1 00:00:00 UTC 2025', KBUILD_BUILD_USER: 'alice' });
+    expect(buildIdentityEnv({ KBUILD_BUILD_USER: 'ci', KBUILD_BUILD_HOST: 'h' }, 'alice')).toEqual({
+      KBUILD_BUILD_USER: 'ci',
+      KBUILD_BUILD_HOST: 'h',
+    });
   });
 });

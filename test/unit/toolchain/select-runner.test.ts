@@ -5,7 +5,12 @@ import { selectRunner } from '../../../src/toolchain/container/select-runner.js'
 import { hostRunner } from '../../../src/toolchain/runner.js';
 
 const fakeEngine = (binary: string, globalArgs: string[] = []): Engine => ({
-  kind: 'podman', binary, globalArgs, runArgs: [], baseRepository: 'debian', installHint: 'install it',
+  kind: 'podman',
+  binary,
+  globalArgs,
+  runArgs: [],
+  baseRepository: 'debian',
+  installHint: 'install it',
 });
 
 describe('selectRunner', () => {

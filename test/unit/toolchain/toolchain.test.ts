@@ -3,12 +3,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builderImageTag, builderRecipe, dockerContextDir } from '../../../src/toolchain/container/builder-image.js';
 import { DEBIAN_BOOKWORM } from '../../../src/kernel/distributions.js';
-import { hostToolchain, parseToolchainLines, toolchainMismatch } from '../../../src/toolchain/container/image-toolchain.js';
+import {
+  hostToolchain,
+  parseToolchainLines,
+  toolchainMismatch,
+} from '../../../src/toolchain/container/image-toolchain.js';
 
 describe('toolchain identity', () => {
   it('reads the gcc and as version lines', () => {
-    expect(parseToolchainLines('gcc (Debian 12.2.0-14+deb12u1) 12.2.0\nGNU assembler (GNU Binutils for Debian) 2.40\n'))
-      .toEqual({ gcc: 'gcc (Debian 12.2.0-14+deb12u1) 12.2.0', as: 'GNU assembler (GNU Binutils for Debian) 2.40' });
+    expect(
+      parseToolchainLines('gcc (Debian 12.2.0-14+deb12u1) 12.2.0\nGNU assembler (GNU Binutils for Debian) 2.40\n'),
+    ).toEqual({ gcc: 'gcc (Debian 12.2.0-14+deb12u1) 12.2.0', as: 'GNU assembler (GNU Binutils for Debian) 2.40' });
     expect(parseToolchainLines('gcc (Debian 12.2.0-14) 12.2.0\n')).toBeUndefined();
   });
 

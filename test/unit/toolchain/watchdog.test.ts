@@ -8,7 +8,11 @@ import { WATCHDOG_SCRIPT, watchedCommand } from '../../../src/toolchain/containe
 const groups: number[] = [];
 afterEach(() => {
   for (const pid of groups.splice(0)) {
-    try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
 });
 
@@ -21,7 +25,16 @@ function watch(file: string, args: string[]) {
 
 describe('watchdog', () => {
   it('is run as sh -c with the command after $0', () => {
-    expect(watchedCommand('make', ['-C', '/t', 'a b'])).toEqual(['sh', '-c', WATCHDOG_SCRIPT, 'tsbuild-patch-watchdog', 'make', '-C', '/t', 'a b']);
+    expect(watchedCommand('make', ['-C', '/t', 'a b'])).toEqual([
+      'sh',
+      '-c',
+      WATCHDOG_SCRIPT,
+      'tsbuild-patch-watchdog',
+      'make',
+      '-C',
+      '/t',
+      'a b',
+    ]);
   });
 
   it('passes arguments unchanged and returns the command status', async () => {

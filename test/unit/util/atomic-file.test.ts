@@ -85,7 +85,10 @@ describe('readJsonCache', () => {
     try {
       const notAFile = join(root, 'dir.json');
       await mkdir(notAFile);
-      const error = await readJsonCache(notAFile, () => {}).then(() => undefined, (e: unknown) => e);
+      const error = await readJsonCache(notAFile, () => {}).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(UserError);
       expect((error as Error).message).toContain(notAFile);
     } finally {

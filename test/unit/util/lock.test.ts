@@ -35,7 +35,13 @@ describe('withDirLock', () => {
     await mkdir(lock);
     await writeFile(join(lock, 'pid'), gone.stdout.trim());
     const waits: number[] = [];
-    expect(await withDirLock(lock, (pid) => waits.push(pid), async () => 'ran')).toBe('ran');
+    expect(
+      await withDirLock(
+        lock,
+        (pid) => waits.push(pid),
+        async () => 'ran',
+      ),
+    ).toBe('ran');
     expect(waits).toEqual([]);
     await cleanup();
   });
@@ -46,14 +52,24 @@ describe('withDirLock', () => {
     await mkdir(ownerless);
     const longAgo = new Date(Date.now() - 10 * 60_000);
     await utimes(ownerless, longAgo, longAgo);
-    expect(await withDirLock(ownerless, () => {}, async () => 'ran')).toBe('ran');
+    expect(
+      await withDirLock(
+        ownerless,
+        () => {},
+        async () => 'ran',
+      ),
+    ).toBe('ran');
 
     const held = join(path, 'held.lock');
     const sleeper = execa('sleep', ['30']);
     await mkdir(held);
     await writeFile(join(held, 'pid'), String(sleeper.pid));
     const waits: number[] = [];
-    const waiting = withDirLock(held, (pid) => waits.push(pid), async () => 'after');
+    const waiting = withDirLock(
+      held,
+      (pid) => waits.push(pid),
+      async () => 'after',
+    );
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(waits).toEqual([sleeper.pid]);
     sleeper.kill();
@@ -70,30 +86,38 @@ async function deadOwnersLock(lock: string): Promise<void> {
   await writeFile(join(lock, 'pid'), gone.stdout.trim());
 }
 
-describe('withDirLock taking over a dead owner\'s lock', () => {
+describe("withDirLock taking over a dead owner's lock", () => {
   it('lets exactly one of several concurrent takers hold it at a time', async () => {
     const { path, cleanup } = await dir({ unsafeCleanup: true });
     // Many locks at once, each left by a dead owner and wanted by several takers arriving
     // within a few milliseconds of each other: chances for two to take one lock.
     for (let round = 0; round < 2; round++) {
-      const outcomes = await Promise.all(Array.from({ length: 32 }, async (_, n) => {
-        const lock = join(path, `${round}-${n}.lock`);
-        await deadOwnersLock(lock);
-        let holding = 0;
-        let most = 0;
-        let ran = 0;
-        await Promise.all(Array.from({ length: 5 }, async (_, i) => {
-          await new Promise((resolve) => setTimeout(resolve, i % 4));
-          await withDirLock(lock, () => {}, async () => {
-            holding++;
-            most = Math.max(most, holding);
-            await new Promise((resolve) => setTimeout(resolve, 30));
-            holding--;
-            ran++;
-          });
-        }));
-        return { ran, most };
-      }));
+      const outcomes = await Promise.all(
+        Array.from({ length: 32 }, async (_, n) => {
+          const lock = join(path, `${round}-${n}.lock`);
+          await deadOwnersLock(lock);
+          let holding = 0;
+          let most = 0;
+          let ran = 0;
+          await Promise.all(
+            Array.from({ length: 5 }, async (_, i) => {
+              await new Promise((resolve) => setTimeout(resolve, i % 4));
+              await withDirLock(
+                lock,
+                () => {},
+                async () => {
+                  holding++;
+                  most = Math.max(most, holding);
+                  await new Promise((resolve) => setTimeout(resolve, 30));
+                  holding--;
+                  ran++;
+                },
+              );
+            }),
+          );
+          return { ran, most };
+        }),
+      );
       expect(outcomes).toEqual(Array.from({ length: 32 }, () => ({ ran: 5, most: 1 })));
     }
     await cleanup();

@@ -8,7 +8,15 @@ import { failureReport } from '../../../src/report/failure-report.js';
 import { EXIT_STATUS } from '../../../src/diff/report.js';
 import { refusedError, UserError } from '../../../src/util/errors.js';
 import {
-  exitCodeOf, exitStatusHelp, exitStatusMarkdown, failureOutcome, OUTCOMES, signalOutcome, vmTestOutcome, worstOutcome, type Outcome,
+  exitCodeOf,
+  exitStatusHelp,
+  exitStatusMarkdown,
+  failureOutcome,
+  OUTCOMES,
+  signalOutcome,
+  vmTestOutcome,
+  worstOutcome,
+  type Outcome,
 } from '../../../src/util/outcomes.js';
 
 const README = resolve(import.meta.dirname, '../../../README.md');
@@ -17,7 +25,16 @@ const outcomes = Object.keys(OUTCOMES) as Outcome[];
 describe('the table of outcomes', () => {
   it('gives the statuses the tool has always used', () => {
     expect(Object.fromEntries(outcomes.map((o) => [o, exitCodeOf(o)]))).toEqual({
-      built: 0, passed: 0, changed: 0, failed: 1, refused: 2, 'no-change': 3, 'vm-test-failed': 4, 'vm-unfinished': 5, interrupted: 130, terminated: 143,
+      built: 0,
+      passed: 0,
+      changed: 0,
+      failed: 1,
+      refused: 2,
+      'no-change': 3,
+      'vm-test-failed': 4,
+      'vm-unfinished': 5,
+      interrupted: 130,
+      terminated: 143,
     });
   });
 
@@ -26,7 +43,12 @@ describe('the table of outcomes', () => {
     expect(refusedError('init-code', 'changed __init code').exitCode).toBe(exitCodeOf('refused'));
     expect(failureReport(refusedError('init-code', 'x')).outcome).toBe('refused');
     expect(failureReport(new UserError('same', { exitCode: 3 })).outcome).toBe('no-change');
-    expect([failureOutcome(1), failureOutcome(2), failureOutcome(3), failureOutcome(42)]).toEqual(['failed', 'refused', 'no-change', 'failed']);
+    expect([failureOutcome(1), failureOutcome(2), failureOutcome(3), failureOutcome(42)]).toEqual([
+      'failed',
+      'refused',
+      'no-change',
+      'failed',
+    ]);
 
     expect(worstOutcome([])).toBe('built');
     expect(worstOutcome(['built', 'no-change', 'refused'])).toBe('refused');
@@ -40,11 +62,21 @@ describe('the table of outcomes', () => {
     expect(vmTestOutcome({ status: 'ok', exitStatus: 1 })).toBe('vm-test-failed');
     expect(vmTestOutcome({ status: 'timeout', exitStatus: undefined })).toBe('vm-unfinished');
     expect(EXIT_STATUS).toEqual({ changed: 0, refused: 2, 'no-change': 3 });
-    expect([signalOutcome('SIGINT'), signalOutcome('SIGTERM'), signalOutcome('SIGHUP')]).toEqual(['interrupted', 'terminated', 'terminated']);
+    expect([signalOutcome('SIGINT'), signalOutcome('SIGTERM'), signalOutcome('SIGHUP')]).toEqual([
+      'interrupted',
+      'terminated',
+      'terminated',
+    ]);
   });
 
-  it('gives each command\'s --help its own statuses', () => {
-    const codes = (text: string) => text.split('\n').slice(1).map((line) => /^\s+(\d+)\s/.exec(line)?.[1]).filter(Boolean).map(Number);
+  it("gives each command's --help its own statuses", () => {
+    const codes = (text: string) =>
+      text
+        .split('\n')
+        .slice(1)
+        .map((line) => /^\s+(\d+)\s/.exec(line)?.[1])
+        .filter(Boolean)
+        .map(Number);
     expect(codes(exitStatusHelp('build'))).toEqual([0, 1, 2, 3, 4, 130, 143]);
     expect(codes(exitStatusHelp('batch'))).toEqual([0, 1, 2, 3, 130, 143]);
     expect(codes(exitStatusHelp('vm-test'))).toEqual([0, 1, 4, 5, 130, 143]);
@@ -56,11 +88,19 @@ describe('the table of outcomes', () => {
 describe('the README', () => {
   it('holds the table generated from it, and lists exactly its outcomes and codes', async () => {
     const text = await readFile(README, 'utf8');
-    const section = /<!-- exit-status: generated from src\/util\/outcomes.ts \(exitStatusMarkdown\) -->\n([\s\S]*?)\n<!-- end exit-status -->/.exec(text)?.[1];
+    const section =
+      /<!-- exit-status: generated from src\/util\/outcomes.ts \(exitStatusMarkdown\) -->\n([\s\S]*?)\n<!-- end exit-status -->/.exec(
+        text,
+      )?.[1];
     expect(section, 'README.md lacks the exit-status table between its markers').toBeDefined();
     expect(section).toBe(exitStatusMarkdown());
-    const rows = section!.split('\n').slice(2).map((line) => line.split('|').map((cell) => cell.trim()));
-    expect(rows.map((cells) => [cells[2]!.replace(/`/g, ''), Number(cells[1])])).toEqual(outcomes.map((o) => [o, exitCodeOf(o)]));
+    const rows = section!
+      .split('\n')
+      .slice(2)
+      .map((line) => line.split('|').map((cell) => cell.trim()));
+    expect(rows.map((cells) => [cells[2]!.replace(/`/g, ''), Number(cells[1])])).toEqual(
+      outcomes.map((o) => [o, exitCodeOf(o)]),
+    );
     expect(new Set(rows.map((cells) => Number(cells[1])))).toEqual(new Set(outcomes.map((o) => exitCodeOf(o))));
   });
 });

@@ -35,7 +35,12 @@ function fakeTime() {
 function output(tty: boolean, columns = 100) {
   const writes: string[] = [];
   const time = fakeTime();
-  const reporter = new ProgressReporter({ stream: { write: (t: string) => writes.push(t), columns }, tty, now: time.now, timers: time.timers });
+  const reporter = new ProgressReporter({
+    stream: { write: (t: string) => writes.push(t), columns },
+    tty,
+    now: time.now,
+    timers: time.timers,
+  });
   return { writes, time, reporter };
 }
 
@@ -49,8 +54,12 @@ describe('progress formatting', () => {
   });
 
   it('writes the plain line of CI', () => {
-    expect(formatPlainStatus({ stage: 'original-build', elapsedMs: 150_000, compiled: 412 })).toBe('original-build: 2m30s, 412 objects compiled');
-    expect(formatPlainStatus({ stage: 'patched-build', elapsedMs: 3_000, compiled: 1, total: 2 })).toBe('patched-build: 3s, 1/2 objects compiled');
+    expect(formatPlainStatus({ stage: 'original-build', elapsedMs: 150_000, compiled: 412 })).toBe(
+      'original-build: 2m30s, 412 objects compiled',
+    );
+    expect(formatPlainStatus({ stage: 'patched-build', elapsedMs: 3_000, compiled: 1, total: 2 })).toBe(
+      'patched-build: 3s, 1/2 objects compiled',
+    );
     expect(formatPlainStatus({ stage: 'diff', elapsedMs: 31_000 })).toBe('diff: 31s');
   });
 

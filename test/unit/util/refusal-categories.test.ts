@@ -50,12 +50,20 @@ async function differForModule(name: string, original: string, patched: string):
 
 /** The reasons of the RefusedError RUN throws. */
 async function refused(run: () => unknown): Promise<readonly Refusal[]> {
-  const error = await Promise.resolve().then(run).then(() => undefined, (e: unknown) => e);
+  const error = await Promise.resolve()
+    .then(run)
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   expect(error).toBeInstanceOf(RefusedError);
   return (error as RefusedError).reasons;
 }
 
-const vmlinuxLike = () => (vmlinux ??= buildVmlinuxLike(join(workdir.path, 'vmlinux-like')).then((path) => TargetSymbols.read('vmlinux', path)));
+const vmlinuxLike = () =>
+  (vmlinux ??= buildVmlinuxLike(join(workdir.path, 'vmlinux-like')).then((path) =>
+    TargetSymbols.read('vmlinux', path),
+  ));
 
 const VERMAGIC = '6.1.0-tsbp SMP preempt mod_unload ';
 
@@ -81,7 +89,9 @@ int runtime(void) { return setup_value; }
 `;
 
 /** A jump label (or, with STATIC_CALL, a static call site) on a key the object defines. */
-const KEYED = (kind: 'jump' | 'call', change: number) => kind === 'jump' ? `
+const KEYED = (kind: 'jump' | 'call', change: number) =>
+  kind === 'jump'
+    ? `
 struct static_key { int enabled; };
 struct static_key feature_key;
 int helper(int x);
@@ -92,7 +102,8 @@ int uses_key(int x) {
 yes:
   return helper(x) + ${change};
 }
-` : `
+`
+    : `
 struct static_call_key { void *func; };
 struct static_call_key __SCK__demo_hook;
 void __SCT__demo_hook(int x);
@@ -127,7 +138,12 @@ ${callbacks}
 `;
 
 /** A patch object of the vmlinux target whose pre_patch callback is FN. */
-const withPrePatch = (fn: string) => ({ diff: { pair: { object: { target: 'vmlinux' } } }, funcs: [], callbacks: { pre_patch: fn } }) as unknown as PatchObject;
+const withPrePatch = (fn: string) =>
+  ({
+    diff: { pair: { object: { target: 'vmlinux' } } },
+    funcs: [],
+    callbacks: { pre_patch: fn },
+  }) as unknown as PatchObject;
 
 interface Row {
   rule: string;
@@ -137,135 +153,286 @@ interface Row {
 
 const ROWS: Row[] = [
   {
-    rule: 'patch paths: assembly', category: 'path-policy',
-    produce: () => refused(() => checkPatchPaths([{ path: 'fix.patch', text: '', files: [{ path: 'arch/x86/entry/entry_64.S', created: false, deleted: false }] }])),
+    rule: 'patch paths: assembly',
+    category: 'path-policy',
+    produce: () =>
+      refused(() =>
+        checkPatchPaths([
+          {
+            path: 'fix.patch',
+            text: '',
+            files: [{ path: 'arch/x86/entry/entry_64.S', created: false, deleted: false }],
+          },
+        ]),
+      ),
   },
   {
-    rule: 'changed file no object is built from', category: 'path-policy',
-    produce: () => refused(() => objectsAffectedBy({ version: CACHE_FORMATS.objectIndex, headers: [], objects: [] }, ['Documentation/index.rst'])),
+    rule: 'changed file no object is built from',
+    category: 'path-policy',
+    produce: () =>
+      refused(() =>
+        objectsAffectedBy({ version: CACHE_FORMATS.objectIndex, headers: [], objects: [] }, [
+          'Documentation/index.rst',
+        ]),
+      ),
   },
   { rule: 'changed __init code', category: 'init-code', produce: () => differ('init', INIT(1), INIT(2)) },
   {
-    rule: 'changed function without an ftrace entry', category: 'no-ftrace-entry',
-    produce: () => differ('notrace', ...([3, 5].map((f) => `__attribute__((no_instrument_function)) int untraced(int x) { return x * ${f}; }\n`) as [string, string])),
+    rule: 'changed function without an ftrace entry',
+    category: 'no-ftrace-entry',
+    produce: () =>
+      differ(
+        'notrace',
+        ...([3, 5].map((f) => `__attribute__((no_instrument_function)) int untraced(int x) { return x * ${f}; }\n`) as [
+          string,
+          string,
+        ]),
+      ),
   },
   {
-    rule: 'grown variable', category: 'data-size-changed',
-    produce: () => differ('grown', ...([16, 24].map((n) => `char buffer[${n}];\nchar *get_buffer(void) { return buffer; }\n`) as [string, string])),
+    rule: 'grown variable',
+    category: 'data-size-changed',
+    produce: () =>
+      differ(
+        'grown',
+        ...([16, 24].map((n) => `char buffer[${n}];\nchar *get_buffer(void) { return buffer; }\n`) as [string, string]),
+      ),
   },
   {
-    rule: 'changed initial value of existing data', category: 'existing-data',
-    produce: () => differ('data', ...([20, 30].map((n) => `int limits[2] = { 10, ${n} };\nint read_limit(int i) { return limits[i & 1]; }\n`) as [string, string])),
+    rule: 'changed initial value of existing data',
+    category: 'existing-data',
+    produce: () =>
+      differ(
+        'data',
+        ...([20, 30].map((n) => `int limits[2] = { 10, ${n} };\nint read_limit(int i) { return limits[i & 1]; }\n`) as [
+          string,
+          string,
+        ]),
+      ),
   },
   {
-    rule: 'variable moved to another section', category: 'existing-data',
-    produce: () => differ('moved', ...(['', '__attribute__((section(".data.flag_moved")))'].map((a) => `${a} int flag = 0;\nint get_flag(void) { return flag; }\n`) as [string, string])),
+    rule: 'variable moved to another section',
+    category: 'existing-data',
+    produce: () =>
+      differ(
+        'moved',
+        ...(['', '__attribute__((section(".data.flag_moved")))'].map(
+          (a) => `${a} int flag = 0;\nint get_flag(void) { return flag; }\n`,
+        ) as [string, string]),
+      ),
   },
-  { rule: 'static call on a key the target module owns', category: 'static-call-module-key', produce: () => differForModule('call-module', KEYED('call', 1), KEYED('call', 2)) },
-  { rule: 'jump label on a key the target module owns', category: 'static-key-in-module', produce: () => differForModule('jump-module', KEYED('jump', 1), KEYED('jump', 2)) },
   {
-    rule: 'static made global', category: 'symbol-changed',
-    produce: () => differ('binding', ...(['static', ''].map((b) => `int helper(int x);\n${b} __attribute__((noinline)) int destroy(int x) { return helper(x) + 1; }\nint caller(int x) { return destroy(x); }\n`) as [string, string])),
+    rule: 'static call on a key the target module owns',
+    category: 'static-call-module-key',
+    produce: () => differForModule('call-module', KEYED('call', 1), KEYED('call', 2)),
   },
   {
-    rule: 'change in a section of several functions', category: 'shared-text-section',
-    produce: () => differ('sched-text', ...([1, 2].map((v) => `int helper(int x);
+    rule: 'jump label on a key the target module owns',
+    category: 'static-key-in-module',
+    produce: () => differForModule('jump-module', KEYED('jump', 1), KEYED('jump', 2)),
+  },
+  {
+    rule: 'static made global',
+    category: 'symbol-changed',
+    produce: () =>
+      differ(
+        'binding',
+        ...(['static', ''].map(
+          (b) =>
+            `int helper(int x);\n${b} __attribute__((noinline)) int destroy(int x) { return helper(x) + 1; }\nint caller(int x) { return destroy(x); }\n`,
+        ) as [string, string]),
+      ),
+  },
+  {
+    rule: 'change in a section of several functions',
+    category: 'shared-text-section',
+    produce: () =>
+      differ(
+        'sched-text',
+        ...([1, 2].map(
+          (v) => `int helper(int x);
 __attribute__((section(".sched.text"), noinline)) int lock_slow(int x) { return helper(x) + ${v}; }
 __attribute__((section(".sched.text"), noinline)) int lock_fast(int x) { return helper(x) - 1; }
 int caller(int x) { return lock_slow(x) + lock_fast(x); }
-`) as [string, string])),
-  },
-  { rule: 'changed section in a section group', category: 'section-group', produce: () => differ('grouped', GROUPED(1), GROUPED(2)) },
-  { rule: 'new section group', category: 'section-group', produce: () => differ('new-group', 'int helper(int x);\nint user(int x) { return helper(x); }\n', GROUPED(1)) },
-  {
-    rule: 'changed section the patch cannot carry', category: 'section-not-selected',
-    produce: () => differ('odd-section', ...([1, 2].map((v) => `__attribute__((section(".odd"), used)) int odd = ${v};\n`) as [string, string])),
+`,
+        ) as [string, string]),
+      ),
   },
   {
-    rule: 'section flags changed', category: 'section-header-changed',
-    produce: () => differ('flags', ...(['', 'const'].map((c) => `__attribute__((section(".odd"), used)) ${c} int odd = 1;\n`) as [string, string])),
+    rule: 'changed section in a section group',
+    category: 'section-group',
+    produce: () => differ('grouped', GROUPED(1), GROUPED(2)),
   },
   {
-    rule: 'ELF headers differ', category: 'elf-header-changed',
+    rule: 'new section group',
+    category: 'section-group',
+    produce: () => differ('new-group', 'int helper(int x);\nint user(int x) { return helper(x); }\n', GROUPED(1)),
+  },
+  {
+    rule: 'changed section the patch cannot carry',
+    category: 'section-not-selected',
+    produce: () =>
+      differ(
+        'odd-section',
+        ...([1, 2].map((v) => `__attribute__((section(".odd"), used)) int odd = ${v};\n`) as [string, string]),
+      ),
+  },
+  {
+    rule: 'section flags changed',
+    category: 'section-header-changed',
+    produce: () =>
+      differ(
+        'flags',
+        ...(['', 'const'].map((c) => `__attribute__((section(".odd"), used)) ${c} int odd = 1;\n`) as [string, string]),
+      ),
+  },
+  {
+    rule: 'ELF headers differ',
+    category: 'elf-header-changed',
     produce: async () => {
-      const pair = await compilePair(workdir, 'osabi', 'int f(int x) { return x; }\n', 'int f(int x) { return x + 1; }\n');
+      const pair = await compilePair(
+        workdir,
+        'osabi',
+        'int f(int x) { return x; }\n',
+        'int f(int x) { return x + 1; }\n',
+      );
       await withOsabi(pair.patched, 3);
       return diffObjects(pair).refusals;
     },
   },
   {
-    rule: 'reference to a static local removed', category: 'static-local',
-    produce: () => differ('writable-static', ...(['use(&calls);', ''].map((u) => `int use(int *p);\nint counted(void) { static int calls; ${u} return 0; }\n`) as [string, string])),
+    rule: 'reference to a static local removed',
+    category: 'static-local',
+    produce: () =>
+      differ(
+        'writable-static',
+        ...(['use(&calls);', ''].map(
+          (u) => `int use(int *p);\nint counted(void) { static int calls; ${u} return 0; }\n`,
+        ) as [string, string]),
+      ),
   },
   {
-    rule: 'static local with a section of its own in one copy only', category: 'static-local',
-    produce: () => differ('static-bundled', STATIC_LOCALS('', '', 0), STATIC_LOCALS('.data.counters', '.data.counters', 0)),
+    rule: 'static local with a section of its own in one copy only',
+    category: 'static-local',
+    produce: () =>
+      differ('static-bundled', STATIC_LOCALS('', '', 0), STATIC_LOCALS('.data.counters', '.data.counters', 0)),
   },
   {
-    rule: 'static local in sections that are not twins', category: 'static-local',
-    produce: () => differ('static-sections', STATIC_LOCALS('.data.a', '.data.a', 0), STATIC_LOCALS('.data.b', '.data.b', 1)),
+    rule: 'static local in sections that are not twins',
+    category: 'static-local',
+    produce: () =>
+      differ('static-sections', STATIC_LOCALS('.data.a', '.data.a', 0), STATIC_LOCALS('.data.b', '.data.b', 1)),
   },
   {
-    rule: 'KPATCH_FORCE_UNSAFE', category: 'kpatch-marker',
+    rule: 'KPATCH_FORCE_UNSAFE',
+    category: 'kpatch-marker',
     produce: () => differ('force', CALLBACKS(1, ''), CALLBACKS(100, 'KPATCH_FORCE_UNSAFE(fixed);')),
   },
   {
-    rule: 'two callbacks of one hook in one object', category: 'callbacks',
-    produce: () => differ('two-pre', CALLBACKS(1, ''), CALLBACKS(100, `static int first(patch_object *obj) { return helper(1); }
+    rule: 'two callbacks of one hook in one object',
+    category: 'callbacks',
+    produce: () =>
+      differ(
+        'two-pre',
+        CALLBACKS(1, ''),
+        CALLBACKS(
+          100,
+          `static int first(patch_object *obj) { return helper(1); }
 static int second(patch_object *obj) { return helper(2); }
 KPATCH_PRE_PATCH_CALLBACK(first);
 KPATCH_PRE_PATCH_CALLBACK(second);
-`)),
+`,
+        ),
+      ),
   },
   {
-    rule: 'two callbacks of one hook for one target, from two objects', category: 'callbacks',
+    rule: 'two callbacks of one hook for one target, from two objects',
+    category: 'callbacks',
     produce: () => refused(() => klpObjects([withPrePatch('first'), withPrePatch('second')])),
   },
   {
-    rule: 'module symbol the running kernel does not export', category: 'unexported-symbol',
+    rule: 'module symbol the running kernel does not export',
+    category: 'unexported-symbol',
     produce: async () => refused(async () => checkModule(await moduleKo('unexported'), parseSymvers(''), VERMAGIC)),
   },
   {
-    rule: '__versions entry of a symbol the running kernel does not export', category: 'unexported-symbol',
+    rule: '__versions entry of a symbol the running kernel does not export',
+    category: 'unexported-symbol',
     produce: async () => refused(async () => checkVersions(await moduleKo('versions-unexported'), parseSymvers(''))),
   },
   {
-    rule: 'patch refers to a symbol neither vmlinux nor an export has', category: 'unexported-symbol',
+    rule: 'patch refers to a symbol neither vmlinux nor an export has',
+    category: 'unexported-symbol',
     produce: async () => {
-      const object = await readElf(await compile(workdir.path, 'nowhere/fix.c', 'extern int absent(void);\nint f(void) { return absent(); }\n'));
+      const object = await readElf(
+        await compile(workdir.path, 'nowhere/fix.c', 'extern int absent(void);\nint f(void) { return absent(); }\n'),
+      );
       const context = {
-        objectPath: 'nowhere/fix.o', sourceFile: 'fix.c', originalLocals: new Set<string>(), target: 'vmlinux',
-        vmlinux: await vmlinuxLike(), exports: parseSymvers(''), definedInPatch: new Set<string>(),
+        objectPath: 'nowhere/fix.o',
+        sourceFile: 'fix.c',
+        originalLocals: new Set<string>(),
+        target: 'vmlinux',
+        vmlinux: await vmlinuxLike(),
+        exports: parseSymvers(''),
+        definedInPatch: new Set<string>(),
       };
       return refused(() => resolveUndefinedSymbols(object, context));
     },
   },
   {
-    rule: 'static of files of the same name', category: 'ambiguous-symbol',
+    rule: 'static of files of the same name',
+    category: 'ambiguous-symbol',
     produce: async () => {
       const symbols = await vmlinuxLike();
-      return refused(() => chooseTargetSymbol(symbols, 'helper', true, { objectPath: 'x/common.o', sourceFile: 'common.c', originalLocals: new Set(['helper']) }));
+      return refused(() =>
+        chooseTargetSymbol(symbols, 'helper', true, {
+          objectPath: 'x/common.o',
+          sourceFile: 'common.c',
+          originalLocals: new Set(['helper']),
+        }),
+      );
     },
   },
   {
-    rule: 'CRC other than the running kernel\'s', category: 'modversions-crc',
-    produce: async () => refused(async () => checkVersions(await moduleKo('versions-crc'), parseSymvers('0x5678\timported_fn\tvmlinux\tEXPORT_SYMBOL\t\n'))),
+    rule: "CRC other than the running kernel's",
+    category: 'modversions-crc',
+    produce: async () =>
+      refused(async () =>
+        checkVersions(await moduleKo('versions-crc'), parseSymvers('0x5678\timported_fn\tvmlinux\tEXPORT_SYMBOL\t\n')),
+      ),
   },
   {
-    rule: 'vermagic other than the running kernel\'s', category: 'vermagic',
-    produce: async () => refused(async () => checkModule(await moduleKo('vermagic'), parseSymvers('0x1234\timported_fn\tvmlinux\tEXPORT_SYMBOL\t\n'), '6.1.0-other SMP ')),
+    rule: "vermagic other than the running kernel's",
+    category: 'vermagic',
+    produce: async () =>
+      refused(async () =>
+        checkModule(
+          await moduleKo('vermagic'),
+          parseSymvers('0x1234\timported_fn\tvmlinux\tEXPORT_SYMBOL\t\n'),
+          '6.1.0-other SMP ',
+        ),
+      ),
   },
-  ...([
-    ['# CONFIG_LIVEPATCH is not set', 'config-livepatch-missing'],
-    ['CONFIG_RANDSTRUCT_FULL=y', 'config-randstruct'],
-    ['CONFIG_GCC_PLUGIN_LATENT_ENTROPY=y', 'config-latent-entropy'],
-    ['CONFIG_DEBUG_INFO_SPLIT=y', 'config-debug-info-split'],
-    ['CONFIG_LTO_CLANG_THIN=y', 'config-lto'],
-    ['CONFIG_LD_DEAD_CODE_DATA_ELIMINATION=y', 'config-gc-sections'],
-    ['CONFIG_X86_KERNEL_IBT=y', 'config-ibt'],
-  ] as const).map(([line, category]): Row => ({
-    rule: `config: ${line}`, category,
-    produce: () => refused(() => checkKernelConfig(`CONFIG_64BIT=y\n${line.includes('LIVEPATCH') ? '' : 'CONFIG_LIVEPATCH=y\n'}${line}\n`, 'running kernel')),
+  ...(
+    [
+      ['# CONFIG_LIVEPATCH is not set', 'config-livepatch-missing'],
+      ['CONFIG_RANDSTRUCT_FULL=y', 'config-randstruct'],
+      ['CONFIG_GCC_PLUGIN_LATENT_ENTROPY=y', 'config-latent-entropy'],
+      ['CONFIG_DEBUG_INFO_SPLIT=y', 'config-debug-info-split'],
+      ['CONFIG_LTO_CLANG_THIN=y', 'config-lto'],
+      ['CONFIG_LD_DEAD_CODE_DATA_ELIMINATION=y', 'config-gc-sections'],
+      ['CONFIG_X86_KERNEL_IBT=y', 'config-ibt'],
+    ] as const
+  ).map(([line, category]): Row => ({
+    rule: `config: ${line}`,
+    category,
+    produce: () =>
+      refused(() =>
+        checkKernelConfig(
+          `CONFIG_64BIT=y\n${line.includes('LIVEPATCH') ? '' : 'CONFIG_LIVEPATCH=y\n'}${line}\n`,
+          'running kernel',
+        ),
+      ),
   })),
 ];
 
@@ -278,7 +445,9 @@ describe('refusal categories', () => {
 
   it('has a rule above for every category', () => {
     const produced = new Set(ROWS.map((row) => row.category));
-    expect(Object.keys(REFUSAL_CATEGORIES).filter((category) => !produced.has(category as RefusalCategory))).toEqual([]);
+    expect(Object.keys(REFUSAL_CATEGORIES).filter((category) => !produced.has(category as RefusalCategory))).toEqual(
+      [],
+    );
   });
 
   it('are all listed in the README', async () => {
@@ -287,11 +456,25 @@ describe('refusal categories', () => {
   });
 
   it('are in the --json report of a refused run, per reason and object, as the rule made them', () => {
-    const refusal = new RefusedError('the patch cannot be live-patched safely', [{ object: 'kernel/panic.o', reason: 'symbol x moved from section .bss.x to .data.x', category: 'existing-data' }]);
+    const refusal = new RefusedError('the patch cannot be live-patched safely', [
+      { object: 'kernel/panic.o', reason: 'symbol x moved from section .bss.x to .data.x', category: 'existing-data' },
+    ]);
     expect(failureReport(refusal)).toEqual({
-      outcome: 'refused', exitCode: 2, message: 'the patch cannot be live-patched safely',
-      reasons: [{ object: 'kernel/panic.o', reason: 'symbol x moved from section .bss.x to .data.x', category: 'existing-data' }],
+      outcome: 'refused',
+      exitCode: 2,
+      message: 'the patch cannot be live-patched safely',
+      reasons: [
+        {
+          object: 'kernel/panic.o',
+          reason: 'symbol x moved from section .bss.x to .data.x',
+          category: 'existing-data',
+        },
+      ],
     });
-    expect(failureReport(new UserError('no functional change in fs/proc/cmdline.o', { exitCode: 3 }))).toMatchObject({ outcome: 'no-change', exitCode: 3, reasons: [] });
+    expect(failureReport(new UserError('no functional change in fs/proc/cmdline.o', { exitCode: 3 }))).toMatchObject({
+      outcome: 'no-change',
+      exitCode: 3,
+      reasons: [],
+    });
   });
 });

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
-import { createRunDir, KEPT_RUNS, markRunFinished, pruneRuns, runLogWriter, runsRoot, runStamp } from '../../../src/util/run-logs.js';
+import {
+  createRunDir,
+  KEPT_RUNS,
+  markRunFinished,
+  pruneRuns,
+  runLogWriter,
+  runsRoot,
+  runStamp,
+} from '../../../src/util/run-logs.js';
 
 const at = (seconds: number) => new Date(Date.UTC(2026, 11, 1, 16, 0, 0) + seconds * 1000);
 
@@ -30,7 +38,11 @@ describe('the store of run logs', () => {
     const { path: root } = await tmpDir({ unsafeCleanup: true });
     const dirs = await Promise.all([0, 1, 2].map(() => createRunDir({ root, now: at(0), pid: 7 })));
     await Promise.all(dirs.map(markRunFinished));
-    expect(dirs.map((d) => d.slice(root.length + 1)).sort()).toEqual([`${runStamp(at(0))}-7`, `${runStamp(at(0))}-7.1`, `${runStamp(at(0))}-7.2`]);
+    expect(dirs.map((d) => d.slice(root.length + 1)).sort()).toEqual([
+      `${runStamp(at(0))}-7`,
+      `${runStamp(at(0))}-7.1`,
+      `${runStamp(at(0))}-7.2`,
+    ]);
     await createRunDir({ root, now: at(1), pid: 7, keep: 2 });
     expect((await readdir(root)).sort()).toEqual([`${runStamp(at(0))}-7.2`, `${runStamp(at(1))}-7`]);
   });
@@ -65,12 +77,16 @@ describe('the store of run logs', () => {
     const gone = Number((await execa('sh', ['-c', 'echo $$'])).stdout);
     const going = await createRunDir({ root, now: at(0), pid: process.pid }); // not finished, its process alive
     const crashed = await createRunDir({ root, now: at(1), pid: gone }); // not finished, its process gone
-    for (let i = 2; i < 2 + KEPT_RUNS + 3; i++) await markRunFinished(await createRunDir({ root, now: at(i), pid: process.pid }));
+    for (let i = 2; i < 2 + KEPT_RUNS + 3; i++)
+      await markRunFinished(await createRunDir({ root, now: at(i), pid: process.pid }));
     const names = (await readdir(root)).sort();
     expect(names).toHaveLength(KEPT_RUNS + 1);
     expect(names[0]).toBe(`${runStamp(at(0))}-${process.pid}`);
     expect(names).not.toContain(`${runStamp(at(1))}-${gone}`);
-    await access(crashed).then(() => expect.fail('the crashed run was kept'), () => undefined);
+    await access(crashed).then(
+      () => expect.fail('the crashed run was kept'),
+      () => undefined,
+    );
     // The run still going can write its logs.
     runLogWriter(going)('stage diff');
     await writeFile(join(going, 'diff.log'), 'still here\n');

@@ -5,7 +5,11 @@ import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { startRunSession } from '../../../src/util/run-session.js';
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 describe('startRunSession', () => {
   it('marks the run finished after it, not before, also when it fails', async () => {
@@ -19,9 +23,11 @@ describe('startRunSession', () => {
     expect(await exists(join(ok.runDir, 'finished'))).toBe(true);
 
     const failing = await startRunSession({ log: () => {}, runsRoot: root });
-    await expect(failing.run(async () => {
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      failing.run(async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await exists(join(failing.runDir, 'finished'))).toBe(true);
     expect(await readdir(root)).toHaveLength(2);
   });

@@ -11,14 +11,20 @@ describe('guestModules', () => {
     const { path, cleanup } = await dir({ unsafeCleanup: true });
     try {
       const missing = join(path, 'livepatch-missing.ko');
-      const error = await guestModules([missing], undefined).then(() => undefined, (e: unknown) => e);
+      const error = await guestModules([missing], undefined).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(UserError);
       expect((error as Error).message).toContain(missing);
       expect((error as Error).message).toMatch(/ENOENT|no such file/i);
 
       const notElf = join(path, 'livepatch-garbage.ko');
       await writeFile(notElf, 'not an ELF file');
-      const garbage = await guestModules([notElf], '/lib/modules/none').then(() => undefined, (e: unknown) => e);
+      const garbage = await guestModules([notElf], '/lib/modules/none').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(garbage).toBeInstanceOf(UserError);
       expect((garbage as Error).message).toContain(notElf);
     } finally {

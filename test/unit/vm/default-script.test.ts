@@ -38,15 +38,23 @@ describe('defaultScript', () => {
   });
 
   /** Run the script with the guest's commands replaced by shell functions that say what they were asked. */
-  const runWithStubs = (failing = '') => execa('sh', ['-c', [
-    `insmod() { echo "CALL insmod $*"; [ "$1" != "${failing}" ]; }`,
-    'rmmod() { echo "CALL rmmod $*"; }',
-    'lsmod() { echo "CALL lsmod"; }',
-    'klp_wait() { echo "CALL klp_wait $*"; }',
-    'klp_disable() { echo "CALL klp_disable $*"; }',
-    'klp_wait_gone() { echo "CALL klp_wait_gone $*"; }',
-    defaultScript(MODULES),
-  ].join('\n')], { reject: false });
+  const runWithStubs = (failing = '') =>
+    execa(
+      'sh',
+      [
+        '-c',
+        [
+          `insmod() { echo "CALL insmod $*"; [ "$1" != "${failing}" ]; }`,
+          'rmmod() { echo "CALL rmmod $*"; }',
+          'lsmod() { echo "CALL lsmod"; }',
+          'klp_wait() { echo "CALL klp_wait $*"; }',
+          'klp_disable() { echo "CALL klp_disable $*"; }',
+          'klp_wait_gone() { echo "CALL klp_wait_gone $*"; }',
+          defaultScript(MODULES),
+        ].join('\n'),
+      ],
+      { reject: false },
+    );
 
   it('runs the steps in order and ends with the success line', async () => {
     const result = await runWithStubs();

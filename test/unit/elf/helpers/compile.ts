@@ -5,11 +5,27 @@ import { fileURLToPath } from 'node:url';
 
 /** Flags close to what Kbuild passes for an x86_64 kernel object with livepatch support. */
 export const KERNEL_CFLAGS = [
-  '-O2', '-ffunction-sections', '-fdata-sections', '-mfentry', '-pg', '-mrecord-mcount', '-fno-pic',
-  '-mcmodel=kernel', '-mno-red-zone', '-fno-common', '-fno-strict-aliasing', '-fno-asynchronous-unwind-tables',
-  '-fstack-protector-strong', '-mno-sse', '-mno-mmx', '-mno-80387', '-ffreestanding', '-fno-delete-null-pointer-checks',
+  '-O2',
+  '-ffunction-sections',
+  '-fdata-sections',
+  '-mfentry',
+  '-pg',
+  '-mrecord-mcount',
+  '-fno-pic',
+  '-mcmodel=kernel',
+  '-mno-red-zone',
+  '-fno-common',
+  '-fno-strict-aliasing',
+  '-fno-asynchronous-unwind-tables',
+  '-fstack-protector-strong',
+  '-mno-sse',
+  '-mno-mmx',
+  '-mno-80387',
+  '-ffreestanding',
+  '-fno-delete-null-pointer-checks',
   // Not the kernel's thunk-extern: gcc then emits __x86_return_thunk itself, in a COMDAT group.
-  '-mfunction-return=thunk', '-g0',
+  '-mfunction-return=thunk',
+  '-g0',
 ];
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -23,7 +39,12 @@ export async function tempDir(): Promise<DirectoryResult> {
  * Compiles fixtures/<name> with gcc (C) or g++ (C++) and kernel flags (plus `extraFlags`)
  * to <outDir>/<outName> (default <name>.o).
  */
-export async function compileFixture(name: string, outDir: string, extraFlags: string[] = [], outName = `${name}.o`): Promise<string> {
+export async function compileFixture(
+  name: string,
+  outDir: string,
+  extraFlags: string[] = [],
+  outName = `${name}.o`,
+): Promise<string> {
   const output = join(outDir, outName);
   const compiler = name.endsWith('.cc') ? 'g++' : 'gcc';
   const languageFlags = compiler === 'g++' ? ['-fno-exceptions', '-fno-rtti'] : [];

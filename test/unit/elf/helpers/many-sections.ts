@@ -17,9 +17,21 @@ export async function assembleManySections(dir: string, count: number): Promise<
     lines.push(`.type f${i},@function`, `f${i}:`, 'ret', `.size f${i},1`);
   }
   lines.push(
-    '.section .text.grouped,"axG",@progbits,grouped,comdat', '.globl grouped', '.type grouped,@function', 'grouped:', 'ret',
-    '.section .text.last,"ax",@progbits', '.globl last', '.type last,@function', 'last:',
-    'call ext_fn', `call f${count - 1}`, 'call f1', 'call grouped', 'movq common_var(%rip), %rax', 'ret',
+    '.section .text.grouped,"axG",@progbits,grouped,comdat',
+    '.globl grouped',
+    '.type grouped,@function',
+    'grouped:',
+    'ret',
+    '.section .text.last,"ax",@progbits',
+    '.globl last',
+    '.type last,@function',
+    'last:',
+    'call ext_fn',
+    `call f${count - 1}`,
+    'call f1',
+    'call grouped',
+    'movq common_var(%rip), %rax',
+    'ret',
   );
   const source = join(dir, 'many-sections.s');
   const object = join(dir, 'many-sections.o');

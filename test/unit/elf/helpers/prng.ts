@@ -1,5 +1,9 @@
 /** mulberry32: a small seeded PRNG, so a failing fuzz run can be replayed from its seed. */
-export function createRandom(seed: number): { next(): number; int(below: number): number; pick<T>(items: readonly T[]): T } {
+export function createRandom(seed: number): {
+  next(): number;
+  int(below: number): number;
+  pick<T>(items: readonly T[]): T;
+} {
   let state = seed >>> 0;
   const next = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -47,7 +47,10 @@ export async function readelfSections(file: string): Promise<ReadelfSection[]> {
   for (const line of text.split('\n')) {
     // The name column is 17 characters wide; longer names push the rest right. One type name
     // has spaces (SHT_SYMTAB_SHNDX).
-    const match = /^\s*\[\s*(\d+)\]\s+(\S*?)\s+(SYMTAB SECTION INDICES|\S+)\s+([0-9a-f]{16})\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([A-Za-z]*)\s+(\d+)\s+(\d+)\s+(\d+)$/.exec(line);
+    const match =
+      /^\s*\[\s*(\d+)\]\s+(\S*?)\s+(SYMTAB SECTION INDICES|\S+)\s+([0-9a-f]{16})\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([A-Za-z]*)\s+(\d+)\s+(\d+)\s+(\d+)$/.exec(
+        line,
+      );
     if (match === null) continue;
     const [, index, name, type, addr, , size, es, flags, link, info, align] = match as unknown as string[];
     sections.push({
@@ -110,7 +113,8 @@ export function parseReadelfRelocations(text: string): Map<string, ReadelfReloca
       result.set(header[1] as string, current);
       continue;
     }
-    const match = /^([0-9a-f]{16})\s+([0-9a-f]{16})\s+(\S+)\s+(?:[0-9a-f]{16}\s+)?(.*?)\s*(?:([+-]) ([0-9a-f]+))?$/.exec(line);
+    const match =
+      /^([0-9a-f]{16})\s+([0-9a-f]{16})\s+(\S+)\s+(?:[0-9a-f]{16}\s+)?(.*?)\s*(?:([+-]) ([0-9a-f]+))?$/.exec(line);
     if (match === null || current === undefined) continue;
     const [, offset, info, typeName, , sign, addend] = match as unknown as (string | undefined)[];
     const infoValue = BigInt(`0x${info}`);
