@@ -1,4 +1,4 @@
-import { access, copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { onInterrupt } from '../util/interrupt.js';
@@ -8,6 +8,7 @@ import type { Logger } from '../util/log.js';
 import { applyPatch } from '../patches/apply-patch.js';
 import { exposeMarkerHeaders } from './marker-headers.js';
 import { repairWorkTree, TreeJournal } from './journal.js';
+import { missingOriginals, missingOriginalsNote } from './missing-originals.js';
 import { prepareOutputs } from './prepare-outputs.js';
 import { jobsForObjects, runMake } from './make.js';
 import type { ObjectInfo } from './object-index.js';
@@ -47,18 +48,12 @@ async function rebuildMissingOriginals(
   objects: readonly ObjectInfo[],
   log: (message: string) => void,
 ): Promise<void> {
-  const missing: string[] = [];
-  for (const object of objects) {
-    if (
-      !(await access(join(tree.dir, object.path)).then(
-        () => true,
-        () => false,
-      ))
-    )
-      missing.push(object.path);
-  }
+  const missing = await missingOriginals(
+    tree.dir,
+    objects.map((object) => object.path),
+  );
   if (missing.length === 0) return;
-  log(`the cached tree lacks the original ${missing.join(' ')} (an interrupted run?): rebuilding it`);
+  log(missingOriginalsNote(missing));
   await runMake({
     tree: tree.dir,
     targets: missing,

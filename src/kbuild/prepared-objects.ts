@@ -6,6 +6,7 @@ import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { includeGraph, sourcesIncluding } from './include-graph.js';
 import { jobsForObjects, runMake } from './make.js';
+import { missingOriginals, missingOriginalsNote } from './missing-originals.js';
 import { KernelModules } from '../kernel/kernel-modules.js';
 import { cmdFileDeps, unbuildableFileRefusal, type ObjectInfo } from './object-index.js';
 import { kbuildModname, moduleNameOf } from '../kernel/module-name.js';
@@ -94,6 +95,10 @@ export async function locateInPreparedTree(options: {
   const targets = [...sources.keys()].map(objectOf);
   if (targets.length > 0) {
     log(`original objects: ${targets.length <= 8 ? targets.join(' ') : `${targets.length} candidates`}`);
+    // An original compiled by an earlier run and gone since (a run stopped while make rebuilt
+    // it, a file removed by hand) is compiled again below: say so.
+    const lost = await missingOriginals(tree.dir, targets, { wasBuilt: true });
+    if (lost.length > 0) log(missingOriginalsNote(lost));
     await runMake({
       tree: tree.dir,
       targets,
