@@ -151,15 +151,11 @@ export async function acquireDistroKernel(
   release: string,
   options: AcquireOptions,
 ): Promise<DistroKernel> {
-  const { version, entry, rootOf, files, source } = await acquireParts(distro, release, 'build', options);
+  const acquired = await acquireParts(distro, release, 'build', options);
+  const { rootOf, files, source } = acquired;
   const paths = distro.paths(release);
   return {
-    distro,
-    release,
-    version,
-    entry,
-    vmlinuz: join(rootOf('image'), paths.vmlinuz),
-    modulesDir: join(rootOf('image'), paths.modulesDir),
+    ...bootFiles(distro, release, acquired),
     config: join(rootOf('headers'), paths.config),
     symvers: join(rootOf('headers'), paths.symvers),
     vmlinux: join(rootOf('debug'), paths.debugVmlinux),
@@ -175,14 +171,18 @@ export async function acquireDistroBootFiles(
   release: string,
   options: AcquireOptions,
 ): Promise<DistroBootFiles> {
-  const { version, entry, rootOf } = await acquireParts(distro, release, 'boot', options);
+  return bootFiles(distro, release, await acquireParts(distro, release, 'boot', options));
+}
+
+/** The image package's files (what a boot needs), from what acquireParts fetched. */
+function bootFiles(distro: DistroRelease, release: string, acquired: Acquired): DistroBootFiles {
   const paths = distro.paths(release);
   return {
     distro,
     release,
-    version,
-    entry,
-    vmlinuz: join(rootOf('image'), paths.vmlinuz),
-    modulesDir: join(rootOf('image'), paths.modulesDir),
+    version: acquired.version,
+    entry: acquired.entry,
+    vmlinuz: join(acquired.rootOf('image'), paths.vmlinuz),
+    modulesDir: join(acquired.rootOf('image'), paths.modulesDir),
   };
 }
