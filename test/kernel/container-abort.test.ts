@@ -17,7 +17,7 @@ const repo = resolve(import.meta.dirname, '../..');
 const src = (path: string) => pathToFileURL(join(repo, 'src', path)).href;
 
 const HOLDER = `
-import { selectRunner } from '${src('container/select-runner.js')}';
+import { selectRunner } from '${src('toolchain/container/select-runner.js')}';
 import { onInterrupt } from '${src('util/interrupt.js')}';
 const runner = await selectRunner(process.argv[2], () => {});
 onInterrupt(async () => {});
@@ -93,7 +93,16 @@ for (const { engine, missing } of engines) {
         output += data.toString();
       });
       try {
-        await waitFor('the container to start', async () => (output.includes('started') ? true : undefined), 120_000);
+        await waitFor(
+          'the container to start',
+          async () => {
+            if (output.includes('started')) return true;
+            // A holder that died (it could not even start its container) fails at once, with its output.
+            if (holder.exitCode !== null) throw new Error(`the holder exited ${holder.exitCode}:\n${output}`);
+            return undefined;
+          },
+          120_000,
+        );
         const pid = holder.pid!;
         expect(await containersOf(engine, pid)).toHaveLength(1);
         const ended = Date.now();
