@@ -17,6 +17,7 @@ import { hostRunner } from '../../src/toolchain/runner.js';
 import { cacheRoot } from '../../src/util/cache.js';
 import { stderrLogger as log } from '../../src/util/log.js';
 import { analyze, type ChangeClass } from './analyze.js';
+import { aptContext } from '../../src/sources/debian/apt-context.js';
 import { changedFiles } from './changed-files.js';
 import { filePatch } from './file-patch.js';
 import { excludedByPolicy } from './policy.js';
@@ -24,8 +25,9 @@ import { seededShuffle } from './sample.js';
 import { builtInto, type BuiltInto } from './targets.js';
 
 /** The source package: one for the whole series (linux-source-6.1), whatever the release. */
-const SOURCE = DEBIAN_BOOKWORM.packages('').source;
-const TOPDIR = DEBIAN_BOOKWORM.sourceTopdir;
+const SOURCE = DEBIAN_BOOKWORM.source.package;
+const TOPDIR = DEBIAN_BOOKWORM.source.topdir;
+const APT = aptContext(DEBIAN_BOOKWORM);
 
 /** Debian versions of one series (6.1.170-3, 6.1.192-1, ...), in order. */
 const byVersion = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
@@ -44,7 +46,7 @@ export interface ServedPair {
  * release and version, and that newer version.
  */
 export async function servedPair(buildable: readonly BuildableRelease[]): Promise<ServedPair> {
-  const served = ((await archiveVersions([SOURCE])).get(SOURCE) ?? []).sort(byVersion);
+  const served = ((await archiveVersions(APT, [SOURCE])).get(SOURCE) ?? []).sort(byVersion);
   for (const base of buildable) {
     const newer = served.filter((v) => byVersion(v, base.version) > 0);
     const next = newer.find((v) => upstream(v) !== upstream(base.version)) ?? newer[newer.length - 1];
@@ -75,7 +77,7 @@ async function sourceTarball(version: string): Promise<string> {
   const tarball = join(dir, 'usr/src', `${TOPDIR}.tar.xz`);
   if (existsSync(tarball)) return tarball;
   await mkdir(dir, { recursive: true });
-  const deb = await downloadPackage(await archivePackage(SOURCE, version), dir, log);
+  const deb = await downloadPackage(APT, await archivePackage(APT, SOURCE, version), dir, log);
   await extractFromDeb(deb, dir, [`usr/src/${TOPDIR}.tar.xz`]);
   await rm(deb, { force: true });
   return tarball;

@@ -19,8 +19,13 @@ export interface DistroRelease {
   releasePattern: RegExp;
   /** Architecture of the kernels (the tool's arch folder: src/arch/<arch>). */
   arch: 'x86_64';
-  /** The source package of its kernels: the package, its tarball (inside the package) and the tarball's top directory. */
+  /**
+   * The source package of its own kernels (linux-source-6.1 on Debian 12: what the test kernel
+   * is built from on such a machine): the package, its tarball and the tarball's top directory.
+   */
   source: DistroSource;
+  /** The source package of one kernel release (a backports suite serves several series: 7.2, 7.3). */
+  sourceOf(release: string): DistroSource;
   /** The compiler that builds the kernel, as kbuild's CC (its `--version` names the kernel's). */
   compiler: string;
   /** What its kernels were built with: the builder image must have exactly this (checked against each kernel). */
@@ -35,8 +40,6 @@ export interface DistroRelease {
   packages(release: string): DistroPackages;
   /** Where the files are, relative to the root of the unpacked packages (or of an installed system). */
   paths(release: string): DistroPaths;
-  /** Top directory inside the source tarball (source.topdir). */
-  sourceTopdir: string;
   /** apt pattern (apt-cache pkgnames prefix) of the debug packages, to list releases. */
   debugPackagePrefix: string;
   /** Release from a debug package name (undefined when it is not one of this release's). */
@@ -52,6 +55,8 @@ export interface DistroRelease {
 export interface DistroArchive {
   /** The apt suites its kernels (and their updates) are published in, e.g. bookworm, bookworm-updates, bookworm-security. */
   suites: readonly string[];
+  /** Where each suite is served (a URI per suite, in the order of `suites`). */
+  uris: readonly string[];
   /** The keyring that signs those suites. */
   keyring: string;
 }
@@ -82,8 +87,8 @@ export interface DistroBuilder {
 }
 
 export interface DistroPackages {
-  /** Unsigned image: vmlinuz, modules. */
-  image: string;
+  /** The unsigned image: vmlinuz and the modules (one package, or two from Linux 7 on: binary and modules). */
+  image: readonly string[];
   /** Headers: .config and Module.symvers. */
   headers: string;
   /** Debug symbols: vmlinux with .symtab and DWARF, System.map. */
@@ -111,7 +116,7 @@ interface DebianReleaseFacts {
   /** Default: <codename>, <codename>-updates, <codename>-security. */
   suites?: readonly string[];
   releasePattern: RegExp;
-  /** linux-source-<series>, e.g. 6.1. */
+  /** Series of its own kernels' source package (linux-source-<series>), e.g. 6.1. */
   sourceSeries: string;
   compiler: string;
   toolchain: DistroToolchain;
@@ -119,6 +124,8 @@ interface DebianReleaseFacts {
   builderSuite?: string;
   moduleCompression: DistroRelease['moduleCompression'];
   modulesPrefix: DistroRelease['modulesPrefix'];
+  /** Default: linux-image-<release>-unsigned. */
+  imagePackages?: (release: string) => string[];
   debugPackagePrefix: string;
   acquirable: boolean;
 }
@@ -126,34 +133,53 @@ interface DebianReleaseFacts {
 /** The keyring of Debian's archive (debian-archive-keyring), for every Debian release. */
 export const DEBIAN_ARCHIVE_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
+/** Debian's archive: every suite at deb.debian.org, but the security suites, served apart. */
+export const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
+export const DEBIAN_SECURITY_MIRROR = 'http://deb.debian.org/debian-security';
+
+/** Where Debian serves SUITE. */
+function debianSuiteUri(suite: string): string {
+  return suite.endsWith('-security') ? DEBIAN_SECURITY_MIRROR : DEBIAN_MIRROR;
+}
+
+/** Debian's kernel source package of SERIES (6.1, 6.12, 7.3): linux-source-<series>, its tarball and top directory. */
+function debianSource(series: string): DistroSource {
+  return {
+    package: `linux-source-${series}`,
+    tarball: `usr/src/linux-source-${series}.tar.xz`,
+    topdir: `linux-source-${series}`,
+  };
+}
+
+/** The series of a Debian kernel release: its first two numbers (6.1.0-57-amd64 → 6.1, 7.3.4+deb13-amd64 → 7.3). */
+export function debianSeriesOf(release: string): string | undefined {
+  return /^(\d+\.\d+)[.-]/.exec(release)?.[1];
+}
+
 /** A Debian release's entry: Debian's package names and file layout around FACTS. */
 function debianRelease(facts: DebianReleaseFacts): DistroRelease {
-  const source: DistroSource = {
-    package: `linux-source-${facts.sourceSeries}`,
-    tarball: `usr/src/linux-source-${facts.sourceSeries}.tar.xz`,
-    topdir: `linux-source-${facts.sourceSeries}`,
-  };
+  const source = debianSource(facts.sourceSeries);
+  const sourceOf = (release: string) => debianSource(debianSeriesOf(release) ?? facts.sourceSeries);
+  const suites = facts.suites ?? [facts.codename, `${facts.codename}-updates`, `${facts.codename}-security`];
   return {
     id: facts.id,
     description: facts.description,
     codename: facts.codename,
-    archive: {
-      suites: facts.suites ?? [facts.codename, `${facts.codename}-updates`, `${facts.codename}-security`],
-      keyring: DEBIAN_ARCHIVE_KEYRING,
-    },
+    archive: { suites, uris: suites.map(debianSuiteUri), keyring: DEBIAN_ARCHIVE_KEYRING },
     releasePattern: facts.releasePattern,
     arch: 'x86_64',
     source,
+    sourceOf,
     compiler: facts.compiler,
     toolchain: facts.toolchain,
     builder: { suite: facts.builderSuite ?? facts.codename },
     moduleCompression: facts.moduleCompression,
     modulesPrefix: facts.modulesPrefix,
     packages: (release) => ({
-      image: `linux-image-${release}-unsigned`,
+      image: facts.imagePackages?.(release) ?? [`linux-image-${release}-unsigned`],
       headers: `linux-headers-${release}`,
       debug: `linux-image-${release}-dbg`,
-      source: source.package,
+      source: sourceOf(release).package,
     }),
     paths: (release) => ({
       vmlinuz: `boot/vmlinuz-${release}`,
@@ -162,9 +188,8 @@ function debianRelease(facts: DebianReleaseFacts): DistroRelease {
       symvers: `usr/src/linux-headers-${release}/Module.symvers`,
       debugVmlinux: `usr/lib/debug/boot/vmlinux-${release}`,
       systemMap: `usr/lib/debug/boot/System.map-${release}`,
-      sourceTarball: source.tarball,
+      sourceTarball: sourceOf(release).tarball,
     }),
-    sourceTopdir: source.topdir,
     debugPackagePrefix: facts.debugPackagePrefix,
     releaseOfDebugPackage: (name) => {
       const release = /^linux-image-(.+)-dbg$/.exec(name)?.[1];
@@ -190,11 +215,9 @@ export const DEBIAN_BOOKWORM: DistroRelease = debianRelease({
 
 /**
  * Debian 13's own kernels (6.12.N+deb13-amd64, also 6.12.115+deb13.1-amd64), as measured in
- * Debian's archive (2026-12): suites, source package, compiler (CONFIG_CC_VERSION_TEXT names
- * x86_64-linux-gnu-gcc-14), binutils 2.44, modules as .ko.xz under /usr/lib/modules. The file
- * paths inside its headers and debug packages follow Debian 12's layout and are confirmed only
- * when its acquisition exists: until then (`acquirable: false`) its releases are refused by name,
- * and the entry serves the builder image (debian:trixie with gcc-14) and the choice of it.
+ * Debian's archive (2026-12): built with trixie's gcc-14 (CONFIG_CC_VERSION_TEXT names
+ * x86_64-linux-gnu-gcc-14) and binutils 2.44, with IBT and call padding; modules as .ko.xz under
+ * /usr/lib/modules.
  */
 export const DEBIAN_TRIXIE: DistroRelease = debianRelease({
   id: 'debian-trixie',
@@ -207,10 +230,59 @@ export const DEBIAN_TRIXIE: DistroRelease = debianRelease({
   moduleCompression: 'xz',
   modulesPrefix: 'usr/lib/modules',
   debugPackagePrefix: 'linux-image-6.12.',
-  acquirable: false,
+  acquirable: true,
 });
 
-export const DISTRIBUTIONS: readonly DistroRelease[] = [DEBIAN_BOOKWORM, DEBIAN_TRIXIE];
+/**
+ * Debian 12's backports kernels (6.12.N+deb12-amd64, bookworm-backports): trixie's 6.12 rebuilt
+ * with bookworm's gcc-12 and binutils 2.40 (CONFIG_CC_VERSION_TEXT "x86_64-linux-gnu-gcc-12
+ * (Debian 12.2.0-14+deb12u1) 12.2.0"), so built in the bookworm builder; IBT, .ko.xz.
+ */
+export const DEBIAN_BOOKWORM_BACKPORTS: DistroRelease = debianRelease({
+  id: 'debian-bookworm-backports',
+  description: 'Debian 12 backports (bookworm-backports), linux-image-6.12.N+deb12-amd64',
+  codename: 'bookworm',
+  suites: ['bookworm-backports'],
+  releasePattern: /^6\.12\.\d+\+deb12(?:\.\d+)?-amd64$/,
+  sourceSeries: '6.12',
+  compiler: 'x86_64-linux-gnu-gcc-12',
+  toolchain: { ccVersionText: 'x86_64-linux-gnu-gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0', binutils: '2.40' },
+  builderSuite: 'bookworm',
+  moduleCompression: 'xz',
+  modulesPrefix: 'usr/lib/modules',
+  debugPackagePrefix: 'linux-image-6.12.',
+  acquirable: true,
+});
+
+/**
+ * Debian 13's backports kernels (7.N.M+deb13-amd64, trixie-backports; source linux-source-7.N
+ * of each series): built with trixie's gcc-14 and binutils 2.44; IBT, .ko.xz. Their image is
+ * split in two packages: linux-binary-unsigned-<release> (vmlinuz) and linux-modules-<release>.
+ */
+export const DEBIAN_TRIXIE_BACKPORTS: DistroRelease = debianRelease({
+  id: 'debian-trixie-backports',
+  description: 'Debian 13 backports (trixie-backports), linux-image-7.N.M+deb13-amd64',
+  codename: 'trixie',
+  suites: ['trixie-backports'],
+  releasePattern: /^7\.\d+\.\d+\+deb13(?:\.\d+)?-amd64$/,
+  sourceSeries: '7.3',
+  compiler: 'x86_64-linux-gnu-gcc-14',
+  toolchain: { ccVersionText: 'x86_64-linux-gnu-gcc-14 (Debian 14.2.0-19) 14.2.0', binutils: '2.44' },
+  builderSuite: 'trixie',
+  moduleCompression: 'xz',
+  modulesPrefix: 'usr/lib/modules',
+  imagePackages: (release) => [`linux-binary-unsigned-${release}`, `linux-modules-${release}`],
+  debugPackagePrefix: 'linux-image-7.',
+  acquirable: true,
+});
+
+/** Every entry; a machine's own distribution release (its os-release codename) is the first of its codename. */
+export const DISTRIBUTIONS: readonly DistroRelease[] = [
+  DEBIAN_BOOKWORM,
+  DEBIAN_TRIXIE,
+  DEBIAN_BOOKWORM_BACKPORTS,
+  DEBIAN_TRIXIE_BACKPORTS,
+];
 
 /** The distribution release of `--kernel newest` (the one this tool's machines run). */
 export const DEFAULT_DISTRO = DEBIAN_BOOKWORM;

@@ -8,12 +8,12 @@ import {
   type DistroBootFiles,
 } from './debian/acquire.js';
 import { newestBuildableRelease } from './debian/catalog.js';
-import { DEFAULT_DISTRO, DISTRIBUTIONS, distroOf, type DistroRelease } from '../kernel/distributions.js';
+import { DISTRIBUTIONS, distroOf, hostDistribution, type DistroRelease } from '../kernel/distributions.js';
 import type { TargetKernel } from '../kernel/target-kernel.js';
 
 /**
  * KERNEL as a release of a known distribution ("running": `uname -r`; "newest": the newest
- * release of the default distribution the archive can build), and how to acquire its files
+ * release the archive can build of this machine's distribution release, Debian 12 elsewhere), and how to acquire its files
  * ("running": the files installed on this machine where they are).
  */
 async function distroRelease(
@@ -24,7 +24,7 @@ async function distroRelease(
   const release = running
     ? osRelease()
     : kernel === 'newest'
-      ? await newestBuildableRelease(DEFAULT_DISTRO, log)
+      ? await newestBuildableRelease(hostDistribution(), log)
       : kernel;
   const distro = distroOf(release);
   if (!distro) {
@@ -61,7 +61,7 @@ export async function distroTarget(kernel: string, log: Logger): Promise<TargetK
     source: {
       kind: 'tarball',
       tarball: files.sourceTarball,
-      topdir: distro.sourceTopdir,
+      topdir: distro.sourceOf(release).topdir,
       sha256: files.sourceIdentity,
     },
     config: files.config,

@@ -8,6 +8,7 @@ import { packageCommand } from './package.js';
 import { prepareCommand } from './prepare.js';
 import { promoteCommand } from './promote.js';
 import { publishCommand } from './publish.js';
+import { releasesCommand } from './releases.js';
 import { testKernelCommand } from './test-kernel.js';
 import { vmTestCommand } from './vm-test.js';
 
@@ -23,6 +24,7 @@ export const commands: CommandModule<any, any>[] = [
   prepareCommand,
   promoteCommand,
   publishCommand,
+  releasesCommand,
   testKernelCommand,
   vmTestCommand,
 ];

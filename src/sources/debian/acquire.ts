@@ -5,6 +5,7 @@ import { withDirLock } from '../../util/lock.js';
 import type { Logger } from '../../util/log.js';
 import { onceMarked } from '../../util/stage-marker.js';
 import type { DistroPaths, DistroRelease } from '../../kernel/distributions.js';
+import { aptContext } from './apt-context.js';
 import { archivePackage, downloadPackage, extractDeb, extractFromDeb, type ArchivePackage } from './apt.js';
 import { findBuildableRelease } from './catalog.js';
 
@@ -42,15 +43,21 @@ export const PARTS_FOR: Readonly<Record<Purpose, readonly Part[]>> = {
   boot: ['image'],
 };
 
-/** The packages to download for PURPOSE: the parts it needs that are not INSTALLED, each with its package name. */
+/** The packages to download for PURPOSE: the parts it needs that are not INSTALLED, each with its package names. */
 export function packagesToAcquire(
   distro: DistroRelease,
   release: string,
   purpose: Purpose,
   installed: ReadonlySet<Part> = new Set(),
-): Array<{ part: Part; name: string }> {
-  const names = distro.packages(release);
-  return PARTS_FOR[purpose].filter((part) => !installed.has(part)).map((part) => ({ part, name: names[part] }));
+): Array<{ part: Part; names: readonly string[] }> {
+  const p = distro.packages(release);
+  const names: Record<Part, readonly string[]> = {
+    image: p.image,
+    headers: [p.headers],
+    debug: [p.debug],
+    source: [p.source],
+  };
+  return PARTS_FOR[purpose].filter((part) => !installed.has(part)).map((part) => ({ part, names: names[part] }));
 }
 
 /** What each package contributes, and whether it must be unpacked whole. */
@@ -116,8 +123,9 @@ async function acquireParts(
   const installed = options.installedRoot ? await installedParts(paths, options.installedRoot) : new Set<Part>();
   const rootOf = (part: Part) => (installed.has(part) ? options.installedRoot! : files);
   const wanted = packagesToAcquire(distro, release, purpose, installed);
+  const apt = aptContext(distro);
   const source = PARTS_FOR[purpose].includes('source')
-    ? await archivePackage(distro.packages(release).source, version)
+    ? await archivePackage(apt, distro.packages(release).source, version)
     : undefined;
   await mkdir(files, { recursive: true });
   await withDirLock(
@@ -126,16 +134,19 @@ async function acquireParts(
     async () => {
       const members = partMembers(paths);
       await Promise.all(
-        wanted.map(({ part, name }) =>
+        wanted.map(({ part, names }) =>
           onceMarked(entry, `${part}`, async () => {
-            const pkg: ArchivePackage = part === 'source' && source ? source : await archivePackage(name, version);
             const downloads = join(entry, `download-${part}`);
             await rm(downloads, { recursive: true, force: true });
             await mkdir(downloads, { recursive: true });
-            const deb = await downloadPackage(pkg, downloads, log);
-            const unpack = members[part];
-            if (unpack === 'all') await extractDeb(deb, files);
-            else await extractFromDeb(deb, files, unpack);
+            for (const name of names) {
+              const pkg: ArchivePackage =
+                part === 'source' && source ? source : await archivePackage(apt, name, version);
+              const deb = await downloadPackage(apt, pkg, downloads, log);
+              const unpack = members[part];
+              if (unpack === 'all') await extractDeb(deb, files);
+              else await extractFromDeb(deb, files, unpack);
+            }
             await rm(downloads, { recursive: true, force: true });
           }),
         ),

@@ -3,19 +3,28 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { UserError } from '../../util/errors.js';
 import type { Logger } from '../../util/log.js';
+import type { AptContext } from './apt-context.js';
 
 /**
- * The ordinary apt clients, used as they are: apt-cache for what the archive holds, apt-get
- * download for packages (apt checks each file against the signed archive indexes).
+ * The ordinary apt clients, used as they are, in the tool's own apt context (apt-context.ts):
+ * apt-cache for what the archive holds, apt-get download for packages (apt checks each file
+ * against the signed archive indexes).
  */
 
-const APT_HINT = 'run `apt-get update` (the package lists may be missing or old)';
+const aptHint = (context: AptContext) =>
+  `the package lists in ${context.dir} may be old: \`tsbuild-patch releases --refresh\` fetches them again`;
 
 /** Versions of each package that the configured archives hold (apt-cache madison), newest first. */
-export async function archiveVersions(packages: readonly string[]): Promise<Map<string, string[]>> {
+export async function archiveVersions(
+  context: AptContext,
+  packages: readonly string[],
+): Promise<Map<string, string[]>> {
   const versions = new Map<string, string[]>(packages.map((p) => [p, []]));
   if (packages.length === 0) return versions;
-  const result = await execa('apt-cache', ['madison', ...packages], { reject: false, stdin: 'ignore' });
+  const result = await execa('apt-cache', [...context.options, 'madison', ...packages], {
+    reject: false,
+    stdin: 'ignore',
+  });
   for (const line of result.stdout.split('\n')) {
     const [name, version, origin] = line.split('|').map((field) => field.trim());
     if (!name || !version || !origin?.includes('Packages')) continue;
@@ -26,8 +35,11 @@ export async function archiveVersions(packages: readonly string[]): Promise<Map<
 }
 
 /** Package names starting with PREFIX that the archives know (apt-cache pkgnames). */
-export async function archivePackageNames(prefix: string): Promise<string[]> {
-  const result = await execa('apt-cache', ['pkgnames', prefix], { reject: false, stdin: 'ignore' });
+export async function archivePackageNames(context: AptContext, prefix: string): Promise<string[]> {
+  const result = await execa('apt-cache', [...context.options, 'pkgnames', prefix], {
+    reject: false,
+    stdin: 'ignore',
+  });
   return result.stdout
     .split('\n')
     .map((l) => l.trim())
@@ -43,10 +55,13 @@ export interface ArchivePackage {
 }
 
 /** The archive's record of one package version (size and checksum, as apt will verify them). */
-export async function archivePackage(name: string, version: string): Promise<ArchivePackage> {
-  const result = await execa('apt-cache', ['show', `${name}=${version}`], { reject: false, stdin: 'ignore' });
+export async function archivePackage(context: AptContext, name: string, version: string): Promise<ArchivePackage> {
+  const result = await execa('apt-cache', [...context.options, 'show', `${name}=${version}`], {
+    reject: false,
+    stdin: 'ignore',
+  });
   if (result.failed || !result.stdout.trim()) {
-    throw new UserError(`${name} ${version} is not in the package archive`, { hint: APT_HINT });
+    throw new UserError(`${name} ${version} is not in the package archive`, { hint: aptHint(context) });
   }
   const record = result.stdout.split('\n\n')[0] ?? '';
   const field = (key: string) => new RegExp(`^${key}: (.*)$`, 'm').exec(record)?.[1]?.trim() ?? '';
@@ -65,10 +80,15 @@ async function findDeb(dir: string, name: string): Promise<string | undefined> {
  * Download one package version into DIR with apt-get (verified by apt), showing its size and,
  * for large files, the bytes so far. Returns the .deb's path.
  */
-export async function downloadPackage(pkg: ArchivePackage, dir: string, log: Logger): Promise<string> {
+export async function downloadPackage(
+  context: AptContext,
+  pkg: ArchivePackage,
+  dir: string,
+  log: Logger,
+): Promise<string> {
   log(`downloading ${pkg.name} ${pkg.version} (${megabytes(pkg.size)})`);
   const started = Date.now();
-  const child = execa('apt-get', ['download', '-q', '-o', 'APT::Sandbox::User=root', `${pkg.name}=${pkg.version}`], {
+  const child = execa('apt-get', [...context.options, 'download', '-q', `${pkg.name}=${pkg.version}`], {
     cwd: dir,
     reject: false,
     stdin: 'ignore',
@@ -87,7 +107,7 @@ export async function downloadPackage(pkg: ArchivePackage, dir: string, log: Log
   if (result.failed) {
     throw new UserError(
       `downloading ${pkg.name} ${pkg.version} failed:\n${String(result.all).trim().split('\n').slice(-8).join('\n')}`,
-      { hint: APT_HINT },
+      { hint: aptHint(context) },
     );
   }
   const deb = await findDeb(dir, pkg.name);

@@ -1,7 +1,7 @@
-import { execa } from 'execa';
 import { UserError } from '../../util/errors.js';
 import type { Logger } from '../../util/log.js';
-import type { DistroRelease } from '../../kernel/distributions.js';
+import type { DistroPackages, DistroRelease } from '../../kernel/distributions.js';
+import { aptContext, ensureLists, listsDate } from './apt-context.js';
 import { archivePackageNames, archiveVersions } from './apt.js';
 
 /** A kernel release the archive holds everything for: image, headers, debug info and source. */
@@ -11,48 +11,56 @@ export interface BuildableRelease {
   version: string;
 }
 
+/** Every package of a release: the image's, headers, debug, source. */
+export function packageNames(p: DistroPackages): string[] {
+  return [...p.image, p.headers, p.debug, p.source];
+}
+
 /** Sort 6.1.0-9-amd64 before 6.1.0-57-amd64. */
 const byAbi = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 
+/** How old package lists may be for a question about the newest releases (the archive moves daily). */
+export const LISTS_MAX_AGE_MS = 6 * 3600 * 1000;
+
 /**
  * The releases of DISTRO that can be built: the unsigned image, the headers and the debug
- * package of the release exist in one version, and the source package exists in that version.
+ * package of the release exist in one version, and the source package of its series exists in
+ * that version. Read from the tool's own package lists of DISTRO's archive (fetched when
+ * missing, or older than MAXAGE).
  */
-export async function buildableReleases(distro: DistroRelease): Promise<BuildableRelease[]> {
-  const releases = (await archivePackageNames(distro.debugPackagePrefix))
+export async function buildableReleases(
+  distro: DistroRelease,
+  log: Logger = () => {},
+  maxAge = Number.POSITIVE_INFINITY,
+): Promise<BuildableRelease[]> {
+  const context = aptContext(distro);
+  await ensureLists(context, distro, log, maxAge);
+  const releases = (await archivePackageNames(context, distro.debugPackagePrefix))
     .map((name) => distro.releaseOfDebugPackage(name))
     .filter((r): r is string => r !== undefined);
-  const names = releases.flatMap((r) => {
-    const p = distro.packages(r);
-    return [p.image, p.headers, p.debug];
-  });
-  const sourcePackage = distro.packages(releases[0] ?? '').source;
-  const versions = await archiveVersions([...new Set([...names, sourcePackage])]);
-  const sourceVersions = new Set(versions.get(sourcePackage) ?? []);
+  const names = releases.flatMap((r) => packageNames(distro.packages(r)));
+  const versions = await archiveVersions(context, [...new Set(names)]);
   const buildable: BuildableRelease[] = [];
   for (const release of releases) {
     const p = distro.packages(release);
-    const image = versions.get(p.image) ?? [];
-    const version = image.find(
-      (v) =>
-        (versions.get(p.headers) ?? []).includes(v) &&
-        (versions.get(p.debug) ?? []).includes(v) &&
-        sourceVersions.has(v),
+    const [first, ...rest] = packageNames(p);
+    const version = (versions.get(first!) ?? []).find((v) =>
+      rest.every((name) => (versions.get(name) ?? []).includes(v)),
     );
     if (version) buildable.push({ release, version });
   }
   return buildable.sort((a, b) => byAbi(a.release, b.release));
 }
 
-let refreshed = false;
+const refreshed = new Set<string>();
 
-/** apt-get update, once per process, when a release is missing from the lists (as root only). */
-async function refreshPackageLists(log: Logger): Promise<boolean> {
-  if (refreshed || process.getuid?.() !== 0) return false;
-  refreshed = true;
-  log('the package lists lack it: apt-get update');
-  const result = await execa('apt-get', ['update', '-q'], { reject: false, stdin: 'ignore', all: true });
-  return !result.failed;
+/** Fetch DISTRO's lists again, once per process, when a release is missing from them. */
+async function refreshPackageLists(distro: DistroRelease, log: Logger): Promise<boolean> {
+  if (refreshed.has(distro.id)) return false;
+  refreshed.add(distro.id);
+  log(`the package lists of ${distro.description} lack it: fetching them again`);
+  await ensureLists(aptContext(distro), distro, log, 0);
+  return true;
 }
 
 /** The version of RELEASE to build, or a clear error listing the releases that can be built. */
@@ -61,30 +69,62 @@ export async function findBuildableRelease(
   release: string,
   log: Logger = () => {},
 ): Promise<BuildableRelease> {
-  let all = await buildableReleases(distro);
-  if (!all.some((r) => r.release === release) && (await refreshPackageLists(log)))
-    all = await buildableReleases(distro);
+  let all = await buildableReleases(distro, log);
+  if (!all.some((r) => r.release === release) && (await refreshPackageLists(distro, log)))
+    all = await buildableReleases(distro, log);
   const hit = all.find((r) => r.release === release);
   if (hit) return hit;
-  const list =
-    all.length > 0
-      ? all.map((r) => `${r.release} (${r.version})`).join(', ')
-      : 'none (are the package lists current? run `apt-get update`)';
+  const list = all.length > 0 ? all.map((r) => `${r.release} (${r.version})`).join(', ') : 'none';
   const p = distro.packages(release);
+  const date = await listsDate(aptContext(distro));
   throw new UserError(
-    `kernel ${release}: the archive lacks what a build needs (${p.image}, ${p.headers}, ${p.debug} and ${p.source} of one version)`,
-    { hint: `releases of ${distro.description} that can be built: ${list}` },
+    `kernel ${release}: the archive lacks what a build needs (${packageNames(p).join(', ')} of one version)`,
+    {
+      hint: `releases of ${distro.description} that can be built (package lists of ${date ?? 'unknown date'}): ${list}`,
+    },
   );
 }
 
-/** The newest release of DISTRO that can be built. */
+/** The newest release of DISTRO that can be built (from lists at most LISTS_MAX_AGE_MS old). */
 export async function newestBuildableRelease(distro: DistroRelease, log: Logger = () => {}): Promise<string> {
-  let all = await buildableReleases(distro);
-  if (all.length === 0 && (await refreshPackageLists(log))) all = await buildableReleases(distro);
+  const all = await buildableReleases(distro, log, LISTS_MAX_AGE_MS);
   const newest = all[all.length - 1];
   if (!newest)
     throw new UserError(`no release of ${distro.description} can be built from the package archive`, {
-      hint: 'run `apt-get update`',
+      hint: `its suites: ${distro.archive.suites.join(', ')}`,
     });
   return newest.release;
+}
+
+/** One distribution release's buildable releases, for `tsbuild-patch releases`. */
+export interface DistroReleases {
+  distribution: string;
+  description: string;
+  suites: readonly string[];
+  /** When its package lists were fetched (ISO date). */
+  lists: string | undefined;
+  releases: BuildableRelease[];
+}
+
+/**
+ * The buildable releases of each of DISTROS, side by side (their lists are fetched again when
+ * older than MAXAGE: 0 fetches them now).
+ */
+export async function releasesByDistribution(
+  distros: readonly DistroRelease[],
+  log: Logger,
+  maxAge = LISTS_MAX_AGE_MS,
+): Promise<DistroReleases[]> {
+  return Promise.all(
+    distros.map(async (distro) => {
+      const releases = await buildableReleases(distro, log, maxAge);
+      return {
+        distribution: distro.id,
+        description: distro.description,
+        suites: distro.archive.suites,
+        lists: await listsDate(aptContext(distro)),
+        releases,
+      };
+    }),
+  );
 }

@@ -32,6 +32,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { archiveVersions } from '../../../src/sources/debian/apt.js';
+import { aptContext } from '../../../src/sources/debian/apt-context.js';
 import { DEBIAN_BOOKWORM } from '../../../src/kernel/distributions.js';
 import { filePatch } from '../../../scripts/corpus/file-patch.js';
 import { finalOutcome } from '../../../scripts/corpus/results.js';
@@ -62,7 +63,7 @@ const [sampleOld, sampleNew] = sample.corpus.split('..') as [string, string];
 async function choosePath(): Promise<{ kind: 'fixed' } | { kind: 'served'; pair: ServedPair; why: string }> {
   const { buildable } = await debianTestReleases();
   const source = DEBIAN_BOOKWORM.packages(sample.release).source;
-  const sources = (await archiveVersions([source])).get(source) ?? [];
+  const sources = (await archiveVersions(aptContext(DEBIAN_BOOKWORM), [source])).get(source) ?? [];
   const named = buildable.find((r) => r.release === sample.release);
   const forced = process.env['TSBP_REAL_FIXES'] === 'served';
   if (!forced && named?.version === sampleOld && sources.includes(sampleNew)) return { kind: 'fixed' };

@@ -4,10 +4,12 @@
 // a fixed, made-up archive: test/unit/sources/distro-target.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { archiveVersions } from '../../../src/sources/debian/apt.js';
+import { aptContext } from '../../../src/sources/debian/apt-context.js';
 import {
   buildableReleases,
   findBuildableRelease,
   newestBuildableRelease,
+  packageNames,
 } from '../../../src/sources/debian/catalog.js';
 import { DEBIAN_BOOKWORM } from '../../../src/kernel/distributions.js';
 import { UserError } from '../../../src/util/errors.js';
@@ -27,10 +29,10 @@ describe("the archive's Debian 12 kernel releases", () => {
     for (const { release } of releases) expect(release).toMatch(DEBIAN_BOOKWORM.releasePattern);
     const abis = releases.map((r) => abi(r.release));
     expect(abis).toEqual([...new Set(abis)].sort((a, b) => a - b));
-    const packages = releases.flatMap((r) => Object.values(DEBIAN_BOOKWORM.packages(r.release)));
-    const versions = await archiveVersions([...new Set(packages)]);
+    const packages = releases.flatMap((r) => packageNames(DEBIAN_BOOKWORM.packages(r.release)));
+    const versions = await archiveVersions(aptContext(DEBIAN_BOOKWORM), [...new Set(packages)]);
     for (const { release, version } of releases) {
-      for (const name of Object.values(DEBIAN_BOOKWORM.packages(release)))
+      for (const name of packageNames(DEBIAN_BOOKWORM.packages(release)))
         expect(versions.get(name), `${name} of ${release}`).toContain(version);
     }
     expect(await newestBuildableRelease(DEBIAN_BOOKWORM)).toBe(releases[releases.length - 1]!.release);

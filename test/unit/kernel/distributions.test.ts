@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { distroTarget } from '../../../src/sources/distro-target.js';
 import {
   DEBIAN_BOOKWORM,
+  DEBIAN_BOOKWORM_BACKPORTS,
   DEBIAN_TRIXIE,
+  DEBIAN_TRIXIE_BACKPORTS,
   DISTRIBUTIONS,
   distroOf,
   distroOfCompiler,
@@ -26,6 +28,7 @@ describe('the distribution table', () => {
     const d = DEBIAN_BOOKWORM;
     expect(d.archive).toEqual({
       suites: ['bookworm', 'bookworm-updates', 'bookworm-security'],
+      uris: ['http://deb.debian.org/debian', 'http://deb.debian.org/debian', 'http://deb.debian.org/debian-security'],
       keyring: '/usr/share/keyrings/debian-archive-keyring.gpg',
     });
     expect(d.source).toEqual({
@@ -33,7 +36,7 @@ describe('the distribution table', () => {
       tarball: 'usr/src/linux-source-6.1.tar.xz',
       topdir: 'linux-source-6.1',
     });
-    expect(d.sourceTopdir).toBe('linux-source-6.1');
+    expect(d.sourceOf('6.1.0-57-amd64')).toEqual(d.source);
     expect(d.compiler).toBe('gcc-12');
     expect(d.toolchain).toEqual({ ccVersionText: 'gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0', binutils: '2.40' });
     expect(d.builder).toEqual({ suite: 'bookworm' });
@@ -57,11 +60,11 @@ describe('the distribution table', () => {
     const d = DEBIAN_TRIXIE;
     expect(distroOf('6.12.116+deb13-amd64')).toBe(d);
     expect(distroOf('6.12.115+deb13.1-amd64')).toBe(d);
-    expect(distroOf('6.12.95+deb12-amd64')).toBeUndefined(); // bookworm-backports: not this entry
-    expect(distroOf('7.3.4+deb13-amd64')).toBeUndefined(); // trixie-backports: not this entry
+    expect(distroOf('6.12.95+deb12-amd64')).toBe(DEBIAN_BOOKWORM_BACKPORTS);
+    expect(distroOf('7.3.4+deb13-amd64')).toBe(DEBIAN_TRIXIE_BACKPORTS);
     expect(d.archive.suites).toEqual(['trixie', 'trixie-updates', 'trixie-security']);
     expect(d.packages('6.12.116+deb13-amd64')).toEqual({
-      image: 'linux-image-6.12.116+deb13-amd64-unsigned',
+      image: ['linux-image-6.12.116+deb13-amd64-unsigned'],
       headers: 'linux-headers-6.12.116+deb13-amd64',
       debug: 'linux-image-6.12.116+deb13-amd64-dbg',
       source: 'linux-source-6.12',
@@ -75,12 +78,41 @@ describe('the distribution table', () => {
     expect(d.releaseOfDebugPackage('linux-image-6.12.115+deb13.1-amd64-dbg')).toBe('6.12.115+deb13.1-amd64');
   });
 
-  it('refuses a Debian 13 release by name while its packages cannot be fetched', async () => {
-    const error = await failure(distroTarget('6.12.116+deb13-amd64', () => {}));
+  it('has the backports kernels: 6.12 for Debian 12 built with gcc-12, 7.x for Debian 13 in two image packages', () => {
+    const b12 = DEBIAN_BOOKWORM_BACKPORTS;
+    expect(b12.archive.suites).toEqual(['bookworm-backports']);
+    expect(b12.toolchain).toEqual({
+      ccVersionText: 'x86_64-linux-gnu-gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0',
+      binutils: '2.40',
+    });
+    expect(b12.builder.suite).toBe('bookworm');
+    expect(b12.packages('6.12.95+deb12-amd64').source).toBe('linux-source-6.12');
+    const b13 = DEBIAN_TRIXIE_BACKPORTS;
+    expect(b13.archive.suites).toEqual(['trixie-backports']);
+    expect(b13.builder.suite).toBe('trixie');
+    expect(b13.packages('7.3.4+deb13-amd64')).toEqual({
+      image: ['linux-binary-unsigned-7.3.4+deb13-amd64', 'linux-modules-7.3.4+deb13-amd64'],
+      headers: 'linux-headers-7.3.4+deb13-amd64',
+      debug: 'linux-image-7.3.4+deb13-amd64-dbg',
+      source: 'linux-source-7.3',
+    });
+    expect(b13.sourceOf('7.2.12+deb13-amd64').topdir).toBe('linux-source-7.2');
+    expect(b13.paths('7.2.12+deb13-amd64').sourceTarball).toBe('usr/src/linux-source-7.2.tar.xz');
+    expect(b13.releaseOfDebugPackage('linux-image-7.3.4+deb13-amd64-dbg')).toBe('7.3.4+deb13-amd64');
+    expect(b13.releaseOfDebugPackage('linux-image-6.12.118+deb13-amd64-dbg')).toBeUndefined();
+  });
+
+  it('refuses a release of no known distribution, naming the known ones', async () => {
+    const error = await failure(distroTarget('5.10.0-30-amd64', () => {}));
     expect(error).toBeInstanceOf(UserError);
-    expect((error as UserError).message).toBe(
-      'kernel 6.12.116+deb13-amd64 is a release of Debian 13 (trixie), linux-image-6.12.N+deb13-amd64, whose packages this version cannot fetch yet',
-    );
+    expect((error as UserError).message).toBe('kernel 5.10.0-30-amd64 is not a release of a known distribution');
+    for (const d of DISTRIBUTIONS) expect((error as UserError).hint).toContain(d.description);
+  });
+
+  it("names a machine's own entry by codename, never a backports one", () => {
+    for (const d of DISTRIBUTIONS) {
+      expect(distroOfOsRelease(`VERSION_CODENAME=${d.codename}\n`)?.archive.suites[0]).toBe(d.codename);
+    }
   });
 
   it("knows a machine's release by its os-release codename, and a kernel's by its compiler", () => {

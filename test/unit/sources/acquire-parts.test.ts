@@ -9,14 +9,14 @@ describe('packagesToAcquire', () => {
   it('asks a boot for the image package alone (vmlinuz and modules): no source, no debug package', () => {
     expect(PARTS_FOR.boot).toEqual(['image']);
     expect(packagesToAcquire(DEBIAN_BOOKWORM, release, 'boot')).toEqual([
-      { part: 'image', name: 'linux-image-6.1.0-57-amd64-unsigned' },
+      { part: 'image', names: ['linux-image-6.1.0-57-amd64-unsigned'] },
     ]);
   });
 
   it('asks a build for all four packages', () => {
     expect(
       packagesToAcquire(DEBIAN_BOOKWORM, release, 'build')
-        .map((p) => p.name)
+        .flatMap((p) => p.names)
         .sort(),
     ).toEqual([
       'linux-headers-6.1.0-57-amd64',
