@@ -2,7 +2,9 @@
  * Kernel configurations whose objects cannot be diffed or livepatched safely, as a table:
  * option -> when it is refused -> why, and the refusal category it reports. checkKernelConfig()
  * applies it to a `.config` (the running kernel's, and the one the patched objects are built
- * with) and refuses, naming every offending option with its reason.
+ * with) and refuses, naming every offending option with its reason. Indirect branch tracking
+ * (X86_KERNEL_IBT) is not refused here: what it forbids is a livepatch that takes the address of
+ * a function whose ENDBR is sealed, checked per module (emit/check-ibt.ts).
  */
 import { parseKconfig } from './kconfig.js';
 import { RefusedError, UserError } from '../util/errors.js';
@@ -39,11 +41,6 @@ const GC_SECTIONS =
   'vmlinux is linked with --gc-sections: functions and data the objects define may have been discarded ' +
   'from the running kernel, so the objects do not describe it, and a livepatch could refer to code that is not there';
 
-const IBT =
-  'indirect branch tracking: objtool seals the ENDBR of functions whose address vmlinux never takes, so a ' +
-  'livepatch that takes such an address faults on the indirect call; tsbuild-patch does not support or test IBT ' +
-  'kernels yet';
-
 const LIVEPATCH = 'the kernel has no livepatch core, so no livepatch module can load into it';
 
 export const CONFIG_POLICY: readonly ConfigRule[] = [
@@ -61,7 +58,6 @@ export const CONFIG_POLICY: readonly ConfigRule[] = [
   { option: 'LTO_CLANG', refusedWhen: 'set', why: LTO, category: 'config-lto' },
   { option: 'LTO', refusedWhen: 'set', why: LTO, category: 'config-lto' },
   { option: 'LD_DEAD_CODE_DATA_ELIMINATION', refusedWhen: 'set', why: GC_SECTIONS, category: 'config-gc-sections' },
-  { option: 'X86_KERNEL_IBT', refusedWhen: 'set', why: IBT, category: 'config-ibt' },
 ];
 
 export interface ConfigProblem {

@@ -53,7 +53,6 @@ describe('checkKernelConfig', () => {
     ['LTO_CLANG', /link-time optimization/, 'config-lto'],
     ['LTO', /link-time optimization/, 'config-lto'],
     ['LD_DEAD_CODE_DATA_ELIMINATION', /--gc-sections/, 'config-gc-sections'],
-    ['X86_KERNEL_IBT', /does not support or test IBT/, 'config-ibt'],
   ];
   for (const [option, why, category] of refusedWhenSet) {
     it(`refuses CONFIG_${option}=y, naming the option and why (exit status 2, category ${category})`, () => {
@@ -94,7 +93,7 @@ describe('checkKernelConfig', () => {
       'CONFIG_LTO_CLANG=y',
       'CONFIG_LTO_CLANG_THIN=y',
       'CONFIG_GCC_PLUGIN_LATENT_ENTROPY=y',
-      'CONFIG_X86_KERNEL_IBT=y',
+      'CONFIG_RANDSTRUCT_FULL=y',
       '',
     ].join('\n');
     const error = userError(() => checkKernelConfig(text, 'running kernel'));
@@ -102,17 +101,21 @@ describe('checkKernelConfig', () => {
     const lines = error.message.split('\n').slice(1);
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(/^ {2}CONFIG_LIVEPATCH is not set: /);
-    expect(lines[1]).toMatch(/^ {2}CONFIG_GCC_PLUGIN_LATENT_ENTROPY=y: /);
-    expect(lines[2]).toMatch(
+    expect(lines[1]).toMatch(/^ {2}CONFIG_RANDSTRUCT_FULL=y: /);
+    expect(lines[2]).toMatch(/^ {2}CONFIG_GCC_PLUGIN_LATENT_ENTROPY=y: /);
+    expect(lines[3]).toMatch(
       /^ {2}CONFIG_LTO_CLANG_THIN=y, CONFIG_LTO_CLANG=y, CONFIG_LTO=y: .*link-time optimization/,
     );
-    expect(lines[3]).toMatch(/^ {2}CONFIG_X86_KERNEL_IBT=y: /);
     expect((error as RefusedError).reasons.map((r) => r.category)).toEqual([
       'config-livepatch-missing',
+      'config-randstruct',
       'config-latent-entropy',
       'config-lto',
-      'config-ibt',
     ]);
+  });
+
+  it("accepts an IBT kernel's configuration (the sealed-ENDBR rule is checked per module)", () => {
+    expect(() => checkKernelConfig(`${GOOD}CONFIG_X86_KERNEL_IBT=y\n`, 'build')).not.toThrow();
   });
 
   it('counts a module value as set', () => {
