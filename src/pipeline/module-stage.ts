@@ -7,6 +7,8 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { readElf, writeRelocatable } from '../elf/index.js';
 import { checkModule } from '../emit/check-module.js';
+import { checkIbtTargets, configEnablesIbt } from '../emit/check-ibt.js';
+import { readIbtTargets } from '../emit/ibt-targets.js';
 import { kernelVermagic, runningVermagic } from '../kernel/vermagic.js';
 import { checkVersions } from '../emit/check-versions.js';
 import { convertToLivepatchFormat, type ConversionSummary } from '../emit/convert.js';
@@ -36,8 +38,10 @@ export interface ModuleStageOptions {
   runner: Runner;
   exports: Exports;
   modulesDir: string;
-  /** The running kernel's vmlinux and config (its vermagic when no module of it is at hand). */
+  /** The running kernel's vmlinux and config (its vermagic when no module of it is at hand; IBT). */
   kernel?: { vmlinux: string; config: string };
+  /** The .ko of each module the patch targets, by livepatch object name (for the IBT check). */
+  targetModules?: ReadonlyMap<string, string>;
   signing: SigningKey | undefined;
   output: string;
   jobs: number;
@@ -75,6 +79,11 @@ export async function buildLivepatchModule(options: ModuleStageOptions): Promise
     (options.kernel ? await kernelVermagic(options.kernel.vmlinux, options.kernel.config) : undefined);
   const warnings = checkModule(ko, options.exports, vermagic);
   checkVersions(ko, options.exports);
+  // An IBT kernel: no address taken of a kernel function whose ENDBR is sealed or missing.
+  if (options.kernel && configEnablesIbt(await readFile(options.kernel.config, 'utf8'))) {
+    const targets = await readIbtTargets(options.kernel.vmlinux, options.targetModules ?? new Map());
+    checkIbtTargets(ko, { ...targets, exports: options.exports });
+  }
   await writeFile(linked, writeRelocatable(ko));
   let signed = false;
   if (options.signing) {
@@ -156,6 +165,11 @@ export function moduleStage(input: ModuleStageInput): Promise<BuiltModule> {
         exports: objects.exports,
         modulesDir: target.modulesDir,
         kernel: { vmlinux: target.vmlinux, config: target.config },
+        targetModules: new Map(
+          objects.list
+            .filter((o) => o.diff.pair.object.target !== 'vmlinux')
+            .map((o) => [o.diff.pair.object.target, o.diff.parent]),
+        ),
         signing,
         output: input.output,
         jobs: input.jobs,

@@ -29,6 +29,10 @@ export const REFUSAL_CATEGORIES = {
     'the patch refers to a static symbol the running kernel has several of, and which one cannot be told',
   'modversions-crc': "an imported symbol's CRC differs from the running kernel's Module.symvers",
   vermagic: "the module's vermagic differs from the running kernel's",
+  'sealed-endbr':
+    'the module takes the address of a kernel function whose ENDBR an IBT kernel seals at boot (or module load), so an indirect call to it faults',
+  'missing-endbr':
+    'the module takes the address of a kernel function that has no ENDBR (its address is never taken in the kernel), so an indirect call to it faults on an IBT kernel',
   'config-livepatch-missing': 'the kernel is built without CONFIG_LIVEPATCH',
   'config-randstruct': 'the kernel is built with structure layout randomization (RANDSTRUCT)',
   'config-latent-entropy': 'the kernel is built with the latent_entropy gcc plugin',

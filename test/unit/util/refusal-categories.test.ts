@@ -14,6 +14,7 @@ import { objectsAffectedBy } from '../../../src/kbuild/object-index.js';
 import { CACHE_FORMATS } from '../../../src/util/cache-formats.js';
 import { checkKernelConfig } from '../../../src/kernel/config-policy.js';
 import { checkModule } from '../../../src/emit/check-module.js';
+import { checkIbtTargets, type IbtTargets } from '../../../src/emit/check-ibt.js';
 import { checkVersions } from '../../../src/emit/check-versions.js';
 import { chooseTargetSymbol, resolveUndefinedSymbols } from '../../../src/emit/resolve.js';
 import { parseSymvers } from '../../../src/kernel/symvers.js';
@@ -25,6 +26,7 @@ import { RefusedError, UserError } from '../../../src/util/errors.js';
 import { REFUSAL_CATEGORIES, type Refusal, type RefusalCategory } from '../../../src/util/refusal.js';
 import { compilePair, diffSources, workDirectory } from '../diff/compile.js';
 import { buildVmlinuxLike, compile } from '../emit/kernel-like.js';
+import { ibtTargets, livepatchObject } from '../emit/ibt-like.js';
 
 let workdir: DirectoryResult;
 let vmlinux: Promise<TargetSymbols> | undefined;
@@ -64,6 +66,19 @@ const vmlinuxLike = () =>
   (vmlinux ??= buildVmlinuxLike(join(workdir.path, 'vmlinux-like')).then((path) =>
     TargetSymbols.read('vmlinux', path),
   ));
+
+let ibt: Promise<IbtTargets> | undefined;
+/** The refusals of the IBT check of a livepatch made of SOURCE, against an IBT kernel-like vmlinux. */
+async function ibtRefusals(source: string): Promise<readonly Refusal[]> {
+  const directory = join(workdir.path, 'ibt');
+  const targets = await (ibt ??= ibtTargets(directory));
+  const ko = await livepatchObject(
+    directory,
+    targets,
+    `extern int sealed_fn(int); extern int plain_static(int);\n${source}`,
+  );
+  return refused(() => checkIbtTargets(ko, targets));
+}
 
 const VERMAGIC = '6.1.0-tsbp SMP preempt mod_unload ';
 
@@ -412,6 +427,16 @@ KPATCH_PRE_PATCH_CALLBACK(second);
           '6.1.0-other SMP ',
         ),
       ),
+  },
+  {
+    rule: 'address of a kernel function whose ENDBR an IBT kernel seals',
+    category: 'sealed-endbr',
+    produce: () => ibtRefusals('int (*const hook)(int) = sealed_fn;\n'),
+  },
+  {
+    rule: 'address of a kernel function without ENDBR, on an IBT kernel',
+    category: 'missing-endbr',
+    produce: () => ibtRefusals('int (*const hook)(int) = plain_static;\n'),
   },
   ...(
     [
