@@ -39,7 +39,6 @@ export const REFUSAL_CATEGORIES = {
   'config-debug-info-split': 'the kernel is built with CONFIG_DEBUG_INFO_SPLIT',
   'config-lto': 'the kernel is built with link-time optimization (LTO)',
   'config-gc-sections': 'the kernel is linked with --gc-sections (LD_DEAD_CODE_DATA_ELIMINATION)',
-  'config-ibt': 'the kernel is built with indirect branch tracking (X86_KERNEL_IBT)',
 } as const satisfies Record<string, string>;
 
 export type RefusalCategory = keyof typeof REFUSAL_CATEGORIES;

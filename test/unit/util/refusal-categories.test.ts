@@ -446,7 +446,6 @@ KPATCH_PRE_PATCH_CALLBACK(second);
       ['CONFIG_DEBUG_INFO_SPLIT=y', 'config-debug-info-split'],
       ['CONFIG_LTO_CLANG_THIN=y', 'config-lto'],
       ['CONFIG_LD_DEAD_CODE_DATA_ELIMINATION=y', 'config-gc-sections'],
-      ['CONFIG_X86_KERNEL_IBT=y', 'config-ibt'],
     ] as const
   ).map(([line, category]): Row => ({
     rule: `config: ${line}`,
