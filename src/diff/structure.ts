@@ -8,7 +8,7 @@ import { STT_FUNC, STT_OBJECT } from '../elf/constants.js';
 import { UserError } from '../util/errors.js';
 import type { DiffObject, DiffSection, DiffSymbol } from './model.js';
 import { childFunctionParent } from './names.js';
-import { FENTRY_SYMBOL, FENTRY_CALL_WINDOW, isFentryCallRelocation } from '../arch/x86_64/ftrace.js';
+import { FENTRY_SYMBOL, FENTRY_CALL_WINDOW, isCallPadding, isFentryCallRelocation } from '../arch/x86_64/ftrace.js';
 
 /** Section-name prefixes under which a symbol of the given type gets its own section. */
 const BUNDLE_PREFIXES: ReadonlyArray<{ prefix: string; type: number }> = [
@@ -53,7 +53,10 @@ export function linkPrefixSymbols(object: DiffObject): void {
   }
 }
 
-/** Link each bundled section to its symbol. */
+/**
+ * Link each bundled section to its symbol. A function starts its section, or follows its
+ * padding: a `__pfx_` symbol, or, in an object objtool has not seen, the NOP bytes alone.
+ */
 export function bundleSymbols(object: DiffObject): void {
   const symbols = object.symbols;
   for (let i = 0; i < symbols.length; i++) {
@@ -61,7 +64,12 @@ export function bundleSymbols(object: DiffObject): void {
     const section = symbol.section;
     if (!section || !isBundledIn(symbol, section)) continue;
     const expected = symbol.prefix ? symbol.prefix.value + symbol.prefix.size : 0;
-    if (symbol.value !== expected) {
+    const unnamedPadding =
+      !symbol.prefix &&
+      symbol.type === STT_FUNC &&
+      symbol.value > 0 &&
+      isCallPadding(section.data.subarray(0, symbol.value));
+    if (symbol.value !== expected && !unnamedPadding) {
       throw new UserError(
         `${object.path}: symbol ${symbol.name} sits at offset ${symbol.value} of its own section ${section.name}, expected ${expected}`,
       );

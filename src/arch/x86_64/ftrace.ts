@@ -19,3 +19,19 @@ export const CALL_REL32_OPCODE = 0xe8;
 export function isFentryCallRelocation(type: number): boolean {
   return type === R_X86_64_NONE || type === R_X86_64_PC32 || type === R_X86_64_PLT32;
 }
+
+/**
+ * Call padding (CONFIG_CALL_PADDING, gcc `-fpatchable-function-entry=N,N`): N one-byte NOPs in
+ * front of each function, inside the function's own section; the symbol starts after them.
+ * objtool names them `__pfx_<fn>` when it runs on the object; an object compiled alone (an IBT
+ * kernel defers objtool to the linked vmlinux and module) has the bytes and no symbol.
+ */
+export const PADDING_NOP = 0x90;
+
+/** The most padding a kernel config asks for (FUNCTION_PADDING_BYTES is at most 64 with call thunks). */
+export const MAX_CALL_PADDING = 64;
+
+/** Whether BYTES (what precedes a function in its section) is call padding: only one-byte NOPs. */
+export function isCallPadding(bytes: Uint8Array): boolean {
+  return bytes.length > 0 && bytes.length <= MAX_CALL_PADDING && bytes.every((b) => b === PADDING_NOP);
+}
