@@ -10,7 +10,8 @@
  * - test-kernel/<key>/: the built-in test kernel (src/sources/test-kernel/provision.ts; its
  *   lock is test-kernel/<key>.lock, beside it);
  * - system-vm/<key>/: a system VM's disk image (test/support/system-vm/rootfs.ts; lock `lock`);
- * - kernel-facts/: struct sizes read from kernels' DWARF (src/kernel/facts/entry-size-cache.ts);
+ * - kernel-facts/: struct sizes read from kernels' DWARF (src/kernel/facts/entry-size-cache.ts),
+ *   and the decompressed copies of .ko.xz modules ELF readers are given (src/kernel/module-file.ts);
  * - containers/: the build image's state, logs and lock (src/toolchain/container/builder-image.ts);
  * - runs/<time>-<pid>/: each run's logs (src/util/run-logs.ts).
  * Anything else is listed as `other` and never removed.

@@ -4,9 +4,9 @@
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
+import { isModuleFile, readModuleElfSync } from '../kernel/module-file.js';
 import { moduleNameOf } from '../kernel/module-name.js';
 import { UserError } from '../util/errors.js';
-import { readElfSync } from '../elf/read/read-elf.js';
 import { SHN_UNDEF, STT_FILE, STT_SECTION } from '../elf/constants.js';
 import type { DiffObject } from './model.js';
 
@@ -18,10 +18,10 @@ export interface PatchTarget {
   defines(name: string): boolean;
 }
 
-/** A `.ko` file is a module; anything else (vmlinux, or a plain .o standing in for it) is vmlinux. */
+/** A `.ko` (or `.ko.xz`) file is a module; anything else (vmlinux, or a plain .o standing in for it) is vmlinux. */
 export function targetNameFor(path: string): { objectName: string; isModule: boolean } {
   const file = basename(path);
-  if (file.endsWith('.ko')) return { objectName: moduleNameOf(file), isModule: true };
+  if (isModuleFile(file)) return { objectName: moduleNameOf(file), isModule: true };
   return { objectName: 'vmlinux', isModule: false };
 }
 
@@ -50,13 +50,13 @@ export function targetFromObject(object: DiffObject): PatchTarget {
   };
 }
 
-/** The file is read only if a question needs its symbols (vmlinux can be large). */
+/** The file is read only if a question needs its symbols (vmlinux can be large); a .ko.xz is decompressed then. */
 export function loadTarget(path: string): PatchTarget {
   if (!existsSync(path)) throw new UserError(`--parent ${path}: no such file`);
   return {
     ...targetNameFor(path),
     defines: lazyDefines(() =>
-      readElfSync(path).symbols.map((s) => ({
+      readModuleElfSync(path).symbols.map((s) => ({
         name: s.name,
         type: s.type,
         shndx: s.shndx,

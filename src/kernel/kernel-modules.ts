@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { readElf, readModinfo } from '../elf/index.js';
-import { modinfoValue } from './modinfo.js';
+import { readModinfo, type ElfFile, type ModinfoEntry } from '../elf/index.js';
+import { isModuleFile, moduleElfPath, moduleElves, readModuleElf } from './module-file.js';
 import { kernelModuleName, moduleNameOf } from './module-name.js';
 import { UserError } from '../util/errors.js';
 
@@ -11,14 +11,22 @@ export function softPreDependencies(softdep: string): string[] {
   return pre ? pre[1]!.split(/\s+/).filter(Boolean) : [];
 }
 
+const modinfoOf = (elf: ElfFile): ModinfoEntry[] => {
+  const section = elf.sectionByName('.modinfo');
+  return section ? readModinfo(section) : [];
+};
+
 /**
  * Modules of a kernel's modules directory and what each needs first, so a module can be loaded
  * with insmod in a guest that has no modprobe database: its .modinfo "depends", and the "pre:"
  * soft dependencies modprobe would load (libcrc32c needs the crc32c algorithm, which no
- * "depends" names: without it nf_conntrack fails with "Unknown symbol crc32c").
+ * "depends" names: without it nf_conntrack fails with "Unknown symbol crc32c"). Module files
+ * are `.ko` or `.ko.xz` (module-file.ts); paths given out are the files of the directory.
  */
 export class KernelModules {
   private aliases: Promise<Map<string, string[]>> | undefined;
+  /** Each module's .modinfo entries by path, read once. */
+  private readonly modinfos = new Map<string, Promise<ModinfoEntry[]>>();
 
   private constructor(
     private readonly modulesDir: string,
@@ -30,17 +38,22 @@ export class KernelModules {
     return this.byName.has(kernelModuleName(name));
   }
 
-  /** The .ko of module NAME; a clear error when the kernel has none. */
+  /** The file of module NAME in the modules directory (.ko or .ko.xz); a clear error when the kernel has none. */
   path(name: string): string {
     const path = this.byName.get(kernelModuleName(name));
     if (!path)
-      throw new UserError(`module ${name}: no ${name}.ko under ${this.modulesDir}`, {
+      throw new UserError(`module ${name}: no ${name}.ko (or .ko.xz) under ${this.modulesDir}`, {
         hint: "give the running kernel's modules with --modules-dir",
       });
     return path;
   }
 
-  /** The .ko files under SUBDIR of the modules directory (e.g. kernel/crypto). */
+  /** A path to the plain ELF of module NAME (`<name>.ko`): its file, or the decompressed copy of a .ko.xz. */
+  async elfPath(name: string): Promise<string> {
+    return moduleElfPath(this.path(name));
+  }
+
+  /** The module files under SUBDIR of the modules directory (e.g. kernel/crypto). */
   under(subdir: string): string[] {
     const prefix = join(this.modulesDir, subdir) + '/';
     return [...this.byName.values()].filter((path) => path.startsWith(prefix));
@@ -63,18 +76,29 @@ export class KernelModules {
     });
     return new KernelModules(
       modulesDir,
-      new Map(files.filter((f) => f.endsWith('.ko')).map((f) => [moduleNameOf(f), join(modulesDir, f)])),
+      new Map(files.filter(isModuleFile).map((f) => [moduleNameOf(f), join(modulesDir, f)])),
     );
+  }
+
+  /** The .modinfo entries of the module file PATH, read once. */
+  private modinfo(path: string): Promise<ModinfoEntry[]> {
+    if (!this.modinfos.has(path)) this.modinfos.set(path, readModuleElf(path).then(modinfoOf));
+    return this.modinfos.get(path)!;
+  }
+
+  /** Read the .modinfo of the module files PATHS not read yet, many compressed modules per xz. */
+  private async readModinfos(paths: Iterable<string>): Promise<void> {
+    const unread = [...new Set(paths)].filter((path) => !this.modinfos.has(path));
+    for await (const { file, elf } of moduleElves(unread)) this.modinfos.set(file, Promise.resolve(modinfoOf(elf)));
   }
 
   /** Module names by the exact (wildcard-free) aliases of their .modinfo, read once. */
   private aliasIndex(): Promise<Map<string, string[]>> {
     this.aliases ??= (async () => {
+      await this.readModinfos(this.byName.values());
       const index = new Map<string, string[]>();
       for (const [name, path] of this.byName) {
-        const modinfo = (await readElf(path)).sectionByName('.modinfo');
-        if (!modinfo) continue;
-        for (const entry of readModinfo(modinfo)) {
+        for (const entry of await this.modinfo(path)) {
           if (entry.key !== 'alias' || /[*?[]/.test(entry.value)) continue;
           index.set(entry.value, [...(index.get(entry.value) ?? []), name]);
         }
@@ -98,8 +122,12 @@ export class KernelModules {
     return generic ?? providers[0];
   }
 
-  /** Paths of NAMES and everything they depend on (soft "pre:" dependencies too), dependencies first. */
+  /**
+   * Files of NAMES and everything they depend on (soft "pre:" dependencies too), dependencies
+   * first: the files of the modules directory, .ko or .ko.xz (module-file.ts reads either).
+   */
   async withDependencies(names: readonly string[]): Promise<string[]> {
+    await this.readModinfos(names.flatMap((name) => this.byName.get(kernelModuleName(name)) ?? []));
     const order: string[] = [];
     const state = new Map<string, 'visiting' | 'done'>();
     const visit = async (name: string, chain: string[], optional = false): Promise<void> => {
@@ -113,17 +141,16 @@ export class KernelModules {
           `module ${key} is not among the kernel's modules${chain.length ? ` (needed by ${chain[chain.length - 1]})` : ''}`,
         );
       state.set(key, 'visiting');
-      const elf = await readElf(path);
+      const modinfo = await this.modinfo(path);
       const soft: string[] = [];
-      const modinfo = elf.sectionByName('.modinfo');
-      for (const entry of modinfo ? readModinfo(modinfo) : []) {
+      for (const entry of modinfo) {
         if (entry.key !== 'softdep') continue;
         for (const name of softPreDependencies(entry.value)) {
           const module = await this.softDependency(name);
           if (module && module !== key) soft.push(module);
         }
       }
-      const depends = (modinfoValue(elf, 'depends') ?? '').split(',').filter(Boolean);
+      const depends = (modinfo.find((entry) => entry.key === 'depends')?.value ?? '').split(',').filter(Boolean);
       for (const dep of soft) await visit(dep, [...chain, key], true);
       for (const dep of depends) await visit(dep, [...chain, key]);
       state.set(key, 'done');

@@ -1,6 +1,7 @@
 // The kernel's module-name rule, its one home: every layer that names a module uses it (the
 // on-machine shell tool runtime/tsbuild-patch-ctl keeps its own copy, `tr - _`).
 import { basename } from 'node:path';
+import { plainModulePath } from './module-file.js';
 
 /**
  * The name the kernel uses for a module (and its livepatch sysfs directory): kbuild's
@@ -8,8 +9,9 @@ import { basename } from 'node:path';
  */
 export const kernelModuleName = (name: string) => name.replace(/-/g, '_');
 
-/** A module's kernel name from its file: drivers/demo/demo-drv.ko (or .mod, .o) → demo_drv. */
-export const moduleNameOf = (file: string) => kernelModuleName(basename(file).replace(/\.(ko|mod|o)$/, ''));
+/** A module's kernel name from its file: drivers/demo/demo-drv.ko (or .ko.xz, .mod, .o) → demo_drv. */
+export const moduleNameOf = (file: string) =>
+  kernelModuleName(basename(plainModulePath(file)).replace(/\.(ko|mod|o)$/, ''));
 
 /**
  * The kernel name of the module a compile command builds into, from its KBUILD_MODNAME define,

@@ -4,6 +4,7 @@ import { ARCH_VERMAGIC } from '../arch/x86_64/vermagic.js';
 import { readElf } from '../elf/index.js';
 import { parseKconfig } from './kconfig.js';
 import { modinfoValue } from './modinfo.js';
+import { isModuleFile, readModuleElf } from './module-file.js';
 import { UserError } from '../util/errors.js';
 
 /** The release a kernel image reports (uname -r), from its linux_banner "Linux version R (...". */
@@ -40,11 +41,11 @@ export async function kernelVermagic(vmlinux: string, configPath: string): Promi
   return vermagicOf(await vmlinuxRelease(vmlinux), config);
 }
 
-/** The vermagic of the running kernel, read from one of its modules. */
+/** The vermagic of the running kernel, read from one of its modules (.ko or .ko.xz). */
 export async function runningVermagic(modulesDir: string): Promise<string | undefined> {
   if (!modulesDir) return undefined;
   const entries = await readdir(join(modulesDir, 'kernel'), { recursive: true }).catch(() => [] as string[]);
-  const module = entries.find((name) => name.endsWith('.ko'));
+  const module = entries.find(isModuleFile);
   if (!module) return undefined;
-  return modinfoValue(await readElf(join(modulesDir, 'kernel', module)), 'vermagic');
+  return modinfoValue(await readModuleElf(join(modulesDir, 'kernel', module)), 'vermagic');
 }

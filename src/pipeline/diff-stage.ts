@@ -15,7 +15,7 @@ import { exitCodeOf } from '../util/outcomes.js';
 
 export interface ObjectDiff {
   pair: ObjectPair;
-  /** The ELF whose symbols the object's code targets (vmlinux or the module's .ko). */
+  /** The ELF whose symbols the object's code targets (vmlinux or the module's .ko, a .ko.xz decompressed). */
   parent: string;
   result: DiffResult;
 }
@@ -49,7 +49,8 @@ export async function diffAll(options: DiffStageOptions): Promise<ObjectDiff[]> 
 
 /**
  * The ELF each object's code targets: the running kernel's vmlinux, or the .ko of the module of
- * its modules directory that the object is part of (each module read once).
+ * its modules directory that the object is part of (each module read once; a .ko.xz is given as
+ * its decompressed copy, a plain `<module>.ko` every reader of the parent can read).
  */
 export function parentsIn(target: Pick<TargetKernel, 'vmlinux' | 'modulesDir'>): (pair: ObjectPair) => Promise<string> {
   const parents = new Map<string, Promise<string>>();
@@ -68,7 +69,7 @@ export function parentsIn(target: Pick<TargetKernel, 'vmlinux' | 'modulesDir'>):
     if (!parents.has(t))
       parents.set(
         t,
-        modules.then((m) => m.path(t)),
+        modules.then((m) => m.elfPath(t)),
       );
     return parents.get(t)!;
   };

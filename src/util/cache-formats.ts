@@ -18,4 +18,6 @@ export const CACHE_FORMATS = {
   systemVmRootfs: 1,
   /** kernel/facts/entry-size-cache.ts, in kernel-facts/struct-sizes/: every struct size is measured again with pahole. */
   structSizes: 1,
+  /** kernel/module-file.ts, part of the key of kernel-facts/modules/<key>/: every decompressed copy of a .ko.xz is made again. */
+  plainModules: 1,
 } as const satisfies Record<string, number>;

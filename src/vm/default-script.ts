@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { plainModulePath } from '../kernel/module-file.js';
 import { moduleNameOf } from '../kernel/module-name.js';
 import { UserError } from '../util/errors.js';
 
@@ -9,7 +10,8 @@ import { UserError } from '../util/errors.js';
  * everything in reverse order. Fails on the first step that fails.
  */
 export function defaultScript(modules: readonly string[]): string {
-  const names = modules.map((m) => basename(m));
+  // The names the modules have in the guest's /modules (initramfs.ts): a .ko.xz is there as .ko.
+  const names = modules.map((m) => basename(plainModulePath(m)));
   const lines = ['set -e', 'echo "kernel: $(uname -r)"'];
   for (const name of names) {
     lines.push(`echo "+ insmod ${name}"`, `insmod ./${name}`);

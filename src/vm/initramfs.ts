@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { plainModulePath, readModuleFile } from '../kernel/module-file.js';
 import { UserError } from '../util/errors.js';
 import { writeCpio, type CpioEntry } from './cpio.js';
 import { GUEST_INIT, GUEST_LIBRARY } from './guest-init.js';
@@ -10,7 +11,7 @@ export const BUSYBOX = '/bin/busybox';
 export interface InitramfsSpec {
   /** Shell script run by the guest (sourced by busybox sh with /lib/tsbp.sh loaded). */
   script: string;
-  /** Kernel modules copied to /modules, the script's working directory. */
+  /** Kernel modules copied to /modules, the script's working directory (a .ko.xz decompressed, as .ko). */
   modules: readonly string[];
   /** Extra files: guest path → content. */
   files?: Readonly<Record<string, Buffer | string>>;
@@ -33,10 +34,11 @@ export async function buildInitramfs(spec: InitramfsSpec): Promise<Buffer> {
   ];
   const seen = new Set<string>();
   for (const module of spec.modules) {
-    const name = basename(module);
+    const name = basename(plainModulePath(module));
     if (seen.has(name)) throw new UserError(`two modules named ${name} given to the VM`);
     seen.add(name);
-    const data = await readFile(module).catch((error: Error) => {
+    const data = await readModuleFile(module).catch((error: Error) => {
+      if (error instanceof UserError) throw error;
       throw new UserError(`cannot read module ${module}: ${error.message}`);
     });
     entries.push({ kind: 'file', path: `modules/${name}`, data });

@@ -4,13 +4,16 @@
  * protocol family), which needs /sbin/modprobe and /lib/modules/<release>. The guest gets the
  * modules it was given that come from the kernel's modules directory, the generic crypto
  * implementations (small, and what request_module asks for most), their dependencies, and the
- * tables `depmod` makes of them; busybox is its modprobe.
+ * tables `depmod` makes of them; busybox is its modprobe. A kernel that ships `.ko.xz` gets
+ * them decompressed, as `.ko`: busybox's modprobe need not read xz.
  */
-import { copyFile, mkdir, readFile, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { execa } from 'execa';
 import { withDir } from 'tmp-promise';
 import { KernelModules } from '../kernel/kernel-modules.js';
+import { moduleContents, plainModulePath } from '../kernel/module-file.js';
+import { moduleNameOf } from '../kernel/module-name.js';
 import { UserError } from '../util/errors.js';
 
 /** Modules offered to request_module in every guest: the generic crypto algorithms. */
@@ -27,15 +30,15 @@ export async function guestModuleTree(modulesDir: string, modules: readonly stri
   const own = modules.filter((module) => !relative(modulesDir, module).startsWith('..'));
   const index = await KernelModules.read(modulesDir);
   const offered = ALWAYS_OFFERED.flatMap((dir) => index.under(dir));
-  const names = [...own, ...offered].map((path) => basename(path, '.ko'));
+  const names = [...own, ...offered].map(moduleNameOf);
   const all = [...new Set(await index.withDependencies(names))];
   return withDir(
     async ({ path: root }) => {
       const tree = join(root, 'lib', 'modules', release);
-      for (const module of all) {
-        const to = join(tree, relative(modulesDir, module));
+      for await (const { file, bytes } of moduleContents(all)) {
+        const to = join(tree, plainModulePath(relative(modulesDir, file)));
         await mkdir(dirname(to), { recursive: true });
-        await copyFile(module, to);
+        await writeFile(to, bytes);
       }
       for (const table of KERNEL_TABLES)
         await copyFile(join(modulesDir, table), join(tree, table)).catch(() => undefined);

@@ -1,5 +1,6 @@
-import { readElf, type ElfFile } from '../elf/index.js';
+import type { ElfFile } from '../elf/index.js';
 import { modinfoValue } from '../kernel/modinfo.js';
+import { readModuleElf } from '../kernel/module-file.js';
 
 /**
  * The modules a livepatch module patches: its .modinfo livepatch_objects (tsbuild-patch's
@@ -23,7 +24,7 @@ function targetsOf(elf: ElfFile): string[] {
  * any module, those whose exports it uses (.modinfo depends), as modprobe would.
  */
 export async function modulesNeededFirst(ko: string): Promise<string[]> {
-  const elf = await readElf(ko);
+  const elf = await readModuleElf(ko);
   const depends = modinfoValue(elf, 'depends')?.split(',').filter(Boolean) ?? [];
   return [...new Set([...targetsOf(elf), ...depends])].sort();
 }

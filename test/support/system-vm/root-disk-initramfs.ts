@@ -4,12 +4,14 @@ import { gzipSync } from 'node:zlib';
 import { writeCpio, type CpioEntry } from '../../../src/vm/cpio.js';
 import { BUSYBOX } from '../../../src/vm/initramfs.js';
 import { KernelModules } from '../../../src/kernel/kernel-modules.js';
+import { moduleContents, plainModulePath } from '../../../src/kernel/module-file.js';
 import { UserError } from '../../../src/util/errors.js';
 import { INITRAMFS_INIT, ROOT_DISK_MODULES } from './guest-files.js';
 
 /**
  * A small busybox initramfs for a distribution kernel: it loads the modules the root disk
- * needs (virtio, ext4, with their dependencies, in order) and switches to /dev/vda.
+ * needs (virtio, ext4, with their dependencies, in order) and switches to /dev/vda. Modules
+ * shipped as .ko.xz go in decompressed, as .ko (busybox insmod need not read xz).
  */
 export async function rootDiskInitramfs(modulesDir: string): Promise<Buffer> {
   const busybox = await readFile(BUSYBOX).catch(() => {
@@ -23,9 +25,9 @@ export async function rootDiskInitramfs(modulesDir: string): Promise<Buffer> {
     { kind: 'file', path: 'bin/busybox', data: busybox, mode: 0o755 },
     { kind: 'symlink', path: 'bin/sh', target: 'busybox' },
     { kind: 'file', path: 'init', data: INITRAMFS_INIT, mode: 0o755 },
-    { kind: 'file', path: 'modules.order', data: modules.map((m) => basename(m)).join('\n') + '\n' },
+    { kind: 'file', path: 'modules.order', data: modules.map((m) => basename(plainModulePath(m))).join('\n') + '\n' },
   ];
-  for (const module of modules)
-    entries.push({ kind: 'file', path: `lib/modules/${basename(module)}`, data: await readFile(module) });
+  for await (const { file, bytes } of moduleContents(modules))
+    entries.push({ kind: 'file', path: `lib/modules/${basename(plainModulePath(file))}`, data: bytes });
   return gzipSync(writeCpio(entries), { level: 1 });
 }

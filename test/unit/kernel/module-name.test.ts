@@ -12,6 +12,7 @@ describe('moduleNameOf', () => {
   it('drops the directory and extension and uses _ for -', () => {
     expect(moduleNameOf('drivers/demo/demo-drv.mod')).toBe('demo_drv');
     expect(moduleNameOf('/lib/modules/x/kernel/livepatch-sample.ko')).toBe('livepatch_sample');
+    expect(moduleNameOf('/usr/lib/modules/x/kernel/fs/nls/mac-roman.ko.xz')).toBe('mac_roman');
     expect(moduleNameOf('fs/ext4/ext4.o')).toBe('ext4');
   });
 });
