@@ -52,7 +52,10 @@ export async function buildLivepatch(
 }
 
 /** Run the pipeline and return the UserError it must fail with. */
-export async function buildFailure(names: string | string[], options: { kernel?: string } = {}): Promise<UserError> {
+export async function buildFailure(
+  names: string | string[],
+  options: { kernel?: string; runner?: Runner } = {},
+): Promise<UserError> {
   try {
     await buildLivepatch(names, options);
   } catch (error) {
