@@ -101,7 +101,7 @@ export function childFunctionParent(name: string): { parent: string; kind: Child
  *
  * A name matches in gcc style (`<name>.` at the start: `__key.123`) or clang style
  * (`.<name>` inside: `fn.__key`). `__already_done.` carries its dot so that only the clang
- * spelling `fn.__already_done.N` matches; gcc's `__already_done.N` lives in `.data.once`
+ * spelling `fn.__already_done.N` matches; gcc's `__already_done.N` lives in `.data.once`/`.data..once`
  * (special as a whole) on current kernels.
  */
 export const SPECIAL_STATIC_NAMES: readonly string[] = [
@@ -138,5 +138,8 @@ export const LOCAL_LABEL_SECTION_MARK = '..L';
 /** Sections whose object symbols are dynamic-debug descriptors (special statics). */
 export const DYNAMIC_DEBUG_SECTIONS: readonly string[] = ['__verbose', '__dyndbg'];
 
-/** Section holding `WARN_ONCE`-style "done" flags: everything in it is a special static. */
-export const ONCE_FLAG_SECTION = '.data.once';
+/**
+ * Sections holding `WARN_ONCE`-style "done" flags: everything in them is a special static.
+ * Linux 6.2 renamed `.data.once` to `.data..once` (Debian 12's 6.1 has the first, 6.12 the second).
+ */
+export const ONCE_FLAG_SECTIONS: ReadonlySet<string> = new Set(['.data.once', '.data..once']);

@@ -4,7 +4,7 @@
  */
 import { STB_LOCAL, STT_OBJECT, STT_SECTION } from '../elf/constants.js';
 import type { DiffSymbol } from './model.js';
-import { DYNAMIC_DEBUG_SECTIONS, hasSpecialStaticName, ONCE_FLAG_SECTION, LOCAL_LABEL_SECTION_MARK } from './names.js';
+import { DYNAMIC_DEBUG_SECTIONS, hasSpecialStaticName, ONCE_FLAG_SECTIONS, LOCAL_LABEL_SECTION_MARK } from './names.js';
 
 export function isDynamicDebugSymbol(symbol: DiffSymbol): boolean {
   if (symbol.type === STT_OBJECT && symbol.section && DYNAMIC_DEBUG_SECTIONS.includes(symbol.section.name)) {
@@ -23,7 +23,7 @@ export function isSpecialStatic(symbol: DiffSymbol | undefined): boolean {
     subject = bundled;
   }
   if (subject.type !== STT_OBJECT || subject.bind !== STB_LOCAL) return false;
-  if (subject.section?.name === ONCE_FLAG_SECTION) return true;
+  if (subject.section && ONCE_FLAG_SECTIONS.has(subject.section.name)) return true;
   return hasSpecialStaticName(subject.name);
 }
 

@@ -5,11 +5,12 @@
  */
 import { SHF_EXECINSTR, SHT_GROUP, STT_FUNC, STT_OBJECT } from '../elf/constants.js';
 import { sameReference } from './compare.js';
+import { ONCE_FLAG_SECTIONS } from './names.js';
 import { isDebugSection, type DiffObject, type DiffSection, type DiffSymbol } from './model.js';
 import type { Refusal } from '../util/refusal.js';
 
 /** Data sections that only hold once-flags: including them is harmless. */
-const HARMLESS_DATA_SECTIONS: ReadonlySet<string> = new Set(['.data.unlikely', '.data.once']);
+const HARMLESS_DATA_SECTIONS: ReadonlySet<string> = new Set(['.data.unlikely', ...ONCE_FLAG_SECTIONS]);
 
 /** Whether a function of a section of several is the same as its twin: its bytes, and its references relative to its start. */
 function sameFunction(symbol: DiffSymbol, twin: DiffSymbol): boolean {
