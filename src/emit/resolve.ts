@@ -1,4 +1,4 @@
-import { STB_GLOBAL, type ElfFile, type ElfSymbol } from '../elf/index.js';
+import { STB_GLOBAL, STT_NOTYPE, type ElfFile, type ElfSymbol } from '../elf/index.js';
 import { refusedError } from '../util/errors.js';
 import { klpSymbolName } from './klp-names.js';
 import type { Exports } from '../kernel/symvers.js';
@@ -106,8 +106,8 @@ function resolveOne(symbol: ElfSymbol, ctx: ResolveContext): Resolution {
 /**
  * Give every symbol the patch object refers to without defining it its run-time meaning:
  * symbols exported by the kernel stay ordinary undefined symbols (the module loader resolves
- * them); every other one becomes ".klp.sym.<object>.<name>,<sympos>", which the post-link
- * step turns into a livepatch symbol resolved by the livepatch core.
+ * them); every other one becomes ".klp.sym.<object>.<name>,<sympos>" (untyped), which the
+ * post-link step turns into a livepatch symbol resolved by the livepatch core.
  */
 export function resolveUndefinedSymbols(object: ElfFile, ctx: ResolveContext): Resolution[] {
   const referenced = new Set<ElfSymbol>();
@@ -121,6 +121,10 @@ export function resolveUndefinedSymbols(object: ElfFile, ctx: ResolveContext): R
     if (resolution.how === 'klp') {
       symbol.name = klpSymbolName(resolution.object ?? 'vmlinux', symbol.name, resolution.sympos ?? 0);
       symbol.bind = STB_GLOBAL;
+      // An undefined reference needs no type; a FUNC named "...cold,0" is taken by objtool (which
+      // kbuild runs on the linked module of an IBT kernel) for a split-off part whose parent it
+      // must find in the module, and fails the build.
+      symbol.type = STT_NOTYPE;
     } else if (symbol.isLocal) {
       symbol.bind = STB_GLOBAL;
     }

@@ -110,7 +110,7 @@ describe('resolveUndefinedSymbols for a vmlinux object', () => {
       '.klp.sym.vmlinux.global_unexported,0',
       `.klp.sym.vmlinux.helper,${helperPos}`,
     ]) {
-      expect(find(name), name).toMatchObject({ bind: 'GLOBAL', ndx: 'UND' });
+      expect(find(name), name).toMatchObject({ bind: 'GLOBAL', ndx: 'UND', type: 'NOTYPE' });
     }
     expect(find('exported_fn')).toMatchObject({ bind: 'GLOBAL', ndx: 'UND' });
     expect(find('in_other_patch_object')).toMatchObject({ bind: 'GLOBAL', ndx: 'UND' });
