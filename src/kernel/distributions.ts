@@ -126,6 +126,8 @@ interface DebianReleaseFacts {
   modulesPrefix: DistroRelease['modulesPrefix'];
   /** Default: linux-image-<release>-unsigned. */
   imagePackages?: (release: string) => string[];
+  /** Files that are not where Debian 12's packages put them. */
+  pathOverrides?: (release: string) => Partial<DistroPaths>;
   debugPackagePrefix: string;
   acquirable: boolean;
 }
@@ -189,6 +191,7 @@ function debianRelease(facts: DebianReleaseFacts): DistroRelease {
       debugVmlinux: `usr/lib/debug/boot/vmlinux-${release}`,
       systemMap: `usr/lib/debug/boot/System.map-${release}`,
       sourceTarball: sourceOf(release).tarball,
+      ...facts.pathOverrides?.(release),
     }),
     debugPackagePrefix: facts.debugPackagePrefix,
     releaseOfDebugPackage: (name) => {
@@ -236,7 +239,8 @@ export const DEBIAN_TRIXIE: DistroRelease = debianRelease({
 /**
  * Debian 12's backports kernels (6.12.N+deb12-amd64, bookworm-backports): trixie's 6.12 rebuilt
  * with bookworm's gcc-12 and binutils 2.40 (CONFIG_CC_VERSION_TEXT "x86_64-linux-gnu-gcc-12
- * (Debian 12.2.0-14+deb12u1) 12.2.0"), so built in the bookworm builder; IBT, .ko.xz.
+ * (Debian 12.2.0-14+deb12u1) 12.2.0"), so built in the bookworm builder; IBT, .ko.xz under
+ * /lib/modules (bookworm's layout).
  */
 export const DEBIAN_BOOKWORM_BACKPORTS: DistroRelease = debianRelease({
   id: 'debian-bookworm-backports',
@@ -249,7 +253,7 @@ export const DEBIAN_BOOKWORM_BACKPORTS: DistroRelease = debianRelease({
   toolchain: { ccVersionText: 'x86_64-linux-gnu-gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0', binutils: '2.40' },
   builderSuite: 'bookworm',
   moduleCompression: 'xz',
-  modulesPrefix: 'usr/lib/modules',
+  modulesPrefix: 'lib/modules',
   debugPackagePrefix: 'linux-image-6.12.',
   acquirable: true,
 });
@@ -257,7 +261,9 @@ export const DEBIAN_BOOKWORM_BACKPORTS: DistroRelease = debianRelease({
 /**
  * Debian 13's backports kernels (7.N.M+deb13-amd64, trixie-backports; source linux-source-7.N
  * of each series): built with trixie's gcc-14 and binutils 2.44; IBT, .ko.xz. Their image is
- * split in two packages: linux-binary-unsigned-<release> (vmlinuz) and linux-modules-<release>.
+ * split in two packages: linux-binary-unsigned-<release> (usr/lib/modules/<release>/vmlinuz.unsigned)
+ * and linux-modules-<release>; the debug package has vmlinux and System.map under
+ * usr/lib/debug/lib/modules/<release>.
  */
 export const DEBIAN_TRIXIE_BACKPORTS: DistroRelease = debianRelease({
   id: 'debian-trixie-backports',
@@ -272,6 +278,11 @@ export const DEBIAN_TRIXIE_BACKPORTS: DistroRelease = debianRelease({
   moduleCompression: 'xz',
   modulesPrefix: 'usr/lib/modules',
   imagePackages: (release) => [`linux-binary-unsigned-${release}`, `linux-modules-${release}`],
+  pathOverrides: (release) => ({
+    vmlinuz: `usr/lib/modules/${release}/vmlinuz.unsigned`,
+    debugVmlinux: `usr/lib/debug/lib/modules/${release}/vmlinux`,
+    systemMap: `usr/lib/debug/lib/modules/${release}/System.map`,
+  }),
   debugPackagePrefix: 'linux-image-7.',
   acquirable: true,
 });

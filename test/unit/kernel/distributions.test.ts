@@ -97,6 +97,13 @@ describe('the distribution table', () => {
       source: 'linux-source-7.3',
     });
     expect(b13.sourceOf('7.2.12+deb13-amd64').topdir).toBe('linux-source-7.2');
+    expect(b13.paths('7.3.4+deb13-amd64')).toMatchObject({
+      vmlinuz: 'usr/lib/modules/7.3.4+deb13-amd64/vmlinuz.unsigned',
+      modulesDir: 'usr/lib/modules/7.3.4+deb13-amd64',
+      debugVmlinux: 'usr/lib/debug/lib/modules/7.3.4+deb13-amd64/vmlinux',
+      systemMap: 'usr/lib/debug/lib/modules/7.3.4+deb13-amd64/System.map',
+    });
+    expect(b12.paths('6.12.95+deb12-amd64').modulesDir).toBe('lib/modules/6.12.95+deb12-amd64');
     expect(b13.paths('7.2.12+deb13-amd64').sourceTarball).toBe('usr/src/linux-source-7.2.tar.xz');
     expect(b13.releaseOfDebugPackage('linux-image-7.3.4+deb13-amd64-dbg')).toBe('7.3.4+deb13-amd64');
     expect(b13.releaseOfDebugPackage('linux-image-6.12.118+deb13-amd64-dbg')).toBeUndefined();
