@@ -84,6 +84,11 @@ export interface DistroBuilder {
    * docker/build-packages.<suite>.txt (this builder's compiler).
    */
   suite: string;
+  /**
+   * The name of its package list, docker/build-packages.<packages>.txt: the suite's, or a
+   * variant of it (trixie-rust: trixie's compiler and the Rust toolchain Linux 7's configs need).
+   */
+  packages: string;
 }
 
 export interface DistroPackages {
@@ -122,6 +127,8 @@ interface DebianReleaseFacts {
   toolchain: DistroToolchain;
   /** Default: the codename. */
   builderSuite?: string;
+  /** Default: the builder suite (docker/build-packages.<suite>.txt). */
+  builderPackages?: string;
   moduleCompression: DistroRelease['moduleCompression'];
   modulesPrefix: DistroRelease['modulesPrefix'];
   /** Default: linux-image-<release>-unsigned. */
@@ -174,7 +181,10 @@ function debianRelease(facts: DebianReleaseFacts): DistroRelease {
     sourceOf,
     compiler: facts.compiler,
     toolchain: facts.toolchain,
-    builder: { suite: facts.builderSuite ?? facts.codename },
+    builder: {
+      suite: facts.builderSuite ?? facts.codename,
+      packages: facts.builderPackages ?? facts.builderSuite ?? facts.codename,
+    },
     moduleCompression: facts.moduleCompression,
     modulesPrefix: facts.modulesPrefix,
     packages: (release) => ({
@@ -275,6 +285,8 @@ export const DEBIAN_TRIXIE_BACKPORTS: DistroRelease = debianRelease({
   compiler: 'x86_64-linux-gnu-gcc-14',
   toolchain: { ccVersionText: 'x86_64-linux-gnu-gcc-14 (Debian 14.2.0-19) 14.2.0', binutils: '2.44' },
   builderSuite: 'trixie',
+  // CONFIG_RUST=y: rustc 1.85.1 and bindgen 0.71.1, trixie's (olddefconfig drops Rust without them).
+  builderPackages: 'trixie-rust',
   moduleCompression: 'xz',
   modulesPrefix: 'usr/lib/modules',
   imagePackages: (release) => [`linux-binary-unsigned-${release}`, `linux-modules-${release}`],

@@ -11,7 +11,7 @@ export const BUILD_PACKAGES_FILE = fileURLToPath(new URL('../../docker/build-pac
 
 /** The list of what DISTRO's builder needs beyond BUILD_PACKAGES_FILE (its compiler): build-packages.<suite>.txt beside it. */
 export function distroPackagesFile(distro: DistroRelease): string {
-  return join(dirname(BUILD_PACKAGES_FILE), `build-packages.${distro.builder.suite}.txt`);
+  return join(dirname(BUILD_PACKAGES_FILE), `build-packages.${distro.builder.packages}.txt`);
 }
 
 /** The package names of a list in BUILD_PACKAGES_FILE's format: one a line, '#' comments. */

@@ -45,7 +45,7 @@ export function builderRecipe(distro: DistroRelease, context = dockerContextDir(
     context,
     files: ['Dockerfile', basename(BUILD_PACKAGES_FILE), basename(distroPackagesFile(distro))],
     optionalCopies: false,
-    buildArgs: { SUITE: distro.builder.suite },
+    buildArgs: { SUITE: distro.builder.suite, PACKAGES: distro.builder.packages },
     base: { suite: distro.builder.suite, keyring: distro.archive.keyring },
   };
 }

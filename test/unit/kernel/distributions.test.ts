@@ -39,7 +39,7 @@ describe('the distribution table', () => {
     expect(d.sourceOf('6.1.0-57-amd64')).toEqual(d.source);
     expect(d.compiler).toBe('gcc-12');
     expect(d.toolchain).toEqual({ ccVersionText: 'gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0', binutils: '2.40' });
-    expect(d.builder).toEqual({ suite: 'bookworm' });
+    expect(d.builder).toEqual({ suite: 'bookworm', packages: 'bookworm' });
     expect(d.moduleCompression).toBe('none');
     expect(d.paths('6.1.0-57-amd64')).toEqual({
       vmlinuz: 'boot/vmlinuz-6.1.0-57-amd64',
@@ -89,7 +89,7 @@ describe('the distribution table', () => {
     expect(b12.packages('6.12.95+deb12-amd64').source).toBe('linux-source-6.12');
     const b13 = DEBIAN_TRIXIE_BACKPORTS;
     expect(b13.archive.suites).toEqual(['trixie-backports']);
-    expect(b13.builder.suite).toBe('trixie');
+    expect(b13.builder).toEqual({ suite: 'trixie', packages: 'trixie-rust' });
     expect(b13.packages('7.3.4+deb13-amd64')).toEqual({
       image: ['linux-binary-unsigned-7.3.4+deb13-amd64', 'linux-modules-7.3.4+deb13-amd64'],
       headers: 'linux-headers-7.3.4+deb13-amd64',

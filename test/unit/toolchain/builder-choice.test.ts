@@ -143,10 +143,10 @@ describe('which builder builds which kernel', () => {
       context: dockerContextDir(),
       files: ['Dockerfile', 'build-packages.txt', 'build-packages.bookworm.txt'],
       optionalCopies: false,
-      buildArgs: { SUITE: 'bookworm' },
+      buildArgs: { SUITE: 'bookworm', PACKAGES: 'bookworm' },
       base: { suite: 'bookworm', keyring: '/usr/share/keyrings/debian-archive-keyring.gpg' },
     });
-    expect(trixie.buildArgs).toEqual({ SUITE: 'trixie' });
+    expect(trixie.buildArgs).toEqual({ SUITE: 'trixie', PACKAGES: 'trixie' });
     expect(trixie.files).toContain('build-packages.trixie.txt');
     const [bookwormTag, trixieTag] = [await recipeTag(bookworm), await recipeTag(trixie)];
     expect(bookwormTag).toMatch(/^tsbuild-patch-builder:[0-9a-f]{12}$/);
