@@ -14,6 +14,9 @@ import { modinfoValue } from '../../../src/kernel/modinfo.js';
 import { RefusedError } from '../../../src/util/errors.js';
 import { selectRunner } from '../../../src/toolchain/container/select-runner.js';
 import type { VmResult } from '../../../src/vm/run-in-vm.js';
+import { distroTarget } from '../../../src/sources/distro-target.js';
+import { PAHOLE, structSizesWithPahole } from '../../../src/kernel/facts/pahole.js';
+import { structSizedSections } from '../../../src/arch/x86_64/special-sections.js';
 
 const patch = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const EXAMPLE = patch('../../../examples/cmdline-string.patch');
@@ -215,6 +218,22 @@ describe.each(trixie)("Debian 13's kernel %s", (kernel) => {
     expect((sealed as RefusedError).reasons.map((r) => r.category)).toEqual(['sealed-endbr']);
     expect(sealed.message).toMatch(/proc_task_name/);
     expect(sealed.message).toMatch(/proc_pid_status/);
+  });
+});
+
+describe('the entry sizes of special sections', () => {
+  it("are the same from the newest Debian 13 vmlinux's BTF as from its DWARF", async () => {
+    const { vmlinux } = await distroTarget(trixie[0], () => {});
+    const tags = [...new Set(structSizedSections().map((spec) => spec.tag))];
+    const timed = async (source: 'btf' | 'dwarf') => {
+      const started = performance.now();
+      const sizes = await structSizesWithPahole(vmlinux, tags, PAHOLE, [source]);
+      process.stderr.write(`  pahole -F ${source}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+      return sizes;
+    };
+    const btf = await timed('btf');
+    expect(btf.get('jump_entry')).toBe(16);
+    expect(btf).toEqual(await timed('dwarf'));
   });
 });
 
