@@ -27,6 +27,9 @@ export async function writeModuleDir(
   await writeFile(join(dir, 'Kbuild'), kbuild);
   for (const [name, path] of options.objects ?? []) {
     await copyFile(path, join(dir, `${name}_shipped`));
+    // The object itself too: kbuild's `$(obj)/%: $(src)/%_shipped` no longer matches a plain
+    // object name in Linux 7's external-module builds (obj is '.'); a present file needs no rule.
+    await copyFile(path, join(dir, name));
     // modpost reads .<object>.cmd of every object of a module (export CRCs are recorded there);
     // a patch object exports nothing, so a command line alone is enough.
     await writeFile(
