@@ -1,10 +1,15 @@
 // End-to-end benchmark: build a one-file livepatch and print the time of each stage. Runs the
 // compiled tool (dist/), so TypeScript transpilation is not counted.
-// Usage: npm run bench:e2e [-- --runs N] [-- --kernel RELEASE [--cold]] [-- PATCH]
+// Usage: npm run bench:e2e [-- --runs N] [-- --kernel RELEASE [--cold [--packages-cached]]]
+//          [-- --container none|podman|docker] [-- PATCH]
 //   without --kernel: the built-in test kernel, original build cached (warm runs only);
 //   --kernel RELEASE: a distribution kernel (e.g. 6.1.0-57-amd64); with --cold, the first run
-//   starts from an empty cache (packages downloaded, nothing prepared) and is reported too.
-import { mkdtempSync, rmSync } from 'node:fs';
+//   starts from an empty cache (packages downloaded, nothing prepared) and is reported too;
+//   --packages-cached: the cold cache starts with the release's packages and the package lists
+//   of the normal cache (hard links), so the cold run times the work, not the download;
+//   --container: where the kernel objects are built (default none: this host's compiler; a
+//   kernel built with another, e.g. Debian 13's gcc-14, needs its builder image: podman).
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 
@@ -13,13 +18,26 @@ const option = (name) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1]
 const runs = Number(option('--runs') ?? 3);
 const kernel = option('--kernel');
 const cold = args.includes('--cold');
+const packagesCached = args.includes('--packages-cached');
+const container = option('--container') ?? 'none';
 const patch = resolve(args.find((a) => a.endsWith('.patch')) ?? 'examples/cmdline-string.patch');
 let coldCache;
 if (cold) {
+  const { cacheRoot } = await import('../dist/util/cache.js');
+  const warm = cacheRoot();
   coldCache = mkdtempSync(`${tmpdir()}/tsbp-bench-cold-`);
+  if (packagesCached) {
+    // The release's packages (kernels/<distribution>/<release>_<version>) and the apt lists.
+    const { distroOf } = await import('../dist/kernel/distributions.js');
+    const distro = distroOf(kernel ?? '');
+    for (const part of ['apt', ...(distro ? [`kernels/${distro.id}`] : [])]) {
+      if (existsSync(`${warm}/${part}`)) cpSync(`${warm}/${part}`, `${coldCache}/${part}`, { recursive: true });
+    }
+  }
   process.env.TSBUILD_PATCH_CACHE = coldCache;
 }
-const { hostRunner } = await import('../dist/toolchain/runner.js');
+const { selectRunner } = await import('../dist/toolchain/container/select-runner.js');
+const runner = await selectRunner(container, () => {});
 const { runPipeline } = await import('../dist/pipeline/run.js');
 
 async function once(log) {
@@ -27,7 +45,7 @@ async function once(log) {
   const report = await runPipeline({
     patches: [patch],
     target: kernel ? { kernel } : {},
-    runner: hostRunner,
+    runner,
     output: `${tmpdir()}/tsbp-bench-e2e.ko`,
     replace: true,
     keepTmp: false,
@@ -58,7 +76,11 @@ try {
     `${cold ? `cold run (empty cache ${coldCache})` : 'warming up (provisions what is missing)'}: ${patch} for ${target}`,
   );
   const first = await once(cold ? (line) => console.log(`  ${line}`) : () => {});
-  if (cold) show('cold: empty cache, packages downloaded, tree prepared, one object built', [first]);
+  if (cold)
+    show(
+      `cold: empty cache${packagesCached ? ' but the packages' : ', packages downloaded'}, tree prepared, one object built`,
+      [first],
+    );
   const results = [];
   for (let i = 0; i < runs; i++) results.push(await once(() => {}));
   show(`${runs} warm runs (${kernel ? 'tree prepared, original objects cached' : 'original build cached'})`, results);
