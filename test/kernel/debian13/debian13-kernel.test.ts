@@ -49,6 +49,12 @@ async function expectObjtoolSections(ko: string): Promise<void> {
 }
 
 describe.each(trixie)("Debian 13's kernel %s", (kernel) => {
+  // CI's time (issue 19): the older release runs the /proc group and the module case; the
+  // remaining cases run on the newest (defined, not skipped, only there).
+  const newest = kernel === trixie[0];
+  const itOnNewest = (name: string, body: () => Promise<void>) => {
+    if (newest) it(name, body);
+  };
   const options = { kernel, runner };
 
   it('a /proc show function, a new function, a new global, an inline function of a header, an address whose ENDBR stays', async () => {
@@ -153,18 +159,20 @@ describe.each(trixie)("Debian 13's kernel %s", (kernel) => {
     expectClean(vm);
   });
 
-  it('shadow variables with callbacks, atomic replace, and a system call through kpatch-syscall.h', async () => {
-    const shadow = await buildLivepatch('shadow-variable', options);
-    const callbacks = await buildLivepatch('callbacks', { ...options, replace: false });
-    const a = await buildLivepatch('replace-a', { ...options, name: 'livepatch-replace-a' });
-    const b = await buildLivepatch('replace-b', { ...options, name: 'livepatch-replace-b' });
-    const syscall = await buildLivepatch('kpatch-syscall', options);
-    expect(syscall.report.objects.find((o) => o.object === 'kernel/sys.o')?.changedFunctions).toEqual(
-      expect.arrayContaining(['__x64_sys_newuname', '__x64_sys_sethostname']),
-    );
-    const vm = await boot(
-      [shadow.ko, callbacks.ko, a.ko, b.ko, syscall.ko],
-      `
+  itOnNewest(
+    'shadow variables with callbacks, atomic replace, and a system call through kpatch-syscall.h',
+    async () => {
+      const shadow = await buildLivepatch('shadow-variable', options);
+      const callbacks = await buildLivepatch('callbacks', { ...options, replace: false });
+      const a = await buildLivepatch('replace-a', { ...options, name: 'livepatch-replace-a' });
+      const b = await buildLivepatch('replace-b', { ...options, name: 'livepatch-replace-b' });
+      const syscall = await buildLivepatch('kpatch-syscall', options);
+      expect(syscall.report.objects.find((o) => o.object === 'kernel/sys.o')?.changedFunctions).toEqual(
+        expect.arrayContaining(['__x64_sys_newuname', '__x64_sys_sethostname']),
+      );
+      const vm = await boot(
+        [shadow.ko, callbacks.ko, a.ko, b.ko, syscall.ko],
+        `
       ${load(shadow.ko, 's')}
       report first "$(tail -n 1 /proc/version)"
       report second "$(tail -n 1 /proc/version)"
@@ -186,41 +194,45 @@ describe.each(trixie)("Debian 13's kernel %s", (kernel) => {
       hostname forbidden-during; report set_during $?
       ${unload(syscall.ko, 'sys_unload')}
       report tainted "$(cat /proc/sys/kernel/tainted)"`,
-      undefined,
-      options,
-    );
-    expect(vm.values['first']).toBe('shadow reads=1');
-    expect(vm.values['second']).toBe('shadow reads=2');
-    expect(vm.kernelLog).toContain('tsbp-shadow: freed');
-    expect(vm.values['callbacks']).toBe('callbacks: patched');
-    const order = [...vm.kernelLog.matchAll(/tsbp-callbacks: (\w+)/g)].map((m) => m[1]);
-    expect(order).toEqual(['pre_patch', 'post_patch', 'pre_unpatch', 'post_unpatch']);
-    expect(vm.values['loadavg_a']).toBe('patch A');
-    expect(vm.values['a_gone']).toBe('0');
-    expect(vm.values['loadavg_b']).not.toContain('patch A');
-    expect(vm.values['version_b']).toBe('patch B');
-    expect(vm.values['rmmod_a']).toBe('0');
-    expect(vm.values['uname_during']).toBe(`${vm.values['uname_before']}+kpatch-syscall`);
-    expect(vm.values['set_during']).not.toBe('0');
-    for (const tag of ['s_unload', 'cb_unload', 'b_unload', 'sys_unload']) expect(vm.values[tag], tag).toBe('0');
-    expectClean(vm);
-  });
+        undefined,
+        options,
+      );
+      expect(vm.values['first']).toBe('shadow reads=1');
+      expect(vm.values['second']).toBe('shadow reads=2');
+      expect(vm.kernelLog).toContain('tsbp-shadow: freed');
+      expect(vm.values['callbacks']).toBe('callbacks: patched');
+      const order = [...vm.kernelLog.matchAll(/tsbp-callbacks: (\w+)/g)].map((m) => m[1]);
+      expect(order).toEqual(['pre_patch', 'post_patch', 'pre_unpatch', 'post_unpatch']);
+      expect(vm.values['loadavg_a']).toBe('patch A');
+      expect(vm.values['a_gone']).toBe('0');
+      expect(vm.values['loadavg_b']).not.toContain('patch A');
+      expect(vm.values['version_b']).toBe('patch B');
+      expect(vm.values['rmmod_a']).toBe('0');
+      expect(vm.values['uname_during']).toBe(`${vm.values['uname_before']}+kpatch-syscall`);
+      expect(vm.values['set_during']).not.toBe('0');
+      for (const tag of ['s_unload', 'cb_unload', 'b_unload', 'sys_unload']) expect(vm.values[tag], tag).toBe('0');
+      expectClean(vm);
+    },
+  );
 
-  it('refuses __init code, existing data, and the address of a function whose ENDBR is sealed, with the reason', async () => {
-    const init = await buildFailure(REFUSE_INIT, options);
-    expect(init.exitCode).toBe(2);
-    expect(new Set((init as RefusedError).reasons.map((r) => r.category))).toEqual(new Set(['init-code']));
-    const data = await buildFailure('refuse-data', options);
-    expect((data as RefusedError).reasons.map((r) => [r.object, r.category])).toEqual([
-      ['kernel/panic.o', 'existing-data'],
-    ]);
-    const sealed = await buildFailure(IBT_SEALED, options);
-    expect(sealed).toBeInstanceOf(RefusedError);
-    expect(sealed.exitCode).toBe(2);
-    expect((sealed as RefusedError).reasons.map((r) => r.category)).toEqual(['sealed-endbr']);
-    expect(sealed.message).toMatch(/proc_task_name/);
-    expect(sealed.message).toMatch(/proc_pid_status/);
-  });
+  itOnNewest(
+    'refuses __init code, existing data, and the address of a function whose ENDBR is sealed, with the reason',
+    async () => {
+      const init = await buildFailure(REFUSE_INIT, options);
+      expect(init.exitCode).toBe(2);
+      expect(new Set((init as RefusedError).reasons.map((r) => r.category))).toEqual(new Set(['init-code']));
+      const data = await buildFailure('refuse-data', options);
+      expect((data as RefusedError).reasons.map((r) => [r.object, r.category])).toEqual([
+        ['kernel/panic.o', 'existing-data'],
+      ]);
+      const sealed = await buildFailure(IBT_SEALED, options);
+      expect(sealed).toBeInstanceOf(RefusedError);
+      expect(sealed.exitCode).toBe(2);
+      expect((sealed as RefusedError).reasons.map((r) => r.category)).toEqual(['sealed-endbr']);
+      expect(sealed.message).toMatch(/proc_task_name/);
+      expect(sealed.message).toMatch(/proc_pid_status/);
+    },
+  );
 });
 
 describe('the entry sizes of special sections', () => {
