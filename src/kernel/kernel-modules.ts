@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { readModinfo, type ElfFile, type ModinfoEntry } from '../elf/index.js';
+import type { ModinfoEntry } from '../elf/index.js';
+import { modinfoEntries, modinfoEntryValue } from './modinfo.js';
 import { isModuleFile, moduleElfPath, moduleElves, readModuleElf } from './module-file.js';
 import { kernelModuleName, moduleNameOf } from './module-name.js';
 import { UserError } from '../util/errors.js';
@@ -10,11 +11,6 @@ export function softPreDependencies(softdep: string): string[] {
   const pre = /(?:^|\s)pre:\s*(.*?)(?:\s+post:.*)?$/.exec(softdep.trim());
   return pre ? pre[1]!.split(/\s+/).filter(Boolean) : [];
 }
-
-const modinfoOf = (elf: ElfFile): ModinfoEntry[] => {
-  const section = elf.sectionByName('.modinfo');
-  return section ? readModinfo(section) : [];
-};
 
 /**
  * Modules of a kernel's modules directory and what each needs first, so a module can be loaded
@@ -82,14 +78,15 @@ export class KernelModules {
 
   /** The .modinfo entries of the module file PATH, read once. */
   private modinfo(path: string): Promise<ModinfoEntry[]> {
-    if (!this.modinfos.has(path)) this.modinfos.set(path, readModuleElf(path).then(modinfoOf));
+    if (!this.modinfos.has(path)) this.modinfos.set(path, readModuleElf(path).then(modinfoEntries));
     return this.modinfos.get(path)!;
   }
 
   /** Read the .modinfo of the module files PATHS not read yet, many compressed modules per xz. */
   private async readModinfos(paths: Iterable<string>): Promise<void> {
     const unread = [...new Set(paths)].filter((path) => !this.modinfos.has(path));
-    for await (const { file, elf } of moduleElves(unread)) this.modinfos.set(file, Promise.resolve(modinfoOf(elf)));
+    for await (const { file, elf } of moduleElves(unread))
+      this.modinfos.set(file, Promise.resolve(modinfoEntries(elf)));
   }
 
   /** Module names by the exact (wildcard-free) aliases of their .modinfo, read once. */
@@ -150,7 +147,7 @@ export class KernelModules {
           if (module && module !== key) soft.push(module);
         }
       }
-      const depends = (modinfo.find((entry) => entry.key === 'depends')?.value ?? '').split(',').filter(Boolean);
+      const depends = (modinfoEntryValue(modinfo, 'depends') ?? '').split(',').filter(Boolean);
       for (const dep of soft) await visit(dep, [...chain, key], true);
       for (const dep of depends) await visit(dep, [...chain, key]);
       state.set(key, 'done');
