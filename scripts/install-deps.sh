@@ -42,3 +42,15 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+
+# The tsbuild-patch command: dist/ built (again when a source is newer), and npm's global bin
+# directory, which is on PATH, linked to this checkout (`npm link`, once).
+if [ ! -f dist/cli/main.js ] || [ -n "$(find src -newer dist/cli/main.js -print -quit)" ]; then
+  npm run build --silent
+fi
+if [ "$(readlink -f "$(command -v tsbuild-patch 2>/dev/null || echo /nonexistent)")" != "$PWD/bin/tsbuild-patch.js" ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || [ -w "$(npm prefix -g)/lib" ] || sudo="sudo"
+  echo "install-deps: npm link (tsbuild-patch on PATH: $(npm prefix -g)/bin/tsbuild-patch)" >&2
+  $sudo npm link --no-audit --no-fund
+fi
