@@ -1,0 +1,249 @@
+/**
+ * The cases every distribution kernel runs (Debian 12's 6.1, Debian 13's 6.12, the backports),
+ * written once: each case builds its livepatch(es) and gives the guest-shell lines that exercise
+ * them and the checks on what the guest reported. Several cases share one boot (`bootCases`):
+ * booting a distribution kernel under TCG costs more than the checks themselves (CI's time,
+ * issue 19), and the cases load and unload one after another, so they do not see each other.
+ */
+import { expect } from 'vitest';
+import { boot, buildLivepatch, load, unload } from './e2e/harness.js';
+import type { Runner } from '../../src/toolchain/runner.js';
+import type { VmResult } from '../../src/vm/run-in-vm.js';
+
+export interface CaseOptions {
+  kernel: string;
+  runner?: Runner;
+}
+
+/** One case of a boot: its modules, its guest-shell lines, and what must hold afterwards. */
+export interface BootCase {
+  name: string;
+  modules: string[];
+  script: string;
+  check(vm: VmResult): void;
+}
+
+/** What no boot may show: an oops, a warning (an unpatched return thunk warns), a bad module. */
+export const BAD_LOG = /Oops|BUG:|WARNING:|Unpatched return thunk|disagrees about version|Unknown symbol|Missing ENDBR/;
+/** Kernel taint bit W (a warning was printed). */
+const TAINT_WARN = 1 << 9;
+
+/** Boot the kernel once with every case's modules, run the cases in order, check each, then the log. */
+export async function bootCases(cases: BootCase[], options: CaseOptions): Promise<VmResult> {
+  const script = [
+    'report release "$(uname -r)"',
+    ...cases.map((c) => `# ${c.name}\n${c.script}`),
+    'report tainted "$(cat /proc/sys/kernel/tainted)"',
+  ].join('\n');
+  const vm = await boot(
+    cases.flatMap((c) => c.modules),
+    script,
+    undefined,
+    options,
+  );
+  expect(vm.values['release']).toBe(options.kernel);
+  for (const c of cases) c.check(vm);
+  expect(vm.kernelLog).not.toMatch(BAD_LOG);
+  expect(Number(vm.values['tainted']) & TAINT_WARN, 'taint W').toBe(0);
+  return vm;
+}
+
+/** The tags a load and an unload report, all of which must be 0. */
+function expectLoadedAndUnloaded(vm: VmResult, ...tags: string[]): void {
+  for (const tag of tags)
+    for (const key of [tag, `${tag}_wait`, `${tag}_unload_disable`, `${tag}_unload_gone`, `${tag}_unload`])
+      expect(vm.values[key], key).toBe('0');
+}
+
+/** A livepatch loaded, LINES run while it is applied, then disabled and removed. */
+const applied = (ko: string, tag: string, lines: string) => `${load(ko, tag)}${lines}\n${unload(ko, `${tag}_unload`)}`;
+
+/** The example: a string change in a /proc show function of vmlinux. */
+export async function procShowCase(example: string, options: CaseOptions): Promise<BootCase> {
+  const { ko, report } = await buildLivepatch(example, { ...options, name: 'livepatch-cmdline' });
+  expect(report.kernelRelease).toBe(options.kernel);
+  expect(report.objects.map((o) => [o.object, o.target, o.changedFunctions])).toEqual([
+    ['fs/proc/cmdline.o', 'vmlinux', ['cmdline_proc_show']],
+  ]);
+  return {
+    name: 'a /proc show function',
+    modules: [ko],
+    script: `report before "$(cat /proc/cmdline)"\n${applied(ko, 'c', 'report during "$(cat /proc/cmdline)"')}\nreport after "$(cat /proc/cmdline)"`,
+    check(vm) {
+      expectLoadedAndUnloaded(vm, 'c');
+      expect(vm.values['during']).toBe(`${vm.values['before']} livepatch=tsbuild-patch`);
+      expect(vm.values['after']).toBe(vm.values['before']);
+    },
+  };
+}
+
+/** A new function called by a changed one. */
+export async function newFunctionCase(options: CaseOptions): Promise<BootCase> {
+  const { ko, report } = await buildLivepatch('new-function', options);
+  expect(report.objects[0]?.newFunctions).toEqual(['tsbp_version_extra']);
+  return {
+    name: 'a new function',
+    modules: [ko],
+    script: applied(ko, 'n', 'report added "$(tail -n 1 /proc/version)"'),
+    check(vm) {
+      expectLoadedAndUnloaded(vm, 'n');
+      expect(vm.values['added']).toBe('new-function: 42');
+    },
+  };
+}
+
+/** A new global defined in one file and used by another. */
+export async function newGlobalCase(options: CaseOptions): Promise<BootCase> {
+  const { ko, report } = await buildLivepatch('new-global', options);
+  expect(report.objects.flatMap((o) => o.newFunctions)).toEqual(['tsbp_banner']);
+  return {
+    name: 'a new global',
+    modules: [ko],
+    script: applied(
+      ko,
+      'g',
+      'report version "$(tail -n 1 /proc/version)"\nreport loadavg "$(tail -n 1 /proc/loadavg)"',
+    ),
+    check(vm) {
+      expectLoadedAndUnloaded(vm, 'g');
+      expect(vm.values['version']).toBe('new-global: banner (version)');
+      expect(vm.values['loadavg']).toBe('new-global: banner (loadavg)');
+    },
+  };
+}
+
+/** An inline function of a header changed: the objects that inline it are patched. */
+export async function headerInlineCase(options: CaseOptions): Promise<BootCase> {
+  const { ko, report } = await buildLivepatch('header-inline', options);
+  expect(report.objects.filter((o) => o.outcome === 'changed').map((o) => o.object)).toContain('fs/proc/fd.o');
+  return {
+    name: 'an inline function of a header',
+    modules: [ko],
+    script: `cat /proc/self/fdinfo/0 > /dev/null\n${applied(ko, 'h', 'cat /proc/self/fdinfo/0 > /dev/null; report read $?')}`,
+    check(vm) {
+      expectLoadedAndUnloaded(vm, 'h');
+      expect(vm.values['read']).toBe('0');
+      expect(vm.kernelLog).toContain('tsbp-header: proc_fd() from the patched header');
+    },
+  };
+}
+
+const STATUS = '/proc/sys/fs/binfmt_misc/status';
+
+/**
+ * A function of binfmt_misc, a module of the image: the module loaded first and then the
+ * livepatch, and, after both are gone, the livepatch first and then the module (patched as it
+ * loads).
+ */
+export async function moduleCase(patch: string, options: CaseOptions): Promise<BootCase> {
+  const { ko, report } = await buildLivepatch(patch, { ...options, name: 'livepatch-binfmt' });
+  expect(report.objects.map((o) => [o.object, o.target, o.changedFunctions])).toEqual([
+    ['fs/binfmt_misc.o', 'binfmt_misc', ['bm_status_read']],
+  ]);
+  const patched = 'cat /sys/kernel/livepatch/livepatch_binfmt/binfmt_misc/patched';
+  return {
+    name: 'a function of a module of the image',
+    modules: [ko],
+    script: `
+      insmod ./binfmt_misc.ko; report mod $?
+      mount -t binfmt_misc none /proc/sys/fs/binfmt_misc; report mount $?
+      report status_before "$(cat ${STATUS})"
+      ${applied(ko, 'b', `report status_during "$(cat ${STATUS})"`)}
+      report status_after "$(cat ${STATUS})"
+      umount /proc/sys/fs/binfmt_misc; rmmod binfmt_misc; report rmmod $?
+      ${load(ko, 'b2')}
+      report patched_before "$(${patched})"
+      insmod ./binfmt_misc.ko; report mod2 $?
+      mount -t binfmt_misc none /proc/sys/fs/binfmt_misc
+      report patched_after "$(${patched})"
+      report status_late "$(cat ${STATUS})"
+      umount /proc/sys/fs/binfmt_misc
+      ${unload(ko, 'b2_unload')}`,
+    check(vm) {
+      expectLoadedAndUnloaded(vm, 'b', 'b2');
+      expect([vm.values['mod'], vm.values['mount'], vm.values['rmmod'], vm.values['mod2']]).toEqual([
+        '0',
+        '0',
+        '0',
+        '0',
+      ]);
+      expect(vm.values['status_before']).toBe('enabled');
+      expect(vm.values['status_during']).toBe('enabled (livepatched)');
+      expect(vm.values['status_after']).toBe('enabled');
+      expect(vm.values['patched_before']).toBe('0');
+      expect(vm.values['patched_after']).toBe('1');
+      expect(vm.values['status_late']).toBe('enabled (livepatched)');
+    },
+  };
+}
+
+/** Shadow variables; then pre/post (un)patch callbacks, in their order. */
+export async function shadowAndCallbacksCase(options: CaseOptions): Promise<BootCase> {
+  const shadow = await buildLivepatch('shadow-variable', options);
+  const callbacks = await buildLivepatch('callbacks', { ...options, replace: false });
+  return {
+    name: 'shadow variables and callbacks',
+    modules: [shadow.ko, callbacks.ko],
+    script: `
+      ${applied(shadow.ko, 's', 'report first "$(tail -n 1 /proc/version)"\nreport second "$(tail -n 1 /proc/version)"')}
+      ${applied(callbacks.ko, 'cb', 'report callbacks "$(tail -n 1 /proc/version)"')}`,
+    check(vm) {
+      expectLoadedAndUnloaded(vm, 's', 'cb');
+      expect(vm.values['first']).toBe('shadow reads=1');
+      expect(vm.values['second']).toBe('shadow reads=2');
+      expect(vm.kernelLog).toContain('tsbp-shadow: freed');
+      expect(vm.values['callbacks']).toBe('callbacks: patched');
+      const order = [...vm.kernelLog.matchAll(/tsbp-callbacks: (\w+)/g)].map((m) => m[1]);
+      expect(order).toEqual(['pre_patch', 'post_patch', 'pre_unpatch', 'post_unpatch']);
+    },
+  };
+}
+
+/** Atomic replace: B replaces A in one transition, and A's module can then be removed. */
+export async function atomicReplaceCase(options: CaseOptions): Promise<BootCase> {
+  const a = await buildLivepatch('replace-a', { ...options, name: 'livepatch-replace-a' });
+  const b = await buildLivepatch('replace-b', { ...options, name: 'livepatch-replace-b' });
+  return {
+    name: 'atomic replace',
+    modules: [a.ko, b.ko],
+    script: `
+      ${load(a.ko, 'a')}
+      report loadavg_a "$(tail -n 1 /proc/loadavg)"
+      ${load(b.ko, 'r')}
+      klp_wait_gone livepatch_replace_a; report a_gone $?
+      report loadavg_b "$(tail -n 1 /proc/loadavg)"
+      report version_b "$(tail -n 1 /proc/version)"
+      rmmod livepatch_replace_a; report rmmod_a $?
+      ${unload(b.ko, 'r_unload')}`,
+    check(vm) {
+      expectLoadedAndUnloaded(vm, 'r');
+      expect([vm.values['a'], vm.values['a_wait'], vm.values['a_gone'], vm.values['rmmod_a']]).toEqual([
+        '0',
+        '0',
+        '0',
+        '0',
+      ]);
+      expect(vm.values['loadavg_a']).toBe('patch A');
+      expect(vm.values['loadavg_b']).not.toContain('patch A');
+      expect(vm.values['version_b']).toBe('patch B');
+    },
+  };
+}
+
+/** System calls patched through kpatch's kpatch-syscall.h macros. */
+export async function kpatchSyscallCase(options: CaseOptions): Promise<BootCase> {
+  const { ko, report } = await buildLivepatch('kpatch-syscall', options);
+  expect(report.objects.find((o) => o.object === 'kernel/sys.o')?.changedFunctions).toEqual(
+    expect.arrayContaining(['__x64_sys_newuname', '__x64_sys_sethostname']),
+  );
+  return {
+    name: 'a system call through kpatch-syscall.h',
+    modules: [ko],
+    script: `report uname_before "$(uname -r)"\n${applied(ko, 'sys', 'report uname_during "$(uname -r)"\nhostname forbidden-during; report set_during $?')}`,
+    check(vm) {
+      expectLoadedAndUnloaded(vm, 'sys');
+      expect(vm.values['uname_during']).toBe(`${vm.values['uname_before']}+kpatch-syscall`);
+      expect(vm.values['set_during']).not.toBe('0');
+    },
+  };
+}
