@@ -20,4 +20,6 @@ export const CACHE_FORMATS = {
   structSizes: 1,
   /** kernel/module-file.ts, part of the key of kernel-facts/modules/<key>/: every decompressed copy of a .ko.xz is made again. */
   plainModules: 1,
+  /** sources/debian/apt-answers.ts, in apt/<context>/answers.json: what apt-cache answered about the lists is asked again. */
+  aptAnswers: 1,
 } as const satisfies Record<string, number>;

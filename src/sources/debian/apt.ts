@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { UserError } from '../../util/errors.js';
 import type { Logger } from '../../util/log.js';
 import type { AptContext } from './apt-context.js';
+import { rememberedAnswer } from './apt-answers.js';
 
 /**
  * The ordinary apt clients, used as they are, in the tool's own apt context (apt-context.ts):
@@ -55,7 +56,11 @@ export interface ArchivePackage {
 }
 
 /** The archive's record of one package version (size and checksum, as apt will verify them). */
-export async function archivePackage(context: AptContext, name: string, version: string): Promise<ArchivePackage> {
+export function archivePackage(context: AptContext, name: string, version: string): Promise<ArchivePackage> {
+  return rememberedAnswer(context, `show ${name}=${version}`, () => showPackage(context, name, version));
+}
+
+async function showPackage(context: AptContext, name: string, version: string): Promise<ArchivePackage> {
   const result = await execa('apt-cache', [...context.options, 'show', `${name}=${version}`], {
     reject: false,
     stdin: 'ignore',

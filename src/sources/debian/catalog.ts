@@ -3,6 +3,7 @@ import type { Logger } from '../../util/log.js';
 import type { DistroPackages, DistroRelease } from '../../kernel/distributions.js';
 import { aptContext, ensureLists, listsDate } from './apt-context.js';
 import { archivePackageNames, archiveVersions } from './apt.js';
+import { rememberedAnswer } from './apt-answers.js';
 
 /** A kernel release the archive holds everything for: image, headers, debug info and source. */
 export interface BuildableRelease {
@@ -35,21 +36,25 @@ export async function buildableReleases(
 ): Promise<BuildableRelease[]> {
   const context = aptContext(distro);
   await ensureLists(context, distro, log, maxAge);
-  const releases = (await archivePackageNames(context, distro.debugPackagePrefix))
-    .map((name) => distro.releaseOfDebugPackage(name))
-    .filter((r): r is string => r !== undefined);
-  const names = releases.flatMap((r) => packageNames(distro.packages(r)));
-  const versions = await archiveVersions(context, [...new Set(names)]);
-  const buildable: BuildableRelease[] = [];
-  for (const release of releases) {
-    const p = distro.packages(release);
-    const [first, ...rest] = packageNames(p);
-    const version = (versions.get(first!) ?? []).find((v) =>
-      rest.every((name) => (versions.get(name) ?? []).includes(v)),
-    );
-    if (version) buildable.push({ release, version });
-  }
-  return buildable.sort((a, b) => byAbi(a.release, b.release));
+  // The question names how the table names the packages: another naming is another question.
+  const naming = JSON.stringify([distro.debugPackagePrefix, packageNames(distro.packages('RELEASE'))]);
+  return rememberedAnswer(context, `buildable releases ${naming}`, async () => {
+    const releases = (await archivePackageNames(context, distro.debugPackagePrefix))
+      .map((name) => distro.releaseOfDebugPackage(name))
+      .filter((r): r is string => r !== undefined);
+    const names = releases.flatMap((r) => packageNames(distro.packages(r)));
+    const versions = await archiveVersions(context, [...new Set(names)]);
+    const buildable: BuildableRelease[] = [];
+    for (const release of releases) {
+      const p = distro.packages(release);
+      const [first, ...rest] = packageNames(p);
+      const version = (versions.get(first!) ?? []).find((v) =>
+        rest.every((name) => (versions.get(name) ?? []).includes(v)),
+      );
+      if (version) buildable.push({ release, version });
+    }
+    return buildable.sort((a, b) => byAbi(a.release, b.release));
+  });
 }
 
 const refreshed = new Set<string>();

@@ -8,6 +8,7 @@ import {
   newestBuildableRelease,
 } from '../../../src/sources/debian/catalog.js';
 import { distroTarget } from '../../../src/sources/distro-target.js';
+import { aptContext } from '../../../src/sources/debian/apt-context.js';
 import { DEBIAN_BOOKWORM, distroOf } from '../../../src/kernel/distributions.js';
 import { UserError } from '../../../src/util/errors.js';
 
@@ -92,6 +93,7 @@ beforeAll(async () => {
     `#!/bin/sh
 data=${join(bin.path, 'data')}
 while [ "$1" = -o ]; do shift 2; done
+echo "$1" >> ${join(bin.path, 'apt-cache.log')}
 case "$1" in
   pkgnames) grep "^$2" "$data/pkgnames" || true ;;
   madison) shift; for p in "$@"; do grep "^ *$p |" "$data/madison" || true; done ;;
@@ -147,5 +149,26 @@ describe('the releases the archive can build (apt-cache)', () => {
     expect(log.filter((line) => line.includes('lack it'))).toEqual([
       'the package lists of Debian 12 (bookworm), linux-image-6.1.0-N-amd64 lack it: fetching them again',
     ]);
+  });
+});
+
+describe("apt-cache's answers", () => {
+  it('are remembered beside the lists, and asked again once the lists change', async () => {
+    const calls = join(bin.path, 'apt-cache.log');
+    const expected = [
+      { release: '6.1.0-9-amd64', version: '6.1.27-1' },
+      { release: '6.1.0-40-amd64', version: '6.1.150-1' },
+    ];
+    await buildableReleases(DEBIAN_BOOKWORM);
+    await writeFile(calls, '');
+    expect(await buildableReleases(DEBIAN_BOOKWORM)).toEqual(expected);
+    expect(await findBuildableRelease(DEBIAN_BOOKWORM, '6.1.0-40-amd64')).toEqual(expected[1]);
+    expect(await readFile(calls, 'utf8')).toBe('');
+    // New lists (an apt-get update that changed one): the answers about the old ones are gone.
+    const lists = join(aptContext(DEBIAN_BOOKWORM).dir, 'lists');
+    await mkdir(lists, { recursive: true });
+    await writeFile(join(lists, 'deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages'), 'new\n');
+    expect(await buildableReleases(DEBIAN_BOOKWORM)).toEqual(expected);
+    expect(await readFile(calls, 'utf8')).toBe('pkgnames\nmadison\n');
   });
 });
