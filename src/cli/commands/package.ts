@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { buildPatchPackage } from '../../deploy/package/patch-package.js';
+import { DEFAULT_MAINTAINER } from '../../deploy/package/maintainer.js';
 import { buildToolsPackage } from '../../deploy/package/tools-package.js';
 import { stderrLogger } from '../../util/log.js';
 
@@ -7,14 +8,12 @@ interface Args {
   modules: string[];
   name?: string;
   'package-version': string;
-  maintainer: string;
+  maintainer?: string;
   output: string;
   summary?: string;
   tools: boolean;
   json: boolean;
 }
-
-export const DEFAULT_MAINTAINER = 'tsbuild-patch <root@localhost>';
 
 export const packageCommand: CommandModule<object, Args> = {
   command: 'package <modules..>',
@@ -41,8 +40,7 @@ export const packageCommand: CommandModule<object, Args> = {
       })
       .option('maintainer', {
         type: 'string',
-        default: DEFAULT_MAINTAINER,
-        describe: 'Maintainer field: "Name <email>"',
+        describe: `Maintainer field: "Name <email>" (default: DEBFULLNAME and DEBEMAIL, as for dch; else ${DEFAULT_MAINTAINER})`,
       })
       .option('summary', {
         type: 'string',
@@ -60,12 +58,12 @@ export const packageCommand: CommandModule<object, Args> = {
       modules: args.modules,
       ...(args.name ? { name: args.name } : {}),
       version: args['package-version'],
-      maintainer: args.maintainer,
+      ...(args.maintainer ? { maintainer: args.maintainer } : {}),
       outputDir: args.output,
       ...(args.summary ? { summary: args.summary } : {}),
     });
     for (const warning of built.warnings) stderrLogger(`warning: ${warning}`);
-    const tools = args.tools ? await buildToolsPackage(args.output, args.maintainer) : undefined;
+    const tools = args.tools ? await buildToolsPackage(args.output, built.maintainer) : undefined;
     if (args.json) {
       const modules = built.modules.map((m) => ({
         path: m.path,

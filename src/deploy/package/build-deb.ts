@@ -8,7 +8,7 @@ import { renderControl, type ControlFields } from './control.js';
 
 export interface DebFile {
   /** A file on this machine, or the content itself. */
-  from: { path: string } | { content: string };
+  from: { path: string } | { content: string | Uint8Array };
   /** Absolute path on the target. */
   to: string;
   mode: number;

@@ -1,3 +1,5 @@
+import { fill } from './doc-files.js';
+
 /** A binary package's DEBIAN/control: fields in order, Description folded as Debian expects. */
 export interface ControlFields {
   package: string;
@@ -15,10 +17,35 @@ export interface ControlFields {
   description: string[][];
 }
 
-/** One description line: empty lines become " .", others get the leading space. */
-function descriptionLine(line: string): string {
-  const clean = line.replace(/[\r\n]/g, ' ').trimEnd();
-  return clean === '' ? ' .' : ` ${clean}`;
+/** Description lines are at most this long with their leading space (lintian: extended-description-line-too-long). */
+export const DESCRIPTION_WIDTH = 80;
+/** The synopsis (the Description field's first line) is at most this long (lintian: synopsis-too-long). */
+export const SYNOPSIS_WIDTH = 80;
+
+/**
+ * One paragraph's lines: runs of ordinary lines are filled to DESCRIPTION_WIDTH (as apt would
+ * show them anyway); a line starting with a space is kept as it is (shown verbatim); empty
+ * lines become " .".
+ */
+function paragraphLines(paragraph: string[]): string[] {
+  const out: string[] = [];
+  let run: string[] = [];
+  const flush = () => {
+    if (run.length > 0) out.push(...fill(run.join(' '), DESCRIPTION_WIDTH - 1).map((l) => ` ${l}`));
+    run = [];
+  };
+  for (const raw of paragraph) {
+    const line = raw.replace(/[\r\n]/g, ' ').trimEnd();
+    if (line === '') {
+      flush();
+      out.push(' .');
+    } else if (line.startsWith(' ')) {
+      flush();
+      out.push(` ${line}`);
+    } else run.push(line);
+  }
+  flush();
+  return out;
 }
 
 export function renderControl(fields: ControlFields): string {
@@ -33,7 +60,7 @@ export function renderControl(fields: ControlFields): string {
     `Priority: ${fields.priority}`,
     ...Object.entries(fields.extra ?? {}).map(([k, v]) => `${k}: ${v}`),
     `Description: ${fields.synopsis.replace(/\s+/g, ' ').trim()}`,
-    ...fields.description.flatMap((paragraph, i) => [...(i > 0 ? [' .'] : []), ...paragraph.map(descriptionLine)]),
+    ...fields.description.flatMap((paragraph, i) => [...(i > 0 ? [' .'] : []), ...paragraphLines(paragraph)]),
   ];
   return lines.join('\n') + '\n';
 }

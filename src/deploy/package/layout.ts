@@ -2,6 +2,11 @@ import { fileURLToPath } from 'node:url';
 
 /** Where the package puts things on the target machine. */
 export const CTL_PATH = '/usr/sbin/tsbuild-patch-ctl';
+/** tsbuild-patch-ctl(8): runtime/CTL_MAN_PAGE, installed gzip -9n. */
+export const CTL_MAN_PAGE = 'tsbuild-patch-ctl.8';
+export const CTL_MAN_PATH = `/usr/share/man/man8/${CTL_MAN_PAGE}.gz`;
+/** bash-completion loads it on demand when tsbuild-patch-ctl is completed. */
+export const BASH_COMPLETION_PATH = '/usr/share/bash-completion/completions/tsbuild-patch-ctl';
 export const UNIT_NAME = 'tsbuild-patch.service';
 export const UNIT_PATH = `/lib/systemd/system/${UNIT_NAME}`;
 export const STORE = '/var/lib/tsbuild-patch';

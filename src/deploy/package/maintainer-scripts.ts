@@ -100,7 +100,7 @@ export function toolsPostinst(): string {
 set -e
 if [ "$1" = configure ] || [ "$1" = abort-upgrade ] || [ "$1" = abort-deconfigure ] || [ "$1" = abort-remove ]; then
   mkdir -p ${STORE}
-  if [ -x /usr/bin/deb-systemd-helper ]; then
+  if command -v deb-systemd-helper >/dev/null; then
     deb-systemd-helper unmask '${UNIT_NAME}' >/dev/null || true
     # was-enabled is true on a first installation.
     if deb-systemd-helper --quiet was-enabled '${UNIT_NAME}'; then
@@ -119,10 +119,10 @@ export function toolsPostrm(): string {
   return `#!/bin/sh
 set -e
 if [ -d /run/systemd/system ]; then systemctl --system daemon-reload >/dev/null || true; fi
-if [ "$1" = remove ] && [ -x /usr/bin/deb-systemd-helper ]; then
+if [ "$1" = remove ] && command -v deb-systemd-helper >/dev/null; then
   deb-systemd-helper mask '${UNIT_NAME}' >/dev/null || true
 fi
-if [ "$1" = purge ] && [ -x /usr/bin/deb-systemd-helper ]; then
+if [ "$1" = purge ] && command -v deb-systemd-helper >/dev/null; then
   deb-systemd-helper purge '${UNIT_NAME}' >/dev/null || true
   deb-systemd-helper unmask '${UNIT_NAME}' >/dev/null || true
   rmdir --ignore-fail-on-non-empty ${STORE} 2>/dev/null || true

@@ -2,16 +2,22 @@ import { stat } from 'node:fs/promises';
 import { toolVersion } from '../../util/tool-version.js';
 import { UserError } from '../../util/errors.js';
 import { buildDeb } from './build-deb.js';
+import { DESCRIPTION_WIDTH, SYNOPSIS_WIDTH } from './control.js';
+import { docFiles, fill, GPL_2, yearOf } from './doc-files.js';
 import { checkPackageName, checkVersion, packageNameFromModule } from './debian-names.js';
 import { MODULES_FIELD, PACKAGE_ROOT, TOOLS_PACKAGE } from './layout.js';
 import { patchPostinst, patchPrerm } from './maintainer-scripts.js';
+import { DEFAULT_MAINTAINER, resolveMaintainer } from './maintainer.js';
 import { readLivepatchModule, type LivepatchModuleFacts } from './module-facts.js';
 
 export interface PatchPackageOptions {
   modules: readonly string[];
   name?: string;
   version: string;
-  maintainer: string;
+  /** "Name <email>"; default: DEBFULLNAME/DEBEMAIL (or NAME/EMAIL) as for dch, else DEFAULT_MAINTAINER. */
+  maintainer?: string;
+  /** Where the default maintainer comes from (default: process.env). */
+  env?: NodeJS.ProcessEnv;
   outputDir: string;
   /** A one-line summary; default: from the modules' descriptions. */
   summary?: string;
@@ -21,6 +27,8 @@ export interface PatchPackage {
   path: string;
   name: string;
   version: string;
+  /** The Maintainer field written (the tools package takes the same). */
+  maintainer: string;
   modules: LivepatchModuleFacts[];
   warnings: string[];
 }
@@ -31,15 +39,30 @@ export function patchNames(module: LivepatchModuleFacts): string[] {
   return match ? match[1]!.split(/,\s*/).filter(Boolean) : [];
 }
 
+/** Verbatim description lines (leading space) of one module; long function lists are filled. */
 function describeModule(module: LivepatchModuleFacts): string[] {
   const replace = module.replace === true ? ', atomic replace' : module.replace === false ? ', no atomic replace' : '';
   return [
     `  ${module.release}: ${module.name}${replace}`,
-    ...module.objects.map(
-      (o) =>
-        `    ${o.object}: ${o.functions.map((f) => (f.sympos > 1 ? `${f.name} (#${f.sympos})` : f.name)).join(', ') || '(callbacks only)'}`,
-    ),
+    ...module.objects.flatMap((o) => {
+      const functions =
+        o.functions.map((f) => (f.sympos > 1 ? `${f.name} (#${f.sympos})` : f.name)).join(', ') || '(callbacks only)';
+      const head = `    ${o.object}: `;
+      // With the description's leading space, each line stays within DESCRIPTION_WIDTH.
+      return fill(functions, DESCRIPTION_WIDTH - 1 - head.length).map((l, i) =>
+        i === 0 ? `${head}${l}` : `${' '.repeat(head.length)}${l}`,
+      );
+    }),
   ];
+}
+
+/** The synopsis: the patches and releases, or their numbers when that runs over one line. */
+function synopsis(name: string, patches: string[], releases: string[]): string {
+  const what = patches.length > 0 ? patches.join(', ') : name;
+  const full = `livepatch ${what} for Linux ${releases.join(', ')}`;
+  if (full.length <= SYNOPSIS_WIDTH) return full;
+  const short = `livepatch ${what} for ${releases.length} Linux kernel release${releases.length > 1 ? 's' : ''}`;
+  return short.length <= SYNOPSIS_WIDTH ? short : `livepatch ${name} for ${releases.length} kernel releases`;
 }
 
 /**
@@ -72,15 +95,22 @@ export async function buildPatchPackage(options: PatchPackageOptions): Promise<P
   const releases = [...byRelease.keys()].sort();
   const patches = [...new Set(modules.flatMap(patchNames))];
   const functions = [...new Set(modules.flatMap((m) => m.objects.flatMap((o) => o.functions.map((f) => f.name))))];
-  const summary =
-    options.summary ?? `livepatch ${patches.length > 0 ? patches.join(', ') : name} for Linux ${releases.join(', ')}`;
+  const summary = options.summary ?? synopsis(name, patches, releases);
+  const maintainer = resolveMaintainer(options.maintainer, options.env ?? process.env);
+  if (maintainer.source === 'default')
+    warnings.push(
+      `no --maintainer, DEBFULLNAME or DEBEMAIL: the Maintainer is ${DEFAULT_MAINTAINER}, an address that reaches nobody`,
+    );
+  // The newest module's time: packaging the same modules again makes the same .deb.
+  const epoch = Math.max(...(await Promise.all(modules.map(async (m) => (await stat(m.path)).mtimeMs / 1000))));
+  const from = patches.length > 0 ? patches.join(', ') : '(patch names not recorded)';
   const path = await buildDeb(
     {
       control: {
         package: name,
         version,
         architecture: 'amd64',
-        maintainer: options.maintainer,
+        maintainer: maintainer.value,
         depends: [`${TOOLS_PACKAGE} (>= ${toolVersion()})`, 'kmod'],
         section: 'kernel',
         priority: 'optional',
@@ -102,16 +132,39 @@ export async function buildPatchPackage(options: PatchPackageOptions): Promise<P
           ],
         ],
       },
-      files: modules.map((m) => ({
-        from: { path: m.path },
-        to: `${PACKAGE_ROOT}/${name}/${m.release}/${m.name}.ko`,
-        mode: 0o644,
-      })),
+      files: [
+        ...modules.map((m) => ({
+          from: { path: m.path },
+          to: `${PACKAGE_ROOT}/${name}/${m.release}/${m.name}.ko`,
+          mode: 0o644,
+        })),
+        ...docFiles(
+          name,
+          {
+            upstreamName: 'Linux',
+            comment:
+              `Livepatch modules for Linux ${releases.join(', ')} built by tsbuild-patch ${toolVersion()} ` +
+              `from ${from}: code of the Linux kernel as the patches change it, and the livepatch glue ` +
+              `tsbuild-patch generates (licensed as the kernel).`,
+            // The kernel's authors since its first year; the patches' as of the build (the modules' time).
+            copyright: [`1991-${yearOf(epoch)} The Linux kernel authors`, `${yearOf(epoch)} The authors of ${from}`],
+            license: GPL_2,
+          },
+          {
+            version,
+            maintainer: maintainer.value,
+            changes: [
+              `Livepatch modules for Linux ${releases.join(', ')} built by tsbuild-patch ${toolVersion()} from ${from}.`,
+              `Patched functions: ${functions.join(', ') || '(none found)'}.`,
+            ],
+            epoch,
+          },
+        ),
+      ],
       scripts: { postinst: patchPostinst(name), prerm: patchPrerm(name) },
-      // The newest module's time: packaging the same modules again makes the same .deb.
-      epoch: Math.max(...(await Promise.all(modules.map(async (m) => (await stat(m.path)).mtimeMs / 1000)))),
+      epoch,
     },
     options.outputDir,
   );
-  return { path, name, version, modules, warnings };
+  return { path, name, version, maintainer: maintainer.value, modules, warnings };
 }

@@ -1,8 +1,19 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toolVersion } from '../../util/tool-version.js';
 import { buildDeb } from './build-deb.js';
-import { CTL_PATH, RUNTIME_DIR, TOOLS_PACKAGE, UNIT_PATH } from './layout.js';
+import { docFiles, gzip9n, GPL_2, yearOf } from './doc-files.js';
+import {
+  BASH_COMPLETION_PATH,
+  CTL_MAN_PAGE,
+  CTL_MAN_PATH,
+  CTL_PATH,
+  RUNTIME_DIR,
+  TOOLS_PACKAGE,
+  UNIT_PATH,
+} from './layout.js';
 import { toolsPostinst, toolsPostrm } from './maintainer-scripts.js';
+import { resolveMaintainer } from './maintainer.js';
 
 /** Fixed timestamp of the tools package's entries (2026-12-01): one version, one .deb. */
 const TOOLS_EPOCH = 1_796_083_200;
@@ -11,12 +22,18 @@ const TOOLS_EPOCH = 1_796_083_200;
  * tsbuild-patch-tools: the loader and the boot unit, one package that every patch package
  * depends on (two patch packages shipping the same files would conflict in dpkg).
  */
-export async function buildToolsPackage(outputDir: string, maintainer: string): Promise<string> {
+export async function buildToolsPackage(
+  outputDir: string,
+  maintainerOption?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
+  const maintainer = resolveMaintainer(maintainerOption, env).value;
+  const version = toolVersion();
   return buildDeb(
     {
       control: {
         package: TOOLS_PACKAGE,
-        version: toolVersion(),
+        version,
         architecture: 'all',
         maintainer,
         depends: ['kmod'],
@@ -38,6 +55,31 @@ export async function buildToolsPackage(outputDir: string, maintainer: string): 
       files: [
         { from: { path: join(RUNTIME_DIR, 'tsbuild-patch-ctl') }, to: CTL_PATH, mode: 0o755 },
         { from: { path: join(RUNTIME_DIR, 'tsbuild-patch.service') }, to: UNIT_PATH, mode: 0o644 },
+        {
+          from: { content: gzip9n(await readFile(join(RUNTIME_DIR, CTL_MAN_PAGE))) },
+          to: CTL_MAN_PATH,
+          mode: 0o644,
+        },
+        {
+          from: { path: join(RUNTIME_DIR, 'tsbuild-patch-ctl.bash-completion') },
+          to: BASH_COMPLETION_PATH,
+          mode: 0o644,
+        },
+        ...docFiles(
+          TOOLS_PACKAGE,
+          {
+            upstreamName: 'tsbuild-patch',
+            comment: `tsbuild-patch-ctl, its manual page and bash completion, and tsbuild-patch.service: the part of tsbuild-patch ${version} that runs on the patched machines.`,
+            copyright: [`${yearOf(TOOLS_EPOCH)} The tsbuild-patch authors`],
+            license: GPL_2,
+          },
+          {
+            version,
+            maintainer,
+            changes: [`tsbuild-patch-ctl and tsbuild-patch.service of tsbuild-patch ${version}.`],
+            epoch: TOOLS_EPOCH,
+          },
+        ),
       ],
       scripts: { postinst: toolsPostinst(), postrm: toolsPostrm() },
       epoch: TOOLS_EPOCH,
