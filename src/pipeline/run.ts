@@ -70,6 +70,16 @@ function objectReport(diff: ObjectDiff, klpSymbols: string[]): ObjectReport {
 }
 
 /**
+ * Where the module NAME goes: OUTPUT itself when it names a .ko file, else into the directory
+ * OUTPUT as kpatch-build's -o means it (OUTPUT/NAME.ko, the directory made when missing);
+ * ./NAME.ko without OUTPUT.
+ */
+export function moduleOutputPath(output: string | undefined, name: string): string {
+  if (output === undefined) return resolve(`${name}.ko`);
+  return resolve(output.endsWith('.ko') ? output : join(output, `${name}.ko`));
+}
+
+/**
  * The whole job: patches in, a signed livepatch module out. Every run keeps its logs (its
  * messages in run.log, each stage's build output in <stage>.log) in a directory of its own under
  * the cache, named in the report and in the messages of a failure.
@@ -158,7 +168,7 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
       replace: options.replace,
       objects,
     });
-    const output = resolve(options.output ?? `${name}.ko`);
+    const output = moduleOutputPath(options.output, name);
     const module = await stages.run('module', () =>
       moduleStage({
         spec,

@@ -1,8 +1,8 @@
 import { exitCodeOf, type OUTCOMES } from './outcomes.js';
 import type { ObjectRefusal, RefusalCategory } from './refusal.js';
 
-/** Exit statuses a UserError may carry (src/util/outcomes.ts): failed, no-change. A refusal is a RefusedError. */
-export type UserErrorExit = (typeof OUTCOMES)['failed' | 'no-change']['exitCode'];
+/** Exit statuses a UserError may carry (src/util/outcomes.ts): failed, no-change, usage. A refusal is a RefusedError. */
+export type UserErrorExit = (typeof OUTCOMES)['failed' | 'no-change' | 'usage']['exitCode'];
 
 /**
  * An error caused by the input or the environment, with a message meant for the user.
@@ -17,6 +17,17 @@ export class UserError extends Error {
     this.name = 'UserError';
     this.exitCode = options.exitCode ?? exitCodeOf('failed');
     this.hint = options.hint;
+  }
+}
+
+/**
+ * A command line the tool does not take (outcome usage): yargs' own complaints and a mistyped
+ * command. Reported before anything runs (no run log), with a pointer to --help.
+ */
+export class UsageError extends UserError {
+  constructor(message: string) {
+    super(message, { exitCode: exitCodeOf('usage'), hint: "run 'tsbuild-patch --help' for usage" });
+    this.name = 'UsageError';
   }
 }
 

@@ -32,6 +32,11 @@ export const OUTCOMES = {
     commands: EVERY,
     meaning: 'bad input or environment, or a build failed (the message says which)',
   },
+  usage: {
+    exitCode: 1,
+    commands: EVERY,
+    meaning: 'a command line it does not take (unknown command or option, bad argument): nothing ran',
+  },
   refused: {
     exitCode: 2,
     commands: ['build', 'batch', 'diff'],

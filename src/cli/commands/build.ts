@@ -20,6 +20,7 @@ interface Args extends KernelArgs, BuildArgs {
   name?: string;
   output?: string;
   replace: boolean;
+  nonReplace: boolean;
   keepTmp: boolean;
   debug: boolean;
   json: boolean;
@@ -42,6 +43,7 @@ export const buildCommand: CommandModule<object, Args> = {
           describe: 'unified diffs (-p1) against the kernel source',
         })
         .option('name', {
+          alias: 'n',
           type: 'string',
           describe: 'module name (default: livepatch-<first patch name>, at most 55 characters)',
         })
@@ -49,20 +51,28 @@ export const buildCommand: CommandModule<object, Args> = {
           alias: 'o',
           type: 'string',
           describe:
-            'where to write the .ko (default: ./<name>.ko); with several --kernel, a directory for <release>/<name>.ko',
+            "output directory, as kpatch-build's -o: DIR/<name>.ko (default: .); a path ending in .ko is the module file itself; with several --kernel, DIR/<release>/<name>.ko",
         })
         .option('replace', {
           type: 'boolean',
           default: true,
           describe: 'atomic replace: loading this patch disables earlier livepatches (--no-replace keeps them)',
+        })
+        .option('non-replace', {
+          alias: 'R',
+          type: 'boolean',
+          default: false,
+          describe: "kpatch-build's spelling of --no-replace",
         }),
     )
       .option('keep-tmp', {
+        alias: 'skip-cleanup',
         type: 'boolean',
         default: false,
         describe: 'keep the temporary directory (objects, generated C, logs)',
       })
       .option('debug', {
+        alias: 'd',
         type: 'boolean',
         default: false,
         describe:
@@ -91,6 +101,10 @@ export const buildCommand: CommandModule<object, Args> = {
         'one module per release: out/<release>/livepatch-fix.ko',
       )
       .example(
+        '$0 -s linux -c linux/.config -v vmlinux -n fix -R --skip-cleanup -o out fix.patch',
+        "kpatch-build's options: out/fix.ko, no atomic replace, work files kept",
+      )
+      .example(
         '$0 fix.patch --sourcedir linux --config linux/.config --vmlinux vmlinux --symvers Module.symvers --modules-dir /lib/modules/$(uname -r)',
         'for your own kernel',
       )
@@ -115,6 +129,9 @@ export const buildCommand: CommandModule<object, Args> = {
   },
 };
 
+/** Atomic replace, unless --no-replace or kpatch-build's -R/--non-replace says otherwise. */
+const replaceOf = (args: Pick<Args, 'replace' | 'nonReplace'>) => args.replace && !args.nonReplace;
+
 /** The main job, then --vm-test. */
 async function build(
   args: Args,
@@ -130,7 +147,7 @@ async function build(
     runner,
     ...(args.name ? { name: args.name } : {}),
     ...(args.output ? { output: args.output } : {}),
-    replace: args.replace,
+    replace: replaceOf(args),
     ...(args.jobs ? { jobs: args.jobs } : {}),
     keepTmp: args.keepTmp || args.debug,
     skipCompilerCheck: args.skipCompilerCheck,
@@ -162,6 +179,8 @@ async function buildForReleases(
   signing: Signing,
   log: (message: string) => void,
 ): Promise<void> {
+  if (args.output?.endsWith('.ko'))
+    throw new UserError(`-o ${args.output}: with several --kernel, -o is a directory (DIR/<release>/<name>.ko)`);
   if (args.vmTest)
     throw new UserError(
       "--vm-test takes one --kernel; test each release's module with `tsbuild-patch vm-test MOD.ko --kernel RELEASE`",
@@ -172,7 +191,7 @@ async function buildForReleases(
     outputDir: args.output ?? '.',
     runner,
     ...(args.name ? { name: args.name } : {}),
-    replace: args.replace,
+    replace: replaceOf(args),
     ...(args.jobs ? { jobs: args.jobs } : {}),
     keepTmp: args.keepTmp || args.debug,
     skipCompilerCheck: args.skipCompilerCheck,

@@ -2,23 +2,30 @@ import { UserError } from '../../util/errors.js';
 import type { Argv } from 'yargs';
 import type { TargetOptions } from '../../sources/resolve-target.js';
 
-/** The options that describe the running kernel (all four, or none for the test kernel). */
+/**
+ * The options that describe the running kernel (all four, or none for the test kernel), with
+ * kpatch-build's short spellings (-s -c -v).
+ */
 export function withKernelOptions<T>(y: Argv<T>) {
   return y
     .option('kernel', {
       type: 'string',
       array: true,
+      // One release per --kernel: `--kernel R fix.patch` leaves fix.patch a patch.
+      nargs: 1,
       group: 'Kernel:',
       describe:
         'a distribution kernel release, e.g. 6.1.0-57-amd64 (Debian 12), "running" (uname -r) or "newest": its packages are fetched with apt; give several for one module per release',
     })
     .option('sourcedir', {
+      alias: 's',
       type: 'string',
       group: 'Kernel:',
       describe: 'kernel source tree of the running kernel (never modified)',
     })
-    .option('config', { type: 'string', group: 'Kernel:', describe: '.config of the running kernel' })
+    .option('config', { alias: 'c', type: 'string', group: 'Kernel:', describe: '.config of the running kernel' })
     .option('vmlinux', {
+      alias: 'v',
       type: 'string',
       group: 'Kernel:',
       describe: 'vmlinux of the running kernel (symbols, sympos)',

@@ -29,6 +29,7 @@ describe('the table of outcomes', () => {
       passed: 0,
       changed: 0,
       failed: 1,
+      usage: 1,
       refused: 2,
       'no-change': 3,
       'vm-test-failed': 4,
@@ -77,11 +78,12 @@ describe('the table of outcomes', () => {
         .map((line) => /^\s+(\d+)\s/.exec(line)?.[1])
         .filter(Boolean)
         .map(Number);
-    expect(codes(exitStatusHelp('build'))).toEqual([0, 1, 2, 3, 4, 130, 143]);
-    expect(codes(exitStatusHelp('batch'))).toEqual([0, 1, 2, 3, 130, 143]);
-    expect(codes(exitStatusHelp('vm-test'))).toEqual([0, 1, 4, 5, 130, 143]);
-    expect(codes(exitStatusHelp('diff'))).toEqual([0, 1, 2, 3, 130, 143]);
+    expect(codes(exitStatusHelp('build'))).toEqual([0, 1, 1, 2, 3, 4, 130, 143]);
+    expect(codes(exitStatusHelp('batch'))).toEqual([0, 1, 1, 2, 3, 130, 143]);
+    expect(codes(exitStatusHelp('vm-test'))).toEqual([0, 1, 1, 4, 5, 130, 143]);
+    expect(codes(exitStatusHelp('diff'))).toEqual([0, 1, 1, 2, 3, 130, 143]);
     expect(exitStatusHelp('vm-test')).toContain('vm-unfinished');
+    expect(exitStatusHelp('build')).toMatch(/^\s+1  usage\s/m);
   });
 });
 
