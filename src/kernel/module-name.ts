@@ -2,6 +2,7 @@
 // on-machine shell tool runtime/tsbuild-patch-ctl keeps its own copy, `tr - _`).
 import { basename } from 'node:path';
 import { plainModulePath } from './module-file.js';
+import { refusedError } from '../util/errors.js';
 
 /**
  * The name the kernel uses for a module (and its livepatch sysfs directory): kbuild's
@@ -21,4 +22,21 @@ export const moduleNameOf = (file: string) =>
 export function kbuildModname(command: string): string | undefined {
   const raw = /-DKBUILD_MODNAME=['"\\]*([\w-]+)/.exec(command)?.[1];
   return raw === undefined ? undefined : kernelModuleName(raw);
+}
+
+/**
+ * Refuse NAME for a module of kernel RELEASE when the kernel already has that module name for
+ * built-in code (BUILTINS: src/kernel/facts/builtin-modules.ts, each name with where it was
+ * found): /sys/module/<name> exists, and the kernel fails the load with EINVAL ("<name>: module
+ * is already loaded").
+ */
+export function checkNotBuiltinName(name: string, builtins: ReadonlyMap<string, string>, release: string): void {
+  const kernelName = kernelModuleName(name);
+  const source = builtins.get(kernelName);
+  if (source === undefined) return;
+  throw refusedError(
+    'builtin-module-name',
+    `module name ${name}: kernel ${release} already has a built-in module ${kernelName} (${source}), so loading the livepatch would fail with EINVAL ("${kernelName}: module is already loaded")`,
+    { hint: 'choose another --name' },
+  );
 }

@@ -15,6 +15,8 @@ import type { BuildProgress } from '../util/run-context.js';
 import { startRunSession, type RunSession } from '../util/run-session.js';
 import { diffStage, requireLivepatchableChange, type ObjectDiff } from './diff-stage.js';
 import { checkModuleName, defaultModuleName } from '../emit/livepatch-name.js';
+import { builtinModuleNames, type BuiltinNames } from '../kernel/facts/builtin-modules.js';
+import { checkNotBuiltinName } from '../kernel/module-name.js';
 import { moduleSpec, moduleStage } from './module-stage.js';
 import { describeTree, originalBuildStage } from './original-build-stage.js';
 import { patchedBuildStage } from './patched-build-stage.js';
@@ -69,6 +71,19 @@ function objectReport(diff: ObjectDiff, klpSymbols: string[]): ObjectReport {
   };
 }
 
+/** The built-in module names of a kernel, read once per vmlinux (a batch's patches share them). */
+const builtinNames = new Map<string, Promise<BuiltinNames>>();
+function builtinNamesOf(target: TargetKernel): Promise<BuiltinNames> {
+  const key = `${target.vmlinux}\0${target.modulesDir}`;
+  let names = builtinNames.get(key);
+  if (!names) {
+    names = builtinModuleNames(target);
+    names.catch(() => builtinNames.delete(key));
+    builtinNames.set(key, names);
+  }
+  return names;
+}
+
 /**
  * Where the module NAME goes: OUTPUT itself when it names a .ko file, else into the directory
  * OUTPUT as kpatch-build's -o means it (OUTPUT/NAME.ko, the directory made when missing);
@@ -109,6 +124,8 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
   const name = checkModuleName(options.name ?? defaultModuleName(options.patches[0]!));
   const findTarget = () => targetKernelStage({ target: options.target, log, debug });
   const target = await stages.run('target-kernel', () => (shared ? (shared.target ??= findTarget()) : findTarget()));
+  // A name the kernel has for built-in code cannot be loaded: refused before anything is built.
+  checkNotBuiltinName(name, await builtinNamesOf(target), target.release);
   // The running kernel's special-section entry sizes (pahole over its DWARF, cached by build-id)
   // are measured while the tree is prepared and the objects are built.
   const kernelFacts = entrySizesFromKernel(target.vmlinux, log);

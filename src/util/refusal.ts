@@ -33,6 +33,8 @@ export const REFUSAL_CATEGORIES = {
     'the module takes the address of a kernel function whose ENDBR an IBT kernel seals at boot (or module load), so an indirect call to it faults',
   'missing-endbr':
     'the module takes the address of a kernel function that has no ENDBR (its address is never taken in the kernel), so an indirect call to it faults on an IBT kernel',
+  'builtin-module-name':
+    "the module's name is one the kernel already has for built-in code (modules.builtin, a built-in parameter's prefix): the load fails",
   'config-livepatch-missing': 'the kernel is built without CONFIG_LIVEPATCH',
   'config-randstruct': 'the kernel is built with structure layout randomization (RANDSTRUCT)',
   'config-latent-entropy': 'the kernel is built with the latent_entropy gcc plugin',

@@ -27,6 +27,9 @@ import { REFUSAL_CATEGORIES, type Refusal, type RefusalCategory } from '../../..
 import { compilePair, diffSources, workDirectory } from '../diff/compile.js';
 import { buildVmlinuxLike, compile } from '../emit/kernel-like.js';
 import { ibtTargets, livepatchObject } from '../emit/ibt-like.js';
+import { builtinModuleNames } from '../../../src/kernel/facts/builtin-modules.js';
+import { checkNotBuiltinName } from '../../../src/kernel/module-name.js';
+import { buildBuiltinLike } from '../kernel/builtin-like.js';
 
 let workdir: DirectoryResult;
 let vmlinux: Promise<TargetSymbols> | undefined;
@@ -437,6 +440,14 @@ KPATCH_PRE_PATCH_CALLBACK(second);
     rule: 'address of a kernel function without ENDBR, on an IBT kernel',
     category: 'missing-endbr',
     produce: () => ibtRefusals('int (*const hook)(int) = plain_static;\n'),
+  },
+  {
+    rule: "a module name the kernel has for built-in code (a built-in parameter's prefix)",
+    category: 'builtin-module-name',
+    produce: async () => {
+      const names = await builtinModuleNames(await buildBuiltinLike(join(workdir.path, 'builtin')));
+      return refused(() => checkNotBuiltinName('syscall', names, '6.1.0-tsbp'));
+    },
   },
   ...(
     [
