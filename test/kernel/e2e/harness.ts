@@ -54,7 +54,7 @@ export async function buildLivepatch(
 /** Run the pipeline and return the UserError it must fail with. */
 export async function buildFailure(
   names: string | string[],
-  options: { kernel?: string; runner?: Runner } = {},
+  options: { kernel?: string; runner?: Runner; name?: string; log?: (line: string) => void } = {},
 ): Promise<UserError> {
   try {
     await buildLivepatch(names, options);
