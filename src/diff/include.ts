@@ -6,6 +6,7 @@
  */
 import { STB_GLOBAL, STT_FILE, STT_FUNC, STT_SECTION } from '../elf/constants.js';
 import type { DiffObject, DiffSection, DiffSymbol } from './model.js';
+import { childFunctionParent } from './names.js';
 
 export function includeSection(section: DiffSection, options: { withRelocations?: boolean } = {}): void {
   if (section.include) return;
@@ -25,6 +26,20 @@ export function includeSymbol(symbol: DiffSymbol): void {
   symbol.include = true;
   if (symbol.prefix) symbol.prefix.include = true;
   if (symbol.section && (symbol.type === STT_SECTION || symbol.status !== 'same')) includeSection(symbol.section);
+  if (symbol.type === STT_FUNC && symbol.status !== 'same') includeColdChildren(symbol);
+}
+
+/**
+ * A function taken in its new version takes its `.cold` code along, changed or not: cold code is
+ * part of its parent's body and jumps back into it, so the kernel's copy would return into the
+ * old parent (the rest of the old code, with the old stack frame).
+ */
+function includeColdChildren(parent: DiffSymbol): void {
+  for (const child of parent.children) {
+    if (childFunctionParent(child.name)?.kind !== 'cold' || !child.section || child.section.include) continue;
+    child.include = true;
+    includeSection(child.section);
+  }
 }
 
 /** Sections every patch object carries: string tables and the string-literal/jump-table pools. */

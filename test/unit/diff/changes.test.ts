@@ -38,6 +38,30 @@ describe('change detection on gcc-12 objects', () => {
     expect(readelf(['-rW', out])).toMatch(/\.rela__mcount_loc[\s\S]*R_X86_64_64\s+0+\s+edited \+ 0/);
   });
 
+  it("takes a changed function's unchanged .cold code along: the kernel's copy jumps back into the old function", async () => {
+    const source = (factor: number) => `
+extern void report(const char *) __attribute__((cold));
+extern int lookup(int);
+int handle(int x) {
+  int v = lookup(x);
+  if (v < 0) { report("bad"); return -1; }
+  return v * ${factor} + lookup(v);
+}
+`;
+    const result = await diffSources(workdir, 'cold', source(3), source(5));
+    expect(result.changedFunctions).toEqual(['handle']);
+    const out = join(result.pair.directory, 'out.o');
+    writePatchObject(result.patched, out);
+    // Both defined in the patch object: the cold code's jump back lands in the new handle.
+    expect(nmFunctions(out)).toEqual([
+      { name: 'handle', type: 't' },
+      { name: 'handle.cold', type: 't' },
+    ]);
+    expect(readelf(['-rW', out])).toMatch(
+      /\.rela\.text\.unlikely\.handle[\s\S]*R_X86_64_PC32\s+0+\s+(\.text\.)?handle \+ [0-9a-f]+\n/,
+    );
+  });
+
   it('sees a change of call target even when the bytes are identical', async () => {
     const result = await diffSources(
       workdir,
