@@ -4,9 +4,11 @@
  * livepatch ELF format, checked against the running kernel, signed, and copied out.
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readElf, writeRelocatable } from '../elf/index.js';
 import { checkModule } from '../emit/check-module.js';
+import { objectsWithoutObjtoolTables } from '../emit/objtool-tables.js';
+import { objtoolRunsOnLinkedModules } from '../kernel/objtool-link.js';
 import { checkIbtTargets, configEnablesIbt } from '../emit/check-ibt.js';
 import { readIbtTargets } from '../emit/ibt-targets.js';
 import { kernelVermagic, runningVermagic } from '../kernel/vermagic.js';
@@ -45,6 +47,7 @@ export interface ModuleStageOptions {
   signing: SigningKey | undefined;
   output: string;
   jobs: number;
+  log: Logger;
 }
 
 export interface BuiltModule {
@@ -61,7 +64,13 @@ export interface BuiltModule {
  */
 export async function buildLivepatchModule(options: ModuleStageOptions): Promise<BuiltModule> {
   const { spec } = options;
-  await writeModuleDir(spec, options.moduleDir, { objects: options.objects });
+  const config = options.kernel ? await readFile(options.kernel.config, 'utf8') : undefined;
+  // A kernel that runs objtool on the linked module writes its tables there, for every function.
+  const objects =
+    config && objtoolRunsOnLinkedModules(config)
+      ? await objectsWithoutObjtoolTables(options.objects, join(options.moduleDir, 'objtool-input'), options.log)
+      : options.objects;
+  await writeModuleDir(spec, options.moduleDir, { objects });
   const linked = await buildModule({
     tree: options.tree,
     dir: options.moduleDir,
@@ -80,7 +89,7 @@ export async function buildLivepatchModule(options: ModuleStageOptions): Promise
   const warnings = checkModule(ko, options.exports, vermagic);
   checkVersions(ko, options.exports);
   // An IBT kernel: no address taken of a kernel function whose ENDBR is sealed or missing.
-  if (options.kernel && configEnablesIbt(await readFile(options.kernel.config, 'utf8'))) {
+  if (options.kernel && config && configEnablesIbt(config)) {
     const targets = await readIbtTargets(options.kernel.vmlinux, options.targetModules ?? new Map());
     checkIbtTargets(ko, { ...targets, exports: options.exports });
   }
@@ -173,6 +182,7 @@ export function moduleStage(input: ModuleStageInput): Promise<BuiltModule> {
         signing,
         output: input.output,
         jobs: input.jobs,
+        log: input.log,
       }),
   );
 }

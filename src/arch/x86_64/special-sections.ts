@@ -38,6 +38,12 @@ export interface SpecialSectionSpec {
   readonly keyCheck?: KeyCheck;
   /** A section kept whole whenever this one keeps any entry (alternative replacement code). */
   readonly companion?: string;
+  /**
+   * objtool writes this table from the code (not the compiler): when kbuild runs objtool on a
+   * linked module, it writes the table for every function of the module, and refuses or skips
+   * an object that has one already (src/emit/objtool-tables.ts).
+   */
+  readonly writtenByObjtool?: true;
 }
 
 const s32 = (what: string): EntryType => ({ kind: 'abi', cType: `s32 (${what})`, size: 4 });
@@ -90,10 +96,10 @@ export const SPECIAL_SECTIONS: readonly SpecialSectionSpec[] = [
     vmlinuxBounds: ['__alt_instructions', '__alt_instructions_end'],
     companion: '.altinstr_replacement',
   },
-  { name: '.retpoline_sites', entry: s32('relative call site') },
-  { name: '.return_sites', entry: s32('relative return site') },
-  { name: '.call_sites', entry: s32('relative call site') },
-  { name: '.ibt_endbr_seal', entry: s32('relative endbr site') },
+  { name: '.retpoline_sites', entry: s32('relative call site'), writtenByObjtool: true },
+  { name: '.return_sites', entry: s32('relative return site'), writtenByObjtool: true },
+  { name: '.call_sites', entry: s32('relative call site'), writtenByObjtool: true },
+  { name: '.ibt_endbr_seal', entry: s32('relative endbr site'), writtenByObjtool: true },
 ];
 
 /** The ORC unwind tables: `.orc_unwind` entries paired by position with `.orc_unwind_ip`. */
@@ -104,7 +110,21 @@ export const ORC_UNWIND = {
   vmlinuxBounds: ['__start_orc_unwind', '__stop_orc_unwind'],
   /** Each `.orc_unwind_ip` entry is an s32 relative to itself. */
   ipEntrySize: 4,
+  writtenByObjtool: true,
 } as const satisfies SpecialSectionSpec & { ipName: string; ipEntrySize: number };
+
+/**
+ * The tables objtool writes (see SpecialSectionSpec.writtenByObjtool), the ORC pair included.
+ * `.static_call_sites` is left out on purpose: objtool skips an object that has one (a warning),
+ * and its entries name static call keys that the livepatch conversion resolves.
+ */
+export function objtoolTables(): string[] {
+  return [
+    ...SPECIAL_SECTIONS.filter((spec) => spec.writtenByObjtool).map((spec) => spec.name),
+    ORC_UNWIND.name,
+    ORC_UNWIND.ipName,
+  ];
+}
 
 /** ftrace call-site tables, which the differ regenerates for the included functions. */
 export const MCOUNT_LOCATIONS = {
