@@ -6,7 +6,7 @@ import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { includeGraph, sourcesIncluding } from './include-graph.js';
 import { jobsForObjects, runMake } from './make.js';
-import { missingOriginals, missingOriginalsNote } from './missing-originals.js';
+import { missingOriginals, missingOriginalsNote, originalsUpToDate } from './missing-originals.js';
 import { KernelModules } from '../kernel/kernel-modules.js';
 import { cmdFileDeps, unbuildableFileRefusal, type ObjectInfo } from './object-index.js';
 import { kbuildModname, moduleNameOf } from '../kernel/module-name.js';
@@ -99,16 +99,17 @@ export async function locateInPreparedTree(options: {
     // it, a file removed by hand) is compiled again below: say so.
     const lost = await missingOriginals(tree.dir, targets, { wasBuilt: true });
     if (lost.length > 0) log(missingOriginalsNote(lost));
-    await runMake({
-      tree: tree.dir,
-      targets,
-      jobs: jobsForObjects(targets, options.jobs),
-      logFile: join(tree.entry, 'objects.log'),
-      runner: tree.runner,
-      vars: tree.vars,
-      what: 'building the original objects',
-      ...(headers.length > 0 ? { keepGoing: true } : {}),
-    });
+    if (!(await originalsUpToDate(tree.dir, targets)))
+      await runMake({
+        tree: tree.dir,
+        targets,
+        jobs: jobsForObjects(targets, options.jobs),
+        logFile: join(tree.entry, 'objects.log'),
+        runner: tree.runner,
+        vars: tree.vars,
+        what: 'building the original objects',
+        ...(headers.length > 0 ? { keepGoing: true } : {}),
+      });
   }
   const objects: ObjectInfo[] = [];
   const found = new Set<string>();
