@@ -3,6 +3,8 @@ import yargs, { type Argv, type CommandModule } from 'yargs';
 import { commands } from './commands/index.js';
 import { toolVersion } from '../util/tool-version.js';
 import { UsageError } from '../util/errors.js';
+import { printJson } from '../report/envelope.js';
+import { failureReport } from '../report/failure-report.js';
 
 export interface CliOptions {
   /**
@@ -48,10 +50,26 @@ export function createCli(argv: string[], options: CliOptions = {}): Argv {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const module: CommandModule<any, any> = parsedOnly
       ? { ...command, handler: (args: Record<string, unknown>) => parsedOnly(name, args) }
-      : command;
+      : { ...command, handler: withJsonFailure(command.handler) };
     cli.command(module);
   }
   return cli;
+}
+
+/**
+ * A command's handler whose failure, with --json, also prints the failure report (schemas/failure):
+ * every --json run ends with one JSON document on stdout, with its outcome and exit code.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function withJsonFailure(handler: (args: any) => unknown): (args: Record<string, unknown>) => Promise<void> {
+  return async (args) => {
+    try {
+      await handler(args);
+    } catch (error) {
+      if (args.json) printJson(failureReport(error));
+      throw error;
+    }
+  };
 }
 
 /** The command WORD nearly names, when it is no file: a mistyped command, refused as such. */

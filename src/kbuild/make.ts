@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { compiledObject, LineSplitter } from '../util/compile-lines.js';
 import { formatErrors, logTail } from '../util/compiler-errors.js';
+import { exitCodeOf } from '../util/outcomes.js';
 import { UserError } from '../util/errors.js';
 import { currentRun } from '../util/run-context.js';
 import { hostRunner, type Runner } from '../toolchain/runner.js';
@@ -142,6 +143,7 @@ export async function runMake(options: MakeOptions): Promise<void> {
       `${options.what} failed: make ${options.targets.join(' ')} in ${options.tree} ` +
         `(${result.signal ? `signal ${result.signal}` : `exit ${result.exitCode}`})\n` +
         `${errors ?? `last lines of the log:\n${logTail(text)}`}\nfull log: ${logPath}`,
+      { exitCode: exitCodeOf('compile-failed') },
     );
   }
 }

@@ -10,7 +10,7 @@ import PQueue from 'p-queue';
 import { failureReport } from '../report/failure-report.js';
 import type { FailureReport, RunReport } from '../report/run-report.js';
 import { UserError } from '../util/errors.js';
-import { exitCodeOf, failureOutcome, worstOutcome, type BuildOutcome } from '../util/outcomes.js';
+import { exitCodeOf, worstOutcome, type BuildOutcome } from '../util/outcomes.js';
 import { defaultModuleName, MAX_MODULE_NAME } from '../emit/livepatch-name.js';
 import { runPipeline, type BatchShared, type PipelineOptions } from './run.js';
 
@@ -89,19 +89,16 @@ export async function runBatch(options: BatchOptions): Promise<BatchOutcome[]> {
             report,
           };
         } catch (error) {
-          // A bug of the tool in one patch is reported with that patch; the batch goes on.
-          const failure =
-            error instanceof UserError
-              ? error
-              : new UserError(`internal error: ${(error as Error).stack ?? String(error)}`);
+          // A bug of the tool in one patch is reported with that patch (internal-error); the batch goes on.
+          const failure = failureReport(error);
           outcome = {
             patch,
             module,
-            outcome: failureOutcome(failure.exitCode),
+            outcome: failure.outcome,
             exitCode: failure.exitCode,
             seconds: seconds(),
             slot,
-            failure: failureReport(failure),
+            failure,
           };
         } finally {
           freeSlots.push(slot);
@@ -114,9 +111,14 @@ export async function runBatch(options: BatchOptions): Promise<BatchOutcome[]> {
   return outcomes.filter((o): o is BatchOutcome => o !== undefined);
 }
 
-/** The exit status of the worst outcome (src/util/outcomes.ts): built only when every patch was; else failed, refused, no-change, in that order. */
+/** The worst outcome (src/util/outcomes.ts, BUILD_OUTCOMES_WORST_FIRST): built only when every patch was. */
+export function batchOutcome(outcomes: readonly BatchOutcome[]): BuildOutcome {
+  return worstOutcome(outcomes.map((o) => o.outcome));
+}
+
+/** The exit status of a batch: its worst outcome's. */
 export function batchExitCode(outcomes: readonly BatchOutcome[]): number {
-  return exitCodeOf(worstOutcome(outcomes.map((o) => o.outcome)));
+  return exitCodeOf(batchOutcome(outcomes));
 }
 
 export function formatBatchOutcomes(outcomes: readonly BatchOutcome[]): string {
@@ -131,6 +133,6 @@ export function formatBatchOutcomes(outcomes: readonly BatchOutcome[]): string {
   const count = (what: BatchOutcome['outcome']) => outcomes.filter((o) => o.outcome === what).length;
   return (
     `livepatch modules by patch:\n${lines.join('\n')}\n` +
-    `${count('built')} built, ${count('refused')} refused, ${count('no-change')} without change, ${count('failed')} failed\n`
+    `${count('built')} built, ${count('refused')} refused, ${count('no-change')} without change, ${outcomes.length - count('built') - count('refused') - count('no-change')} failed\n`
   );
 }

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import PQueue from 'p-queue';
 import type { RunReport } from '../report/run-report.js';
 import { UserError } from '../util/errors.js';
-import { exitCodeOf, failureOutcome, type BuildOutcome } from '../util/outcomes.js';
+import { exitCodeOf, failureOutcome, worstOutcome, type BuildOutcome } from '../util/outcomes.js';
 import { defaultModuleName } from '../emit/livepatch-name.js';
 import { runPipeline, type PipelineOptions } from './run.js';
 
@@ -53,7 +53,11 @@ export async function runForReleases(options: ReleasesOptions): Promise<ReleaseO
           });
           return { release, outcome: 'built', output: report.output ?? output, report, exitCode: exitCodeOf('built') };
         } catch (error) {
-          if (!(error instanceof UserError)) throw error;
+          // A bug of the tool in one release is reported with that release; the others go on.
+          if (!(error instanceof UserError)) {
+            const reason = `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+            return { release, outcome: 'internal-error', reason, exitCode: exitCodeOf('internal-error') };
+          }
           const reason = error.hint ? `${error.message}\n${error.hint}` : error.message;
           return { release, outcome: failureOutcome(error.exitCode), reason, exitCode: error.exitCode };
         }
@@ -63,9 +67,14 @@ export async function runForReleases(options: ReleasesOptions): Promise<ReleaseO
   return outcomes.filter((o): o is ReleaseOutcome => o !== undefined);
 }
 
-/** The exit status of a several-release run (src/util/outcomes.ts): built when every release was, else the first failure's. */
+/** The outcome of a several-release run: built when every release was, else the worst (as batch's: src/util/outcomes.ts). */
+export function releasesOutcome(outcomes: readonly ReleaseOutcome[]): BuildOutcome {
+  return worstOutcome(outcomes.map((o) => o.outcome));
+}
+
+/** The exit status of a several-release run: its outcome's. */
 export function releasesExitCode(outcomes: readonly ReleaseOutcome[]): number {
-  return exitCodeOf(outcomes.find((o) => o.outcome !== 'built')?.outcome ?? 'built');
+  return exitCodeOf(releasesOutcome(outcomes));
 }
 
 export function formatReleaseOutcomes(outcomes: readonly ReleaseOutcome[]): string {

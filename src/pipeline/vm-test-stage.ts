@@ -69,13 +69,13 @@ export interface BuiltModuleVmTestOptions {
 
 /**
  * --vm-test of the main job: the module of REPORT in the kernel it was built for. The VM's result
- * goes into the report (and a warning when it failed); the outcome is the main job's: built, or
- * vm-test-failed however the VM failed (the script, or a VM that did not finish).
+ * goes into the report (and a warning when it failed); the outcome is the main job's: built,
+ * vm-test-failed (the script failed) or vm-unfinished (the VM did not finish), as `vm-test`'s.
  */
 export async function vmTestBuiltModule(
   report: RunReport,
   options: BuiltModuleVmTestOptions,
-): Promise<'built' | 'vm-test-failed'> {
+): Promise<'built' | 'vm-test-failed' | 'vm-unfinished'> {
   if (!report.output) return 'built';
   const boot = options.vmKernel
     ? await bootTarget(options.vmKernel, options.log)
@@ -94,5 +94,5 @@ export async function vmTestBuiltModule(
   report.warnings.push(
     `vm test failed (${vm.status}, exit ${vm.exitStatus ?? '-'}); livepatch ${kernelModuleName(report.module)}`,
   );
-  return 'vm-test-failed';
+  return outcome;
 }

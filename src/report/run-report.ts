@@ -24,11 +24,15 @@ export interface ObjectReport {
 
 /** What --json prints when the job stops without a module (refused, no change, bad input). */
 export interface FailureReport {
+  schemaVersion: number;
   outcome: FailureOutcome;
   exitCode: number;
   message: string;
+  /** What to do about it, when the tool knows. */
+  hint?: string;
   /** For a refusal: each reason with the object it concerns and its category. */
   reasons: ObjectRefusal[];
+  /** Where the logs of the failed run are kept, when it got as far as starting one. */
   logDir?: string;
 }
 

@@ -1,8 +1,8 @@
 import { exitCodeOf, type OUTCOMES } from './outcomes.js';
 import type { ObjectRefusal, RefusalCategory } from './refusal.js';
 
-/** Exit statuses a UserError may carry (src/util/outcomes.ts): failed, no-change, usage. A refusal is a RefusedError. */
-export type UserErrorExit = (typeof OUTCOMES)['failed' | 'no-change' | 'usage']['exitCode'];
+/** Exit statuses a UserError may carry (src/util/outcomes.ts): failed, no-change, compile-failed, usage. A refusal is a RefusedError. */
+export type UserErrorExit = (typeof OUTCOMES)['failed' | 'no-change' | 'compile-failed' | 'usage']['exitCode'];
 
 /**
  * An error caused by the input or the environment, with a message meant for the user.

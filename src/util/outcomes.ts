@@ -5,8 +5,20 @@
  * an outcome (UserError and the interrupt handler included), and imports nothing.
  */
 
-/** The commands whose `--help` lists their exit statuses. */
-export type OutcomeCommand = 'build' | 'batch' | 'vm-test' | 'diff';
+/** The commands: each one's `--help` lists its exit statuses. */
+export type OutcomeCommand =
+  | 'build'
+  | 'batch'
+  | 'cache'
+  | 'diff'
+  | 'elf-dump'
+  | 'package'
+  | 'prepare'
+  | 'promote'
+  | 'publish'
+  | 'releases'
+  | 'test-kernel'
+  | 'vm-test';
 
 export interface OutcomeRow {
   readonly exitCode: number;
@@ -16,9 +28,27 @@ export interface OutcomeRow {
   readonly meaning: string;
 }
 
-const EVERY: readonly OutcomeCommand[] = ['build', 'batch', 'vm-test', 'diff'];
+const EVERY: readonly OutcomeCommand[] = [
+  'build',
+  'batch',
+  'cache',
+  'diff',
+  'elf-dump',
+  'package',
+  'prepare',
+  'promote',
+  'publish',
+  'releases',
+  'test-kernel',
+  'vm-test',
+];
+/** The commands that build kernel code (make): they may end in a compile failure. */
+const BUILDING: readonly OutcomeCommand[] = ['build', 'batch', 'prepare', 'test-kernel'];
 
-/** In the order of their exit statuses. */
+/**
+ * In the order of their exit statuses. 0-6 are the outcomes of the job; 64 (usage) and 70
+ * (internal-error) are sysexits.h's EX_USAGE and EX_SOFTWARE; 130 and 143 are 128 + the signal.
+ */
 export const OUTCOMES = {
   built: {
     exitCode: 0,
@@ -27,15 +57,16 @@ export const OUTCOMES = {
   },
   passed: { exitCode: 0, commands: ['vm-test'], meaning: 'the guest script passed' },
   changed: { exitCode: 0, commands: ['diff'], meaning: 'the code differs; the patch object was written' },
+  done: {
+    exitCode: 0,
+    commands: ['cache', 'elf-dump', 'package', 'prepare', 'promote', 'publish', 'releases', 'test-kernel'],
+    meaning: 'the command did what it was asked',
+  },
   failed: {
     exitCode: 1,
     commands: EVERY,
-    meaning: 'bad input or environment, or a build failed (the message says which)',
-  },
-  usage: {
-    exitCode: 1,
-    commands: EVERY,
-    meaning: 'a command line it does not take (unknown command or option, bad argument): nothing ran',
+    meaning:
+      'bad input or environment: a missing file, a patch that does not apply, no such kernel (the message says which)',
   },
   refused: {
     exitCode: 2,
@@ -50,9 +81,28 @@ export const OUTCOMES = {
   'vm-test-failed': {
     exitCode: 4,
     commands: ['build', 'vm-test'],
-    meaning: 'the guest script failed (--vm-test: or the VM did not finish)',
+    meaning: 'the guest script failed',
   },
-  'vm-unfinished': { exitCode: 5, commands: ['vm-test'], meaning: 'the VM did not finish: timeout, no boot, crash' },
+  'vm-unfinished': {
+    exitCode: 5,
+    commands: ['build', 'vm-test'],
+    meaning: 'the VM did not finish: timeout, no boot, crash',
+  },
+  'compile-failed': {
+    exitCode: 6,
+    commands: BUILDING,
+    meaning: "a kernel build (make) failed: the compiler's or linker's errors and the log's path are in the message",
+  },
+  usage: {
+    exitCode: 64,
+    commands: EVERY,
+    meaning: 'a command line it does not take (unknown command or option, bad argument): nothing ran',
+  },
+  'internal-error': {
+    exitCode: 70,
+    commands: EVERY,
+    meaning: 'a bug of the tool: the message has its stack trace',
+  },
   interrupted: { exitCode: 130, commands: EVERY, meaning: 'Ctrl-C (SIGINT); a build restores its work tree first' },
   terminated: { exitCode: 143, commands: EVERY, meaning: 'SIGTERM or SIGHUP; a build restores its work tree first' },
 } as const satisfies Record<string, OutcomeRow>;
@@ -61,8 +111,8 @@ export type Outcome = keyof typeof OUTCOMES;
 
 /** What became of a build (one patch of a batch, one release of several): a module or why not. */
 export type BuildOutcome = 'built' | FailureOutcome;
-/** Why a build made no module: the outcomes a UserError's exit status stands for. */
-export type FailureOutcome = 'refused' | 'no-change' | 'failed';
+/** Why a job made no module (or did not do what it was asked): a UserError's outcome, or a bug. */
+export type FailureOutcome = 'refused' | 'no-change' | 'failed' | 'compile-failed' | 'usage' | 'internal-error';
 /** What a VM test came to. */
 export type VmTestOutcome = 'passed' | 'vm-test-failed' | 'vm-unfinished';
 
@@ -70,18 +120,34 @@ export function exitCodeOf<O extends Outcome>(outcome: O): (typeof OUTCOMES)[O][
   return OUTCOMES[outcome].exitCode;
 }
 
-const FAILURES: readonly FailureOutcome[] = ['refused', 'no-change', 'failed'];
+const FAILURES: readonly FailureOutcome[] = [
+  'refused',
+  'no-change',
+  'failed',
+  'compile-failed',
+  'usage',
+  'internal-error',
+];
 
-/** The outcome an error's exit status stands for (a UserError's: refused, no change, else failed). */
+/** The outcome an error's exit status stands for (else failed). */
 export function failureOutcome(exitCode: number): FailureOutcome {
   return FAILURES.find((outcome) => OUTCOMES[outcome].exitCode === exitCode) ?? 'failed';
 }
 
 /**
- * Of several builds (a batch's patches), the outcome that counts, worst first: a failure, then a
- * refusal, then no change; built only when every one was.
+ * Of several builds (a batch's patches, the releases of several --kernel), the outcome the
+ * process exits with, worst first: a bug of the tool, bad input, a compile failure, a refusal,
+ * no change; built only when every one was.
  */
-export const BUILD_OUTCOMES_WORST_FIRST: readonly BuildOutcome[] = ['failed', 'refused', 'no-change', 'built'];
+export const BUILD_OUTCOMES_WORST_FIRST: readonly BuildOutcome[] = [
+  'internal-error',
+  'usage',
+  'failed',
+  'compile-failed',
+  'refused',
+  'no-change',
+  'built',
+];
 
 export function worstOutcome(outcomes: readonly BuildOutcome[]): BuildOutcome {
   return BUILD_OUTCOMES_WORST_FIRST.find((outcome) => outcomes.includes(outcome)) ?? 'built';
@@ -104,9 +170,20 @@ function rowsOf(command?: OutcomeCommand): Array<[Outcome, OutcomeRow]> {
   );
 }
 
+const WORST = `the status of the worst outcome among them: ${BUILD_OUTCOMES_WORST_FIRST.slice(0, -1).join(', then ')}.`;
 const HELP_NOTES: Partial<Record<OutcomeCommand, string>> = {
-  build: 'With several --kernel: the status of the first release not built.',
-  batch: 'The status of the worst outcome among the patches: failed, then refused, then no-change.',
+  build: `With several --kernel, ${WORST}`,
+  batch: `Of the patches, ${WORST}`,
+};
+
+const JSON_NOTE =
+  'With --json, stdout holds one JSON document with schemaVersion, outcome and exitCode (the schemas: schemas/ in the package), a failure included.';
+/** A command's own note on --json; null: it has no --json. */
+const JSON_NOTES: Partial<Record<OutcomeCommand, string | null>> = {
+  batch:
+    'With --json, stdout holds one JSON line per patch (kind "patch") as it finishes, then one of kind "summary"; each has schemaVersion, outcome and exitCode, the summary\'s the process\'s (the schemas: schemas/ in the package).',
+  'elf-dump': null,
+  prepare: null,
 };
 
 /** The `--help` epilogue of COMMAND: its exit statuses, one a line. */
@@ -116,7 +193,12 @@ export function exitStatusHelp(command: OutcomeCommand): string {
   const lines = rows.map(
     ([outcome, row]) => `  ${String(row.exitCode).padStart(3)}  ${outcome.padEnd(width)}  ${row.meaning}`,
   );
-  return ['Exit status:', ...lines, ...(HELP_NOTES[command] ? [HELP_NOTES[command]] : [])].join('\n');
+  return [
+    'Exit status:',
+    ...lines,
+    ...(HELP_NOTES[command] ? [HELP_NOTES[command]] : []),
+    ...(JSON_NOTES[command] !== null ? [JSON_NOTES[command] ?? JSON_NOTE] : []),
+  ].join('\n');
 }
 
 /** The README's table of exit statuses (its "Exit status" section holds exactly this). */

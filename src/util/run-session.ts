@@ -30,6 +30,13 @@ export interface RunSession {
   run<T>(body: () => Promise<T>): Promise<T>;
 }
 
+const failedRunDirs = new WeakMap<Error, string>();
+
+/** The log directory of the run ERROR ended (the failure report's logDir), when it ended one. */
+export function runDirOfFailure(error: unknown): string | undefined {
+  return error instanceof Error ? failedRunDirs.get(error) : undefined;
+}
+
 /** Start a run: its log directory (`<cache>/runs/<timestamp>-<pid>`, the last 20 kept) and loggers. */
 export async function startRunSession(options: RunSessionOptions): Promise<RunSession> {
   const runDir = await createRunDir(options.runsRoot ? { root: options.runsRoot } : {});
@@ -64,6 +71,7 @@ export async function startRunSession(options: RunSessionOptions): Promise<RunSe
         return await withRunContext(context, body);
       } catch (error) {
         log(`failed; logs of this run: ${runDir}`);
+        if (error instanceof Error && !failedRunDirs.has(error)) failedRunDirs.set(error, runDir);
         throw error;
       } finally {
         await markRunFinished(runDir);

@@ -1,8 +1,9 @@
 import type { Argv, CommandModule } from 'yargs';
 import { selectRunner } from '../../toolchain/container/select-runner.js';
-import { batchExitCode, formatBatchOutcomes, runBatch } from '../../pipeline/batch.js';
+import { batchExitCode, batchOutcome, formatBatchOutcomes, runBatch, type BatchOutcome } from '../../pipeline/batch.js';
 import { silentLogger, stderrLogger } from '../../util/log.js';
-import { exitStatusHelp } from '../../util/outcomes.js';
+import { BUILD_OUTCOMES_WORST_FIRST, exitStatusHelp } from '../../util/outcomes.js';
+import { printJson, withEnvelope } from '../../report/envelope.js';
 import { signingFrom, withBuildOptions, type BuildArgs } from '../options/build.js';
 import { targetOptionsFrom, withKernelOptions, type KernelArgs } from '../options/kernel.js';
 
@@ -41,7 +42,8 @@ export const batchCommand: CommandModule<object, Args> = {
       .option('json', {
         type: 'boolean',
         default: false,
-        describe: 'print one JSON line per patch on stdout as it finishes (its report, or why no module)',
+        describe:
+          'print one JSON line per patch on stdout as it finishes (its report, or why no module), then a summary line',
       })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress messages' })
       .example(
@@ -65,10 +67,19 @@ export const batchCommand: CommandModule<object, Args> = {
       signing,
       log,
       onOutcome: (outcome) => {
-        if (args.json) process.stdout.write(JSON.stringify(outcome) + '\n');
+        if (args.json) printJson(withEnvelope(outcome.outcome, { kind: 'patch', ...outcome }), { line: true });
       },
     });
-    if (!args.json) process.stderr.write(formatBatchOutcomes(outcomes));
+    if (args.json) printJson(batchSummary(outcomes), { line: true });
+    else process.stderr.write(formatBatchOutcomes(outcomes));
     process.exitCode = batchExitCode(outcomes);
   },
 };
+
+/** The last JSON line of a batch: its outcome (the process's exit status) and how many patches came to each. */
+export function batchSummary(outcomes: readonly BatchOutcome[]) {
+  const counts = Object.fromEntries(
+    BUILD_OUTCOMES_WORST_FIRST.map((what) => [what, outcomes.filter((o) => o.outcome === what).length]),
+  );
+  return withEnvelope(batchOutcome(outcomes), { kind: 'summary', patches: outcomes.length, counts });
+}

@@ -1,11 +1,11 @@
 import type { Argv, CommandModule } from 'yargs';
 import { selectRunner } from '../../toolchain/container/select-runner.js';
 import { runPipeline } from '../../pipeline/run.js';
-import { formatReleaseOutcomes, releasesExitCode, runForReleases } from '../../pipeline/releases.js';
+import { formatReleaseOutcomes, releasesExitCode, releasesOutcome, runForReleases } from '../../pipeline/releases.js';
 import type { Runner } from '../../toolchain/runner.js';
 import { formatRunReport } from '../../report/run-report.js';
 import { UserError } from '../../util/errors.js';
-import { failureReport } from '../../report/failure-report.js';
+import { printJson, withEnvelope } from '../../report/envelope.js';
 import { stderrLogger, silentLogger } from '../../util/log.js';
 import { ProgressReporter } from '../../util/progress.js';
 import { vmTestBuiltModule } from '../../pipeline/vm-test-stage.js';
@@ -116,13 +116,10 @@ export const buildCommand: CommandModule<object, Args> = {
       ? undefined
       : new ProgressReporter({ stream: process.stderr, tty: Boolean(process.stderr.isTTY) });
     const log = args.quiet ? silentLogger : progress!.logger(stderrLogger);
+    // With --json a failure prints its report (a refusal's reasons with their categories, or why
+    // not): src/cli/cli.ts does it for every command.
     try {
       await build(args, signing, log, progress);
-    } catch (error) {
-      // --json always prints a report: a refusal's reasons with their categories, or why not.
-      if (args.json && error instanceof UserError)
-        process.stdout.write(JSON.stringify(failureReport(error), null, 2) + '\n');
-      throw error;
     } finally {
       progress?.stop();
     }
@@ -166,8 +163,9 @@ async function build(
     });
     if (report.vmTest && !args.json) process.stderr.write(report.vmTest.output);
     if (outcome !== 'built') process.exitCode = exitCodeOf(outcome);
+    if (args.json) return printJson(withEnvelope(outcome, report));
   }
-  if (args.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  if (args.json) printJson(withEnvelope('built', report));
   else process.stderr.write(formatRunReport(report));
 }
 
@@ -199,7 +197,7 @@ async function buildForReleases(
     log,
     debug: args.debug,
   });
-  if (args.json) process.stdout.write(JSON.stringify({ releases: outcomes }, null, 2) + '\n');
+  if (args.json) printJson(withEnvelope(releasesOutcome(outcomes), { releases: outcomes }));
   else process.stderr.write(formatReleaseOutcomes(outcomes));
   process.exitCode = releasesExitCode(outcomes);
 }

@@ -5,6 +5,8 @@ import { listCache } from '../../cache/listing.js';
 import { pruneCache, type PruneFilter } from '../../cache/prune.js';
 import { cacheRoot } from '../../util/cache.js';
 import { UserError } from '../../util/errors.js';
+import { exitStatusHelp } from '../../util/outcomes.js';
+import { printJson, withEnvelope } from '../../report/envelope.js';
 
 interface Args {
   action: 'list' | 'prune';
@@ -69,10 +71,8 @@ export const cacheCommand: CommandModule<object, Args> = {
       })
       .example('$0 cache', 'entries with their size, what removing each frees, last use')
       .example('$0 cache prune --older-than 30 --dry-run', 'what a prune of entries unused for a month would free')
-      .example(
-        '$0 cache prune --release 6.1.0-50-amd64',
-        'everything kept for one kernel release',
-      ) as unknown as Argv<Args>,
+      .example('$0 cache prune --release 6.1.0-50-amd64', 'everything kept for one kernel release')
+      .epilogue(exitStatusHelp('cache')) as unknown as Argv<Args>,
   handler: async (args) => {
     const root = cacheRoot();
     const nowMs = Date.now();
@@ -85,19 +85,16 @@ export const cacheCommand: CommandModule<object, Args> = {
     }
     const listing = await listCache(root);
     if (!filter) {
-      process.stdout.write(
-        args.json
-          ? JSON.stringify(
-              {
-                root,
-                totalBytes: listing.totalBytes,
-                entries: listing.entries.map((entry) => entryJson(entry, nowMs)),
-              },
-              null,
-              2,
-            ) + '\n'
-          : formatListing(listing, nowMs),
-      );
+      if (args.json)
+        printJson(
+          withEnvelope('done', {
+            action: 'list',
+            root,
+            totalBytes: listing.totalBytes,
+            entries: listing.entries.map((entry) => entryJson(entry, nowMs)),
+          }),
+        );
+      else process.stdout.write(formatListing(listing, nowMs));
       return;
     }
     const outcomes = await pruneCache({
@@ -108,18 +105,21 @@ export const cacheCommand: CommandModule<object, Args> = {
       dryRun: args.dryRun,
       nowMs,
     });
-    process.stdout.write(
-      args.json
-        ? JSON.stringify(
-            outcomes.map(({ entry, outcome, reason }) => ({
-              outcome,
-              ...(reason ? { reason } : {}),
-              ...entryJson(entry, nowMs),
-            })),
-            null,
-            2,
-          ) + '\n'
-        : formatPrune(outcomes),
-    );
+    // A prune's JSON was a bare array, which has no room for the envelope: its entries are now
+    // under `entries` (each with its own outcome: removed, would-remove, kept...).
+    if (args.json)
+      printJson(
+        withEnvelope('done', {
+          action: 'prune',
+          root,
+          dryRun: args.dryRun,
+          entries: outcomes.map(({ entry, outcome, reason }) => ({
+            outcome,
+            ...(reason ? { reason } : {}),
+            ...entryJson(entry, nowMs),
+          })),
+        }),
+      );
+    else process.stdout.write(formatPrune(outcomes));
   },
 };

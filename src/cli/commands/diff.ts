@@ -4,6 +4,7 @@ import { entrySizesFromFacts, parseEntrySizeOptions, type EntrySizeInput } from 
 import { writePatchObject } from '../../diff/output.js';
 import { diffReport, EXIT_STATUS, formatReport } from '../../diff/report.js';
 import { entrySizesFromKernel } from '../../kernel/facts/measured-entry-sizes.js';
+import { printJson, withEnvelope } from '../../report/envelope.js';
 import { stderrLogger } from '../../util/log.js';
 import { exitStatusHelp } from '../../util/outcomes.js';
 
@@ -68,7 +69,7 @@ export const diffCommand: CommandModule<object, Args> = {
     });
     if (result.outcome === 'changed') writePatchObject(result.patched, args.output);
     const report = diffReport(result, result.outcome === 'changed' ? args.output : undefined);
-    if (args.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    if (args.json) printJson(withEnvelope(result.outcome, report));
     else process.stdout.write(formatReport(report));
     process.exitCode = EXIT_STATUS[result.outcome];
   },

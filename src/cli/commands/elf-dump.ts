@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { describeGroups, describeRelocations, describeSections, describeSymbols } from '../../elf/dump/describe.js';
 import { decodeAll, readElf } from '../../elf/index.js';
+import { exitStatusHelp } from '../../util/outcomes.js';
 
 interface Args {
   file: string;
@@ -16,10 +17,11 @@ export const elfDumpCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'ELF64 x86_64 object, module or vmlinux' })
-      .option('sections', { type: 'boolean', default: false, alias: 'S' })
-      .option('symbols', { type: 'boolean', default: false, alias: 's' })
-      .option('relocations', { type: 'boolean', default: false, alias: 'r' })
-      .option('groups', { type: 'boolean', default: false, alias: 'g' }),
+      .option('sections', { type: 'boolean', default: false, alias: 'S', describe: 'list the sections' })
+      .option('symbols', { type: 'boolean', default: false, alias: 's', describe: 'list the symbols' })
+      .option('relocations', { type: 'boolean', default: false, alias: 'r', describe: 'list the relocations' })
+      .option('groups', { type: 'boolean', default: false, alias: 'g', describe: 'list the section groups (COMDAT)' })
+      .epilogue(exitStatusHelp('elf-dump')),
   handler: async (args) => {
     const file = await readElf(args.file);
     const lines: string[] = [];

@@ -3,6 +3,8 @@ import { buildPatchPackage } from '../../deploy/package/patch-package.js';
 import { DEFAULT_MAINTAINER } from '../../deploy/package/maintainer.js';
 import { buildToolsPackage } from '../../deploy/package/tools-package.js';
 import { stderrLogger } from '../../util/log.js';
+import { exitStatusHelp } from '../../util/outcomes.js';
+import { printJson, withEnvelope } from '../../report/envelope.js';
 
 interface Args {
   modules: string[];
@@ -52,7 +54,8 @@ export const packageCommand: CommandModule<object, Args> = {
         default: true,
         describe: 'also write the tsbuild-patch-tools package (--no-tools: only the patch package)',
       })
-      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }),
+      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' })
+      .epilogue(exitStatusHelp('package')),
   handler: async (args) => {
     const built = await buildPatchPackage({
       modules: args.modules,
@@ -72,16 +75,12 @@ export const packageCommand: CommandModule<object, Args> = {
         replace: m.replace,
         objects: m.objects,
       }));
-      process.stdout.write(
-        JSON.stringify(
-          {
-            package: { path: built.path, name: built.name, version: built.version, modules },
-            tools: tools ?? null,
-            warnings: built.warnings,
-          },
-          null,
-          2,
-        ) + '\n',
+      printJson(
+        withEnvelope('done', {
+          package: { path: built.path, name: built.name, version: built.version, modules },
+          tools: tools ?? null,
+          warnings: built.warnings,
+        }),
       );
       return;
     }

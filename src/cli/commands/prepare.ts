@@ -3,6 +3,7 @@ import { selectRunner, type ContainerChoice } from '../../toolchain/container/se
 import { resolveTarget } from '../../sources/resolve-target.js';
 import { treeForTarget } from '../../kbuild/tree-for-target.js';
 import { stderrLogger } from '../../util/log.js';
+import { exitStatusHelp } from '../../util/outcomes.js';
 import { withContainerOption } from '../options/build.js';
 import { targetOptionsFrom, withKernelOptions, type KernelArgs } from '../options/kernel.js';
 
@@ -14,7 +15,7 @@ export const prepareCommand: CommandModule<object, Args> = {
   command: 'prepare',
   describe:
     "Prepare and cache the tool's kernel tree ahead of the first patch (the test kernel: a full build with -ffunction-sections; a distribution kernel: its packages and a prepared tree)",
-  builder: (y) => withContainerOption(withKernelOptions(y)),
+  builder: (y) => withContainerOption(withKernelOptions(y)).epilogue(exitStatusHelp('prepare')),
   handler: async (args) => {
     const runner = await selectRunner(args.container, stderrLogger);
     // Several --kernel: each release in turn (its packages and its prepared tree).

@@ -3,6 +3,8 @@ import type { CommandModule } from 'yargs';
 import { SUITES } from '../../deploy/repository/layout.js';
 import { promotePackages } from '../../deploy/repository/repository.js';
 import { stderrLogger } from '../../util/log.js';
+import { exitStatusHelp } from '../../util/outcomes.js';
+import { printJson, withEnvelope } from '../../report/envelope.js';
 
 interface Args {
   packages: string[];
@@ -24,14 +26,14 @@ export const promoteCommand: CommandModule<object, Args> = {
       .option('from', { type: 'string', choices: [...SUITES], default: 'testing' })
       .option('to', { type: 'string', choices: [...SUITES], default: 'stable' })
       .option('gnupghome', { type: 'string', describe: 'gpg home with the signing key (default: REPO/gnupg)' })
-      .option('json', { type: 'boolean', default: false }),
+      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' })
+      .epilogue(exitStatusHelp('promote')),
   handler: async (args) => {
     const promoted = await promotePackages(resolve(args.repo), args.packages, args.from, args.to, {
       log: stderrLogger,
       ...(args.gnupghome ? { gnupgHome: resolve(args.gnupghome) } : {}),
     });
-    if (args.json)
-      process.stdout.write(JSON.stringify({ from: args.from, to: args.to, packages: promoted }, null, 2) + '\n');
+    if (args.json) printJson(withEnvelope('done', { from: args.from, to: args.to, packages: promoted }));
     else
       process.stdout.write(
         `${args.to}: ${promoted.map((p) => `${p.name} ${p.version} (${p.architecture})`).join(', ') || '(nothing)'}\n`,

@@ -3,6 +3,8 @@ import type { CommandModule } from 'yargs';
 import { KEY_FILE_NAME, SUITES } from '../../deploy/repository/layout.js';
 import { listSuite, publishPackages, sourcesLine } from '../../deploy/repository/repository.js';
 import { stderrLogger } from '../../util/log.js';
+import { exitStatusHelp } from '../../util/outcomes.js';
+import { printJson, withEnvelope } from '../../report/envelope.js';
 
 interface Args {
   debs: string[];
@@ -44,7 +46,8 @@ export const publishCommand: CommandModule<object, Args> = {
         type: 'string',
         describe: 'fingerprint of the signing key in --gnupghome (when the repository is created)',
       })
-      .option('json', { type: 'boolean', default: false }),
+      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' })
+      .epilogue(exitStatusHelp('publish')),
   handler: async (args) => {
     const root = resolve(args.repo);
     const options = {
@@ -56,19 +59,15 @@ export const publishCommand: CommandModule<object, Args> = {
     const packages = await listSuite(root, args.suite, options);
     const line = sourcesLine(`file:${layout.public}`, args.suite, `/usr/share/keyrings/${KEY_FILE_NAME}`);
     if (args.json) {
-      process.stdout.write(
-        JSON.stringify(
-          {
-            repository: root,
-            public: layout.public,
-            key: layout.keyFile,
-            suite: args.suite,
-            packages,
-            sourcesLine: line,
-          },
-          null,
-          2,
-        ) + '\n',
+      printJson(
+        withEnvelope('done', {
+          repository: root,
+          public: layout.public,
+          key: layout.keyFile,
+          suite: args.suite,
+          packages,
+          sourcesLine: line,
+        }),
       );
       return;
     }

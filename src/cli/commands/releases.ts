@@ -3,6 +3,8 @@ import { DISTRIBUTIONS } from '../../kernel/distributions.js';
 import { releasesByDistribution, type DistroReleases } from '../../sources/debian/catalog.js';
 import { UserError } from '../../util/errors.js';
 import { stderrLogger } from '../../util/log.js';
+import { exitStatusHelp } from '../../util/outcomes.js';
+import { printJson, withEnvelope } from '../../report/envelope.js';
 
 interface Args {
   json: boolean;
@@ -46,14 +48,15 @@ export const releasesCommand: CommandModule<object, Args> = {
       .example(
         "$0 releases --json | jq -r '.distributions[].releases[-1].release'",
         'the newest release of each distribution release',
-      ) as unknown as Argv<Args>,
+      )
+      .epilogue(exitStatusHelp('releases')) as unknown as Argv<Args>,
   handler: async (args) => {
     const chosen = DISTRIBUTIONS.filter(
       (d) => d.acquirable && (!args.distribution || args.distribution.includes(d.id)),
     );
     if (chosen.length === 0) throw new UserError('no distribution release chosen');
     const all = await releasesByDistribution(chosen, stderrLogger, args.refresh ? 0 : undefined);
-    if (args.json) process.stdout.write(JSON.stringify({ distributions: all }, null, 2) + '\n');
+    if (args.json) printJson(withEnvelope('done', { distributions: all }));
     else process.stdout.write(formatReleases(all));
   },
 };

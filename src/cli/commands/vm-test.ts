@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { vmTestStage } from '../../pipeline/vm-test-stage.js';
+import { printJson, withEnvelope } from '../../report/envelope.js';
 import { stderrLogger } from '../../util/log.js';
 import { exitCodeOf, exitStatusHelp } from '../../util/outcomes.js';
 
@@ -57,7 +58,7 @@ export const vmTestCommand: CommandModule<object, Args> = {
       ...(args.verbose ? { onConsole: (text: string) => process.stderr.write(text) } : {}),
     });
     if (args.json) {
-      process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      printJson(withEnvelope(outcome, result));
     } else {
       process.stdout.write(result.output);
       const seconds = (result.durationMs / 1000).toFixed(1);

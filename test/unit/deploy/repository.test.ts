@@ -150,7 +150,7 @@ describe('tsbuild-patch publish / promote (reprepro)', () => {
     expect(promoted.exitCode, String(promoted.stderr)).toBe(0);
     expect(String(promoted.stdout)).toBe('stable: livepatch-fix 1 (amd64)');
     const wrong = await cli(['publish', v1, '--repo', repo, '--suite', 'unstable']);
-    expect(wrong.exitCode).toBe(1);
+    expect(wrong.exitCode).toBe(64); // usage
     expect(String(wrong.stderr)).toMatch(/Invalid values|Choices/);
   });
 });

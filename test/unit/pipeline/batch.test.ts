@@ -5,12 +5,13 @@ import {
   formatBatchOutcomes,
   type BatchOutcome,
 } from '../../../src/pipeline/batch.js';
+import { exitCodeOf } from '../../../src/util/outcomes.js';
 
 const outcome = (what: BatchOutcome['outcome'], extra: Partial<BatchOutcome> = {}): BatchOutcome => ({
   patch: `${what}.patch`,
   module: `livepatch-${what}`,
   outcome: what,
-  exitCode: { built: 0, failed: 1, refused: 2, 'no-change': 3 }[what],
+  exitCode: exitCodeOf(what),
   seconds: 1,
   slot: 0,
   ...extra,
@@ -31,6 +32,10 @@ describe('batch', () => {
     expect(batchExitCode([outcome('built'), outcome('no-change')])).toBe(3);
     expect(batchExitCode([outcome('no-change'), outcome('refused')])).toBe(2);
     expect(batchExitCode([outcome('refused'), outcome('failed'), outcome('built')])).toBe(1);
+    // Ranked worst first: a bug of the tool, bad input, a compile failure, a refusal, no change.
+    expect(batchExitCode([outcome('compile-failed'), outcome('refused')])).toBe(6);
+    expect(batchExitCode([outcome('compile-failed'), outcome('failed')])).toBe(1);
+    expect(batchExitCode([outcome('failed'), outcome('internal-error')])).toBe(70);
   });
 
   it('lists each patch with its reasons and counts them', () => {
@@ -38,6 +43,7 @@ describe('batch', () => {
       outcome('built', { output: '/o/livepatch-built.ko' }),
       outcome('refused', {
         failure: {
+          schemaVersion: 1,
           outcome: 'refused',
           exitCode: 2,
           message: 'm',

@@ -23,17 +23,20 @@ const README = resolve(import.meta.dirname, '../../../README.md');
 const outcomes = Object.keys(OUTCOMES) as Outcome[];
 
 describe('the table of outcomes', () => {
-  it('gives the statuses the tool has always used', () => {
+  it('gives each outcome its status: the job 0-6, usage and bugs as sysexits (64, 70), signals 128 + n', () => {
     expect(Object.fromEntries(outcomes.map((o) => [o, exitCodeOf(o)]))).toEqual({
       built: 0,
       passed: 0,
       changed: 0,
+      done: 0,
       failed: 1,
-      usage: 1,
       refused: 2,
       'no-change': 3,
       'vm-test-failed': 4,
       'vm-unfinished': 5,
+      'compile-failed': 6,
+      usage: 64,
+      'internal-error': 70,
       interrupted: 130,
       terminated: 143,
     });
@@ -44,19 +47,25 @@ describe('the table of outcomes', () => {
     expect(refusedError('init-code', 'changed __init code').exitCode).toBe(exitCodeOf('refused'));
     expect(failureReport(refusedError('init-code', 'x')).outcome).toBe('refused');
     expect(failureReport(new UserError('same', { exitCode: 3 })).outcome).toBe('no-change');
-    expect([failureOutcome(1), failureOutcome(2), failureOutcome(3), failureOutcome(42)]).toEqual([
+    expect([1, 2, 3, 6, 64, 70, 42].map(failureOutcome)).toEqual([
       'failed',
       'refused',
       'no-change',
+      'compile-failed',
+      'usage',
+      'internal-error',
       'failed',
     ]);
+    expect(failureReport(new Error('bug'))).toMatchObject({ outcome: 'internal-error', exitCode: 70 });
 
     expect(worstOutcome([])).toBe('built');
     expect(worstOutcome(['built', 'no-change', 'refused'])).toBe('refused');
     const batch = (...what: BatchOutcome['outcome'][]) => what.map((outcome) => ({ outcome }) as BatchOutcome);
     expect(batchExitCode(batch('built', 'refused', 'failed'))).toBe(1);
     const releases = (...what: ReleaseOutcome['outcome'][]) => what.map((outcome) => ({ outcome }) as ReleaseOutcome);
-    expect(releasesExitCode(releases('built', 'no-change', 'refused'))).toBe(3);
+    // Several releases rank their failures as a batch does (the worst, not the first).
+    expect(releasesExitCode(releases('built', 'no-change', 'refused'))).toBe(2);
+    expect(releasesExitCode(releases('compile-failed', 'failed'))).toBe(1);
     expect(releasesExitCode(releases('built'))).toBe(0);
 
     expect(vmTestOutcome({ status: 'ok', exitStatus: 0 })).toBe('passed');
@@ -78,12 +87,13 @@ describe('the table of outcomes', () => {
         .map((line) => /^\s+(\d+)\s/.exec(line)?.[1])
         .filter(Boolean)
         .map(Number);
-    expect(codes(exitStatusHelp('build'))).toEqual([0, 1, 1, 2, 3, 4, 130, 143]);
-    expect(codes(exitStatusHelp('batch'))).toEqual([0, 1, 1, 2, 3, 130, 143]);
-    expect(codes(exitStatusHelp('vm-test'))).toEqual([0, 1, 1, 4, 5, 130, 143]);
-    expect(codes(exitStatusHelp('diff'))).toEqual([0, 1, 1, 2, 3, 130, 143]);
+    expect(codes(exitStatusHelp('build'))).toEqual([0, 1, 2, 3, 4, 5, 6, 64, 70, 130, 143]);
+    expect(codes(exitStatusHelp('batch'))).toEqual([0, 1, 2, 3, 6, 64, 70, 130, 143]);
+    expect(codes(exitStatusHelp('vm-test'))).toEqual([0, 1, 4, 5, 64, 70, 130, 143]);
+    expect(codes(exitStatusHelp('diff'))).toEqual([0, 1, 2, 3, 64, 70, 130, 143]);
+    expect(codes(exitStatusHelp('package'))).toEqual([0, 1, 64, 70, 130, 143]);
     expect(exitStatusHelp('vm-test')).toContain('vm-unfinished');
-    expect(exitStatusHelp('build')).toMatch(/^\s+1  usage\s/m);
+    expect(exitStatusHelp('build')).toMatch(/^\s+64  usage\s/m);
   });
 });
 

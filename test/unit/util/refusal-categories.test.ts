@@ -495,6 +495,7 @@ describe('refusal categories', () => {
       { object: 'kernel/panic.o', reason: 'symbol x moved from section .bss.x to .data.x', category: 'existing-data' },
     ]);
     expect(failureReport(refusal)).toEqual({
+      schemaVersion: 1,
       outcome: 'refused',
       exitCode: 2,
       message: 'the patch cannot be live-patched safely',
