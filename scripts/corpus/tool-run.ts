@@ -135,7 +135,9 @@ export async function buildGroup(
   const outcomes = new Map<string, BatchOutcome>();
   for (const line of result.stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
-    const outcome = JSON.parse(line) as BatchOutcome;
+    const outcome = JSON.parse(line) as BatchOutcome & { kind?: string };
+    // One line per patch (kind patch), then the batch's summary (kind summary).
+    if (outcome.kind === 'summary') continue;
     outcomes.set(outcome.patch, outcome);
   }
   return entries.map((entry, i) => {
