@@ -106,10 +106,45 @@ export async function runMake(options: MakeOptions): Promise<void> {
   const args = ['-C', options.tree, `-j${options.jobs ?? 1}`, ...(options.keepGoing ? ['-k'] : [])];
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push(`${name}=${value}`);
   args.push(...options.targets);
+  await runBuildCommand({
+    tree: options.tree,
+    file: 'make',
+    args,
+    commandLine: makeCommandLine(args),
+    summary: `make ${options.targets.join(' ')}`,
+    logFile: options.logFile,
+    what: options.what,
+    runner: options.runner ?? hostRunner,
+    env: kbuildEnv(options.env),
+    // A patched build names its objects: that is the total. A full build (vmlinux, modules) is counted as it goes.
+    objects: options.targets.every((t) => t.endsWith('.o')) ? options.targets.length : undefined,
+    keepGoing: options.keepGoing ?? false,
+  });
+}
+
+/** A build command run in a kernel tree (make, or the commands kbuild recorded). */
+export interface BuildCommand {
+  tree: string;
+  file: string;
+  args: readonly string[];
+  /** The command as a shell would take it, for the logs. */
+  commandLine: string;
+  /** What it builds, for the error message: "make fs/proc/version.o". */
+  summary: string;
+  logFile: string;
+  what: string;
+  runner: Runner;
+  env: Record<string, string | undefined>;
+  /** How many objects it compiles, when it names them (the progress's total). */
+  objects: number | undefined;
+  keepGoing: boolean;
+  cwd?: string;
+}
+
+/** Run a build command (see runMake: logs, progress, and the compiler's errors on failure). */
+export async function runBuildCommand(options: BuildCommand): Promise<void> {
   const run = currentRun();
-  const runner = options.runner ?? hostRunner;
-  const env = kbuildEnv(options.env);
-  const command = makeCommandLine(args);
+  const { runner, env, commandLine: command } = options;
   run?.debug(`run (${runner.description}): ${command}`);
   run?.debug(`  environment: ${describeEnv(env)}`);
 
@@ -118,13 +153,16 @@ export async function runMake(options: MakeOptions): Promise<void> {
   const logs = [options.logFile, ...(keptLog ? [keptLog] : [])].map((file) => createWriteStream(file, { flags: 'a' }));
   for (const log of logs) log.write(`\n$ ${command}\n`);
 
-  // A patched build names its objects: that is the total. A full build (vmlinux, modules) is counted as it goes.
-  run?.progress?.buildStarted(options.targets.every((t) => t.endsWith('.o')) ? options.targets.length : undefined);
+  run?.progress?.buildStarted(options.objects);
   const lines = new LineSplitter((line) => {
     const object = compiledObject(line);
     if (object) run?.progress?.compiled(object);
   });
-  const child = runner.exec('make', args, { env, all: true });
+  const child = runner.exec(options.file, options.args, {
+    env,
+    all: true,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
   for (const log of logs) child.all?.pipe(log, { end: false });
   child.all?.on('data', (chunk: Buffer) => lines.push(chunk));
   const result = await child;
@@ -140,7 +178,7 @@ export async function runMake(options: MakeOptions): Promise<void> {
       `failed: ${command} (${result.signal ? `signal ${result.signal}` : `exit ${result.exitCode}`}); log ${logPath}`,
     );
     throw new UserError(
-      `${options.what} failed: make ${options.targets.join(' ')} in ${options.tree} ` +
+      `${options.what} failed: ${options.summary} in ${options.tree} ` +
         `(${result.signal ? `signal ${result.signal}` : `exit ${result.exitCode}`})\n` +
         `${errors ?? `last lines of the log:\n${logTail(text)}`}\nfull log: ${logPath}`,
       { exitCode: exitCodeOf('compile-failed') },

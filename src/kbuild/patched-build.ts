@@ -11,6 +11,7 @@ import { repairWorkTree, TreeJournal } from './journal.js';
 import { missingOriginals, missingOriginalsNote } from './missing-originals.js';
 import { prepareOutputs } from './prepare-outputs.js';
 import { jobsForObjects, runMake } from './make.js';
+import { compileAsRecorded } from './recorded-compile.js';
 import type { ObjectInfo } from './object-index.js';
 import type { PatchFile } from '../patches/patch-file.js';
 import type { WorkTree } from './work-tree.js';
@@ -111,18 +112,31 @@ export async function buildPatched(options: PatchedBuildOptions): Promise<Patche
           pairs.push({ object, original, patched: join(options.outputDir, 'patched', object.path) });
         }
         log(`patched build: ${objects.length} object(s): ${objects.map((o) => o.path).join(' ')}`);
-        await runMake({
-          tree: tree.dir,
-          targets: objects.map((o) => o.path),
-          jobs: jobsForObjects(
-            objects.map((o) => o.path),
-            options.jobs ?? 2,
-          ),
-          logFile: join(options.outputDir, 'patched-build.log'),
-          runner: tree.runner,
-          vars: tree.vars,
-          what: 'patched build',
-        });
+        // One or two objects of changed C files only: their recorded commands, without make's
+        // start-up; more (make runs them side by side) or a changed header: make.
+        const replayed =
+          objects.length <= 2 &&
+          !changed.some((file) => file.endsWith('.h')) &&
+          (await compileAsRecorded({
+            tree: tree.dir,
+            objects: objects.map((o) => o.path),
+            logFile: join(options.outputDir, 'patched-build.log'),
+            runner: tree.runner,
+            what: 'patched build',
+          }));
+        if (!replayed)
+          await runMake({
+            tree: tree.dir,
+            targets: objects.map((o) => o.path),
+            jobs: jobsForObjects(
+              objects.map((o) => o.path),
+              options.jobs ?? 2,
+            ),
+            logFile: join(options.outputDir, 'patched-build.log'),
+            runner: tree.runner,
+            vars: tree.vars,
+            what: 'patched build',
+          });
         for (const pair of pairs) {
           await mkdir(dirname(pair.patched), { recursive: true });
           await copyFile(join(tree.dir, pair.object.path), pair.patched);
