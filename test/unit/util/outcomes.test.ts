@@ -1,7 +1,7 @@
 /** The one table of outcomes and exit codes: what reads it, and the README that shows it. */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { batchExitCode, type BatchOutcome } from '../../../src/pipeline/batch.js';
 import { releasesExitCode, type ReleaseOutcome } from '../../../src/pipeline/releases.js';
 import { failureReport } from '../../../src/report/failure-report.js';
@@ -94,6 +94,27 @@ describe('the table of outcomes', () => {
     expect(codes(exitStatusHelp('package'))).toEqual([0, 1, 64, 70, 130, 143]);
     expect(exitStatusHelp('vm-test')).toContain('vm-unfinished');
     expect(exitStatusHelp('build')).toMatch(/^\s+64  usage\s/m);
+  });
+});
+
+describe('--help', () => {
+  it('of every command shows its exit statuses', async () => {
+    const { COMMAND_NAMES, createCli } = await import('../../../src/cli/cli.js');
+    expect(COMMAND_NAMES.length).toBeGreaterThan(10);
+    for (const command of [...COMMAND_NAMES, undefined]) {
+      const lines: string[] = [];
+      const log = vi.spyOn(console, 'log').mockImplementation((text: unknown) => void lines.push(String(text)));
+      try {
+        await createCli(command ? [command, '--help'] : ['x.patch', '--help'])
+          .exitProcess(false)
+          .parseAsync();
+      } finally {
+        log.mockRestore();
+      }
+      const help = lines.join('\n');
+      expect(help, `${command ?? 'the main command'} --help`).toContain('Exit status:');
+      expect(help).toMatch(/^\s+64 {2}usage\s/m);
+    }
   });
 });
 
