@@ -4,6 +4,8 @@ import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { describeEnv, makeCommandLine, runMake } from '../../../src/kbuild/make.js';
 import { UserError } from '../../../src/util/errors.js';
+import { exitCodeOf } from '../../../src/util/outcomes.js';
+import { failureReport } from '../../../src/report/failure-report.js';
 import { startRunSession } from '../../../src/util/run-session.js';
 
 /** A tree whose Makefile prints kbuild-style lines and compiles a C file with gcc (broken on demand). */
@@ -84,6 +86,9 @@ describe('runMake inside a run', () => {
       .run(() => runMake({ tree: dir, targets: ['version.o'], logFile: join(dir, 'build.log'), what: 'patched build' }))
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
+    // A compile failure has its own outcome, and its --json failure report names the run's logs.
+    expect((error as UserError).exitCode).toBe(exitCodeOf('compile-failed'));
+    expect(failureReport(error)).toMatchObject({ outcome: 'compile-failed', exitCode: 6, logDir: s.runDir });
     const message = (error as UserError).message;
     expect(message).toMatch(/^patched build failed: make version\.o in \S+ \(exit 2\)\n/);
     expect(message).toMatch(
