@@ -6,13 +6,9 @@ import { withDir } from 'tmp-promise';
 import { UserError } from '../../util/errors.js';
 import { renderControl, type ControlFields } from './control.js';
 
-export interface DebFile {
-  /** A file on this machine, or the content itself. */
-  from: { path: string } | { content: string | Uint8Array };
-  /** Absolute path on the target. */
-  to: string;
-  mode: number;
-}
+import type { DebFile } from './deb-file.js';
+
+export type { DebFile };
 
 export interface DebSpec {
   control: Omit<ControlFields, 'installedSizeKiB'>;

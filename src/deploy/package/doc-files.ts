@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import type { DebFile } from './build-deb.js';
+import type { DebFile } from './deb-file.js';
 
 /**
  * What Debian policy (12.5, 12.7) asks of every binary package under /usr/share/doc/<package>/:

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { dir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../../src/cli/commands/index.js';
-import { MAN_PAGE, parseHelp, renderManPage } from '../../../src/deploy/package/man-page.js';
+import { MAN_PAGE, parseHelp, renderManPage } from '../../../src/cli/man-page.js';
 
 // The manual pages (tsbuild-patch(1) generated from the help text, tsbuild-patch-ctl(8) written
 // in troff) render without warnings and name every command; the bash completion of

@@ -3,7 +3,7 @@
  * command's `--help`): what `--help` says is what the manual says. Regenerate it after a change
  * to the commands or their help with:
  *
- *   npx tsx src/deploy/package/man-page.ts     (writes docs/man/tsbuild-patch.1)
+ *   npx tsx src/cli/man-page.ts     (writes docs/man/tsbuild-patch.1)
  *
  * test/unit/package/man-pages.test.ts renders it (man -l, groff -ww) and checks that it names
  * every command.
@@ -12,8 +12,8 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
-export const MAN_PAGE = fileURLToPath(new URL('../../../docs/man/tsbuild-patch.1', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const MAN_PAGE = fileURLToPath(new URL('../../docs/man/tsbuild-patch.1', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** troff text: backslashes, leading dots and quotes escaped; dashes as \- (ASCII hyphen-minus). */
 export function troffText(text: string): string {
@@ -112,7 +112,7 @@ export function renderManPage(version: string, top: string, commands: [string, s
   const main = parseHelp(top);
   const [summary, ...rest] = main.description.split('\n\n');
   const out = [
-    '.\\" Generated from the help text by src/deploy/package/man-page.ts: edit the help, not this file.',
+    '.\\" Generated from the help text by src/cli/man-page.ts: edit the help, not this file.',
     `.TH TSBUILD\\-PATCH 1 "" "tsbuild-patch ${troffText(version)}" "User Commands"`,
     '.nh',
     '.ad l',
@@ -149,8 +149,8 @@ export function renderManPage(version: string, top: string, commands: [string, s
 
 /** Runs the CLI (from source, through tsx) for each help text and writes the page. */
 export async function generateManPage(): Promise<string> {
-  const { commands } = await import('../../cli/commands/index.js');
-  const { toolVersion } = await import('../../util/tool-version.js');
+  const { commands } = await import('./commands/index.js');
+  const { toolVersion } = await import('../util/tool-version.js');
   const help = async (args: string[]) =>
     String(
       (
