@@ -50,12 +50,16 @@ describe(`tsbuild-patch batch -j 2 on Debian's ${kernel}`, () => {
     );
     const seconds = (Date.now() - started) / 1000;
     process.stderr.write(`  [batch] 4 patches in ${seconds.toFixed(1)} s\n`);
-    const outcomes = run.stdout
+    const lines = run.stdout
       .split('\n')
       .filter(Boolean)
-      .map((line) => JSON.parse(line) as BatchOutcome);
+      .map((line) => JSON.parse(line) as BatchOutcome & { kind: string; exitCode?: number });
+    // One line per patch, then the summary with the process's outcome and exit code.
+    const outcomes = lines.filter((line) => line.kind === 'patch');
     const byPatch = new Map(outcomes.map((o) => [o.patch, o]));
     expect(outcomes).toHaveLength(4);
+    expect(lines.map((line) => line.kind)).toEqual(['patch', 'patch', 'patch', 'patch', 'summary']);
+    expect(lines[4]?.exitCode).toBe(run.exitCode);
     // Exit 1: one patch failed (it does not apply).
     expect(run.exitCode).toBe(1);
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir as tmpDir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
+import { exitCodeOf } from '../../../src/util/outcomes.js';
 import { buildFailure, PATCHES } from './harness.js';
 import { snapshot, workTree } from './work-tree.js';
 import { runsRoot } from '../../../src/util/run-logs.js';
@@ -42,7 +43,7 @@ describe('a patch that does not compile', () => {
     expect(await snapshot(tree.dir, WATCHED)).toEqual(before);
   });
 
-  it('from the command line with --debug: exit 1, the error line, the compile command and the kept work files', async () => {
+  it('from the command line with --debug: exit 6 (compile failed), the error line, the compile command and the kept work files', async () => {
     const tree = await workTree();
     const before = await snapshot(tree.dir, WATCHED);
     const result = await execa(
@@ -59,7 +60,8 @@ describe('a patch that does not compile', () => {
       { reject: false, all: true },
     );
     const output = String(result.all);
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(exitCodeOf('compile-failed'));
+    expect(result.exitCode).toBe(6);
     expect(output).toMatch(ERROR_LINE);
     expect(output).toMatch(
       /debug: run \(host\): cd \S+ && sh -c '.*\S*gcc\S* .* -c -o fs\/proc\/version\.o fs\/proc\/version\.c/,
