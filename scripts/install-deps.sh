@@ -55,3 +55,12 @@ if [ "$(readlink -f "$(command -v tsbuild-patch 2>/dev/null || echo /nonexistent
   echo "install-deps: npm link (tsbuild-patch on PATH: $(npm prefix -g)/bin/tsbuild-patch)" >&2
   $sudo npm link --no-audit --no-fund
 fi
+
+# Shell completion for tsbuild-patch (bash-completion loads it from here on demand).
+completion=/usr/share/bash-completion/completions/tsbuild-patch
+if command -v tsbuild-patch >/dev/null && [ ! -s "$completion" ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  tsbuild-patch completion | $sudo tee "$completion" >/dev/null
+  echo "install-deps: bash completion installed as $completion" >&2
+fi

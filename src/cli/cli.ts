@@ -30,6 +30,9 @@ export function createCli(argv: string[], options: CliOptions = {}): Argv {
     .strict()
     .demandCommand(1, 'Name a command (see --help).')
     .recommendCommands()
+    // Shell completion (yargs'): `tsbuild-patch completion` prints a bash script that asks the
+    // tool itself for the words; install-deps.sh installs it for bash-completion.
+    .completion('completion', 'Print the bash completion script of tsbuild-patch (commands, options, files)')
     .help()
     .alias('h', 'help')
     .version(toolVersion())

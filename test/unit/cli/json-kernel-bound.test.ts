@@ -5,10 +5,8 @@
  * RunReport, the VM a typed VmResult, the test kernel its paths. The outputs of real kernels are
  * in test/kernel; here the schemas are held to what the types and the commands make.
  */
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
-import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
+import { loadSchemas, type SchemaSet } from '../../support/json-contract.js';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunReport } from '../../../src/report/run-report.js';
 import type { VmResult } from '../../../src/vm/run-in-vm.js';
@@ -89,18 +87,12 @@ vi.mock('../../../src/sources/test-kernel/provision.js', async (original) => ({
 
 const { createCli } = await import('../../../src/cli/cli.js');
 
-const ROOT = resolve(import.meta.dirname, '../../..');
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (
-  ajv: Ajv2020,
-) => void;
-const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
-addFormats(ajv);
-const schema = (kind: string): ValidateFunction =>
-  ajv.getSchema(`https://tsbuild-patch.invalid/schemas/${kind}.schema.json`)!;
+let validators = new Map<string, ValidateFunction>();
+let ajv: SchemaSet['ajv'];
+const schema = (kind: string): ValidateFunction => validators.get(kind)!;
 
 beforeAll(async () => {
-  const dir = join(ROOT, 'schemas');
-  for (const file of await readdir(dir)) ajv.addSchema(JSON.parse(await readFile(join(dir, file), 'utf8')));
+  ({ ajv, validators } = await loadSchemas());
 });
 
 afterEach(() => {

@@ -9,8 +9,7 @@
  * (build.schema.json's runReport), vm-test (a VM boot) and test-kernel (a kernel build); their
  * schemas are compiled and checked against the table of outcomes all the same.
  */
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
 import { execa } from 'execa';
 import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -19,23 +18,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeOf, OUTCOMES, type Outcome } from '../../../src/util/outcomes.js';
 import { SCHEMA_VERSION } from '../../../src/report/envelope.js';
 import { fakeLivepatchModule } from '../deploy/fake-livepatch.js';
+import { loadSchemas, SCHEMAS_DIR } from '../../support/json-contract.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const SCHEMAS = join(ROOT, 'schemas');
 const OBJS = join(ROOT, 'test/data/kpatch-unit-objs/x86_64');
-
-// ajv-formats is CommonJS: its function is the default export's default under ESM.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (
-  ajv: Ajv2020,
-) => void;
 
 type Json = Record<string, unknown>;
 
 let tmp: DirectoryResult;
 let cache: string;
-const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
-addFormats(ajv);
-const validators = new Map<string, ValidateFunction>();
+let ajv: Ajv2020;
+let validators = new Map<string, ValidateFunction>();
 
 /** The schema of KIND (schemas/KIND.schema.json). */
 function schema(kind: string): ValidateFunction {
@@ -88,12 +81,7 @@ beforeAll(async () => {
   tmp = await dir({ unsafeCleanup: true });
   cache = join(tmp.path, 'cache');
   await mkdir(cache);
-  for (const file of await readdir(SCHEMAS)) ajv.addSchema(JSON.parse(await readFile(join(SCHEMAS, file), 'utf8')));
-  for (const file of await readdir(SCHEMAS))
-    validators.set(
-      file.replace(/\.schema\.json$/, ''),
-      ajv.getSchema(`https://tsbuild-patch.invalid/schemas/${file}`)!,
-    );
+  ({ ajv, validators } = await loadSchemas());
 }, 30_000);
 
 afterAll(async () => {
@@ -125,7 +113,7 @@ describe('the JSON Schemas', () => {
   });
 
   it("envelope: its outcomes and their exit codes are the table's (src/util/outcomes.ts)", async () => {
-    const envelope = JSON.parse(await readFile(join(SCHEMAS, 'envelope.schema.json'), 'utf8')) as {
+    const envelope = JSON.parse(await readFile(join(SCHEMAS_DIR, 'envelope.schema.json'), 'utf8')) as {
       properties: { outcome: { enum: string[] } };
     };
     expect(envelope.properties.outcome.enum).toEqual(Object.keys(OUTCOMES));
