@@ -1,7 +1,7 @@
 /**
  * The machine output of the kernel-bound commands, from real runs on the test kernel: a build's
- * run report (--json), vm-test's report of a boot, and a build refused: each valid against its
- * schema in schemas/, with the exit code the process exits with.
+ * run report (--json), vm-test's report of a boot, a build refused and the test kernel's paths,
+ * each valid against its schema in schemas/, with the exit code the process exits with.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,7 @@ async function jsonRun(kind: string, args: string[]): Promise<Record<string, unk
 }
 
 describe('the --json of real runs on the test kernel', () => {
-  it('a built module, its proof in the VM, and a refusal, each as its schema says', async () => {
+  it('a built module, its proof in the VM, a refusal and the test kernel, each as its schema says', async () => {
     const { path: dir } = await tmpDir({ unsafeCleanup: true });
     const ko = join(dir, 'livepatch-json.ko');
     const built = await jsonRun('build', [join(PATCHES, 'proc-version-string.patch'), '--container', 'none', '-o', ko]);
@@ -46,5 +46,7 @@ describe('the --json of real runs on the test kernel', () => {
     ]);
     expect(refused['outcome']).toBe('refused');
     expect(refused['exitCode']).toBe(2);
+    const kernel = await jsonRun('test-kernel', ['test-kernel']);
+    expect(kernel['outcome']).toBe('done');
   });
 });
