@@ -22,7 +22,7 @@ const [FIRST, SECOND] = [KERNEL, OTHER].sort();
 const inOrder = (each: (release: string) => string) => `${each(FIRST!)} ${each(SECOND!)} `;
 const listed = (release: string) => `  ${release}${release === KERNEL ? ' (running)' : ''}: livepatch_cmdline_1`;
 const EXAMPLE = fileURLToPath(new URL('../../../examples/cmdline-string.patch', import.meta.url));
-const MAINTAINER = 'tsbuild-patch tests <tests@localhost>';
+const MAINTAINER = 'tsbuild-patch tests <tests@tsbuild-patch.invalid>';
 const log = (line: string) => process.stderr.write(`  [deploy] ${line}\n`);
 /** TSBP_DEPLOY_VERBOSE=1: show what apt printed in the guest. */
 const verbose = (label: string, text: string | undefined) => {

@@ -29,7 +29,7 @@ describe(`tsbuild-patch-ctl: a stalled transition on Debian 12 (kernel ${KERNEL}
     const files = join(work.path, 'files');
     await mkdir(files, { recursive: true });
     await copyFile(built.ko, join(files, 'livepatch-pipe-read.ko'));
-    await buildToolsPackage(files, 'tsbuild-patch tests <tests@localhost>');
+    await buildToolsPackage(files, 'tsbuild-patch tests <tests@tsbuild-patch.invalid>');
 
     const machine = await SystemMachine.create(await debianSystemImage(KERNEL, log), join(work.path, 'machines'));
     const ko = '/srv/test/files/livepatch-pipe-read.ko';
