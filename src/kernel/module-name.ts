@@ -1,7 +1,8 @@
 // The kernel's module-name rule, its one home: every layer that names a module uses it (the
 // on-machine shell tool runtime/tsbuild-patch-ctl keeps its own copy, `tr - _`).
 import { basename } from 'node:path';
-import { plainModulePath } from './module-file.js';
+import { plainModulePath, readModuleElf } from './module-file.js';
+import { modinfoValue } from './modinfo.js';
 import { refusedError } from '../util/errors.js';
 
 /**
@@ -39,4 +40,12 @@ export function checkNotBuiltinName(name: string, builtins: ReadonlyMap<string, 
     `module name ${name}: kernel ${release} already has a built-in module ${kernelName} (${source}), so loading the livepatch would fail with EINVAL ("${kernelName}: module is already loaded")`,
     { hint: 'choose another --name' },
   );
+}
+
+/**
+ * The name the kernel gives the module in FILE (.ko or .ko.xz): the one modpost wrote in its
+ * .modinfo, else its file's (a file may have been renamed: `-o fix.ko`).
+ */
+export async function moduleNameInFile(file: string): Promise<string> {
+  return modinfoValue(await readModuleElf(file), 'name') ?? moduleNameOf(file);
 }

@@ -1,15 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { plainModulePath } from '../kernel/module-file.js';
-import { moduleNameOf } from '../kernel/module-name.js';
+import { moduleNameInFile, moduleNameOf } from '../kernel/module-name.js';
 import { UserError } from '../util/errors.js';
 
 /**
  * The script `vm-test` runs when the user gives none: load the modules in order, wait for every
  * livepatch transition, show the livepatch state, then disable the livepatches and unload
- * everything in reverse order. Fails on the first step that fails.
+ * everything in reverse order, by the names the kernel knows them by (MODULENAMES, else the
+ * files'). Fails on the first step that fails.
  */
-export function defaultScript(modules: readonly string[]): string {
+export function defaultScript(modules: readonly string[], moduleNames?: readonly string[]): string {
   // The names the modules have in the guest's /modules (initramfs.ts): a .ko.xz is there as .ko.
   const names = modules.map((m) => basename(plainModulePath(m)));
   const lines = ['set -e', 'echo "kernel: $(uname -r)"'];
@@ -22,8 +23,9 @@ export function defaultScript(modules: readonly string[]): string {
     'for p in /sys/kernel/livepatch/*; do [ -d "$p" ] && echo "$(basename $p): enabled=$(cat $p/enabled) transition=$(cat $p/transition)"; done; true',
     'lsmod',
   );
-  for (const name of [...names].reverse()) {
-    const mod = moduleNameOf(name);
+  // The kernel's names of the modules (their .modinfo's: a file may have been renamed).
+  const kernelNames = moduleNames ?? names.map(moduleNameOf);
+  for (const mod of [...kernelNames].reverse()) {
     lines.push(
       `if [ -d /sys/kernel/livepatch/${mod} ]; then echo "+ disable ${mod}"; klp_disable ${mod}; klp_wait_gone ${mod}; fi`,
       `echo "+ rmmod ${mod}"`,
@@ -45,5 +47,6 @@ export async function guestScript(choice: {
       throw new UserError(`cannot read script ${choice.file}: ${error.message}`);
     });
   }
-  return choice.exec ? `${choice.exec}\n` : defaultScript(choice.modules);
+  if (choice.exec) return `${choice.exec}\n`;
+  return defaultScript(choice.modules, await Promise.all(choice.modules.map(moduleNameInFile)));
 }

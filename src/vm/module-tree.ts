@@ -35,6 +35,8 @@ export async function guestModuleTree(modulesDir: string, modules: readonly stri
   return withDir(
     async ({ path: root }) => {
       const tree = join(root, 'lib', 'modules', release);
+      // A kernel with none of these modules (the test kernel) still gets the tables depmod makes.
+      await mkdir(tree, { recursive: true });
       for await (const { file, bytes } of moduleContents(all)) {
         const to = join(tree, plainModulePath(relative(modulesDir, file)));
         await mkdir(dirname(to), { recursive: true });

@@ -33,6 +33,14 @@ describe('defaultScript', () => {
     }
   });
 
+  it("disables and removes a renamed module file by the name the kernel gives it (its .modinfo's)", () => {
+    const lines = defaultScript(['/tmp/fix.ko'], ['livepatch_proc_version_string']).split('\n');
+    expect(lines).toContain('insmod ./fix.ko');
+    expect(lines).toContain('rmmod livepatch_proc_version_string');
+    expect(lines.some((line) => line.includes('klp_disable livepatch_proc_version_string;'))).toBe(true);
+    expect(lines).not.toContain('rmmod fix');
+  });
+
   it('is valid shell', async () => {
     await execa('sh', ['-n'], { input: defaultScript(MODULES) });
   });

@@ -105,3 +105,13 @@ describe.each(SET_NAMES)('the guest of a .ko.xz kernel (%s modules)', (set) => {
     expect(Buffer.from(vfat.stdout).equals(plainVfat)).toBe(true);
   });
 });
+
+describe("the guest's module tree of a kernel with none of the modules it offers", () => {
+  it('still has the tables depmod makes (the test kernel: its modules directory holds only samples)', async () => {
+    const modulesDir = join(tmp.path, 'bare', RELEASE);
+    await buildModules(modulesDir, [{ path: 'samples/livepatch/livepatch-sample.ko', modinfo: ['livepatch=Y'] }]);
+    const files = await guestModuleTree(modulesDir, [join(tmp.path, 'out', LIVEPATCH.path)]);
+    expect(Object.keys(files)).toContain(`lib/modules/${RELEASE}/modules.dep`);
+    expect(Object.keys(files).filter((f) => f.endsWith('.ko'))).toEqual([]);
+  });
+});
