@@ -37,11 +37,12 @@ export interface MakeOptions {
   keepGoing?: boolean;
 }
 
-const quote = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+/** WORD as a POSIX shell reads it back: as it is when it holds no special character, else single-quoted. */
+export const shellQuote = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
 
 /** The make command line as a shell would take it. */
 export function makeCommandLine(args: readonly string[]): string {
-  return ['make', ...args].map(quote).join(' ');
+  return ['make', ...args].map(shellQuote).join(' ');
 }
 
 /** Variables of the caller's environment that kbuild reads (cross compilers, LLVM, KBUILD_*, KCONFIG_*). */
@@ -57,11 +58,13 @@ export function describeEnv(
   inherited: NodeJS.ProcessEnv = process.env,
 ): string {
   const entries = Object.entries(env);
-  const set = entries.filter(([, value]) => value !== undefined).map(([name, value]) => `${name}=${quote(value!)}`);
+  const set = entries
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => `${name}=${shellQuote(value!)}`);
   const unset = entries.filter(([, value]) => value === undefined).map(([name]) => name);
   const kept = Object.entries(inherited)
     .filter(([name, value]) => value !== undefined && KBUILD_INHERITED.test(name) && !(name in env))
-    .map(([name, value]) => `${name}=${quote(value!)}`);
+    .map(([name, value]) => `${name}=${shellQuote(value!)}`);
   return [
     set.join(' '),
     ...(unset.length ? [`unset ${unset.join(' ')}`] : []),

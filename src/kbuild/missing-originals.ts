@@ -1,6 +1,6 @@
 import { access, readFile, stat } from 'node:fs/promises';
-import { cmdFileDeps } from './object-index.js';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { cmdFileDeps, cmdFileOf } from './object-index.js';
 
 const exists = (path: string) =>
   access(path).then(
@@ -21,7 +21,7 @@ export async function missingOriginals(
   const missing: string[] = [];
   for (const object of objects) {
     if (await exists(join(tree, object))) continue;
-    if (options.wasBuilt && !(await exists(join(tree, dirname(object), `.${basename(object)}.cmd`)))) continue;
+    if (options.wasBuilt && !(await exists(join(tree, cmdFileOf(object))))) continue;
     missing.push(object);
   }
   return missing;
@@ -48,7 +48,7 @@ export async function originalsUpToDate(tree: string, objects: readonly string[]
     );
   for (const object of objects) {
     const built = await mtime(object);
-    const text = await readFile(join(tree, dirname(object), `.${basename(object)}.cmd`), 'utf8').catch(() => undefined);
+    const text = await readFile(join(tree, cmdFileOf(object)), 'utf8').catch(() => undefined);
     if (built === undefined || text === undefined) return false;
     const inputs = [object.replace(/\.o$/, '.c'), ...cmdFileDeps(text)];
     for (const input of inputs) {

@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { dirname, join, posix, relative } from 'node:path';
+import { basename, dirname, join, posix, relative } from 'node:path';
 import { readJsonCache, writeFileAtomic } from '../util/atomic-file.js';
 import { CACHE_FORMATS } from '../util/cache-formats.js';
 import type { Logger } from '../util/log.js';
@@ -41,6 +41,19 @@ const NOT_KERNEL_CODE = [
   /^arch\/x86\/entry\/vdso\//,
   /^arch\/x86\/tools\//,
 ];
+
+/** kbuild's record of OBJECT (a path, absolute or relative to the tree): `.<name>.cmd` beside it. */
+export function cmdFileOf(object: string): string {
+  return join(dirname(object), `.${basename(object)}.cmd`);
+}
+
+/**
+ * The command line a kbuild .cmd file records for its target (`cmd_<target> :=`, 6.1;
+ * `savedcmd_<target> :=`, later), as make wrote it (its `$$` and `$(pound)` escapes kept).
+ */
+export function recordedCommandLine(text: string): string | undefined {
+  return /^(?:saved)?cmd_\S+ := (.*)$/m.exec(text)?.[1];
+}
 
 /**
  * The files of the tree an object of a kbuild .cmd file depends on (its deps_ list), normalized;

@@ -1,5 +1,5 @@
 import { copyFile, mkdir } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { onInterrupt } from '../util/interrupt.js';
 import { exitCodeOf } from '../util/outcomes.js';
@@ -12,7 +12,7 @@ import { missingOriginals, missingOriginalsNote } from './missing-originals.js';
 import { prepareOutputs } from './prepare-outputs.js';
 import { jobsForObjects, runMake } from './make.js';
 import { compileAsRecorded } from './recorded-compile.js';
-import type { ObjectInfo } from './object-index.js';
+import { cmdFileOf, type ObjectInfo } from './object-index.js';
 import type { PatchFile } from '../patches/patch-file.js';
 import type { WorkTree } from './work-tree.js';
 import { treeLock } from './tree-slots.js';
@@ -37,8 +37,6 @@ export interface PatchedBuildOptions {
   log: Logger;
   jobs?: number;
 }
-
-const cmdFileOf = (objectPath: string) => join(dirname(objectPath), `.${basename(objectPath)}.cmd`);
 
 /**
  * An original object the cached tree should hold but does not (a run stopped while make was

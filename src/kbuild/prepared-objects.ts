@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { vmlinuxCompileUnits } from '../kernel/facts/compile-units.js';
 import type { TargetKernel } from '../kernel/target-kernel.js';
 import { UserError } from '../util/errors.js';
@@ -8,7 +8,13 @@ import { includeGraph, sourcesIncluding } from './include-graph.js';
 import { jobsForObjects, runMake } from './make.js';
 import { missingOriginals, missingOriginalsNote, originalsUpToDate } from './missing-originals.js';
 import { KernelModules } from '../kernel/kernel-modules.js';
-import { cmdFileDeps, unbuildableFileRefusal, type ObjectInfo } from './object-index.js';
+import {
+  cmdFileDeps,
+  cmdFileOf,
+  recordedCommandLine,
+  unbuildableFileRefusal,
+  type ObjectInfo,
+} from './object-index.js';
 import { kbuildModname, moduleNameOf } from '../kernel/module-name.js';
 import type { LocatedObjects, WorkTree } from './work-tree.js';
 
@@ -23,14 +29,12 @@ export interface CompiledObject {
 }
 
 export function parseObjectCmd(text: string): CompiledObject | undefined {
-  const command = /^(?:saved)?cmd_\S+ := (.*)$/m.exec(text)?.[1];
+  const command = recordedCommandLine(text);
   if (!command) return undefined;
   const modname = kbuildModname(command);
   if (!modname) return undefined;
   return { modname, module: /(^|\s)-DMODULE(\s|$)/.test(command), deps: cmdFileDeps(text) };
 }
-
-const cmdPathOf = (tree: string, object: string) => join(tree, dirname(object), `.${basename(object)}.cmd`);
 
 /**
  * What of the running kernel SOURCE was built into, told without compiling it: 'vmlinux' for a
@@ -116,7 +120,7 @@ export async function locateInPreparedTree(options: {
   const failed: string[] = [];
   for (const [source, reasons] of sources) {
     const direct = reasons.has(source);
-    const text = await readFile(cmdPathOf(tree.dir, objectOf(source)), 'utf8').catch(() => undefined);
+    const text = await readFile(join(tree.dir, cmdFileOf(objectOf(source))), 'utf8').catch(() => undefined);
     const compiled = text === undefined ? undefined : parseObjectCmd(text);
     if (!compiled) {
       if (direct)

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { hostRunner, type Runner } from '../toolchain/runner.js';
 import { parseKconfig } from '../kernel/kconfig.js';
-import { kbuildEnv, runBuildCommand } from './make.js';
+import { kbuildEnv, runBuildCommand, shellQuote } from './make.js';
+import { cmdFileOf, recordedCommandLine } from './object-index.js';
 
 /**
  * Compiling an object again with the command kbuild recorded for it (`cmd_<obj> :=` in 6.1's
@@ -17,7 +18,7 @@ import { kbuildEnv, runBuildCommand } from './make.js';
 
 /** The recorded command in CMDTEXT as the shell runs it (make's escapes undone: `$$` and `$(pound)`). */
 export function recordedCommand(cmdText: string): string | undefined {
-  const saved = /^(?:saved)?cmd_\S+ := (.*)$/m.exec(cmdText)?.[1]?.trim();
+  const saved = recordedCommandLine(cmdText)?.trim();
   if (!saved) return undefined;
   return saved.replace(/\$\$|\$\(pound\)/g, (escape) => (escape === '$$' ? '$' : '#'));
 }
@@ -26,8 +27,6 @@ export function recordedCommand(cmdText: string): string | undefined {
 export function dependencyFileOf(command: string): string | undefined {
   return /-Wp,-MMD,(\S+)/.exec(command)?.[1];
 }
-
-const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 
 /**
  * The shell script that compiles OBJECTS (paths relative to TREE) as recorded, one after the
@@ -39,14 +38,14 @@ export async function recordedCompileScript(tree: string, objects: readonly stri
   if (config.get('FTRACE_MCOUNT_USE_RECORDMCOUNT') === 'y') return undefined;
   const steps: string[] = [];
   for (const object of objects) {
-    const text = await readFile(join(tree, dirname(object), `.${basename(object)}.cmd`), 'utf8').catch(() => undefined);
+    const text = await readFile(join(tree, cmdFileOf(object)), 'utf8').catch(() => undefined);
     const command = text === undefined ? undefined : recordedCommand(text);
     if (!command || !command.includes(` -o ${object} `)) return undefined;
     const depfile = dependencyFileOf(command);
     steps.push(
-      `echo ${quote(`  CC      ${object}`)}`,
+      `echo ${shellQuote(`  CC      ${object}`)}`,
       `( set -e; ${command} ); status=$?`,
-      ...(depfile ? [`rm -f ${quote(depfile)}`] : []),
+      ...(depfile ? [`rm -f ${shellQuote(depfile)}`] : []),
       '[ "$status" -eq 0 ] || exit "$status"',
     );
   }
@@ -72,7 +71,7 @@ export async function compileAsRecorded(options: RecordedCompileOptions): Promis
     tree: options.tree,
     file: 'sh',
     args: ['-c', script],
-    commandLine: `cd ${quote(options.tree)} && sh -c ${quote(script)}`,
+    commandLine: `cd ${shellQuote(options.tree)} && sh -c ${shellQuote(script)}`,
     summary: `the commands kbuild recorded for ${options.objects.join(' ')}`,
     logFile: options.logFile,
     what: options.what,

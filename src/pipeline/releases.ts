@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import PQueue from 'p-queue';
 import type { RunReport } from '../report/run-report.js';
 import { UserError } from '../util/errors.js';
-import { exitCodeOf, failureOutcome, worstOutcome, type BuildOutcome } from '../util/outcomes.js';
+import { exitCodeOf, worstOutcome, type BuildOutcome } from '../util/outcomes.js';
+import { failureReport } from '../report/failure-report.js';
 import { defaultModuleName } from '../emit/livepatch-name.js';
 import { runPipeline, type PipelineOptions } from './run.js';
 
@@ -53,13 +54,10 @@ export async function runForReleases(options: ReleasesOptions): Promise<ReleaseO
           });
           return { release, outcome: 'built', output: report.output ?? output, report, exitCode: exitCodeOf('built') };
         } catch (error) {
-          // A bug of the tool in one release is reported with that release; the others go on.
-          if (!(error instanceof UserError)) {
-            const reason = `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
-            return { release, outcome: 'internal-error', reason, exitCode: exitCodeOf('internal-error') };
-          }
-          const reason = error.hint ? `${error.message}\n${error.hint}` : error.message;
-          return { release, outcome: failureOutcome(error.exitCode), reason, exitCode: error.exitCode };
+          // A bug of the tool in one release is reported with that release (internal-error); the others go on.
+          const failure = failureReport(error);
+          const reason = failure.hint ? `${failure.message}\n${failure.hint}` : failure.message;
+          return { release, outcome: failure.outcome, reason, exitCode: failure.exitCode };
         }
       }),
     ),
