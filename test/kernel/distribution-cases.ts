@@ -9,6 +9,8 @@ import { expect } from 'vitest';
 import { boot, buildLivepatch, load, unload } from './e2e/harness.js';
 import type { Runner } from '../../src/toolchain/runner.js';
 import type { VmResult } from '../../src/vm/run-in-vm.js';
+import { readElf } from '../../src/elf/index.js';
+import { modinfoValue } from '../../src/kernel/modinfo.js';
 
 export interface CaseOptions {
   kernel: string;
@@ -49,14 +51,15 @@ export async function bootCases(cases: BootCase[], options: CaseOptions): Promis
 }
 
 /** The tags a load and an unload report, all of which must be 0. */
-function expectLoadedAndUnloaded(vm: VmResult, ...tags: string[]): void {
+export function expectLoadedAndUnloaded(vm: VmResult, ...tags: string[]): void {
   for (const tag of tags)
     for (const key of [tag, `${tag}_wait`, `${tag}_unload_disable`, `${tag}_unload_gone`, `${tag}_unload`])
       expect(vm.values[key], key).toBe('0');
 }
 
 /** A livepatch loaded, LINES run while it is applied, then disabled and removed. */
-const applied = (ko: string, tag: string, lines: string) => `${load(ko, tag)}${lines}\n${unload(ko, `${tag}_unload`)}`;
+export const applied = (ko: string, tag: string, lines: string) =>
+  `${load(ko, tag)}${lines}\n${unload(ko, `${tag}_unload`)}`;
 
 /** The example: a string change in a /proc show function of vmlinux. */
 export async function procShowCase(example: string, options: CaseOptions): Promise<BootCase> {
@@ -126,6 +129,18 @@ export async function headerInlineCase(options: CaseOptions): Promise<BootCase> 
       expect(vm.kernelLog).toContain('tsbp-header: proc_fd() from the patched header');
     },
   };
+}
+
+/**
+ * The /proc group every distribution kernel boots once: the example (its vermagic the kernel's),
+ * a new function, a new global and an inline function of a header, then the kernel's own EXTRA.
+ */
+export async function procGroupCases(example: string, options: CaseOptions): Promise<BootCase[]> {
+  const cmdline = await procShowCase(example, options);
+  expect(modinfoValue(await readElf(cmdline.modules[0]!), 'vermagic')).toBe(
+    `${options.kernel} SMP preempt mod_unload modversions `,
+  );
+  return [cmdline, await newFunctionCase(options), await newGlobalCase(options), await headerInlineCase(options)];
 }
 
 const STATUS = '/proc/sys/fs/binfmt_misc/status';

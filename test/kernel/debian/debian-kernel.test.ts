@@ -1,21 +1,19 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { buildFailure, buildLivepatch, load, unload } from '../e2e/harness.js';
+import { buildFailure, buildLivepatch } from '../e2e/harness.js';
 import {
+  applied,
   atomicReplaceCase,
   bootCases,
-  headerInlineCase,
+  expectLoadedAndUnloaded,
   kpatchSyscallCase,
   moduleCase,
-  newFunctionCase,
-  newGlobalCase,
-  procShowCase,
+  procGroupCases,
   shadowAndCallbacksCase,
   type BootCase,
 } from '../distribution-cases.js';
 import { debianReleases } from './releases.js';
 import { readElf, readModinfo } from '../../../src/elf/index.js';
-import { modinfoValue } from '../../../src/kernel/modinfo.js';
 import { RefusedError } from '../../../src/util/errors.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/cmdline-string.patch', import.meta.url));
@@ -37,20 +35,7 @@ describe.each(RELEASES)("Debian's kernel %s", (kernel) => {
   const options = { kernel };
 
   it('a /proc show function, a new function, a new global, an inline function of a header, an export of a symbol namespace', async () => {
-    const cmdline = await procShowCase(EXAMPLE, options);
-    expect(modinfoValue(await readElf(cmdline.modules[0]!), 'vermagic')).toBe(
-      `${kernel} SMP preempt mod_unload modversions `,
-    );
-    await bootCases(
-      [
-        cmdline,
-        await newFunctionCase(options),
-        await newGlobalCase(options),
-        await headerInlineCase(options),
-        await namespaceCase(options),
-      ],
-      options,
-    );
+    await bootCases([...(await procGroupCases(EXAMPLE, options)), await namespaceCase(options)], options);
   });
 
   it('a function of a module of the image, loaded before and after the livepatch', async () => {
@@ -93,9 +78,9 @@ async function namespaceCase(options: { kernel: string }): Promise<BootCase> {
   return {
     name: 'an export of a symbol namespace',
     modules: [ko],
-    script: `${load(ko, 'ns')}report ns_out "$(tail -n 1 /proc/version)"\n${unload(ko, 'ns_unload')}`,
+    script: applied(ko, 'ns', 'report ns_out "$(tail -n 1 /proc/version)"'),
     check(vm) {
-      expect([vm.values['ns'], vm.values['ns_wait'], vm.values['ns_unload']]).toEqual(['0', '0', '0']);
+      expectLoadedAndUnloaded(vm, 'ns');
       expect(vm.values['ns_out']).toBe('dma-buf namespace: 1');
       expect(vm.kernelLog).not.toMatch(/does not import/);
     },

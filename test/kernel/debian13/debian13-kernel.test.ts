@@ -7,15 +7,15 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { buildFailure, buildLivepatch, load, unload } from '../e2e/harness.js';
+import { buildFailure, buildLivepatch } from '../e2e/harness.js';
 import {
+  applied,
   atomicReplaceCase,
   bootCases,
-  headerInlineCase,
+  expectLoadedAndUnloaded,
   kpatchSyscallCase,
   moduleCase,
-  newFunctionCase,
-  newGlobalCase,
+  procGroupCases,
   procShowCase,
   shadowAndCallbacksCase,
   type BootCase,
@@ -23,7 +23,6 @@ import {
 } from '../distribution-cases.js';
 import { debian13TestReleases } from './releases.js';
 import { readElf } from '../../../src/elf/index.js';
-import { modinfoValue } from '../../../src/kernel/modinfo.js';
 import { RefusedError } from '../../../src/util/errors.js';
 import { selectRunner } from '../../../src/toolchain/container/select-runner.js';
 import { distroTarget } from '../../../src/sources/distro-target.js';
@@ -55,11 +54,9 @@ async function endbrKeptCase(options: CaseOptions): Promise<BootCase> {
   return {
     name: 'an address whose ENDBR stays',
     modules: [ko],
-    script: `report statm_before "$(grep -c '^Statm:' /proc/self/status)"
-      ${load(ko, 'k')}report statm "$(grep '^Statm:' /proc/self/status)"
-      ${unload(ko, 'k_unload')}`,
+    script: `report statm_before "$(grep -c '^Statm:' /proc/self/status)"\n${applied(ko, 'k', 'report statm "$(grep \'^Statm:\' /proc/self/status)"')}`,
     check(vm) {
-      expect([vm.values['k'], vm.values['k_wait'], vm.values['k_unload']]).toEqual(['0', '0', '0']);
+      expectLoadedAndUnloaded(vm, 'k');
       // proc_pid_statm, called through a pointer: its 7 numbers after "Statm:".
       expect(vm.values['statm_before']).toBe('0');
       expect(vm.values['statm']).toMatch(/^Statm:\s+\d+ \d+ \d+ \d+ \d+ \d+ \d+$/);
@@ -83,20 +80,7 @@ describe.each(trixie)("Debian 13's kernel %s", (kernel) => {
   const options = { kernel, runner };
 
   it('a /proc show function, a new function, a new global, an inline function of a header, an address whose ENDBR stays', async () => {
-    const cmdline = await procShowCase(EXAMPLE, options);
-    expect(modinfoValue(await readElf(cmdline.modules[0]!), 'vermagic')).toBe(
-      `${kernel} SMP preempt mod_unload modversions `,
-    );
-    await bootWithObjtoolSections(
-      [
-        cmdline,
-        await newFunctionCase(options),
-        await newGlobalCase(options),
-        await headerInlineCase(options),
-        await endbrKeptCase(options),
-      ],
-      options,
-    );
+    await bootWithObjtoolSections([...(await procGroupCases(EXAMPLE, options)), await endbrKeptCase(options)], options);
   });
 
   it('a function of a module of the image (.ko.xz), loaded before and after the livepatch', async () => {
