@@ -1,8 +1,11 @@
 import { defineConfig } from 'vitest/config';
+import { TestKernelLastSequencer } from './test/kernel/sequencer.js';
 
 // Two projects: fast unit tests, and kernel/VM tests that build and boot a real kernel.
 export default defineConfig({
   test: {
+    // Kernel files on Debian's kernels first, while the test kernel builds in the background.
+    sequence: { sequencer: TestKernelLastSequencer },
     projects: [
       {
         test: {
