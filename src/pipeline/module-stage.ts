@@ -16,6 +16,7 @@ import { checkVersions } from '../emit/check-versions.js';
 import { convertToLivepatchFormat, type ConversionSummary } from '../emit/convert.js';
 import type { Exports } from '../kernel/symvers.js';
 import { buildModule, writeModuleDir } from '../emit/build-module.js';
+import { keepModule, moduleLinkKey, takeKeptModule } from '../emit/module-build-cache.js';
 import { signModule, type SigningKey } from '../emit/sign.js';
 import type { PatchModuleSpec } from '../emit/spec.js';
 import { sha256 } from '../util/hash.js';
@@ -48,6 +49,8 @@ export interface ModuleStageOptions {
   output: string;
   jobs: number;
   log: Logger;
+  /** Where linked modules are kept for this tree (module-build-cache.ts); absent: always link. */
+  linkCache?: string;
 }
 
 export interface BuiltModule {
@@ -71,15 +74,31 @@ export async function buildLivepatchModule(options: ModuleStageOptions): Promise
       ? await objectsWithoutObjtoolTables(options.objects, join(options.moduleDir, 'objtool-input'), options.log)
       : options.objects;
   await writeModuleDir(spec, options.moduleDir, { objects });
-  const linked = await buildModule({
-    tree: options.tree,
-    dir: options.moduleDir,
-    name: spec.name,
-    allowUnresolved: true,
-    jobs: options.jobs,
-    runner: options.runner,
-    ...(options.vars ? { vars: options.vars } : {}),
-  });
+  const linked = join(options.moduleDir, `${spec.name}.ko`);
+  const key = options.linkCache
+    ? await moduleLinkKey({
+        tree: options.tree,
+        moduleDir: options.moduleDir,
+        name: spec.name,
+        objects,
+        vars: options.vars ?? {},
+        runner: options.runner.description,
+      })
+    : undefined;
+  if (options.linkCache && key && (await takeKeptModule(options.linkCache, key, linked))) {
+    options.log('module: the same sources and objects were linked against this tree before; that link is reused');
+  } else {
+    await buildModule({
+      tree: options.tree,
+      dir: options.moduleDir,
+      name: spec.name,
+      allowUnresolved: true,
+      jobs: options.jobs,
+      runner: options.runner,
+      ...(options.vars ? { vars: options.vars } : {}),
+    });
+    if (options.linkCache && key) await keepModule(options.linkCache, key, linked);
+  }
   const ko = await readElf(linked);
   const conversion = convertToLivepatchFormat(ko);
   // The running kernel's vermagic: from one of its modules, else from its vmlinux and config.
@@ -183,6 +202,7 @@ export function moduleStage(input: ModuleStageInput): Promise<BuiltModule> {
         output: input.output,
         jobs: input.jobs,
         log: input.log,
+        linkCache: join(tree.entry, 'linked-modules'),
       }),
   );
 }
