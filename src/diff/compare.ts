@@ -14,7 +14,6 @@ import {
 } from './model.js';
 import { namesMatchIgnoringNumbers } from './names.js';
 import { DiffRefusal } from './refusal.js';
-import { lineNumberChangeOnly } from './line-drift.js';
 import { SECTIONS_REBUILT_BY_DIFFER } from '../arch/x86_64/special-sections.js';
 
 /** Code only the kernel's early boot runs; references into it may move freely. */
@@ -79,22 +78,13 @@ function changedChildNeedsParent(symbol: DiffSymbol): boolean {
   return false;
 }
 
-export function compareSections(patched: DiffObject): string[] {
+export function compareSections(patched: DiffObject): void {
   // Indexed loops over every section: most of this runs before the JIT has warmed up.
   const sections = patched.sections;
   for (let i = 0; i < sections.length; i++) {
     const section = sections[i]!;
     if (section.twin) compareTwinSections(section, section.twin);
     else section.status = 'new';
-  }
-
-  const lineOnly: string[] = [];
-  for (let i = 0; i < sections.length; i++) {
-    const section = sections[i]!;
-    if (lineNumberChangeOnly(section)) {
-      section.status = 'same';
-      lineOnly.push(section.name);
-    }
   }
 
   for (let i = 0; i < sections.length; i++) {
@@ -112,7 +102,6 @@ export function compareSections(patched: DiffObject): string[] {
     const owner = section.bundled;
     if (owner?.status === 'same' && changedChildNeedsParent(owner)) owner.status = 'changed';
   }
-  return lineOnly;
 }
 
 function sectionKind(section: DiffSection): 'normal' | 'hot' | 'unlikely' {

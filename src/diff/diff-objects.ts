@@ -50,7 +50,7 @@ export interface DiffResult {
   callbacks: Callback[];
   /** Why the patch was refused (each names the section or function, with its category). */
   refusals: Refusal[];
-  /** Other facts worth telling (ignored sections/functions, line-number-only changes, ...). */
+  /** Other facts worth telling (ignored sections and functions, static locals, ...). */
   notes: string[];
   entrySizes: EntrySizes;
   target: PatchTarget;
@@ -107,7 +107,7 @@ export function diffObjects(options: DiffOptions): DiffResult {
     correlateObjects(original, patched);
     notes.push(...correlateStaticLocals(original, patched));
     markIgnoredSections(patched, notes);
-    for (const name of compareSections(patched)) notes.push(`only line numbers changed in ${name}`);
+    compareSections(patched);
     notes.push(...settleExportTables(original, patched));
     compareSymbols(patched);
     markIgnoredFunctionsSame(patched, notes);

@@ -6,6 +6,7 @@ import { exitCodeOf } from '../util/outcomes.js';
 import { withDirLock } from '../util/lock.js';
 import type { Logger } from '../util/log.js';
 import { applyPatch } from '../patches/apply-patch.js';
+import { keepLineNumbers, sourcesBeforePatches } from '../patches/keep-line-numbers.js';
 import { exposeMarkerHeaders } from './marker-headers.js';
 import { repairWorkTree, TreeJournal } from './journal.js';
 import { missingOriginals, missingOriginalsNote } from './missing-originals.js';
@@ -65,9 +66,10 @@ async function rebuildMissingOriginals(
 }
 
 /**
- * Apply the patches to the work tree, rebuild only the objects they affect, copy those objects
- * out, and put the tree back exactly as it was (sources, objects, .cmd files and times), also
- * on failure and on Ctrl-C, so the cached original build stays valid.
+ * Apply the patches to the work tree (and the #line directives that keep the numbers of the
+ * lines they did not change), rebuild only the objects they affect, copy those objects out, and
+ * put the tree back exactly as it was (sources, objects, .cmd files and times), also on failure
+ * and on Ctrl-C, so the cached original build stays valid.
  */
 export async function buildPatched(options: PatchedBuildOptions): Promise<PatchedBuildResult> {
   const { tree, patches, log } = options;
@@ -90,8 +92,12 @@ export async function buildPatched(options: PatchedBuildOptions): Promise<Patche
         // A changed header can make the build rerun parts of prepare (asm-offsets and the like).
         if (changed.some((file) => file.endsWith('.h'))) await journal.protect(await prepareOutputs(tree.dir));
         await exposeMarkerHeaders(tree.dir, journal);
+        const sources = await sourcesBeforePatches(tree.dir, patches);
         const warnings: string[] = [];
         for (const patch of patches) warnings.push(...(await applyPatch(tree.dir, patch)).warnings);
+        // Unchanged lines keep their numbers (and so each __LINE__): only real changes differ.
+        const lineKeeping = join(options.outputDir, 'line-keeping.patch');
+        warnings.push(...(await keepLineNumbers(tree.dir, sources, lineKeeping, log)));
 
         for (const file of unbuilt) warnings.push(`${file}: not built in this kernel configuration; ignored`);
         if (objects.length === 0) {

@@ -1,6 +1,6 @@
 /**
  * What counts as a change: code compared through relocations, unchanged functions left out,
- * `__LINE__`-only drift ignored, new functions and data included.
+ * any changed immediate a change (no guess at `__LINE__` drift), new functions and data included.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryResult } from 'tmp-promise';
@@ -78,24 +78,27 @@ int handle(int x) {
     expect(result.changedFunctions).toEqual([]);
   });
 
-  it('ignores __LINE__ drift in might_sleep()-style calls below an insertion', async () => {
+  it('takes a shifted __LINE__ for the change it is: the patched build keeps line numbers, the differ does not guess', async () => {
     const source = (extra: string) => `
 void __might_sleep(const char *file, int line);
 int helper_a(int x);
 ${extra}
 int sleeper(int x) { __might_sleep("file.c", __LINE__); return helper_a(x); }
 `;
-    const result = await diffSources(workdir, 'line', source(''), source('\n\n\n\n'));
-    expect(result.outcome).toBe('no-change');
-    expect(result.notes).toContain('only line numbers changed in .text.sleeper');
-    // Line drift together with a real change is still a change.
-    const real = await diffSources(
-      workdir,
-      'line-real',
-      source(''),
-      source('\n\n').replace('helper_a(x)', 'helper_a(x + 7)'),
-    );
-    expect(real.changedFunctions).toEqual(['sleeper']);
+    const shifted = await diffSources(workdir, 'line', source(''), source('\n\n\n\n'));
+    expect(shifted.changedFunctions).toEqual(['sleeper']);
+    // The same lines added with a #line directive after them, as line keeping adds it.
+    const kept = await diffSources(workdir, 'line-kept', source(''), source('\n\n\n\n#line 5'));
+    expect(kept.outcome).toBe('no-change');
+  });
+
+  it('sees a changed constant passed to printk', async () => {
+    const source = (value: number) => `
+int _printk(const char *fmt, ...);
+int shown(int x) { _printk("%d %d\\n", x, ${value}); return x; }
+`;
+    const result = await diffSources(workdir, 'printk-constant', source(1), source(2));
+    expect(result.changedFunctions).toEqual(['shown']);
   });
 
   it('includes a new function and new data', async () => {

@@ -17,8 +17,8 @@ describe('tsbuild-patch diff', () => {
     try {
       const output = join(work.path, 'out.o');
       const result = await run([
-        join(CORPUS_DIR, 'new-function.ORIG.o'),
-        join(CORPUS_DIR, 'new-function.PATCHED.o'),
+        join(CORPUS_DIR, 'function-ptr-new.ORIG.o'),
+        join(CORPUS_DIR, 'function-ptr-new.PATCHED.o'),
         '--output',
         output,
         '--entry-size',
@@ -29,8 +29,8 @@ describe('tsbuild-patch diff', () => {
       const report = JSON.parse(result.stdout);
       expect(report).toMatchObject({
         outcome: 'changed',
-        changedFunctions: ['n_tty_write'],
-        newFunctions: ['kpatch_n_tty_write'],
+        changedFunctions: ['meminfo_proc_open'],
+        newFunctions: ['patch_print_something'],
         callbacks: [],
         reasons: [],
         output,
@@ -52,8 +52,8 @@ describe('tsbuild-patch diff', () => {
     expect(refused.exitCode).toBe(2);
     expect(refused.stdout).toMatch(/refused: changed section \.init\.text not selected for inclusion/);
     const same = await run([
-      join(CORPUS_DIR, 'warn-detect.ORIG.o'),
-      join(CORPUS_DIR, 'warn-detect.PATCHED.FAIL.o'),
+      join(CORPUS_DIR, 'unique-id-pr-1314.ORIG.o'),
+      join(CORPUS_DIR, 'unique-id-pr-1314.PATCHED.FAIL.o'),
       '-o',
       '/dev/null',
     ]);
