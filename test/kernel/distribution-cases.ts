@@ -143,6 +143,45 @@ export async function procGroupCases(example: string, options: CaseOptions): Pro
   return [cmdline, await newFunctionCase(options), await newGlobalCase(options), await headerInlineCase(options)];
 }
 
+const MAX_ACTIVE = '/sys/bus/workqueue/devices/writeback/max_active';
+
+/**
+ * A changed constant passed to printk, nothing else (the lower bound the workqueue clamp warning
+ * names): a change, not line-number drift. The warning is printed by setting the writeback
+ * workqueue's max_active out of range through sysfs, before, during and after the livepatch.
+ */
+export async function printkConstantCase(patch: string, options: CaseOptions): Promise<BootCase> {
+  const { ko, report } = await buildLivepatch(patch, { ...options, name: 'livepatch-printk-constant' });
+  expect(report.objects.map((o) => [o.object, o.target, o.changedFunctions])).toEqual([
+    ['kernel/workqueue.o', 'vmlinux', ['wq_clamp_max_active']],
+  ]);
+  return {
+    name: 'a changed printk constant',
+    modules: [ko],
+    script: `
+      max_active=$(cat ${MAX_ACTIVE}); report wq_read $?
+      echo 100000 > ${MAX_ACTIVE}; report wq_before $?
+      ${applied(ko, 'pc', `echo 100001 > ${MAX_ACTIVE}; report wq_during $?`)}
+      echo 100002 > ${MAX_ACTIVE}; report wq_after $?
+      echo "$max_active" > ${MAX_ACTIVE}; report wq_restored "$(cat ${MAX_ACTIVE})"`,
+    check(vm) {
+      expectLoadedAndUnloaded(vm, 'pc');
+      expect([vm.values['wq_read'], vm.values['wq_before'], vm.values['wq_during'], vm.values['wq_after']]).toEqual([
+        '0',
+        '0',
+        '0',
+        '0',
+      ]);
+      const clamped = (value: number, bound: number) =>
+        new RegExp(`max_active ${value} requested for writeback is out of range, clamping between ${bound} and \\d+`);
+      expect(vm.kernelLog).toMatch(clamped(100000, 1));
+      expect(vm.kernelLog).toMatch(clamped(100001, 42));
+      expect(vm.kernelLog).toMatch(clamped(100002, 1));
+      expect(vm.values['wq_restored']).toMatch(/^\d+$/);
+    },
+  };
+}
+
 const STATUS = '/proc/sys/fs/binfmt_misc/status';
 
 /**

@@ -8,6 +8,7 @@ import {
   expectLoadedAndUnloaded,
   kpatchSyscallCase,
   moduleCase,
+  printkConstantCase,
   procGroupCases,
   shadowAndCallbacksCase,
   type BootCase,
@@ -19,6 +20,8 @@ import { RefusedError } from '../../../src/util/errors.js';
 const EXAMPLE = fileURLToPath(new URL('../../../examples/cmdline-string.patch', import.meta.url));
 const BINFMT = fileURLToPath(new URL('../../patches/debian/binfmt-misc-status.patch', import.meta.url));
 const NAMESPACE = fileURLToPath(new URL('../../patches/debian/namespace-import.patch', import.meta.url));
+const PRINTK_CONSTANT = fileURLToPath(new URL('../../patches/debian/workqueue-printk-constant.patch', import.meta.url));
+const KVM_BLANK_LINE = fileURLToPath(new URL('../../patches/debian/kvm-x86-blank-line.patch', import.meta.url));
 
 const RELEASES = await debianReleases();
 
@@ -38,8 +41,8 @@ describe.each(RELEASES)("Debian's kernel %s", (kernel) => {
     await bootCases([...(await procGroupCases(EXAMPLE, options)), await namespaceCase(options)], options);
   });
 
-  it('a function of a module of the image, loaded before and after the livepatch', async () => {
-    await bootCases([await moduleCase(BINFMT, options)], options);
+  it('a function of a module of the image, loaded before and after the livepatch; a changed printk constant', async () => {
+    await bootCases([await moduleCase(BINFMT, options), await printkConstantCase(PRINTK_CONSTANT, options)], options);
   });
 
   itOnNewest(
@@ -51,6 +54,14 @@ describe.each(RELEASES)("Debian's kernel %s", (kernel) => {
       );
     },
   );
+
+  itOnNewest('a patch that only moves lines is no functional change: line numbers are kept', async () => {
+    for (const patch of ['moved-lines', KVM_BLANK_LINE]) {
+      const error = await buildFailure(patch, options);
+      expect(error.exitCode, patch).toBe(3);
+      expect(error.message).toMatch(/no functional change/);
+    }
+  });
 
   itOnNewest('refuses a change to an __init function and to existing data, with the reason', async () => {
     const init = await buildFailure('refuse-init', options);
