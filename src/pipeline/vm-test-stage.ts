@@ -1,10 +1,12 @@
 /**
  * The vm-test stage: boot a kernel under qemu with modules and the kernel's own modules they
- * need, run a guest script (default: load, wait for the transitions, show the state, disable,
- * unload), and say what came of it. `tsbuild-patch vm-test` runs it on given modules;
+ * need, run a guest script (default: load, wait for the transitions, count the calls of the
+ * livepatches' functions while it shows the state and runs the workload, disable, unload), and
+ * say what came of it. `tsbuild-patch vm-test` runs it on given modules;
  * `--vm-test` of the main job on the module just built, in the kernel it was built for.
  */
 import { kernelModuleName } from '../kernel/module-name.js';
+import { exerciseShortfalls } from '../report/exercise.js';
 import type { RunReport } from '../report/run-report.js';
 import type { Logger } from '../util/log.js';
 import { vmTestOutcome, type VmTestOutcome } from '../util/outcomes.js';
@@ -19,6 +21,10 @@ export interface VmTestOptions {
   /** The guest script: a file, or shell commands; neither: load, check, disable, unload. */
   script?: string | undefined;
   exec?: string | undefined;
+  /** Shell commands the default script runs while the livepatches are applied. */
+  workload?: string | undefined;
+  /** Fail unless every patched function was seen to run (--require-exercised). */
+  requireExercised?: boolean | undefined;
   timeoutMs: number;
   cpus?: number;
   /** Extra kernel command line. */
@@ -30,12 +36,16 @@ export interface VmTestOptions {
 export interface VmTestResult {
   outcome: VmTestOutcome;
   vm: VmResult;
+  /** Whether every patched function had to be seen to run (--require-exercised). */
+  exerciseRequired: boolean;
+  /** With it, why the calls counted do not show that (each function not called or not counted). */
+  shortfalls: string[];
 }
 
 /** Run the guest script in the kernel BOOT. */
 export async function runVmTest(boot: BootTarget, options: VmTestOptions): Promise<VmTestResult> {
   const modules = await guestModules(options.modules, boot.modulesDir);
-  const script = await guestScript({ file: options.script, exec: options.exec, modules });
+  const script = await guestScript({ file: options.script, exec: options.exec, workload: options.workload, modules });
   const vm = await runInVm({
     bzImage: boot.image,
     memoryMiB: boot.memoryMiB,
@@ -47,7 +57,9 @@ export async function runVmTest(boot: BootTarget, options: VmTestOptions): Promi
     ...(options.cmdline ? { cmdline: options.cmdline } : {}),
     ...(options.onConsole ? { onConsole: options.onConsole } : {}),
   });
-  return { outcome: vmTestOutcome(vm), vm };
+  const exerciseRequired = options.requireExercised ?? false;
+  const shortfalls = exerciseRequired ? exerciseShortfalls(vm.exercise) : [];
+  return { outcome: vmTestOutcome(vm, shortfalls.length === 0), vm, exerciseRequired, shortfalls };
 }
 
 /** `tsbuild-patch vm-test`: KERNEL is a release, a bootable image file, or none (the test kernel). */
@@ -61,6 +73,8 @@ export interface BuiltModuleVmTestOptions {
   /** Another kernel to boot (a release or an image file) than the one the module was built for. */
   vmKernel?: string | undefined;
   script?: string | undefined;
+  workload?: string | undefined;
+  requireExercised?: boolean | undefined;
   /** The module was built for a distribution's kernel (--kernel), which wants more memory. */
   distribution: boolean;
   log: Logger;
@@ -84,15 +98,25 @@ export async function vmTestBuiltModule(
         options.log,
       );
   options.progress?.stageStarted('vm-test');
-  const { vm, outcome } = await runVmTest(boot, {
+  const { vm, outcome, exerciseRequired, shortfalls } = await runVmTest(boot, {
     modules: [report.output],
     script: options.script,
+    workload: options.workload,
+    requireExercised: options.requireExercised,
     timeoutMs: 240_000,
   }).finally(() => options.progress?.stageEnded('vm-test'));
-  report.vmTest = { status: vm.status, exitStatus: vm.exitStatus, output: vm.output };
+  report.vmTest = {
+    status: vm.status,
+    exitStatus: vm.exitStatus,
+    output: vm.output,
+    exercise: vm.exercise,
+    exerciseRequired,
+  };
   if (outcome === 'passed') return 'built';
   report.warnings.push(
-    `vm test failed (${vm.status}, exit ${vm.exitStatus ?? '-'}); livepatch ${kernelModuleName(report.module)}`,
+    vm.status === 'ok' && vm.exitStatus === 0 && shortfalls.length > 0
+      ? `vm test failed: a patched function was not seen to run (--vm-require-exercised): ${shortfalls.join('; ')}`
+      : `vm test failed (${vm.status}, exit ${vm.exitStatus ?? '-'}); livepatch ${kernelModuleName(report.module)}`,
   );
   return outcome;
 }

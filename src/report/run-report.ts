@@ -1,4 +1,5 @@
 import type { FailureOutcome } from '../util/outcomes.js';
+import { describeExercise, type ModuleExercise } from './exercise.js';
 import type { ObjectRefusal } from '../util/refusal.js';
 
 /** The report of a pipeline run (`--json`), and its human summary. */
@@ -49,7 +50,15 @@ export interface RunReport {
   stages: StageReport[];
   objects: ObjectReport[];
   warnings: string[];
-  vmTest?: { status: string; exitStatus: number | undefined; output: string };
+  vmTest?: {
+    status: string;
+    exitStatus: number | undefined;
+    output: string;
+    /** The calls of the livepatch's functions counted while it was applied. */
+    exercise: ModuleExercise[];
+    /** Whether every patched function had to be seen to run (--vm-require-exercised). */
+    exerciseRequired: boolean;
+  };
   /** Where this run's logs are kept (`<cache>/runs/<timestamp>-<pid>`). */
   logDir?: string;
   /** The kernel tree the objects were built in (the tool's cached tree, or a copy of it). */
@@ -64,6 +73,11 @@ export function formatRunReport(report: RunReport): string {
     for (const name of object.changedFunctions) lines.push(`  changed  ${name}  (${object.object}, ${target})`);
     for (const name of object.newFunctions) lines.push(`  new      ${name}  (${object.object})`);
     for (const cb of object.callbacks) lines.push(`  callback ${cb.hook}: ${cb.function}`);
+  }
+  if (report.vmTest) {
+    const { status, exitStatus, exercise } = report.vmTest;
+    lines.push(`vm test: ${status}, script exit ${exitStatus ?? '-'}`);
+    for (const e of exercise) lines.push(`  ${describeExercise(e)}`);
   }
   for (const warning of report.warnings) lines.push(`warning: ${warning}`);
   const total = report.stages.reduce((sum, s) => sum + s.seconds, 0);

@@ -81,7 +81,7 @@ export const OUTCOMES = {
   'vm-test-failed': {
     exitCode: 4,
     commands: ['build', 'vm-test'],
-    meaning: 'the guest script failed',
+    meaning: 'the guest script failed, or (when required) a patched function was not seen to run',
   },
   'vm-unfinished': {
     exitCode: 5,
@@ -153,10 +153,17 @@ export function worstOutcome(outcomes: readonly BuildOutcome[]): BuildOutcome {
   return BUILD_OUTCOMES_WORST_FIRST.find((outcome) => outcomes.includes(outcome)) ?? 'built';
 }
 
-/** A VM run's outcome: the script ran to the end (passed or failed by its status), or not. */
-export function vmTestOutcome(vm: { status: string; exitStatus: number | undefined }): VmTestOutcome {
+/**
+ * A VM run's outcome: the script ran to the end (passed or failed by its status), or not. A
+ * script that passed fails when what the user required of it did not hold (--require-exercised:
+ * every patched function seen to run).
+ */
+export function vmTestOutcome(
+  vm: { status: string; exitStatus: number | undefined },
+  requirementMet = true,
+): VmTestOutcome {
   if (vm.status !== 'ok') return 'vm-unfinished';
-  return vm.exitStatus === 0 ? 'passed' : 'vm-test-failed';
+  return vm.exitStatus === 0 && requirementMet ? 'passed' : 'vm-test-failed';
 }
 
 /** A signal that stops the tool: Ctrl-C is an interruption, any other a termination. */

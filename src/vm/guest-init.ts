@@ -1,3 +1,5 @@
+import { CALL_COUNT_LIBRARY, CALLS_FILE, CALLS_TAG } from './call-counts.js';
+
 /**
  * The guest side: /init of the initramfs (a busybox shell script) and a small shell library the
  * test scripts can source. The test script runs with its modules in the working directory
@@ -10,6 +12,9 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
+# Kprobe events count the calls of a livepatch's functions (call-counts.ts): a kernel without
+# tracefs has none.
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 # The kernel's request_module() runs busybox's modprobe (on /lib/modules/<release>, if given).
 echo /bin/modprobe > /proc/sys/kernel/modprobe
 echo "@@TSBP:READY@@"
@@ -23,6 +28,7 @@ emit() {
   echo "@@TSBP:END $1 $(wc -c < "$2")@@"
 }
 emit OUTPUT /tmp/test.out
+[ -f ${CALLS_FILE} ] && emit ${CALLS_TAG} ${CALLS_FILE}
 dmesg > /tmp/kernel.log
 emit KLOG /tmp/kernel.log
 echo "@@TSBP:EXIT $status@@"
@@ -69,4 +75,4 @@ klp_wait_gone() {
 }
 # report NAME VALUE: a line the host can pick up with result.values
 report() { echo "@@value $1=$2"; }
-`;
+${CALL_COUNT_LIBRARY}`;

@@ -1,6 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withDir } from 'tmp-promise';
+import type { ModuleExercise } from '../report/exercise.js';
+import { CALLS_TAG, parseCallCounts } from './call-counts.js';
 import { buildInitramfs } from './initramfs.js';
 import { guestModuleTree } from './module-tree.js';
 import { VM_MEMORY_MIB } from './memory.js';
@@ -37,6 +39,8 @@ export interface VmResult {
   kernelLog: string;
   /** `report NAME VALUE` lines of the script. */
   values: Record<string, string>;
+  /** The calls of livepatch functions the script counted (klp_count_start / klp_count_stop), per window. */
+  exercise: ModuleExercise[];
   /** The raw serial console. */
   console: string;
   problems: string[];
@@ -85,6 +89,7 @@ export async function runInVm(options: VmRunOptions): Promise<VmResult> {
         output: output.replace(/^@@value .*\n?/gm, ''),
         kernelLog: report.payloads.get('KLOG') ?? run.console,
         values,
+        exercise: parseCallCounts(report.payloads.get(CALLS_TAG) ?? ''),
         console: run.console,
         problems: report.problems,
         durationMs: run.durationMs,

@@ -4,7 +4,7 @@ import { runPipeline } from '../../pipeline/run.js';
 import { formatReleaseOutcomes, releasesExitCode, releasesOutcome, runForReleases } from '../../pipeline/releases.js';
 import type { Runner } from '../../toolchain/runner.js';
 import { formatRunReport } from '../../report/run-report.js';
-import { UserError } from '../../util/errors.js';
+import { UsageError, UserError } from '../../util/errors.js';
 import { printJson, withEnvelope } from '../../report/envelope.js';
 import { stderrLogger, silentLogger } from '../../util/log.js';
 import { ProgressReporter } from '../../util/progress.js';
@@ -26,6 +26,8 @@ interface Args extends KernelArgs, BuildArgs {
   json: boolean;
   vmTest: boolean;
   vmScript?: string;
+  vmWorkload?: string;
+  vmRequireExercised: boolean;
   vmKernel?: string;
   quiet: boolean;
 }
@@ -89,13 +91,34 @@ export const buildCommand: CommandModule<object, Args> = {
         type: 'string',
         describe: 'guest script for --vm-test (default: load, wait, show state, disable, unload)',
       })
+      .option('vm-workload', {
+        type: 'string',
+        conflicts: 'vm-script',
+        describe:
+          "shell commands for --vm-test to run while the livepatch is applied; the calls of each patched function are counted meanwhile (kprobe events: 'not measured' on a kernel without them, such as the test kernel). A failing workload fails the test",
+      })
+      .option('vm-require-exercised', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'with --vm-test, fail (vm-test-failed) unless every patched function was called while patched (not measured fails too)',
+      })
       .option('vm-kernel', {
         type: 'string',
         describe: 'kernel for --vm-test: a bzImage file or a release (default: the kernel the module is built for)',
       })
+      .check((argv) => {
+        if ((argv['vm-workload'] !== undefined || argv['vm-require-exercised']) && !argv['vm-test'])
+          throw new UsageError('--vm-workload and --vm-require-exercised go with --vm-test');
+        return true;
+      })
       .example('$0 fix.patch', 'build livepatch-fix.ko for the built-in test kernel')
       .example('$0 fix.patch --vm-test', '... and prove it loads and unloads in a VM')
       .example('$0 fix.patch --kernel 6.1.0-57-amd64 --vm-test', "for Debian's own kernel, booted under qemu")
+      .example(
+        "$0 fix.patch --kernel 6.1.0-57-amd64 --vm-test --vm-workload 'cat /proc/cmdline' --vm-require-exercised",
+        '... and prove that the patched code ran: its calls counted while patched',
+      )
       .example(
         '$0 fix.patch --kernel 6.1.0-57-amd64 --kernel 6.1.0-50-amd64 -o out',
         'one module per release: out/<release>/livepatch-fix.ko',
@@ -157,6 +180,8 @@ async function build(
     const outcome = await vmTestBuiltModule(report, {
       vmKernel: args.vmKernel,
       script: args.vmScript,
+      workload: args.vmWorkload,
+      requireExercised: args.vmRequireExercised,
       distribution: Boolean(args.kernel),
       log,
       progress,

@@ -10,8 +10,10 @@ import { loadSchemas, type SchemaSet } from '../../support/json-contract.js';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunReport } from '../../../src/report/run-report.js';
 import type { VmResult } from '../../../src/vm/run-in-vm.js';
+import type { ModuleExercise } from '../../../src/report/exercise.js';
 import type { TestKernel } from '../../../src/sources/test-kernel/provision.js';
 import { exitCodeOf, type Outcome } from '../../../src/util/outcomes.js';
+import { UsageError } from '../../../src/util/errors.js';
 
 const report: RunReport = {
   module: 'livepatch-fix',
@@ -38,12 +40,44 @@ const report: RunReport = {
   warnings: [],
   logDir: '/cache/runs/x',
 };
-const vm = (status: VmResult['status'], exitStatus: number | undefined): VmResult => ({
+const exercised: ModuleExercise = {
+  module: 'livepatch_fix',
+  verdict: 'exercised',
+  functions: [
+    {
+      object: 'vmlinux',
+      function: 'cmdline_proc_show',
+      sympos: 1,
+      symbol: 'tsbp_new_cmdline_proc_show',
+      calls: 3,
+    },
+  ],
+};
+const notMeasured: ModuleExercise = {
+  module: 'livepatch_fix',
+  verdict: 'not-measured',
+  functions: [
+    {
+      object: 'vmlinux',
+      function: 'cmdline_proc_show',
+      sympos: 1,
+      symbol: 'tsbp_new_cmdline_proc_show',
+      calls: null,
+      reason: 'no kprobe events in this kernel',
+    },
+  ],
+};
+const vm = (
+  status: VmResult['status'],
+  exitStatus: number | undefined,
+  exercise: ModuleExercise[] = [exercised],
+): VmResult => ({
   status,
   exitStatus,
   output: 'out',
   kernelLog: 'log',
   values: { transition: 'done' },
+  exercise,
   console: 'console',
   problems: [],
   durationMs: 1234,
@@ -68,18 +102,22 @@ vi.mock('../../../src/pipeline/run.js', async (original) => ({
   ...(await original<object>()),
   runPipeline: async () => structuredClone(report),
 }));
-vi.mock('../../../src/pipeline/vm-test-stage.js', async (original) => {
-  const outcomes = await import('../../../src/util/outcomes.js');
-  return {
-    ...(await original<object>()),
-    vmTestStage: async () => ({ vm: nextVm, outcome: outcomes.vmTestOutcome(nextVm) }),
-    vmTestBuiltModule: async (built: RunReport) => {
-      built.vmTest = { status: nextVm.status, exitStatus: nextVm.exitStatus, output: nextVm.output };
-      const outcome = outcomes.vmTestOutcome(nextVm);
-      return outcome === 'passed' ? 'built' : outcome;
-    },
-  };
-});
+// The VM faked where it boots: the stage's own logic (its outcome, --require-exercised) runs.
+const boot = { image: '/c/bzImage', modulesDir: undefined, memoryMiB: 512 };
+vi.mock('../../../src/vm/boot-target.js', async (original) => ({
+  ...(await original<object>()),
+  bootTarget: async () => boot,
+  builtKernelBootTarget: async () => boot,
+  guestModules: async (modules: string[]) => modules,
+}));
+vi.mock('../../../src/vm/default-script.js', async (original) => ({
+  ...(await original<object>()),
+  guestScript: async () => 'true\n',
+}));
+vi.mock('../../../src/vm/run-in-vm.js', async (original) => ({
+  ...(await original<object>()),
+  runInVm: async () => structuredClone(nextVm),
+}));
 vi.mock('../../../src/sources/test-kernel/provision.js', async (original) => ({
   ...(await original<object>()),
   provisionTestKernel: async () => testKernel,
@@ -160,6 +198,69 @@ describe('--json of the kernel-bound commands (the kernel faked)', () => {
       expectValid('vm-test', out.json, code);
       expectInvalidWithout('vm-test', out.json, 'status');
     }
+  });
+
+  it('the calls counted while patched (exercise), and --require-exercised: a function not seen to run fails (4)', async () => {
+    nextVm = vm('ok', 0, [exercised]);
+    const passed = await run(['vm-test', 'fix.ko', '--json', '--require-exercised']);
+    expect(passed.exitCode).toBe(0);
+    expectValid('vm-test', passed.json, 0);
+    expect(passed.json['exercise']).toEqual([exercised]);
+    expect(passed.json['exerciseRequired']).toBe(true);
+    expectInvalidWithout('vm-test', passed.json, 'exercise');
+    expectInvalidWithout('vm-test', passed.json, 'exerciseRequired');
+
+    // Not measured is information, not a failure, unless required.
+    nextVm = vm('ok', 0, [notMeasured]);
+    const informed = await run(['vm-test', 'fix.ko', '--json']);
+    expect(informed.exitCode).toBe(0);
+    expectValid('vm-test', informed.json, 0);
+    expect(informed.json['exerciseRequired']).toBe(false);
+    const required = await run(['vm-test', 'fix.ko', '--json', '--require-exercised']);
+    expect(required.exitCode).toBe(exitCodeOf('vm-test-failed'));
+    expectValid('vm-test', required.json, 4);
+
+    const built = await run([
+      'fix.patch',
+      '--json',
+      '-q',
+      '--container',
+      'none',
+      '--vm-test',
+      '--vm-require-exercised',
+    ]);
+    expect(built.exitCode).toBe(4);
+    expectValid('build', built.json, 4);
+    const vmTest = built.json['vmTest'] as Record<string, unknown>;
+    expect(vmTest['exercise']).toEqual([notMeasured]);
+    expect(vmTest['exerciseRequired']).toBe(true);
+    expect(built.json['warnings']).toEqual([expect.stringContaining('not seen to run')]);
+
+    nextVm = vm('ok', 0, [exercised]);
+    const proven = await run([
+      'fix.patch',
+      '--json',
+      '-q',
+      '--container',
+      'none',
+      '--vm-test',
+      '--vm-workload',
+      'cat /proc/cmdline',
+    ]);
+    expect(proven.exitCode).toBe(0);
+    expectValid('build', proven.json, 0);
+    // The build's VM options go with --vm-test: without it, a usage error before anything runs.
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const usage = await (async () => createCli(['fix.patch', '--vm-workload', 'true', '-q']).parseAsync())().catch(
+      (error: unknown) => error,
+    );
+    expect(usage).toBeInstanceOf(UsageError);
+    expect((usage as UsageError).message).toMatch(/go with --vm-test/);
+    vi.restoreAllMocks();
+    // A count without its reason when not measured is refused by the schema.
+    const bad = structuredClone(informed.json) as { exercise: Array<{ functions: Array<Record<string, unknown>> }> };
+    delete bad.exercise[0]!.functions[0]!['reason'];
+    expect(schema('vm-test')(bad)).toBe(false);
   });
 
   it('test-kernel', async () => {

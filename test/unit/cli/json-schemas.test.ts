@@ -17,6 +17,7 @@ import { dir, type DirectoryResult } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeOf, OUTCOMES, type Outcome } from '../../../src/util/outcomes.js';
 import { SCHEMA_VERSION } from '../../../src/report/envelope.js';
+import { EXERCISE_VERDICTS } from '../../../src/report/exercise.js';
 import { fakeLivepatchModule } from '../deploy/fake-livepatch.js';
 import { loadSchemas, SCHEMAS_DIR } from '../../support/json-contract.js';
 
@@ -122,6 +123,61 @@ describe('the JSON Schemas', () => {
       expect(schema('envelope')({ schemaVersion: 1, outcome, exitCode: row.exitCode + 1 })).toBe(false);
     }
     expect(schema('envelope')({ schemaVersion: 1, outcome: 'built' })).toBe(false);
+  });
+});
+
+describe("vm-test's exercise (the calls counted while patched)", () => {
+  const functionCalls = { object: 'vmlinux', function: 'f', sympos: 1, symbol: 'tsbp_new_f' };
+  const document = (exercise: unknown) => ({
+    schemaVersion: SCHEMA_VERSION,
+    outcome: 'passed',
+    exitCode: 0,
+    status: 'ok',
+    exitStatus: 0,
+    output: '',
+    kernelLog: '',
+    values: {},
+    exercise,
+    exerciseRequired: false,
+    console: '',
+    problems: [],
+    durationMs: 1,
+  });
+
+  it("has the verdicts of src/report/exercise.ts, and the build report's vmTest takes the same", async () => {
+    const vmTest = JSON.parse(await readFile(join(SCHEMAS_DIR, 'vm-test.schema.json'), 'utf8')) as {
+      $defs: { exercise: { items: { properties: { verdict: { enum: string[] } } } } };
+    };
+    expect(vmTest.$defs.exercise.items.properties.verdict.enum).toEqual([...EXERCISE_VERDICTS]);
+    const build = JSON.parse(await readFile(join(SCHEMAS_DIR, 'build.schema.json'), 'utf8')) as {
+      $defs: { runReport: { properties: { vmTest: { properties: { exercise: { $ref: string } } } } } };
+    };
+    expect(build.$defs.runReport.properties.vmTest.properties.exercise.$ref).toBe(
+      'vm-test.schema.json#/$defs/exercise',
+    );
+  });
+
+  it('takes counts and "not measured" with its reason, and refuses a count without a number or a reason', () => {
+    const valid = [
+      [],
+      [{ module: 'm', verdict: 'exercised', functions: [{ ...functionCalls, calls: 2 }] }],
+      [
+        {
+          module: 'm',
+          verdict: 'not-measured',
+          functions: [{ ...functionCalls, calls: null, reason: 'no kprobe events' }],
+        },
+      ],
+    ];
+    for (const exercise of valid)
+      expect(schema('vm-test')(document(exercise)), ajv.errorsText(schema('vm-test').errors)).toBe(true);
+    const invalid = [
+      [{ module: 'm', verdict: 'not-measured', functions: [{ ...functionCalls, calls: null }] }],
+      [{ module: 'm', verdict: 'exercised', functions: [{ ...functionCalls, calls: -1 }] }],
+      [{ module: 'm', verdict: 'ran', functions: [] }],
+      [{ module: 'm', verdict: 'exercised' }],
+    ];
+    for (const exercise of invalid) expect(schema('vm-test')(document(exercise)), JSON.stringify(exercise)).toBe(false);
   });
 });
 

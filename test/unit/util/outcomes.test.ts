@@ -70,6 +70,9 @@ describe('the table of outcomes', () => {
 
     expect(vmTestOutcome({ status: 'ok', exitStatus: 0 })).toBe('passed');
     expect(vmTestOutcome({ status: 'ok', exitStatus: 1 })).toBe('vm-test-failed');
+    // A script that passed, but what was required of it (--require-exercised) did not hold.
+    expect(vmTestOutcome({ status: 'ok', exitStatus: 0 }, false)).toBe('vm-test-failed');
+    expect(vmTestOutcome({ status: 'timeout', exitStatus: undefined }, false)).toBe('vm-unfinished');
     expect(vmTestOutcome({ status: 'timeout', exitStatus: undefined })).toBe('vm-unfinished');
     expect(EXIT_STATUS).toEqual({ changed: 0, refused: 2, 'no-change': 3 });
     expect([signalOutcome('SIGINT'), signalOutcome('SIGTERM'), signalOutcome('SIGHUP')]).toEqual([
