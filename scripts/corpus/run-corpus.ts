@@ -4,7 +4,8 @@
 // `tsbuild-patch batch --kernel 6.1.0-50-amd64 --json --jobs J` (K patches per batch, J building
 // at once), proves every built module in Debian's kernel under qemu (the batch's modules in one
 // boot), and writes results (JSON lines, resumable) and a markdown summary under
-// <corpus>/runs/RUN/.
+// <corpus>/runs/RUN/. A patch whose livepatch failed to load is tried again on resume; every
+// attempt is kept (results.ts), and a failure followed by a pass is counted as flaky.
 import { execSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -53,6 +54,7 @@ const done = new Map((await readResults(resultsFile)).map((r) => [r.id, r]));
 log(`corpus run ${runName}: ${selected.length} patches (${done.size} already done), results in ${resultsFile}`);
 
 const record = async (entry: CorpusEntry, build: BuildResult, vm?: PatchResult['vm']) => {
+  const before = done.get(entry.id);
   const result: PatchResult = {
     id: entry.id,
     file: entry.file,
@@ -61,11 +63,12 @@ const record = async (entry: CorpusEntry, build: BuildResult, vm?: PatchResult['
     build,
     ...(vm ? { vm } : {}),
     outcome: finalOutcome(build, vm),
+    ...(before ? { earlier: [...(before.earlier ?? []), { ...before, earlier: undefined }] } : {}),
   };
   done.set(entry.id, result);
   await appendResult(resultsFile, result);
   log(
-    `${result.outcome.padEnd(16)} ${entry.file} (${entry.class}, ${entry.target}, ${build.seconds.toFixed(1)} s)${build.category ? ` [${build.category}]` : ''}${vm && !vm.loaded ? `: ${vm.problems.join('; ')}` : ''}`,
+    `${result.outcome.padEnd(22)} ${entry.file} (${entry.class}, ${entry.target}, ${build.seconds.toFixed(1)} s)${build.category ? ` [${build.category}]` : ''}${vm && !vm.loaded ? `: ${vm.problems.join('; ')}` : ''}${vm?.loaded ? ` [workload ${vm.workload}: ${vm.exercise?.verdict ?? 'not counted'}]` : ''}`,
   );
 };
 
@@ -87,6 +90,7 @@ for (let i = 0; i < todo.length; i += batch) {
   }
   const candidates: VmCandidate[] = built.map((p) => ({
     id: p.entry.id,
+    file: p.entry.file,
     module: p.build.module!,
     ko: p.build.ko!,
     functions: p.build.functions ?? {},

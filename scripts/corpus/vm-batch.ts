@@ -1,16 +1,26 @@
 // Several built livepatches proven in one boot of Debian's kernel: for each, its target module
 // (and dependencies) first, insmod, transition complete, enabled, the patched functions listed
-// in /sys/kernel/livepatch/<mod>/<obj>/<func,sympos>, a short workload, disable, rmmod, and no
-// oops, warning or BUG in the kernel log from its insmod to its end marker (a warning while the
-// image's own modules load is recorded apart).
+// in /sys/kernel/livepatch/<mod>/<obj>/<func,sympos>, the calls of each counted while a workload
+// of the patched file's subsystem runs (workloads.ts; none where none is cheap), disable, rmmod,
+// and no oops, warning or BUG in the kernel log from its insmod to its end marker (a warning
+// while the image's own modules load is recorded apart).
 import { basename } from 'node:path';
+import { KernelModules } from '../../src/kernel/kernel-modules.js';
+import { livepatchFunctionsInFile } from '../../src/kernel/livepatch-functions.js';
+import { plainModulePath } from '../../src/kernel/module-file.js';
+import { moduleNameOf } from '../../src/kernel/module-name.js';
+import type { ModuleExercise } from '../../src/report/exercise.js';
 import { bootTarget, guestModules, type BootTarget } from '../../src/vm/boot-target.js';
+import { countStartCommand, countStopCommand } from '../../src/vm/call-counts.js';
 import { runInVm } from '../../src/vm/run-in-vm.js';
 import { stderrLogger } from '../../src/util/log.js';
 import { RELEASE } from './paths.js';
+import { workloadFor, type Workload } from './workloads.js';
 
 export interface VmCandidate {
   id: string;
+  /** The patched file (its subsystem chooses the workload). */
+  file: string;
   /** Kernel name of the livepatch (underscores). */
   module: string;
   ko: string;
@@ -25,6 +35,10 @@ export interface VmVerdict {
   /** sysfs entries seen: obj/func,sympos */
   sysfs: string[];
   targetsLoaded: Record<string, boolean>;
+  /** The workload run while the livepatch was applied ("none": no cheap one for its subsystem). */
+  workload: string;
+  /** The calls of its functions counted meanwhile (absent: it did not get that far). */
+  exercise?: ModuleExercise;
   /**
    * Warnings the kernel printed while the image's own modules loaded, before the livepatch
    * (a crypto self-test that fails under TCG, ...): told, not counted against the livepatch.
@@ -33,19 +47,19 @@ export interface VmVerdict {
   log: string;
 }
 
-const WORKLOAD =
-  'ls -R /sys/kernel >/dev/null 2>&1; cat /proc/*/stat >/dev/null 2>&1; echo corpus > /tmp/w; cat /tmp/w >/dev/null; sync; ip link >/dev/null 2>&1; usleep 200000';
 const BAD_LOG =
   /(^|\s)(WARNING:|BUG:|Oops|general protection fault|Call Trace:|kernel BUG|UBSAN:|KASAN:|list_(add|del) corruption)/;
 
 /** The booted kernel per release, resolved once. */
 const boots = new Map<string, BootTarget>();
 
-function scriptFor(c: VmCandidate, targetKos: string[]): string {
+/** One candidate's guest lines: TARGETKOS first, then the livepatch, counted under WORKLOAD. */
+function scriptFor(c: VmCandidate, targetKos: string[], counting: string, workload: Workload | undefined): string {
   const m = c.module;
   const lines = [
     `echo "corpus-begin ${m}" > /dev/kmsg`,
-    ...targetKos.map((ko) => `insmod ./${basename(ko)} 2>/dev/null; true`),
+    // The guest has each module as .ko (a .ko.xz decompressed: src/vm/initramfs.ts).
+    ...targetKos.map((ko) => `insmod ./${basename(plainModulePath(ko))} 2>/dev/null; true`),
     ...Object.keys(c.functions)
       .filter((t) => t !== 'vmlinux')
       .map((t) => `report ${m}.target.${t} $([ -d /sys/module/${t} ] && echo 1 || echo 0)`),
@@ -55,7 +69,10 @@ function scriptFor(c: VmCandidate, targetKos: string[]): string {
     `  klp_wait ${m} && report ${m}.transition done || report ${m}.transition stuck`,
     `  report ${m}.enabled "$(cat /sys/kernel/livepatch/${m}/enabled 2>/dev/null)"`,
     `  report ${m}.sysfs "$(cd /sys/kernel/livepatch/${m} 2>/dev/null && for d in */*/; do echo -n "\${d%/} "; done)"`,
-    `  ${WORKLOAD}`,
+    `  ${counting}`,
+    // In a subshell, its output dropped: its failures are the workload's, not the livepatch's.
+    ...(workload ? ['  (', workload.script, `) >/dev/null 2>&1 </dev/null`] : []),
+    `  ${countStopCommand(m)}`,
     `  klp_disable ${m} && klp_wait_gone ${m} && report ${m}.disable ok || report ${m}.disable fail`,
     `  rmmod ${m} && report ${m}.rmmod ok || report ${m}.rmmod fail`,
     `else report ${m}.insmod fail; fi`,
@@ -64,7 +81,13 @@ function scriptFor(c: VmCandidate, targetKos: string[]): string {
   return lines.join('\n');
 }
 
-function judge(c: VmCandidate, values: Record<string, string>, kernelLog: string): VmVerdict {
+function judge(
+  c: VmCandidate,
+  values: Record<string, string>,
+  kernelLog: string,
+  workload: Workload | undefined,
+  exercise: readonly ModuleExercise[],
+): VmVerdict {
   const m = c.module;
   const problems: string[] = [];
   const v = (k: string) => values[`${m}.${k}`];
@@ -99,12 +122,15 @@ function judge(c: VmCandidate, values: Record<string, string>, kernelLog: string
     .slice(0, 3);
   const targetsLoaded: Record<string, boolean> = {};
   for (const t of Object.keys(c.functions)) if (t !== 'vmlinux') targetsLoaded[t] = v(`target.${t}`) === '1';
+  const counted = exercise.find((e) => e.module === m);
   return {
     id: c.id,
     loaded: problems.length === 0,
     problems,
     sysfs,
     targetsLoaded,
+    workload: workload?.name ?? 'none',
+    ...(counted ? { exercise: counted } : {}),
     ...(environment.length > 0 ? { environment } : {}),
     log: log.slice(0, 6000),
   };
@@ -120,18 +146,27 @@ export async function proveInVm(candidates: readonly VmCandidate[], release = RE
     boot = await bootTarget(release, stderrLogger);
     boots.set(release, boot);
   }
+  const kernelModules = boot.modulesDir ? await KernelModules.read(boot.modulesDir) : undefined;
   const verdicts: VmVerdict[] = [];
   let rest = [...candidates];
   while (rest.length > 0) {
     const modules = new Set<string>();
+    const workloads = new Map<string, Workload | undefined>();
     const parts: string[] = ['echo "kernel: $(uname -r)"'];
     for (const c of rest) {
       // The image's modules it needs first (its targets, the modules whose exports it uses, their
       // dependencies and soft dependencies), in load order; the livepatch itself comes last.
       const kos = (await guestModules([c.ko], boot.modulesDir)).slice(0, -1);
-      for (const ko of kos) modules.add(ko);
+      const guestFiles = Object.fromEntries(kos.map((ko) => [moduleNameOf(ko), basename(plainModulePath(ko))]));
+      const workload = workloadFor(c.file, Object.keys(c.functions), guestFiles);
+      workloads.set(c.id, workload);
+      // What the workload needs that the kernel has as modules (it loads them with modprobe).
+      const wanted = (workload?.modules ?? []).filter((name) => kernelModules?.has(name));
+      for (const ko of [...kos, ...(kernelModules ? await kernelModules.withDependencies(wanted) : [])])
+        modules.add(ko);
       modules.add(c.ko);
-      parts.push(scriptFor(c, kos));
+      const counting = countStartCommand(c.module, (await livepatchFunctionsInFile(c.ko)) ?? []);
+      parts.push(scriptFor(c, kos, counting, workload));
     }
     parts.push('echo corpus-done');
     const result = await runInVm({
@@ -146,10 +181,11 @@ export async function proveInVm(candidates: readonly VmCandidate[], release = RE
     const done: VmVerdict[] = [];
     for (const c of rest) {
       if (!kernelLog.includes(`corpus-begin ${c.module}`) && result.status !== 'ok') break;
-      done.push(judge(c, result.values, kernelLog));
+      done.push(judge(c, result.values, kernelLog, workloads.get(c.id), result.exercise));
     }
     if (result.status !== 'ok') {
-      const blamed = done.pop() ?? judge(rest[0]!, result.values, kernelLog);
+      const blamed =
+        done.pop() ?? judge(rest[0]!, result.values, kernelLog, workloads.get(rest[0]!.id), result.exercise);
       blamed.loaded = false;
       blamed.problems.push(
         `vm ${result.status}: ${kernelLog
