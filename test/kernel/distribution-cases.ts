@@ -11,6 +11,11 @@ import type { Runner } from '../../src/toolchain/runner.js';
 import type { VmResult } from '../../src/vm/run-in-vm.js';
 import { readElf } from '../../src/elf/index.js';
 import { modinfoValue } from '../../src/kernel/modinfo.js';
+import { livepatchFunctions } from '../../src/kernel/livepatch-functions.js';
+import { readModuleElfSync } from '../../src/kernel/module-file.js';
+import { moduleNameOf } from '../../src/kernel/module-name.js';
+import { describeExercise } from '../../src/report/exercise.js';
+import { countStartCommand, countStopCommand } from '../../src/vm/call-counts.js';
 
 export interface CaseOptions {
   kernel: string;
@@ -57,9 +62,41 @@ export function expectLoadedAndUnloaded(vm: VmResult, ...tags: string[]): void {
       expect(vm.values[key], key).toBe('0');
 }
 
-/** A livepatch loaded, LINES run while it is applied, then disabled and removed. */
-export const applied = (ko: string, tag: string, lines: string) =>
-  `${load(ko, tag)}${lines}\n${unload(ko, `${tag}_unload`)}`;
+/**
+ * A livepatch loaded, LINES run while it is applied and the calls of its functions counted
+ * (kprobe events: see expectExercised), then disabled and removed.
+ */
+export const applied = (ko: string, tag: string, lines: string) => {
+  const patch = moduleNameOf(ko);
+  const counting = countStartCommand(patch, livepatchFunctions(readModuleElfSync(ko)));
+  return `${load(ko, tag)}${counting}\n${lines}\n${countStopCommand(patch)}\n${unload(ko, `${tag}_unload`)}`;
+};
+
+/**
+ * While livepatch KO was applied (its first window of `applied`), each of FUNCTIONS ran: called
+ * at least once, as counted in the guest (Debian's kernels have kprobe events). With none named,
+ * at least one of its functions ran.
+ */
+export function expectExercised(vm: VmResult, ko: string, functions: readonly string[] = []): void {
+  const patch = moduleNameOf(ko);
+  const window = vm.exercise.find((e) => e.module === patch);
+  expect(window, `no calls of ${patch} were counted`).toBeDefined();
+  const seen = describeExercise(window!);
+  for (const name of functions) {
+    const counted = window!.functions.filter((f) => f.function === name);
+    expect(counted.length, `${name} is not a patched function of ${patch}: ${seen}`).toBeGreaterThan(0);
+    for (const f of counted) expect(f.calls ?? -1, seen).toBeGreaterThan(0);
+  }
+  if (functions.length === 0)
+    expect(
+      window!.functions.some((f) => (f.calls ?? 0) > 0),
+      seen,
+    ).toBe(true);
+}
+
+/** The functions a build changed (each object's, in order). */
+const changedFunctions = (report: { objects: Array<{ changedFunctions: string[] }> }) =>
+  report.objects.flatMap((o) => o.changedFunctions);
 
 /** The example: a string change in a /proc show function of vmlinux. */
 export async function procShowCase(example: string, options: CaseOptions): Promise<BootCase> {
@@ -74,6 +111,7 @@ export async function procShowCase(example: string, options: CaseOptions): Promi
     script: `report before "$(cat /proc/cmdline)"\n${applied(ko, 'c', 'report during "$(cat /proc/cmdline)"')}\nreport after "$(cat /proc/cmdline)"`,
     check(vm) {
       expectLoadedAndUnloaded(vm, 'c');
+      expectExercised(vm, ko, ['cmdline_proc_show']);
       expect(vm.values['during']).toBe(`${vm.values['before']} livepatch=tsbuild-patch`);
       expect(vm.values['after']).toBe(vm.values['before']);
     },
@@ -90,6 +128,7 @@ export async function newFunctionCase(options: CaseOptions): Promise<BootCase> {
     script: applied(ko, 'n', 'report added "$(tail -n 1 /proc/version)"'),
     check(vm) {
       expectLoadedAndUnloaded(vm, 'n');
+      expectExercised(vm, ko, changedFunctions(report));
       expect(vm.values['added']).toBe('new-function: 42');
     },
   };
@@ -109,6 +148,8 @@ export async function newGlobalCase(options: CaseOptions): Promise<BootCase> {
     ),
     check(vm) {
       expectLoadedAndUnloaded(vm, 'g');
+      // version_proc_show and loadavg_proc_show: both files were read.
+      expectExercised(vm, ko, changedFunctions(report));
       expect(vm.values['version']).toBe('new-global: banner (version)');
       expect(vm.values['loadavg']).toBe('new-global: banner (loadavg)');
     },
@@ -125,6 +166,8 @@ export async function headerInlineCase(options: CaseOptions): Promise<BootCase> 
     script: `cat /proc/self/fdinfo/0 > /dev/null\n${applied(ko, 'h', 'cat /proc/self/fdinfo/0 > /dev/null; report read $?')}`,
     check(vm) {
       expectLoadedAndUnloaded(vm, 'h');
+      // Of the functions proc_fd() was inlined into, fdinfo's reader at least.
+      expectExercised(vm, ko);
       expect(vm.values['read']).toBe('0');
       expect(vm.kernelLog).toContain('tsbp-header: proc_fd() from the patched header');
     },
@@ -215,6 +258,7 @@ export async function moduleCase(patch: string, options: CaseOptions): Promise<B
       ${unload(ko, 'b2_unload')}`,
     check(vm) {
       expectLoadedAndUnloaded(vm, 'b', 'b2');
+      expectExercised(vm, ko, ['bm_status_read']);
       expect([vm.values['mod'], vm.values['mount'], vm.values['rmmod'], vm.values['mod2']]).toEqual([
         '0',
         '0',
@@ -296,6 +340,7 @@ export async function kpatchSyscallCase(options: CaseOptions): Promise<BootCase>
     script: `report uname_before "$(uname -r)"\n${applied(ko, 'sys', 'report uname_during "$(uname -r)"\nhostname forbidden-during; report set_during $?')}`,
     check(vm) {
       expectLoadedAndUnloaded(vm, 'sys');
+      expectExercised(vm, ko, ['__x64_sys_newuname', '__x64_sys_sethostname']);
       expect(vm.values['uname_during']).toBe(`${vm.values['uname_before']}+kpatch-syscall`);
       expect(vm.values['set_during']).not.toBe('0');
     },

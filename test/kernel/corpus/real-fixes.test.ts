@@ -2,7 +2,8 @@
 // changed between two linux-source-6.1 versions, built with `tsbuild-patch batch --kernel
 // RELEASE --json --jobs 2`, and every built module proven in Debian's kernel under qemu, several
 // per boot: target module first, insmod, transition complete, enabled, the patched functions in
-// sysfs, a workload, disable, rmmod, no oops, warning or BUG in the kernel log.
+// sysfs, their calls counted (kprobe events) under a workload of the patched file's subsystem,
+// disable, rmmod, no oops, warning or BUG in the kernel log.
 //
 // Which fixes, on which kernel. real-fixes.json is a fixed sample: 24 per-file patches of
 // 6.1.176-1..6.1.187-1 (scripts/corpus), each with its outcome measured on 6.1.0-50-amd64.
@@ -36,6 +37,7 @@ import { aptContext } from '../../../src/sources/debian/apt-context.js';
 import { DEBIAN_BOOKWORM } from '../../../src/kernel/distributions.js';
 import { filePatch } from '../../../scripts/corpus/file-patch.js';
 import { finalOutcome } from '../../../scripts/corpus/results.js';
+import { describeExercise } from '../../../src/report/exercise.js';
 import { servedPair, servedSample, type ServedPair } from '../../../scripts/corpus/served-sample.js';
 import { treesWith } from '../../../scripts/corpus/sources.js';
 import { buildGroup, type BuildResult } from '../../../scripts/corpus/tool-run.js';
@@ -84,7 +86,11 @@ process.stderr.write(
 );
 
 /** Each patch built (one batch, two at a time, each in its own copy of the prepared tree) and its modules proven, eight per boot. */
-async function buildAndProve(entries: Array<{ id: string; patch: string }>, dir: string, release: string) {
+async function buildAndProve(
+  entries: Array<{ id: string; file: string; patch: string }>,
+  dir: string,
+  release: string,
+) {
   const results = await buildGroup(entries, join(dir, 'modules'), {
     lock: false,
     jobs: 2,
@@ -97,11 +103,27 @@ async function buildAndProve(entries: Array<{ id: string; patch: string }>, dir:
   for (let i = 0; i < built.length; i += 8) {
     const batch = built.slice(i, i + 8).map((e) => {
       const b = builds.get(e.id)!;
-      return { id: e.id, module: b.module!, ko: b.ko!, functions: b.functions ?? {} };
+      return { id: e.id, file: e.file, module: b.module!, ko: b.ko!, functions: b.functions ?? {} };
     });
     for (const v of await proveInVm(batch, release)) verdicts.set(v.id, v);
   }
+  for (const v of verdicts.values())
+    if (v.loaded)
+      process.stderr.write(
+        `  ${v.id}: workload ${v.workload}: ${v.exercise ? describeExercise(v.exercise) : 'no calls counted'}\n`,
+      );
   return { builds, verdicts };
+}
+
+/**
+ * Debian's kernels have kprobe events: every livepatch that loaded had its functions' calls
+ * counted (a verdict other than not-measured), whether its workload reached them or not.
+ */
+function expectCounted(verdicts: ReadonlyMap<string, VmVerdict>): void {
+  const uncounted = [...verdicts.values()]
+    .filter((v) => v.loaded && (!v.exercise || v.exercise.verdict === 'not-measured'))
+    .map((v) => `${v.id}: ${v.exercise ? describeExercise(v.exercise) : 'no calls counted'}`);
+  expect(uncounted).toEqual([]);
 }
 
 const title =
@@ -122,20 +144,23 @@ describe(title, () => {
       for (const p of sample.patches) {
         const patch = join(dir, `${p.id}.patch`);
         await writeFile(patch, await filePatch(oldTree, newTree, p.file));
-        entries.push({ id: p.id, patch });
+        entries.push({ id: p.id, file: p.file, patch });
       }
       const { builds, verdicts } = await buildAndProve(entries, dir, sample.release);
       const actual = sample.patches.map((p) => {
         const b = builds.get(p.id)!;
         const v = verdicts.get(p.id);
+        // The sample measured loading, before calls were counted: exercised or not, it loaded. A
+        // target module that does not load is target-unavailable, never loaded.
+        const final = finalOutcome(b, v);
         const outcome =
-          b.outcome === 'built'
-            ? v?.loaded
-              ? 'built-and-loaded'
-              : `load-failed: ${v?.problems.join('; ')}`
-            : b.outcome === 'tool-error'
-              ? `tool-error: ${b.detail?.slice(-300)}`
-              : b.outcome;
+          final === 'built-loaded-exercised'
+            ? 'built-and-loaded'
+            : final === 'load-failed'
+              ? `load-failed: ${v?.problems.join('; ')}`
+              : final === 'tool-error'
+                ? `tool-error: ${b.detail?.slice(-300)}`
+                : final;
         return { file: p.file, outcome, ...(b.category ? { category: b.category } : {}) };
       });
       await rm(dir, { recursive: true, force: true });
@@ -146,6 +171,7 @@ describe(title, () => {
           ...(p.category ? { category: p.category } : {}),
         })),
       );
+      expectCounted(verdicts);
     });
   } else {
     const { pair } = path;
@@ -184,13 +210,15 @@ describe(title, () => {
       // What holds for any fix: the tool either builds a module that the kernel takes and gives
       // back, or says why not (a refusal with its category, a file that needs its commit's header
       // change, no change); a module of a target qemu cannot load (a Hyper-V driver) is told apart.
-      const allowed = new Set(['built-and-loaded', 'refused', 'needs-header', 'no-change', 'target-unavailable']);
+      const loaded = new Set(['built-loaded-exercised', 'built-and-loaded']);
+      const allowed = new Set([...loaded, 'refused', 'needs-header', 'no-change', 'target-unavailable']);
       expect(actual.filter((a) => !allowed.has(a.outcome))).toEqual([]);
       expect(actual.filter((a) => a.outcome === 'refused' && !a.category)).toEqual([]);
       expect(
-        actual.filter((a) => a.outcome === 'built-and-loaded').length,
+        actual.filter((a) => loaded.has(a.outcome)).length,
         'no fix of the sample was built and proven',
       ).toBeGreaterThan(0);
+      expectCounted(verdicts);
     });
   }
 });

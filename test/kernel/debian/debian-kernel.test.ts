@@ -16,6 +16,7 @@ import {
 import { debianReleases } from './releases.js';
 import { readElf, readModinfo } from '../../../src/elf/index.js';
 import { RefusedError } from '../../../src/util/errors.js';
+import { vmTestStage } from '../../../src/pipeline/vm-test-stage.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/cmdline-string.patch', import.meta.url));
 const BINFMT = fileURLToPath(new URL('../../patches/debian/binfmt-misc-status.patch', import.meta.url));
@@ -62,6 +63,41 @@ describe.each(RELEASES)("Debian's kernel %s", (kernel) => {
       expect(error.message).toMatch(/no functional change/);
     }
   });
+
+  itOnNewest(
+    "vm-test's default script counts the patched function's calls: exercised under a workload that reads the file, and --require-exercised fails without one",
+    async () => {
+      const { ko } = await buildLivepatch(EXAMPLE, { ...options, name: 'livepatch-cmdline-calls' });
+      const run = (workload: string) =>
+        vmTestStage({ kernel, log: () => {}, modules: [ko], workload, requireExercised: true, timeoutMs: 300_000 });
+      const proven = await run('cat /proc/cmdline; cat /proc/cmdline');
+      expect(proven.outcome, proven.vm.output).toBe('passed');
+      expect(proven.vm.exercise).toEqual([
+        {
+          module: 'livepatch_cmdline_calls',
+          verdict: 'exercised',
+          functions: [
+            {
+              object: 'vmlinux',
+              function: 'cmdline_proc_show',
+              sympos: 1,
+              symbol: 'tsbp_new_cmdline_proc_show',
+              calls: expect.any(Number),
+            },
+          ],
+        },
+      ]);
+      expect(proven.vm.exercise[0]!.functions[0]!.calls).toBeGreaterThanOrEqual(2);
+      expect(proven.vm.output).toContain('livepatch=tsbuild-patch');
+      // Nothing reads /proc/cmdline: loaded, not exercised; required, that fails the test.
+      const idle = await run('true');
+      expect(idle.vm.status).toBe('ok');
+      expect(idle.vm.exitStatus).toBe(0);
+      expect(idle.vm.exercise[0]!.verdict).toBe('not-exercised');
+      expect(idle.outcome).toBe('vm-test-failed');
+      expect(idle.shortfalls).toEqual(['livepatch_cmdline_calls: vmlinux/cmdline_proc_show,1: 0 calls']);
+    },
+  );
 
   itOnNewest('refuses a change to an __init function and to existing data, with the reason', async () => {
     const init = await buildFailure('refuse-init', options);

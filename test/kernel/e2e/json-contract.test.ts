@@ -1,6 +1,7 @@
 /**
  * The machine output of the kernel-bound commands, from real runs on the test kernel: a build's
- * run report (--json), vm-test's report of a boot, a build refused and the test kernel's paths,
+ * run report (--json), vm-test's report of a boot (its calls not measured: the test kernel has no
+ * kprobe events; required, that fails the test), a build refused and the test kernel's paths,
  * each valid against its schema in schemas/, with the exit code the process exits with.
  */
 import { join } from 'node:path';
@@ -35,8 +36,32 @@ describe('the --json of real runs on the test kernel', () => {
     const ko = join(dir, 'livepatch-json.ko');
     const built = await jsonRun('build', [join(PATCHES, 'proc-version-string.patch'), '--container', 'none', '-o', ko]);
     expect(built['outcome']).toBe('built');
-    const proved = await jsonRun('vm-test', ['vm-test', ko]);
+    const proved = await jsonRun('vm-test', ['vm-test', ko, '--workload', 'cat /proc/version']);
     expect(proved['outcome']).toBe('passed');
+    // The test kernel has no kprobe events: the calls are honestly not measured, which is
+    // information, not a failure, unless it is required.
+    expect(proved['exercise']).toEqual([
+      {
+        module: 'livepatch_json',
+        verdict: 'not-measured',
+        functions: [
+          {
+            object: 'vmlinux',
+            function: 'version_proc_show',
+            sympos: 1,
+            symbol: 'tsbp_new_version_proc_show',
+            calls: null,
+            reason: expect.stringMatching(/^no kprobe events in this kernel/),
+          },
+        ],
+      },
+    ]);
+    expect(proved['output']).toContain('version: livepatched');
+    const required = await jsonRun('vm-test', ['vm-test', ko, '--require-exercised']);
+    expect(required['outcome']).toBe('vm-test-failed');
+    expect(required['exitCode']).toBe(4);
+    expect(required['exitStatus']).toBe(0);
+    expect(required['exerciseRequired']).toBe(true);
     const refused = await jsonRun('failure', [
       join(PATCHES, 'refuse-data.patch'),
       '--container',
