@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.js';
+import { builtAgainstModinfo } from './built-against.js';
 import type { KlpCallbacksSpec, KlpObjectSpec, PatchModuleSpec } from './spec.js';
 
 /** kmod-template/ at the top of the package. */
@@ -103,6 +104,7 @@ export async function generateModuleSources(spec: PatchModuleSpec): Promise<{ so
     TARGET_OBJECTS: spec.objects.map((o) => o.name ?? 'vmlinux').join(','),
     IMPORT_NAMESPACES: (spec.importNamespaces ?? []).map((ns) => `\nMODULE_IMPORT_NS(${checkNamespace(ns)});`).join(''),
     DESCRIPTION: cString(spec.description),
+    BUILT_AGAINST: builtAgainstModinfo(spec.builtAgainst),
   });
   const kbuild = fill(kbuildTemplate, {
     MODULE_NAME: spec.name,

@@ -1,4 +1,6 @@
 /** What a generated livepatch module contains, independent of how it was found. */
+import type { BuiltAgainst } from './built-against.js';
+
 export interface KlpFuncSpec {
   /** Name of the function being replaced, as in the running kernel. */
   oldName: string;
@@ -35,4 +37,6 @@ export interface PatchModuleSpec {
   diffedObjects: string[];
   /** Symbol namespaces of the exported symbols the patch uses (MODULE_IMPORT_NS). */
   importNamespaces?: string[];
+  /** The build-ids of the kernel and target modules it was built against (recorded in .modinfo). */
+  builtAgainst?: BuiltAgainst;
 }

@@ -18,6 +18,7 @@ import type { Exports } from '../kernel/symvers.js';
 import { buildModule, writeModuleDir } from '../emit/build-module.js';
 import { keepModule, moduleLinkKey, takeKeptModule } from '../emit/module-build-cache.js';
 import { signModule, type SigningKey } from '../emit/sign.js';
+import type { BuiltAgainst } from '../emit/built-against.js';
 import type { PatchModuleSpec } from '../emit/spec.js';
 import { sha256 } from '../util/hash.js';
 import type { Runner } from '../toolchain/runner.js';
@@ -125,6 +126,15 @@ export async function buildLivepatchModule(options: ModuleStageOptions): Promise
   return { path: options.output, sha256: sha256(await readFile(options.output)), signed, conversion, warnings };
 }
 
+/** The .ko of each module the patch targets (its plain ELF), by livepatch object name. */
+export function targetModulesOf(objects: ResolvedObjects): Map<string, string> {
+  return new Map(
+    objects.list
+      .filter((o) => o.diff.pair.object.target !== 'vmlinux')
+      .map((o) => [o.diff.pair.object.target, o.diff.parent]),
+  );
+}
+
 export interface ModuleSpecInput {
   name: string;
   /** The patch files (their names go into the module's description). */
@@ -132,6 +142,8 @@ export interface ModuleSpecInput {
   kernelRelease: string;
   replace: boolean;
   objects: ResolvedObjects;
+  /** The build-ids of the kernel and target modules (builtAgainstOf), recorded in .modinfo. */
+  builtAgainst?: BuiltAgainst;
 }
 
 /** What the C skeleton is generated from: the patch objects' functions, callbacks and namespaces. */
@@ -156,6 +168,7 @@ export function moduleSpec(input: ModuleSpecInput): PatchModuleSpec {
           .filter(Boolean),
       ),
     ].sort(),
+    ...(input.builtAgainst ? { builtAgainst: input.builtAgainst } : {}),
   };
 }
 
@@ -193,11 +206,7 @@ export function moduleStage(input: ModuleStageInput): Promise<BuiltModule> {
         exports: objects.exports,
         modulesDir: target.modulesDir,
         kernel: { vmlinux: target.vmlinux, config: target.config },
-        targetModules: new Map(
-          objects.list
-            .filter((o) => o.diff.pair.object.target !== 'vmlinux')
-            .map((o) => [o.diff.pair.object.target, o.diff.parent]),
-        ),
+        targetModules: targetModulesOf(objects),
         signing,
         output: input.output,
         jobs: input.jobs,

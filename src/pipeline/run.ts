@@ -14,10 +14,11 @@ import type { StageHooks } from '../util/progress.js';
 import type { BuildProgress } from '../util/run-context.js';
 import { startRunSession, type RunSession } from '../util/run-session.js';
 import { diffStage, requireLivepatchableChange, type ObjectDiff } from './diff-stage.js';
+import { builtAgainstOf } from '../emit/built-against.js';
 import { checkModuleName, defaultModuleName } from '../emit/livepatch-name.js';
 import { builtinModuleNames, type BuiltinNames } from '../kernel/facts/builtin-modules.js';
 import { checkNotBuiltinName } from '../kernel/module-name.js';
-import { moduleSpec, moduleStage } from './module-stage.js';
+import { moduleSpec, moduleStage, targetModulesOf } from './module-stage.js';
 import { describeTree, originalBuildStage } from './original-build-stage.js';
 import { patchedBuildStage } from './patched-build-stage.js';
 import { klpSymbolsOf, resolveStage } from './resolve-stage.js';
@@ -178,12 +179,16 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
       if (entry) entry.klpSymbols = klpSymbolsOf(object);
     }
 
+    // The kernel's identity: the build-ids of its vmlinux and the target modules, for the loader.
+    const identity = await builtAgainstOf(target.vmlinux, targetModulesOf(objects));
+    warnings.push(...identity.warnings);
     const spec = moduleSpec({
       name,
       patches: options.patches,
       kernelRelease: target.release,
       replace: options.replace,
       objects,
+      builtAgainst: identity.builtAgainst,
     });
     const output = moduleOutputPath(options.output, name);
     const module = await stages.run('module', () =>

@@ -8,8 +8,20 @@ export const CTL_MAN_PATH = `/usr/share/man/man8/${CTL_MAN_PAGE}.gz`;
 /** bash-completion loads it on demand when tsbuild-patch-ctl is completed. */
 export const BASH_COMPLETION_PATH = '/usr/share/bash-completion/completions/tsbuild-patch-ctl';
 export const UNIT_NAME = 'tsbuild-patch.service';
-export const UNIT_PATH = `/lib/systemd/system/${UNIT_NAME}`;
+export const SYSTEMD_UNIT_DIR = '/lib/systemd/system';
+export const UNIT_PATH = `${SYSTEMD_UNIT_DIR}/${UNIT_NAME}`;
+/**
+ * The crash guard's units (runtime/<name>), static: UNIT_NAME's Wants= starts them, so they are
+ * enabled and disabled with it.
+ */
+export const CRASH_GUARD_UNITS = [
+  'tsbuild-patch-clean-shutdown.service',
+  'tsbuild-patch-mark-good.service',
+  'tsbuild-patch-mark-good.timer',
+] as const;
 export const STORE = '/var/lib/tsbuild-patch';
+/** The crash guard's state (tsbuild-patch-ctl's GUARD). */
+export const CRASH_GUARD_STATE = `${STORE}/.crash-guard`;
 /** A patch package's modules: PACKAGE_ROOT/<package>/<release>/<module>.ko. */
 export const PACKAGE_ROOT = '/usr/lib/tsbuild-patch/packages';
 /** The package every patch package depends on: the loader and the unit. */

@@ -1,4 +1,4 @@
-import { CTL_PATH, PACKAGE_ROOT, STORE, UNIT_NAME } from './layout.js';
+import { CRASH_GUARD_STATE, CTL_PATH, PACKAGE_ROOT, STORE, UNIT_NAME } from './layout.js';
 
 /**
  * Maintainer scripts of a patch package. The modules ship in PACKAGE_ROOT/<package>/<release>/;
@@ -125,6 +125,7 @@ fi
 if [ "$1" = purge ] && command -v deb-systemd-helper >/dev/null; then
   deb-systemd-helper purge '${UNIT_NAME}' >/dev/null || true
   deb-systemd-helper unmask '${UNIT_NAME}' >/dev/null || true
+  rm -rf ${CRASH_GUARD_STATE}
   rmdir --ignore-fail-on-non-empty ${STORE} 2>/dev/null || true
 fi
 exit 0

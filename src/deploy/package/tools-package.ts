@@ -7,8 +7,10 @@ import {
   BASH_COMPLETION_PATH,
   CTL_MAN_PAGE,
   CTL_MAN_PATH,
+  CRASH_GUARD_UNITS,
   CTL_PATH,
   RUNTIME_DIR,
+  SYSTEMD_UNIT_DIR,
   TOOLS_PACKAGE,
   UNIT_PATH,
 } from './layout.js';
@@ -47,7 +49,9 @@ export async function buildToolsPackage(
             'installed ones, and keeps a store of modules per kernel release in /var/lib/tsbuild-patch.',
           ],
           [
-            "tsbuild-patch.service loads the running kernel's installed modules at boot.",
+            "tsbuild-patch.service loads the running kernel's installed modules at boot, except",
+            'those that were loaded when the machine last went down without a clean shutdown',
+            'and had not run long enough to count as good (the crash guard).',
             'Patch packages made by tsbuild-patch depend on this package.',
           ],
         ],
@@ -55,6 +59,11 @@ export async function buildToolsPackage(
       files: [
         { from: { path: join(RUNTIME_DIR, 'tsbuild-patch-ctl') }, to: CTL_PATH, mode: 0o755 },
         { from: { path: join(RUNTIME_DIR, 'tsbuild-patch.service') }, to: UNIT_PATH, mode: 0o644 },
+        ...CRASH_GUARD_UNITS.map((unit) => ({
+          from: { path: join(RUNTIME_DIR, unit) },
+          to: `${SYSTEMD_UNIT_DIR}/${unit}`,
+          mode: 0o644,
+        })),
         {
           from: { content: gzip9n(await readFile(join(RUNTIME_DIR, CTL_MAN_PAGE))) },
           to: CTL_MAN_PATH,
@@ -69,7 +78,7 @@ export async function buildToolsPackage(
           TOOLS_PACKAGE,
           {
             upstreamName: 'tsbuild-patch',
-            comment: `tsbuild-patch-ctl, its manual page and bash completion, and tsbuild-patch.service: the part of tsbuild-patch ${version} that runs on the patched machines.`,
+            comment: `tsbuild-patch-ctl, its manual page and bash completion, and tsbuild-patch.service with the crash guard's units: the part of tsbuild-patch ${version} that runs on the patched machines.`,
             copyright: [`${yearOf(TOOLS_EPOCH)} The tsbuild-patch authors`],
             license: GPL_2,
           },

@@ -2,7 +2,7 @@
  * The GNU build-id of an ELF file: the linker's hash of the whole output (vmlinux is linked
  * with --build-id=sha1), so equal build-ids mean equal contents, debug info included.
  */
-import { SHT_NOTE, type ElfFile } from '../../elf/index.js';
+import { readElf, SHT_NOTE, type ElfFile } from '../../elf/index.js';
 
 const NT_GNU_BUILD_ID = 3;
 const GNU_OWNER = 'GNU\0';
@@ -35,4 +35,9 @@ function findBuildIdNote(data: Buffer, align: number): string | undefined {
     at = descAt + pad(descSize);
   }
   return undefined;
+}
+
+/** The build-id of the ELF file at PATH (only its note sections are read), or undefined. */
+export async function fileBuildId(path: string): Promise<string | undefined> {
+  return gnuBuildId(await readElf(path));
 }

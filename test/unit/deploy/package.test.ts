@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { dir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CRASH_GUARD_UNITS } from '../../../src/deploy/package/layout.js';
 import { buildPatchPackage } from '../../../src/deploy/package/patch-package.js';
 import { buildToolsPackage } from '../../../src/deploy/package/tools-package.js';
 import { fakeLivepatchModule } from './fake-livepatch.js';
@@ -134,6 +135,11 @@ describe('tsbuild-patch package', () => {
     const listing = String((await execa('dpkg-deb', ['-c', deb])).stdout);
     expect(listing).toMatch(/-rwxr-xr-x root\/root .* \.\/usr\/sbin\/tsbuild-patch-ctl/);
     expect(listing).toMatch(/-rw-r--r-- root\/root .* \.\/lib\/systemd\/system\/tsbuild-patch\.service/);
+    // The crash guard's units (static: tsbuild-patch.service's Wants= starts them).
+    for (const unit of CRASH_GUARD_UNITS)
+      expect(listing.split('\n').filter((l) => l.endsWith(` ./lib/systemd/system/${unit}`))).toEqual([
+        expect.stringMatching(/^-rw-r--r-- root\/root /),
+      ]);
     const scripts = join(tmp.path, 'tools-control');
     await execa('dpkg-deb', ['-e', deb, scripts]);
     expect(String((await execa('cat', [join(scripts, 'postinst')])).stdout)).toContain(

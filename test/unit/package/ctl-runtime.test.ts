@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { CRASH_GUARD_UNITS, STORE, UNIT_NAME } from '../../../src/deploy/package/layout.js';
 
 // tsbuild-patch-ctl's command line (exit status 2 for usage errors, as its usage says) and the
 // unit's start timeout against the loader's own waits. Runs under dash, as on Debian.
@@ -11,7 +12,13 @@ const CTL = `${RUNTIME}tsbuild-patch-ctl`;
 async function ctl(args: string[], env: Record<string, string> = {}) {
   const result = await execa('dash', [CTL, ...args], {
     reject: false,
-    env: { TSBP_SYSFS: '/nonexistent', TSBP_STORE: '/nonexistent', TSBP_RELEASE: '6.1.0-57-amd64', ...env },
+    env: {
+      TSBP_SYSFS: '/nonexistent',
+      TSBP_STORE: '/nonexistent',
+      TSBP_RELEASE: '6.1.0-57-amd64',
+      TSBP_CONFIG: '/nonexistent',
+      ...env,
+    },
   });
   return { code: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
@@ -34,6 +41,10 @@ describe('tsbuild-patch-ctl usage errors exit 2', () => {
     [['uninstall', '--nope', 'x']],
     [['load-installed', 'extra']],
     [['timeouts', 'extra']],
+    [['mark-good', '--soon']],
+    [['mark-good', '--wait', 'extra']],
+    [['clear-crash-guard', 'a', 'b']],
+    [['clean-shutdown', 'extra']],
   ])('%j', async (args) => {
     const result = await ctl(args);
     expect(result.code).toBe(2);
@@ -48,14 +59,16 @@ describe('tsbuild-patch-ctl usage errors exit 2', () => {
   });
 });
 
-describe('tsbuild-patch.service', () => {
-  const unitField = (unit: string, name: string) =>
-    [...unit.matchAll(new RegExp(`^${name}=(.*)$`, 'gm'))].map((m) => m[1]!.trim());
+const unitField = (unit: string, name: string) =>
+  [...unit.matchAll(new RegExp(`^${name}=(.*)$`, 'gm'))].map((m) => m[1]!.trim());
 
+describe('tsbuild-patch.service', () => {
   it("covers one stalled module's load at boot (the loader's own waits) and names its manual page", async () => {
     const unit = await readFile(`${RUNTIME}tsbuild-patch.service`, 'utf8');
     expect(unitField(unit, 'Documentation')).toEqual(['man:tsbuild-patch-ctl(8)']);
     expect(unitField(unit, 'ExecStart')).toEqual(['/usr/sbin/tsbuild-patch-ctl load-installed']);
+    // Its Wants= starts the crash guard's units: its loads need not.
+    expect(unitField(unit, 'Environment')).toEqual(['TSBP_UNIT=1']);
     // The loader's waits, from its own constants (the unit does not set TSBP_TIMEOUT).
     expect(unit).not.toMatch(/TSBP_TIMEOUT/);
     const timeouts = Object.fromEntries(
@@ -81,5 +94,42 @@ describe('tsbuild-patch.service', () => {
       Number(/load-worst-case (\d+)/.exec((await ctl(['timeouts'], { TSBP_TIMEOUT: timeout })).stdout)![1]);
     expect(await bound('100')).toBe(300);
     expect(await bound('5')).toBe(5 + 2 * 20);
+  });
+});
+
+describe("the crash guard's units", () => {
+  const read = (unit: string) => readFile(`${RUNTIME}${unit}`, 'utf8');
+
+  it('are started by tsbuild-patch.service, each naming the manual page', async () => {
+    const service = await read(UNIT_NAME);
+    expect(unitField(service, 'Wants').join(' ').split(/\s+/).sort()).toEqual(
+      CRASH_GUARD_UNITS.filter((u) => u !== 'tsbuild-patch-mark-good.service'),
+    );
+    for (const unit of CRASH_GUARD_UNITS) {
+      const text = await read(unit);
+      expect(unitField(text, 'Documentation'), unit).toEqual(['man:tsbuild-patch-ctl(8)']);
+      // Static: enabled and disabled with tsbuild-patch.service.
+      expect(text, unit).not.toContain('[Install]');
+    }
+  });
+
+  it('record a clean shutdown whether or not the loads succeeded, late, while /var/lib is mounted', async () => {
+    const unit = await read('tsbuild-patch-clean-shutdown.service');
+    expect(unitField(unit, 'ExecStop')).toEqual(['/usr/sbin/tsbuild-patch-ctl clean-shutdown']);
+    expect(unitField(unit, 'RemainAfterExit')).toEqual(['yes']);
+    expect(unitField(unit, 'DefaultDependencies')).toEqual(['no']);
+    expect(unitField(unit, 'Before')).toEqual(['sysinit.target shutdown.target']);
+    expect(unitField(unit, 'Conflicts')).toEqual(['shutdown.target']);
+    expect(unitField(unit, 'RequiresMountsFor')).toEqual([STORE]);
+  });
+
+  it("mark the boot's loads good after the loader's default time, waiting for a longer setting", async () => {
+    const timer = await read('tsbuild-patch-mark-good.timer');
+    const service = await read('tsbuild-patch-mark-good.service');
+    expect(unitField(timer, 'After')).toEqual([UNIT_NAME]);
+    const defaults = (await ctl(['timeouts'])).stdout;
+    expect(unitField(timer, 'OnActiveSec')).toEqual([/^crash-guard (\d+)$/m.exec(defaults)![1]]);
+    expect(unitField(service, 'ExecStart')).toEqual(['/usr/sbin/tsbuild-patch-ctl mark-good --wait']);
+    expect(unitField(service, 'Type')).toEqual(['oneshot']);
   });
 });

@@ -54,7 +54,7 @@ describe('man pages', () => {
     const names = await ctlCommands();
     expect(names).toEqual(expect.arrayContaining(['load', 'unload', 'list', 'load-installed', 'timeouts']));
     for (const name of names) expect(text, name).toContain(`tsbuild-patch-ctl ${name}`);
-    for (const status of ['0', '1', '2', '3'])
+    for (const status of ['0', '1', '2', '3', '4', '5'])
       expect(text).toMatch(new RegExp(`^EXIT STATUS\\n(.*\\n)*? +${status}\\s`, 'm'));
   });
 
@@ -145,6 +145,10 @@ describe('bash completion of tsbuild-patch-ctl', () => {
         'livepatch_old',
       ]);
       expect(await complete(['tsbuild-patch-ctl', 'list', ''], env)).toEqual([]);
+      expect(await complete(['tsbuild-patch-ctl', 'mark-good', '-'], env)).toEqual(['--wait']);
+      await mkdir(join(store, '.crash-guard/held'), { recursive: true });
+      await writeFile(join(store, '.crash-guard/held/livepatch_crashy'), 'why\n');
+      expect(await complete(['tsbuild-patch-ctl', 'clear-crash-guard', ''], env)).toEqual(['livepatch_crashy']);
     } finally {
       await tmp.cleanup();
     }

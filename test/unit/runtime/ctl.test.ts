@@ -1,83 +1,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
-import { dir } from 'tmp-promise';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-
-const CTL = fileURLToPath(new URL('../../../runtime/tsbuild-patch-ctl', import.meta.url));
-const FAKE_BIN = fileURLToPath(new URL('./fake-bin', import.meta.url));
-const RELEASE = '6.1.0-57-amd64';
-const VERMAGIC = `${RELEASE} SMP preempt mod_unload modversions `;
+import { describe, expect, it } from 'vitest';
+import { RELEASE, useFakeMachine } from './fake-machine.js';
 
 // tsbuild-patch-ctl against a fake sysfs, proc and store, with fake insmod/rmmod/modinfo that
-// read "modules" made of key=value lines (see fake-bin/). Runs under dash, as on Debian.
-let root: { path: string; cleanup: () => Promise<void> };
-let sysfs: string;
-let proc: string;
-let store: string;
-let log: string;
-
-beforeEach(async () => {
-  root = await dir({ unsafeCleanup: true });
-  sysfs = join(root.path, 'sys');
-  proc = join(root.path, 'proc');
-  store = join(root.path, 'store');
-  log = join(root.path, 'calls.log');
-  await mkdir(join(sysfs, 'kernel/livepatch'), { recursive: true });
-  await mkdir(join(sysfs, 'module'), { recursive: true });
-  await mkdir(proc, { recursive: true });
-  await writeFile(log, '');
-});
-afterEach(async () => root.cleanup());
-
-async function ctl(args: string[], env: Record<string, string> = {}) {
-  const result = await execa('dash', [CTL, ...args], {
-    reject: false,
-    env: {
-      PATH: `${FAKE_BIN}:${process.env['PATH']}`,
-      TSBP_SYSFS: sysfs,
-      TSBP_PROC: proc,
-      TSBP_STORE: store,
-      TSBP_RELEASE: RELEASE,
-      FAKE_LOG: log,
-      ...env,
-    },
-  });
-  return { code: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
-}
-
-async function fakeModule(name: string, fields: Record<string, string> = {}): Promise<string> {
-  const path = join(root.path, `${name}.ko`);
-  const all = {
-    name,
-    vermagic: VERMAGIC,
-    livepatch: 'Y',
-    srcversion: `SRC-${name}`,
-    funcs: 'vmlinux:cmdline_proc_show,1',
-    replace: '1',
-    ...fields,
-  };
-  await writeFile(
-    path,
-    Object.entries(all)
-      .map(([k, v]) => `${k}=${v}\n`)
-      .join(''),
-  );
-  return path;
-}
-
-const calls = async () => (await readFile(log, 'utf8')).trim().split('\n').filter(Boolean);
-const klp = (name: string, file = '') => join(sysfs, 'kernel/livepatch', name, file);
-
-async function blockingTask(pid: number, comm: string, state: number): Promise<void> {
-  const task = join(proc, String(pid), 'task', String(pid));
-  await mkdir(task, { recursive: true });
-  await writeFile(join(task, 'patch_state'), `${state}\n`);
-  await writeFile(join(task, 'comm'), `${comm}\n`);
-  await writeFile(join(task, 'stack'), '[<0>] do_blocked_thing+0x1/0x2\n');
-}
+// read "modules" made of key=value lines (see fake-machine.ts and fake-bin/).
+const machine = useFakeMachine();
+const { ctl, fakeModule, calls, klp, blockingTask } = machine;
 
 describe('tsbuild-patch-ctl load', () => {
   it('inserts the module, waits for the transition and lists the patched functions', async () => {
@@ -202,7 +132,7 @@ describe('tsbuild-patch-ctl load', () => {
     expect(load.code).toBe(0);
     expect(load.stdout).toContain('livepatch_fix_1: replaced by livepatch_fix_2, module removed');
     expect(await calls()).toEqual([`insmod ${v1}`, `insmod ${v2}`, 'rmmod livepatch_fix_1']);
-    expect(existsSync(join(sysfs, 'module/livepatch_fix_1'))).toBe(false);
+    expect(existsSync(join(machine.sysfs, 'module/livepatch_fix_1'))).toBe(false);
     expect((await ctl(['list'])).stdout).not.toContain('without an active patch');
   });
 
@@ -212,8 +142,8 @@ describe('tsbuild-patch-ctl load', () => {
     // Disabled by hand (echo 0 > enabled): the kernel frees the patch, the module stays.
     await writeFile(klp('livepatch_left', 'enabled'), '0\n');
     await new Promise((resolve) => setTimeout(resolve, 800));
-    await mkdir(join(sysfs, 'module/ext4'), { recursive: true });
-    await writeFile(join(sysfs, 'module/ext4/taint'), '\n');
+    await mkdir(join(machine.sysfs, 'module/ext4'), { recursive: true });
+    await writeFile(join(machine.sysfs, 'module/ext4/taint'), '\n');
     const list = await ctl(['list']);
     expect(list.stdout).toContain(
       "Loaded livepatch modules without an active patch (replaced or disabled; 'tsbuild-patch-ctl unload NAME' removes them):\n  livepatch_left\n",
@@ -243,7 +173,7 @@ describe('tsbuild-patch-ctl unload', () => {
     expect(unload.code).toBe(0);
     expect(unload.stdout).toContain('livepatch_cmdline: disabled');
     expect(unload.stdout).toContain('livepatch_cmdline: module removed');
-    expect(existsSync(join(sysfs, 'module/livepatch_cmdline'))).toBe(false);
+    expect(existsSync(join(machine.sysfs, 'module/livepatch_cmdline'))).toBe(false);
     expect((await ctl(['unload', 'livepatch_cmdline'])).stderr).toContain('not loaded');
     expect((await ctl(['list'])).stdout).toContain('Loaded patches:\n  (none)\n');
   });
@@ -257,7 +187,7 @@ describe('tsbuild-patch-ctl install / uninstall / load-installed', () => {
       vermagic: '6.1.0-50-amd64 SMP preempt mod_unload modversions ',
     });
     expect((await ctl(['install', ko])).code).toBe(0);
-    expect(existsSync(join(store, RELEASE, 'livepatch_cmdline.ko'))).toBe(true);
+    expect(existsSync(join(machine.store, RELEASE, 'livepatch_cmdline.ko'))).toBe(true);
     const refused = await ctl(['install', old]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('vermagic names kernel 6.1.0-50-amd64, not 6.1.0-57-amd64; refused');
@@ -270,11 +200,11 @@ describe('tsbuild-patch-ctl install / uninstall / load-installed', () => {
     // Only the running release's store is loaded.
     const boot = await ctl(['load-installed']);
     expect(boot.code).toBe(0);
-    expect(await calls()).toEqual([`insmod ${join(store, RELEASE, 'livepatch_cmdline.ko')}`]);
+    expect(await calls()).toEqual([`insmod ${join(machine.store, RELEASE, 'livepatch_cmdline.ko')}`]);
     expect((await ctl(['uninstall', 'livepatch-cmdline'])).code).toBe(0);
-    expect(existsSync(join(store, RELEASE))).toBe(false);
+    expect(existsSync(join(machine.store, RELEASE))).toBe(false);
     expect((await ctl(['uninstall', 'livepatch-cmdline'])).stderr).toContain('not installed for 6.1.0-57-amd64');
-    expect((await ctl(['list'])).stdout).toMatch(/  6.1.0-50-amd64: livepatch_cmdline$/);
+    expect((await ctl(['list'])).stdout).toMatch(/^Installed patches:\n  6.1.0-50-amd64: livepatch_cmdline$/m);
   });
 
   it('load-installed goes on after a failure and reports it', async () => {
