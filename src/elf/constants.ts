@@ -57,6 +57,10 @@ export const SHF_OS_NONCONFORMING = 0x100;
 export const SHF_GROUP = 0x200;
 export const SHF_TLS = 0x400;
 export const SHF_COMPRESSED = 0x800;
+/** The Elf64_Chdr in front of an SHF_COMPRESSED section's data (ch_type, ch_reserved, ch_size, ch_addralign), and its ch_type values. */
+export const ELF64_CHDR_SIZE = 24;
+export const ELFCOMPRESS_ZLIB = 1;
+export const ELFCOMPRESS_ZSTD = 2;
 /** Linux livepatch: a relocation section the livepatch core applies (include/uapi/linux/elf.h). */
 export const SHF_RELA_LIVEPATCH = 0x00100000;
 /** Linux: a section whose memory is made read-only after init. */

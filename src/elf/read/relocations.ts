@@ -1,9 +1,9 @@
-import { ELF64_RELA_SIZE, ET_REL, SHT_NOBITS } from '../constants.js';
+import { ELF64_CHDR_SIZE, ELF64_RELA_SIZE, ET_REL, SHF_COMPRESSED, SHT_NOBITS } from '../constants.js';
 import type { Relocation, RelocationMaker } from '../model/relocation.js';
 import type { ElfSection } from '../model/section.js';
 import type { ElfSymbol } from '../model/symbol.js';
 import type { FileView } from './file-view.js';
-import { readI32, readI64Big, readU32 } from './words.js';
+import { readI32, readI64Big, readSafeU64, readU32 } from './words.js';
 
 /** Relocation type 0 is "none" on every architecture. */
 const R_NONE = 0;
@@ -41,7 +41,7 @@ class RelocationCursor {
     this.base = fileType === ET_REL ? 0n : target.addr;
     this.baseHigh = Number(this.base >> 32n);
     this.baseLow = Number(this.base & 0xffffffffn);
-    this.limit = target.type === SHT_NOBITS ? 0 : target.size;
+    this.limit = addressableSize(target);
   }
 
   read(i: number): void {
@@ -74,6 +74,18 @@ class RelocationCursor {
     this.type = type;
     this.symbol = symbol;
   }
+}
+
+/**
+ * The bytes of TARGET that relocations may address: none in SHT_NOBITS; the decompressed size
+ * (the header's ch_size) of an SHF_COMPRESSED section, whose relocations apply to its contents
+ * once decompressed (gcc -gz's debug sections).
+ */
+function addressableSize(target: ElfSection): number {
+  if (target.type === SHT_NOBITS) return 0;
+  if (!target.hasFlag(SHF_COMPRESSED) || target.size < ELF64_CHDR_SIZE) return target.size;
+  const size = readSafeU64(target.data, 8);
+  return size < 0 ? target.size : size;
 }
 
 /** Decodes every entry into a Relocation (addends that fit 32 bits share their bigint). */
