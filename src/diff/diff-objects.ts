@@ -28,6 +28,7 @@ import { correlateStaticLocals } from './static-locals.js';
 import { loadTarget, targetFromObject, type PatchTarget } from './parent-object.js';
 import { functionsWithoutFtraceEntry, selectionProblems } from './verify.js';
 import { reportedFunctions } from './changes.js';
+import { checkStructLayouts } from './struct-layout.js';
 
 export type Outcome = 'changed' | 'no-change' | 'refused';
 
@@ -130,8 +131,15 @@ export function diffObjects(options: DiffOptions): DiffResult {
   const reported = reportedFunctions(patched);
   result.changedFunctions = reported.changed;
   result.newFunctions = reported.added;
+  const layouts = checkStructLayouts(original, patched, [...reported.changed, ...reported.added]);
+  notes.push(...layouts.notes);
 
-  const problems = [...special.refusals, ...duplicateCallbackRefusals(result.callbacks), ...selectionProblems(patched)];
+  const problems = [
+    ...special.refusals,
+    ...duplicateCallbackRefusals(result.callbacks),
+    ...selectionProblems(patched),
+    ...layouts.refusals,
+  ];
   if (problems.length > 0) {
     result.refusals.push(...problems);
     return result;

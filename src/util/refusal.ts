@@ -10,6 +10,8 @@ export const REFUSAL_CATEGORIES = {
   'init-code': 'boot-time __init/__exit code changed',
   'no-ftrace-entry': 'a changed function has no ftrace entry for the livepatch core to redirect',
   'data-size-changed': 'a variable changed size',
+  'struct-layout-changed':
+    'the patch changes the layout of a struct or union its changed functions use (size, a member added, moved or retyped): existing kernel data keeps the old layout',
   'existing-data':
     'existing data (a variable, a table) changed or moved section: a livepatch replaces functions, not data in place',
   'static-call-module-key': 'patched code uses a static call whose key the patched module owns',

@@ -217,6 +217,16 @@ const ROWS: Row[] = [
       ),
   },
   {
+    rule: 'struct layout changed under a function that uses it (DWARF)',
+    category: 'struct-layout-changed',
+    produce: async () => {
+      const [original, patched] = ['', 'int added;'].map(
+        (m) => `struct ctx { ${m} long id; };\nlong get_id(struct ctx *c) { return c->id; }\n`,
+      ) as [string, string];
+      return diffObjects(await compilePair(workdir, 'layout', original, patched, ['-g'])).refusals;
+    },
+  },
+  {
     rule: 'changed initial value of existing data',
     category: 'existing-data',
     produce: () =>
