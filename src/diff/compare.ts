@@ -14,6 +14,7 @@ import {
 } from './model.js';
 import { namesMatchIgnoringNumbers } from './names.js';
 import { DiffRefusal } from './refusal.js';
+import { lineNumberChangeOnly, type LineNumbers } from './line-drift.js';
 import { SECTIONS_REBUILT_BY_DIFFER } from '../arch/x86_64/special-sections.js';
 
 /** Code only the kernel's early boot runs; references into it may move freely. */
@@ -78,13 +79,29 @@ function changedChildNeedsParent(symbol: DiffSymbol): boolean {
   return false;
 }
 
-export function compareSections(patched: DiffObject): void {
+/**
+ * Set the status of every section of PATCHED and of the symbols they hold. With LINE_NUMBERS
+ * `guessed`, a text section that differs only in line numbers passed to reporting calls is the
+ * same (src/diff/line-drift.ts); the names of such sections are returned (none when `kept`).
+ */
+export function compareSections(patched: DiffObject, lineNumbers: LineNumbers): string[] {
   // Indexed loops over every section: most of this runs before the JIT has warmed up.
   const sections = patched.sections;
   for (let i = 0; i < sections.length; i++) {
     const section = sections[i]!;
     if (section.twin) compareTwinSections(section, section.twin);
     else section.status = 'new';
+  }
+
+  const lineOnly: string[] = [];
+  if (lineNumbers === 'guessed') {
+    for (let i = 0; i < sections.length; i++) {
+      const section = sections[i]!;
+      if (lineNumberChangeOnly(section)) {
+        section.status = 'same';
+        lineOnly.push(section.name);
+      }
+    }
   }
 
   for (let i = 0; i < sections.length; i++) {
@@ -102,6 +119,7 @@ export function compareSections(patched: DiffObject): void {
     const owner = section.bundled;
     if (owner?.status === 'same' && changedChildNeedsParent(owner)) owner.status = 'changed';
   }
+  return lineOnly;
 }
 
 function sectionKind(section: DiffSection): 'normal' | 'hot' | 'unlikely' {

@@ -5,6 +5,7 @@
  */
 import { bundleSymbols, linkChildFunctions, linkPrefixSymbols, markFentryCalls } from './structure.js';
 import { compareSections, compareSymbols } from './compare.js';
+import { LINE_NUMBER_MODES, type LineNumbers } from './line-drift.js';
 import { correlateObjects } from './correlate.js';
 import { resolveEntrySizes, type EntrySizeInput, type EntrySizes } from './resolved-entry-sizes.js';
 import { includeChangedFunctions, includeNewGlobals, includeStandardElements } from './include.js';
@@ -42,6 +43,15 @@ export interface DiffOptions {
    * with its origin, see entrySizesFromFacts); sections left out take the arch defaults.
    */
   entrySizes?: ReadonlyMap<string, EntrySizeInput>;
+  /**
+   * Whether the objects' line numbers were kept: `kept` when the patched build gave every
+   * unchanged line its number from before (`#line` directives, as this tool's own build does),
+   * so every difference is a change; `guessed` for objects built without (kpatch-build's, by
+   * hand): a changed immediate passed to printk, WARN, might_sleep and the like is taken for a
+   * line number, as kpatch-build takes it, and a real change of such a constant goes unseen
+   * (src/diff/line-drift.ts). No default: the caller knows how its objects were built.
+   */
+  lineNumbers: LineNumbers;
 }
 
 export interface DiffResult {
@@ -51,8 +61,13 @@ export interface DiffResult {
   callbacks: Callback[];
   /** Why the patch was refused (each names the section or function, with its category). */
   refusals: Refusal[];
-  /** Other facts worth telling (ignored sections and functions, static locals, ...). */
+  /**
+   * Other facts worth telling (ignored sections and functions, static locals, with `guessed`
+   * line numbers the sections whose only change was taken for line numbers, ...).
+   */
   notes: string[];
+  /** How line numbers were read (the option given). */
+  lineNumbers: LineNumbers;
   entrySizes: EntrySizes;
   target: PatchTarget;
   /** The patched object with its selection, for writing the output (changed outcome only). */
@@ -82,6 +97,10 @@ function prepare(object: DiffObject): void {
 }
 
 export function diffObjects(options: DiffOptions): DiffResult {
+  if (!LINE_NUMBER_MODES.includes(options.lineNumbers))
+    throw new Error(
+      `diffObjects: lineNumbers must be one of ${LINE_NUMBER_MODES.join(', ')}, not ${options.lineNumbers}`,
+    );
   const entrySizes = resolveEntrySizes(options.entrySizes);
   const original = loadObject(options.original);
   const patched = loadObject(options.patched);
@@ -94,6 +113,7 @@ export function diffObjects(options: DiffOptions): DiffResult {
     callbacks: [],
     refusals: [],
     notes,
+    lineNumbers: options.lineNumbers,
     entrySizes,
     target,
     patched,
@@ -108,7 +128,8 @@ export function diffObjects(options: DiffOptions): DiffResult {
     correlateObjects(original, patched);
     notes.push(...correlateStaticLocals(original, patched));
     markIgnoredSections(patched, notes);
-    compareSections(patched);
+    for (const name of compareSections(patched, options.lineNumbers))
+      notes.push(`only line numbers changed in ${name}`);
     notes.push(...settleExportTables(original, patched));
     compareSymbols(patched);
     markIgnoredFunctionsSame(patched, notes);

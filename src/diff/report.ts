@@ -3,6 +3,7 @@
  */
 import { exitCodeOf } from '../util/outcomes.js';
 import type { DiffResult, Outcome } from './diff-objects.js';
+import type { LineNumbers } from './line-drift.js';
 
 /** Exit status of `tsbuild-patch diff` for each outcome (src/util/outcomes.ts). */
 export const EXIT_STATUS: Record<Outcome, number> = {
@@ -20,6 +21,8 @@ export interface DiffReport {
   /** The category of each reason (src/util/refusal.ts), in the same order. */
   categories: string[];
   notes: string[];
+  /** How line numbers were read: kept (every difference a change) or guessed (src/diff/line-drift.ts). */
+  lineNumbers: LineNumbers;
   target: { object: string; isModule: boolean };
   /** Per special section: bytes per entry (null: the target kernel has none) and where that came from. */
   entrySizes: Record<string, { size: number | null; origin: string }>;
@@ -35,6 +38,7 @@ export function diffReport(result: DiffResult, output?: string): DiffReport {
     reasons: result.refusals.map((r) => r.reason),
     categories: result.refusals.map((r) => r.category),
     notes: result.notes,
+    lineNumbers: result.lineNumbers,
     target: { object: result.target.objectName, isModule: result.target.isModule },
     entrySizes: Object.fromEntries([...result.entrySizes].map(([name, size]) => [name, { ...size }])),
     ...(output !== undefined ? { output } : {}),

@@ -39,6 +39,9 @@ export async function diffAll(options: DiffStageOptions): Promise<ObjectDiff[]> 
           patched: pair.patched,
           parent,
           entrySizes: options.entrySizes,
+          // The patched build kept every unchanged line's number (#line directives,
+          // patches/line-keeping.ts): a changed line number is a change, never guessed at.
+          lineNumbers: 'kept',
         });
         return { pair, parent, result };
       }),

@@ -1,9 +1,11 @@
 /**
  * x86-64 instruction length decoding (64-bit mode only).
  *
- * The differ needs instruction boundaries to find which instruction a PC-relative relocation
- * sits in (its target is "addend + distance to the end of the instruction"). Only lengths and
- * the primary opcode are decoded, never operands.
+ * The differ needs instruction boundaries for two things: finding which instruction a
+ * PC-relative relocation sits in (its target is "addend + distance to the end of the
+ * instruction"), and, when it guesses at line numbers (`--line-numbers guessed`), walking two
+ * function bodies side by side to decide whether only a `__LINE__` immediate changed. Only
+ * lengths and the primary opcode are decoded, never operands.
  */
 
 /** What a decoded instruction looks like to the differ. */

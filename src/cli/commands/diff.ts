@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { diffObjects } from '../../diff/diff-objects.js';
+import { LINE_NUMBER_MODES, type LineNumbers } from '../../diff/line-drift.js';
 import { entrySizesFromFacts, parseEntrySizeOptions, type EntrySizeInput } from '../../diff/resolved-entry-sizes.js';
 import { writePatchObject } from '../../diff/output.js';
 import { diffReport, EXIT_STATUS, formatReport } from '../../diff/report.js';
@@ -15,6 +16,7 @@ interface Args {
   parent?: string;
   'entry-size'?: string[];
   'entry-sizes-from'?: string;
+  'line-numbers': LineNumbers;
   json: boolean;
 }
 
@@ -51,7 +53,24 @@ export const diffCommand: CommandModule<object, Args> = {
         describe:
           "VMLINUX: take the entry sizes of special sections from this kernel's DWARF (needs pahole; cached by build-id)",
       })
+      .option('line-numbers', {
+        choices: LINE_NUMBER_MODES,
+        default: 'guessed' as LineNumbers,
+        describe:
+          "how the objects were built. 'kept': the patched object's build kept every unchanged line's number " +
+          "(#line directives after each change, as the tool's own build does), so every difference is a change. " +
+          "'guessed' (objects built without, e.g. by kpatch-build or by hand): a changed constant loaded for a " +
+          'call to printk, WARN, might_sleep and the like is taken for a line number shifted by added or ' +
+          'removed lines, as kpatch-build takes it, and its function counts as unchanged (a note names it). ' +
+          'Blind spot of the guess: a changed constant passed to printk/WARN (pr_info("%d", 1) -> 2) is taken ' +
+          'for a line-number change and not patched',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' })
+      .example('$0 diff orig.o patched.o -o out.o', 'objects built elsewhere: line-number drift guessed at')
+      .example(
+        '$0 diff orig.o patched.o -o out.o --line-numbers kept',
+        'objects whose patched build kept line numbers: every difference is a change',
+      )
       .epilogue(exitStatusHelp('diff')),
   handler: async (args) => {
     const entrySizes = new Map<string, EntrySizeInput>();
@@ -66,6 +85,7 @@ export const diffCommand: CommandModule<object, Args> = {
       patched: args.patched,
       ...(args.parent !== undefined ? { parent: args.parent } : {}),
       entrySizes,
+      lineNumbers: args['line-numbers'],
     });
     if (result.outcome === 'changed') writePatchObject(result.patched, args.output);
     const report = diffReport(result, result.outcome === 'changed' ? args.output : undefined);

@@ -39,7 +39,7 @@ describe('call padding without __pfx_ symbols', () => {
     expect(Number(edited.value)).toBe(16);
     expect(elf.symbols.some((s) => s.name.startsWith('__pfx_'))).toBe(false);
 
-    const result = diffObjects({ original, patched });
+    const result = diffObjects({ original, patched, lineNumbers: 'kept' });
     expect(result.outcome).toBe('changed');
     expect(result.changedFunctions).toEqual(['edited']);
     const out = join(workdir.path, 'pad-out.o');
@@ -57,7 +57,7 @@ describe('call padding without __pfx_ symbols', () => {
     bytes[section.fileOffset + 3] = 0xcc;
     const broken = join(workdir.path, 'nopad-broken.o');
     await writeFile(broken, bytes);
-    expect(() => diffObjects({ original: broken, patched: broken })).toThrow(
+    expect(() => diffObjects({ original: broken, patched: broken, lineNumbers: 'kept' })).toThrow(
       /symbol edited sits at offset 16 of its own section \.text\.edited, expected 0/,
     );
   });

@@ -1,6 +1,8 @@
 /**
  * What counts as a change: code compared through relocations, unchanged functions left out,
- * any changed immediate a change (no guess at `__LINE__` drift), new functions and data included.
+ * any changed immediate a change with line numbers `kept` (no guess at `__LINE__` drift), a
+ * `__LINE__`-only change no change with line numbers `guessed` (and its blind spot), new
+ * functions and data included.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryResult } from 'tmp-promise';
@@ -78,27 +80,64 @@ int handle(int x) {
     expect(result.changedFunctions).toEqual([]);
   });
 
-  it('takes a shifted __LINE__ for the change it is: the patched build keeps line numbers, the differ does not guess', async () => {
+  it('with kept line numbers, takes a shifted __LINE__ for the change it is: the patched build keeps them, the differ does not guess', async () => {
     const source = (extra: string) => `
 void __might_sleep(const char *file, int line);
 int helper_a(int x);
 ${extra}
 int sleeper(int x) { __might_sleep("file.c", __LINE__); return helper_a(x); }
 `;
-    const shifted = await diffSources(workdir, 'line', source(''), source('\n\n\n\n'));
+    const shifted = await diffSources(workdir, 'line', source(''), source('\n\n\n\n'), { lineNumbers: 'kept' });
     expect(shifted.changedFunctions).toEqual(['sleeper']);
     // The same lines added with a #line directive after them, as line keeping adds it.
-    const kept = await diffSources(workdir, 'line-kept', source(''), source('\n\n\n\n#line 5'));
+    const kept = await diffSources(workdir, 'line-kept', source(''), source('\n\n\n\n#line 5'), {
+      lineNumbers: 'kept',
+    });
     expect(kept.outcome).toBe('no-change');
   });
 
-  it('sees a changed constant passed to printk', async () => {
+  it('with guessed line numbers, ignores __LINE__ drift in might_sleep()-style calls below an insertion', async () => {
+    const source = (extra: string) => `
+void __might_sleep(const char *file, int line);
+int helper_a(int x);
+${extra}
+int sleeper(int x) { __might_sleep("file.c", __LINE__); return helper_a(x); }
+`;
+    const result = await diffSources(workdir, 'line-guessed', source(''), source('\n\n\n\n'), {
+      lineNumbers: 'guessed',
+    });
+    expect(result.outcome).toBe('no-change');
+    expect(result.notes).toContain('only line numbers changed in .text.sleeper');
+    // Line drift together with a real change is still a change.
+    const real = await diffSources(
+      workdir,
+      'line-guessed-real',
+      source(''),
+      source('\n\n').replace('helper_a(x)', 'helper_a(x + 7)'),
+      { lineNumbers: 'guessed' },
+    );
+    expect(real.changedFunctions).toEqual(['sleeper']);
+    // With the #line directive there is nothing to guess at, and no note.
+    const kept = await diffSources(workdir, 'line-guessed-kept', source(''), source('\n\n\n\n#line 5'), {
+      lineNumbers: 'guessed',
+    });
+    expect(kept.outcome).toBe('no-change');
+    expect(kept.notes.filter((note) => note.startsWith('only line numbers'))).toEqual([]);
+  });
+
+  it("sees a changed constant passed to printk with kept line numbers, not with guessed ones (the guess's blind spot)", async () => {
     const source = (value: number) => `
 int _printk(const char *fmt, ...);
 int shown(int x) { _printk("%d %d\\n", x, ${value}); return x; }
 `;
-    const result = await diffSources(workdir, 'printk-constant', source(1), source(2));
+    const result = await diffSources(workdir, 'printk-constant', source(1), source(2), { lineNumbers: 'kept' });
     expect(result.changedFunctions).toEqual(['shown']);
+    // The guess's blind spot: the same real change taken for a line number.
+    const guessed = await diffSources(workdir, 'printk-constant-guessed', source(1), source(2), {
+      lineNumbers: 'guessed',
+    });
+    expect(guessed.outcome).toBe('no-change');
+    expect(guessed.notes).toContain('only line numbers changed in .text.shown');
   });
 
   it('includes a new function and new data', async () => {

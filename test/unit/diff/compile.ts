@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { dir, type DirectoryResult } from 'tmp-promise';
 import { diffObjects, type DiffOptions, type DiffResult } from '../../../src/diff/diff-objects.js';
+import type { LineNumbers } from '../../../src/diff/line-drift.js';
 
 export const KERNEL_LIKE_FLAGS = [
   '-O2',
@@ -51,6 +52,12 @@ export interface CompiledPair {
   original: string;
   patched: string;
   directory: string;
+  /**
+   * How the differ reads the pair's line numbers: `kept`, the differ's own way in the tool's
+   * pipeline (no guess). The sources are compiled as the test gives them, so a line shifted in
+   * them is a change the test made; a test of the guess asks for `guessed` itself.
+   */
+  lineNumbers: LineNumbers;
 }
 
 /** Compile an original and a patched version of one source file. */
@@ -67,6 +74,7 @@ export async function compilePair(
     original: await compileC(directory, 'orig', original, extraFlags),
     patched: await compileC(directory, 'patched', patched, extraFlags),
     directory,
+    lineNumbers: 'kept',
   };
 }
 
@@ -75,10 +83,16 @@ export async function diffSources(
   name: string,
   original: string,
   patched: string,
-  options: Omit<DiffOptions, 'original' | 'patched'> = {},
+  options: Partial<Omit<DiffOptions, 'original' | 'patched'>> = {},
 ): Promise<DiffResult & { pair: CompiledPair }> {
   const pair = await compilePair(workdir, name, original, patched);
-  return { ...diffObjects({ original: pair.original, patched: pair.patched, ...options }), pair };
+  const diffed = diffObjects({
+    original: pair.original,
+    patched: pair.patched,
+    lineNumbers: pair.lineNumbers,
+    ...options,
+  });
+  return { ...diffed, pair };
 }
 
 export async function workDirectory(): Promise<DirectoryResult> {

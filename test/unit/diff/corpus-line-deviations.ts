@@ -1,14 +1,16 @@
 /**
- * Where our result differs from the reference's because the reference guesses at line-number
- * drift and we do not. The corpus's objects were built without line keeping: each patch added
- * or removed lines, so functions below the change, unchanged in the source, compiled with
- * other `__LINE__` values (might_sleep(), WARN() and printk callers). The
- * reference takes a changed immediate before such a call for a line number and calls the
- * function unchanged; we do not guess (a real change such as pr_info("%d", 1) -> 2 looks the
- * same): the patched build keeps every unchanged line's number (src/patches/line-keeping.ts),
- * so a difference left in the objects is a real change. On these objects we therefore find the
- * reference's functions changed plus the ones whose only difference is a line number; before
- * line keeping replaced the guess, this differ agreed with the reference on every case below.
+ * The corpus read with line numbers `kept` (the differ told not to guess, as the pipeline diffs
+ * its own builds), where our result differs from the reference's, which guesses at line-number
+ * drift. The corpus's objects were built without line keeping: each patch added or removed
+ * lines, so functions below the change, unchanged in the source, compiled with other
+ * `__LINE__` values (might_sleep(), WARN() and printk callers). The reference takes a changed
+ * immediate before such a call for a line number and calls the function unchanged; with `kept`
+ * we do not guess (a real change such as pr_info("%d", 1) -> 2 looks the same), since our own
+ * patched build keeps every unchanged line's number (src/patches/line-keeping.ts), so a
+ * difference left in the objects is a real change. On these objects, built without, we
+ * therefore find the reference's functions changed plus the ones whose only difference is a
+ * line number. With line numbers `guessed` (the reference's way, and `tsbuild-patch diff`'s
+ * default) every case below agrees with the reference (corpus.test.ts asserts both).
  */
 import type { CorpusCase } from './corpus-cases.js';
 

@@ -1,14 +1,20 @@
 /**
- * Acceptance against the peer corpus (kpatch unit-test objects): every case must reach the
- * reference outcome with the same changed/new/callback function sets, and every output object
- * must pass the reference test's checks, except the stated deviations (each with the
- * reference's result beside ours, both asserted). Runs the reference's way: the original
- * object's own symbols as the target, each case's entry sizes.
+ * Acceptance against the peer corpus (kpatch unit-test objects): run the reference's way (the
+ * original object's own symbols as the target, each case's entry sizes, and line numbers
+ * guessed: the objects were built without line keeping), every case must reach the reference
+ * outcome with the same changed/new/callback function sets, and every output object must pass
+ * the reference test's checks.
+ *
+ * The same objects with line numbers `kept` (what the differ says when told not to guess, as
+ * the pipeline diffs its own builds) pin the other mode: the cases of corpus-line-deviations.ts
+ * deviate as stated there (the reference's result beside ours, both asserted), every other case
+ * still agrees.
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dir } from 'tmp-promise';
 import { diffObjects } from '../../../src/diff/diff-objects.js';
+import type { LineNumbers } from '../../../src/diff/line-drift.js';
 import { writePatchObject } from '../../../src/diff/output.js';
 import {
   corpusAvailable,
@@ -84,6 +90,11 @@ const OUTPUT_CHECKS: Record<string, (out: string) => void> = {
   },
 };
 
+/** The differ on case C, the reference's way but for LINE_NUMBERS. */
+function diffCase(c: CorpusCase, lineNumbers: LineNumbers) {
+  return diffObjects({ original: c.orig, patched: c.patched, entrySizes: entrySizesFor(c), lineNumbers });
+}
+
 /** What a case comes to, in the terms expected.json gives. */
 function resultOf(result: ReturnType<typeof diffObjects>) {
   return {
@@ -105,8 +116,9 @@ function referenceOf(c: CorpusCase) {
 }
 
 /**
- * A case of LINE_NUMBER_DEVIATIONS: the reference's result as stated, and ours as stated
- * (the reference's new functions and callbacks, its changed functions and the stated others).
+ * A case of LINE_NUMBER_DEVIATIONS with line numbers kept: the reference's result as stated, and
+ * ours as stated (the reference's new functions and callbacks, its changed functions and the
+ * stated others).
  */
 function expectLineNumberDeviation(c: CorpusCase, result: ReturnType<typeof diffObjects>): void {
   const deviation = LINE_NUMBER_DEVIATIONS[c.name]!;
@@ -129,13 +141,17 @@ function expectLineNumberDeviation(c: CorpusCase, result: ReturnType<typeof diff
 
 describe(`peer corpus ${CORPUS_DIR}`, () => {
   const cases = corpusAvailable() ? loadCorpus() : [];
-  let agreeing = 0;
-  let deviating = 0;
+  /** Cases that agree with the reference, line numbers guessed (its way) and kept. */
+  let agreeingGuessed = 0;
+  let agreeingKept = 0;
+  /** Cases that deviate as stated in corpus-line-deviations.ts, line numbers kept. */
+  let deviatingKept = 0;
   const workdir = dir({ unsafeCleanup: true });
 
   afterAll(async () => {
     console.log(
-      `corpus: ${agreeing}/${cases.length} agree; ${deviating} deviate as stated (line numbers kept, not guessed)`,
+      `corpus: line numbers guessed (the reference's way): ${agreeingGuessed}/${cases.length} agree; ` +
+        `line numbers kept: ${agreeingKept}/${cases.length} agree, ${deviatingKept} deviate as stated (corpus-line-deviations.ts)`,
     );
     await (await workdir).cleanup();
   });
@@ -156,34 +172,54 @@ describe(`peer corpus ${CORPUS_DIR}`, () => {
     expect(names).toEqual(expect.arrayContaining(Object.keys(OUTPUT_FUNCTION_COUNT_DEVIATIONS)));
   });
 
-  it.each(cases.map((c) => [c.name, c] as [string, CorpusCase]))('%s', async (_name, c) => {
-    const result = diffObjects({ original: c.orig, patched: c.patched, entrySizes: entrySizesFor(c) });
-    const lineNumbers = LINE_NUMBER_DEVIATIONS[c.name] !== undefined;
-    if (lineNumbers) expectLineNumberDeviation(c, result);
-    else expect(resultOf(result)).toEqual(referenceOf(c));
-    if (c.outcome === 'refused') expect(result.refusals.map((r) => r.reason).length).toBeGreaterThan(0);
-    if (result.outcome === 'changed') {
-      const out = `${(await workdir).path}/${c.name}.o`;
-      writePatchObject(result.patched, out);
-      // The object must be well-formed for binutils.
-      execFileSync('readelf', ['-aW', out], { stdio: 'pipe' });
-      const deviation = OUTPUT_FUNCTION_COUNT_DEVIATIONS[c.name];
-      if (deviation) {
-        expect(c.outputFunctionCount, `${c.name}: the reference's count`).toBe(deviation.reference);
-        deviation.check(out);
+  describe('line numbers guessed, as the reference guesses them', () => {
+    it.each(cases.map((c) => [c.name, c] as [string, CorpusCase]))('%s', async (_name, c) => {
+      const result = diffCase(c, 'guessed');
+      expect(resultOf(result)).toEqual(referenceOf(c));
+      if (c.outcome === 'refused') expect(result.refusals.map((r) => r.reason).length).toBeGreaterThan(0);
+      // A case that deviates with kept line numbers agrees here because the guess took the
+      // difference for line numbers, and says so.
+      if (LINE_NUMBER_DEVIATIONS[c.name]) {
+        expect(result.notes.filter((note) => note.startsWith('only line numbers changed in '))).not.toEqual([]);
       }
-      // The reference's count is of its own selection; with more functions changed, ours must
-      // hold each of them.
-      if (lineNumbers) {
-        const names = nmFunctions(out).map((f) => f.name);
-        expect(names).toEqual(expect.arrayContaining([...result.changedFunctions, ...result.newFunctions]));
-      } else {
+      if (result.outcome === 'changed') {
+        const out = `${(await workdir).path}/${c.name}.o`;
+        writePatchObject(result.patched, out);
+        // The object must be well-formed for binutils.
+        execFileSync('readelf', ['-aW', out], { stdio: 'pipe' });
+        const deviation = OUTPUT_FUNCTION_COUNT_DEVIATIONS[c.name];
+        if (deviation) {
+          expect(c.outputFunctionCount, `${c.name}: the reference's count`).toBe(deviation.reference);
+          deviation.check(out);
+        }
         const count = deviation?.ours ?? c.outputFunctionCount;
         if (count !== undefined) expect(nmFunctions(out)).toHaveLength(count);
+        OUTPUT_CHECKS[c.name]?.(out);
       }
-      OUTPUT_CHECKS[c.name]?.(out);
-    }
-    if (lineNumbers) deviating++;
-    else agreeing++;
+      agreeingGuessed++;
+    });
+  });
+
+  describe('line numbers kept: the stated deviations, and agreement elsewhere', () => {
+    it.each(cases.map((c) => [c.name, c] as [string, CorpusCase]))('%s', async (_name, c) => {
+      const result = diffCase(c, 'kept');
+      expect(result.notes.filter((note) => note.startsWith('only line numbers'))).toEqual([]);
+      if (!LINE_NUMBER_DEVIATIONS[c.name]) {
+        expect(resultOf(result)).toEqual(referenceOf(c));
+        agreeingKept++;
+        return;
+      }
+      expectLineNumberDeviation(c, result);
+      if (result.outcome === 'changed') {
+        const out = `${(await workdir).path}/${c.name}.kept.o`;
+        writePatchObject(result.patched, out);
+        execFileSync('readelf', ['-aW', out], { stdio: 'pipe' });
+        // The reference's count is of its own selection; with more functions changed, ours must
+        // hold each of them.
+        const names = nmFunctions(out).map((f) => f.name);
+        expect(names).toEqual(expect.arrayContaining([...result.changedFunctions, ...result.newFunctions]));
+      }
+      deviatingKept++;
+    });
   });
 });

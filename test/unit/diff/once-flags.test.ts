@@ -44,7 +44,7 @@ describe.each(['.data.once', '.data..once'])('a once flag in %s', (section) => {
     const tag = section.replace(/\W/g, '');
     const original = await compileC(workdir.path, `once-orig-${tag}`, source(section, false));
     const patched = await compileC(workdir.path, `once-patched-${tag}`, source(section, true));
-    const result = diffObjects({ original, patched });
+    const result = diffObjects({ original, patched, lineNumbers: 'kept' });
     expect(result.refusals).toEqual([]);
     expect(result.outcome).toBe('changed');
     expect(result.changedFunctions).toEqual(['show']);
