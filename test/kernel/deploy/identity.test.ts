@@ -110,7 +110,7 @@ describe(`tsbuild-patch-ctl: the kernel's identity on Debian 12 (kernel ${KERNEL
         tsbuild-patch-ctl unload livepatch_cmdline_identity > /tmp/l.log 2>&1; report cmdline_unload $?
 
         modprobe binfmt_misc; report modprobe $?
-        report binfmt_note "$(ls /sys/module/binfmt_misc/notes)"
+        report binfmt_note "$(ls -A /sys/module/binfmt_misc/notes)"
         tsbuild-patch-ctl load ${f}/binfmt-other.ko > /tmp/l.log 2>&1; report binfmt_other $?
         report binfmt_other_log "$(cat /tmp/l.log)"
         tsbuild-patch-ctl load ${f}/binfmt.ko > /tmp/l.log 2>&1; report binfmt $?
