@@ -109,6 +109,8 @@ export interface DistroPaths {
   symvers: string;
   debugVmlinux: string;
   systemMap: string;
+  /** The debug package's module files (DWARF of each module), under kernel/. */
+  debugModulesDir: string;
   /** The source tarball inside the source package. */
   sourceTarball: string;
 }
@@ -200,6 +202,7 @@ function debianRelease(facts: DebianReleaseFacts): DistroRelease {
       symvers: `usr/src/linux-headers-${release}/Module.symvers`,
       debugVmlinux: `usr/lib/debug/boot/vmlinux-${release}`,
       systemMap: `usr/lib/debug/boot/System.map-${release}`,
+      debugModulesDir: `usr/lib/debug/lib/modules/${release}`,
       sourceTarball: sourceOf(release).tarball,
       ...facts.pathOverrides?.(release),
     }),

@@ -8,6 +8,11 @@ export interface TargetKernel {
   source: KernelSource;
   config: string;
   vmlinux: string;
+  /**
+   * The DWARF compile units of each of its modules (module-units.json, kernel/facts/module-units.ts),
+   * when its debug modules were read; without it only vmlinux's units are known.
+   */
+  moduleUnits?: string;
   symvers: string;
   /** /lib/modules/<release> of the running kernel (its modules, for module targets). */
   modulesDir: string;

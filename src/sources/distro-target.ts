@@ -66,6 +66,7 @@ export async function distroTarget(kernel: string, log: Logger): Promise<TargetK
     },
     config: files.config,
     vmlinux: files.vmlinux,
+    ...(files.moduleUnits ? { moduleUnits: files.moduleUnits } : {}),
     symvers: files.symvers,
     modulesDir: files.modulesDir,
     release,

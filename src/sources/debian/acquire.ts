@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { cacheRoot } from '../../util/cache.js';
 import { withDirLock } from '../../util/lock.js';
 import type { Logger } from '../../util/log.js';
-import { onceMarked } from '../../util/stage-marker.js';
+import { isMarked, onceMarked } from '../../util/stage-marker.js';
 import type { DistroPaths, DistroRelease } from '../../kernel/distributions.js';
 import { aptContext } from './apt-context.js';
 import { archivePackage, downloadPackage, extractDeb, extractFromDeb, type ArchivePackage } from './apt.js';
 import { findBuildableRelease } from './catalog.js';
+import { moduleUnitsFile, moduleUnitsFromDeb, moduleUnitsFromDir } from './module-units.js';
 
 /** The files of one distribution kernel release, as its packages hold them. */
 export interface DistroKernel {
@@ -21,6 +22,8 @@ export interface DistroKernel {
   /** vmlinux with .symtab and DWARF (debug package). */
   vmlinux: string;
   systemMap: string;
+  /** The compile units of its modules (debug package), when the package has module files. */
+  moduleUnits?: string;
   sourceTarball: string;
   /** The source package as the archive identifies it (name, version, SHA256 of the .deb). */
   sourceIdentity: string;
@@ -60,23 +63,51 @@ export function packagesToAcquire(
   return PARTS_FOR[purpose].filter((part) => !installed.has(part)).map((part) => ({ part, names: names[part] }));
 }
 
-/** What each package contributes, and whether it must be unpacked whole. */
-function partMembers(paths: DistroPaths): Record<Part, readonly string[] | 'all'> {
+/**
+ * What is made of each part's packages, step by step, each step under its own marker of the
+ * cache entry (a step added later runs once for an entry made before it): the files unpacked,
+ * and from the debug package also its modules' compile units (read as the package streams
+ * through; its ~6 GB of module files are not kept).
+ */
+interface PartStep {
+  marker: string;
+  /** Make this step's files from DEB, one of the part's packages; SCRATCH is a directory of the step's own. */
+  fromPackage(deb: string, scratch: string): Promise<void>;
+}
+
+function partSteps(paths: DistroPaths, entry: string, files: string, log: Logger): Record<Part, PartStep[]> {
+  const unpack = (part: Part, members: readonly string[] | 'all'): PartStep => ({
+    marker: part,
+    fromPackage: (deb) => (members === 'all' ? extractDeb(deb, files) : extractFromDeb(deb, files, members)),
+  });
   return {
-    image: 'all',
-    headers: [paths.config, paths.symvers],
-    debug: [paths.systemMap, paths.debugVmlinux],
-    source: [paths.sourceTarball],
+    image: [unpack('image', 'all')],
+    headers: [unpack('headers', [paths.config, paths.symvers])],
+    debug: [
+      unpack('debug', [paths.systemMap, paths.debugVmlinux]),
+      {
+        marker: MODULE_UNITS_MARKER,
+        fromPackage: async (deb, scratch) => {
+          await moduleUnitsFromDeb(deb, paths.debugModulesDir, moduleUnitsFile(entry), scratch, log);
+        },
+      },
+    ],
+    source: [unpack('source', [paths.sourceTarball])],
   };
 }
 
+/** The marker of the module compile units read from the debug package (or the installed debug files). */
+const MODULE_UNITS_MARKER = 'module-units';
+
+const fileExists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
 /** Files already on this machine (an installed kernel), part by part; a part is used only whole. */
 async function installedParts(paths: DistroPaths, root: string): Promise<Set<Part>> {
-  const exists = (p: string) =>
-    access(join(root, p)).then(
-      () => true,
-      () => false,
-    );
+  const exists = (p: string) => fileExists(join(root, p));
   const parts = new Set<Part>();
   if ((await exists(paths.vmlinuz)) && (await exists(join(paths.modulesDir, 'kernel')))) parts.add('image');
   if ((await exists(paths.config)) && (await exists(paths.symvers))) parts.add('headers');
@@ -105,9 +136,10 @@ interface Acquired {
 /**
  * The packages of PURPOSE's parts for RELEASE, from the distribution's archive: the packages of
  * the release's version are downloaded with apt (verified by it), only the needed files are
- * unpacked, and the result is cached per (release, version) and part (a boot's image is reused
- * by a later build, which fetches only the rest); a warm call only checks markers. Downloads
- * and unpacking of the packages run side by side.
+ * unpacked (and the modules' compile units read from the debug package), and the result is
+ * cached per (release, version) and step of a part (a boot's image is reused by a later build,
+ * which fetches only the rest; an entry made before a step existed downloads that part again,
+ * once); a warm call only checks markers. Downloads and unpacking of the packages run side by side.
  */
 async function acquireParts(
   distro: DistroRelease,
@@ -132,25 +164,29 @@ async function acquireParts(
     join(entry, 'acquire.lock'),
     (pid) => log(`waiting for process ${pid}, which is downloading ${release}`),
     async () => {
-      const members = partMembers(paths);
+      const steps = partSteps(paths, entry, files, log);
       await Promise.all(
-        wanted.map(({ part, names }) =>
-          onceMarked(entry, `${part}`, async () => {
-            const downloads = join(entry, `download-${part}`);
-            await rm(downloads, { recursive: true, force: true });
-            await mkdir(downloads, { recursive: true });
-            for (const name of names) {
-              const pkg: ArchivePackage =
-                part === 'source' && source ? source : await archivePackage(apt, name, version);
-              const deb = await downloadPackage(apt, pkg, downloads, log);
-              const unpack = members[part];
-              if (unpack === 'all') await extractDeb(deb, files);
-              else await extractFromDeb(deb, files, unpack);
-            }
-            await rm(downloads, { recursive: true, force: true });
-          }),
-        ),
+        wanted.map(async ({ part, names }) => {
+          const pending: PartStep[] = [];
+          for (const step of steps[part]) if (!(await isMarked(entry, step.marker))) pending.push(step);
+          if (pending.length === 0) return;
+          const downloads = join(entry, `download-${part}`);
+          await rm(downloads, { recursive: true, force: true });
+          await mkdir(downloads, { recursive: true });
+          for (const name of names) {
+            const pkg: ArchivePackage = part === 'source' && source ? source : await archivePackage(apt, name, version);
+            const deb = await downloadPackage(apt, pkg, downloads, log);
+            for (const step of pending) await step.fromPackage(deb, join(downloads, `scratch-${step.marker}`));
+          }
+          for (const step of pending) await onceMarked(entry, step.marker, async () => {});
+          await rm(downloads, { recursive: true, force: true });
+        }),
       );
+      // An installed debug package: its module files are read where they are.
+      if (installed.has('debug') && purpose === 'build')
+        await onceMarked(entry, MODULE_UNITS_MARKER, async () => {
+          await moduleUnitsFromDir(join(options.installedRoot!, paths.debugModulesDir), moduleUnitsFile(entry), log);
+        });
     },
   );
   return { version, entry, rootOf, files, ...(source ? { source } : {}) };
@@ -171,6 +207,7 @@ export async function acquireDistroKernel(
     symvers: join(rootOf('headers'), paths.symvers),
     vmlinux: join(rootOf('debug'), paths.debugVmlinux),
     systemMap: join(rootOf('debug'), paths.systemMap),
+    ...((await fileExists(moduleUnitsFile(acquired.entry))) ? { moduleUnits: moduleUnitsFile(acquired.entry) } : {}),
     sourceTarball: join(files, paths.sourceTarball),
     sourceIdentity: `${source!.name}=${source!.version} sha256:${source!.sha256}`,
   };

@@ -48,6 +48,7 @@ describe('the distribution table', () => {
       symvers: 'usr/src/linux-headers-6.1.0-57-amd64/Module.symvers',
       debugVmlinux: 'usr/lib/debug/boot/vmlinux-6.1.0-57-amd64',
       systemMap: 'usr/lib/debug/boot/System.map-6.1.0-57-amd64',
+      debugModulesDir: 'usr/lib/debug/lib/modules/6.1.0-57-amd64',
       sourceTarball: 'usr/src/linux-source-6.1.tar.xz',
     });
     expect(d.releaseOfDebugPackage('linux-image-6.1.0-57-amd64-dbg')).toBe('6.1.0-57-amd64');
@@ -102,6 +103,7 @@ describe('the distribution table', () => {
       modulesDir: 'usr/lib/modules/7.3.4+deb13-amd64',
       debugVmlinux: 'usr/lib/debug/lib/modules/7.3.4+deb13-amd64/vmlinux',
       systemMap: 'usr/lib/debug/lib/modules/7.3.4+deb13-amd64/System.map',
+      debugModulesDir: 'usr/lib/debug/lib/modules/7.3.4+deb13-amd64',
     });
     expect(b12.paths('6.12.95+deb12-amd64').modulesDir).toBe('lib/modules/6.12.95+deb12-amd64');
     expect(b13.paths('7.2.12+deb13-amd64').sourceTarball).toBe('usr/src/linux-source-7.2.tar.xz');
