@@ -3,11 +3,15 @@ import { join, posix } from 'node:path';
 import { readJsonCache, writeFileAtomic } from '../util/atomic-file.js';
 import { CACHE_FORMATS } from '../util/cache-formats.js';
 import type { Logger } from '../util/log.js';
+import type { MacroDefinition } from './c-macros.js';
+import { definitionsIn } from './c-macros.js';
+import { DefinitionSites } from './definition-sites.js';
+import { macroIncludeExpressions, macroIncludesOf, macroIncludeTargets } from './macro-includes.js';
 
 /**
  * Which sources can include a header, found without building: every `#include` line of every
- * C source and header of the tree, and every `-include FILE` of its Makefiles, resolved
- * generously. The sources found for a header are always a superset of those the compiler
+ * C source and header of the tree (`#include MACRO` lines too: macro-includes.ts), and every
+ * `-include FILE` of its Makefiles, resolved generously. The sources found for a header are always a superset of those the compiler
  * really makes depend on it (whatever the include paths and the #ifdefs); kbuild's dependency
  * files then give the exact set.
  */
@@ -25,6 +29,11 @@ export interface IncludeGraph {
    * Makefile): for every C file under DIR ('' for all), as if it began with #include <FILE>.
    */
   forced: Array<{ dir: string; spec: string }>;
+  /**
+   * What `#include MACRO` lines may name (macro-includes.ts), resolved: [FROM, TO] when file
+   * FROM (an index) counts as including file TO through such a line.
+   */
+  macroEdges: Array<[number, number]>;
 }
 
 /** Top-level directories with no kernel code (user-space tools, documentation). */
@@ -75,6 +84,8 @@ export function forcedIncludesOf(makefile: string, text: string): Array<{ dir: s
 export async function scanIncludes(top: string): Promise<IncludeGraph> {
   const { sources: files, makefiles } = await listFiles(top);
   const includes: string[][] = new Array(files.length);
+  const definitionSites = new DefinitionSites();
+  const sites: Array<{ site: number; expressions: string[] }> = [];
   const batch = 256;
   for (let start = 0; start < files.length; start += batch) {
     await Promise.all(
@@ -83,6 +94,9 @@ export async function scanIncludes(top: string): Promise<IncludeGraph> {
         const specs: string[] = [];
         for (const match of text.matchAll(INCLUDE)) specs.push(match[1]! + posix.normalize(match[2]!.trim()));
         includes[start + offset] = specs;
+        definitionSites.note(start + offset, text);
+        const expressions = macroIncludeExpressions(text);
+        if (expressions.length > 0) sites.push({ site: start + offset, expressions });
       }),
     );
   }
@@ -91,7 +105,44 @@ export async function scanIncludes(top: string): Promise<IncludeGraph> {
     const text = await readFile(join(top, makefile), 'latin1');
     if (text.includes('-include')) forced.push(...forcedIncludesOf(makefile, text));
   }
-  return { version: CACHE_FORMATS.includeGraph, files, includes, forced };
+  const graph = { version: CACHE_FORMATS.includeGraph, files, includes, forced, macroEdges: [] };
+  return { ...graph, macroEdges: await macroEdgesOf(top, graph, sites, definitionSites) };
+}
+
+/** The edges of the `#include MACRO` lines of SITES, in GRAPH (of TOP, without them yet; macro-includes.ts). */
+async function macroEdgesOf(
+  top: string,
+  graph: IncludeGraph,
+  sites: ReadonlyArray<{ site: number; expressions: string[] }>,
+  definitionSites: DefinitionSites,
+): Promise<Array<[number, number]>> {
+  const { files } = graph;
+  const definitions = new Map<string, Promise<MacroDefinition[]>>();
+  const tree = {
+    filesDefining: (name: string) => definitionSites.candidates(name).map((i) => files[i]!),
+    definitionsOf: (file: string) => {
+      if (!definitions.has(file))
+        definitions.set(
+          file,
+          readFile(join(top, file), 'latin1').then(definitionsIn, () => []),
+        );
+      return definitions.get(file)!;
+    },
+  };
+  const { index, resolveInclude } = includeResolver(files);
+  const lookup = {
+    files,
+    fileAt: (path: string) => index.get(posix.normalize(path)),
+    anyNamed: resolveInclude,
+    sourcesIncluding: (file: string) => sourcesIncluding(graph, file),
+  };
+  const edges = new Set<string>();
+  for (const { site, expressions } of [...sites].sort((a, b) => a.site - b.site))
+    for (const found of await macroIncludesOf(files[site]!, expressions, tree)) {
+      const from = index.get(found.from)!;
+      for (const to of macroIncludeTargets(found, lookup)) if (to !== from) edges.add(`${from},${to}`);
+    }
+  return [...edges].map((edge) => edge.split(',').map(Number) as [number, number]);
 }
 
 /**
@@ -118,30 +169,15 @@ interface ResolvedGraph {
 const resolvedGraphs = new WeakMap<IncludeGraph, ResolvedGraph>();
 
 /**
- * The files an include of INCLUDER may name. The compiler looks for #include "x.h" first in the
- * includer's own directory: when the tree has that file, it is the one. Otherwise (and for
- * #include <x.h>) any -I path may hold it, so any file whose path ends in "/x.h" may be it.
+ * How the includes of the tree's FILES are resolved: the files an include WRITTEN ('"x.h' or
+ * '<x.h') of INCLUDER may name. The compiler looks for #include "x.h" first in the includer's
+ * own directory: when the tree has that file, it is the one. Otherwise (and for #include <x.h>)
+ * any -I path may hold it, so any file whose path ends in "/x.h" may be it.
  */
-function resolveInclude(
-  written: string,
-  includer: string,
-  index: ReadonlyMap<string, number>,
-  byBase: ReadonlyMap<string, number[]>,
-  files: readonly string[],
-): number[] {
-  const spec = written.slice(1);
-  if (written.startsWith('"')) {
-    const beside = index.get(posix.normalize(posix.join(posix.dirname(includer), spec)));
-    if (beside !== undefined) return [beside];
-  }
-  const tail = spec.replace(/^(\.\.?\/)+/, '');
-  return (byBase.get(posix.basename(tail)) ?? []).filter((i) => files[i] === tail || files[i]!.endsWith('/' + tail));
-}
-
-function resolve(graph: IncludeGraph): ResolvedGraph {
-  const known = resolvedGraphs.get(graph);
-  if (known) return known;
-  const { files } = graph;
+function includeResolver(files: readonly string[]): {
+  index: Map<string, number>;
+  resolveInclude: (written: string, includer: string) => number[];
+} {
   const index = new Map(files.map((f, i) => [f, i]));
   const byBase = new Map<string, number[]>();
   files.forEach((file, i) => {
@@ -150,12 +186,31 @@ function resolve(graph: IncludeGraph): ResolvedGraph {
     if (list) list.push(i);
     else byBase.set(base, [i]);
   });
+  const resolveInclude = (written: string, includer: string): number[] => {
+    const spec = written.slice(1);
+    if (written.startsWith('"')) {
+      const beside = index.get(posix.normalize(posix.join(posix.dirname(includer), spec)));
+      if (beside !== undefined) return [beside];
+    }
+    const tail = spec.replace(/^(\.\.?\/)+/, '');
+    return (byBase.get(posix.basename(tail)) ?? []).filter((i) => files[i] === tail || files[i]!.endsWith('/' + tail));
+  };
+  return { index, resolveInclude };
+}
+
+function resolve(graph: IncludeGraph): ResolvedGraph {
+  const known = resolvedGraphs.get(graph);
+  if (known) return known;
+  const { files } = graph;
+  const { index, resolveInclude } = includeResolver(files);
   const forward: number[][] = files.map((file, i) => {
     const specs = [...graph.includes[i]!];
     if (file.endsWith('.c'))
       for (const f of graph.forced) if (f.dir === '' || file.startsWith(f.dir + '/')) specs.push(f.spec);
-    return [...new Set(specs.flatMap((spec) => resolveInclude(spec, file, index, byBase, files)))];
+    return specs.flatMap((spec) => resolveInclude(spec, file));
   });
+  for (const [from, to] of graph.macroEdges) forward[from]!.push(to);
+  forward.forEach((targets, i) => (forward[i] = [...new Set(targets)]));
   const reverse: number[][] = files.map(() => []);
   forward.forEach((targets, from) => {
     for (const to of targets) reverse[to]!.push(from);

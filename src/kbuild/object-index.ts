@@ -7,12 +7,17 @@ import { refusedError, type RefusedError } from '../util/errors.js';
 import { moduleNameOf } from '../kernel/module-name.js';
 
 /**
- * What the original build made: every object compiled from C, its source, the headers it
- * depends on (from kbuild's .cmd files), and whether it is part of vmlinux or of a module.
+ * What the original build made: every object compiled from C, its source, the headers (and
+ * #included C files) it depends on (from kbuild's .cmd files), and whether it is part of vmlinux
+ * or of a module.
  */
 export interface ObjectInfo {
-  /** Object path relative to the tree, e.g. "fs/proc/cmdline.o". */
+  /**
+   * Object path relative to the tree as kbuild builds it, e.g. "fs/proc/cmdline.o"; an object
+   * another directory's Makefile builds keeps that directory: "drivers/gpu/drm/amd/amdgpu/../display/dc/core/dc.o".
+   */
   path: string;
+  /** Its C source as kbuild names it (the object's path with .c). */
   source: string;
   /** "vmlinux" or the module name as the kernel knows it (underscores). */
   target: string;
@@ -23,6 +28,7 @@ export interface ObjectInfo {
 export interface ObjectIndex {
   /** CACHE_FORMATS.objectIndex of the code that wrote it; an index of another version is rebuilt. */
   version: number;
+  /** The files objects depend on: headers, and C files #included by other C files. */
   headers: string[];
   objects: ObjectInfo[];
 }
@@ -72,6 +78,15 @@ export function cmdFileDeps(text: string): string[] {
   return deps;
 }
 
+/**
+ * Whether a change to FILE (a tree path, normalized, as patches name files) changes the object
+ * compiled from SOURCE (as kbuild names it) whose kbuild dependencies DEPENDS tells: one rule
+ * for C files and headers, for a C file compiled as its own object or #included by another.
+ */
+export function changesObject(file: string, source: string, depends: (file: string) => boolean): boolean {
+  return posix.normalize(source) === file || depends(file);
+}
+
 function parseCmdFile(text: string): { object: string; source: string; deps: string[] } | undefined {
   const source = /^source_(\S+) := (\S+)$/m.exec(text);
   if (!source?.[1] || !source[2]) return undefined;
@@ -112,8 +127,9 @@ export async function buildObjectIndex(tree: string, output: string): Promise<vo
     // it is no patch target, yet it includes linux/module.h and so "depends" on most headers.
     if (!parsed || !parsed.source.endsWith('.c') || parsed.source.endsWith('.mod.c')) continue;
     if (NOT_KERNEL_CODE.some((pattern) => pattern.test(parsed.object))) continue;
+    // Headers, and C files #included by the source (kernel/sched/rt.c in build_policy.c).
     const deps = parsed.deps
-      .filter((d) => d.endsWith('.h'))
+      .filter((d) => /\.(h|c)$/.test(d))
       .map((header) => {
         let id = headerIds.get(header);
         if (id === undefined) {
@@ -143,27 +159,22 @@ export async function readObjectIndex(path: string, log?: Logger): Promise<Objec
   return index?.version === CACHE_FORMATS.objectIndex ? index : undefined;
 }
 
-/** The objects a set of changed files affects: C files by their object, headers by dependency. */
+/**
+ * The objects a set of changed files affects (changesObject): a C file by the objects compiled
+ * from it or including it, a header by the objects depending on it.
+ */
 export function objectsAffectedBy(
   index: ObjectIndex,
   files: readonly string[],
 ): { objects: ObjectInfo[]; unbuilt: string[] } {
-  const bySource = new Map(index.objects.map((o) => [o.source, o]));
   const result = new Map<string, ObjectInfo>();
   const unbuilt: string[] = [];
   for (const file of files) {
-    if (file.endsWith('.c')) {
-      const object = bySource.get(file);
-      if (object) result.set(object.path, object);
-      else unbuilt.push(file);
-    } else if (file.endsWith('.h')) {
-      const id = index.headers.indexOf(file);
-      const users = id < 0 ? [] : index.objects.filter((o) => o.deps.includes(id));
-      if (users.length === 0) unbuilt.push(file);
-      for (const object of users) result.set(object.path, object);
-    } else {
-      throw unbuildableFileRefusal(file);
-    }
+    if (!/\.(c|h)$/.test(file)) throw unbuildableFileRefusal(file);
+    const id = index.headers.indexOf(file);
+    const users = index.objects.filter((o) => changesObject(file, o.source, () => id >= 0 && o.deps.includes(id)));
+    if (users.length === 0) unbuilt.push(file);
+    for (const object of users) result.set(object.path, object);
   }
   return { objects: [...result.values()], unbuilt };
 }

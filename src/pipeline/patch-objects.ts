@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, posix } from 'node:path';
 import { readElf, STB_LOCAL, STT_FUNC, STT_OBJECT, writeRelocatable, type ElfFile } from '../elf/index.js';
 import { buildPatchObject } from '../diff/output.js';
 import { addFunctionAlias, AliasNamer } from '../emit/aliases.js';
@@ -104,7 +104,8 @@ export async function writePatchObjects(options: PatchObjectsOptions): Promise<P
       const chosen = chooseTargetSymbol(targetSymbols, func.oldName, from.originalLocals.has(func.oldName), from);
       func.sympos = chosen ? targetSymbols.positionOf(chosen) : 0;
     }
-    const fileName = diff.pair.object.path.replace(/\//g, '__');
+    // An object another directory's Makefile builds is named by its normalized path (no `..`).
+    const fileName = posix.normalize(diff.pair.object.path).replace(/\//g, '__');
     const path = join(options.objectsDir, fileName);
     await writeFile(path, writeRelocatable(model));
     objects.push({ diff, fileName, path, funcs, callbacks, resolutions });

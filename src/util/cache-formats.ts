@@ -9,9 +9,9 @@ export const CACHE_FORMATS = {
   /** kbuild/prepared-tree.ts, part of the key of trees/<key>/: every prepared tree is unpacked and prepared again. */
   preparedTree: 1,
   /** kbuild/object-index.ts, in builds/<key>/object-index.json: each tree's object index is read again from its .cmd files (the tree stays). */
-  objectIndex: 5,
+  objectIndex: 6,
   /** kbuild/include-graph.ts, in <tree>/include-graph.json: each tree's include graph is scanned again (the tree stays). */
-  includeGraph: 4,
+  includeGraph: 5,
   /** sources/test-kernel/provision.ts, part of the key of test-kernel/<key>/: the test kernel is built again. */
   testKernel: 1,
   /** test/support/system-vm/rootfs.ts (the tests' system VM), part of the key of system-vm/<key>/: the system VM's root file system is made again. */

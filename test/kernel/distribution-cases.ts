@@ -346,3 +346,50 @@ export async function kpatchSyscallCase(options: CaseOptions): Promise<BootCase>
     },
   };
 }
+
+const SCHED_DEBUG = '/sys/kernel/debug/sched/debug';
+
+/**
+ * A fix in a C file that the kernel compiles only inside another: kernel/sched/rt.c, #included
+ * by kernel/sched/build_policy.c. The livepatch replaces the function of build_policy.o (no
+ * kernel/sched/rt.o is built); the guest sees it in sysfs under vmlinux and running, in the
+ * scheduler's debug file (one line per CPU while patched).
+ */
+export async function includedSourceCase(patch: string, options: CaseOptions): Promise<BootCase> {
+  const lines: string[] = [];
+  const { ko, report } = await buildLivepatch(patch, {
+    ...options,
+    name: 'livepatch-rt',
+    log: (line) => lines.push(line),
+  });
+  expect(report.objects.map((o) => [o.object, o.target, o.changedFunctions])).toEqual([
+    ['kernel/sched/build_policy.o', 'vmlinux', ['print_rt_stats']],
+  ]);
+  expect(lines.join('\n')).toContain(
+    'kernel/sched/rt.c is not compiled on its own: #included by kernel/sched/build_policy.c',
+  );
+  const count = `grep -c tsbp-rt ${SCHED_DEBUG}`;
+  return {
+    name: 'a fix in a C file #included by another',
+    modules: [ko],
+    script: `
+      mount -t debugfs none /sys/kernel/debug 2>/dev/null
+      report rt_before "$(${count})"
+      ${applied(
+        ko,
+        'rt',
+        `report rt_funcs "$(ls /sys/kernel/livepatch/livepatch_rt/vmlinux/)"
+      report rt_during "$(${count})"
+      report rt_line "$(grep tsbp-rt ${SCHED_DEBUG} | head -n 1)"`,
+      )}
+      report rt_after "$(${count})"`,
+    check(vm) {
+      expectLoadedAndUnloaded(vm, 'rt');
+      expect(vm.values['rt_funcs']).toBe('print_rt_stats,1');
+      expect(vm.values['rt_before']).toBe('0');
+      expect(Number(vm.values['rt_during'])).toBeGreaterThan(0);
+      expect(vm.values['rt_line']).toBe('tsbp-rt: print_rt_stats of cpu 0 livepatched');
+      expect(vm.values['rt_after']).toBe('0');
+    },
+  };
+}

@@ -81,6 +81,7 @@ describe('sources that may include a header', () => {
     ],
     version: 3,
     forced: [],
+    macroEdges: [],
     includes: [
       ['"fd.h', '"internal.h'], // fs/proc/fd.c
       ['<linux/types.h'], // fs/proc/fd.h
