@@ -109,7 +109,11 @@ export async function locateInPreparedTree(options: {
         runner: tree.runner,
         vars: tree.vars,
         what: 'building the original objects',
-        ...(candidates.some((c) => !c.required) ? { keepGoing: true } : {}),
+        // Also when an object is only guessed (its own directory's) while the modules' compile
+        // units can still tell: its failure sends the search there (below).
+        ...(candidates.some((c) => !c.required || (c.into === undefined && target.readModuleUnits))
+          ? { keepGoing: true }
+          : {}),
       });
   }
   const objects: ObjectInfo[] = [];
@@ -120,6 +124,18 @@ export async function locateInPreparedTree(options: {
     const text = await readFile(join(tree.dir, cmdFileOf(object)), 'utf8').catch(() => undefined);
     const compiled = text === undefined ? undefined : parseObjectCmd(text);
     if (!compiled) {
+      // A changed file's own directory does not build it, and which one does is not known yet:
+      // read the modules' compile units (once per release) and look again.
+      if (candidate.required && candidate.into === undefined && !units.modulesKnown && target.readModuleUnits) {
+        log(
+          `${source}: its own directory's Makefile does not build it; reading which one does from the modules' compile units (the debug package, once for this release: minutes)`,
+        );
+        const moduleUnits = await target.readModuleUnits();
+        if (moduleUnits) {
+          const { readModuleUnits: _read, ...known } = target;
+          return locateInPreparedTree({ ...options, target: { ...known, moduleUnits } });
+        }
+      }
       if (candidate.required)
         throw new UserError(`${source}: the original object was not built (see ${join(tree.entry, 'objects.log')})`);
       // Found only through an include: a source the kernel was not built from (another config,

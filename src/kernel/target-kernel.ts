@@ -13,6 +13,11 @@ export interface TargetKernel {
    * when its debug modules were read; without it only vmlinux's units are known.
    */
   moduleUnits?: string;
+  /**
+   * Read the modules' compile units when they are not yet (a distribution kernel: from its debug
+   * package, minutes, once per release); absent when there is no such source.
+   */
+  readModuleUnits?: () => Promise<string | undefined>;
   symvers: string;
   /** /lib/modules/<release> of the running kernel (its modules, for module targets). */
   modulesDir: string;

@@ -66,7 +66,7 @@ export async function distroTarget(kernel: string, log: Logger): Promise<TargetK
     },
     config: files.config,
     vmlinux: files.vmlinux,
-    ...(files.moduleUnits ? { moduleUnits: files.moduleUnits } : {}),
+    ...(files.moduleUnits ? { moduleUnits: files.moduleUnits } : { readModuleUnits: files.readModuleUnits }),
     symvers: files.symvers,
     modulesDir: files.modulesDir,
     release,

@@ -22,8 +22,10 @@ export interface DistroKernel {
   /** vmlinux with .symtab and DWARF (debug package). */
   vmlinux: string;
   systemMap: string;
-  /** The compile units of its modules (debug package), when the package has module files. */
+  /** The compile units of its modules (debug package), when a build has read them already. */
   moduleUnits?: string;
+  /** Read them now (minutes, once per release; see readModuleUnits). */
+  readModuleUnits: () => Promise<string | undefined>;
   sourceTarball: string;
   /** The source package as the archive identifies it (name, version, SHA256 of the .deb). */
   sourceIdentity: string;
@@ -83,15 +85,7 @@ function partSteps(paths: DistroPaths, entry: string, files: string, log: Logger
   return {
     image: [unpack('image', 'all')],
     headers: [unpack('headers', [paths.config, paths.symvers])],
-    debug: [
-      unpack('debug', [paths.systemMap, paths.debugVmlinux]),
-      {
-        marker: MODULE_UNITS_MARKER,
-        fromPackage: async (deb, scratch) => {
-          await moduleUnitsFromDeb(deb, paths.debugModulesDir, moduleUnitsFile(entry), scratch, log);
-        },
-      },
-    ],
+    debug: [unpack('debug', [paths.systemMap, paths.debugVmlinux])],
     source: [unpack('source', [paths.sourceTarball])],
   };
 }
@@ -182,14 +176,53 @@ async function acquireParts(
           await rm(downloads, { recursive: true, force: true });
         }),
       );
-      // An installed debug package: its module files are read where they are.
-      if (installed.has('debug') && purpose === 'build')
-        await onceMarked(entry, MODULE_UNITS_MARKER, async () => {
-          await moduleUnitsFromDir(join(options.installedRoot!, paths.debugModulesDir), moduleUnitsFile(entry), log);
-        });
     },
   );
   return { version, entry, rootOf, files, ...(source ? { source } : {}) };
+}
+
+/**
+ * The compile units of RELEASE's modules (module-units.json in its cache entry ENTRY), read the
+ * first time a build needs them: from the installed debug files, else from the debug package,
+ * downloaded again (its module files, ~6 GB unpacked, are never kept) and read as it streams
+ * through. This takes minutes, so a build asks only when a changed file's own directory does not
+ * build it (an object another directory's Makefile builds: amdgpu's display core, kvm's virt/).
+ */
+async function readModuleUnits(
+  distro: DistroRelease,
+  release: string,
+  version: string,
+  entry: string,
+  options: AcquireOptions,
+): Promise<string | undefined> {
+  const { log } = options;
+  const paths = distro.paths(release);
+  const output = moduleUnitsFile(entry);
+  await withDirLock(
+    join(entry, 'acquire.lock'),
+    (pid) => log(`waiting for process ${pid}, which is downloading ${release}`),
+    () =>
+      onceMarked(entry, MODULE_UNITS_MARKER, async () => {
+        const installed = options.installedRoot ? await installedParts(paths, options.installedRoot) : new Set<Part>();
+        if (installed.has('debug')) {
+          await moduleUnitsFromDir(join(options.installedRoot!, paths.debugModulesDir), output, log);
+          return;
+        }
+        const apt = aptContext(distro);
+        const downloads = join(entry, 'download-module-units');
+        await rm(downloads, { recursive: true, force: true });
+        await mkdir(downloads, { recursive: true });
+        const deb = await downloadPackage(
+          apt,
+          await archivePackage(apt, distro.packages(release).debug, version),
+          downloads,
+          log,
+        );
+        await moduleUnitsFromDeb(deb, paths.debugModulesDir, output, join(downloads, 'scratch'), log);
+        await rm(downloads, { recursive: true, force: true });
+      }),
+  );
+  return (await fileExists(output)) ? output : undefined;
 }
 
 /** Everything a build for RELEASE needs (all four packages; see acquireParts). */
@@ -208,6 +241,7 @@ export async function acquireDistroKernel(
     vmlinux: join(rootOf('debug'), paths.debugVmlinux),
     systemMap: join(rootOf('debug'), paths.systemMap),
     ...((await fileExists(moduleUnitsFile(acquired.entry))) ? { moduleUnits: moduleUnitsFile(acquired.entry) } : {}),
+    readModuleUnits: () => readModuleUnits(distro, release, acquired.version, acquired.entry, options),
     sourceTarball: join(files, paths.sourceTarball),
     sourceIdentity: `${source!.name}=${source!.version} sha256:${source!.sha256}`,
   };

@@ -201,6 +201,33 @@ describe('objects as kbuild builds them, in a prepared tree', () => {
     );
   });
 
+  it("reads the modules' units only when a changed file's own directory does not build it, then builds it there", async () => {
+    const known = await setUp(['drivers/gpu/drm/amd/display/dc/core/dc.o'], AMDGPU);
+    const setup = await setUp(['drivers/gpu/drm/amd/display/dc/core/dc.o']);
+    let reads = 0;
+    setup.target.readModuleUnits = () => {
+      reads++;
+      return Promise.resolve(known.target.moduleUnits);
+    };
+    // A file its own directory builds: the units are not read.
+    expect((await locate(setup, ['kernel/sched/rt.c'])).objects).toEqual([
+      'kernel/sched/build_policy.o kernel/sched/build_policy.c vmlinux',
+    ]);
+    expect(reads).toBe(0);
+    const log: string[] = [];
+    const object = 'drivers/gpu/drm/amd/amdgpu/../display/dc/core/dc.o';
+    expect(await locate(setup, ['drivers/gpu/drm/amd/display/dc/core/dc.c'], log)).toEqual({
+      objects: [`${object} ${object.replace(/\.o$/, '.c')} amdgpu`],
+      unbuilt: [],
+    });
+    expect(reads).toBe(1);
+    expect(log).toContainEqual(
+      expect.stringMatching(
+        /^drivers\/gpu\/drm\/amd\/display\/dc\/core\/dc\.c: its own directory's Makefile does not build it; reading/,
+      ),
+    );
+  });
+
   it('says that a C file nothing builds is not built, without compiling it', async () => {
     const setup = await setUp([], AMDGPU);
     await mkdir(join(setup.tree.dir, 'drivers/unbuilt'), { recursive: true });
