@@ -378,7 +378,7 @@ export async function includedSourceCase(patch: string, options: CaseOptions): P
       ${applied(
         ko,
         'rt',
-        `report rt_funcs "$(ls /sys/kernel/livepatch/livepatch_rt/vmlinux/)"
+        `report rt_funcs "$(cd /sys/kernel/livepatch/livepatch_rt/vmlinux && ls -d -- *,*)"
       report rt_during "$(${count})"
       report rt_line "$(grep tsbp-rt ${SCHED_DEBUG} | head -n 1)"`,
       )}

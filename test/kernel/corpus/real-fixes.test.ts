@@ -6,7 +6,10 @@
 // disable, rmmod, no oops, warning or BUG in the kernel log.
 //
 // Which fixes, on which kernel. real-fixes.json is a fixed sample: 24 per-file patches of
-// 6.1.176-1..6.1.187-1 (scripts/corpus), each with its outcome measured on 6.1.0-50-amd64.
+// 6.1.176-1..6.1.187-1 (scripts/corpus), each with its outcome measured on 6.1.0-50-amd64
+// (drivers/net/virtio_net.c was built and loaded until the struct layout check came: the fix
+// reshapes struct virtio_net_ctrl_rss and struct control_buf, which the running driver's data
+// keeps in the old layout; it is refused as struct-layout-changed now).
 // Those outcomes are measurements of one pair of sources on one release, and Debian's archive
 // drops both within months. So:
 // - while the archive still serves that release (at 6.1.176-1) and linux-source-6.1 6.1.187-1,
