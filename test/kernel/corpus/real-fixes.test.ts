@@ -120,11 +120,13 @@ async function buildAndProve(
 
 /**
  * Debian's kernels have kprobe events: every livepatch that loaded had its functions' calls
- * counted (a verdict other than not-measured), whether its workload reached them or not.
+ * counted (a verdict other than not-measured), whether its workload reached them or not. A
+ * livepatch that replaces no function (net/sunrpc/xprt.c's fix only adds one, which nothing of
+ * the running kernel calls: sysfs lists none) has nothing to count.
  */
 function expectCounted(verdicts: ReadonlyMap<string, VmVerdict>): void {
   const uncounted = [...verdicts.values()]
-    .filter((v) => v.loaded && (!v.exercise || v.exercise.verdict === 'not-measured'))
+    .filter((v) => v.loaded && v.sysfs.length > 0 && (!v.exercise || v.exercise.verdict === 'not-measured'))
     .map((v) => `${v.id}: ${v.exercise ? describeExercise(v.exercise) : 'no calls counted'}`);
   expect(uncounted).toEqual([]);
 }
