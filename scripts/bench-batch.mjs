@@ -1,7 +1,8 @@
 // Batch benchmark: one module per patch for one kernel, built one at a time (--jobs 1) and two
 // at a time (--jobs 2, each in its own copy of the prepared tree). Before each measured run the
 // original objects of the patched files are removed from the tool's trees, so every run compiles
-// originals and patched objects as a batch of new fixes does. Runs the compiled tool (dist/).
+// originals, patched objects and modules as a batch of new fixes does (the module links the
+// trees keep are removed too). Runs the compiled tool (dist/).
 // Usage: npm run bench:batch [-- --kernel RELEASE] [-- --rounds N] [-- PATCH...]
 //   default: the newest Debian 12 release the archive can build (`--kernel newest`) and the
 //   Debian test patches plus two generic ones.
@@ -64,7 +65,11 @@ const objects = patches.flatMap(objectsOf);
 const results = { 1: [], 2: [] };
 for (let round = 0; round < rounds; round++) {
   for (const jobs of [1, 2]) {
-    for (const copy of treeCopies(tree)) for (const object of objects) rmSync(join(copy, object), { force: true });
+    for (const copy of treeCopies(tree)) {
+      for (const object of objects) rmSync(join(copy, object), { force: true });
+      // The module links a tree keeps (src/emit/module-build-cache.ts): new fixes have none.
+      rmSync(join(dirname(copy), 'linked-modules'), { recursive: true, force: true });
+    }
     const run = await batch(jobs);
     results[jobs].push(run);
     const built = run.outcomes.filter((o) => o.outcome === 'built').length;

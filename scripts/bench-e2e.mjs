@@ -9,8 +9,16 @@
 //   of the normal cache (hard links), so the cold run times the work, not the download;
 //   --container: where the kernel objects are built (default none: this host's compiler; a
 //   kernel built with another, e.g. Debian 13's gcc-14, needs its builder image: podman).
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+// Reported, in one run on the same machine:
+//   warm-new:  a fix the tree has not seen (its original object and any kept module link removed
+//              first, so the original is compiled, then the patched object, then the module);
+//   warm-same: the same fix again (everything the tool keeps is there);
+//   floor:     the compiles and the link alone, with the commands kbuild recorded for them (the
+//              object's .cmd, the module's compile and final link), through the same runner:
+//              warm-new's floor is two object compiles and the module's, warm-same's one and the
+//              module's. Each warm figure is printed with its ratio to its floor.
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 
 const args = process.argv.slice(2);
@@ -40,18 +48,75 @@ const { selectRunner } = await import('../dist/toolchain/container/select-runner
 const runner = await selectRunner(container, () => {});
 const { runPipeline } = await import('../dist/pipeline/run.js');
 
-async function once(log) {
+async function once(log, { keepTmp = false } = {}) {
   const started = performance.now();
+  let kept;
   const report = await runPipeline({
     patches: [patch],
     target: kernel ? { kernel } : {},
     runner,
     output: `${tmpdir()}/tsbp-bench-e2e.ko`,
     replace: true,
-    keepTmp: false,
-    log,
+    keepTmp,
+    log: (line) => {
+      kept ??= /^keeping temporary files in (\S+)/.exec(line)?.[1];
+      log(line);
+    },
   });
-  return { report, total: (performance.now() - started) / 1000 };
+  return { report, total: (performance.now() - started) / 1000, kept };
+}
+
+const { compileAsRecorded, recordedCommand } = await import('../dist/kbuild/recorded-compile.js');
+const { runBuildCommand, kbuildEnv } = await import('../dist/kbuild/make.js');
+const { cmdFileOf } = await import('../dist/kbuild/object-index.js');
+
+/** Make the tree forget the fix: its original objects and the module links it keeps. */
+function forget(report) {
+  for (const { object } of report.objects) {
+    rmSync(join(report.tree, object), { force: true });
+    rmSync(join(report.tree, cmdFileOf(object)), { force: true });
+  }
+  rmSync(join(dirname(report.tree), 'linked-modules'), { recursive: true, force: true });
+}
+
+async function timed(action) {
+  const started = performance.now();
+  await action();
+  return (performance.now() - started) / 1000;
+}
+
+/** The compiles and the link alone (see the top), for the objects of REPORT and the module kept in KEPT. */
+async function floor(report, kept) {
+  const logFile = `${kept}/floor.log`;
+  const objects = report.objects.map((o) => o.object);
+  const compile = await timed(async () => {
+    if (!(await compileAsRecorded({ tree: report.tree, objects, logFile, what: 'floor', runner })))
+      throw new Error(`no recorded command to replay for ${objects.join(' ')}`);
+  });
+  const moduleDir = `${kept}/module`;
+  const steps = ['livepatch-module.o', `${report.module}.ko`].map((file) => {
+    const command = recordedCommand(readFileSync(`${moduleDir}/.${file}.cmd`, 'utf8'));
+    if (!command) throw new Error(`no recorded command in ${moduleDir}/.${file}.cmd`);
+    return `( ${command} )`;
+  });
+  const script = steps.join(' && ');
+  const module = await timed(() =>
+    runBuildCommand({
+      tree: report.tree,
+      file: 'sh',
+      args: ['-c', script],
+      commandLine: script,
+      summary: 'the module compile and link',
+      logFile,
+      what: 'floor',
+      runner,
+      env: kbuildEnv(),
+      objects: 1,
+      keepGoing: false,
+      cwd: report.tree,
+    }),
+  );
+  return { compile, module };
 }
 
 function show(title, results) {
@@ -81,9 +146,41 @@ try {
       `cold: empty cache${packagesCached ? ' but the packages' : ', packages downloaded'}, tree prepared, one object built`,
       [first],
     );
-  const results = [];
-  for (let i = 0; i < runs; i++) results.push(await once(() => {}));
-  show(`${runs} warm runs (${kernel ? 'tree prepared, original objects cached' : 'original build cached'})`, results);
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const fresh = [];
+  for (let i = 0; i < runs; i++) {
+    forget(first.report);
+    fresh.push(await once(() => {}));
+  }
+  show(`warm-new, ${runs} runs (the fix's original objects and module link removed before each)`, fresh);
+  const same = [];
+  for (let i = 0; i < runs; i++) same.push(await once(() => {}));
+  show(
+    `warm-same, ${runs} runs (${kernel ? 'tree prepared, original objects cached' : 'original build cached'})`,
+    same,
+  );
+  // A run whose module is linked (not taken from the tree's kept links), its files kept: the
+  // floor replays the commands kbuild recorded for that link.
+  rmSync(join(dirname(first.report.tree), 'linked-modules'), { recursive: true, force: true });
+  const kept = await once(() => {}, { keepTmp: true });
+  const floors = [];
+  for (let i = 0; i < runs; i++) floors.push(await floor(kept.report, kept.kept));
+  rmSync(kept.kept, { recursive: true, force: true });
+  const compile = median(floors.map((f) => f.compile));
+  const module = median(floors.map((f) => f.module));
+  const newFloor = 2 * compile + module;
+  const sameFloor = compile + module;
+  console.log(
+    `\nfloor (seconds, median of ${runs}): object compile ${compile.toFixed(2)}, module compile and link ${module.toFixed(2)}`,
+  );
+  const newTotal = median(fresh.map((r) => r.total));
+  const sameTotal = median(same.map((r) => r.total));
+  console.log(
+    `  warm-new  ${newTotal.toFixed(2)} s = ${(newTotal / newFloor).toFixed(2)}x its floor ${newFloor.toFixed(2)} s`,
+  );
+  console.log(
+    `  warm-same ${sameTotal.toFixed(2)} s = ${(sameTotal / sameFloor).toFixed(2)}x its floor ${sameFloor.toFixed(2)} s`,
+  );
   console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 } finally {
   if (coldCache) rmSync(coldCache, { recursive: true, force: true });
