@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import type { TargetKernel } from '../kernel/target-kernel.js';
 import { readSymvers, type Exports } from '../kernel/symvers.js';
 import { TargetSymbols } from '../emit/symbol-positions.js';
+import { moduleReloadWarning } from '../kernel/facts/module-reload.js';
 import type { ObjectDiff } from './diff-stage.js';
 import { writePatchObjects, type PatchObject } from './patch-objects.js';
 
@@ -23,6 +24,8 @@ export interface ResolvedObjects {
   list: PatchObject[];
   /** The running kernel's exports (Module.symvers). */
   exports: Exports;
+  /** What the user should know about the resolved objects on this kernel. */
+  warnings: string[];
 }
 
 export async function resolveStage(options: ResolveStageOptions): Promise<ResolvedObjects> {
@@ -31,10 +34,12 @@ export async function resolveStage(options: ResolveStageOptions): Promise<Resolv
     readSymvers(options.target.symvers),
   ]);
   await mkdir(options.objectsDir, { recursive: true });
-  return {
-    list: await writePatchObjects({ diffs: options.diffs, objectsDir: options.objectsDir, vmlinux, exports }),
-    exports,
-  };
+  const list = await writePatchObjects({ diffs: options.diffs, objectsDir: options.objectsDir, vmlinux, exports });
+  const relocatedModules = list.flatMap((o) =>
+    o.resolutions.filter((r) => r.how === 'klp' && r.object && r.object !== 'vmlinux').map((r) => r.object!),
+  );
+  const reload = moduleReloadWarning(relocatedModules, (symbol) => vmlinux.named(symbol).length > 0);
+  return { list, exports, warnings: reload ? [reload] : [] };
 }
 
 /** The livepatch symbols of a patch object, as the run report lists them: `<object>:<name>,<sympos>`. */

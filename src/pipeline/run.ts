@@ -174,6 +174,7 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
     const objects = await stages.run('resolve', () =>
       resolveStage({ diffs, target, objectsDir: join(tmp, 'patch-objects') }),
     );
+    warnings.push(...objects.warnings);
     for (const object of objects.list) {
       const entry = report.objects.find((o) => o.object === object.diff.pair.object.path);
       if (entry) entry.klpSymbols = klpSymbolsOf(object);

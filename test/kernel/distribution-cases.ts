@@ -237,6 +237,14 @@ export async function moduleCase(patch: string, options: CaseOptions): Promise<B
   expect(report.objects.map((o) => [o.object, o.target, o.changedFunctions])).toEqual([
     ['fs/binfmt_misc.o', 'binfmt_misc', ['bm_status_read']],
   ]);
+  // Linux 6.1 cannot write a livepatch's relocations into a module loaded again while the
+  // livepatch stays (no clear_relocate_add before 6.3): the build says so when it has some.
+  const relocatesIntoModule = report.objects.some((o) =>
+    (o.klpSymbols ?? []).some((s) => s.startsWith('binfmt_misc:')),
+  );
+  expect(report.warnings.some((w) => w.includes('binfmt_misc cannot be unloaded and loaded again'))).toBe(
+    relocatesIntoModule && /^6\.1\./.test(options.kernel),
+  );
   const patched = 'cat /sys/kernel/livepatch/livepatch_binfmt/binfmt_misc/patched';
   return {
     name: 'a function of a module of the image',
