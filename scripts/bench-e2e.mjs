@@ -46,6 +46,10 @@ if (cold) {
 }
 const { selectRunner } = await import('../dist/toolchain/container/select-runner.js');
 const runner = await selectRunner(container, () => {});
+// Where the kernel's own compiler is (a distribution's builder image): the floor compiles there.
+const { distroOf: distributionOf } = await import('../dist/kernel/distributions.js');
+const kernelDistro = kernel ? distributionOf(kernel) : undefined;
+const floorRunner = (kernelDistro && (await runner.forDistribution?.(kernelDistro))) ?? runner;
 const { runPipeline } = await import('../dist/pipeline/run.js');
 
 async function once(log, { keepTmp = false } = {}) {
@@ -90,7 +94,7 @@ async function floor(report, kept) {
   const logFile = `${kept}/floor.log`;
   const objects = report.objects.map((o) => o.object);
   const compile = await timed(async () => {
-    if (!(await compileAsRecorded({ tree: report.tree, objects, logFile, what: 'floor', runner })))
+    if (!(await compileAsRecorded({ tree: report.tree, objects, logFile, what: 'floor', runner: floorRunner })))
       throw new Error(`no recorded command to replay for ${objects.join(' ')}`);
   });
   const moduleDir = `${kept}/module`;
@@ -109,7 +113,7 @@ async function floor(report, kept) {
       summary: 'the module compile and link',
       logFile,
       what: 'floor',
-      runner,
+      runner: floorRunner,
       env: kbuildEnv(),
       objects: 1,
       keepGoing: false,
