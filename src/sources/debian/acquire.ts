@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { cacheRoot } from '../../util/cache.js';
 import { withDirLock } from '../../util/lock.js';
 import type { Logger } from '../../util/log.js';
-import { isMarked, onceMarked } from '../../util/stage-marker.js';
+import { onceMarked } from '../../util/stage-marker.js';
 import type { DistroPaths, DistroRelease } from '../../kernel/distributions.js';
 import { aptContext } from './apt-context.js';
 import { archivePackage, downloadPackage, extractDeb, extractFromDeb, type ArchivePackage } from './apt.js';
@@ -65,28 +65,13 @@ export function packagesToAcquire(
   return PARTS_FOR[purpose].filter((part) => !installed.has(part)).map((part) => ({ part, names: names[part] }));
 }
 
-/**
- * What is made of each part's packages, step by step, each step under its own marker of the
- * cache entry (a step added later runs once for an entry made before it): the files unpacked,
- * and from the debug package also its modules' compile units (read as the package streams
- * through; its ~6 GB of module files are not kept).
- */
-interface PartStep {
-  marker: string;
-  /** Make this step's files from DEB, one of the part's packages; SCRATCH is a directory of the step's own. */
-  fromPackage(deb: string, scratch: string): Promise<void>;
-}
-
-function partSteps(paths: DistroPaths, entry: string, files: string, log: Logger): Record<Part, PartStep[]> {
-  const unpack = (part: Part, members: readonly string[] | 'all'): PartStep => ({
-    marker: part,
-    fromPackage: (deb) => (members === 'all' ? extractDeb(deb, files) : extractFromDeb(deb, files, members)),
-  });
+/** What each package contributes, and whether it must be unpacked whole. */
+function partMembers(paths: DistroPaths): Record<Part, readonly string[] | 'all'> {
   return {
-    image: [unpack('image', 'all')],
-    headers: [unpack('headers', [paths.config, paths.symvers])],
-    debug: [unpack('debug', [paths.systemMap, paths.debugVmlinux])],
-    source: [unpack('source', [paths.sourceTarball])],
+    image: 'all',
+    headers: [paths.config, paths.symvers],
+    debug: [paths.systemMap, paths.debugVmlinux],
+    source: [paths.sourceTarball],
   };
 }
 
@@ -130,10 +115,10 @@ interface Acquired {
 /**
  * The packages of PURPOSE's parts for RELEASE, from the distribution's archive: the packages of
  * the release's version are downloaded with apt (verified by it), only the needed files are
- * unpacked (and the modules' compile units read from the debug package), and the result is
- * cached per (release, version) and step of a part (a boot's image is reused by a later build,
- * which fetches only the rest; an entry made before a step existed downloads that part again,
- * once); a warm call only checks markers. Downloads and unpacking of the packages run side by side.
+ * unpacked, and the result is cached per (release, version) and part (a boot's image is reused
+ * by a later build, which fetches only the rest); a warm call only checks markers. Downloads
+ * and unpacking of the packages run side by side. The modules' compile units are read apart,
+ * when a build needs them (readModuleUnits).
  */
 async function acquireParts(
   distro: DistroRelease,
@@ -158,23 +143,24 @@ async function acquireParts(
     join(entry, 'acquire.lock'),
     (pid) => log(`waiting for process ${pid}, which is downloading ${release}`),
     async () => {
-      const steps = partSteps(paths, entry, files, log);
+      const members = partMembers(paths);
       await Promise.all(
-        wanted.map(async ({ part, names }) => {
-          const pending: PartStep[] = [];
-          for (const step of steps[part]) if (!(await isMarked(entry, step.marker))) pending.push(step);
-          if (pending.length === 0) return;
-          const downloads = join(entry, `download-${part}`);
-          await rm(downloads, { recursive: true, force: true });
-          await mkdir(downloads, { recursive: true });
-          for (const name of names) {
-            const pkg: ArchivePackage = part === 'source' && source ? source : await archivePackage(apt, name, version);
-            const deb = await downloadPackage(apt, pkg, downloads, log);
-            for (const step of pending) await step.fromPackage(deb, join(downloads, `scratch-${step.marker}`));
-          }
-          for (const step of pending) await onceMarked(entry, step.marker, async () => {});
-          await rm(downloads, { recursive: true, force: true });
-        }),
+        wanted.map(({ part, names }) =>
+          onceMarked(entry, part, async () => {
+            const downloads = join(entry, `download-${part}`);
+            await rm(downloads, { recursive: true, force: true });
+            await mkdir(downloads, { recursive: true });
+            for (const name of names) {
+              const pkg: ArchivePackage =
+                part === 'source' && source ? source : await archivePackage(apt, name, version);
+              const deb = await downloadPackage(apt, pkg, downloads, log);
+              const unpack = members[part];
+              if (unpack === 'all') await extractDeb(deb, files);
+              else await extractFromDeb(deb, files, unpack);
+            }
+            await rm(downloads, { recursive: true, force: true });
+          }),
+        ),
       );
     },
   );
