@@ -53,6 +53,9 @@ export interface ModuleBuildOptions {
   vars?: Record<string, string>;
 }
 
+/** Where kbuild links module NAME built in DIR. */
+export const linkedModulePath = (dir: string, name: string): string => join(dir, `${name}.ko`);
+
 /** `make -C TREE M=DIR modules`; returns the path of the linked .ko. */
 export async function buildModule(options: ModuleBuildOptions): Promise<string> {
   await runMake({
@@ -64,5 +67,5 @@ export async function buildModule(options: ModuleBuildOptions): Promise<string> 
     ...(options.runner ? { runner: options.runner } : {}),
     what: `building the livepatch module ${options.name}`,
   });
-  return join(options.dir, `${options.name}.ko`);
+  return linkedModulePath(options.dir, options.name);
 }

@@ -15,7 +15,7 @@ import { kernelVermagic, runningVermagic } from '../kernel/vermagic.js';
 import { checkVersions } from '../emit/check-versions.js';
 import { convertToLivepatchFormat, type ConversionSummary } from '../emit/convert.js';
 import type { Exports } from '../kernel/symvers.js';
-import { buildModule, writeModuleDir } from '../emit/build-module.js';
+import { buildModule, linkedModulePath, writeModuleDir } from '../emit/build-module.js';
 import { keepModule, moduleLinkKey, takeKeptModule } from '../emit/module-build-cache.js';
 import { signModule, type SigningKey } from '../emit/sign.js';
 import type { BuiltAgainst } from '../emit/built-against.js';
@@ -75,7 +75,7 @@ export async function buildLivepatchModule(options: ModuleStageOptions): Promise
       ? await objectsWithoutObjtoolTables(options.objects, join(options.moduleDir, 'objtool-input'), options.log)
       : options.objects;
   await writeModuleDir(spec, options.moduleDir, { objects });
-  const linked = join(options.moduleDir, `${spec.name}.ko`);
+  const linked = linkedModulePath(options.moduleDir, spec.name);
   const key = options.linkCache
     ? await moduleLinkKey({
         tree: options.tree,
