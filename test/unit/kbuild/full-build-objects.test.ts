@@ -16,20 +16,11 @@ import {
   readObjectIndex,
   type ObjectIndex,
 } from '../../../src/kbuild/object-index.js';
+import { kbuildRecord } from '../../support/kbuild-record.js';
 
 /** kbuild's record of OBJECT (6.1's form), compiled from SOURCE with DEPS. */
 const record = (object: string, source: string, deps: string[]) =>
-  [
-    `cmd_${object} := gcc -nostdinc -c -o ${object} ${source}`,
-    '',
-    `source_${object} := ${source}`,
-    '',
-    `deps_${object} := \\`,
-    ...deps.map((d) => `  ${d} \\`),
-    '',
-    `${object}: $(deps_${object})`,
-    '',
-  ].join('\n');
+  kbuildRecord('cmd', object, `gcc -nostdinc -c -o ${object} ${source}`, source, deps);
 
 const AMD = 'drivers/gpu/drm/amd/amdgpu/../display/dc/core/dc.o';
 

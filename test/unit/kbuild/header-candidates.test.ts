@@ -15,6 +15,7 @@ import type { Runner } from '../../../src/toolchain/runner.js';
 import type { WorkTree } from '../../../src/kbuild/work-tree.js';
 import type { TargetKernel } from '../../../src/kernel/target-kernel.js';
 import { UserError } from '../../../src/util/errors.js';
+import { kbuildRecord } from '../../support/kbuild-record.js';
 
 const HEADER = 'include/linux/thing.h';
 /** Sources of the tree; all include HEADER. fs/m.c is the single-file module m. */
@@ -41,17 +42,13 @@ function fakeMake(treeDir: string, failing: readonly string[]): Runner {
         writeFileSync(join(treeDir, object), '');
         writeFileSync(
           join(treeDir, dirname(object), `.${name}.o.cmd`),
-          [
-            `savedcmd_${object} := gcc -nostdinc ${module ? '-DMODULE ' : ''}-DKBUILD_BASENAME='"${name}"' -DKBUILD_MODNAME='"${name}"' -c -o ${object} ${object.replace(/\.o$/, '.c')}`,
-            '',
-            `source_${object} := ${object.replace(/\.o$/, '.c')}`,
-            '',
-            `deps_${object} := \\`,
-            `  ${HEADER} \\`,
-            '',
-            `${object}: $(deps_${object})`,
-            '',
-          ].join('\n'),
+          kbuildRecord(
+            'savedcmd',
+            object,
+            `gcc -nostdinc ${module ? '-DMODULE ' : ''}-DKBUILD_BASENAME='"${name}"' -DKBUILD_MODNAME='"${name}"' -c -o ${object} ${object.replace(/\.o$/, '.c')}`,
+            object.replace(/\.o$/, '.c'),
+            [HEADER],
+          ),
         );
       }
       const errors = failing.map((o) => `${o.replace(/\.o$/, '.c')}:1:1: error: something`).join('\n');

@@ -19,6 +19,7 @@ import { writeModuleUnits, MODULE_UNITS_VERSION } from '../../../src/kernel/fact
 import type { Runner } from '../../../src/toolchain/runner.js';
 import type { WorkTree } from '../../../src/kbuild/work-tree.js';
 import type { TargetKernel } from '../../../src/kernel/target-kernel.js';
+import { kbuildRecord } from '../../support/kbuild-record.js';
 
 /** The tree: what each source includes. */
 const SOURCES: Record<string, string> = {
@@ -65,17 +66,13 @@ function fakeMake(treeDir: string, failing: readonly string[], asked: string[][]
         writeFileSync(join(treeDir, object), '');
         writeFileSync(
           join(treeDir, cmdFileOf(object)),
-          [
-            `savedcmd_${object} := gcc -nostdinc ${module ? '-DMODULE ' : ''}-DKBUILD_BASENAME='"${basename(object, '.o')}"' -DKBUILD_MODNAME='"${name}"' -c -o ${object} ${object.replace(/\.o$/, '.c')}`,
-            '',
-            `source_${object} := ${object.replace(/\.o$/, '.c')}`,
-            '',
-            `deps_${object} := \\`,
-            ...deps.map((d) => `  ${d} \\`),
-            '',
-            `${object}: $(deps_${object})`,
-            '',
-          ].join('\n'),
+          kbuildRecord(
+            'savedcmd',
+            object,
+            `gcc -nostdinc ${module ? '-DMODULE ' : ''}-DKBUILD_BASENAME='"${basename(object, '.o')}"' -DKBUILD_MODNAME='"${name}"' -c -o ${object} ${object.replace(/\.o$/, '.c')}`,
+            object.replace(/\.o$/, '.c'),
+            deps,
+          ),
         );
       }
       const errors = failed.map((o) => `${o.replace(/\.o$/, '.c')}:1:10: fatal error: inc/core_status.h`).join('\n');
