@@ -27,9 +27,13 @@ export class TestKernelLastSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
     const root = this.ctx.config.root;
-    const late = (spec: TestSpecification): boolean =>
-      spec.project.name === 'kernel' &&
-      needsTestKernel(relative(root, spec.moduleId), readFileSync(spec.moduleId, 'utf8'));
-    return [...sorted.filter((spec) => !late(spec)), ...sorted.filter(late)];
+    const late = new Set(
+      sorted.filter(
+        (spec) =>
+          spec.project.name === 'kernel' &&
+          needsTestKernel(relative(root, spec.moduleId), readFileSync(spec.moduleId, 'utf8')),
+      ),
+    );
+    return [...sorted.filter((spec) => !late.has(spec)), ...late];
   }
 }
