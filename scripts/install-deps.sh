@@ -2,8 +2,8 @@
 # Install what tsbuild-patch and its tests need on a Debian 12 (bookworm) machine:
 # the kernel source and build dependencies, qemu and busybox for VM tests, podman (with runc)
 # and debootstrap for the build container; reprepro, gpg, qemu-utils and e2fsprogs for the
-# deploy path (packages, repository, the systemd VM's disks), lintian for the packages' test, and the npm
-# packages.
+# deploy path (packages, repository, the systemd VM's disks), lintian for the packages' test, rsync
+# for gitlab-ci-local (the CI pipeline's test), and the npm packages.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ packages=(
   "${build_packages[@]}"
   linux-source-6.1 qemu-system-x86 busybox-static git
   podman runc debootstrap docker.io
-  reprepro gpg qemu-utils e2fsprogs lintian
+  reprepro gpg qemu-utils e2fsprogs lintian rsync
 )
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
