@@ -142,6 +142,8 @@ export interface BuildCommand {
   objects: number | undefined;
   keepGoing: boolean;
   cwd?: string;
+  /** Host directories it writes besides the tree (see RunnerExecOptions.mounts). */
+  mounts?: readonly string[];
 }
 
 /** Run a build command (see runMake: logs, progress, and the compiler's errors on failure). */
@@ -165,6 +167,7 @@ export async function runBuildCommand(options: BuildCommand): Promise<void> {
     env,
     all: true,
     ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.mounts ? { mounts: options.mounts } : {}),
   });
   for (const log of logs) child.all?.pipe(log, { end: false });
   child.all?.on('data', (chunk: Buffer) => lines.push(chunk));

@@ -13,6 +13,7 @@ import { missingOriginals, missingOriginalsNote } from './missing-originals.js';
 import { prepareOutputs } from './prepare-outputs.js';
 import { jobsForObjects, runMake } from './make.js';
 import { compileAsRecorded } from './recorded-compile.js';
+import { PreprocessFilter } from './preprocess-filter.js';
 import { cmdFileOf, type ObjectInfo } from './object-index.js';
 import type { PatchFile } from '../patches/patch-file.js';
 import type { WorkTree } from './work-tree.js';
@@ -67,9 +68,10 @@ async function rebuildMissingOriginals(
 
 /**
  * Apply the patches to the work tree (and the #line directives that keep the numbers of the
- * lines they did not change), rebuild only the objects they affect, copy those objects out, and
- * put the tree back exactly as it was (sources, objects, .cmd files and times), also on failure
- * and on Ctrl-C, so the cached original build stays valid.
+ * lines they did not change), rebuild only the objects they affect (of those a changed header
+ * reaches, the ones whose preprocessed source it changes: preprocess-filter.ts), copy those
+ * objects out, and put the tree back exactly as it was (sources, objects, .cmd files and times),
+ * also on failure and on Ctrl-C, so the cached original build stays valid.
  */
 export async function buildPatched(options: PatchedBuildOptions): Promise<PatchedBuildResult> {
   const { tree, patches, log } = options;
@@ -82,6 +84,21 @@ export async function buildPatched(options: PatchedBuildOptions): Promise<Patche
       // With the tree pristine: which objects the patches affect, their originals built.
       const { objects, unbuilt } = await tree.locate(changed, log);
       await rebuildMissingOriginals(tree, objects, log);
+      const headerChanged = changed.some((file) => file.endsWith('.h'));
+      const buildLog = join(options.outputDir, 'patched-build.log');
+      // A changed header reaches many objects, most of them unchanged: their preprocessed
+      // sources, before the patches and after, tell which to compile.
+      const filter =
+        headerChanged && objects.length > 0
+          ? await PreprocessFilter.before({
+              tree,
+              objects,
+              outputDir: join(options.outputDir, 'preprocessed'),
+              logFile: buildLog,
+              jobs: options.jobs ?? 2,
+              log,
+            })
+          : undefined;
       const journal = await TreeJournal.begin(tree.entry, log);
       const unregister = onInterrupt(() => journal.restore());
       try {
@@ -90,7 +107,7 @@ export async function buildPatched(options: PatchedBuildOptions): Promise<Patche
         );
         await journal.protect(touched.map((path) => join(tree.dir, path)));
         // A changed header can make the build rerun parts of prepare (asm-offsets and the like).
-        if (changed.some((file) => file.endsWith('.h'))) await journal.protect(await prepareOutputs(tree.dir));
+        if (headerChanged) await journal.protect(await prepareOutputs(tree.dir));
         await exposeMarkerHeaders(tree.dir, journal);
         const sources = await sourcesBeforePatches(tree.dir, patches);
         const warnings: string[] = [];
@@ -105,38 +122,46 @@ export async function buildPatched(options: PatchedBuildOptions): Promise<Patche
             exitCode: exitCodeOf('no-change'),
           });
         }
-        const objectPaths = objects.map((o) => join(tree.dir, o.path));
+        const compiled = filter ? await filter.after(changed) : objects;
+        if (compiled.length === 0) {
+          throw new UserError(
+            `no functional change: the preprocessed source of ${objects.length === 1 ? objects[0]!.path : `each of the ${objects.length} objects`} ` +
+              `the patches reach is the same with them as without (line markers and blank lines aside)`,
+            { exitCode: exitCodeOf('no-change') },
+          );
+        }
+        const objectPaths = compiled.map((o) => join(tree.dir, o.path));
         await journal.protect([...objectPaths, ...objectPaths.map(cmdFileOf)]);
 
         const pairs: ObjectPair[] = [];
-        for (const object of objects) {
+        for (const object of compiled) {
           const original = join(options.outputDir, 'orig', object.path);
           await mkdir(dirname(original), { recursive: true });
           await copyFile(join(tree.dir, object.path), original);
           pairs.push({ object, original, patched: join(options.outputDir, 'patched', object.path) });
         }
-        log(`patched build: ${objects.length} object(s): ${objects.map((o) => o.path).join(' ')}`);
+        log(`patched build: ${compiled.length} object(s): ${compiled.map((o) => o.path).join(' ')}`);
         // One or two objects of changed C files only: their recorded commands, without make's
         // start-up; more (make runs them side by side) or a changed header: make.
         const replayed =
-          objects.length <= 2 &&
-          !changed.some((file) => file.endsWith('.h')) &&
+          compiled.length <= 2 &&
+          !headerChanged &&
           (await compileAsRecorded({
             tree: tree.dir,
-            objects: objects.map((o) => o.path),
-            logFile: join(options.outputDir, 'patched-build.log'),
+            objects: compiled.map((o) => o.path),
+            logFile: buildLog,
             runner: tree.runner,
             what: 'patched build',
           }));
         if (!replayed)
           await runMake({
             tree: tree.dir,
-            targets: objects.map((o) => o.path),
+            targets: compiled.map((o) => o.path),
             jobs: jobsForObjects(
-              objects.map((o) => o.path),
+              compiled.map((o) => o.path),
               options.jobs ?? 2,
             ),
-            logFile: join(options.outputDir, 'patched-build.log'),
+            logFile: buildLog,
             runner: tree.runner,
             vars: tree.vars,
             what: 'patched build',

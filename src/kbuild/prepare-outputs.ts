@@ -1,5 +1,6 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { cmdFileDeps } from './object-index.js';
 
 /**
  * Files that kbuild's `prepare` step writes and that a single-object build runs again when a
@@ -48,4 +49,22 @@ export async function prepareOutputs(tree: string): Promise<string[]> {
     }
   }
   return files;
+}
+
+/**
+ * The files of FILES (tree paths, normalized) that prepare's outputs are made from: those the
+ * records among them (asm-offsets.s's, bounds.s's, modpost's `.cmd` files) list as
+ * dependencies. A change to one can change a generated header that objects include
+ * (asm-offsets.h from the hundreds of headers asm-offsets.c includes) without a line of theirs
+ * changing; the generated files are up to date again only after a make call.
+ */
+export async function preparedFrom(tree: string, files: readonly string[]): Promise<string[]> {
+  const wanted = new Set(files);
+  const found = new Set<string>();
+  for (const output of await prepareOutputs(tree)) {
+    if (!output.endsWith('.cmd')) continue;
+    const text = await readFile(output, 'utf8').catch(() => '');
+    for (const dep of cmdFileDeps(text)) if (wanted.has(dep)) found.add(dep);
+  }
+  return [...found].sort();
 }

@@ -60,10 +60,14 @@ const MOVED_LINES = `Comment lines above first(): every line below moves, no cod
  	__might_sleep("fs/proc/x.c", __LINE__);
 `;
 
-/** Blank lines at the top of the header: the inline function's __LINE__ moves. */
+/**
+ * Blank lines at the top of the header: the inline function's __LINE__ moves. And a declaration
+ * no code uses: the object's preprocessed source differs (so it is compiled), its code does not.
+ */
 const HEADER_MOVED_LINES = `--- a/fs/proc/x.h
 +++ b/fs/proc/x.h
-@@ -1,3 +1,5 @@
+@@ -1,3 +1,6 @@
++extern int x_unused;
 +
 +
  extern void __might_sleep(const char *file, int line);
@@ -161,7 +165,7 @@ describe('the patched build keeps line numbers', () => {
     const { pair, outputDir } = await build('header-moved-lines', HEADER_MOVED_LINES);
     expect(await readFile(join(outputDir, 'patched-build.log'), 'utf8')).toContain(`gcc ${FLAGS}`);
     expect(await readFile(join(outputDir, 'line-keeping.patch'), 'utf8')).toContain(
-      '+++ b/fs/proc/x.h\n@@ -2,0 +3,1 @@\n+#line 1\n',
+      '+++ b/fs/proc/x.h\n@@ -3,0 +4,1 @@\n+#line 1\n',
     );
     await expectSameCodeAndTreeRestored(pair, originalObject);
   });
