@@ -147,6 +147,9 @@ export class PreprocessFilter {
   /** Preprocess the objects in the tree as it is, before the patches. */
   static async before(options: PreprocessFilterOptions): Promise<PreprocessFilter> {
     const started = performance.now();
+    options.log(
+      `preprocessing ${options.objects.length} object(s) before and after the patches: only those whose preprocessed source changes are compiled`,
+    );
     const original = await preprocessObjects({
       tree: options.tree,
       objects: options.objects.map((o) => o.path),
