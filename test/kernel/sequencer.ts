@@ -14,6 +14,7 @@ const ON_DEBIAN_KERNELS = [
   'test/kernel/debian13/',
   'test/kernel/deploy/',
   'test/kernel/corpus/',
+  'test/kernel/ci/',
   'test/kernel/fresh-machine.test.ts',
 ];
 
