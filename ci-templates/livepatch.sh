@@ -90,7 +90,10 @@ sync_repository() {
 step_releases() {
   local all
   # shellcheck disable=SC2086 # a list of distribution releases
-  all=$(tool releases --json --distribution ${LIVEPATCH_DISTRIBUTIONS:-debian-bookworm})
+  all=$(tool releases --json --distribution ${LIVEPATCH_DISTRIBUTIONS:-debian-bookworm}) || {
+    echo "$all" >&2
+    exit 1
+  }
   node "$here/select-releases.mjs" <<<"$all"
 }
 
