@@ -4,7 +4,7 @@
  * variables file: File variables are written to files for the jobs, as GitLab does), throwaway
  * signing keys, gitlab-ci-local with the shell executor, and apt's view of the repository.
  */
-import { chmod, cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
@@ -85,21 +85,29 @@ export interface PipelineRun {
   warned: string[];
 }
 
+/** Where gitlab-ci-local writes each job's File variables (/tmp, fixed), and leaves them. */
+const FILE_VARIABLES = /^gitlab-ci-local-file-variables-/;
+const fileVariableDirs = async () => new Set((await readdir('/tmp')).filter((name) => FILE_VARIABLES.test(name)));
+
 /**
  * gitlab-ci-local in PROJECT with ARGS (shell executor: the jobs run in the project directory),
- * PATH led by BIN. Its exit status does not tell a failed child pipeline: read `failed`.
+ * PATH led by BIN. Its exit status does not tell a failed child pipeline: read `failed`. The
+ * File variables it wrote for the run's jobs (the test's keys) are removed after it.
  */
 export async function gitlabCiLocal(
   project: string,
   args: string[],
   options: { bin: string; env?: Record<string, string> },
 ): Promise<PipelineRun> {
+  const before = await fileVariableDirs();
   const result = await execa(GITLAB_CI_LOCAL, ['--no-color', ...args], {
     cwd: project,
     reject: false,
     all: true,
     env: { ...options.env, PATH: `${options.bin}:${process.env['PATH'] ?? ''}` },
   });
+  for (const name of await fileVariableDirs())
+    if (!before.has(name)) await rm(join('/tmp', name), { recursive: true, force: true });
   const output = String(result.all);
   const summary = (word: string) =>
     // ' FAIL  [trigger] -> job   pre_script': the name ends at two spaces (names have single ones).
