@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.js';
 import { builtAgainstModinfo } from './built-against.js';
+import { loaderModinfo } from './loader-modinfo.js';
 import type { KlpCallbacksSpec, KlpObjectSpec, PatchModuleSpec } from './spec.js';
 
 /** kmod-template/ at the top of the package. */
@@ -105,6 +106,7 @@ export async function generateModuleSources(spec: PatchModuleSpec): Promise<{ so
     IMPORT_NAMESPACES: (spec.importNamespaces ?? []).map((ns) => `\nMODULE_IMPORT_NS(${checkNamespace(ns)});`).join(''),
     DESCRIPTION: cString(spec.description),
     BUILT_AGAINST: builtAgainstModinfo(spec.builtAgainst),
+    LOADER_FACTS: loaderModinfo(spec.replace, spec.stream),
   });
   const kbuild = fill(kbuildTemplate, {
     MODULE_NAME: spec.name,

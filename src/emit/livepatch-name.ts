@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { checkStreamName, checkStreamVersion, LIVEPATCH_PREFIX, type StreamIdentity } from '../kernel/stream-facts.js';
 import { UserError } from '../util/errors.js';
 
 /** Longest module name: MODULE_NAME_LEN (56) less the terminating NUL. */
@@ -24,5 +25,15 @@ export function checkModuleName(name: string): string {
   if (name.length > MAX_MODULE_NAME) throw new UserError(`--name ${name}: at most ${MAX_MODULE_NAME} characters`);
   if (name === RESERVED_MODULE_NAME)
     throw new UserError(`--name ${name}: reserved (the generated C file has this name); choose another`);
+  return name;
+}
+
+/** The module of one build of a stream: livepatch-<stream>-<version> (the version tells the builds apart). */
+export function streamModuleName(stream: StreamIdentity): string {
+  const name = `${LIVEPATCH_PREFIX}${checkStreamName(stream.name)}-${checkStreamVersion(stream.version)}`;
+  if (name.length > MAX_MODULE_NAME)
+    throw new UserError(
+      `stream name '${stream.name}' is too long: its module ${name} has ${name.length} characters, the kernel takes at most ${MAX_MODULE_NAME}`,
+    );
   return name;
 }

@@ -1,4 +1,5 @@
 /** What a generated livepatch module contains, independent of how it was found. */
+import type { StreamIdentity } from '../kernel/stream-facts.js';
 import type { BuiltAgainst } from './built-against.js';
 
 export interface KlpFuncSpec {
@@ -39,4 +40,6 @@ export interface PatchModuleSpec {
   importNamespaces?: string[];
   /** The build-ids of the kernel and target modules it was built against (recorded in .modinfo). */
   builtAgainst?: BuiltAgainst;
+  /** The stream this module is a build of (recorded in .modinfo for the loader); none outside a stream. */
+  stream?: StreamIdentity;
 }

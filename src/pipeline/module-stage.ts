@@ -19,6 +19,7 @@ import { buildModule, linkedModulePath, writeModuleDir } from '../emit/build-mod
 import { keepModule, moduleLinkKey, takeKeptModule } from '../emit/module-build-cache.js';
 import { signModule, type SigningKey } from '../emit/sign.js';
 import type { BuiltAgainst } from '../emit/built-against.js';
+import type { StreamIdentity } from '../kernel/stream-facts.js';
 import type { PatchModuleSpec } from '../emit/spec.js';
 import { sha256 } from '../util/hash.js';
 import type { Runner } from '../toolchain/runner.js';
@@ -144,6 +145,8 @@ export interface ModuleSpecInput {
   objects: ResolvedObjects;
   /** The build-ids of the kernel and target modules (builtAgainstOf), recorded in .modinfo. */
   builtAgainst?: BuiltAgainst;
+  /** The stream the module is a build of (recorded in .modinfo). */
+  stream?: StreamIdentity;
 }
 
 /** What the C skeleton is generated from: the patch objects' functions, callbacks and namespaces. */
@@ -169,6 +172,7 @@ export function moduleSpec(input: ModuleSpecInput): PatchModuleSpec {
       ),
     ].sort(),
     ...(input.builtAgainst ? { builtAgainst: input.builtAgainst } : {}),
+    ...(input.stream ? { stream: input.stream } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import { dir as tmpDir } from 'tmp-promise';
 import type { Runner } from '../toolchain/runner.js';
 import type { WorkTree } from '../kbuild/work-tree.js';
 import type { TargetKernel } from '../kernel/target-kernel.js';
+import type { StreamIdentity } from '../kernel/stream-facts.js';
 import type { TargetOptions } from '../sources/resolve-target.js';
 import { entrySizesFromKernel } from '../kernel/facts/measured-entry-sizes.js';
 import type { ObjectReport, RunReport } from '../report/run-report.js';
@@ -33,6 +34,8 @@ export interface PipelineOptions {
   name?: string;
   output?: string;
   replace: boolean;
+  /** A build of a stream (src/pipeline/stream.ts): recorded in the module's .modinfo. */
+  stream?: StreamIdentity;
   jobs?: number;
   keepTmp: boolean;
   signing?: { key: string; cert: string } | undefined;
@@ -190,6 +193,7 @@ async function runStages(options: PipelineOptions, session: RunSession): Promise
       replace: options.replace,
       objects,
       builtAgainst: identity.builtAgainst,
+      ...(options.stream ? { stream: options.stream } : {}),
     });
     const output = moduleOutputPath(options.output, name);
     const module = await stages.run('module', () =>

@@ -17,6 +17,7 @@ export type OutcomeCommand =
   | 'promote'
   | 'publish'
   | 'releases'
+  | 'stream'
   | 'test-kernel'
   | 'vm-test';
 
@@ -39,11 +40,12 @@ const EVERY: readonly OutcomeCommand[] = [
   'promote',
   'publish',
   'releases',
+  'stream',
   'test-kernel',
   'vm-test',
 ];
 /** The commands that build kernel code (make): they may end in a compile failure. */
-const BUILDING: readonly OutcomeCommand[] = ['build', 'batch', 'prepare', 'test-kernel'];
+const BUILDING: readonly OutcomeCommand[] = ['build', 'batch', 'prepare', 'stream', 'test-kernel'];
 
 /**
  * In the order of their exit statuses. 0-6 are the outcomes of the job; 64 (usage) and 70
@@ -52,7 +54,7 @@ const BUILDING: readonly OutcomeCommand[] = ['build', 'batch', 'prepare', 'test-
 export const OUTCOMES = {
   built: {
     exitCode: 0,
-    commands: ['build', 'batch'],
+    commands: ['build', 'batch', 'stream'],
     meaning: 'every module was built (and, with --vm-test, passed in the VM)',
   },
   passed: { exitCode: 0, commands: ['vm-test'], meaning: 'the guest script passed' },
@@ -70,12 +72,12 @@ export const OUTCOMES = {
   },
   refused: {
     exitCode: 2,
-    commands: ['build', 'batch', 'diff'],
+    commands: ['build', 'batch', 'diff', 'stream'],
     meaning: 'refused as unsafe or unsupported; each reason names its object and category',
   },
   'no-change': {
     exitCode: 3,
-    commands: ['build', 'batch', 'diff'],
+    commands: ['build', 'batch', 'diff', 'stream'],
     meaning: 'no functional change (only moved lines, comments or line numbers)',
   },
   'vm-test-failed': {
@@ -181,6 +183,7 @@ const WORST = `the status of the worst outcome among them: ${BUILD_OUTCOMES_WORS
 const HELP_NOTES: Partial<Record<OutcomeCommand, string>> = {
   build: `With several --kernel, ${WORST}`,
   batch: `Of the patches, ${WORST}`,
+  stream: `Of the releases, ${WORST}`,
 };
 
 const JSON_NOTE =

@@ -307,8 +307,8 @@ export async function shadowAndCallbacksCase(options: CaseOptions): Promise<Boot
 
 /** Atomic replace: B replaces A in one transition, and A's module can then be removed. */
 export async function atomicReplaceCase(options: CaseOptions): Promise<BootCase> {
-  const a = await buildLivepatch('replace-a', { ...options, name: 'livepatch-replace-a' });
-  const b = await buildLivepatch('replace-b', { ...options, name: 'livepatch-replace-b' });
+  const a = await buildLivepatch('replace-a', { ...options, name: 'livepatch-replace-a', replace: true });
+  const b = await buildLivepatch('replace-b', { ...options, name: 'livepatch-replace-b', replace: true });
   return {
     name: 'atomic replace',
     modules: [a.ko, b.ko],

@@ -37,7 +37,11 @@ export const batchCommand: CommandModule<object, Args> = {
           default: '.',
           describe: 'directory for the modules: <dir>/livepatch-<patch name>.ko',
         })
-        .option('replace', { type: 'boolean', default: true, describe: 'atomic replace (see the main command)' }),
+        .option('replace', {
+          type: 'boolean',
+          default: false,
+          describe: 'atomic replace (see the main command; default: the modules stack)',
+        }),
     )
       .option('json', {
         type: 'boolean',

@@ -57,14 +57,15 @@ export const buildCommand: CommandModule<object, Args> = {
         })
         .option('replace', {
           type: 'boolean',
-          default: true,
-          describe: 'atomic replace: loading this patch disables earlier livepatches (--no-replace keeps them)',
+          default: false,
+          describe:
+            "atomic replace: loading this patch disables every other livepatch (default: it stacks with them; versions that replace each other are a stream's: see 'stream')",
         })
         .option('non-replace', {
           alias: 'R',
           type: 'boolean',
           default: false,
-          describe: "kpatch-build's spelling of --no-replace",
+          describe: "kpatch-build's spelling of --no-replace (the default here)",
         }),
     )
       .option('keep-tmp', {
@@ -125,7 +126,7 @@ export const buildCommand: CommandModule<object, Args> = {
       )
       .example(
         '$0 -s linux -c linux/.config -v vmlinux -n fix -R --skip-cleanup -o out fix.patch',
-        "kpatch-build's options: out/fix.ko, no atomic replace, work files kept",
+        "kpatch-build's options: out/fix.ko, stacking (no atomic replace), work files kept",
       )
       .example(
         '$0 fix.patch --sourcedir linux --config linux/.config --vmlinux vmlinux --symvers Module.symvers --modules-dir /lib/modules/$(uname -r)',
@@ -149,7 +150,7 @@ export const buildCommand: CommandModule<object, Args> = {
   },
 };
 
-/** Atomic replace, unless --no-replace or kpatch-build's -R/--non-replace says otherwise. */
+/** Atomic replace when --replace asks for it, unless kpatch-build's -R/--non-replace says otherwise. */
 const replaceOf = (args: Pick<Args, 'replace' | 'nonReplace'>) => args.replace && !args.nonReplace;
 
 /** The main job, then --vm-test. */

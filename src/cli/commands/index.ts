@@ -9,6 +9,7 @@ import { prepareCommand } from './prepare.js';
 import { promoteCommand } from './promote.js';
 import { publishCommand } from './publish.js';
 import { releasesCommand } from './releases.js';
+import { streamCommand } from './stream.js';
 import { testKernelCommand } from './test-kernel.js';
 import { vmTestCommand } from './vm-test.js';
 
@@ -25,6 +26,7 @@ export const commands: CommandModule<any, any>[] = [
   promoteCommand,
   publishCommand,
   releasesCommand,
+  streamCommand,
   testKernelCommand,
   vmTestCommand,
 ];

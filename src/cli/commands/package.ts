@@ -9,7 +9,7 @@ import { printJson, withEnvelope } from '../../report/envelope.js';
 interface Args {
   modules: string[];
   name?: string;
-  'package-version': string;
+  'package-version'?: string;
   maintainer?: string;
   output: string;
   summary?: string;
@@ -20,7 +20,7 @@ interface Args {
 export const packageCommand: CommandModule<object, Args> = {
   command: 'package <modules..>',
   describe:
-    'Make a Debian package of the livepatch modules of one patch (one module per kernel release), and the tsbuild-patch-tools package it depends on',
+    'Make a Debian package of the livepatch modules of one patch or one build of a stream (one module per kernel release), and the tsbuild-patch-tools package it depends on',
   builder: (y) =>
     y
       .positional('modules', {
@@ -31,14 +31,14 @@ export const packageCommand: CommandModule<object, Args> = {
       })
       .option('name', {
         type: 'string',
-        describe: 'package name (default: the module name without livepatch version suffix, dashes for underscores)',
+        describe:
+          "package name (default: a stream's build, livepatch-<stream>; else the module name without its version suffix, dashes for underscores)",
       })
       .option('package-version', {
         type: 'string',
-        demandOption: true,
         alias: 'V',
         describe:
-          'Debian version of the package, e.g. 1 or 1.1; a newer version replaces the loaded patch when installed',
+          "Debian version of the package, e.g. 1 or 1.1 (default for a stream's build: the stream's version; needed otherwise); a newer version replaces the loaded patch when installed",
       })
       .option('maintainer', {
         type: 'string',
@@ -60,7 +60,7 @@ export const packageCommand: CommandModule<object, Args> = {
     const built = await buildPatchPackage({
       modules: args.modules,
       ...(args.name ? { name: args.name } : {}),
-      version: args['package-version'],
+      ...(args['package-version'] ? { version: args['package-version'] } : {}),
       ...(args.maintainer ? { maintainer: args.maintainer } : {}),
       outputDir: args.output,
       ...(args.summary ? { summary: args.summary } : {}),
@@ -77,7 +77,13 @@ export const packageCommand: CommandModule<object, Args> = {
       }));
       printJson(
         withEnvelope('done', {
-          package: { path: built.path, name: built.name, version: built.version, modules },
+          package: {
+            path: built.path,
+            name: built.name,
+            version: built.version,
+            stream: built.stream ?? null,
+            modules,
+          },
           tools: tools ?? null,
           warnings: built.warnings,
         }),

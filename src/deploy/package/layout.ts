@@ -32,3 +32,8 @@ export const RUNTIME_DIR = fileURLToPath(new URL('../../../runtime/', import.met
 
 /** The control field where a patch package lists its modules' names (publish checks it). */
 export const MODULES_FIELD = 'X-Livepatch-Modules';
+/** The control fields of a stream's package: the stream's name and this build's version. */
+export const STREAM_FIELD = 'X-Livepatch-Stream';
+export const STREAM_VERSION_FIELD = 'X-Livepatch-Stream-Version';
+/** The builds of streams that upgrades replaced, kept for tsbuild-patch-ctl rollback (its KEPT). */
+export const KEPT_BUILDS = `${STORE}/.kept`;

@@ -1,4 +1,4 @@
-import { CRASH_GUARD_STATE, CTL_PATH, PACKAGE_ROOT, STORE, UNIT_NAME } from './layout.js';
+import { CRASH_GUARD_STATE, CTL_PATH, KEPT_BUILDS, PACKAGE_ROOT, STORE, UNIT_NAME } from './layout.js';
 
 /**
  * Maintainer scripts of a patch package. The modules ship in PACKAGE_ROOT/<package>/<release>/;
@@ -6,25 +6,35 @@ import { CRASH_GUARD_STATE, CTL_PATH, PACKAGE_ROOT, STORE, UNIT_NAME } from './l
  * tsbuild-patch.service loads at boot. A manifest (STORE/.packages/<package>: release/name
  * lines) records what the installed version put in the store.
  *
- * - postinst configure: install every release's module into the store (vermagic checked),
- *   take the previous version's entries that this version does not have out of the store
- *   (so a reboot at any point loads one version), then load the running release's module (not
- *   inside a chroot). Its atomic replace takes over from the previous version, whose module
- *   the loader then removes.
+ * - postinst configure: install every release's module into the store (vermagic checked; a
+ *   stream's build takes the place of the stream's earlier build, which the loader keeps for
+ *   rollback), take the previous version's other entries out of the store (so a reboot at any
+ *   point loads one version), then load the running release's module (not inside a chroot):
+ *   the loader replaces the stream's earlier build with it once it is applied, and the script
+ *   unloads what else of the package's previous version is still applied.
  * - prerm upgrade: nothing; the old patch stays loaded and in the store until the new
  *   version's postinst replaces it.
  * - prerm remove: unload the running release's module (a failure stops the removal, so the
- *   package state stays true to what is loaded), then take every module out of the store.
+ *   package state stays true to what is loaded), then take every module out of the store; for a
+ *   stream, whatever build of it is loaded and installed (a rollback's too) and the kept ones.
+ *
+ * The paths follow tsbuild-patch-ctl's settings (TSBP_STORE, TSBP_SYSFS, TSBP_RELEASE), as its
+ * own do, and TSBP_CTL and TSBP_PACKAGE_ROOT move the loader and the package's files: for tests
+ * (test/unit/deploy/maintainer-scripts.test.ts) and unusual systems.
  */
+const PATHS = (pkg: string) => `PKGDIR=\${TSBP_PACKAGE_ROOT:-${PACKAGE_ROOT}}/${pkg}
+CTL=\${TSBP_CTL:-${CTL_PATH}}
+STORE=\${TSBP_STORE:-${STORE}}
+SYSFS=\${TSBP_SYSFS:-/sys}
+MANIFEST=$STORE/.packages/${pkg}
+running=\${TSBP_RELEASE:-$(uname -r)}`;
+
 export function patchPostinst(pkg: string): string {
   return `#!/bin/sh
 set -e
-PKGDIR=${PACKAGE_ROOT}/${pkg}
-CTL=${CTL_PATH}
-MANIFEST=${STORE}/.packages/${pkg}
+${PATHS(pkg)}
 case "$1" in
   configure)
-    running=$(uname -r)
     new=""
     for dir in "$PKGDIR"/*/; do
       [ -d "$dir" ] || continue
@@ -35,10 +45,12 @@ case "$1" in
         new="$new $release/$(basename "$ko" .ko)"
       done
     done
+    old=""
     if [ -f "$MANIFEST" ]; then
       while read -r entry; do
         case " $new " in *" $entry "*) continue ;; esac
-        if [ -f "${STORE}/$entry.ko" ]; then $CTL uninstall --release "\${entry%%/*}" "\${entry#*/}" || true; fi
+        old="$old $entry"
+        if [ -f "$STORE/$entry.ko" ]; then $CTL uninstall --release "\${entry%%/*}" "\${entry#*/}" || true; fi
       done < "$MANIFEST"
     fi
     mkdir -p "$(dirname "$MANIFEST")"
@@ -47,11 +59,16 @@ case "$1" in
       echo "${pkg}: no module for the running kernel $running; installed for: $(ls "$PKGDIR" | tr '\\n' ' ')"
     elif ischroot 2>/dev/null; then
       echo "${pkg}: in a chroot: not loading; ${UNIT_NAME} loads it at boot"
-    elif [ ! -d /sys/kernel/livepatch ]; then
+    elif [ ! -d "$SYSFS/kernel/livepatch" ]; then
       echo "${pkg}: the running kernel has no /sys/kernel/livepatch: not loading"
     else
       for ko in "$PKGDIR/$running"/*.ko; do
-        if [ -f "$ko" ]; then $CTL load "${STORE}/$running/$(basename "$ko")" || exit 1; fi
+        if [ -f "$ko" ]; then $CTL load "$STORE/$running/$(basename "$ko")" || exit 1; fi
+      done
+      # What of the previous version is still applied: the new version is, so it goes.
+      for entry in $old; do
+        [ "\${entry%%/*}" = "$running" ] || continue
+        if [ -d "$SYSFS/module/\${entry#*/}" ]; then $CTL unload "\${entry#*/}" || exit 1; fi
       done
     fi
     ;;
@@ -60,14 +77,15 @@ exit 0
 `;
 }
 
-export function patchPrerm(pkg: string): string {
-  return `#!/bin/sh
-set -e
-PKGDIR=${PACKAGE_ROOT}/${pkg}
-CTL=${CTL_PATH}
-MANIFEST=${STORE}/.packages/${pkg}
-running=$(uname -r)
-each_module() {
+/** STREAM: the stream the package is a build of, whose every build the removal takes away. */
+export function patchPrerm(pkg: string, stream?: string): string {
+  const removal = stream
+    ? `    $CTL remove-stream ${stream}`
+    : `    each_module unload
+    each_module forget`;
+  const helpers = stream
+    ? ''
+    : `each_module() {
   for dir in "$PKGDIR"/*/; do
     [ -d "$dir" ] || continue
     release=$(basename "$dir")
@@ -78,15 +96,18 @@ each_module() {
   return 0
 }
 forget() {
-  if [ -f "${STORE}/$1/$2.ko" ]; then $CTL uninstall --release "$1" "$2"; fi
+  if [ -f "$STORE/$1/$2.ko" ]; then $CTL uninstall --release "$1" "$2"; fi
 }
 unload() {
-  if [ "$1" = "$running" ] && [ -d "/sys/module/$2" ]; then $CTL unload "$2"; fi
+  if [ "$1" = "$running" ] && [ -d "$SYSFS/module/$2" ]; then $CTL unload "$2"; fi
 }
-case "$1" in
+`;
+  return `#!/bin/sh
+set -e
+${PATHS(pkg)}
+${helpers}case "$1" in
   remove|deconfigure)
-    each_module unload
-    each_module forget
+${removal}
     rm -f "$MANIFEST"
     ;;
 esac
@@ -125,7 +146,7 @@ fi
 if [ "$1" = purge ] && command -v deb-systemd-helper >/dev/null; then
   deb-systemd-helper purge '${UNIT_NAME}' >/dev/null || true
   deb-systemd-helper unmask '${UNIT_NAME}' >/dev/null || true
-  rm -rf ${CRASH_GUARD_STATE}
+  rm -rf ${CRASH_GUARD_STATE} ${KEPT_BUILDS}
   rmdir --ignore-fail-on-non-empty ${STORE} 2>/dev/null || true
 fi
 exit 0

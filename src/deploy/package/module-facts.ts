@@ -1,7 +1,8 @@
 import { KLP_PATCH_REPLACE } from '../../arch/x86_64/livepatch-structs.js';
 import { readElf, type ElfFile } from '../../elf/index.js';
 import { livepatchFunctions } from '../../kernel/livepatch-functions.js';
-import { modinfoValue } from '../../kernel/modinfo.js';
+import { modinfoEntries, modinfoEntryValue } from '../../kernel/modinfo.js';
+import { loaderFactsOf, type StreamIdentity } from '../../kernel/stream-facts.js';
 import { kernelModuleName, moduleNameOf } from '../../kernel/module-name.js';
 import { UserError } from '../../util/errors.js';
 
@@ -16,6 +17,8 @@ export interface LivepatchModuleFacts {
   description: string | undefined;
   /** `klp_patch.replace`: loading it replaces every earlier livepatch (undefined: not found). */
   replace: boolean | undefined;
+  /** The stream the module is a build of (its .modinfo), if any. */
+  stream: StreamIdentity | undefined;
   /** Patched functions per object ("vmlinux" or a module name), from the klp_object array. */
   objects: { object: string; functions: { name: string; sympos: number }[] }[];
 }
@@ -28,19 +31,21 @@ function replaceFlag(elf: ElfFile): boolean | undefined {
 
 export async function readLivepatchModule(path: string): Promise<LivepatchModuleFacts> {
   const elf = await readElf(path);
-  if (modinfoValue(elf, 'livepatch') !== 'Y')
+  const modinfo = modinfoEntries(elf);
+  if (modinfoEntryValue(modinfo, 'livepatch') !== 'Y')
     throw new UserError(`${path}: not a livepatch module (no livepatch=Y in .modinfo)`);
-  const vermagic = modinfoValue(elf, 'vermagic');
+  const vermagic = modinfoEntryValue(modinfo, 'vermagic');
   const release = vermagic?.trim().split(/\s+/)[0];
   if (!vermagic || !release) throw new UserError(`${path}: no vermagic in .modinfo`);
-  const name = modinfoValue(elf, 'name') ?? moduleNameOf(path);
+  const name = modinfoEntryValue(modinfo, 'name') ?? moduleNameOf(path);
   return {
     path,
     name: kernelModuleName(name),
     vermagic,
     release,
-    description: modinfoValue(elf, 'description'),
+    description: modinfoEntryValue(modinfo, 'description'),
     replace: replaceFlag(elf),
+    stream: loaderFactsOf(modinfo, path).stream,
     objects: livepatchFunctions(elf).map(({ object, functions }) => ({
       object,
       functions: functions.map(({ name, sympos }) => ({ name, sympos })),

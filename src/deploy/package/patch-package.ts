@@ -5,15 +5,18 @@ import { buildDeb } from './build-deb.js';
 import { DESCRIPTION_WIDTH, SYNOPSIS_WIDTH } from './control.js';
 import { docFiles, fill, GPL_2, yearOf } from './doc-files.js';
 import { checkPackageName, checkVersion, packageNameFromModule } from './debian-names.js';
-import { MODULES_FIELD, PACKAGE_ROOT, TOOLS_PACKAGE } from './layout.js';
+import { streamPackageName, type StreamIdentity } from '../../kernel/stream-facts.js';
+import { MODULES_FIELD, PACKAGE_ROOT, STREAM_FIELD, STREAM_VERSION_FIELD, TOOLS_PACKAGE } from './layout.js';
 import { patchPostinst, patchPrerm } from './maintainer-scripts.js';
 import { DEFAULT_MAINTAINER, resolveMaintainer } from './maintainer.js';
 import { readLivepatchModule, type LivepatchModuleFacts } from './module-facts.js';
+import { packageStream } from './package-stream.js';
 
 export interface PatchPackageOptions {
   modules: readonly string[];
   name?: string;
-  version: string;
+  /** The Debian version; default for a stream's build: the stream's version. */
+  version?: string;
   /** "Name <email>"; default: DEBFULLNAME/DEBEMAIL (or NAME/EMAIL) as for dch, else DEFAULT_MAINTAINER. */
   maintainer?: string;
   /** Where the default maintainer comes from (default: process.env). */
@@ -30,6 +33,8 @@ export interface PatchPackage {
   /** The Maintainer field written (the tools package takes the same). */
   maintainer: string;
   modules: LivepatchModuleFacts[];
+  /** The stream the modules are a build of, if any. */
+  stream: StreamIdentity | undefined;
   warnings: string[];
 }
 
@@ -81,17 +86,24 @@ export async function buildPatchPackage(options: PatchPackageOptions): Promise<P
       });
     byRelease.set(module.release, module);
   }
+  const stream = packageStream(modules);
   const warnings: string[] = [];
   for (const module of modules) {
-    if (module.replace === false)
+    if (module.replace !== false && !stream)
       warnings.push(
-        `${module.path}: built without atomic replace (--no-replace): a newer version will be loaded beside it, not instead of it`,
+        `${module.path}: uses atomic replace outside a stream: tsbuild-patch-ctl loads it only where no other livepatch is loaded, and refuses a newer version of it while it is (build versions that replace each other as a stream: tsbuild-patch stream)`,
       );
     if (module.objects.length === 0)
       warnings.push(`${module.path}: no patched functions found in its klp_object array`);
   }
-  const name = checkPackageName(options.name ?? packageNameFromModule(modules[0]!.name));
-  const version = checkVersion(options.version);
+  const name = checkPackageName(
+    options.name ?? (stream ? streamPackageName(stream.name) : packageNameFromModule(modules[0]!.name)),
+  );
+  if (options.version === undefined && !stream)
+    throw new UserError('--package-version is needed: the modules are not a build of a stream', {
+      hint: "a stream's build takes its version from the modules (tsbuild-patch stream --stream-version)",
+    });
+  const version = checkVersion(options.version ?? String(stream!.version));
   const releases = [...byRelease.keys()].sort();
   const patches = [...new Set(modules.flatMap(patchNames))];
   const functions = [...new Set(modules.flatMap((m) => m.objects.flatMap((o) => o.functions.map((f) => f.name))))];
@@ -118,6 +130,7 @@ export async function buildPatchPackage(options: PatchPackageOptions): Promise<P
           'X-Kernel-Releases': releases.join(' '),
           [MODULES_FIELD]: [...new Set(modules.map((m) => m.name))].join(' '),
           'X-Livepatch-Functions': functions.join(' '),
+          ...(stream ? { [STREAM_FIELD]: stream.name, [STREAM_VERSION_FIELD]: String(stream.version) } : {}),
         },
         synopsis: summary,
         description: [
@@ -125,11 +138,18 @@ export async function buildPatchPackage(options: PatchPackageOptions): Promise<P
             `Livepatch modules built by tsbuild-patch from: ${patches.length > 0 ? patches.join(', ') : '(patch names not recorded)'}.`,
           ],
           ['Kernel releases and patched functions:', ...releases.flatMap((r) => describeModule(byRelease.get(r)!))],
-          [
-            'Installing the package loads the module of the running kernel (replacing an earlier',
-            'version of the patch atomically) and tsbuild-patch.service loads it at every boot.',
-            'Removing the package unloads it. See tsbuild-patch-ctl list.',
-          ],
+          stream
+            ? [
+                `Version ${stream.version} of the livepatch stream ${stream.name}: installing the package loads`,
+                "the running kernel's module, which takes over from the stream's earlier version; that one",
+                'is kept for tsbuild-patch-ctl rollback. tsbuild-patch.service loads it at every boot.',
+                'Removing the package unloads it. See tsbuild-patch-ctl list.',
+              ]
+            : [
+                'Installing the package loads the module of the running kernel (an earlier version of',
+                'the package is unloaded once it is applied) and tsbuild-patch.service loads it at every',
+                'boot. Removing the package unloads it. See tsbuild-patch-ctl list.',
+              ],
         ],
       },
       files: [
@@ -161,10 +181,10 @@ export async function buildPatchPackage(options: PatchPackageOptions): Promise<P
           },
         ),
       ],
-      scripts: { postinst: patchPostinst(name), prerm: patchPrerm(name) },
+      scripts: { postinst: patchPostinst(name), prerm: patchPrerm(name, stream?.name) },
       epoch,
     },
     options.outputDir,
   );
-  return { path, name, version, maintainer: maintainer.value, modules, warnings };
+  return { path, name, version, maintainer: maintainer.value, modules, stream, warnings };
 }

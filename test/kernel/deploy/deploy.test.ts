@@ -1,9 +1,7 @@
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dir } from 'tmp-promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLivepatch, type Built } from '../e2e/harness.js';
 import { buildPatchPackage } from '../../../src/deploy/package/patch-package.js';
 import { buildToolsPackage } from '../../../src/deploy/package/tools-package.js';
 import { promotePackages, publishPackages } from '../../../src/deploy/repository/repository.js';
@@ -11,6 +9,7 @@ import { debianSystemImage } from '../../support/system-vm/image.js';
 import { KERNEL_CMDLINE, SystemMachine, type BootResult } from '../../support/system-vm/machine.js';
 import { debianReleases } from '../debian/releases.js';
 import { APT_UPDATE, CONFIGURE_APT, STATE, UNIT_TIMING, apt } from './guest-scripts.js';
+import { streamBuild } from './stream-builds.js';
 
 /**
  * The machine runs the newest release the archive can build; OTHER is the release of the module
@@ -22,6 +21,8 @@ const [FIRST, SECOND] = [KERNEL, OTHER].sort();
 const inOrder = (each: (release: string) => string) => `${each(FIRST!)} ${each(SECOND!)} `;
 const listed = (release: string) => `  ${release}${release === KERNEL ? ' (running)' : ''}: livepatch_cmdline_1`;
 const EXAMPLE = fileURLToPath(new URL('../../../examples/cmdline-string.patch', import.meta.url));
+/** Version 2 of the stream: the example and this fix of it (/proc/cmdline says ...-v2). */
+const V2_FIX = fileURLToPath(new URL('./cmdline-v2.patch', import.meta.url));
 const MAINTAINER = 'tsbuild-patch tests <tests@tsbuild-patch.invalid>';
 const log = (line: string) => process.stderr.write(`  [deploy] ${line}\n`);
 /** TSBP_DEPLOY_VERBOSE=1: show what apt printed in the guest. */
@@ -34,14 +35,6 @@ beforeAll(async () => {
   work = await dir({ prefix: 'tsbp-deploy-', unsafeCleanup: true });
 });
 afterAll(async () => work.cleanup());
-
-/** The harness writes every build to NAME.ko in one directory: keep this one apart. */
-async function copyTo(built: Built, release: string): Promise<string> {
-  const target = join(work.path, release, built.ko.split('/').pop()!);
-  await mkdir(join(work.path, release), { recursive: true });
-  await copyFile(built.ko, target);
-  return target;
-}
 
 /** Boot, fail with the console tail if the driver did not run to the end. */
 async function boot(machine: SystemMachine, label: string, script: string, repo: string): Promise<BootResult> {
@@ -60,41 +53,29 @@ async function boot(machine: SystemMachine, label: string, script: string, repo:
 const PATCHED_1 = `${KERNEL_CMDLINE} livepatch=tsbuild-patch`;
 const PATCHED_2 = `${KERNEL_CMDLINE} livepatch=tsbuild-patch-v2`;
 
-describe(`deploy: a patch package from a signed repository on Debian 12 with systemd (kernel ${KERNEL})`, () => {
-  it('apt install → patched; reboot → patched by the unit; upgrade → replaced; remove → unpatched; the other release left alone', async () => {
-    // Two versions of one patch, each with its own module name (so the new one can replace the old).
-    const v2patch = join(work.path, 'cmdline-string-v2.patch');
-    await writeFile(
-      v2patch,
-      (await readFile(EXAMPLE, 'utf8')).replace('livepatch=tsbuild-patch\\n', 'livepatch=tsbuild-patch-v2\\n'),
-    );
-    const v1 = {
-      ko: await copyTo(await buildLivepatch(EXAMPLE, { kernel: KERNEL, name: 'livepatch-cmdline-1' }), KERNEL),
-    };
-    const v2 = {
-      ko: await copyTo(await buildLivepatch(v2patch, { kernel: KERNEL, name: 'livepatch-cmdline-2' }), KERNEL),
-    };
-    // The same two versions for a release the machine does not run (built for real: its tree is
-    // the one the Debian kernel tests prepare).
-    const v1other = await copyTo(await buildLivepatch(EXAMPLE, { kernel: OTHER, name: 'livepatch-cmdline-1' }), OTHER);
-    const v2other = await copyTo(await buildLivepatch(v2patch, { kernel: OTHER, name: 'livepatch-cmdline-2' }), OTHER);
+describe(`deploy: a stream's package from a signed repository on Debian 12 with systemd (kernel ${KERNEL})`, () => {
+  it('apt install → patched; reboot → patched by the unit; upgrade → replaced; rollback → the old build, also after a reboot; remove → unpatched; the other release left alone', async () => {
+    // Two builds of the stream cmdline (livepatch-cmdline-1, -2: the new one replaces the old),
+    // each for the running release and for one the machine does not run (built for real: its
+    // tree is the one the Debian kernel tests prepare).
+    const releases = [KERNEL!, OTHER!];
+    const v1 = await streamBuild(work.path, { name: 'cmdline', version: 1 }, [EXAMPLE], releases);
+    const v2 = await streamBuild(work.path, { name: 'cmdline', version: 2 }, [EXAMPLE, V2_FIX], releases);
 
-    // Packages and the repository: v1 and the tools go to testing, then to stable.
+    // Packages (livepatch-cmdline 1 and 2: the stream's name and version) and the repository: v1
+    // and the tools go to testing, then to stable.
     const debs = join(work.path, 'debs');
     const p1 = await buildPatchPackage({
-      modules: [v1.ko, v1other],
-      name: 'livepatch-cmdline',
-      version: '1',
+      modules: releases.map((r) => v1[r]!),
       maintainer: MAINTAINER,
       outputDir: debs,
     });
     const p2 = await buildPatchPackage({
-      modules: [v2.ko, v2other],
-      name: 'livepatch-cmdline',
-      version: '2',
+      modules: releases.map((r) => v2[r]!),
       maintainer: MAINTAINER,
       outputDir: debs,
     });
+    expect([p1.name, p1.version, p2.name, p2.version]).toEqual(['livepatch-cmdline', '1', 'livepatch-cmdline', '2']);
     const tools = await buildToolsPackage(debs, MAINTAINER);
     const repo = join(work.path, 'repo');
     const layout = await publishPackages(repo, [p1.path, tools], 'testing', { log });
@@ -127,6 +108,10 @@ describe(`deploy: a patch package from a signed repository on Debian 12 with sys
     expect(one['installed_list']).toContain(`Installed patches:\n${listed(FIRST!)}\n${listed(SECOND!)}`);
     expect(one['installed_package']).toBe('1 ii ');
     expect(one['installed_manifest']).toBe(inOrder((r) => `${r}/livepatch_cmdline_1`));
+    expect(one['installed_kept']).toBe('');
+    expect(one['installed_list']).toContain(
+      `Streams (the build loaded at boot; 'tsbuild-patch-ctl rollback STREAM' loads the one kept):\n  ${FIRST}${FIRST === KERNEL ? ' (running)' : ''}: cmdline version 1\n`,
+    );
     expect(one['tools']).toBe('0.1.0 ii ');
     expect(one['unit_enabled']).toBe('enabled');
     // The other release's module waits in its own store; the loader refuses it on this kernel.
@@ -149,27 +134,35 @@ describe(`deploy: a patch package from a signed repository on Debian 12 with sys
     expect(patchedAt).toBeGreaterThan(0);
     expect(two['kernel_log']).not.toMatch(/Oops|BUG:|WARNING:|disagrees about version|Unknown symbol/);
 
-    // Boot 3: version 2 reaches stable; apt upgrades, the new module replaces the old one; then remove.
+    // Boot 3: version 2 reaches stable; apt upgrades, the new build replaces the old one, which is
+    // kept; then rollback: the old build replaces the new one.
     await publishPackages(repo, [p2.path], 'testing', { log });
     await promotePackages(repo, ['livepatch-cmdline'], 'testing', 'stable', { log });
     const third = await boot(
       machine,
-      'upgrade and remove',
-      `${APT_UPDATE}${apt('upgrade', 'install -y -q livepatch-cmdline')}${STATE('upgraded')}${apt('remove', 'remove -y -q livepatch-cmdline')}${STATE('removed')}`,
+      'upgrade and rollback',
+      `${APT_UPDATE}${apt('upgrade', 'install -y -q livepatch-cmdline')}${STATE('upgraded')}
+      start=$(cut -d' ' -f1 /proc/uptime)
+      tsbuild-patch-ctl rollback cmdline > /tmp/rollback.log 2>&1; report rollback $?
+      report rollback_seconds "$(awk -v s="$start" '{ printf "%.1f", $1 - s }' /proc/uptime)"
+      report rollback_log "$(cat /tmp/rollback.log)"
+      ${STATE('rolledback')}`,
       layout.public,
     );
     const three = third.values;
     expect(three['upgrade'], three['upgrade_log']).toBe('0');
-    log(`apt-get upgrade took ${three['upgrade_seconds']} s, apt-get remove ${three['remove_seconds']} s in the guest`);
+    log(`apt-get upgrade took ${three['upgrade_seconds']} s, rollback ${three['rollback_seconds']} s in the guest`);
     verbose('apt-get upgrade', three['upgrade_log']);
-    verbose('apt-get remove', three['remove_log']);
+    verbose('rollback', three['rollback_log']);
     verbose('list after the upgrade', three['upgraded_list']);
-    // The new version goes into the store before the old one leaves it, then replaces it live.
+    // The new build goes into the store in the old one's place (which is kept), is applied, and
+    // the old one goes.
     const steps = [
+      `livepatch_cmdline_1: version 1 of stream cmdline kept for rollback (${KERNEL})`,
       `livepatch_cmdline_2: installed for ${KERNEL}`,
-      `livepatch_cmdline_1: uninstalled for ${KERNEL}`,
       'livepatch_cmdline_2: loaded, transition complete',
-      'livepatch_cmdline_1: replaced by livepatch_cmdline_2, module removed',
+      'livepatch_cmdline_1: version 1 of stream cmdline, replaced by version 2 (livepatch_cmdline_2): unloading it',
+      'livepatch_cmdline_1: module removed',
     ];
     const at = steps.map((step) => three['upgrade_log']!.indexOf(step));
     expect(
@@ -181,22 +174,56 @@ describe(`deploy: a patch package from a signed repository on Debian 12 with sys
     expect(three['upgraded_patches']).toBe('livepatch_cmdline_2 ');
     expect(three['upgraded_modules']).toBe('livepatch_cmdline_2 ');
     expect(three['upgraded_store']).toBe(inOrder((r) => `./${r}/livepatch_cmdline_2.ko`));
+    expect(three['upgraded_kept']).toBe(inOrder((r) => `./${r}/livepatch_cmdline_1.ko`));
     expect(three['upgraded_package']).toBe('2 ii ');
     expect(three['upgraded_manifest']).toBe(inOrder((r) => `${r}/livepatch_cmdline_2`));
-    expect(three['remove'], three['remove_log']).toBe('0');
-    expect(three['remove_log']).toContain('livepatch_cmdline_2: module removed');
-    expect(three['removed_cmdline']).toBe(KERNEL_CMDLINE);
-    expect(three['removed_patches']).toBe('');
-    expect(three['removed_modules']).toBe('');
-    expect(three['removed_store']).toBe('');
-    expect(three['removed_manifest']).toBe('');
-    expect(three['removed_package']).not.toMatch(/ii/);
+    // Rollback: version 1 applied (it replaced version 2, whose module is gone), and installed
+    // in version 2's place for every release; the package stays at 2.
+    expect(three['rollback'], three['rollback_log']).toBe('0');
+    expect(three['rollback_log']).toContain('cmdline: rolling back from version 2 to version 1');
+    expect(three['rollback_log']).toContain(
+      'livepatch_cmdline_2: version 2 of stream cmdline, replaced by version 1 (livepatch_cmdline_1): unloading it',
+    );
+    expect(three['rolledback_cmdline']).toBe(PATCHED_1);
+    expect(three['rolledback_patches']).toBe('livepatch_cmdline_1 ');
+    expect(three['rolledback_modules']).toBe('livepatch_cmdline_1 ');
+    expect(three['rolledback_store']).toBe(inOrder((r) => `./${r}/livepatch_cmdline_1.ko`));
+    expect(three['rolledback_kept']).toBe(inOrder((r) => `./${r}/livepatch_cmdline_2.ko`));
+    expect(three['rolledback_list']).toContain(
+      `  ${KERNEL} (running): cmdline version 1, rolled back from version 2\n`,
+    );
+    expect(three['rolledback_package']).toBe('2 ii ');
 
-    // Boot 4: nothing is loaded at boot any more.
-    const fourth = await boot(machine, 'reboot after remove', `${STATE('after')}${UNIT_TIMING}`, layout.public);
-    expect(fourth.values['after_cmdline']).toBe(KERNEL_CMDLINE);
-    expect(fourth.values['after_patches']).toBe('');
-    expect(fourth.values['unit_active']).toBe('active');
+    // Boot 4: the unit loads the rolled-back build; then remove: whatever build of the stream is
+    // installed goes, and the kept one.
+    const fourth = await boot(
+      machine,
+      'reboot after rollback, and remove',
+      `${STATE('rebooted')}${UNIT_TIMING}${apt('remove', 'remove -y -q livepatch-cmdline')}${STATE('removed')}`,
+      layout.public,
+    );
+    const four = fourth.values;
+    expect(four['rebooted_cmdline']).toBe(PATCHED_1);
+    expect(four['rebooted_patches']).toBe('livepatch_cmdline_1 ');
+    expect(four['rebooted_modules']).toBe('livepatch_cmdline_1 ');
+    expect(four['unit_active']).toBe('active');
+    expect(four['remove'], four['remove_log']).toBe('0');
+    log(`apt-get remove took ${four['remove_seconds']} s in the guest`);
+    verbose('apt-get remove', four['remove_log']);
+    expect(four['remove_log']).toContain('livepatch_cmdline_1: module removed');
+    expect(four['removed_cmdline']).toBe(KERNEL_CMDLINE);
+    expect(four['removed_patches']).toBe('');
+    expect(four['removed_modules']).toBe('');
+    expect(four['removed_store']).toBe('');
+    expect(four['removed_kept']).toBe('');
+    expect(four['removed_manifest']).toBe('');
+    expect(four['removed_package']).not.toMatch(/ii/);
+
+    // Boot 5: nothing is loaded at boot any more.
+    const fifth = await boot(machine, 'reboot after remove', `${STATE('after')}${UNIT_TIMING}`, layout.public);
+    expect(fifth.values['after_cmdline']).toBe(KERNEL_CMDLINE);
+    expect(fifth.values['after_patches']).toBe('');
+    expect(fifth.values['unit_active']).toBe('active');
     await machine.dispose();
   });
 });

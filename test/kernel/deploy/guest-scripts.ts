@@ -21,12 +21,16 @@ report ${name}_seconds "$(awk -v s="$start" '{ printf "%.1f", $1 - s }' /proc/up
 report ${name}_log "$(cat /tmp/${name}.log)"
 `;
 
-/** What the machine's livepatch state is: reported under PREFIX_*. */
+/**
+ * What the machine's livepatch state is: reported under PREFIX_* (the store without the builds
+ * kept for rollback, which are PREFIX_kept).
+ */
 export const STATE = (prefix: string) => `
 report ${prefix}_cmdline "$(cat /proc/cmdline)"
 report ${prefix}_patches "$(ls /sys/kernel/livepatch 2>/dev/null | sort | tr '\\n' ' ')"
 report ${prefix}_modules "$(ls -d /sys/module/livepatch_* 2>/dev/null | xargs -r -n1 basename | sort | tr '\\n' ' ')"
-report ${prefix}_store "$(cd /var/lib/tsbuild-patch 2>/dev/null && find . -name '*.ko' | sort | tr '\\n' ' ')"
+report ${prefix}_store "$(cd /var/lib/tsbuild-patch 2>/dev/null && find . -path ./.kept -prune -o -name '*.ko' -print | sort | tr '\\n' ' ')"
+report ${prefix}_kept "$(cd /var/lib/tsbuild-patch/.kept 2>/dev/null && find . -name '*.ko' | sort | tr '\\n' ' ')"
 report ${prefix}_manifest "$(cat /var/lib/tsbuild-patch/.packages/livepatch-cmdline 2>/dev/null | tr '\\n' ' ')"
 report ${prefix}_list "$(tsbuild-patch-ctl list 2>&1)"
 report ${prefix}_package "$(dpkg-query -W -f='\${Version} \${db:Status-Abbrev}' livepatch-cmdline 2>/dev/null)"

@@ -20,7 +20,10 @@ export interface Built {
   seconds: number;
 }
 
-/** Run the whole pipeline on test/patches/NAME.patch, or a path, (or several) against the test kernel. */
+/**
+ * Run the whole pipeline on test/patches/NAME.patch, or a path, (or several) against the test
+ * kernel. The module stacks, as the tool's default is, unless REPLACE asks for atomic replace.
+ */
 export async function buildLivepatch(
   names: string | string[],
   options: { name?: string; replace?: boolean; runner?: Runner; kernel?: string; log?: (line: string) => void } = {},
@@ -39,7 +42,7 @@ export async function buildLivepatch(
     runner: options.runner ?? hostRunner,
     name,
     output: join(outputs.name, `${name}.ko`),
-    replace: options.replace ?? true,
+    replace: options.replace ?? false,
     keepTmp: false,
     log: (line) => {
       options.log?.(line);

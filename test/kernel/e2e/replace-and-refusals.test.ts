@@ -3,8 +3,8 @@ import { boot, buildFailure, buildLivepatch, load, unload } from './harness.js';
 
 describe('atomic replace and --no-replace', () => {
   it('loading patch B replaces patch A', async () => {
-    const a = await buildLivepatch('replace-a', { name: 'livepatch-replace-a' });
-    const b = await buildLivepatch('replace-b', { name: 'livepatch-replace-b' });
+    const a = await buildLivepatch('replace-a', { name: 'livepatch-replace-a', replace: true });
+    const b = await buildLivepatch('replace-b', { name: 'livepatch-replace-b', replace: true });
     const vm = await boot(
       [a.ko, b.ko],
       `

@@ -104,6 +104,7 @@ describe('the JSON Schemas', () => {
         'promote',
         'publish',
         'releases',
+        'stream',
         'test-kernel',
         'vm-test',
       ].sort(),
@@ -259,6 +260,40 @@ describe('real --json outputs', () => {
     expectValid('failure', diff.documents[0]!, diff.exitCode);
   }, 60_000);
 
+  it('stream: each release of a series whose patch is no diff fails; a series naming a missing patch fails the command', async () => {
+    const series = join(tmp.path, 'stream');
+    await mkdir(series, { recursive: true });
+    await writeFile(join(series, 'notes.patch'), 'not a diff\n');
+    await writeFile(join(series, 'series'), '# the fixes, in order\nnotes.patch -p1\n');
+    const args = ['--stream', 'fixes', '--stream-version', '2', '--container', 'none', '--json', '-q'];
+    const built = await run(['stream', series, ...args, '--kernel', '6.1.0-9-amd64', '--kernel', '6.1.0-40-amd64']);
+    expect(built.exitCode, built.stderr).toBe(exitCodeOf('failed'));
+    const document = built.documents[0]!;
+    expectValid('stream', document, built.exitCode);
+    expect(document['stream']).toEqual({
+      name: 'fixes',
+      version: 2,
+      module: 'livepatch-fixes-2',
+      package: 'livepatch-fixes',
+      replace: false,
+      series: join(series, 'series'),
+      patches: [join(series, 'notes.patch')],
+    });
+    expect((document['releases'] as Json[]).map((r) => [r['release'], r['outcome']])).toEqual([
+      ['6.1.0-9-amd64', 'failed'],
+      ['6.1.0-40-amd64', 'failed'],
+    ]);
+    add('stream', document);
+
+    await writeFile(join(series, 'series'), 'notes.patch\nmissing.patch\n');
+    const missing = await run(['stream', series, ...args, '--kernel', '6.1.0-9-amd64']);
+    expect(missing.exitCode).toBe(exitCodeOf('failed'));
+    expectValid('failure', missing.documents[0]!, missing.exitCode);
+    expect(missing.documents[0]!['message']).toContain(
+      `${join(series, 'series')}:2: missing.patch: no such patch file`,
+    );
+  }, 60_000);
+
   it('cache list and prune on a scratch cache', async () => {
     // The runs of the failures above are in it (run if this test runs alone).
     await run([join(tmp.path, 'no-such.patch'), '--container', 'none', '--json', '-q']);
@@ -361,6 +396,8 @@ describe('each schema refuses a real output without one of its required fields',
     ['diff', 'target.isModule'],
     ['failure', 'message'],
     ['build-releases', 'releases'],
+    ['stream', 'stream.module'],
+    ['stream', 'releases'],
     ['batch', 'module', (documents) => documents.find((d) => d['kind'] === 'patch')!],
     ['batch', 'counts', (documents) => documents.find((d) => d['kind'] === 'summary')!],
     ['cache', 'entries'],

@@ -72,7 +72,32 @@ describe("kpatch-build's flags", () => {
       keepTmp: true,
       output: 'out.ko',
     });
-    expect((await parse('fix.patch')).args).toMatchObject({ replace: true, nonReplace: false, keepTmp: false });
+    // Stacking by default (versions that replace each other are a stream's); --replace asks for atomic replace.
+    expect((await parse('fix.patch')).args).toMatchObject({ replace: false, nonReplace: false, keepTmp: false });
+    expect((await parse('fix.patch --replace')).args).toMatchObject({ replace: true });
+    expect((await parse('batch a.patch b.patch')).args).toMatchObject({ replace: false });
+  });
+
+  it('stream: a series, its name and version, one module per --kernel; stacking unless --replace', async () => {
+    const { command, args } = await parse(
+      'stream patches/series --stream cve-fixes --stream-version 3 --kernel 6.1.0-57-amd64 --kernel 6.1.0-50-amd64 -o out',
+    );
+    expect(command).toBe('stream');
+    expect(args).toMatchObject({
+      series: 'patches/series',
+      stream: 'cve-fixes',
+      streamVersion: '3',
+      kernel: ['6.1.0-57-amd64', '6.1.0-50-amd64'],
+      output: 'out',
+      replace: false,
+    });
+    expect((await parse('stream s --stream a --stream-version 1 --kernel r --replace')).args).toMatchObject({
+      replace: true,
+    });
+    // Its name, version and a release are needed.
+    expect(await parseError('stream s --stream a --kernel r')).toBeInstanceOf(UsageError);
+    expect(await parseError('stream s --stream-version 1 --kernel r')).toBeInstanceOf(UsageError);
+    expect(await parseError('stream s --stream a --stream-version 1')).toBeInstanceOf(UsageError);
   });
 
   it('takes one release per --kernel, so a patch after it stays a patch', async () => {

@@ -1,16 +1,20 @@
 /**
  * Livepatch-like modules made with gcc at test time: the klp_func / klp_object / klp_patch
  * arrays laid out as in the kernel's livepatch.h (x86_64), a .modinfo with name, vermagic,
- * livepatch and description. Not loadable; enough for everything that reads a module's ELF.
+ * livepatch, description and what the loader reads (atomic replace, the stream). Not loadable;
+ * enough for everything that reads a module's ELF (kmod's modinfo included).
  */
 import { execa } from 'execa';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { REPLACE_KEY, STREAM_KEY, STREAM_VERSION_KEY, type StreamIdentity } from '../../../src/kernel/stream-facts.js';
 
 export interface FakeLivepatch {
   name: string;
   release: string;
   replace?: boolean;
+  /** The stream the module is a build of. */
+  stream?: StreamIdentity;
   patches?: string[];
   /** object name (vmlinux for NULL) → functions */
   objects?: Record<string, { name: string; sympos?: number }[]>;
@@ -38,6 +42,8 @@ export async function fakeLivepatchModule(directory: string, spec: FakeLivepatch
     `vermagic=${spec.release} SMP preempt mod_unload modversions `,
     'livepatch=Y',
     `description=livepatch built by tsbuild-patch from ${(spec.patches ?? ['fix.patch']).join(', ')}`,
+    `${REPLACE_KEY}=${spec.replace === false ? 'N' : 'Y'}`,
+    ...(spec.stream ? [`${STREAM_KEY}=${spec.stream.name}`, `${STREAM_VERSION_KEY}=${spec.stream.version}`] : []),
   ];
   const source = `#include <stddef.h>
 struct list_head { void *next, *prev; };

@@ -25,6 +25,7 @@ describe('readLivepatchModule', () => {
     expect(facts.release).toBe('6.1.0-57-amd64');
     expect(facts.vermagic).toBe('6.1.0-57-amd64 SMP preempt mod_unload modversions ');
     expect(facts.replace).toBe(true);
+    expect(facts.stream).toBeUndefined();
     expect(facts.description).toBe('livepatch built by tsbuild-patch from a.patch, b.patch');
     expect(facts.objects).toEqual([
       {
@@ -45,5 +46,14 @@ describe('readLivepatchModule', () => {
       replace: false,
     });
     expect((await readLivepatchModule(ko)).replace).toBe(false);
+  });
+
+  it('reads the stream and version a build of a stream records', async () => {
+    const ko = await fakeLivepatchModule(tmp.path, {
+      name: 'livepatch-cve-fixes-3',
+      release: '6.1.0-57-amd64',
+      stream: { name: 'cve-fixes', version: 3 },
+    });
+    expect((await readLivepatchModule(ko)).stream).toEqual({ name: 'cve-fixes', version: 3 });
   });
 });

@@ -31,12 +31,14 @@ describe('tsbuild-patch package', () => {
       release: '6.1.0-57-amd64',
       patches: ['fix.patch'],
       objects,
+      replace: false,
     });
     const b = await fakeLivepatchModule(tmp.path, {
       name: 'livepatch-fix-2',
       release: '6.1.0-50-amd64',
       patches: ['fix.patch'],
       objects,
+      replace: false,
     });
     const out = join(tmp.path, 'out');
     const built = await buildPatchPackage({ modules: [a, b], version: '2', maintainer: MAINTAINER, outputDir: out });
@@ -54,7 +56,7 @@ describe('tsbuild-patch package', () => {
     expect(description.split('\n')[0]).toBe('livepatch fix.patch for Linux 6.1.0-50-amd64, 6.1.0-57-amd64');
     expect(description).toContain('Livepatch modules built by tsbuild-patch from: fix.patch.');
     expect(description).toContain(
-      '   6.1.0-57-amd64: livepatch_fix_2, atomic replace\n     vmlinux: cmdline_proc_show\n     binfmt_misc: bm_status_read',
+      '   6.1.0-57-amd64: livepatch_fix_2, no atomic replace\n     vmlinux: cmdline_proc_show\n     binfmt_misc: bm_status_read',
     );
     expect(Number(await field(built.path, 'Installed-Size'))).toBeGreaterThan(0);
     expect(await contents(built.path)).toEqual(
@@ -73,9 +75,10 @@ describe('tsbuild-patch package', () => {
     await execa('dpkg-deb', ['-e', built.path, scripts]);
     for (const script of ['postinst', 'prerm']) await execa('dash', ['-n', join(scripts, script)]);
     const postinst = String((await execa('cat', [join(scripts, 'postinst')])).stdout);
-    expect(postinst).toContain('CTL=/usr/sbin/tsbuild-patch-ctl');
+    expect(postinst).toContain('CTL=${TSBP_CTL:-/usr/sbin/tsbuild-patch-ctl}');
+    expect(postinst).toContain('STORE=${TSBP_STORE:-/var/lib/tsbuild-patch}');
     expect(postinst).toContain('$CTL install --release "$release" "$ko"');
-    expect(postinst).toContain('$CTL load "/var/lib/tsbuild-patch/$running/$(basename "$ko")"');
+    expect(postinst).toContain('$CTL load "$STORE/$running/$(basename "$ko")"');
   });
 
   it('the same modules make the same .deb (so publishing it again is a no-op)', async () => {
@@ -113,19 +116,69 @@ describe('tsbuild-patch package', () => {
     ).rejects.toThrow(/not a Debian package name/);
   });
 
-  it('warns about a module without atomic replace', async () => {
-    const a = await fakeLivepatchModule(tmp.path, {
-      name: 'livepatch-noreplace',
-      release: '6.1.0-57-amd64',
-      replace: false,
-    });
+  it('warns about a module with atomic replace outside a stream, not about one that stacks', async () => {
+    const replacing = await fakeLivepatchModule(tmp.path, { name: 'livepatch-replacing', release: '6.1.0-57-amd64' });
     const built = await buildPatchPackage({
-      modules: [a],
+      modules: [replacing],
       version: '1',
       maintainer: MAINTAINER,
       outputDir: join(tmp.path, 'nr'),
     });
-    expect(built.warnings.join('\n')).toMatch(/without atomic replace/);
+    expect(built.warnings.join('\n')).toContain(
+      'uses atomic replace outside a stream: tsbuild-patch-ctl loads it only where no other livepatch is loaded',
+    );
+    const stacking = await fakeLivepatchModule(tmp.path, {
+      name: 'livepatch-stacking',
+      release: '6.1.0-57-amd64',
+      replace: false,
+    });
+    const quiet = await buildPatchPackage({
+      modules: [stacking],
+      version: '1',
+      maintainer: MAINTAINER,
+      outputDir: join(tmp.path, 'nr'),
+    });
+    expect(quiet.warnings).toEqual([]);
+  });
+
+  it("one package per stream build: its name, version and fields from the modules, a removal that takes the stream's every build", async () => {
+    const stream = { name: 'cve-fixes', version: 3 };
+    const a = await fakeLivepatchModule(tmp.path, {
+      name: 'livepatch-cve-fixes-3',
+      release: '6.1.0-57-amd64',
+      stream,
+      replace: false,
+    });
+    const b = await fakeLivepatchModule(tmp.path, {
+      name: 'livepatch-cve-fixes-3',
+      release: '6.1.0-50-amd64',
+      stream,
+      replace: false,
+    });
+    const out = join(tmp.path, 'stream');
+    const built = await buildPatchPackage({ modules: [a, b], maintainer: MAINTAINER, outputDir: out });
+    expect(built.path).toBe(join(out, 'livepatch-cve-fixes_3_amd64.deb'));
+    expect(built.stream).toEqual(stream);
+    expect(built.warnings).toEqual([]);
+    expect(await field(built.path, 'X-Livepatch-Stream')).toBe('cve-fixes');
+    expect(await field(built.path, 'X-Livepatch-Stream-Version')).toBe('3');
+    expect(await field(built.path, 'Description')).toContain('Version 3 of the livepatch stream cve-fixes');
+    const scripts = join(tmp.path, 'stream-control');
+    await execa('dpkg-deb', ['-e', built.path, scripts]);
+    const prerm = await readFile(join(scripts, 'prerm'), 'utf8');
+    expect(prerm).toContain('    $CTL remove-stream cve-fixes\n');
+    await execa('dash', ['-n', join(scripts, 'prerm')]);
+
+    // A stream's build with another module, or without a version outside a stream, is refused.
+    const other = await fakeLivepatchModule(tmp.path, { name: 'livepatch-x-1', release: '6.1.0-49-amd64' });
+    await expect(
+      buildPatchPackage({ modules: [a, other], version: '3', maintainer: MAINTAINER, outputDir: out }),
+    ).rejects.toThrow(
+      /one package is one build of one stream: .*\(stream cve-fixes, version 3\) and .*\(outside any stream\)/,
+    );
+    await expect(buildPatchPackage({ modules: [other], maintainer: MAINTAINER, outputDir: out })).rejects.toThrow(
+      '--package-version is needed: the modules are not a build of a stream',
+    );
   });
 
   it('the tools package ships the loader and the unit and enables the unit', async () => {

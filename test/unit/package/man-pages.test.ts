@@ -54,7 +54,7 @@ describe('man pages', () => {
     const names = await ctlCommands();
     expect(names).toEqual(expect.arrayContaining(['load', 'unload', 'list', 'load-installed', 'timeouts']));
     for (const name of names) expect(text, name).toContain(`tsbuild-patch-ctl ${name}`);
-    for (const status of ['0', '1', '2', '3', '4', '5'])
+    for (const status of ['0', '1', '2', '3', '4', '5', '6'])
       expect(text).toMatch(new RegExp(`^EXIT STATUS\\n(.*\\n)*? +${status}\\s`, 'm'));
   });
 
@@ -146,6 +146,16 @@ describe('bash completion of tsbuild-patch-ctl', () => {
       ]);
       expect(await complete(['tsbuild-patch-ctl', 'list', ''], env)).toEqual([]);
       expect(await complete(['tsbuild-patch-ctl', 'mark-good', '-'], env)).toEqual(['--wait']);
+      // The streams of the store's modules (their .modinfo, as modinfo reads it).
+      const source = join(tmp.path, 'stream.c');
+      await writeFile(
+        source,
+        '__attribute__((used, section(".modinfo"))) static const char m[] = "name=livepatch_cmdline_2\\0tsbuild_patch_stream=cmdline";\n',
+      );
+      await execa('gcc', ['-c', source, '-o', join(store, '6.1.0-57-amd64/livepatch_cmdline_2.ko')]);
+      expect(await complete(['tsbuild-patch-ctl', 'rollback', ''], env)).toEqual(['cmdline']);
+      expect(await complete(['tsbuild-patch-ctl', 'remove-stream', 'c'], env)).toEqual(['cmdline']);
+      expect(await complete(['tsbuild-patch-ctl', 'rollback', '--'], env)).toEqual(['--signal', '--timeout']);
       await mkdir(join(store, '.crash-guard/held'), { recursive: true });
       await writeFile(join(store, '.crash-guard/held/livepatch_crashy'), 'why\n');
       expect(await complete(['tsbuild-patch-ctl', 'clear-crash-guard', ''], env)).toEqual(['livepatch_crashy']);

@@ -124,9 +124,10 @@ describe('tsbuild-patch-ctl load', () => {
     expect(await calls()).toContain(`insmod ${ko}`);
   });
 
-  it('removes the module of a patch the new one replaced (atomic replace)', async () => {
-    const v1 = await fakeModule('livepatch-fix-1');
-    const v2 = await fakeModule('livepatch-fix-2');
+  it('removes the module of a patch the new one replaced (atomic replace, within a stream)', async () => {
+    const stream = (version: string) => ({ tsbuild_patch_stream: 'fix', tsbuild_patch_stream_version: version });
+    const v1 = await fakeModule('livepatch-fix-1', stream('1'));
+    const v2 = await fakeModule('livepatch-fix-2', stream('2'));
     expect((await ctl(['load', v1])).code).toBe(0);
     const load = await ctl(['load', v2]);
     expect(load.code).toBe(0);
@@ -208,8 +209,8 @@ describe('tsbuild-patch-ctl install / uninstall / load-installed', () => {
   });
 
   it('load-installed goes on after a failure and reports it', async () => {
-    const good = await fakeModule('livepatch-b');
-    const bad = await fakeModule('livepatch-a', { fail: '1' });
+    const good = await fakeModule('livepatch-b', { replace: '0' });
+    const bad = await fakeModule('livepatch-a', { fail: '1', replace: '0' });
     await ctl(['install', bad]);
     await ctl(['install', good]);
     const boot = await ctl(['load-installed']);

@@ -62,7 +62,12 @@ export interface FakeMachine {
   /** Where the program reads /etc/default/tsbuild-patch (absent unless a test writes it). */
   readonly config: string;
   ctl(args: string[], env?: Record<string, string>): Promise<CtlResult>;
-  /** A fake .ko: key=value lines (name, vermagic, livepatch, srcversion, funcs, replace, …). */
+  /** COMMAND run as ctl is: the fake tools first in PATH, TSBP_* naming the fake machine. */
+  exec(command: string[], env?: Record<string, string>): Promise<CtlResult>;
+  /**
+   * A fake .ko: key=value lines (name, vermagic, livepatch, srcversion, funcs, replace, …);
+   * tsbuild_patch_replace follows replace unless given ('' leaves it out: an older module).
+   */
   fakeModule(name: string, fields?: Record<string, string>): Promise<string>;
   /** What the fake insmod, rmmod and systemctl were asked, in order. */
   calls(): Promise<string[]>;
@@ -70,7 +75,7 @@ export interface FakeMachine {
   insmodSaw(): Promise<string[]>;
   klp(name: string, file?: string): string;
   blockingTask(pid: number, comm: string, state: number): Promise<void>;
-  /** A new boot: its boot id, the uptime in seconds, nothing loaded (the store and state stay). */
+  /** A new boot: its boot id, the uptime in seconds, nothing loaded (the store and state stay, /run's go). */
   boot(id: string, uptime?: number): Promise<void>;
   setUptime(seconds: number): Promise<void>;
   /** systemd runs the machine from now on: loads by hand start its units (fake systemctl). */
@@ -111,9 +116,12 @@ export function useFakeMachine(): FakeMachine {
     get config() {
       return paths().config;
     },
-    async ctl(args, env = {}) {
+    ctl(args, env = {}) {
+      return machine.exec(['dash', CTL, ...args], env);
+    },
+    async exec([command, ...args], env = {}) {
       const p = paths();
-      const result = await execa('dash', [CTL, ...args], {
+      const result = await execa(command!, args, {
         reject: false,
         env: {
           PATH: `${FAKE_BIN}:${process.env['PATH']}`,
@@ -131,7 +139,7 @@ export function useFakeMachine(): FakeMachine {
     },
     async fakeModule(name, fields = {}) {
       const path = join(paths().root, `${name}.ko`);
-      const all = {
+      const all: Record<string, string> = {
         name,
         vermagic: VERMAGIC,
         livepatch: 'Y',
@@ -140,6 +148,10 @@ export function useFakeMachine(): FakeMachine {
         replace: '1',
         ...fields,
       };
+      // What the loader reads of atomic replace (the fake kernel reads replace): the same unless
+      // given; '' leaves it out (a module of an older tsbuild-patch).
+      all['tsbuild_patch_replace'] ??= all['replace'] === '1' ? 'Y' : 'N';
+      if (all['tsbuild_patch_replace'] === '') delete all['tsbuild_patch_replace'];
       await writeFile(
         path,
         Object.entries(all)
@@ -167,11 +179,13 @@ export function useFakeMachine(): FakeMachine {
     },
     async boot(id, uptime = 5) {
       const p = paths();
-      // What a boot starts with: no module loaded, no patch.
+      // What a boot starts with: no module loaded, no patch, and the loader's records of this
+      // boot's loads gone with /run (a tmpfs).
       for (const loaded of ['kernel/livepatch', 'module']) {
         await rm(join(p.sysfs, loaded), { recursive: true, force: true });
         await mkdir(join(p.sysfs, loaded), { recursive: true });
       }
+      await rm(join(p.run, 'tsbuild-patch'), { recursive: true, force: true });
       await writeFile(join(p.proc, 'sys/kernel/random/boot_id'), `${id}\n`);
       await machine.setUptime(uptime);
     },
