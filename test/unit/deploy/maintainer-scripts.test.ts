@@ -136,6 +136,19 @@ describe("a stream's package", () => {
     expect(await files(machine.store)).toEqual(['.crash-guard', '.packages']);
     expect(await files(join(machine.store, '.packages'))).toEqual([]);
   }, 120_000);
+
+  it('a downgrade (apt install PACKAGE=1) works as an upgrade: version 1 applied, version 2 kept', async () => {
+    const v1 = await packageOf('livepatch-down', 1, 'down');
+    const v2 = await packageOf('livepatch-down', 2, 'down');
+    expect((await dpkgInstall(v1, 'livepatch-down')).code).toBe(0);
+    expect((await dpkgInstall(v2, 'livepatch-down', await controlOf(v1))).code).toBe(0);
+    const downgrade = await dpkgInstall(v1, 'livepatch-down', await controlOf(v2));
+    expect(downgrade.code, downgrade.stderr).toBe(0);
+    expect(downgrade.stdout).toContain('livepatch_down_2: version 2 of stream down, replaced by version 1');
+    expect(await applied()).toEqual(['livepatch_down_1']);
+    expect(await files(join(machine.store, RELEASE))).toEqual(['livepatch_down_1.ko']);
+    expect(await files(join(machine.store, '.kept', RELEASE))).toEqual(['livepatch_down_2.ko']);
+  }, 120_000);
 });
 
 describe('a package outside any stream', () => {

@@ -63,6 +63,19 @@ describe('tsbuild-patch-ctl: streams', () => {
     ]);
   });
 
+  it("says so (exit 3) when the stream's other build does not go: both stay applied, the new one on top", async () => {
+    // The old build's reverse transition never ends (a task that never switches back).
+    expect((await ctl(['load', await build('a', 1)], { FAKE_REVERSE: 'stuck' })).code).toBe(0);
+    const load = await ctl(['load', '--timeout', '1', await build('a', 2)]);
+    expect(load.code).toBe(3);
+    expect(load.stdout).toContain('livepatch_a_2: loaded, transition complete');
+    expect(load.stderr).toContain(
+      'livepatch_a_1: still loaded under livepatch_a_2; remove it with: tsbuild-patch-ctl unload livepatch_a_1',
+    );
+    expect(existsSync(klp('livepatch_a_2'))).toBe(true);
+    expect(existsSync(join(machine.sysfs, 'module/livepatch_a_1'))).toBe(true);
+  });
+
   it("refuses an atomic-replace build of another stream while a stream's patch and one outside any are applied, naming them all", async () => {
     expect((await ctl(['load', await build('a', 1)])).code).toBe(0);
     expect((await ctl(['load', await stacked('livepatch-x')])).code).toBe(0);
