@@ -35,6 +35,13 @@ export interface MakeOptions {
   runner?: Runner;
   /** make -k: build what can be built; a failure is not an error (the caller checks the results). */
   keepGoing?: boolean;
+  /**
+   * The tree is prepared and nothing since has changed what `prepare` makes (no header of a
+   * patch is applied): `make -o prepare` takes that target as done. Every make call for an
+   * object otherwise runs prepare's checks first (checksyscalls, objtool's and resolve_btfids'
+   * directories, the generated headers): seconds per call, more than a compile.
+   */
+  prepared?: boolean;
 }
 
 /** WORD as a POSIX shell reads it back: as it is when it holds no special character, else single-quoted. */
@@ -106,7 +113,13 @@ const closed = (stream: WriteStream) => new Promise<void>((resolve) => stream.en
  * On failure the message has the compiler's error lines (or the log's tail) and the log's path.
  */
 export async function runMake(options: MakeOptions): Promise<void> {
-  const args = ['-C', options.tree, `-j${options.jobs ?? 1}`, ...(options.keepGoing ? ['-k'] : [])];
+  const args = [
+    '-C',
+    options.tree,
+    `-j${options.jobs ?? 1}`,
+    ...(options.keepGoing ? ['-k'] : []),
+    ...(options.prepared ? ['-o', 'prepare'] : []),
+  ];
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push(`${name}=${value}`);
   args.push(...options.targets);
   await runBuildCommand({

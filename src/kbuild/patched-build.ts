@@ -63,6 +63,7 @@ async function rebuildMissingOriginals(
     runner: tree.runner,
     vars: tree.vars,
     what: 'rebuilding original objects',
+    prepared: true,
   });
 }
 
@@ -165,6 +166,8 @@ export async function buildPatched(options: PatchedBuildOptions): Promise<Patche
             runner: tree.runner,
             vars: tree.vars,
             what: 'patched build',
+            // Changed C files only cannot change what prepare makes; a changed header may.
+            prepared: !changed.some((file) => file.endsWith('.h')),
           });
         for (const pair of pairs) {
           await mkdir(dirname(pair.patched), { recursive: true });

@@ -109,6 +109,8 @@ export async function locateInPreparedTree(options: {
         runner: tree.runner,
         vars: tree.vars,
         what: 'building the original objects',
+        // The tree is pristine here (its patches are applied later, under the journal).
+        prepared: true,
         // Also when an object is only guessed (its own directory's) while the modules' compile
         // units can still tell: its failure sends the search there (below).
         ...(candidates.some((c) => !c.required || (c.into === undefined && target.readModuleUnits))

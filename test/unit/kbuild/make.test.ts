@@ -125,3 +125,26 @@ describe('runMake inside a run', () => {
     ).toBe('LC_ALL=C; unset KCFLAGS; inherited CROSS_COMPILE=x86_64-linux-gnu-');
   });
 });
+
+describe('runMake on a prepared tree', () => {
+  /** A tree whose object depends on a phony prepare target that leaves a mark each time it runs. */
+  async function preparedTree(): Promise<string> {
+    const { path } = await tmpDir({ unsafeCleanup: true });
+    await writeFile(
+      join(path, 'Makefile'),
+      ['.PHONY: prepare', 'prepare:', '\t@echo ran >> prepare.marks', 'obj.o: prepare', '\t@touch $@', ''].join('\n'),
+    );
+    return path;
+  }
+  const marks = (dir: string) => readFile(join(dir, 'prepare.marks'), 'utf8').catch(() => '');
+
+  it('takes prepare as done with prepared (make -o prepare), and runs it otherwise', async () => {
+    const dir = await preparedTree();
+    const options = { tree: dir, targets: ['obj.o'], logFile: join(dir, 'build.log'), what: 'test' };
+    await runMake({ ...options, prepared: true });
+    await access(join(dir, 'obj.o'));
+    expect(await marks(dir)).toBe('');
+    await runMake(options);
+    expect(await marks(dir)).toBe('ran\n');
+  });
+});
