@@ -5,7 +5,7 @@
  * tsbuild-patch-ctl compares them with the running kernel's (/sys/kernel/notes) and the loaded
  * modules' (/sys/module/NAME/notes/.note.gnu.build-id) before it loads the module.
  *
- * The .modinfo keys are the home of the names runtime/tsbuild-patch-ctl reads (its shell copy).
+ * The .modinfo keys are the home of the names tsbuild-patch-ctl reads (its shell copy: runtime/ctl/identity.sh).
  */
 import { fileBuildId } from '../kernel/facts/build-id.js';
 

@@ -1,5 +1,5 @@
 // The kernel's module-name rule, its one home: every layer that names a module uses it (the
-// on-machine shell tool runtime/tsbuild-patch-ctl keeps its own copy, `tr - _`).
+// on-machine shell tool tsbuild-patch-ctl keeps its own copy, `tr - _`, in runtime/ctl/common.sh).
 import { basename } from 'node:path';
 import { plainModulePath, readModuleElf } from './module-file.js';
 import { modinfoValue } from './modinfo.js';

@@ -5,7 +5,7 @@
  * the module uses atomic replace (the kernel then disables every other livepatch when it loads),
  * and the stream and version it is a build of.
  *
- * The .modinfo keys are the home of the names runtime/tsbuild-patch-ctl reads (its shell copy);
+ * The .modinfo keys are the home of the names tsbuild-patch-ctl reads (its shell copy: runtime/ctl/streams.sh);
  * src/emit/loader-modinfo.ts writes them, src/deploy/package/ reads them.
  */
 import type { ModinfoEntry } from '../elf/index.js';

@@ -2,6 +2,11 @@ import { fileURLToPath } from 'node:url';
 
 /** Where the package puts things on the target machine. */
 export const CTL_PATH = '/usr/sbin/tsbuild-patch-ctl';
+/**
+ * The parts CTL_PATH sources (runtime/ctl/*.sh): where it looks for them when TSBP_CTL_PARTS is
+ * not set and no ctl/ is beside it (its shell copy of this path).
+ */
+export const CTL_PARTS_DIR = '/usr/lib/tsbuild-patch/ctl';
 /** tsbuild-patch-ctl(8): runtime/CTL_MAN_PAGE, installed gzip -9n. */
 export const CTL_MAN_PAGE = 'tsbuild-patch-ctl.8';
 export const CTL_MAN_PATH = `/usr/share/man/man8/${CTL_MAN_PAGE}.gz`;

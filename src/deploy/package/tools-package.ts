@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toolVersion } from '../../util/tool-version.js';
 import { buildDeb } from './build-deb.js';
@@ -8,6 +8,7 @@ import {
   CTL_MAN_PAGE,
   CTL_MAN_PATH,
   CRASH_GUARD_UNITS,
+  CTL_PARTS_DIR,
   CTL_PATH,
   RUNTIME_DIR,
   SYSTEMD_UNIT_DIR,
@@ -19,6 +20,11 @@ import { resolveMaintainer } from './maintainer.js';
 
 /** Fixed timestamp of the tools package's entries (2026-12-01): one version, one .deb. */
 const TOOLS_EPOCH = 1_796_083_200;
+
+/** The loader's parts, which its entry script sources: every runtime/ctl/*.sh, sorted. */
+async function ctlParts(): Promise<string[]> {
+  return (await readdir(join(RUNTIME_DIR, 'ctl'))).filter((name) => name.endsWith('.sh')).sort();
+}
 
 /**
  * tsbuild-patch-tools: the loader and the boot unit, one package that every patch package
@@ -58,6 +64,11 @@ export async function buildToolsPackage(
       },
       files: [
         { from: { path: join(RUNTIME_DIR, 'tsbuild-patch-ctl') }, to: CTL_PATH, mode: 0o755 },
+        ...(await ctlParts()).map((part) => ({
+          from: { path: join(RUNTIME_DIR, 'ctl', part) },
+          to: `${CTL_PARTS_DIR}/${part}`,
+          mode: 0o644,
+        })),
         { from: { path: join(RUNTIME_DIR, 'tsbuild-patch.service') }, to: UNIT_PATH, mode: 0o644 },
         ...CRASH_GUARD_UNITS.map((unit) => ({
           from: { path: join(RUNTIME_DIR, unit) },
@@ -78,7 +89,7 @@ export async function buildToolsPackage(
           TOOLS_PACKAGE,
           {
             upstreamName: 'tsbuild-patch',
-            comment: `tsbuild-patch-ctl, its manual page and bash completion, and tsbuild-patch.service with the crash guard's units: the part of tsbuild-patch ${version} that runs on the patched machines.`,
+            comment: `tsbuild-patch-ctl and its parts, its manual page and bash completion, and tsbuild-patch.service with the crash guard's units: the part of tsbuild-patch ${version} that runs on the patched machines.`,
             copyright: [`${yearOf(TOOLS_EPOCH)} The tsbuild-patch authors`],
             license: GPL_2,
           },

@@ -14,8 +14,8 @@ import type { PatchModuleSpec } from '../../../src/emit/spec.js';
 import { linkFakeKernel } from '../kernel/fake-kernel.js';
 
 // The kernel's identity in a livepatch module's .modinfo: the build-ids of the vmlinux and of the
-// target modules it was built against, under the keys runtime/tsbuild-patch-ctl reads.
-const CTL = new URL('../../../runtime/tsbuild-patch-ctl', import.meta.url);
+// target modules it was built against, under the keys tsbuild-patch-ctl reads (runtime/ctl/identity.sh).
+const CTL_IDENTITY = new URL('../../../runtime/ctl/identity.sh', import.meta.url);
 
 let tmp: DirectoryResult;
 beforeAll(async () => {
@@ -100,7 +100,7 @@ describe("the C skeleton's MODULE_INFO", () => {
   });
 
   it('uses the keys tsbuild-patch-ctl reads (its shell copy)', async () => {
-    const script = await readFile(CTL, 'utf8');
+    const script = await readFile(CTL_IDENTITY, 'utf8');
     expect(script).toContain(`\nVMLINUX_BUILD_ID_KEY=${VMLINUX_BUILD_ID_KEY}\n`);
     expect(script).toContain(`\nTARGET_BUILD_ID_KEY=${TARGET_BUILD_ID_KEY}\n`);
   });

@@ -31,7 +31,7 @@ const applied = async () =>
 
 describe('tsbuild-patch-ctl: streams', () => {
   it('uses the .modinfo keys the tool writes (its shell copy)', async () => {
-    const script = await readFile(join(import.meta.dirname, '../../../runtime/tsbuild-patch-ctl'), 'utf8');
+    const script = await readFile(join(import.meta.dirname, '../../../runtime/ctl/streams.sh'), 'utf8');
     for (const [name, key] of Object.entries({ REPLACE_KEY, STREAM_KEY, STREAM_VERSION_KEY }))
       expect(script).toContain(`\n${name}=${key}\n`);
   });
