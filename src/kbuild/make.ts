@@ -42,6 +42,8 @@ export interface MakeOptions {
    * directories, the generated headers): seconds per call, more than a compile.
    */
   prepared?: boolean;
+  /** More targets make takes as done (`-o TARGET`): a tree's WorkTree.assumeOld. */
+  assumeOld?: readonly string[];
 }
 
 /** WORD as a POSIX shell reads it back: as it is when it holds no special character, else single-quoted. */
@@ -118,7 +120,7 @@ export async function runMake(options: MakeOptions): Promise<void> {
     options.tree,
     `-j${options.jobs ?? 1}`,
     ...(options.keepGoing ? ['-k'] : []),
-    ...(options.prepared ? ['-o', 'prepare'] : []),
+    ...[...(options.prepared ? ['prepare'] : []), ...(options.assumeOld ?? [])].flatMap((target) => ['-o', target]),
   ];
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push(`${name}=${value}`);
   args.push(...options.targets);

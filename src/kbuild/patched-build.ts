@@ -62,6 +62,7 @@ async function rebuildMissingOriginals(
     logFile: join(tree.entry, 'objects.log'),
     runner: tree.runner,
     vars: tree.vars,
+    assumeOld: tree.assumeOld,
     what: 'rebuilding original objects',
     prepared: true,
   });
@@ -165,6 +166,7 @@ export async function buildPatched(options: PatchedBuildOptions): Promise<Patche
             logFile: buildLog,
             runner: tree.runner,
             vars: tree.vars,
+            assumeOld: tree.assumeOld,
             what: 'patched build',
             // Changed C files only cannot change what prepare makes; a changed header may.
             prepared: !changed.some((file) => file.endsWith('.h')),

@@ -108,6 +108,7 @@ export async function locateInPreparedTree(options: {
         logFile: join(tree.entry, 'objects.log'),
         runner: tree.runner,
         vars: tree.vars,
+        assumeOld: tree.assumeOld,
         what: 'building the original objects',
         // The tree is pristine here (its patches are applied later, under the journal).
         prepared: true,

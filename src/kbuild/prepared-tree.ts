@@ -21,6 +21,14 @@ import { checkToolchain } from '../toolchain/toolchain-match.js';
 import { treeCopy } from './tree-slots.js';
 
 /**
+ * Parts of `prepare` that a prepared tree never uses, taken as done by each make call in it:
+ * resolve_btfids (with its copy of libbpf, the longest part of prepare on a kernel with
+ * DEBUG_INFO_BTF) fills in the BTF ids of vmlinux, and of a module only when a vmlinux is there
+ * to take its BTF from (Makefile.modfinal); a prepared tree links no vmlinux.
+ */
+export const UNUSED_PREPARE_PARTS: readonly string[] = ['tools/bpf/resolve_btfids'];
+
+/**
  * A prepared tree: the kernel's source with its config, configured and prepared (`prepare
  * modules_prepare`) with the kernel's own compiler and release string, and nothing else built.
  * Objects are compiled one by one, when a patch needs them, and stay in the tree as the cached
@@ -61,6 +69,7 @@ export async function preparePreparedTree(options: {
       ...at,
       caches: entry,
       kcflags: DIFF_BUILD_KCFLAGS,
+      assumeOld: UNUSED_PREPARE_PARTS,
       runner,
       vars,
       warnings,
@@ -103,6 +112,7 @@ export async function preparePreparedTree(options: {
           logFile,
           runner,
           vars,
+          assumeOld: UNUSED_PREPARE_PARTS,
           what: 'preparing the tree',
         });
         // modpost of the livepatch module reads the running kernel's exports and CRCs from here.

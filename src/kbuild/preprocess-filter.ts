@@ -28,7 +28,7 @@ import { recordedCommand } from './recorded-compile.js';
 import type { WorkTree } from './work-tree.js';
 
 export interface PreprocessOptions {
-  tree: Pick<WorkTree, 'dir' | 'runner' | 'vars'>;
+  tree: Pick<WorkTree, 'dir' | 'runner' | 'vars' | 'assumeOld'>;
   /** Objects, paths relative to the tree as kbuild builds them. */
   objects: readonly string[];
   /** Where the texts are written while they are read (visible to the runner: the run's directory). */
@@ -121,7 +121,7 @@ export async function preprocessObjects(options: PreprocessOptions): Promise<Pre
 }
 
 export interface PreprocessFilterOptions {
-  tree: Pick<WorkTree, 'dir' | 'runner' | 'vars'>;
+  tree: Pick<WorkTree, 'dir' | 'runner' | 'vars' | 'assumeOld'>;
   objects: readonly ObjectInfo[];
   /** A directory of the run for the texts (removed when done). */
   outputDir: string;
@@ -181,6 +181,7 @@ export class PreprocessFilter {
             logFile: this.options.logFile,
             runner: tree.runner,
             vars: tree.vars,
+            assumeOld: tree.assumeOld,
             what: 'updating the generated headers',
           });
         } catch (error) {

@@ -30,6 +30,11 @@ export interface WorkTree {
   runner: Runner;
   /** make variables of every build in this tree (KCFLAGS; CC and KERNELRELEASE in a prepared tree). */
   vars: Record<string, string>;
+  /**
+   * Targets every make call in this tree takes as done (`make -o TARGET`): parts of prepare that
+   * only a link of vmlinux uses, which a prepared tree never does (see prepared-tree.ts).
+   */
+  assumeOld: readonly string[];
   /** What the run should tell the user about this tree (e.g. a toolchain check skipped). */
   warnings?: string[];
   /**
@@ -130,6 +135,7 @@ export async function prepareWorkTree(options: WorkTreeOptions): Promise<WorkTre
     kcflags: DIFF_BUILD_KCFLAGS,
     runner,
     vars: { KCFLAGS: DIFF_BUILD_KCFLAGS },
+    assumeOld: [],
     warnings,
     async locate(changed, log) {
       const index = await readObjectIndex(indexPath, log);

@@ -90,6 +90,7 @@ async function setUp(failing: readonly string[]): Promise<{ tree: WorkTree; targ
     kcflags: '',
     runner: fakeMake(treeDir, failing),
     vars: {},
+    assumeOld: [],
     locate: () => Promise.reject(new Error('unused')),
   };
   const target: TargetKernel = {

@@ -117,6 +117,7 @@ async function setUp(
     kcflags: '',
     runner: fakeMake(treeDir, failing, asked),
     vars: {},
+    assumeOld: [],
     locate: () => Promise.reject(new Error('unused')),
   };
   const unitsFile = join(root, 'module-units.json');

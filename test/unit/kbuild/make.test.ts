@@ -147,4 +147,18 @@ describe('runMake on a prepared tree', () => {
     await runMake(options);
     expect(await marks(dir)).toBe('ran\n');
   });
+
+  it("takes a tree's unused parts as done (assumeOld), and builds them otherwise", async () => {
+    const { path: dir } = await tmpDir({ unsafeCleanup: true });
+    await writeFile(
+      join(dir, 'Makefile'),
+      ['.PHONY: btfids', 'btfids:', '\t@echo built >> btfids.marks', 'prep: btfids', '\t@touch $@', ''].join('\n'),
+    );
+    const options = { tree: dir, targets: ['prep'], logFile: join(dir, 'build.log'), what: 'test' };
+    await runMake({ ...options, assumeOld: ['btfids'] });
+    await access(join(dir, 'prep'));
+    expect(await readFile(join(dir, 'btfids.marks'), 'utf8').catch(() => '')).toBe('');
+    await runMake(options);
+    expect(await readFile(join(dir, 'btfids.marks'), 'utf8')).toBe('built\n');
+  });
 });

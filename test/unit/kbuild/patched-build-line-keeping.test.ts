@@ -103,6 +103,7 @@ beforeAll(async () => {
     kcflags: '',
     runner: hostRunner,
     vars: {},
+    assumeOld: [],
     caches: entry,
     locate: async () => ({
       objects: [{ path: 'fs/proc/x.o', source: 'fs/proc/x.c', target: 'vmlinux', deps: [] }],

@@ -91,6 +91,7 @@ beforeAll(async () => {
     kcflags: '',
     runner: hostRunner,
     vars: {},
+    assumeOld: [],
     caches: entry,
     locate: async () => ({
       objects: OBJECTS.map((path) => ({ path, source: path.replace(/\.o$/, '.c'), target: 'vmlinux', deps: [] })),

@@ -129,7 +129,7 @@ async function kept(changed: string, objects: readonly string[] = OBJECTS) {
     },
   };
   const filter = await PreprocessFilter.before({
-    tree: { dir: linux, runner, vars: {} },
+    tree: { dir: linux, runner, vars: {}, assumeOld: [] },
     objects: objects.map(objectInfo),
     outputDir: join(outputDir, 'preprocessed'),
     logFile: join(outputDir, 'patched-build.log'),
