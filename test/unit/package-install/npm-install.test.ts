@@ -5,7 +5,7 @@
  * `tsbuild-patch` runs `--help` and `diff` on a pair of the peer corpus, away from the checkout.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdir, readdir, stat, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +79,10 @@ describe('npm pack and npm install -g', () => {
         'docker/Dockerfile',
       ]),
     );
+    // The loader's parts, which the tools package ships beside it (tsbuild-patch package).
+    const parts = readdirSync(join(ROOT, 'runtime/ctl')).map((part) => `runtime/ctl/${part}`);
+    expect(parts.length).toBeGreaterThan(5);
+    expect(packed).toEqual(expect.arrayContaining(parts));
     expect(packed.filter((file) => file.endsWith('.map'))).toEqual([]);
     expect(packed.filter((file) => /^(src|scripts|test)\//.test(file) || file.endsWith('.ts'))).toEqual([]);
   });
