@@ -37,8 +37,23 @@ export interface IncludeGraph {
 }
 
 /** Top-level directories with no kernel code (user-space tools, documentation). */
-const SKIPPED_DIRS = new Set(['.git', 'Documentation', 'tools', 'debian']);
+export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['.git', 'Documentation', 'tools', 'debian']);
 const INCLUDE = /^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]/gm;
+
+/** The literal includes of TEXT, each prefixed by how it was written: '"x.h' or '<x.h' (normalized). */
+export function includesOf(text: string): string[] {
+  return [...text.matchAll(INCLUDE)].map((match) => match[1]! + posix.normalize(match[2]!.trim()));
+}
+
+/** Where an include WRITTEN ('"x.h' or '<x.h') of INCLUDER names a file beside it, when written with quotes. */
+export function besideIncluder(written: string, includer: string): string | undefined {
+  return written.startsWith('"') ? posix.normalize(posix.join(posix.dirname(includer), written.slice(1))) : undefined;
+}
+
+/** What any -I path may hold for an include WRITTEN: the spec without its leading ./ and ../ (a file ending in /TAIL). */
+export function includeTail(written: string): string {
+  return written.slice(1).replace(/^(\.\.?\/)+/, '');
+}
 const FORCED_INCLUDE = /-include[ \t]+(\S+\.h)\b/g;
 const isMakefile = (name: string) => name === 'Makefile' || name === 'Kbuild' || /^Makefile\.|\.mk$/.test(name);
 
@@ -91,9 +106,7 @@ export async function scanIncludes(top: string): Promise<IncludeGraph> {
     await Promise.all(
       files.slice(start, start + batch).map(async (file, offset) => {
         const text = await readFile(join(top, file), 'latin1');
-        const specs: string[] = [];
-        for (const match of text.matchAll(INCLUDE)) specs.push(match[1]! + posix.normalize(match[2]!.trim()));
-        includes[start + offset] = specs;
+        includes[start + offset] = includesOf(text);
         definitionSites.note(start + offset, text);
         const expressions = macroIncludeExpressions(text);
         if (expressions.length > 0) sites.push({ site: start + offset, expressions });
@@ -187,12 +200,10 @@ function includeResolver(files: readonly string[]): {
     else byBase.set(base, [i]);
   });
   const resolveInclude = (written: string, includer: string): number[] => {
-    const spec = written.slice(1);
-    if (written.startsWith('"')) {
-      const beside = index.get(posix.normalize(posix.join(posix.dirname(includer), spec)));
-      if (beside !== undefined) return [beside];
-    }
-    const tail = spec.replace(/^(\.\.?\/)+/, '');
+    const path = besideIncluder(written, includer);
+    const beside = path === undefined ? undefined : index.get(path);
+    if (beside !== undefined) return [beside];
+    const tail = includeTail(written);
     return (byBase.get(posix.basename(tail)) ?? []).filter((i) => files[i] === tail || files[i]!.endsWith('/' + tail));
   };
   return { index, resolveInclude };

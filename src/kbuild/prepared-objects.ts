@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { dirname, join, posix, relative } from 'node:path';
 import { KernelUnits } from '../kernel/facts/kernel-units.js';
 import type { TargetKernel } from '../kernel/target-kernel.js';
 import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
+import { cFileIncluders } from './c-includers.js';
 import { includeGraph, sourcesIncluding } from './include-graph.js';
 import { jobsForObjects, runMake } from './make.js';
 import { missingOriginals, missingOriginalsNote, originalsUpToDate } from './missing-originals.js';
@@ -61,6 +62,32 @@ export function builtInto(
 }
 
 /**
+ * The C files of TREE that may include each changed file: from the tree's include graph (read
+ * once per tree, cached), or, for changed C files alone while no graph is cached, from the few
+ * files that name them (c-includers.ts: seconds, where the graph takes tens of them).
+ */
+async function includersOf(
+  tree: WorkTree,
+  changed: readonly string[],
+  log: Logger,
+): Promise<(file: string) => readonly string[]> {
+  const graphFile = join(tree.caches, 'include-graph.json');
+  const headers = changed.filter((f) => f.endsWith('.h'));
+  const graphCached = await access(graphFile).then(
+    () => true,
+    () => false,
+  );
+  if (headers.length === 0 && !graphCached) {
+    const found = await cFileIncluders(tree.dir, changed);
+    if (found) return (file) => found.get(file) ?? [];
+    log(`a header includes ${changed.join(', ')} or a C file that does: reading the tree's include graph`);
+  }
+  if (headers.length > 0) log(`finding the objects that include ${headers.join(', ')}`);
+  const graph = await includeGraph(tree.dir, graphFile, log);
+  return (file) => sourcesIncluding(graph, file);
+}
+
+/**
  * The objects of a prepared tree that changed files affect, with their originals compiled. The
  * candidates come from source-objects.ts (a C file's own objects, as kbuild builds them, and the
  * objects of the C files that may include it or a changed header, found with include-graph.ts);
@@ -82,12 +109,10 @@ export async function locateInPreparedTree(options: {
     KernelUnits.read(target, join(tree.caches, 'compile-units.json'), log),
     KernelModules.read(target.modulesDir),
   ]);
-  const headers = changed.filter((f) => f.endsWith('.h'));
-  if (headers.length > 0) log(`finding the objects that include ${headers.join(', ')}`);
-  const graph = await includeGraph(tree.dir, join(tree.caches, 'include-graph.json'), log);
-  const candidates = candidateObjects(changed, units, (file) => sourcesIncluding(graph, file));
+  const includers = await includersOf(tree, changed, log);
+  const candidates = candidateObjects(changed, units, includers);
   for (const file of changed) {
-    const note = whereCompiled(file, units, sourcesIncluding(graph, file));
+    const note = whereCompiled(file, units, includers(file));
     if (note) log(note);
   }
   // Compile the originals (kbuild skips those already up to date). Candidates that are not
