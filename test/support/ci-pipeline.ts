@@ -8,6 +8,7 @@ import { chmod, cp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'nod
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
+import { aptOptionsFor } from './apt-repository.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CI_TEMPLATES = join(ROOT, 'ci-templates');
@@ -223,25 +224,7 @@ export async function aptPackages(
   names: readonly string[],
   state: string,
 ): Promise<Record<string, Record<string, string> | undefined>> {
-  await mkdir(join(state, 'lists/partial'), { recursive: true });
-  await mkdir(join(state, 'cache/archives/partial'), { recursive: true });
-  const list = join(state, 'sources.list');
-  await writeFile(
-    list,
-    `deb [signed-by=${join(publicDir, 'tsbuild-patch-archive-keyring.gpg')}] file:${publicDir} ${suite} main\n`,
-  );
-  const options = [
-    '-o',
-    `Dir::Etc::SourceList=${list}`,
-    '-o',
-    'Dir::Etc::SourceParts=/dev/null',
-    '-o',
-    `Dir::State::Lists=${join(state, 'lists')}`,
-    '-o',
-    `Dir::Cache=${join(state, 'cache')}`,
-    '-o',
-    'APT::Sandbox::User=root',
-  ];
+  const options = await aptOptionsFor(publicDir, suite, state);
   const update = await execa('apt-get', [...options, 'update'], { reject: false, all: true });
   if (update.exitCode !== 0 || /^(W|E): /m.test(String(update.all)))
     throw new Error(`apt-get update of ${suite} failed:\n${String(update.all)}`);

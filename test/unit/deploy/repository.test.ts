@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { dir } from 'tmp-promise';
@@ -9,6 +9,7 @@ import { buildToolsPackage } from '../../../src/deploy/package/tools-package.js'
 import { listSuite, promotePackages, publishPackages } from '../../../src/deploy/repository/repository.js';
 import { silentLogger } from '../../../src/util/log.js';
 import { fakeLivepatchModule } from './fake-livepatch.js';
+import { aptOptionsFor } from '../../support/apt-repository.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = (args: string[]) =>
@@ -31,26 +32,7 @@ afterAll(async () => tmp.cleanup());
 
 /** apt on this machine, pointed at the repository only (its own lists and cache). */
 async function aptAgainst(publicDir: string, suite: string, args: string[]) {
-  const state = join(tmp.path, `apt-${suite}`);
-  await mkdir(join(state, 'lists/partial'), { recursive: true });
-  await mkdir(join(state, 'cache/archives/partial'), { recursive: true });
-  const list = join(state, 'sources.list');
-  await writeFile(
-    list,
-    `deb [signed-by=${join(publicDir, 'tsbuild-patch-archive-keyring.gpg')}] file:${publicDir} ${suite} main\n`,
-  );
-  const options = [
-    '-o',
-    `Dir::Etc::SourceList=${list}`,
-    '-o',
-    'Dir::Etc::SourceParts=/dev/null',
-    '-o',
-    `Dir::State::Lists=${join(state, 'lists')}`,
-    '-o',
-    `Dir::Cache=${join(state, 'cache')}`,
-    '-o',
-    'APT::Sandbox::User=root',
-  ];
+  const options = await aptOptionsFor(publicDir, suite, join(tmp.path, `apt-${suite}`));
   await execa('apt-get', [...options, 'update']);
   return String((await execa('apt-cache', [...options, ...args])).stdout);
 }
