@@ -19,7 +19,7 @@ import {
 } from './object-index.js';
 import { candidateObjects, whereCompiled } from './source-objects.js';
 import { kbuildModname, moduleNameOf } from '../kernel/module-name.js';
-import { COMPILE_UNITS_CACHE, type LocatedObjects, type WorkTree } from './work-tree.js';
+import type { LocatedObjects, WorkTree } from './work-tree.js';
 
 /** What kbuild's .cmd file of a compiled object says about it. */
 export interface CompiledObject {
@@ -106,7 +106,7 @@ export async function locateInPreparedTree(options: {
   const { tree, target, changed, log } = options;
   for (const file of changed) if (!/\.(c|h)$/.test(file)) throw unbuildableFileRefusal(file);
   const [units, modules] = await Promise.all([
-    KernelUnits.read(target, join(tree.caches, COMPILE_UNITS_CACHE), log),
+    KernelUnits.read(target, join(tree.caches, 'compile-units.json'), log),
     KernelModules.read(target.modulesDir),
   ]);
   const includers = await includersOf(tree, changed, log);

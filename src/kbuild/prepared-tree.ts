@@ -16,8 +16,7 @@ import { locateInPreparedTree } from './prepared-objects.js';
 import { unpackTarball } from './populate-tree.js';
 import type { Runner } from '../toolchain/runner.js';
 import { checkConfigMatches } from './config-match.js';
-import { COMPILE_UNITS_CACHE, sourceIdentity, type WorkTree } from './work-tree.js';
-import { vmlinuxCompileUnits } from '../kernel/facts/compile-units.js';
+import { sourceIdentity, type WorkTree } from './work-tree.js';
 import { checkToolchain } from '../toolchain/toolchain-match.js';
 import { treeCopy } from './tree-slots.js';
 
@@ -78,13 +77,6 @@ export async function preparePreparedTree(options: {
     };
     return tree;
   };
-  // The running kernel's compile units (readelf over the debug vmlinux: seconds, one core), read
-  // while the source unpacks on the other; the first locate takes them from the cache. A
-  // failure is left for locate to report.
-  const unitsRead = vmlinuxCompileUnits(target.vmlinux, join(entry, COMPILE_UNITS_CACHE)).then(
-    () => undefined,
-    () => undefined,
-  );
   const tree: WorkTree = {
     ...treeAt({ entry, dir }),
     copy: async (index, log) => (index === 0 ? tree : treeAt(await treeCopy(entry, dir, index, log))),
@@ -100,16 +92,7 @@ export async function preparePreparedTree(options: {
       });
       await onceMarked(entry, 'configured', async () => {
         await copyFile(target.config, join(dir, '.config'));
-        // Both cores: olddefconfig first builds kconfig's own programs.
-        await runMake({
-          tree: dir,
-          targets: ['olddefconfig'],
-          jobs: options.jobs,
-          logFile,
-          what: 'configuring the tree',
-          runner,
-          vars,
-        });
+        await runMake({ tree: dir, targets: ['olddefconfig'], logFile, what: 'configuring the tree', runner, vars });
         warnings.push(
           ...(await checkConfigMatches(target.config, join(dir, '.config'), {
             skipCompilerCheck: options.skipCompilerCheck ?? false,
@@ -138,6 +121,5 @@ export async function preparePreparedTree(options: {
       });
     },
   );
-  await unitsRead;
   return tree;
 }

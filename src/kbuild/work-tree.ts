@@ -19,9 +19,6 @@ import { copySourceDir, isBuildOutput, unpackTarball } from './populate-tree.js'
 import type { Runner } from '../toolchain/runner.js';
 import type { KernelSource, TargetKernel } from '../kernel/target-kernel.js';
 
-/** Where, in a tree's caches (WorkTree.caches), the running kernel's compile units are kept. */
-export const COMPILE_UNITS_CACHE = 'compile-units.json';
-
 /** The tool's own kernel tree: a copy of the sources, built with the diff flags, cached. */
 export interface WorkTree {
   key: string;
