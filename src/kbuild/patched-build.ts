@@ -169,7 +169,7 @@ export async function buildPatched(options: PatchedBuildOptions): Promise<Patche
             assumeOld: tree.assumeOld,
             what: 'patched build',
             // Changed C files only cannot change what prepare makes; a changed header may.
-            prepared: !changed.some((file) => file.endsWith('.h')),
+            prepared: !headerChanged,
           });
         for (const pair of pairs) {
           await mkdir(dirname(pair.patched), { recursive: true });
