@@ -45,12 +45,31 @@ async function create(): Promise<Paths> {
     run: join(root.path, 'run'),
     config: join(root.path, 'default-tsbuild-patch'),
     log: join(root.path, 'calls.log'),
-    cleanup: () => root.cleanup(),
+    cleanup: async () => {
+      await stopKernel(join(root.path, 'calls.log'));
+      await root.cleanup();
+    },
   };
   await mkdir(join(paths.proc, 'sys/kernel/random'), { recursive: true });
   await mkdir(paths.run, { recursive: true });
   await writeFile(paths.log, '');
   return paths;
+}
+
+/**
+ * Stops the fake kernel's background loops (fake-bin/insmod) before the machine's files go:
+ * a loop still writing a patch's files makes removing its directory fail (ENOTEMPTY).
+ */
+async function stopKernel(log: string): Promise<void> {
+  const pids = (await readFile(`${log}.kernel`, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  for (const pid of pids) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // Already ended: the patch was freed, or its loop ran out.
+    }
+  }
+  await writeFile(`${log}.kernel`, '');
 }
 
 export interface FakeMachine {
@@ -180,7 +199,8 @@ export function useFakeMachine(): FakeMachine {
     async boot(id, uptime = 5) {
       const p = paths();
       // What a boot starts with: no module loaded, no patch, and the loader's records of this
-      // boot's loads gone with /run (a tmpfs).
+      // boot's loads gone with /run (a tmpfs). The old kernel's background work ends with it.
+      await stopKernel(p.log);
       for (const loaded of ['kernel/livepatch', 'module']) {
         await rm(join(p.sysfs, loaded), { recursive: true, force: true });
         await mkdir(join(p.sysfs, loaded), { recursive: true });
