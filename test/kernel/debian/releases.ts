@@ -4,8 +4,11 @@
  * Debian's archive drops old kernel ABIs and a pinned release dies with it:
  * - newest: the newest release the archive can build (image, headers, debug info and source of
  *   one version);
- * - older: the oldest release it can still build, so the tests cover a second source version,
- *   as far from the newest as the archive serves;
+ * - older: a second source version: the release of the real-fixes corpus sample
+ *   (../corpus/real-fixes.json) while the archive still builds it at the sample's source version,
+ *   so that a run prepares one older tree, not two (CI's time from nothing, issue 19); else the
+ *   oldest release it can still build, as far from the newest as the archive serves (which is
+ *   also the release the corpus test falls back to);
  * - unbuildable: a release of the series the archive cannot build (an ABI number missing from
  *   the buildable list: a gap in it, else one below or above it), for the refusal tests.
  *
@@ -17,6 +20,7 @@
  * that setup makes it on its first call (memoized). When the archive cannot serve two releases,
  * the test files fail with one message saying so, not a stack trace.
  */
+import { readFileSync } from 'node:fs';
 import {
   buildableReleases,
   newestBuildableRelease,
@@ -56,6 +60,15 @@ export class NoReleaseToTest extends Error {
     this.stack = `${this.name}: ${message}`;
   }
 }
+
+/** The release and source version the real-fixes corpus sample was measured on. */
+const CORPUS_SAMPLE = (() => {
+  const sample = JSON.parse(readFileSync(new URL('../corpus/real-fixes.json', import.meta.url), 'utf8')) as {
+    corpus: string;
+    release: string;
+  };
+  return { release: sample.release, version: sample.corpus.split('..')[0] };
+})();
 
 const abiOf = (release: string) => Number(/^6\.1\.0-(\d+)-amd64$/.exec(release)?.[1]);
 const releaseOf = (abi: number) => `6.1.0-${abi}-amd64`;
@@ -99,7 +112,8 @@ export async function chooseDebianTestReleases(env: NodeJS.ProcessEnv = process.
     }
   } else {
     newest = buildable[buildable.length - 1];
-    older = buildable[0];
+    const sampled = find(CORPUS_SAMPLE.release);
+    older = sampled?.version === CORPUS_SAMPLE.version && sampled !== newest ? sampled : buildable[0];
     if (!newest || !older || newest === older) {
       throw new NoReleaseToTest(
         `the package archive can build ${buildable.length === 1 ? 'only one' : 'no'} kernel release of ${distro.description} (${listed(buildable)}); the kernel tests need a newest and an older one: run \`apt-get update\`, check the apt sources`,
