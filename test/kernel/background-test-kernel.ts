@@ -10,52 +10,12 @@
  * with the real error if it did not finish. Set TSBP_BACKGROUND_TEST_KERNEL=0 to build it in the
  * foreground only.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { cacheRoot } from '../../src/util/cache.js';
+import { startBackgroundJob, type BackgroundJob } from './background-job.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-
-export interface BackgroundBuild {
-  log: string;
-  /** Stop the build if it still runs (the next provisioning resumes it). */
-  stop(): Promise<void>;
-}
-
-export function startBackgroundTestKernel(): BackgroundBuild | undefined {
+/** Stopping it leaves the build to the next provisioning, which resumes it. */
+export function startBackgroundTestKernel(): BackgroundJob | undefined {
   if (process.env.TSBP_BACKGROUND_TEST_KERNEL === '0') return undefined;
-  const dir = join(cacheRoot(), 'test-kernel');
-  mkdirSync(dir, { recursive: true });
-  const log = join(dir, 'background.log');
-  writeFileSync(log, '');
-  const child = execa(
-    'nice',
-    ['-n', '19', join(REPO, 'node_modules/.bin/tsx'), join(REPO, 'scripts/test-kernel.ts'), '--json'],
-    {
-      cwd: REPO,
-      detached: true,
-      stdin: 'ignore',
-      stdout: { file: log, append: true },
-      stderr: { file: log, append: true },
-      reject: false,
-    },
-  );
-  let finished = false;
-  void child.then(() => {
-    finished = true;
-  });
-  return {
-    log,
-    async stop() {
-      if (finished || child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        return;
-      }
-      await child;
-    },
-  };
+  return startBackgroundJob('scripts/test-kernel.ts', ['--json'], join(cacheRoot(), 'test-kernel', 'background.log'));
 }

@@ -1,0 +1,61 @@
+/**
+ * What the kernel tests will download, fetched ahead of them (run by ./background-prefetch.ts at
+ * nice 19): each Debian release's packages (verified and unpacked into the kernel cache), the
+ * builder image its builds run in (podman, and docker when its daemon runs), and the system VM's
+ * root disk for the newest Debian 12 release. Each goes through the tool's own cache functions,
+ * under their locks, so a test that needs one of them meanwhile waits for it or finds it done;
+ * nothing here is checked: a failure is logged and the test that needs the input meets it.
+ *
+ * Usage: tsx test/kernel/prefetch-inputs.ts NEWEST OLDER (the Debian 12 releases under test).
+ */
+import { execa } from 'execa';
+import { distroTarget } from '../../src/sources/distro-target.js';
+import { runnerForTarget } from '../../src/toolchain/builder-choice.js';
+import { selectRunner } from '../../src/toolchain/container/select-runner.js';
+import type { Runner } from '../../src/toolchain/runner.js';
+import { debianSystemImage } from '../support/system-vm/image.js';
+import { debian13TestReleases } from './debian13/releases.js';
+
+const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+
+async function step(what: string, work: () => Promise<unknown>): Promise<void> {
+  const started = Date.now();
+  try {
+    await work();
+    log(`${what}: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  } catch (error) {
+    log(`${what}: failed (the test that needs it will meet the error): ${(error as Error).message}`);
+  }
+}
+
+/** The container engines the tests build in: podman always, docker when its daemon answers. */
+async function engines(): Promise<Runner[]> {
+  const runners = [await selectRunner('podman', log)];
+  const docker = await execa('docker', ['info'], { reject: false, stdin: 'ignore' });
+  if (docker.exitCode === 0) runners.push(await selectRunner('docker', log));
+  return runners;
+}
+
+const [newest, older] = process.argv.slice(2);
+const runners = await engines();
+
+/** RELEASE's packages, then its builder image on each engine. */
+async function release(name: string): Promise<void> {
+  await step(`packages of ${name}`, async () => {
+    const target = await distroTarget(name, log);
+    for (const runner of runners)
+      await step(`${runner.kind} builder image for ${name}`, () => runnerForTarget(runner, target));
+  });
+}
+
+if (newest) {
+  await release(newest);
+  await step(`system VM image of ${newest}`, () => debianSystemImage(newest, log));
+}
+if (older) await release(older);
+const debian13 = await debian13TestReleases().catch((error: unknown) => {
+  log(`Debian 13 releases: none chosen: ${(error as Error).message}`);
+  return undefined;
+});
+for (const name of [...(debian13?.trixie ?? []), ...(debian13?.backports ?? [])]) await release(name);
+log('all fetched');
