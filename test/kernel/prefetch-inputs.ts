@@ -1,15 +1,20 @@
 /**
- * What the kernel tests will download, fetched ahead of them (run by ./background-prefetch.ts at
- * nice 19): each Debian release's packages (verified and unpacked into the kernel cache), the
- * builder image its builds run in (podman, and docker when its daemon runs), and the system VM's
- * root disk for the newest Debian 12 release. Each goes through the tool's own cache functions,
- * under their locks, so a test that needs one of them meanwhile waits for it or finds it done;
- * nothing here is checked: a failure is logged and the test that needs the input meets it.
+ * What the kernel tests will need from the network and the work that follows it, done ahead of
+ * them (run by ./background-prefetch.ts at nice 19): each Debian release's packages (verified and
+ * unpacked into the kernel cache), the builder image its builds run in (podman, and docker when
+ * its daemon runs), its prepared tree (with the runner the tests build it with: the host for
+ * Debian 12, podman for Debian 13 and the backports), and the system VM's root disk for the
+ * newest Debian 12 release. Each goes through the tool's own cache functions, under their locks,
+ * so a test that needs one of them meanwhile waits for it or finds it done. At nice 19 this takes
+ * only what the tests leave idle, and a test waiting for it leaves the cores to it. Nothing here
+ * is checked: a failure is logged and the test that needs the input meets it.
  *
  * Usage: tsx test/kernel/prefetch-inputs.ts NEWEST OLDER (the Debian 12 releases under test).
  */
 import { execa } from 'execa';
 import { distroTarget } from '../../src/sources/distro-target.js';
+import { treeForTarget } from '../../src/kbuild/tree-for-target.js';
+import { hostRunner } from '../../src/toolchain/runner.js';
 import { runnerForTarget } from '../../src/toolchain/builder-choice.js';
 import { selectRunner } from '../../src/toolchain/container/select-runner.js';
 import type { Runner } from '../../src/toolchain/runner.js';
@@ -39,23 +44,25 @@ async function engines(): Promise<Runner[]> {
 const [newest, older] = process.argv.slice(2);
 const runners = await engines();
 
-/** RELEASE's packages, then its builder image on each engine. */
-async function release(name: string): Promise<void> {
+/** RELEASE's packages, its builder image on each engine, then its tree prepared by TREE_RUNNER. */
+async function release(name: string, treeRunner: Runner): Promise<void> {
   await step(`packages of ${name}`, async () => {
     const target = await distroTarget(name, log);
     for (const runner of runners)
       await step(`${runner.kind} builder image for ${name}`, () => runnerForTarget(runner, target));
+    await step(`tree of ${name} (${treeRunner.kind})`, () => treeForTarget({ target, runner: treeRunner, log }));
   });
 }
 
+const podman = runners[0]!;
 if (newest) {
-  await release(newest);
+  await release(newest, hostRunner);
   await step(`system VM image of ${newest}`, () => debianSystemImage(newest, log));
 }
-if (older) await release(older);
+if (older) await release(older, hostRunner);
 const debian13 = await debian13TestReleases().catch((error: unknown) => {
   log(`Debian 13 releases: none chosen: ${(error as Error).message}`);
   return undefined;
 });
-for (const name of [...(debian13?.trixie ?? []), ...(debian13?.backports ?? [])]) await release(name);
+for (const name of [...(debian13?.trixie ?? []), ...(debian13?.backports ?? [])]) await release(name, podman);
 log('all fetched');
