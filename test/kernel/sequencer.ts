@@ -1,6 +1,8 @@
 /**
- * The order of the kernel files: those on Debian's own kernels first, those that need the
- * built-in test kernel after them, so that the test kernel can build in the background meanwhile
+ * The order of the kernel files, in three groups: those on Debian 12's kernels first, then those
+ * that also need Debian 13's or the backports' kernels, then those that need the built-in test
+ * kernel. The background work of a run follows that order: the prefetch fetches Debian 12's
+ * inputs first, then Debian 13's (./background-prefetch.ts), and the test kernel builds meanwhile
  * (./background-test-kernel.ts). Within each group, and for the unit project, vitest's own order
  * (longest or failed first from its cache, else larger files first).
  */
@@ -24,17 +26,25 @@ export function needsTestKernel(file: string, text: string): boolean {
   return /\btestKernel\(\)/.test(text);
 }
 
+/** A kernel test file's group: 0 Debian 12 only, 1 also Debian 13 or the backports, 2 the test kernel. */
+export function kernelFileGroup(file: string, text: string): number {
+  if (needsTestKernel(file, text)) return 2;
+  return file.startsWith('test/kernel/debian13/') || /\bdebian13TestReleases\b/.test(text) ? 1 : 0;
+}
+
 export class TestKernelLastSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
     const root = this.ctx.config.root;
-    const late = new Set(
-      sorted.filter(
-        (spec) =>
-          spec.project.name === 'kernel' &&
-          needsTestKernel(relative(root, spec.moduleId), readFileSync(spec.moduleId, 'utf8')),
-      ),
+    const group = new Map(
+      sorted.map((spec) => [
+        spec,
+        spec.project.name === 'kernel'
+          ? kernelFileGroup(relative(root, spec.moduleId), readFileSync(spec.moduleId, 'utf8'))
+          : 0,
+      ]),
     );
-    return [...sorted.filter((spec) => !late.has(spec)), ...late];
+    // A stable sort: vitest's order within each group.
+    return [...sorted].sort((a, b) => group.get(a)! - group.get(b)!);
   }
 }
