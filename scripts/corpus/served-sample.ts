@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { decompressorArgs } from '../../src/kbuild/populate-tree.js';
 import { archivePackage, archiveVersions, downloadPackage, extractFromDeb } from '../../src/sources/debian/apt.js';
 import type { BuildableRelease } from '../../src/sources/debian/catalog.js';
 import { distroTarget } from '../../src/sources/distro-target.js';
@@ -66,7 +67,16 @@ async function cSources(tarball: string, version: string): Promise<string> {
   log(`unpacking the .c files of ${SOURCE} ${version} into ${dir}`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  await execa('tar', ['-xJf', tarball, '-C', dir, '--strip-components=1', '--wildcards', `${TOPDIR}/*.c`]);
+  await execa('tar', [
+    ...decompressorArgs(tarball),
+    '-xf',
+    tarball,
+    '-C',
+    dir,
+    '--strip-components=1',
+    '--wildcards',
+    `${TOPDIR}/*.c`,
+  ]);
   await writeFile(`${dir}.ok`, '');
   return dir;
 }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { decompressorArgs } from '../../src/kbuild/populate-tree.js';
 import { distroTarget } from '../../src/sources/distro-target.js';
 import type { TargetKernel } from '../../src/kernel/target-kernel.js';
 import { stderrLogger } from '../../src/util/log.js';
@@ -36,7 +37,7 @@ async function unpack(tarball: string, dir: string): Promise<void> {
   stderrLogger(`unpacking ${tarball} into ${dir}`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  await execa('tar', ['-xJf', tarball, '-C', dir, '--strip-components=1']);
+  await execa('tar', [...decompressorArgs(tarball), '-xf', tarball, '-C', dir, '--strip-components=1']);
   await writeFile(`${dir}.ok`, '');
 }
 
@@ -59,9 +60,11 @@ export async function treesWith(files: readonly string[], dir: string): Promise<
   for (const version of [OLD_VERSION, NEW_VERSION]) {
     const tree = join(dir, version);
     await mkdir(tree, { recursive: true });
+    const tarball = await tarballOf(version, target);
     await execa('tar', [
-      '-xJf',
-      await tarballOf(version, target),
+      ...decompressorArgs(tarball),
+      '-xf',
+      tarball,
       '-C',
       tree,
       '--strip-components=1',

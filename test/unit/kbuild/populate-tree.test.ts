@@ -1,8 +1,9 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
+import { execa } from 'execa';
 import { dir } from 'tmp-promise';
 import { describe, expect, it } from 'vitest';
-import { copySourceDir, isBuildOutput } from '../../../src/kbuild/populate-tree.js';
+import { copySourceDir, decompressorArgs, isBuildOutput, unpackTarball } from '../../../src/kbuild/populate-tree.js';
 import { silentLogger } from '../../../src/util/log.js';
 
 // A user's built tree: sources, and what a build leaves in it.
@@ -67,5 +68,35 @@ describe('build outputs of a user tree', () => {
     expect(copied).not.toContain('arch/x86/include/generated/asm/orc_hash.h');
     await source.cleanup();
     await target.cleanup();
+  });
+});
+
+describe('unpacking a source tarball', () => {
+  it('unpacks a multi-block .tar.xz (decoded by xz with several threads) and a .tar.gz to the same tree', async () => {
+    const work = await dir({ unsafeCleanup: true });
+    const src = join(work.path, 'linux-source-9.9');
+    for (let i = 0; i < 40; i++) {
+      const file = join(src, `dir${i % 5}`, `file${i}.c`);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, `int f${i}(void) { return ${i}; }\n`.repeat(2000 + i));
+    }
+    const tar = join(work.path, 'src.tar');
+    await execa('tar', ['-cf', tar, '-C', work.path, 'linux-source-9.9']);
+    // Blocks of 64 KiB, as Debian's multi-threaded xz writes its (larger) blocks: many of them.
+    await execa('xz', ['-k', '-T2', '--block-size=65536', tar]);
+    await execa('gzip', ['-k', tar]);
+    const blocks = await execa('xz', ['--robot', '-l', `${tar}.xz`]);
+    expect(Number(/^totals\t\d+\t(\d+)/m.exec(blocks.stdout)?.[1])).toBeGreaterThan(4);
+    expect(decompressorArgs(`${tar}.xz`)).toEqual(['-I', 'xz -T0']);
+    expect(decompressorArgs(`${tar}.gz`)).toEqual([]);
+    const listing = async (tree: string) =>
+      (await execa('sh', ['-c', 'find . -type f | sort | xargs sha256sum'], { cwd: tree })).stdout;
+    const expected = await listing(src);
+    for (const tarball of [`${tar}.xz`, `${tar}.gz`]) {
+      const tree = join(work.path, `tree-${tarball.slice(-2)}`);
+      await unpackTarball(tarball, 'linux-source-9.9', tree, silentLogger);
+      expect(await listing(tree)).toBe(expected);
+    }
+    await work.cleanup();
   });
 });
