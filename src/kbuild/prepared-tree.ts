@@ -1,5 +1,6 @@
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { KCONFIG_DEPENDENCIES, KCONFIG_OUTPUTS } from '../kernel/kconfig.js';
 import type { TargetKernel } from '../kernel/target-kernel.js';
 import { cacheRoot } from '../util/cache.js';
 import { CACHE_FORMATS } from '../util/cache-formats.js';
@@ -27,6 +28,23 @@ import { treeCopy } from './tree-slots.js';
  * to take its BTF from (Makefile.modfinal); a prepared tree links no vmlinux.
  */
 export const UNUSED_PREPARE_PARTS: readonly string[] = ['tools/bpf/resolve_btfids'];
+
+/**
+ * TREE configured from the kernel build's Kconfig outputs in DIR instead of by Kconfig: copied in,
+ * with an empty record of what they were made from, all newer than .config, so that make takes
+ * them as up to date (it runs syncconfig when the record is missing or older than .config).
+ */
+async function useKconfigOutputs(from: string, tree: string): Promise<void> {
+  const made = [...KCONFIG_OUTPUTS, KCONFIG_DEPENDENCIES];
+  for (const file of KCONFIG_OUTPUTS) {
+    await mkdir(dirname(join(tree, file)), { recursive: true });
+    await copyFile(join(from, file), join(tree, file));
+  }
+  await writeFile(join(tree, KCONFIG_DEPENDENCIES), '');
+  const config = await stat(join(tree, '.config'));
+  const later = new Date(config.mtimeMs + 1000);
+  for (const file of made) await utimes(join(tree, file), later, later);
+}
 
 /**
  * A prepared tree: the kernel's source with its config, configured and prepared (`prepare
@@ -92,12 +110,20 @@ export async function preparePreparedTree(options: {
       });
       await onceMarked(entry, 'configured', async () => {
         await copyFile(target.config, join(dir, '.config'));
-        await runMake({ tree: dir, targets: ['olddefconfig'], logFile, what: 'configuring the tree', runner, vars });
-        warnings.push(
-          ...(await checkConfigMatches(target.config, join(dir, '.config'), {
-            skipCompilerCheck: options.skipCompilerCheck ?? false,
-          })),
-        );
+        // The kernel build's own Kconfig outputs, when its toolchain is the one here: Kconfig's
+        // answers (its ~150 compiler probes, seconds) would be the same. Else Kconfig runs, and
+        // the config it resolves must be the kernel's.
+        if (target.kconfigOutputsDir && warnings.length === 0) {
+          await useKconfigOutputs(target.kconfigOutputsDir, dir);
+          log(`configured with the kernel's own Kconfig outputs (${target.kconfigOutputsDir})`);
+        } else {
+          await runMake({ tree: dir, targets: ['olddefconfig'], logFile, what: 'configuring the tree', runner, vars });
+          warnings.push(
+            ...(await checkConfigMatches(target.config, join(dir, '.config'), {
+              skipCompilerCheck: options.skipCompilerCheck ?? false,
+            })),
+          );
+        }
         checkKernelConfig(await readFile(join(dir, '.config'), 'utf8'), 'build');
       });
       await onceMarked(entry, 'prepared', async () => {

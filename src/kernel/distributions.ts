@@ -94,7 +94,7 @@ export interface DistroBuilder {
 export interface DistroPackages {
   /** The unsigned image: vmlinuz and the modules (one package, or two from Linux 7 on: binary and modules). */
   image: readonly string[];
-  /** Headers: .config and Module.symvers. */
+  /** Headers: .config, Module.symvers and the Kconfig outputs. */
   headers: string;
   /** Debug symbols: vmlinux with .symtab and DWARF, System.map. */
   debug: string;
@@ -107,6 +107,8 @@ export interface DistroPaths {
   modulesDir: string;
   config: string;
   symvers: string;
+  /** The top of the kernel's build tree in the headers package (its .config, Module.symvers, Kconfig outputs). */
+  headersDir: string;
   debugVmlinux: string;
   systemMap: string;
   /** The debug package's module files (DWARF of each module), under kernel/. */
@@ -200,6 +202,7 @@ function debianRelease(facts: DebianReleaseFacts): DistroRelease {
       modulesDir: `${facts.modulesPrefix}/${release}`,
       config: `usr/src/linux-headers-${release}/.config`,
       symvers: `usr/src/linux-headers-${release}/Module.symvers`,
+      headersDir: `usr/src/linux-headers-${release}`,
       debugVmlinux: `usr/lib/debug/boot/vmlinux-${release}`,
       systemMap: `usr/lib/debug/boot/System.map-${release}`,
       debugModulesDir: `usr/lib/debug/lib/modules/${release}`,

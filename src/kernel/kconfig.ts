@@ -2,6 +2,19 @@
  * Kconfig values: a .config parsed into NAME → value, and options (NAME, value, why) rendered as a
  * .config fragment or checked against a resolved config.
  */
+/**
+ * What Kconfig writes from a .config for the build (syncconfig, or olddefconfig in a tree without
+ * them), relative to the top of a tree: a kernel's headers package ships them as its build made
+ * them. The build reads them; the top Makefile also reads KCONFIG_DEPENDENCIES, Kconfig's record
+ * of what they were made from, and makes them again when it is missing or older than .config.
+ */
+export const KCONFIG_OUTPUTS: readonly string[] = [
+  'include/config/auto.conf',
+  'include/generated/autoconf.h',
+  'include/generated/rustc_cfg',
+];
+export const KCONFIG_DEPENDENCIES = 'include/config/auto.conf.cmd';
+
 export type KconfigValue = 'y' | 'm' | 'n' | string;
 
 export interface KconfigOption {

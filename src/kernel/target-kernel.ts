@@ -19,6 +19,11 @@ export interface TargetKernel {
    */
   readModuleUnits?: () => Promise<string | undefined>;
   symvers: string;
+  /**
+   * A directory holding the kernel build's own Kconfig outputs (KCONFIG_OUTPUTS, kernel/kconfig.ts)
+   * for its config, as a distribution's headers package ships them; absent when unknown.
+   */
+  kconfigOutputsDir?: string;
   /** /lib/modules/<release> of the running kernel (its modules, for module targets). */
   modulesDir: string;
   release: string;

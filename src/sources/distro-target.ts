@@ -68,6 +68,7 @@ export async function distroTarget(kernel: string, log: Logger): Promise<TargetK
     vmlinux: files.vmlinux,
     ...(files.moduleUnits ? { moduleUnits: files.moduleUnits } : { readModuleUnits: files.readModuleUnits }),
     symvers: files.symvers,
+    ...(files.kconfigOutputsDir ? { kconfigOutputsDir: files.kconfigOutputsDir } : {}),
     modulesDir: files.modulesDir,
     release,
     build: { kind: 'prepared', cc: distro.compiler, kernelRelease: release },

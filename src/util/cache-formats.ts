@@ -20,6 +20,8 @@ export const CACHE_FORMATS = {
   structSizes: 1,
   /** kernel/module-file.ts, part of the key of kernel-facts/modules/<key>/: every decompressed copy of a .ko.xz is made again. */
   plainModules: 1,
+  /** sources/debian/acquire.ts, the headers part of kernels/<entry>/: each release's headers package is fetched and unpacked again. */
+  kernelHeaders: 2,
   /** sources/debian/apt-answers.ts, in apt/<context>/answers.json: what apt-cache answered about the lists is asked again. */
   aptAnswers: 1,
 } as const satisfies Record<string, number>;

@@ -77,6 +77,12 @@ describe('the README main job on a fresh machine', () => {
     expect(output).toContain('building the podman image tsbuild-patch-builder');
     expect(output).toMatch(/downloaded linux-source-6\.1/);
     expect(output).toMatch(/preparing the tree for 6\.1\.0-\d+-amd64/);
+    // Configured from Debian's own Kconfig outputs (its headers package), and make took them as
+    // they are: Kconfig never ran (no kconfig program built, no syncconfig during prepare).
+    expect(output).toMatch(/configured with the kernel's own Kconfig outputs \(.*linux-headers-6\.1\.0-\d+-amd64\)/);
+    const tree = /preparing the tree for .*log: (\S+build\.log)\)/.exec(output)?.[1];
+    const buildLog = await readFile(tree!, 'utf8');
+    expect(buildLog).not.toMatch(/olddefconfig|SYNC|scripts\/kconfig\/conf/);
 
     // The example's guest script: /proc/cmdline before, while patched, and after.
     const line = (label: string) => output.match(new RegExp(`^${label}:\\s+(.*)$`, 'm'))?.[1];

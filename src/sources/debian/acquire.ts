@@ -4,6 +4,8 @@ import { cacheRoot } from '../../util/cache.js';
 import { withDirLock } from '../../util/lock.js';
 import type { Logger } from '../../util/log.js';
 import { onceMarked } from '../../util/stage-marker.js';
+import { CACHE_FORMATS } from '../../util/cache-formats.js';
+import { KCONFIG_OUTPUTS } from '../../kernel/kconfig.js';
 import type { DistroPaths, DistroRelease } from '../../kernel/distributions.js';
 import { aptContext } from './apt-context.js';
 import { archivePackage, downloadPackage, extractDeb, extractFromDeb, type ArchivePackage } from './apt.js';
@@ -22,6 +24,8 @@ export interface DistroKernel {
   /** vmlinux with .symtab and DWARF (debug package). */
   vmlinux: string;
   systemMap: string;
+  /** The build's own Kconfig outputs under this directory (headers package), when it ships them all. */
+  kconfigOutputsDir?: string;
   /** The compile units of its modules (debug package), when a build has read them already. */
   moduleUnits?: string;
   /** Read them now (minutes, once per release; see readModuleUnits). */
@@ -75,6 +79,16 @@ function partMembers(paths: DistroPaths): Record<Part, readonly string[] | 'all'
   };
 }
 
+/** What a package may contribute besides: unpacked when it holds them (the kernel build's Kconfig outputs). */
+function optionalMembers(paths: DistroPaths): Partial<Record<Part, readonly string[]>> {
+  return { headers: kconfigOutputsOf(paths) };
+}
+
+const kconfigOutputsOf = (paths: DistroPaths) => KCONFIG_OUTPUTS.map((file) => join(paths.headersDir, file));
+
+/** The marker of PART in a release's entry: the headers' names its format (what is unpacked from the package). */
+const partMarker = (part: Part) => (part === 'headers' ? `headers-${CACHE_FORMATS.kernelHeaders}` : part);
+
 /** The marker of the module compile units read from the debug package (or the installed debug files). */
 const MODULE_UNITS_MARKER = 'module-units';
 
@@ -83,6 +97,8 @@ const fileExists = (path: string) =>
     () => true,
     () => false,
   );
+
+const allExist = async (paths: readonly string[]) => (await Promise.all(paths.map(fileExists))).every(Boolean);
 
 /** Files already on this machine (an installed kernel), part by part; a part is used only whole. */
 async function installedParts(paths: DistroPaths, root: string): Promise<Set<Part>> {
@@ -144,9 +160,10 @@ async function acquireParts(
     (pid) => log(`waiting for process ${pid}, which is downloading ${release}`),
     async () => {
       const members = partMembers(paths);
+      const optional = optionalMembers(paths);
       await Promise.all(
         wanted.map(({ part, names }) =>
-          onceMarked(entry, part, async () => {
+          onceMarked(entry, partMarker(part), async () => {
             const downloads = join(entry, `download-${part}`);
             await rm(downloads, { recursive: true, force: true });
             await mkdir(downloads, { recursive: true });
@@ -157,6 +174,12 @@ async function acquireParts(
               const unpack = members[part];
               if (unpack === 'all') await extractDeb(deb, files);
               else await extractFromDeb(deb, files, unpack);
+              const extra = optional[part];
+              // Unpacked one by one: a package without one of them still gives the others.
+              for (const member of extra ?? [])
+                await extractFromDeb(deb, files, [member]).catch(() =>
+                  log(`${pkg.name} has no ${member}: the tree will be configured with olddefconfig`),
+                );
             }
             await rm(downloads, { recursive: true, force: true });
           }),
@@ -225,6 +248,9 @@ export async function acquireDistroKernel(
     config: join(rootOf('headers'), paths.config),
     symvers: join(rootOf('headers'), paths.symvers),
     vmlinux: join(rootOf('debug'), paths.debugVmlinux),
+    ...((await allExist(kconfigOutputsOf(paths).map((file) => join(rootOf('headers'), file))))
+      ? { kconfigOutputsDir: join(rootOf('headers'), paths.headersDir) }
+      : {}),
     systemMap: join(rootOf('debug'), paths.systemMap),
     ...((await fileExists(moduleUnitsFile(acquired.entry))) ? { moduleUnits: moduleUnitsFile(acquired.entry) } : {}),
     readModuleUnits: () => readModuleUnits(distro, release, acquired.version, acquired.entry, options),

@@ -46,6 +46,7 @@ describe('the distribution table', () => {
       modulesDir: 'lib/modules/6.1.0-57-amd64',
       config: 'usr/src/linux-headers-6.1.0-57-amd64/.config',
       symvers: 'usr/src/linux-headers-6.1.0-57-amd64/Module.symvers',
+      headersDir: 'usr/src/linux-headers-6.1.0-57-amd64',
       debugVmlinux: 'usr/lib/debug/boot/vmlinux-6.1.0-57-amd64',
       systemMap: 'usr/lib/debug/boot/System.map-6.1.0-57-amd64',
       debugModulesDir: 'usr/lib/debug/lib/modules/6.1.0-57-amd64',
