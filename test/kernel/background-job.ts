@@ -1,8 +1,9 @@
 /**
  * A helper process of a kernel test run, in the background at nice 19 and the lowest disk priority
  * of its class (./background-test-kernel.ts, ./background-prefetch.ts): unpacking sources and
- * debootstrap write gigabytes, which nice alone leaves competing with the tests' own files. Detached in a process group of its own, its output in a log file,
- * stopped with that group at the end of the run if it still runs.
+ * debootstrap write gigabytes, which nice alone leaves competing with the tests' own files.
+ * Detached in a process group of its own, its output in a log file, stopped with that group at
+ * the end of the run if it still runs.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
