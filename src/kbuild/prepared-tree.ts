@@ -1,6 +1,6 @@
 import { copyFile, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { KCONFIG_DEPENDENCIES, KCONFIG_OUTPUTS } from '../kernel/kconfig.js';
+import { KCONFIG_DEPENDENCIES, KCONFIG_OUTPUTS, parseKconfig } from '../kernel/kconfig.js';
 import type { TargetKernel } from '../kernel/target-kernel.js';
 import { cacheRoot } from '../util/cache.js';
 import { CACHE_FORMATS } from '../util/cache-formats.js';
@@ -13,6 +13,7 @@ import { onceMarked } from '../util/stage-marker.js';
 import { DIFF_BUILD_KCFLAGS } from './flags.js';
 import { repairWorkTree } from './journal.js';
 import { runMake } from './make.js';
+import { recordingsDir } from './replayed-make.js';
 import { locateInPreparedTree } from './prepared-objects.js';
 import { unpackTarball } from './populate-tree.js';
 import type { Runner } from '../toolchain/runner.js';
@@ -28,6 +29,16 @@ import { treeCopy } from './tree-slots.js';
  * to take its BTF from (Makefile.modfinal); a prepared tree links no vmlinux.
  */
 export const UNUSED_PREPARE_PARTS: readonly string[] = ['tools/bpf/resolve_btfids'];
+
+/**
+ * make variables that turn off parts of the build a prepared tree never uses: with CONFIG_RUST=y
+ * (Debian's Linux 7 kernels) `prepare` builds Rust's core, bindings and macro crates (most of
+ * its minutes on 7.3); a livepatch is C. Only make's view of the option changes: the compiles
+ * read CONFIG_RUST from include/generated/autoconf.h, and no C compiler flag depends on it.
+ */
+export function unusedPartsOff(config: string): Record<string, string> {
+  return parseKconfig(config).get('RUST') === 'y' ? { CONFIG_RUST: '' } : {};
+}
 
 /**
  * TREE configured from the kernel build's Kconfig outputs in DIR instead of by Kconfig: copied in,
@@ -67,7 +78,7 @@ export async function preparePreparedTree(options: {
     throw new UserError(`cannot read config ${target.config}: ${error.message}`);
   });
   const { compiler, warnings } = await checkToolchain(target, runner, cc, options.skipCompilerCheck);
-  const vars = { KCFLAGS: DIFF_BUILD_KCFLAGS, CC: cc, KERNELRELEASE: kernelRelease };
+  const vars = { KCFLAGS: DIFF_BUILD_KCFLAGS, CC: cc, KERNELRELEASE: kernelRelease, ...unusedPartsOff(config) };
   const key = sha256(
     JSON.stringify({
       recipe: CACHE_FORMATS.preparedTree,
@@ -88,6 +99,7 @@ export async function preparePreparedTree(options: {
       caches: entry,
       kcflags: DIFF_BUILD_KCFLAGS,
       assumeOld: UNUSED_PREPARE_PARTS,
+      recordings: recordingsDir(at.entry),
       runner,
       vars,
       warnings,
