@@ -1,6 +1,6 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runMake } from '../kbuild/make.js';
+import { runReplayedMake } from '../kbuild/replayed-make.js';
 import type { Runner } from '../toolchain/runner.js';
 import { UserError } from '../util/errors.js';
 import { generateModuleSources } from './generate.js';
@@ -51,14 +51,19 @@ export interface ModuleBuildOptions {
   runner?: Runner;
   /** make variables of the tree (its compiler and release string). */
   vars?: Record<string, string>;
+  /**
+   * Where the tree keeps its recorded make calls (replayed-make.ts): the module is built with
+   * the sub-makes kbuild runs for M=, without the top Makefile. Absent: make with it.
+   */
+  recordings?: string;
 }
 
 /** Where kbuild links module NAME built in DIR. */
 export const linkedModulePath = (dir: string, name: string): string => join(dir, `${name}.ko`);
 
-/** `make -C TREE M=DIR modules`; returns the path of the linked .ko. */
+/** `make -C TREE M=DIR modules` (its recorded sub-makes when the tree keeps them); returns the path of the linked .ko. */
 export async function buildModule(options: ModuleBuildOptions): Promise<string> {
-  await runMake({
+  await runReplayedMake({
     tree: options.tree,
     targets: ['modules'],
     vars: { ...(options.vars ?? {}), M: options.dir, ...(options.allowUnresolved ? { KBUILD_MODPOST_WARN: '1' } : {}) },
@@ -66,6 +71,8 @@ export async function buildModule(options: ModuleBuildOptions): Promise<string> 
     jobs: options.jobs ?? 2,
     ...(options.runner ? { runner: options.runner } : {}),
     what: `building the livepatch module ${options.name}`,
+    keep: { dir: options.recordings, name: 'module' },
+    parameters: { MODULE_DIR: options.dir },
   });
   return linkedModulePath(options.dir, options.name);
 }

@@ -108,6 +108,21 @@ export function jobsForObjects(targets: readonly string[], jobs: number): number
 
 const closed = (stream: WriteStream) => new Promise<void>((resolve) => stream.end(resolve));
 
+/** The arguments of make for OPTIONS; MAKEFILES (`-f`, after `-C`) when it must read more than the tree's Makefile. */
+export function makeArgs(options: MakeOptions, makefiles: readonly string[] = []): string[] {
+  const args = [
+    '-C',
+    options.tree,
+    ...makefiles.flatMap((file) => ['-f', file]),
+    `-j${options.jobs ?? 1}`,
+    ...(options.keepGoing ? ['-k'] : []),
+    ...[...(options.prepared ? ['prepare'] : []), ...(options.assumeOld ?? [])].flatMap((target) => ['-o', target]),
+  ];
+  for (const [name, value] of Object.entries(options.vars ?? {})) args.push(`${name}=${value}`);
+  args.push(...options.targets);
+  return args;
+}
+
 /**
  * Run make in a kernel tree, appending output to a log file. Inside a pipeline run the output is
  * also kept with the run's logs (`<run>/<stage>.log`, which outlives temporary directories),
@@ -115,15 +130,7 @@ const closed = (stream: WriteStream) => new Promise<void>((resolve) => stream.en
  * On failure the message has the compiler's error lines (or the log's tail) and the log's path.
  */
 export async function runMake(options: MakeOptions): Promise<void> {
-  const args = [
-    '-C',
-    options.tree,
-    `-j${options.jobs ?? 1}`,
-    ...(options.keepGoing ? ['-k'] : []),
-    ...[...(options.prepared ? ['prepare'] : []), ...(options.assumeOld ?? [])].flatMap((target) => ['-o', target]),
-  ];
-  for (const [name, value] of Object.entries(options.vars ?? {})) args.push(`${name}=${value}`);
-  args.push(...options.targets);
+  const args = makeArgs(options);
   await runBuildCommand({
     tree: options.tree,
     file: 'make',

@@ -11,7 +11,8 @@ import { exposeMarkerHeaders } from './marker-headers.js';
 import { repairWorkTree, TreeJournal } from './journal.js';
 import { missingOriginals, missingOriginalsNote } from './missing-originals.js';
 import { prepareOutputs } from './prepare-outputs.js';
-import { jobsForObjects, runMake } from './make.js';
+import { jobsForObjects } from './make.js';
+import { runReplayedMake } from './replayed-make.js';
 import { compileAsRecorded } from './recorded-compile.js';
 import { PreprocessFilter } from './preprocess-filter.js';
 import { cmdFileOf, type ObjectInfo } from './object-index.js';
@@ -55,7 +56,9 @@ async function rebuildMissingOriginals(
   );
   if (missing.length === 0) return;
   log(missingOriginalsNote(missing));
-  await runMake({
+  await runReplayedMake({
+    keep: { dir: tree.recordings, name: 'objects' },
+    goalsVary: true,
     tree: tree.dir,
     targets: missing,
     jobs: jobsForObjects(missing, 2),
@@ -156,7 +159,7 @@ export async function buildPatched(options: PatchedBuildOptions): Promise<Patche
             what: 'patched build',
           }));
         if (!replayed)
-          await runMake({
+          await runReplayedMake({
             tree: tree.dir,
             targets: compiled.map((o) => o.path),
             jobs: jobsForObjects(
@@ -168,8 +171,12 @@ export async function buildPatched(options: PatchedBuildOptions): Promise<Patche
             vars: tree.vars,
             assumeOld: tree.assumeOld,
             what: 'patched build',
-            // Changed C files only cannot change what prepare makes; a changed header may.
+            // Changed C files only cannot change what prepare makes: the sub-makes kbuild runs
+            // for the objects (recorded, without the top Makefile); a changed header may: make
+            // with the top Makefile and prepare.
             prepared: !headerChanged,
+            keep: { dir: headerChanged ? undefined : tree.recordings, name: 'objects' },
+            goalsVary: true,
           });
         for (const pair of pairs) {
           await mkdir(dirname(pair.patched), { recursive: true });

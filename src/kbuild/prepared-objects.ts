@@ -6,7 +6,8 @@ import { UserError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { cFileIncluders } from './c-includers.js';
 import { includeGraph, sourcesIncluding } from './include-graph.js';
-import { jobsForObjects, runMake } from './make.js';
+import { jobsForObjects } from './make.js';
+import { runReplayedMake } from './replayed-make.js';
 import { missingOriginals, missingOriginalsNote, originalsUpToDate } from './missing-originals.js';
 import { KernelModules } from '../kernel/kernel-modules.js';
 import {
@@ -126,7 +127,9 @@ export async function locateInPreparedTree(options: {
     const lost = await missingOriginals(tree.dir, targets, { wasBuilt: true });
     if (lost.length > 0) log(missingOriginalsNote(lost));
     if (!(await originalsUpToDate(tree.dir, targets)))
-      await runMake({
+      await runReplayedMake({
+        keep: { dir: tree.recordings, name: 'objects' },
+        goalsVary: true,
         tree: tree.dir,
         targets,
         jobs: jobsForObjects(targets, options.jobs),

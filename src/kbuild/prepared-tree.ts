@@ -13,7 +13,6 @@ import { onceMarked } from '../util/stage-marker.js';
 import { DIFF_BUILD_KCFLAGS } from './flags.js';
 import { repairWorkTree } from './journal.js';
 import { runMake } from './make.js';
-import { recordingsDir } from './replayed-make.js';
 import { locateInPreparedTree } from './prepared-objects.js';
 import { unpackTarball } from './populate-tree.js';
 import type { Runner } from '../toolchain/runner.js';
@@ -99,7 +98,6 @@ export async function preparePreparedTree(options: {
       caches: entry,
       kcflags: DIFF_BUILD_KCFLAGS,
       assumeOld: UNUSED_PREPARE_PARTS,
-      recordings: recordingsDir(at.entry),
       runner,
       vars,
       warnings,

@@ -35,6 +35,11 @@ export interface WorkTree {
    * only a link of vmlinux uses, which a prepared tree never does (see prepared-tree.ts).
    */
   assumeOld: readonly string[];
+  /**
+   * Where the tree keeps the make calls its top Makefile makes, recorded to be made again
+   * without it (replayed-make.ts: a prepared tree); absent: every make reads the top Makefile.
+   */
+  recordings?: string;
   /** What the run should tell the user about this tree (e.g. a toolchain check skipped). */
   warnings?: string[];
   /**

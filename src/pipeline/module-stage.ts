@@ -53,6 +53,8 @@ export interface ModuleStageOptions {
   log: Logger;
   /** Where linked modules are kept for this tree (module-build-cache.ts); absent: always link. */
   linkCache?: string;
+  /** Where the tree keeps its recorded make calls (kbuild/replayed-make.ts); absent: make with the top Makefile. */
+  recordings?: string;
 }
 
 export interface BuiltModule {
@@ -98,6 +100,7 @@ export async function buildLivepatchModule(options: ModuleStageOptions): Promise
       jobs: options.jobs,
       runner: options.runner,
       ...(options.vars ? { vars: options.vars } : {}),
+      ...(options.recordings ? { recordings: options.recordings } : {}),
     });
     if (options.linkCache && key) await keepModule(options.linkCache, key, linked);
   }
@@ -216,6 +219,7 @@ export function moduleStage(input: ModuleStageInput): Promise<BuiltModule> {
         jobs: input.jobs,
         log: input.log,
         linkCache: join(tree.entry, 'linked-modules'),
+        ...(tree.recordings ? { recordings: tree.recordings } : {}),
       }),
   );
 }
