@@ -6,6 +6,9 @@ export default defineConfig({
   test: {
     // Kernel files on Debian's kernels first, while the test kernel builds in the background.
     sequence: { sequencer: TestKernelLastSequencer },
+    // Two workers on two cores (vitest's default leaves one core out: one worker here): the
+    // kernel files go one at a time through one of them while the unit files take the other.
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -20,11 +23,13 @@ export default defineConfig({
           include: ['test/kernel/**/*.test.ts'],
           // The Debian releases under test, chosen once per run from the archive's lists.
           globalSetup: ['test/kernel/debian/global-setup.ts'],
-          // Provisioning the test kernel from scratch takes minutes; one test file at a time
-          // because two kernel builds must never share the two cores.
+          // One test file at a time, because two kernel builds must never share the two cores,
+          // beside the unit files (see the setup file; fileParallelism: false would run every
+          // kernel file after all unit files).
+          setupFiles: ['test/kernel/one-file-at-a-time.ts'],
+          // Provisioning the test kernel from scratch takes minutes.
           testTimeout: 45 * 60_000,
           hookTimeout: 45 * 60_000,
-          fileParallelism: false,
         },
       },
     ],
