@@ -12,8 +12,7 @@
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeArgs, runBuildCommand, shellQuote, kbuildEnv, type MakeOptions } from './make.js';
-import { hostRunner } from '../toolchain/runner.js';
+import { makeArgs, makeCommandBase, runBuildCommand, shellQuote, type MakeOptions } from './make.js';
 
 /** One make call as the top make would run it. */
 export interface MakeCall {
@@ -84,15 +83,11 @@ export async function recordMakeCalls(options: MakeOptions, recordDir: string): 
   // Its exit status is kept rather than thrown: a failed recording only means make runs instead.
   const command = `make "$@"; echo $? > ${shellQuote(status)}`;
   await runBuildCommand({
-    tree: options.tree,
+    ...makeCommandBase(options),
     file: 'sh',
     args: ['-c', command, 'sh', ...args],
     commandLine: ['make', ...args].map(shellQuote).join(' '),
     summary: `make ${options.targets.join(' ')} (its make calls recorded)`,
-    logFile: options.logFile,
-    what: options.what,
-    runner: options.runner ?? hostRunner,
-    env: kbuildEnv(options.env),
     objects: undefined,
     keepGoing: true,
     cwd: options.tree,

@@ -132,11 +132,20 @@ export function makeArgs(options: MakeOptions, makefiles: readonly string[] = []
 export async function runMake(options: MakeOptions): Promise<void> {
   const args = makeArgs(options);
   await runBuildCommand({
-    tree: options.tree,
+    ...makeCommandBase(options),
     file: 'make',
     args,
     commandLine: makeCommandLine(args),
     summary: `make ${options.targets.join(' ')}`,
+  });
+}
+
+/** What every way of running a make call (make itself, its recorded sub-makes) takes from OPTIONS. */
+export function makeCommandBase(
+  options: MakeOptions,
+): Pick<BuildCommand, 'tree' | 'logFile' | 'what' | 'runner' | 'env' | 'objects' | 'keepGoing'> {
+  return {
+    tree: options.tree,
     logFile: options.logFile,
     what: options.what,
     runner: options.runner ?? hostRunner,
@@ -144,7 +153,7 @@ export async function runMake(options: MakeOptions): Promise<void> {
     // A patched build names its objects: that is the total. A full build (vmlinux, modules) is counted as it goes.
     objects: options.targets.every((t) => t.endsWith('.o')) ? options.targets.length : undefined,
     keepGoing: options.keepGoing ?? false,
-  });
+  };
 }
 
 /** A build command run in a kernel tree (make, or the commands kbuild recorded). */

@@ -18,7 +18,7 @@ import { currentRun } from '../util/run-context.js';
 import { hostRunner } from '../toolchain/runner.js';
 import { instantiate, toTemplates, type CallTemplate } from './make-call-templates.js';
 import { recordMakeCalls, replayScript } from './make-calls.js';
-import { kbuildEnv, runBuildCommand, runMake, shellQuote, type MakeOptions } from './make.js';
+import { kbuildEnv, makeCommandBase, runBuildCommand, runMake, shellQuote, type MakeOptions } from './make.js';
 
 /** Version of the kept recordings: bump when what they hold or how they are made changes. */
 const FORMAT = 1;
@@ -129,17 +129,11 @@ export async function runReplayedMake(options: ReplayedMakeOptions): Promise<voi
   // A failure is most likely the build's own (a patch that does not compile); the recording is
   // dropped all the same, so that a next run records it again rather than trust it.
   await runBuildCommand({
-    tree: options.tree,
+    ...makeCommandBase(options),
     file: 'sh',
     args: ['-c', script],
     commandLine: `sh -c ${shellQuote(script)}`,
     summary: `make ${options.targets.join(' ')} (the sub-makes kbuild runs, recorded in ${file})`,
-    logFile: options.logFile,
-    what: options.what,
-    runner: options.runner ?? hostRunner,
-    env: kbuildEnv(options.env),
-    objects: options.targets.every((t) => t.endsWith('.o')) ? options.targets.length : undefined,
-    keepGoing: options.keepGoing ?? false,
     cwd: options.tree,
   }).catch(async (error: unknown) => {
     await rm(file, { force: true });
