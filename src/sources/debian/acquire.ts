@@ -175,10 +175,10 @@ async function acquireParts(
               if (unpack === 'all') await extractDeb(deb, files);
               else await extractFromDeb(deb, files, unpack);
               const extra = optional[part];
-              // Unpacked one by one: a package without one of them still gives the others.
-              for (const member of extra ?? [])
-                await extractFromDeb(deb, files, [member]).catch(() =>
-                  log(`${pkg.name} has no ${member}: the tree will be configured with olddefconfig`),
+              // Used only when all are there (acquireDistroKernel checks): one pass over the package.
+              if (extra?.length)
+                await extractFromDeb(deb, files, extra).catch(() =>
+                  log(`${pkg.name} lacks one of ${extra.join(', ')}: the tree will be configured with olddefconfig`),
                 );
             }
             await rm(downloads, { recursive: true, force: true });
